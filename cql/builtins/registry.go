@@ -1,0 +1,131 @@
+// Package builtins implements the CQL operators and functions of the System
+// model over run-time values. Each operator is registered once, with the
+// signatures the checker resolves overloads against; the evaluator calls the
+// chosen overload's implementation directly, so no overload search happens at
+// run time.
+package builtins
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// Context is the per-evaluation state that operators may read. It is built
+// by the evaluator for each evaluation and never shared between goroutines.
+type Context struct {
+	// Ctx carries cancellation and deadlines.
+	Ctx context.Context
+	// Now is the evaluation's fixed timestamp (Now(), Today(), TimeOfDay()),
+	// with the evaluation's timezone offset.
+	Now value.DateTime
+	// MaxListSize bounds lists built by operators such as Expand; 0 means no limit.
+	MaxListSize int
+}
+
+// CheckListSize returns a *LimitError when n exceeds the list size limit.
+func (c *Context) CheckListSize(n int) error {
+	if c != nil && c.MaxListSize > 0 && n > c.MaxListSize {
+		return &LimitError{Limit: "list size", Max: c.MaxListSize}
+	}
+	return nil
+}
+
+// LimitError reports that an evaluation exceeded a configured limit.
+type LimitError struct {
+	Limit string
+	Max   int
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("evaluation exceeded the %s limit of %d", e.Limit, e.Max)
+}
+
+// Error is a run-time error raised by an operator (for example a failed
+// conversion, an overflow reported as an error, or Message with severity
+// Error). The evaluator adds the source location.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+// Errorf builds an *Error.
+func Errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
+
+// Func is an operator implementation. Arguments have already been converted
+// to the overload's parameter types; any of them may be nil (null).
+type Func func(c *Context, args []value.Value) (value.Value, error)
+
+// PrecisionFunc is the implementation of an operator that takes an optional
+// precision ("same day as", "months between"). p is value.Unset when the
+// expression gives none.
+type PrecisionFunc func(c *Context, p value.Precision, args []value.Value) (value.Value, error)
+
+// Overload is one signature of an operator.
+type Overload struct {
+	// Name is the operator's ELM name (Add, Contains, SameAs, ...).
+	Name string
+	// Params are the parameter types; they may contain *types.Var, bound
+	// by the checker when it resolves a call.
+	Params []types.Type
+	// Variadic makes the last parameter repeat zero or more times.
+	Variadic bool
+	// Result is the result type, in terms of the Vars of Params.
+	Result types.Type
+	// Exactly one of Fn and PFn is set.
+	Fn  Func
+	PFn PrecisionFunc
+}
+
+var (
+	mu        sync.RWMutex
+	overloads = map[string][]*Overload{}
+)
+
+// Register adds overloads. It is called from init functions and panics on a
+// malformed overload, which is a programming error.
+func Register(ovs ...*Overload) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, o := range ovs {
+		if o.Name == "" || (o.Fn == nil) == (o.PFn == nil) || o.Result == nil {
+			panic("builtins: malformed overload " + o.Name)
+		}
+		overloads[o.Name] = append(overloads[o.Name], o)
+	}
+}
+
+// Lookup returns the overloads registered under name.
+func Lookup(name string) []*Overload {
+	mu.RLock()
+	defer mu.RUnlock()
+	return overloads[name]
+}
+
+// Names returns the names of all registered operators, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	names := make([]string, 0, len(overloads))
+	for n := range overloads {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Convenience for writing signatures.
+var (
+	T     = &types.Var{Name: "T"}
+	ListT = &types.List{Elem: T}
+	IvlT  = &types.Interval{Point: T}
+)
+
+// ListOf returns List<t>.
+func ListOf(t types.Type) types.Type { return &types.List{Elem: t} }
+
+// IntervalOf returns Interval<t>.
+func IntervalOf(t types.Type) types.Type { return &types.Interval{Point: t} }
