@@ -1,0 +1,528 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dialect holds what differs between SQLite and PostgreSQL.
+type dialect struct {
+	name     string
+	blobType string
+	// rebind turns '?' placeholders into the back end's own.
+	rebind func(string) string
+	// isUnique reports a unique-constraint violation.
+	isUnique func(error) bool
+}
+
+// sqlStore implements Store on database/sql.
+type sqlStore struct {
+	db *sql.DB
+	d  dialect
+}
+
+func (s *sqlStore) q(query string) string { return s.d.rebind(query) }
+
+func rebindDollar(q string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (s *sqlStore) migrate(ctx context.Context) error {
+	stmts := []string{
+		`CREATE TABLE IF NOT EXISTS blobs (
+			sha512 TEXT PRIMARY KEY,
+			size BIGINT NOT NULL,
+			data ` + s.d.blobType + ` NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS packages (
+			name TEXT PRIMARY KEY,
+			description TEXT NOT NULL,
+			fhir_version TEXT NOT NULL,
+			keywords TEXT NOT NULL,
+			latest TEXT NOT NULL,
+			publisher TEXT NOT NULL,
+			created BIGINT NOT NULL,
+			modified BIGINT NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS versions (
+			name TEXT NOT NULL REFERENCES packages(name),
+			version TEXT NOT NULL,
+			doc TEXT NOT NULL,
+			integrity TEXT NOT NULL,
+			shasum TEXT NOT NULL,
+			sha512 TEXT NOT NULL REFERENCES blobs(sha512),
+			size BIGINT NOT NULL,
+			description TEXT NOT NULL,
+			fhir_version TEXT NOT NULL,
+			keywords TEXT NOT NULL,
+			publisher TEXT NOT NULL,
+			published BIGINT NOT NULL,
+			PRIMARY KEY (name, version))`,
+		`CREATE TABLE IF NOT EXISTS dist_tags (
+			name TEXT NOT NULL REFERENCES packages(name),
+			tag TEXT NOT NULL,
+			version TEXT NOT NULL,
+			PRIMARY KEY (name, tag))`,
+		`CREATE TABLE IF NOT EXISTS users (
+			name TEXT PRIMARY KEY,
+			email TEXT NOT NULL,
+			password_hash TEXT NOT NULL,
+			created BIGINT NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS tokens (
+			hash TEXT PRIMARY KEY,
+			username TEXT NOT NULL REFERENCES users(name),
+			publish INTEGER NOT NULL,
+			created BIGINT NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS packages_modified ON packages(modified)`,
+	}
+	for _, st := range stmts {
+		if _, err := s.db.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("store: migrate %s: %w", s.d.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *sqlStore) Close() error { return s.db.Close() }
+
+func nanos(t time.Time) int64 { return t.UTC().UnixNano() }
+func fromNanos(n int64) time.Time {
+	return time.Unix(0, n).UTC()
+}
+
+func keywordsText(k []string) string {
+	if k == nil {
+		k = []string{}
+	}
+	b, _ := json.Marshal(k)
+	return string(b)
+}
+
+func parseKeywords(s string) []string {
+	var k []string
+	if json.Unmarshal([]byte(s), &k) != nil {
+		return nil
+	}
+	return k
+}
+
+// ValidName reports whether name is an acceptable npm package name
+// (lower case, optionally scoped, URL-safe characters only).
+func ValidName(name string) bool {
+	if name == "" || len(name) > 214 {
+		return false
+	}
+	rest := name
+	if strings.HasPrefix(name, "@") {
+		scope, pkg, ok := strings.Cut(name[1:], "/")
+		if !ok || !validPart(scope) || !validPart(pkg) {
+			return false
+		}
+		return true
+	}
+	return validPart(rest)
+}
+
+func validPart(p string) bool {
+	if p == "" || p[0] == '.' || p[0] == '_' {
+		return false
+	}
+	for _, c := range p {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '.', c == '_', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ValidVersion reports whether v is a semantic version (major.minor.patch
+// with optional pre-release and build parts).
+func ValidVersion(v string) bool {
+	if v == "" || len(v) > 256 {
+		return false
+	}
+	core, _, _ := strings.Cut(v, "+")
+	core, pre, hasPre := strings.Cut(core, "-")
+	parts := strings.Split(core, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || (len(p) > 1 && p[0] == '0') {
+			return false
+		}
+		for _, c := range p {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	if hasPre && pre == "" {
+		return false
+	}
+	for _, c := range v[len(core):] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '+') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *sqlStore) Publish(ctx context.Context, req PublishRequest) (err error) {
+	v := req.Version
+	if !ValidName(v.Name) || !ValidVersion(v.Version) {
+		return fmt.Errorf("%w: bad package name or version %q@%q", ErrInvalid, v.Name, v.Version)
+	}
+	if len(req.Tarball) == 0 || !json.Valid(v.Doc) {
+		return fmt.Errorf("%w: empty tarball or bad version document", ErrInvalid)
+	}
+	sum := SHA512Hex(req.Tarball)
+	if v.SHA512 != "" && v.SHA512 != sum {
+		return fmt.Errorf("%w: tarball digest mismatch", ErrInvalid)
+	}
+	for tag, tv := range req.DistTags {
+		if tv != v.Version || tag == "" {
+			return fmt.Errorf("%w: dist-tag %q must point at the published version", ErrInvalid, tag)
+		}
+	}
+	if v.Published.IsZero() {
+		v.Published = time.Now()
+	}
+	now := nanos(v.Published)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	var one int
+	switch e := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM versions WHERE name = ? AND version = ?`), v.Name, v.Version).Scan(&one); {
+	case e == nil:
+		return ErrVersionExists
+	case !errors.Is(e, sql.ErrNoRows):
+		return fmt.Errorf("store: %w", e)
+	}
+	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO blobs (sha512, size, data) VALUES (?, ?, ?) ON CONFLICT (sha512) DO NOTHING`),
+		sum, int64(len(req.Tarball)), req.Tarball); err != nil {
+		return fmt.Errorf("store: blob: %w", err)
+	}
+	kw := keywordsText(v.Keywords)
+	_, latest := req.DistTags["latest"]
+	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO packages (name, description, fhir_version, keywords, latest, publisher, created, modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET modified = excluded.modified`),
+		v.Name, v.Description, v.FHIRVersion, kw, v.Version, v.Publisher, now, now); err != nil {
+		return fmt.Errorf("store: package: %w", err)
+	}
+	if latest {
+		if _, err = tx.ExecContext(ctx, s.q(`UPDATE packages SET description = ?, fhir_version = ?, keywords = ?, latest = ?, publisher = ? WHERE name = ?`),
+			v.Description, v.FHIRVersion, kw, v.Version, v.Publisher, v.Name); err != nil {
+			return fmt.Errorf("store: package: %w", err)
+		}
+	}
+	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO versions (name, version, doc, integrity, shasum, sha512, size, description, fhir_version, keywords, publisher, published)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		v.Name, v.Version, string(v.Doc), v.Integrity, v.Shasum, sum, int64(len(req.Tarball)), v.Description, v.FHIRVersion, kw, v.Publisher, now); err != nil {
+		if s.d.isUnique(err) {
+			err = ErrVersionExists
+			return err
+		}
+		return fmt.Errorf("store: version: %w", err)
+	}
+	for tag, tv := range req.DistTags {
+		if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO dist_tags (name, tag, version) VALUES (?, ?, ?)
+			ON CONFLICT (name, tag) DO UPDATE SET version = excluded.version`), v.Name, tag, tv); err != nil {
+			return fmt.Errorf("store: dist-tag: %w", err)
+		}
+	}
+	if err = tx.Commit(); err != nil {
+		if s.d.isUnique(err) {
+			return ErrVersionExists
+		}
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+const versionCols = `name, version, doc, integrity, shasum, sha512, size, description, fhir_version, keywords, publisher, published`
+
+func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
+	var v Version
+	var doc, kw string
+	var pub int64
+	err := sc.Scan(&v.Name, &v.Version, &doc, &v.Integrity, &v.Shasum, &v.SHA512, &v.Size, &v.Description, &v.FHIRVersion, &kw, &v.Publisher, &pub)
+	v.Doc = json.RawMessage(doc)
+	v.Keywords = parseKeywords(kw)
+	v.Published = fromNanos(pub)
+	return v, err
+}
+
+func (s *sqlStore) Package(ctx context.Context, name string) (*Package, error) {
+	p := &Package{Name: name, DistTags: map[string]string{}}
+	var kw string
+	var created, modified int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT description, fhir_version, keywords, latest, created, modified FROM packages WHERE name = ?`), name).
+		Scan(&p.Description, &p.FHIRVersion, &kw, &p.Latest, &created, &modified)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	p.Keywords = parseKeywords(kw)
+	p.Created, p.Modified = fromNanos(created), fromNanos(modified)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+versionCols+` FROM versions WHERE name = ? ORDER BY published, version`), name)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		p.Versions = append(p.Versions, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	trows, err := s.db.QueryContext(ctx, s.q(`SELECT tag, version FROM dist_tags WHERE name = ?`), name)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer trows.Close()
+	for trows.Next() {
+		var t, v string
+		if err := trows.Scan(&t, &v); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		p.DistTags[t] = v
+	}
+	return p, trows.Err()
+}
+
+func (s *sqlStore) Version(ctx context.Context, name, version string) (*Version, error) {
+	v, err := scanVersion(s.db.QueryRowContext(ctx, s.q(`SELECT `+versionCols+` FROM versions WHERE name = ? AND version = ?`), name, version))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return &v, nil
+}
+
+func (s *sqlStore) Tarball(ctx context.Context, name, version string) ([]byte, error) {
+	var sum string
+	var data []byte
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT b.sha512, b.data FROM versions v JOIN blobs b ON b.sha512 = v.sha512 WHERE v.name = ? AND v.version = ?`), name, version).Scan(&sum, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if SHA512Hex(data) != sum {
+		return nil, fmt.Errorf("%w: %s@%s", ErrCorrupt, name, version)
+	}
+	return data, nil
+}
+
+func (s *sqlStore) SetDistTag(ctx context.Context, name, tag, version string) error {
+	if tag == "" || ValidVersion(tag) {
+		return fmt.Errorf("%w: bad tag %q", ErrInvalid, tag)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer tx.Rollback()
+	v, err := scanVersion(tx.QueryRowContext(ctx, s.q(`SELECT `+versionCols+` FROM versions WHERE name = ? AND version = ?`), name, version))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO dist_tags (name, tag, version) VALUES (?, ?, ?)
+		ON CONFLICT (name, tag) DO UPDATE SET version = excluded.version`), name, tag, version); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	now := nanos(time.Now())
+	if tag == "latest" {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE packages SET description = ?, fhir_version = ?, keywords = ?, latest = ?, publisher = ?, modified = ? WHERE name = ?`),
+			v.Description, v.FHIRVersion, keywordsText(v.Keywords), v.Version, v.Publisher, now, name); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	} else if _, err := tx.ExecContext(ctx, s.q(`UPDATE packages SET modified = ? WHERE name = ?`), now, name); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return tx.Commit()
+}
+
+func (s *sqlStore) DeleteDistTag(ctx context.Context, name, tag string) error {
+	if tag == "latest" {
+		return fmt.Errorf("%w: the latest tag cannot be removed", ErrInvalid)
+	}
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM dist_tags WHERE name = ? AND tag = ?`), name, tag)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+func (s *sqlStore) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int, error) {
+	var where []string
+	var args []any
+	for _, term := range strings.Fields(q.Text) {
+		if len(where) > 16 {
+			break
+		}
+		l := likeEscape(term)
+		where = append(where, `(lower(name) LIKE ? ESCAPE '\' OR lower(description) LIKE ? ESCAPE '\' OR lower(keywords) LIKE ? ESCAPE '\')`)
+		args = append(args, l, l, l)
+	}
+	if q.Name != "" {
+		where = append(where, `lower(name) LIKE ? ESCAPE '\'`)
+		args = append(args, likeEscape(q.Name))
+	}
+	if q.FHIRVersion != "" {
+		where = append(where, `fhir_version LIKE ? ESCAPE '\'`)
+		args = append(args, strings.TrimSuffix(likeEscape(q.FHIRVersion), "%")[1:]+"%")
+	}
+	if !q.Since.IsZero() {
+		where = append(where, `modified >= ?`)
+		args = append(args, nanos(q.Since))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM packages`+cond), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: %w", err)
+	}
+	size := q.Size
+	if size <= 0 {
+		size = 20
+	}
+	if size > 1000 {
+		size = 1000
+	}
+	from := max(q.From, 0)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT name, latest, description, fhir_version, keywords, publisher, modified FROM packages`+cond+
+		` ORDER BY modified DESC, name LIMIT ? OFFSET ?`), append(args, size, from)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	var hits []SearchHit
+	for rows.Next() {
+		var h SearchHit
+		var kw string
+		var mod int64
+		if err := rows.Scan(&h.Name, &h.Version, &h.Description, &h.FHIRVersion, &kw, &h.Publisher, &mod); err != nil {
+			return nil, 0, fmt.Errorf("store: %w", err)
+		}
+		h.Keywords = parseKeywords(kw)
+		h.Modified = fromNanos(mod)
+		hits = append(hits, h)
+	}
+	return hits, total, rows.Err()
+}
+
+func (s *sqlStore) CreateUser(ctx context.Context, u User) error {
+	if u.Name == "" {
+		return fmt.Errorf("%w: empty user name", ErrInvalid)
+	}
+	if u.Created.IsZero() {
+		u.Created = time.Now()
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO users (name, email, password_hash, created) VALUES (?, ?, ?, ?)`),
+		u.Name, u.Email, u.PasswordHash, nanos(u.Created))
+	if err != nil {
+		if s.d.isUnique(err) {
+			return ErrUserExists
+		}
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) User(ctx context.Context, name string) (*User, error) {
+	u := &User{Name: name}
+	var c int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT email, password_hash, created FROM users WHERE name = ?`), name).Scan(&u.Email, &u.PasswordHash, &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	u.Created = fromNanos(c)
+	return u, nil
+}
+
+func (s *sqlStore) CreateToken(ctx context.Context, t Token) error {
+	if t.Hash == "" || t.User == "" {
+		return fmt.Errorf("%w: token needs a hash and a user", ErrInvalid)
+	}
+	if _, err := s.User(ctx, t.User); err != nil {
+		return err
+	}
+	if t.Created.IsZero() {
+		t.Created = time.Now()
+	}
+	pub := 0
+	if t.Publish {
+		pub = 1
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (hash, username, publish, created) VALUES (?, ?, ?, ?)`),
+		t.Hash, t.User, pub, nanos(t.Created)); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) LookupToken(ctx context.Context, hash string) (*Token, error) {
+	t := &Token{Hash: hash}
+	var pub int
+	var c int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT username, publish, created FROM tokens WHERE hash = ?`), hash).Scan(&t.User, &pub, &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	t.Publish = pub != 0
+	t.Created = fromNanos(c)
+	return t, nil
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Start (or reuse) a throwaway PostgreSQL server on loopback for the registry
+# store tests and print its DSN on stdout (one line, nothing else).
+#
+#   export CCG_TEST_POSTGRES="$(scripts/test-postgres.sh)"   # start / reuse
+#   scripts/test-postgres.sh stop                            # stop it
+#
+# Idempotent: installs Debian's postgresql when no server binaries are found
+# (needs root, as in CI), initialises a cluster in $CCG_PG_DIR (default
+# /tmp/ccg-pg) owned by the postgres user, starts it on 127.0.0.1:$CCG_PG_PORT
+# (default 54329) and creates the database ccgtest. Progress goes to stderr.
+set -euo pipefail
+
+DIR=${CCG_PG_DIR:-/tmp/ccg-pg}
+PORT=${CCG_PG_PORT:-54329}
+DB=ccgtest
+DSN="postgres://postgres@127.0.0.1:${PORT}/${DB}?sslmode=disable"
+
+log() { echo "test-postgres: $*" >&2; }
+
+find_bin() {
+	ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+PGBIN=$(find_bin)
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		log "PostgreSQL is not installed and this is not root: apt-get install postgresql"
+		exit 1
+	fi
+	log "installing postgresql"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	apt-get install -y -qq postgresql >&2
+	PGBIN=$(find_bin)
+fi
+
+# Run a command as the postgres user when we are root (initdb refuses root).
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		su postgres -s /bin/sh -c "$*"
+	else
+		sh -c "$*"
+	fi
+}
+
+if [ "${1:-}" = "stop" ]; then
+	if [ -f "$DIR/data/postmaster.pid" ]; then
+		as_pg "'$PGBIN/pg_ctl' -D '$DIR/data' -m fast -w stop" >&2 || true
+	fi
+	exit 0
+fi
+
+if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+	log "reusing server on port $PORT"
+else
+	mkdir -p "$DIR"
+	if [ "$(id -u)" -eq 0 ]; then chown postgres "$DIR"; fi
+	if [ ! -f "$DIR/data/PG_VERSION" ]; then
+		log "initdb in $DIR/data"
+		as_pg "'$PGBIN/initdb' -D '$DIR/data' -A trust -U postgres -E UTF8" >&2
+	fi
+	rm -f "$DIR/data/postmaster.pid" 2>/dev/null || true
+	log "starting on 127.0.0.1:$PORT"
+	as_pg "'$PGBIN/pg_ctl' -D '$DIR/data' -l '$DIR/server.log' -w -t 60 \
+		-o \"-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c max_connections=200\" start" >&2
+fi
+
+if ! "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1; then
+	"$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "CREATE DATABASE $DB" >&2
+fi
+echo "$DSN"
