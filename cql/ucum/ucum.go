@@ -1,0 +1,693 @@
+// Package ucum parses UCUM unit expressions and converts quantities between
+// commensurable units. It covers the metric prefixes, the SI base and
+// derived units, the common clinical units (mass, volume, length, time,
+// pressure, amount of substance, percentages, international customary
+// units), products, quotients, exponents, parentheses and annotations.
+//
+// Conversion is exact decimal arithmetic on factors relative to the base
+// units (m, s, g, rad, K, C, cd); the temperature units Cel and [degF] are
+// handled as the affine special case they are.
+package ucum
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// Dimension exponents: m, s, g, rad, K, C, cd, and one slot for
+// international units, which are commensurable only with themselves.
+const (
+	dimM = iota
+	dimS
+	dimG
+	dimRad
+	dimK
+	dimC
+	dimCd
+	dimIU
+	nDims
+)
+
+type dims [nDims]int8
+
+// canon is a unit reduced to a factor times a product of base units.
+type canon struct {
+	f *apd.Decimal
+	d dims
+}
+
+var ctx = &apd.Context{
+	Precision:   40,
+	MaxExponent: apd.MaxExponent,
+	MinExponent: apd.MinExponent,
+	Traps:       apd.DefaultTraps,
+	Rounding:    apd.RoundHalfEven,
+}
+
+// unitDef defines an atom: metric units take prefixes.
+type unitDef struct {
+	metric bool
+	// def is the definition as factor and unit expression, or base dim.
+	factor string
+	expr   string
+	base   int // dimension index when expr == "" and factor == "" (base unit)
+	// special marks affine temperature scales.
+	special string
+}
+
+var atoms = map[string]unitDef{
+	// base units
+	"m":   {metric: true, base: dimM},
+	"s":   {metric: true, base: dimS},
+	"g":   {metric: true, base: dimG},
+	"rad": {metric: true, base: dimRad},
+	"K":   {metric: true, base: dimK},
+	"C":   {metric: true, base: dimC},
+	"cd":  {metric: true, base: dimCd},
+	// dimensionless
+	"1":      {factor: "1", expr: "1"},
+	"%":      {factor: "0.01", expr: "1"},
+	"[ppth]": {factor: "0.001", expr: "1"},
+	"[ppm]":  {factor: "0.000001", expr: "1"},
+	"[ppb]":  {factor: "0.000000001", expr: "1"},
+	"[pi]":   {factor: "3.1415926535897932384626433832795028841971693993751", expr: "1"},
+	"10*":    {factor: "10", expr: "1"},
+	"10^":    {factor: "10", expr: "1"},
+	"mol":    {metric: true, factor: "6.0221367E+23", expr: "1"},
+	"eq":     {metric: true, factor: "6.0221367E+23", expr: "1"},
+	"osm":    {metric: true, factor: "6.0221367E+23", expr: "1"},
+	"sr":     {metric: true, factor: "1", expr: "rad2"},
+	"deg":    {factor: "0.017453292519943295769236907684886127134428718885417", expr: "rad"},
+	// international units
+	"[IU]": {metric: true, factor: "1", expr: "[iU]"},
+	"[iU]": {metric: true, base: dimIU},
+	"U":    {metric: true, factor: "1", expr: "umol/min"},
+	"kat":  {metric: true, factor: "1", expr: "mol/s"},
+	// time
+	"min":  {factor: "60", expr: "s"},
+	"h":    {factor: "60", expr: "min"},
+	"d":    {factor: "24", expr: "h"},
+	"wk":   {factor: "7", expr: "d"},
+	"a_t":  {factor: "365.24219", expr: "d"},
+	"a_j":  {factor: "365.25", expr: "d"},
+	"a_g":  {factor: "365.2425", expr: "d"},
+	"a":    {factor: "1", expr: "a_j"},
+	"mo_s": {factor: "29.53059", expr: "d"},
+	"mo_j": {factor: "1", expr: "a_j/12"},
+	"mo_g": {factor: "1", expr: "a_g/12"},
+	"mo":   {factor: "1", expr: "mo_j"},
+	"Hz":   {metric: true, factor: "1", expr: "s-1"},
+	// volume, area
+	"L":  {metric: true, factor: "1", expr: "dm3"},
+	"l":  {metric: true, factor: "1", expr: "dm3"},
+	"ar": {metric: true, factor: "100", expr: "m2"},
+	// mass
+	"t":         {metric: true, factor: "1000", expr: "kg"},
+	"u":         {metric: true, factor: "1.6605402E-24", expr: "g"},
+	"g%":        {metric: true, factor: "1", expr: "g/dL"},
+	"[gr]":      {factor: "64.79891", expr: "mg"},
+	"[lb_av]":   {factor: "7000", expr: "[gr]"},
+	"[oz_av]":   {factor: "1", expr: "[lb_av]/16"},
+	"[dr_av]":   {factor: "1", expr: "[oz_av]/16"},
+	"[ston_av]": {factor: "2000", expr: "[lb_av]"},
+	// force, energy, power, pressure, electricity
+	"N":         {metric: true, factor: "1", expr: "kg.m/s2"},
+	"Pa":        {metric: true, factor: "1", expr: "N/m2"},
+	"bar":       {metric: true, factor: "100000", expr: "Pa"},
+	"atm":       {factor: "101325", expr: "Pa"},
+	"m[Hg]":     {metric: true, factor: "133.322", expr: "kPa"},
+	"m[H2O]":    {metric: true, factor: "9.80665", expr: "kPa"},
+	"[in_i'Hg]": {factor: "1", expr: "m[Hg].[in_i]/m"},
+	"J":         {metric: true, factor: "1", expr: "N.m"},
+	"W":         {metric: true, factor: "1", expr: "J/s"},
+	"cal":       {metric: true, factor: "4.184", expr: "J"},
+	"[Cal]":     {factor: "1", expr: "kcal"},
+	"A":         {metric: true, factor: "1", expr: "C/s"},
+	"V":         {metric: true, factor: "1", expr: "J/C"},
+	"Ohm":       {metric: true, factor: "1", expr: "V/A"},
+	"S":         {metric: true, factor: "1", expr: "Ohm-1"},
+	"F":         {metric: true, factor: "1", expr: "C/V"},
+	"Wb":        {metric: true, factor: "1", expr: "V.s"},
+	"T":         {metric: true, factor: "1", expr: "Wb/m2"},
+	"H":         {metric: true, factor: "1", expr: "Wb/A"},
+	"lm":        {metric: true, factor: "1", expr: "cd.sr"},
+	"lx":        {metric: true, factor: "1", expr: "lm/m2"},
+	"Bq":        {metric: true, factor: "1", expr: "s-1"},
+	"Gy":        {metric: true, factor: "1", expr: "J/kg"},
+	"Sv":        {metric: true, factor: "1", expr: "J/kg"},
+	// length (international customary)
+	"[in_i]":  {factor: "2.54", expr: "cm"},
+	"[ft_i]":  {factor: "12", expr: "[in_i]"},
+	"[yd_i]":  {factor: "3", expr: "[ft_i]"},
+	"[mi_i]":  {factor: "5280", expr: "[ft_i]"},
+	"[nmi_i]": {factor: "1852", expr: "m"},
+	"[fth_i]": {factor: "6", expr: "[ft_i]"},
+	"Ao":      {factor: "0.1", expr: "nm"},
+	// volume (US)
+	"[gal_us]": {factor: "231", expr: "[in_i]3"},
+	"[qt_us]":  {factor: "1", expr: "[gal_us]/4"},
+	"[pt_us]":  {factor: "1", expr: "[qt_us]/2"},
+	"[foz_us]": {factor: "1", expr: "[gal_us]/128"},
+	"[cup_us]": {factor: "16", expr: "[tbs_us]"},
+	"[tbs_us]": {factor: "1", expr: "[foz_us]/2"},
+	"[tsp_us]": {factor: "1", expr: "[tbs_us]/3"},
+	// temperature (affine)
+	"Cel":    {metric: true, special: "Cel", factor: "1", expr: "K"},
+	"[degF]": {special: "degF", factor: "5", expr: "K/9"},
+}
+
+var prefixes = map[string]string{
+	"Y": "1E+24", "Z": "1E+21", "E": "1E+18", "P": "1E+15", "T": "1E+12", "G": "1E+9",
+	"M": "1E+6", "k": "1E+3", "h": "1E+2", "da": "1E+1", "d": "1E-1", "c": "1E-2",
+	"m": "1E-3", "u": "1E-6", "n": "1E-9", "p": "1E-12", "f": "1E-15", "a": "1E-18",
+	"z": "1E-21", "y": "1E-24",
+}
+
+// term is one atom (with its prefix) raised to an exponent.
+type term struct {
+	sym string
+	exp int
+}
+
+// parse splits a unit expression into a flat product of terms. Annotations
+// are dropped; an annotation standing alone is the unit 1.
+func parse(u string) ([]term, error) {
+	p := &parser{s: u}
+	if u == "" {
+		return nil, nil
+	}
+	ts, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	if p.i != len(p.s) {
+		return nil, fmt.Errorf("invalid unit %q: unexpected %q", u, p.s[p.i:])
+	}
+	return ts, nil
+}
+
+type parser struct {
+	s string
+	i int
+}
+
+func (p *parser) errf(msg string) error {
+	return fmt.Errorf("invalid unit %q: %s", p.s, msg)
+}
+
+func (p *parser) expr() ([]term, error) {
+	var out []term
+	sign := 1
+	if p.i < len(p.s) && p.s[p.i] == '/' {
+		p.i++
+		sign = -1
+	}
+	for {
+		ts, err := p.term()
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			out = append(out, term{t.sym, t.exp * sign})
+		}
+		if p.i >= len(p.s) || (p.s[p.i] != '.' && p.s[p.i] != '/') {
+			return out, nil
+		}
+		if p.s[p.i] == '.' {
+			sign = 1
+		} else {
+			sign = -1
+		}
+		p.i++
+	}
+}
+
+func (p *parser) annotation() error {
+	end := strings.IndexByte(p.s[p.i:], '}')
+	if end < 0 {
+		return p.errf("unterminated annotation")
+	}
+	p.i += end + 1
+	return nil
+}
+
+func (p *parser) term() ([]term, error) {
+	if p.i >= len(p.s) {
+		return nil, p.errf("missing unit")
+	}
+	switch c := p.s[p.i]; {
+	case c == '(':
+		p.i++
+		inner, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		if p.i >= len(p.s) || p.s[p.i] != ')' {
+			return nil, p.errf("missing )")
+		}
+		p.i++
+		e, has, err := p.exponent()
+		if err != nil {
+			return nil, err
+		}
+		if has {
+			for k := range inner {
+				inner[k].exp *= e
+			}
+		}
+		if p.i < len(p.s) && p.s[p.i] == '{' {
+			if err := p.annotation(); err != nil {
+				return nil, err
+			}
+		}
+		return inner, nil
+	case c == '{':
+		if err := p.annotation(); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	case c >= '0' && c <= '9':
+		start := p.i
+		for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+			p.i++
+		}
+		if p.s[start:p.i] == "10" && p.i < len(p.s) && (p.s[p.i] == '*' || p.s[p.i] == '^') {
+			p.i++
+			sym := p.s[start:p.i]
+			e, has, err := p.exponent()
+			if err != nil {
+				return nil, err
+			}
+			if !has {
+				e = 1
+			}
+			if p.i < len(p.s) && p.s[p.i] == '{' {
+				if err := p.annotation(); err != nil {
+					return nil, err
+				}
+			}
+			return []term{{sym, e}}, nil
+		}
+		num := p.s[start:p.i]
+		if p.i < len(p.s) && p.s[p.i] == '{' {
+			if err := p.annotation(); err != nil {
+				return nil, err
+			}
+		}
+		if num == "1" {
+			return nil, nil
+		}
+		return []term{{"#" + num, 1}}, nil
+	}
+	start := p.i
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == '[' {
+			end := strings.IndexByte(p.s[p.i:], ']')
+			if end < 0 {
+				return nil, p.errf("unterminated [")
+			}
+			p.i += end + 1
+			continue
+		}
+		if c == '.' || c == '/' || c == '(' || c == ')' || c == '{' || c == ' ' {
+			break
+		}
+		if c >= '0' && c <= '9' {
+			break
+		}
+		if (c == '+' || c == '-') && p.i+1 < len(p.s) && p.s[p.i+1] >= '0' && p.s[p.i+1] <= '9' {
+			break
+		}
+		p.i++
+	}
+	if p.i == start {
+		return nil, p.errf("missing unit")
+	}
+	sym := p.s[start:p.i]
+	e, has, err := p.exponent()
+	if err != nil {
+		return nil, err
+	}
+	if !has {
+		e = 1
+	}
+	if p.i < len(p.s) && p.s[p.i] == '{' {
+		if err := p.annotation(); err != nil {
+			return nil, err
+		}
+	}
+	return []term{{sym, e}}, nil
+}
+
+func (p *parser) exponent() (int, bool, error) {
+	start := p.i
+	if p.i < len(p.s) && (p.s[p.i] == '+' || p.s[p.i] == '-') {
+		p.i++
+	}
+	d := p.i
+	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+		p.i++
+	}
+	if p.i == d {
+		p.i = start
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(p.s[start:p.i])
+	if err != nil || n > 99 || n < -99 {
+		return 0, false, p.errf("bad exponent")
+	}
+	return n, true, nil
+}
+
+// resolved atoms are cached; the cache is filled at init and read-only
+// afterwards except through resolveAtom's local computation.
+func mustDec(s string) *apd.Decimal {
+	d, _, err := apd.NewFromString(s)
+	if err != nil {
+		panic("ucum: bad constant " + s)
+	}
+	return d
+}
+
+// atomCanon resolves one symbol (possibly prefixed) to its canonical form.
+func atomCanon(sym string, depth int) (canon, string, error) {
+	if depth > 20 {
+		return canon{}, "", errors.New("unit definition too deep")
+	}
+	if strings.HasPrefix(sym, "#") {
+		return canon{f: mustDec(sym[1:])}, "", nil
+	}
+	if def, ok := atoms[sym]; ok {
+		c, err := defCanon(def, depth)
+		return c, def.special, err
+	}
+	for _, n := range []int{2, 1} {
+		if len(sym) <= n {
+			continue
+		}
+		pf, ok := prefixes[sym[:n]]
+		if !ok {
+			continue
+		}
+		def, ok := atoms[sym[n:]]
+		if !ok || !def.metric {
+			continue
+		}
+		c, err := defCanon(def, depth)
+		if err != nil {
+			return canon{}, "", err
+		}
+		f := new(apd.Decimal)
+		if _, err := ctx.Mul(f, c.f, mustDec(pf)); err != nil {
+			return canon{}, "", err
+		}
+		return canon{f: f, d: c.d}, def.special, nil
+	}
+	return canon{}, "", fmt.Errorf("unknown unit %q", sym)
+}
+
+func defCanon(def unitDef, depth int) (canon, error) {
+	if def.factor == "" && def.expr == "" {
+		var d dims
+		d[def.base] = 1
+		return canon{f: apd.New(1, 0), d: d}, nil
+	}
+	c, err := exprCanon(def.expr, depth+1)
+	if err != nil {
+		return canon{}, err
+	}
+	f := new(apd.Decimal)
+	if _, err := ctx.Mul(f, c.f, mustDec(def.factor)); err != nil {
+		return canon{}, err
+	}
+	return canon{f: f, d: c.d}, nil
+}
+
+func exprCanon(u string, depth int) (canon, error) {
+	ts, err := parse(u)
+	if err != nil {
+		return canon{}, err
+	}
+	out := canon{f: apd.New(1, 0)}
+	for _, t := range ts {
+		c, special, err := atomCanon(t.sym, depth)
+		if err != nil {
+			return canon{}, err
+		}
+		if special != "" && (len(ts) != 1 || t.exp != 1) {
+			return canon{}, fmt.Errorf("unit %q cannot be combined with other units", t.sym)
+		}
+		for k := 0; k < abs(t.exp); k++ {
+			if t.exp > 0 {
+				_, err = ctx.Mul(out.f, out.f, c.f)
+			} else {
+				_, err = ctx.Quo(out.f, out.f, c.f)
+			}
+			if err != nil {
+				return canon{}, err
+			}
+		}
+		for i := range out.d {
+			out.d[i] += c.d[i] * int8(t.exp)
+		}
+	}
+	return out, nil
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
+}
+
+// Valid reports whether u is a unit expression this package understands.
+// The empty string and "1" are the unity.
+func Valid(u string) error {
+	_, err := exprCanon(u, 0)
+	return err
+}
+
+// Commensurable reports whether quantities in a and b can be converted to
+// each other.
+func Commensurable(a, b string) bool {
+	if a == b {
+		return Valid(a) == nil
+	}
+	ca, err1 := exprCanon(a, 0)
+	cb, err2 := exprCanon(b, 0)
+	return err1 == nil && err2 == nil && ca.d == cb.d
+}
+
+// special returns the affine scale name of a unit that is exactly one
+// temperature unit ("Cel", "degF") or "".
+func special(u string) string {
+	ts, err := parse(u)
+	if err != nil || len(ts) != 1 || ts[0].exp != 1 {
+		return ""
+	}
+	_, sp, err := atomCanon(ts[0].sym, 0)
+	if err != nil {
+		return ""
+	}
+	return sp
+}
+
+// Convert converts v from unit from to unit to. The result carries the
+// working precision of the conversion (40 digits); callers round it to the
+// CQL Decimal scale.
+func Convert(v *apd.Decimal, from, to string) (*apd.Decimal, error) {
+	if from == to {
+		if err := Valid(from); err != nil {
+			return nil, err
+		}
+		return new(apd.Decimal).Set(v), nil
+	}
+	cf, err := exprCanon(from, 0)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := exprCanon(to, 0)
+	if err != nil {
+		return nil, err
+	}
+	if cf.d != ct.d {
+		return nil, fmt.Errorf("cannot convert from %q to %q: units are not commensurable", from, to)
+	}
+	sf, st := special(from), special(to)
+	r := new(apd.Decimal)
+	if sf != "" || st != "" {
+		// To kelvin, then to the target scale.
+		k := new(apd.Decimal)
+		if err := toKelvin(k, v, sf, cf.f); err != nil {
+			return nil, err
+		}
+		if err := fromKelvin(r, k, st, ct.f); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+	if _, err := ctx.Mul(r, v, cf.f); err != nil {
+		return nil, err
+	}
+	if _, err := ctx.Quo(r, r, ct.f); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+var (
+	celOffset  = mustDec("273.15")
+	degFOffset = mustDec("459.67")
+)
+
+func toKelvin(k, v *apd.Decimal, sp string, f *apd.Decimal) error {
+	switch sp {
+	case "Cel":
+		_, err := ctx.Mul(k, v, f) // f is the prefix factor (1 for Cel)
+		if err == nil {
+			_, err = ctx.Add(k, k, celOffset)
+		}
+		return err
+	case "degF":
+		_, err := ctx.Add(k, v, degFOffset)
+		if err == nil {
+			_, err = ctx.Mul(k, k, f)
+		}
+		return err
+	}
+	_, err := ctx.Mul(k, v, f)
+	return err
+}
+
+func fromKelvin(r, k *apd.Decimal, sp string, f *apd.Decimal) error {
+	switch sp {
+	case "Cel":
+		_, err := ctx.Sub(r, k, celOffset)
+		if err == nil {
+			_, err = ctx.Quo(r, r, f)
+		}
+		return err
+	case "degF":
+		_, err := ctx.Quo(r, k, f)
+		if err == nil {
+			_, err = ctx.Sub(r, r, degFOffset)
+		}
+		return err
+	}
+	_, err := ctx.Quo(r, k, f)
+	return err
+}
+
+// Multiply returns the unit of the product of quantities in a and b, e.g.
+// Multiply("cm", "cm") = "cm2" and Multiply("g/cm3", "cm3") = "g".
+func Multiply(a, b string) string { return combine(a, b, 1) }
+
+// Divide returns the unit of the quotient of quantities in a and b, e.g.
+// Divide("g", "cm3") = "g/cm3" and Divide("g/cm3", "g/cm3") = "1".
+func Divide(a, b string) string { return combine(a, b, -1) }
+
+func combine(a, b string, sign int) string {
+	ta, err1 := parse(a)
+	tb, err2 := parse(b)
+	if err1 != nil || err2 != nil {
+		// Not parseable: build the expression textually.
+		if sign > 0 {
+			return "(" + a + ").(" + b + ")"
+		}
+		return "(" + a + ")/(" + b + ")"
+	}
+	var order []string
+	exps := map[string]int{}
+	add := func(ts []term, s int) {
+		for _, t := range ts {
+			if _, ok := exps[t.sym]; !ok {
+				order = append(order, t.sym)
+			}
+			exps[t.sym] += t.exp * s
+		}
+	}
+	add(ta, 1)
+	add(tb, sign)
+	return render(order, exps)
+}
+
+// Normalize rewrites u with each atom once, numerator first ("m.m/s" ->
+// "m2/s"). Unparseable units are returned unchanged.
+func Normalize(u string) string {
+	ts, err := parse(u)
+	if err != nil {
+		return u
+	}
+	var order []string
+	exps := map[string]int{}
+	for _, t := range ts {
+		if _, ok := exps[t.sym]; !ok {
+			order = append(order, t.sym)
+		}
+		exps[t.sym] += t.exp
+	}
+	return render(order, exps)
+}
+
+func render(order []string, exps map[string]int) string {
+	var num, den []string
+	for _, s := range order {
+		e := exps[s]
+		name := strings.TrimPrefix(s, "#")
+		switch {
+		case e > 0:
+			if e == 1 {
+				num = append(num, name)
+			} else {
+				num = append(num, name+strconv.Itoa(e))
+			}
+		case e < 0:
+			if e == -1 {
+				den = append(den, name)
+			} else {
+				den = append(den, name+strconv.Itoa(-e))
+			}
+		}
+	}
+	out := strings.Join(num, ".")
+	if out == "" && len(den) == 0 {
+		return "1"
+	}
+	for _, d := range den {
+		out += "/" + d
+	}
+	return out
+}
+
+// Canonical returns a canonical spelling of the base-unit product that u
+// is commensurable with (e.g. "g.m-3" for "mg/dL") and the factor that a
+// value in u is multiplied by to be expressed in it.
+func Canonical(u string) (string, *apd.Decimal, error) {
+	c, err := exprCanon(u, 0)
+	if err != nil {
+		return "", nil, err
+	}
+	names := [nDims]string{"m", "s", "g", "rad", "K", "C", "cd", "[iU]"}
+	var parts []string
+	for i, e := range c.d {
+		switch {
+		case e == 1:
+			parts = append(parts, names[i])
+		case e != 0:
+			parts = append(parts, names[i]+strconv.Itoa(int(e)))
+		}
+	}
+	sort.Strings(parts)
+	s := strings.Join(parts, ".")
+	if s == "" {
+		s = "1"
+	}
+	return s, c.f, nil
+}
