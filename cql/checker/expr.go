@@ -1,0 +1,580 @@
+package checker
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/ccg-project/ccg/cql/ast"
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+func lit(v value.Value, t types.Type, s ast.Span) Node {
+	return &Literal{Base: Base{T: t, P: pos(s)}, Value: v}
+}
+
+// call resolves the builtin name for the argument nodes and builds the Call.
+func (c *checker) call(s ast.Span, name string, prec value.Precision, args ...Node) Node {
+	n, ok := c.tryCall(s, name, prec, args...)
+	if !ok {
+		ts := make([]string, len(args))
+		for i, a := range args {
+			ts[i] = a.Type().String()
+		}
+		c.errorf(s, CodeNoOverload, "could not resolve call to operator %s with signature (%s)", name, strings.Join(ts, ", "))
+		return bad(s)
+	}
+	return n
+}
+
+func (c *checker) tryCall(s ast.Span, name string, prec value.Precision, args ...Node) (Node, bool) {
+	ts := make([]types.Type, len(args))
+	for i, a := range args {
+		ts[i] = a.Type()
+	}
+	r, amb := Resolve(name, ts)
+	if r == nil {
+		return nil, false
+	}
+	if amb {
+		strs := make([]string, len(args))
+		for i, a := range ts {
+			strs[i] = a.String()
+		}
+		c.errorf(s, CodeAmbiguous, "call to operator %s with signature (%s) is ambiguous", name, strings.Join(strs, ", "))
+	}
+	cargs := make([]Node, len(args))
+	for i, a := range args {
+		if r.Convs[i] != nil {
+			cargs[i] = &Convert{Base: Base{T: r.Convs[i].Target, P: a.Position()}, Conv: r.Convs[i], Operand: a}
+		} else {
+			cargs[i] = a
+		}
+	}
+	return &Call{Base: Base{T: r.Result, P: pos(s)}, Op: r.Op, Name: name, Args: cargs, Precision: prec}, true
+}
+
+// Precision parses a normalised precision keyword.
+func Precision(s string) value.Precision {
+	switch s {
+	case "year":
+		return value.Year
+	case "month":
+		return value.Month
+	case "week":
+		return value.Week
+	case "day":
+		return value.Day
+	case "hour":
+		return value.Hour
+	case "minute":
+		return value.Minute
+	case "second":
+		return value.Second
+	case "millisecond":
+		return value.Millisecond
+	}
+	return value.Unset
+}
+
+func (c *checker) exprs(es []ast.Expr) []Node {
+	out := make([]Node, len(es))
+	for i, e := range es {
+		out[i] = c.expr(e)
+	}
+	return out
+}
+
+func (c *checker) expr(e ast.Expr) Node {
+	switch x := e.(type) {
+	case nil:
+		return &Literal{Base: Base{T: types.Null}}
+	case *ast.NullLiteral:
+		return lit(nil, types.Null, x.Span)
+	case *ast.BooleanLiteral:
+		return lit(value.Boolean(x.Value), types.Boolean, x.Span)
+	case *ast.StringLiteral:
+		return lit(value.String(x.Value), types.String, x.Span)
+	case *ast.NumberLiteral:
+		return c.number(x.Text, x.IsDecimal(), x.Span)
+	case *ast.LongNumberLiteral:
+		i, err := strconv.ParseInt(x.Text, 10, 64)
+		if err != nil {
+			c.errorf(x.Span, CodeInvalid, "long literal %sL is out of range", x.Text)
+			return bad(x.Span)
+		}
+		return lit(value.Long(i), types.Long, x.Span)
+	case *ast.DateLiteral:
+		d, err := value.ParseDate(x.Text)
+		if err != nil {
+			c.errorf(x.Span, CodeInvalid, "invalid date literal @%s: %v", x.Text, err)
+			return bad(x.Span)
+		}
+		return lit(d, types.Date, x.Span)
+	case *ast.DateTimeLiteral:
+		d, err := value.ParseDateTime(x.Text)
+		if err != nil {
+			c.errorf(x.Span, CodeInvalid, "invalid datetime literal @%s: %v", x.Text, err)
+			return bad(x.Span)
+		}
+		return lit(d, types.DateTime, x.Span)
+	case *ast.TimeLiteral:
+		d, err := value.ParseTime(x.Text)
+		if err != nil {
+			c.errorf(x.Span, CodeInvalid, "invalid time literal @T%s: %v", x.Text, err)
+			return bad(x.Span)
+		}
+		return lit(d, types.Time, x.Span)
+	case *ast.QuantityLiteral:
+		q, ok := c.quantity(x.Quantity, "")
+		if !ok {
+			return bad(x.Span)
+		}
+		return lit(q, types.Quantity, x.Span)
+	case *ast.RatioLiteral:
+		n, ok1 := c.quantity(x.Numerator, "")
+		d, ok2 := c.quantity(x.Denominator, "")
+		if !ok1 || !ok2 {
+			return bad(x.Span)
+		}
+		return lit(value.Ratio{Numerator: n, Denominator: d}, types.Ratio, x.Span)
+	case *ast.IdentifierRef:
+		return c.identifier(x)
+	case *ast.MemberAccess:
+		return c.member(x)
+	case *ast.FunctionCall:
+		return c.funcCall(x)
+	case *ast.Indexer:
+		return c.call(x.Span, "Indexer", value.Unset, c.expr(x.Source), c.expr(x.Index))
+	case *ast.UnaryExpr:
+		return c.unary(x)
+	case *ast.BinaryExpr:
+		return c.binary(x)
+	case *ast.BetweenExpr:
+		op := c.expr(x.Operand)
+		lo, hi := c.expr(x.Low), c.expr(x.High)
+		ge, le := "GreaterOrEqual", "LessOrEqual"
+		if x.Properly {
+			ge, le = "Greater", "Less"
+		}
+		return c.and(x.Span, c.call(x.Span, ge, value.Unset, op, lo), c.call(x.Span, le, value.Unset, op, hi))
+	case *ast.ComponentFrom:
+		op := c.expr(x.Operand)
+		switch x.Component {
+		case "date":
+			return c.call(x.Span, "DateFrom", value.Unset, op)
+		case "time":
+			return c.call(x.Span, "TimeFrom", value.Unset, op)
+		case "timezoneoffset":
+			return c.call(x.Span, "TimezoneOffsetFrom", value.Unset, op)
+		}
+		return c.call(x.Span, "DateTimeComponentFrom", Precision(x.Component), op)
+	case *ast.DurationBetween:
+		name := "DurationBetween"
+		if x.Difference {
+			name = "DifferenceBetween"
+		}
+		return c.call(x.Span, name, Precision(x.Precision), c.expr(x.Left), c.expr(x.Right))
+	case *ast.DurationOf:
+		name := "DurationBetween"
+		if x.Difference {
+			name = "DifferenceBetween"
+		}
+		op := c.expr(x.Operand)
+		return c.call(x.Span, name, Precision(x.Precision), c.call(x.Span, "Start", value.Unset, op), c.call(x.Span, "End", value.Unset, op))
+	case *ast.TypeExtent:
+		t := c.typeOf(x.Type)
+		name := "MinValue"
+		if x.Max {
+			name = "MaxValue"
+		}
+		n := c.call(x.Span, name, value.Unset, lit(value.String(typeName(t)), types.String, x.Span))
+		if cl, ok := n.(*Call); ok {
+			cl.T = t
+		}
+		return n
+	case *ast.SetAggregate:
+		name := "Collapse"
+		if x.Kind == ast.Expand {
+			name = "Expand"
+		}
+		op := c.expr(x.Operand)
+		switch {
+		case x.Per != nil:
+			return c.call(x.Span, name, value.Unset, op, c.expr(x.Per))
+		case x.PerPrecision != "":
+			q := value.Quantity{Value: value.DecimalFromInt(1), Unit: x.PerPrecision}
+			return c.call(x.Span, name, value.Unset, op, lit(q, types.Quantity, x.Span))
+		}
+		if n, ok := c.tryCall(x.Span, name, value.Unset, op); ok {
+			return n
+		}
+		return c.call(x.Span, name, value.Unset, op, lit(nil, types.Quantity, x.Span))
+	case *ast.IsExpr:
+		return &Is{Base: Base{T: types.Boolean, P: pos(x.Span)}, Operand: c.expr(x.Operand), Target: c.typeOf(x.Type)}
+	case *ast.AsExpr:
+		t := c.typeOf(x.Type)
+		op := c.expr(x.Operand)
+		if cost, conv := match(op.Type(), t); cost >= 0 && cost < costAny && !x.Strict {
+			if conv != nil {
+				return &Convert{Base: Base{T: t, P: pos(x.Span)}, Conv: conv, Operand: op}
+			}
+			if !types.Equal(op.Type(), types.Null) {
+				return op
+			}
+		}
+		return &As{Base: Base{T: t, P: pos(x.Span)}, Operand: op, Target: t, Strict: x.Strict}
+	case *ast.ConvertExpr:
+		return c.convertExpr(x)
+	case *ast.BooleanTest:
+		name := [...]string{"IsNull", "IsTrue", "IsFalse"}[x.Kind]
+		n := c.call(x.Span, name, value.Unset, c.expr(x.Operand))
+		if x.Not {
+			n = c.call(x.Span, "Not", value.Unset, n)
+		}
+		return n
+	case *ast.TimingExpr:
+		return c.timing(x)
+	case *ast.IfExpr:
+		cond := c.convertTo(c.expr(x.Cond), types.Boolean, x.Cond.GetSpan(), "if condition")
+		th, el := c.expr(x.Then), c.expr(x.Else)
+		t := CommonType([]types.Type{th.Type(), el.Type()})
+		if types.Equal(th.Type(), types.Null) && types.Equal(el.Type(), types.Null) {
+			t = types.Any
+		}
+		return &If{Base: Base{T: t, P: pos(x.Span)}, Cond: cond, Then: c.coerce(th, t), Else: c.coerce(el, t)}
+	case *ast.CaseExpr:
+		return c.caseExpr(x)
+	case *ast.ListSelector:
+		return c.listSel(x)
+	case *ast.IntervalSelector:
+		lo, hi := c.expr(x.Low), c.expr(x.High)
+		pt := CommonType([]types.Type{lo.Type(), hi.Type()})
+		return &IntervalSel{Base: Base{T: &types.Interval{Point: pt}, P: pos(x.Span)}, Low: c.coerce(lo, pt), High: c.coerce(hi, pt),
+			LowClosed: x.LowClosed, HighClosed: x.HighClosed}
+	case *ast.TupleSelector:
+		n := &TupleSel{Base: Base{P: pos(x.Span)}}
+		tt := &types.Tuple{}
+		for _, el := range x.Elems {
+			v := c.expr(el.Value)
+			n.Names = append(n.Names, el.Name)
+			n.Elems = append(n.Elems, v)
+			tt.Elements = append(tt.Elements, types.Element{Name: el.Name, Type: v.Type()})
+		}
+		n.T = tt
+		return n
+	case *ast.InstanceSelector:
+		return c.instance(x)
+	case *ast.CodeSelector:
+		return c.codeSel(x)
+	case *ast.ConceptSelector:
+		con := value.Concept{Display: x.Display}
+		for _, cs := range x.Codes {
+			if l, ok := c.codeSel(cs).(*Literal); ok {
+				if code, ok := l.Value.(value.Code); ok {
+					con.Codes = append(con.Codes, code)
+				}
+			}
+		}
+		return lit(con, types.Concept, x.Span)
+	case *ast.Retrieve:
+		return c.retrieve(x)
+	case *ast.Query:
+		return c.query(x)
+	case *ast.SpecialRef:
+		c.errorf(x.Span, CodeUnsupported, "$%s is not supported in CQL expressions", x.Name)
+		return bad(x.Span)
+	case *ast.ExternalConstant:
+		c.errorf(x.Span, CodeUnsupported, "external constant %%%s is not supported", x.Name)
+		return bad(x.Span)
+	}
+	c.errorf(e.GetSpan(), CodeUnsupported, "unsupported expression %T", e)
+	return bad(e.GetSpan())
+}
+
+func typeName(t types.Type) string {
+	if n, ok := t.(*types.Named); ok {
+		return n.Name
+	}
+	return t.String()
+}
+
+func (c *checker) number(text string, dec bool, s ast.Span) Node {
+	if dec {
+		d, err := value.NewDecimal(text)
+		if err != nil {
+			c.errorf(s, CodeInvalid, "invalid decimal literal %s: %v", text, err)
+			return bad(s)
+		}
+		return lit(d, types.Decimal, s)
+	}
+	i, err := strconv.ParseInt(text, 10, 32)
+	if err != nil {
+		c.errorf(s, CodeInvalid, "integer literal %s is out of range", text)
+		return bad(s)
+	}
+	return lit(value.Integer(i), types.Integer, s)
+}
+
+func (c *checker) quantity(q *ast.Quantity, neg string) (value.Quantity, bool) {
+	d, err := value.NewDecimal(neg + q.Number)
+	if err != nil {
+		c.errorf(q.Span, CodeInvalid, "invalid quantity value %s: %v", q.Number, err)
+		return value.Quantity{}, false
+	}
+	unit := q.Unit
+	if unit == "" {
+		unit = "1"
+	}
+	return value.Quantity{Value: d, Unit: unit}, true
+}
+
+// coerce converts n to t when an implicit conversion exists (and leaves it
+// as is otherwise, e.g. into a choice).
+func (c *checker) coerce(n Node, t types.Type) Node {
+	if _, ok := n.(*Literal); ok && types.Equal(n.Type(), types.Null) {
+		return &Literal{Base: Base{T: t, P: n.Position()}}
+	}
+	cost, conv := match(n.Type(), t)
+	if cost >= 0 && conv != nil {
+		return &Convert{Base: Base{T: conv.Target, P: n.Position()}, Conv: conv, Operand: n}
+	}
+	return n
+}
+
+func (c *checker) and(s ast.Span, l, r Node) Node {
+	return &And{Base: Base{T: types.Boolean, P: pos(s)}, L: c.convertTo(l, types.Boolean, s, "and"), R: c.convertTo(r, types.Boolean, s, "and")}
+}
+
+func (c *checker) unary(x *ast.UnaryExpr) Node {
+	if x.Op == ast.OpNegate {
+		switch n := x.Operand.(type) {
+		case *ast.NumberLiteral:
+			if !n.IsDecimal() {
+				return c.number("-"+n.Text, false, x.Span)
+			}
+			return c.number("-"+n.Text, true, x.Span)
+		case *ast.LongNumberLiteral:
+			i, err := strconv.ParseInt("-"+n.Text, 10, 64)
+			if err == nil {
+				return lit(value.Long(i), types.Long, x.Span)
+			}
+		case *ast.QuantityLiteral:
+			if q, ok := c.quantity(n.Quantity, "-"); ok {
+				return lit(q, types.Quantity, x.Span)
+			}
+		}
+	}
+	op := c.expr(x.Operand)
+	var name string
+	switch x.Op {
+	case ast.OpNot:
+		name = "Not"
+	case ast.OpNegate:
+		name = "Negate"
+	case ast.OpPlus:
+		return op
+	case ast.OpExists:
+		name = "Exists"
+	case ast.OpDistinct:
+		name = "Distinct"
+	case ast.OpFlatten:
+		name = "Flatten"
+	case ast.OpSingletonFrom:
+		name = "SingletonFrom"
+	case ast.OpPredecessor:
+		name = "Predecessor"
+	case ast.OpSuccessor:
+		name = "Successor"
+	case ast.OpStart:
+		name = "Start"
+	case ast.OpEnd:
+		name = "End"
+	case ast.OpWidth:
+		name = "Width"
+	case ast.OpSize:
+		name = "Size"
+	case ast.OpPointFrom:
+		name = "PointFrom"
+	}
+	return c.call(x.Span, name, value.Unset, op)
+}
+
+var binNames = map[ast.BinaryOp]string{
+	ast.OpAdd: "Add", ast.OpSubtract: "Subtract", ast.OpMultiply: "Multiply", ast.OpDivide: "Divide",
+	ast.OpDiv: "TruncatedDivide", ast.OpMod: "Modulo", ast.OpPower: "Power", ast.OpEqual: "Equal",
+	ast.OpEquivalent: "Equivalent", ast.OpLess: "Less", ast.OpGreater: "Greater", ast.OpLessOrEqual: "LessOrEqual",
+	ast.OpGreaterOrEqual: "GreaterOrEqual", ast.OpXor: "Xor", ast.OpImplies: "Implies", ast.OpIn: "In",
+	ast.OpContains: "Contains", ast.OpUnion: "Union", ast.OpIntersect: "Intersect", ast.OpExcept: "Except",
+}
+
+func (c *checker) binary(x *ast.BinaryExpr) Node {
+	l, r := c.expr(x.Left), c.expr(x.Right)
+	s := x.Span
+	switch x.Op {
+	case ast.OpAnd:
+		return c.and(s, l, r)
+	case ast.OpOr:
+		return &Or{Base: Base{T: types.Boolean, P: pos(s)}, L: c.convertTo(l, types.Boolean, s, "or"), R: c.convertTo(r, types.Boolean, s, "or")}
+	case ast.OpNotEqual:
+		return c.call(s, "Not", value.Unset, c.call(s, "Equal", value.Unset, l, r))
+	case ast.OpNotEquivalent:
+		return c.call(s, "Not", value.Unset, c.call(s, "Equivalent", value.Unset, l, r))
+	case ast.OpConcat:
+		empty := lit(value.String(""), types.String, s)
+		return c.call(s, "Concatenate", value.Unset, c.call(s, "Coalesce", value.Unset, l, empty), c.call(s, "Coalesce", value.Unset, r, empty))
+	case ast.OpAdd:
+		if types.Equal(l.Type(), types.String) || types.Equal(r.Type(), types.String) {
+			if n, ok := c.tryCall(s, "Concatenate", value.Unset, l, r); ok {
+				return n
+			}
+		}
+	case ast.OpIn, ast.OpContains:
+		name := binNames[x.Op]
+		// `x in IntervalOrList` with a list on the wrong side, or a
+		// precision: pass through.
+		return c.call(s, name, Precision(x.Precision), l, r)
+	}
+	return c.call(s, binNames[x.Op], value.Unset, l, r)
+}
+
+func (c *checker) convertExpr(x *ast.ConvertExpr) Node {
+	op := c.expr(x.Operand)
+	if x.ToType == nil {
+		return c.call(x.Span, "ConvertQuantity", value.Unset, op, lit(value.String(x.ToUnit), types.String, x.Span))
+	}
+	t := c.typeOf(x.ToType)
+	if types.Equal(op.Type(), t) {
+		return op
+	}
+	if n, ok := t.(*types.Named); ok && n.Model == "System" {
+		name := "To" + n.Name
+		if hasBuiltin(name) {
+			return c.call(x.Span, name, value.Unset, op)
+		}
+	}
+	c.errorf(x.Span, CodeTypeMismatch, "cannot convert %s to %s", op.Type(), t)
+	return bad(x.Span)
+}
+
+func (c *checker) caseExpr(x *ast.CaseExpr) Node {
+	n := &Case{Base: Base{P: pos(x.Span)}}
+	var cmp Node
+	if x.Comparand != nil {
+		cmp = c.expr(x.Comparand)
+	}
+	var ts []types.Type
+	for _, it := range x.Items {
+		w := c.expr(it.When)
+		if cmp == nil {
+			w = c.convertTo(w, types.Boolean, it.When.GetSpan(), "case condition")
+		} else {
+			// Resolve equality now to apply conversions to comparand and when.
+			ct := CommonType([]types.Type{cmp.Type(), w.Type()})
+			w = c.coerce(w, ct)
+		}
+		th := c.expr(it.Then)
+		ts = append(ts, th.Type())
+		n.Items = append(n.Items, CaseItem{When: w, Then: th})
+	}
+	el := c.expr(x.Else)
+	ts = append(ts, el.Type())
+	t := CommonType(ts)
+	for i := range n.Items {
+		n.Items[i].Then = c.coerce(n.Items[i].Then, t)
+	}
+	if cmp != nil {
+		var wts []types.Type
+		wts = append(wts, cmp.Type())
+		for _, it := range n.Items {
+			wts = append(wts, it.When.Type())
+		}
+		ct := CommonType(wts)
+		cmp = c.coerce(cmp, ct)
+		for i := range n.Items {
+			n.Items[i].When = c.coerce(n.Items[i].When, ct)
+		}
+	}
+	n.Comparand = cmp
+	n.Else = c.coerce(el, t)
+	n.T = t
+	return n
+}
+
+func (c *checker) listSel(x *ast.ListSelector) Node {
+	elems := c.exprs(x.Elems)
+	var et types.Type
+	if x.ElemType != nil {
+		et = c.typeOf(x.ElemType)
+		for i, e := range elems {
+			elems[i] = c.convertTo(e, et, x.Elems[i].GetSpan(), "list element")
+		}
+	} else {
+		ts := make([]types.Type, len(elems))
+		for i, e := range elems {
+			ts[i] = e.Type()
+		}
+		et = CommonType(ts)
+		for i, e := range elems {
+			elems[i] = c.coerce(e, et)
+		}
+	}
+	return &ListSel{Base: Base{T: &types.List{Elem: et}, P: pos(x.Span)}, Elems: elems}
+}
+
+var instanceElems = map[string]map[string]types.Type{
+	"Code":       {"code": types.String, "system": types.String, "version": types.String, "display": types.String},
+	"Concept":    {"codes": &types.List{Elem: types.Code}, "display": types.String},
+	"Quantity":   {"value": types.Decimal, "unit": types.String},
+	"Ratio":      {"numerator": types.Quantity, "denominator": types.Quantity},
+	"ValueSet":   {"id": types.String, "version": types.String, "name": types.String},
+	"CodeSystem": {"id": types.String, "version": types.String, "name": types.String},
+	"Interval":   {"low": types.Any, "high": types.Any, "lowClosed": types.Boolean, "highClosed": types.Boolean},
+}
+
+func (c *checker) instance(x *ast.InstanceSelector) Node {
+	t := c.typeOf(x.Type)
+	nt, ok := t.(*types.Named)
+	if !ok || nt.Model != "System" {
+		c.errorf(x.Span, CodeUnsupported, "instance selectors of %s are not supported", t)
+		return bad(x.Span)
+	}
+	els, ok := instanceElems[nt.Name]
+	if !ok {
+		c.errorf(x.Span, CodeTypeMismatch, "%s has no instance selector", t)
+		return bad(x.Span)
+	}
+	n := &InstanceSel{Base: Base{T: t, P: pos(x.Span)}, TypeName: nt.Name}
+	for _, el := range x.Elems {
+		et, ok := els[el.Name]
+		v := c.expr(el.Value)
+		if !ok {
+			c.errorf(el.Span, CodeUndeclared, "%s has no element %s", t, el.Name)
+			continue
+		}
+		n.Names = append(n.Names, el.Name)
+		n.Elems = append(n.Elems, c.convertTo(v, et, el.Value.GetSpan(), "element "+el.Name))
+	}
+	return n
+}
+
+func (c *checker) codeSel(x *ast.CodeSelector) Node {
+	code := value.Code{Code: x.Code, Display: x.Display}
+	if s, ok := c.codeSystem(x.System); ok {
+		code.System, code.Version = s.ID, s.Version
+	}
+	return lit(code, types.Code, x.Span)
+}
+
+func (c *checker) retrieve(x *ast.Retrieve) Node {
+	t := c.typeOf(x.Type)
+	nt, ok := t.(*types.Named)
+	if !ok {
+		return bad(x.Span)
+	}
+	n := &Retrieve{Base: Base{T: &types.List{Elem: t}, P: pos(x.Span)}, DataType: nt, CodePath: x.CodePath}
+	if x.Codes != nil {
+		n.Codes = c.expr(x.Codes)
+	}
+	return n
+}

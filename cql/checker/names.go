@@ -1,0 +1,544 @@
+package checker
+
+import (
+	"github.com/ccg-project/ccg/cql/ast"
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+func (c *checker) identifier(x *ast.IdentifierRef) Node {
+	if v := c.lookupLocal(x.Name); v != nil {
+		return &Var{Base: Base{T: v.T, P: pos(x.Span)}, Name: v.Name, Slot: v.Slot}
+	}
+	if se := c.sortElem(); se != nil {
+		if _, ok := c.propType(se.T, x.Name); ok {
+			return c.property(x.Span, &Var{Base: Base{T: se.T, P: pos(x.Span)}, Name: se.Name, Slot: se.Slot}, x.Name)
+		}
+	}
+	if n := c.libMember(c.lib, x.Name, x.Span, true); n != nil {
+		return n
+	}
+	if _, ok := c.incAlias[x.Name]; ok {
+		c.errorf(x.Span, CodeInvalid, "library %s cannot be used as a value", x.Name)
+		return bad(x.Span)
+	}
+	c.errorf(x.Span, CodeUndeclared, "could not resolve identifier %s", x.Name)
+	return bad(x.Span)
+}
+
+// libMember resolves a define, parameter or terminology name in lib.
+func (c *checker) libMember(lib *Library, name string, s ast.Span, local bool) Node {
+	if local {
+		if _, ok := c.defASTs[name]; ok {
+			d := c.checkDef(name)
+			if d == nil {
+				return bad(s)
+			}
+			return &DefRef{Base: Base{T: d.Body.Type(), P: pos(s)}, Lib: lib, Name: name}
+		}
+		if _, ok := c.paramAST[name]; ok {
+			p := c.checkParam(name)
+			if p == nil {
+				return bad(s)
+			}
+			return &ParamRef{Base: Base{T: p.T, P: pos(s)}, Lib: lib, Name: name}
+		}
+	} else {
+		if d, ok := lib.Defs[name]; ok {
+			if !d.Public {
+				c.errorf(s, CodeAccess, "expression %s in library %s is private", name, lib.Name)
+			}
+			return &DefRef{Base: Base{T: d.Body.Type(), P: pos(s)}, Lib: lib, Name: name}
+		}
+		if p, ok := lib.Params[name]; ok {
+			if !p.Public {
+				c.errorf(s, CodeAccess, "parameter %s in library %s is private", name, lib.Name)
+			}
+			return &ParamRef{Base: Base{T: p.T, P: pos(s)}, Lib: lib, Name: name}
+		}
+	}
+	if t, ok := lib.Terms[name]; ok {
+		if !local && lib.Private[name] {
+			c.errorf(s, CodeAccess, "%s in library %s is private", name, lib.Name)
+		}
+		tr := t.(*TermRef)
+		return &TermRef{Base: Base{T: tr.T, P: pos(s)}, Value: tr.Value, Expr: tr.Expr}
+	}
+	return nil
+}
+
+func (c *checker) member(x *ast.MemberAccess) Node {
+	if id, ok := x.Source.(*ast.IdentifierRef); ok {
+		if il, ok := c.incAlias[id.Name]; ok && c.lookupLocal(id.Name) == nil {
+			if _, def := c.defASTs[id.Name]; !def {
+				if n := c.libMember(il, x.Name, x.Span, false); n != nil {
+					return n
+				}
+				c.errorf(x.Span, CodeUndeclared, "could not resolve %s in library %s", x.Name, id.Name)
+				return bad(x.Span)
+			}
+		}
+	}
+	src := c.expr(x.Source)
+	return c.property(x.Span, src, x.Name)
+}
+
+var systemProps = map[string]map[string]types.Type{
+	"Quantity": {"value": types.Decimal, "unit": types.String},
+	"Ratio":    {"numerator": types.Quantity, "denominator": types.Quantity},
+	"Code":     {"code": types.String, "system": types.String, "version": types.String, "display": types.String},
+	"Concept":  {"codes": &types.List{Elem: types.Code}, "display": types.String},
+	"ValueSet": {"id": types.String, "version": types.String},
+}
+
+func (c *checker) propType(t types.Type, name string) (types.Type, bool) {
+	switch x := t.(type) {
+	case *types.Tuple:
+		for _, e := range x.Elements {
+			if e.Name == name {
+				return e.Type, true
+			}
+		}
+		return nil, false
+	case *types.Interval:
+		switch name {
+		case "low", "high":
+			return x.Point, true
+		case "lowClosed", "highClosed":
+			return types.Boolean, true
+		}
+		return nil, false
+	case *types.List:
+		et, ok := c.propType(x.Elem, name)
+		if !ok {
+			return nil, false
+		}
+		if l, isList := et.(*types.List); isList {
+			return l, true
+		}
+		return &types.List{Elem: et}, true
+	case *types.Choice:
+		var opts []types.Type
+		for _, o := range x.Options {
+			if pt, ok := c.propType(o, name); ok {
+				opts = append(opts, pt)
+			}
+		}
+		if len(opts) == 0 {
+			return nil, false
+		}
+		return types.NewChoice(opts...), true
+	case *types.Named:
+		if x.Model == "System" {
+			if types.Equal(x, types.Any) {
+				return types.Any, true
+			}
+			if ps, ok := systemProps[x.Name]; ok {
+				pt, ok := ps[name]
+				return pt, ok
+			}
+			return nil, false
+		}
+		if m, ok := c.models[x.Model]; ok {
+			return m.PropertyType(x, name)
+		}
+	}
+	return nil, false
+}
+
+func (c *checker) property(s ast.Span, src Node, name string) Node {
+	t := src.Type()
+	if types.Equal(t, types.Null) {
+		return &Property{Base: Base{T: types.Any, P: pos(s)}, Source: src, Name: name}
+	}
+	pt, ok := c.propType(t, name)
+	if !ok {
+		c.errorf(s, CodeUndeclared, "%s has no element %s", t, name)
+		return bad(s)
+	}
+	return &Property{Base: Base{T: pt, P: pos(s)}, Source: src, Name: name}
+}
+
+func (c *checker) funcCall(x *ast.FunctionCall) Node {
+	// Library-qualified call.
+	if x.LibraryQualifier != "" {
+		if il, ok := c.incAlias[x.LibraryQualifier]; ok && c.lookupLocal(x.LibraryQualifier) == nil {
+			args := c.exprs(x.Args)
+			if n := c.userCall(x.Span, il, x.Name, args, false, false); n != nil {
+				return n
+			}
+			c.errorf(x.Span, CodeUndeclared, "could not resolve function %s in library %s", x.Name, x.LibraryQualifier)
+			return bad(x.Span)
+		}
+	}
+	var args []Node
+	fluent := x.Source != nil
+	if fluent {
+		args = append(args, c.expr(x.Source))
+	}
+	args = append(args, c.exprs(x.Args)...)
+	if n := c.userCall(x.Span, c.lib, x.Name, args, true, fluent); n != nil {
+		return n
+	}
+	if x.LibraryQualifier == "System" {
+		args = args[1:]
+	}
+	name := x.Name
+	if alias, ok := functionAliases[name]; ok {
+		name = alias
+	}
+	switch name {
+	case "Message", "Now", "Today", "TimeOfDay":
+	}
+	if !hasBuiltin(name) {
+		c.errorf(x.Span, CodeUndeclared, "could not resolve function %s", x.Name)
+		return bad(x.Span)
+	}
+	return c.call(x.Span, name, value.Unset, args...)
+}
+
+// functionAliases maps CQL function names that differ from the operator's
+// registered name.
+var functionAliases = map[string]string{}
+
+// userCall resolves a user-defined function of lib (nil when none fits).
+func (c *checker) userCall(s ast.Span, lib *Library, name string, args []Node, local, fluent bool) Node {
+	cands := lib.Funcs[name]
+	if len(cands) == 0 {
+		return nil
+	}
+	var best *FuncDef
+	var bestConvs []*Conv
+	bestScore, ties := -1, 0
+	for _, f := range cands {
+		if fluent && !f.Fluent || len(f.Params) != len(args) {
+			continue
+		}
+		score := 0
+		convs := make([]*Conv, len(args))
+		ok := true
+		for i, a := range args {
+			cost, conv := match(a.Type(), f.Params[i])
+			if cost < 0 {
+				ok = false
+				break
+			}
+			score += cost
+			convs[i] = conv
+		}
+		if !ok {
+			continue
+		}
+		switch {
+		case bestScore < 0 || score < bestScore:
+			best, bestConvs, bestScore, ties = f, convs, score, 0
+		case score == bestScore:
+			ties++
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	if ties > 0 {
+		c.errorf(s, CodeAmbiguous, "call to function %s is ambiguous", name)
+	}
+	if !local && !best.Public {
+		c.errorf(s, CodeAccess, "function %s in library %s is private", name, lib.Name)
+	}
+	if local {
+		c.checkFuncBody(best)
+	}
+	cargs := make([]Node, len(args))
+	for i, a := range args {
+		if bestConvs[i] != nil {
+			cargs[i] = &Convert{Base: Base{T: bestConvs[i].Target, P: a.Position()}, Conv: bestConvs[i], Operand: a}
+		} else {
+			cargs[i] = a
+		}
+	}
+	rt := best.Result
+	if rt == nil {
+		rt = types.Any
+	}
+	return &FuncCall{Base: Base{T: rt, P: pos(s)}, Func: best, Args: cargs}
+}
+
+func isInterval(t types.Type) bool {
+	_, ok := t.(*types.Interval)
+	return ok
+}
+
+func isList(t types.Type) bool {
+	_, ok := t.(*types.List)
+	return ok
+}
+
+func (c *checker) boundary(s ast.Span, n Node, b ast.Boundary) Node {
+	switch b {
+	case ast.BoundaryStart:
+		return c.call(s, "Start", value.Unset, n)
+	case ast.BoundaryEnd:
+		return c.call(s, "End", value.Unset, n)
+	}
+	return n
+}
+
+func quantityLit(q *ast.Quantity, s ast.Span) Node {
+	d, err := value.NewDecimal(q.Number)
+	if err != nil {
+		return lit(nil, types.Quantity, s)
+	}
+	u := q.Unit
+	if u == "" {
+		u = "1"
+	}
+	return lit(value.Quantity{Value: d, Unit: u}, types.Quantity, s)
+}
+
+func (c *checker) timing(x *ast.TimingExpr) Node {
+	s := x.Span
+	l := c.boundary(s, c.expr(x.Left), x.LeftBoundary)
+	r := c.boundary(s, c.expr(x.Right), x.RightBoundary)
+	p := Precision(x.Precision)
+	switch x.Op {
+	case ast.TimingSameAs:
+		return c.call(s, "SameAs", p, l, r)
+	case ast.TimingSameOrBefore:
+		return c.call(s, "SameOrBefore", p, l, r)
+	case ast.TimingSameOrAfter:
+		return c.call(s, "SameOrAfter", p, l, r)
+	case ast.TimingIncludes:
+		name := "Includes"
+		if !isInterval(r.Type()) && !isList(r.Type()) && !types.Equal(r.Type(), types.Null) {
+			name = "Contains"
+		}
+		if x.Properly {
+			name = "Proper" + name
+		}
+		return c.call(s, name, p, l, r)
+	case ast.TimingIncludedIn:
+		name := "IncludedIn"
+		if !isInterval(l.Type()) && !isList(l.Type()) && !types.Equal(l.Type(), types.Null) {
+			name = "In"
+		}
+		if x.Properly {
+			name = "Proper" + name
+		}
+		return c.call(s, name, p, l, r)
+	case ast.TimingBefore, ast.TimingAfter:
+		before := x.Op == ast.TimingBefore
+		if x.Offset == nil {
+			name := "After"
+			if before {
+				name = "Before"
+			}
+			if x.OrOn {
+				name = "SameOr" + name
+			}
+			return c.call(s, name, p, l, r)
+		}
+		// With an offset, compare points: the end of the left interval and
+		// the start of the right one for before, and the other way round
+		// for after.
+		if isInterval(l.Type()) {
+			if before {
+				l = c.call(s, "End", value.Unset, l)
+			} else {
+				l = c.call(s, "Start", value.Unset, l)
+			}
+		}
+		if isInterval(r.Type()) {
+			if before {
+				r = c.call(s, "Start", value.Unset, r)
+			} else {
+				r = c.call(s, "End", value.Unset, r)
+			}
+		}
+		q := quantityLit(x.Offset.Quantity, s)
+		var bound Node
+		if before {
+			bound = c.call(s, "Subtract", value.Unset, r, q)
+		} else {
+			bound = c.call(s, "Add", value.Unset, r, q)
+		}
+		switch x.Offset.Kind {
+		case ast.OffsetExact:
+			return c.call(s, "SameAs", p, l, bound)
+		case ast.OffsetOrMore:
+			if before {
+				return c.call(s, "SameOrBefore", p, l, bound)
+			}
+			return c.call(s, "SameOrAfter", p, l, bound)
+		case ast.OffsetMoreThan:
+			if before {
+				return c.call(s, "Before", p, l, bound)
+			}
+			return c.call(s, "After", p, l, bound)
+		case ast.OffsetOrLess, ast.OffsetLessThan:
+			closed := x.Offset.Kind == ast.OffsetOrLess
+			var iv Node
+			if before {
+				iv = c.interval(s, bound, r, closed, x.OrOn)
+			} else {
+				iv = c.interval(s, r, bound, x.OrOn, closed)
+			}
+			return c.call(s, "In", p, l, iv)
+		}
+	case ast.TimingWithin:
+		q := quantityLit(x.Within, s)
+		lo, hi := r, r
+		if isInterval(r.Type()) {
+			lo, hi = c.call(s, "Start", value.Unset, r), c.call(s, "End", value.Unset, r)
+		}
+		iv := c.interval(s, c.call(s, "Subtract", value.Unset, lo, q), c.call(s, "Add", value.Unset, hi, q), !x.Properly, !x.Properly)
+		if isInterval(l.Type()) {
+			return c.call(s, "IncludedIn", p, l, iv)
+		}
+		return c.call(s, "In", p, l, iv)
+	case ast.TimingMeets:
+		return c.call(s, "Meets", p, l, r)
+	case ast.TimingMeetsBefore:
+		return c.call(s, "MeetsBefore", p, l, r)
+	case ast.TimingMeetsAfter:
+		return c.call(s, "MeetsAfter", p, l, r)
+	case ast.TimingOverlaps:
+		return c.call(s, "Overlaps", p, l, r)
+	case ast.TimingOverlapsBefore:
+		return c.call(s, "OverlapsBefore", p, l, r)
+	case ast.TimingOverlapsAfter:
+		return c.call(s, "OverlapsAfter", p, l, r)
+	case ast.TimingStarts:
+		return c.call(s, "Starts", p, l, r)
+	case ast.TimingEnds:
+		return c.call(s, "Ends", p, l, r)
+	}
+	c.errorf(s, CodeUnsupported, "unsupported timing phrase %s", x.Op)
+	return bad(s)
+}
+
+func (c *checker) interval(s ast.Span, lo, hi Node, lc, hc bool) Node {
+	pt := CommonType([]types.Type{lo.Type(), hi.Type()})
+	return &IntervalSel{Base: Base{T: &types.Interval{Point: pt}, P: pos(s)}, Low: c.coerce(lo, pt), High: c.coerce(hi, pt), LowClosed: lc, HighClosed: hc}
+}
+
+func (c *checker) query(x *ast.Query) Node {
+	q := &Query{Base: Base{P: pos(x.Span)}}
+	c.push()
+	defer c.pop()
+	var srcs []Node
+	for _, s := range x.Sources {
+		srcs = append(srcs, c.expr(s.Expr))
+	}
+	if len(srcs) == 1 && !isList(srcs[0].Type()) {
+		q.SingleSource = true
+	}
+	for i, s := range x.Sources {
+		et := srcs[i].Type()
+		if l, ok := et.(*types.List); ok {
+			et = l.Elem
+		}
+		v := c.declare(s.Alias, et, pos(s.Span))
+		q.Sources = append(q.Sources, AliasedSource{Alias: s.Alias, Slot: v.Slot, Source: srcs[i]})
+	}
+	for _, l := range x.Lets {
+		e := c.expr(l.Expr)
+		v := c.declare(l.Name, e.Type(), pos(l.Span))
+		q.Lets = append(q.Lets, Let{Name: l.Name, Slot: v.Slot, Expr: e})
+	}
+	for _, r := range x.Relationships {
+		src := c.expr(r.Source.Expr)
+		et := src.Type()
+		if l, ok := et.(*types.List); ok {
+			et = l.Elem
+		}
+		c.push()
+		v := c.declare(r.Source.Alias, et, pos(r.Source.Span))
+		such := c.convertTo(c.expr(r.SuchThat), types.Boolean, r.SuchThat.GetSpan(), "such that")
+		c.pop()
+		q.Withs = append(q.Withs, With{Source: AliasedSource{Alias: r.Source.Alias, Slot: v.Slot, Source: src}, Such: such, Without: r.Without})
+	}
+	if x.Where != nil {
+		q.Where = c.convertTo(c.expr(x.Where), types.Boolean, x.Where.GetSpan(), "where")
+	}
+	var elem types.Type
+	switch {
+	case x.Aggregate != nil:
+		a := x.Aggregate
+		ag := &Aggregate{Name: a.Name, Distinct: a.Distinct}
+		var start Node
+		if a.Starting != nil {
+			start = c.expr(a.Starting)
+		}
+		st := types.Type(types.Any)
+		if start != nil {
+			st = start.Type()
+		}
+		c.push()
+		v := c.declare(a.Name, st, pos(a.Span))
+		body := c.expr(a.Expr)
+		if start != nil && !types.Equal(st, body.Type()) && !types.Equal(st, types.Null) {
+			// Re-check with the widened accumulator type.
+			ct := CommonType([]types.Type{st, body.Type()})
+			v.T = ct
+			start = c.coerce(start, ct)
+			body = c.coerce(c.expr(a.Expr), ct)
+		} else if start == nil || types.Equal(st, types.Null) {
+			v.T = body.Type()
+		}
+		c.pop()
+		ag.Slot, ag.Starting, ag.Expr = v.Slot, start, body
+		q.Aggregate = ag
+		q.T = body.Type()
+		return q
+	case x.Return != nil:
+		q.Return = c.expr(x.Return.Expr)
+		q.Distinct = !x.Return.All
+		elem = q.Return.Type()
+	case len(q.Sources) > 1:
+		q.TupleReturn = true
+		tt := &types.Tuple{}
+		for _, s := range q.Sources {
+			et := s.Source.Type()
+			if l, ok := et.(*types.List); ok {
+				et = l.Elem
+			}
+			tt.Elements = append(tt.Elements, types.Element{Name: s.Alias, Type: et})
+		}
+		elem = tt
+	default:
+		elem = q.Sources[0].Source.Type()
+		if l, ok := elem.(*types.List); ok {
+			elem = l.Elem
+		}
+	}
+	if x.Sort != nil {
+		c.push()
+		sv := c.declare("$sort", elem, pos(x.Sort.Span))
+		q.SortSlot = sv.Slot
+		if x.Return == nil && len(q.Sources) == 1 {
+			c.scope.names[q.Sources[0].Alias] = sv
+		}
+		for _, it := range x.Sort.Items {
+			si := SortItem{Desc: it.Desc}
+			if it.Expr != nil {
+				c.scope.sortElem = sv
+				si.Expr = c.sortExpr(it.Expr, sv)
+				c.scope.sortElem = nil
+			}
+			q.Sort = append(q.Sort, si)
+		}
+		c.pop()
+	}
+	if q.SingleSource {
+		q.T = elem
+	} else {
+		q.T = &types.List{Elem: elem}
+	}
+	return q
+}
+
+// sortExpr checks a sort item: identifiers that are not in scope are
+// properties of the element being sorted.
+func (c *checker) sortExpr(e ast.Expr, sv *Var) Node {
+	return c.expr(e)
+}

@@ -1,0 +1,311 @@
+package checker
+
+import (
+	"github.com/ccg-project/ccg/cql/builtins"
+	"github.com/ccg-project/ccg/cql/types"
+)
+
+// Costs of matching an argument type against a parameter type; lower is
+// better. A candidate's score is the sum over its arguments.
+const (
+	costExact    = 0
+	costSubtype  = 1
+	costNull     = 2
+	costConvBase = 10
+	costAny      = 60
+	noMatch      = -1
+)
+
+// match computes how an argument of type arg fits a parameter of type p
+// (with all type variables substituted). It returns the cost and the
+// conversion to apply (nil when none is needed).
+func match(arg, p types.Type) (int, *Conv) {
+	if types.Equal(arg, p) {
+		return costExact, nil
+	}
+	if types.Equal(arg, types.Null) {
+		return costNull, nil
+	}
+	if types.SubtypeOf(arg, p) {
+		return costSubtype, nil
+	}
+	switch pt := p.(type) {
+	case *types.Named:
+		if an, ok := arg.(*types.Named); ok {
+			c := types.ImplicitConversion(an, pt)
+			if c > types.None {
+				return costConvBase + int(c), &Conv{Kind: c, Target: p}
+			}
+		}
+	case *types.List:
+		if at, ok := arg.(*types.List); ok {
+			c, conv := match(at.Elem, pt.Elem)
+			if c < 0 {
+				return noMatch, nil
+			}
+			if conv == nil {
+				return c, nil
+			}
+			return c, &Conv{List: true, Elem: conv, Target: p}
+		}
+	case *types.Interval:
+		if at, ok := arg.(*types.Interval); ok {
+			c, conv := match(at.Point, pt.Point)
+			if c < 0 {
+				return noMatch, nil
+			}
+			if conv == nil {
+				return c, nil
+			}
+			return c, &Conv{Interval: true, Elem: conv, Target: p}
+		}
+	}
+	// An argument whose static type is Any or a choice may hold a value of
+	// the parameter type at run time; the operator sees it as it is.
+	if isAnyOrChoice(arg) {
+		if ac, ok := arg.(*types.Choice); ok {
+			for _, o := range ac.Options {
+				if c, _ := match(o, p); c >= 0 {
+					return costAny, nil
+				}
+			}
+			return noMatch, nil
+		}
+		return costAny, nil
+	}
+	return noMatch, nil
+}
+
+func isAnyOrChoice(t types.Type) bool {
+	if _, ok := t.(*types.Choice); ok {
+		return true
+	}
+	return types.Equal(t, types.Any)
+}
+
+// Subst replaces type variables in t by their bindings.
+func Subst(t types.Type, b map[string]types.Type) types.Type {
+	switch x := t.(type) {
+	case *types.Var:
+		if r, ok := b[x.Name]; ok {
+			return r
+		}
+		return types.Any
+	case *types.List:
+		return &types.List{Elem: Subst(x.Elem, b)}
+	case *types.Interval:
+		return &types.Interval{Point: Subst(x.Point, b)}
+	case *types.Tuple:
+		els := make([]types.Element, len(x.Elements))
+		for i, e := range x.Elements {
+			els[i] = types.Element{Name: e.Name, Type: Subst(e.Type, b)}
+		}
+		return &types.Tuple{Elements: els}
+	case *types.Choice:
+		opts := make([]types.Type, len(x.Options))
+		for i, o := range x.Options {
+			opts[i] = Subst(o, b)
+		}
+		return types.NewChoice(opts...)
+	}
+	return t
+}
+
+func hasVar(t types.Type) bool {
+	switch x := t.(type) {
+	case *types.Var:
+		return true
+	case *types.List:
+		return hasVar(x.Elem)
+	case *types.Interval:
+		return hasVar(x.Point)
+	case *types.Tuple:
+		for _, e := range x.Elements {
+			if hasVar(e.Type) {
+				return true
+			}
+		}
+	case *types.Choice:
+		for _, o := range x.Options {
+			if hasVar(o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collect gathers, for each type variable in p, the argument types found at
+// its positions in arg.
+func collect(p, arg types.Type, out map[string][]types.Type) bool {
+	switch x := p.(type) {
+	case *types.Var:
+		if !types.Equal(arg, types.Null) {
+			out[x.Name] = append(out[x.Name], arg)
+		} else if _, ok := out[x.Name]; !ok {
+			out[x.Name] = nil
+		}
+		return true
+	case *types.List:
+		if types.Equal(arg, types.Null) {
+			return collect(x.Elem, types.Null, out)
+		}
+		a, ok := arg.(*types.List)
+		if !ok {
+			if isAnyOrChoice(arg) {
+				return collect(x.Elem, types.Any, out)
+			}
+			return false
+		}
+		return collect(x.Elem, a.Elem, out)
+	case *types.Interval:
+		if types.Equal(arg, types.Null) {
+			return collect(x.Point, types.Null, out)
+		}
+		a, ok := arg.(*types.Interval)
+		if !ok {
+			if isAnyOrChoice(arg) {
+				return collect(x.Point, types.Any, out)
+			}
+			return false
+		}
+		return collect(x.Point, a.Point, out)
+	}
+	return true
+}
+
+// CommonType returns the type all of ts convert to at least cost (the
+// "least upper bound" under implicit conversion), or a Choice of them when
+// there is none. Null members are ignored; no members gives Null... Any.
+func CommonType(ts []types.Type) types.Type {
+	var cands []types.Type
+	for _, t := range ts {
+		if t != nil && !types.Equal(t, types.Null) {
+			cands = append(cands, t)
+		}
+	}
+	if len(cands) == 0 {
+		return types.Any
+	}
+	best, bestCost := types.Type(nil), -1
+	for _, c := range cands {
+		total := 0
+		ok := true
+		for _, o := range cands {
+			k, _ := match(o, c)
+			if k < 0 || k == costAny {
+				ok = false
+				break
+			}
+			total += k
+		}
+		if ok && (bestCost < 0 || total < bestCost) {
+			best, bestCost = c, total
+		}
+	}
+	if best != nil {
+		return best
+	}
+	return types.NewChoice(cands...)
+}
+
+// Resolution is the outcome of overload resolution for one call.
+type Resolution struct {
+	Op     *builtins.Overload
+	Convs  []*Conv
+	Params []types.Type
+	Result types.Type
+	Score  int
+}
+
+// Resolve picks the best overload of name for the argument types. It
+// returns nil and ambiguous=false when nothing matches, and the first best
+// candidate with ambiguous=true when several match equally well.
+func Resolve(name string, args []types.Type) (res *Resolution, ambiguous bool) {
+	var best []*Resolution
+	for _, o := range builtins.Lookup(name) {
+		r := tryOverload(o, args)
+		if r == nil {
+			continue
+		}
+		switch {
+		case len(best) == 0 || r.Score < best[0].Score:
+			best = []*Resolution{r}
+		case r.Score == best[0].Score:
+			best = append(best, r)
+		}
+	}
+	if len(best) == 0 {
+		return nil, false
+	}
+	if len(best) > 1 {
+		// Candidates that only differ through null arguments are not
+		// ambiguous in practice: the result is null whichever runs.
+		hasNull := false
+		for _, a := range args {
+			if types.Equal(a, types.Null) || isAnyOrChoice(a) {
+				hasNull = true
+			}
+		}
+		return best[0], !hasNull
+	}
+	return best[0], false
+}
+
+func tryOverload(o *builtins.Overload, args []types.Type) *Resolution {
+	params := o.Params
+	if o.Variadic {
+		if len(args) < len(params)-1 {
+			return nil
+		}
+		ps := append([]types.Type(nil), params[:len(params)-1]...)
+		for len(ps) < len(args) {
+			ps = append(ps, params[len(params)-1])
+		}
+		params = ps
+	} else if len(params) != len(args) {
+		return nil
+	}
+	var bind map[string]types.Type
+	if hasVarAny(params) {
+		found := map[string][]types.Type{}
+		for i, p := range params {
+			if !collect(p, args[i], found) {
+				return nil
+			}
+		}
+		bind = map[string]types.Type{}
+		for k, ts := range found {
+			bind[k] = CommonType(ts)
+		}
+	}
+	r := &Resolution{Op: o, Convs: make([]*Conv, len(args)), Params: make([]types.Type, len(args))}
+	for i, p := range params {
+		if bind != nil {
+			p = Subst(p, bind)
+		}
+		r.Params[i] = p
+		c, conv := match(args[i], p)
+		if c < 0 {
+			return nil
+		}
+		r.Score += c
+		r.Convs[i] = conv
+	}
+	r.Result = o.Result
+	if bind != nil {
+		r.Result = Subst(o.Result, bind)
+	}
+	return r
+}
+
+func hasVarAny(ps []types.Type) bool {
+	for _, p := range ps {
+		if hasVar(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasBuiltin(name string) bool { return len(builtins.Lookup(name)) > 0 }

@@ -1,0 +1,71 @@
+package eval
+
+import (
+	"github.com/ccg-project/ccg/cql/checker"
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+	"github.com/cockroachdb/apd/v3"
+)
+
+// convert applies a conversion plan to a value.
+func convert(c *checker.Conv, v value.Value) value.Value {
+	if v == nil || c == nil {
+		return v
+	}
+	if c.List {
+		l, ok := v.(value.List)
+		if !ok {
+			return v
+		}
+		out := make([]value.Value, len(l.Elems))
+		for i, e := range l.Elems {
+			out[i] = convert(c.Elem, e)
+		}
+		return value.List{Elems: out, ElemType: c.Target.(*types.List).Elem}
+	}
+	if c.Interval {
+		iv, ok := v.(value.Interval)
+		if !ok {
+			return v
+		}
+		return value.Interval{Low: convert(c.Elem, iv.Low), High: convert(c.Elem, iv.High),
+			LowClosed: iv.LowClosed, HighClosed: iv.HighClosed, PointType: c.Target.(*types.Interval).Point}
+	}
+	return convertScalar(c.Kind, v)
+}
+
+func decFromInt(i int64) value.Decimal { return value.Decimal{D: apd.New(i, 0)} }
+
+func convertScalar(k types.Conversion, v value.Value) value.Value {
+	switch k {
+	case types.IntegerToLong:
+		if i, ok := v.(value.Integer); ok {
+			return value.Long(i)
+		}
+	case types.IntegerToDecimal:
+		if i, ok := v.(value.Integer); ok {
+			return decFromInt(int64(i))
+		}
+	case types.LongToDecimal:
+		if i, ok := v.(value.Long); ok {
+			return decFromInt(int64(i))
+		}
+	case types.IntegerToQuantity:
+		if i, ok := v.(value.Integer); ok {
+			return value.Quantity{Value: decFromInt(int64(i)), Unit: "1"}
+		}
+	case types.DecimalToQuantity:
+		if d, ok := v.(value.Decimal); ok {
+			return value.Quantity{Value: d, Unit: "1"}
+		}
+	case types.DateToDateTime:
+		if d, ok := v.(value.Date); ok {
+			return value.DateTime{Year: d.Year, Month: d.Month, Day: d.Day, Precision: d.Precision}
+		}
+	case types.CodeToConcept:
+		if c, ok := v.(value.Code); ok {
+			return value.Concept{Codes: []value.Code{c}}
+		}
+	}
+	return v
+}

@@ -1,0 +1,269 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ccg-project/ccg/cql/builtins"
+	"github.com/ccg-project/ccg/cql/checker"
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// Retriever supplies the data of retrieve expressions ([Condition: code in
+// "Diabetes"]). codes is nil when the retrieve has no terminology filter.
+type Retriever interface {
+	Retrieve(ctx context.Context, dataType *types.Named, codePath string, codes value.Value) ([]value.Value, error)
+}
+
+// Options are the per-evaluation settings.
+type Options struct {
+	Now         time.Time
+	Parameters  map[string]value.Value
+	MaxListSize int
+	MaxDepth    int
+	Retriever   Retriever
+}
+
+// DefaultMaxDepth bounds function recursion when Options.MaxDepth is 0.
+const DefaultMaxDepth = 256
+
+var bg = context.Background()
+
+type fn func(*frame) (value.Value, error)
+
+// frame holds the local slots of one define, parameter default or function
+// invocation.
+type frame struct {
+	a    *activation
+	vars []value.Value
+}
+
+type defState struct {
+	state int8 // 0 new, 1 running, 2 done
+	v     value.Value
+	err   error
+}
+
+type activation struct {
+	ctx       context.Context
+	b         builtins.Context
+	defs      [][]defState
+	params    [][]defState
+	in        map[string]value.Value
+	main      *libPlan
+	depth     int
+	maxDepth  int
+	retriever Retriever
+	ticks     int
+}
+
+func (a *activation) tick() error {
+	a.ticks++
+	if a.ticks&255 == 0 {
+		if err := a.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Program is a planned library with its includes.
+type Program struct {
+	main *libPlan
+	libs []*libPlan
+}
+
+type libPlan struct {
+	idx    int
+	lib    *checker.Library
+	defs   map[string]*defPlan
+	order  []*defPlan
+	params map[string]*defPlan
+}
+
+type defPlan struct {
+	idx   int
+	name  string
+	body  fn
+	frame int
+	pos   checker.Pos
+}
+
+type funcPlan struct {
+	def  *checker.FuncDef
+	body fn
+}
+
+type planner struct {
+	prog  *Program
+	libs  map[*checker.Library]*libPlan
+	funcs map[*checker.FuncDef]*funcPlan
+	cur   *libPlan
+}
+
+// Plan turns a checked library (and everything it includes) into a Program.
+func Plan(lib *checker.Library) *Program {
+	p := &planner{prog: &Program{}, libs: map[*checker.Library]*libPlan{}, funcs: map[*checker.FuncDef]*funcPlan{}}
+	p.prog.main = p.register(lib)
+	for _, lp := range p.prog.libs {
+		p.cur = lp
+		for _, name := range lp.lib.DefOrder {
+			d := lp.lib.Defs[name]
+			dp := lp.defs[name]
+			dp.body = p.plan(d.Body)
+		}
+		for _, name := range lp.lib.ParamOrder {
+			pd := lp.lib.Params[name]
+			if pd.Default != nil {
+				lp.params[name].body = p.plan(pd.Default)
+			}
+		}
+	}
+	// Functions are planned lazily on first reference; plan any that were
+	// referenced but whose bodies were not yet planned.
+	for changed := true; changed; {
+		changed = false
+		for fd, fp := range p.funcs {
+			if fp.body == nil && fd.Body != nil {
+				p.cur = p.libs[fd.Lib]
+				fp.body = p.plan(fd.Body)
+				changed = true
+			}
+		}
+	}
+	return p.prog
+}
+
+func (p *planner) register(lib *checker.Library) *libPlan {
+	if lp, ok := p.libs[lib]; ok {
+		return lp
+	}
+	lp := &libPlan{idx: len(p.prog.libs), lib: lib, defs: map[string]*defPlan{}, params: map[string]*defPlan{}}
+	p.libs[lib] = lp
+	p.prog.libs = append(p.prog.libs, lp)
+	for i, name := range lib.DefOrder {
+		d := lib.Defs[name]
+		dp := &defPlan{idx: i, name: name, frame: d.Frame, pos: d.P}
+		lp.defs[name] = dp
+		lp.order = append(lp.order, dp)
+	}
+	for i, name := range lib.ParamOrder {
+		pd := lib.Params[name]
+		lp.params[name] = &defPlan{idx: i, name: name, frame: pd.Frame, pos: pd.P}
+	}
+	for _, inc := range lib.Includes {
+		p.register(inc)
+	}
+	return lp
+}
+
+// Defines returns the expression definitions of the main library in source order.
+func (pr *Program) Defines() []string {
+	out := make([]string, len(pr.main.order))
+	for i, d := range pr.main.order {
+		out[i] = d.name
+	}
+	return out
+}
+
+// HasDefine reports whether the main library defines name.
+func (pr *Program) HasDefine(name string) bool {
+	_, ok := pr.main.defs[name]
+	return ok
+}
+
+// Session is one evaluation: defines evaluated through the same Session are
+// cached (each is evaluated at most once).
+type Session struct{ a *activation }
+
+// NewSession starts an evaluation.
+func (pr *Program) NewSession(ctx context.Context, o Options) *Session {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	a := &activation{ctx: ctx, in: o.Parameters, main: pr.main, maxDepth: o.MaxDepth, retriever: o.Retriever}
+	if a.maxDepth <= 0 {
+		a.maxDepth = DefaultMaxDepth
+	}
+	a.b = builtins.Context{Ctx: ctx, Now: dateTimeOf(now), MaxListSize: o.MaxListSize}
+	a.defs = make([][]defState, len(pr.libs))
+	a.params = make([][]defState, len(pr.libs))
+	for i, lp := range pr.libs {
+		a.defs[i] = make([]defState, len(lp.order))
+		a.params[i] = make([]defState, len(lp.params))
+	}
+	return &Session{a: a}
+}
+
+// Eval evaluates the named define of the main library.
+func (s *Session) Eval(name string) (value.Value, error) {
+	dp, ok := s.a.main.defs[name]
+	if !ok {
+		return nil, fmt.Errorf("no expression definition named %q in library %s", name, s.a.main.lib.Name)
+	}
+	if err := s.a.ctx.Err(); err != nil {
+		return nil, wrap(err, s.a.main.lib.Name, dp.pos.Line, dp.pos.Col)
+	}
+	return s.a.evalDef(s.a.main, dp)
+}
+
+func dateTimeOf(t time.Time) value.DateTime {
+	_, off := t.Zone()
+	return value.DateTime{Year: t.Year(), Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(), Minute: t.Minute(),
+		Second: t.Second(), Millisecond: t.Nanosecond() / 1e6, OffsetMinutes: off / 60, HasOffset: true,
+		Precision: value.Millisecond}
+}
+
+func (a *activation) evalDef(lp *libPlan, dp *defPlan) (value.Value, error) {
+	st := &a.defs[lp.idx][dp.idx]
+	switch st.state {
+	case 2:
+		return st.v, st.err
+	case 1:
+		return nil, wrap(fmt.Errorf("definition %q refers to itself", dp.name), lp.lib.Name, dp.pos.Line, dp.pos.Col)
+	}
+	st.state = 1
+	f := &frame{a: a}
+	if dp.frame > 0 {
+		f.vars = make([]value.Value, dp.frame)
+	}
+	v, err := dp.body(f)
+	st = &a.defs[lp.idx][dp.idx]
+	st.state, st.v, st.err = 2, v, err
+	return v, err
+}
+
+func (a *activation) evalParam(lp *libPlan, dp *defPlan) (value.Value, error) {
+	if lp == a.main {
+		if v, ok := a.in[dp.name]; ok {
+			return v, nil
+		}
+	} else if v, ok := a.in[lp.lib.Name+"."+dp.name]; ok {
+		return v, nil
+	}
+	st := &a.params[lp.idx][dp.idx]
+	switch st.state {
+	case 2:
+		return st.v, st.err
+	case 1:
+		return nil, wrap(fmt.Errorf("parameter %q refers to itself", dp.name), lp.lib.Name, dp.pos.Line, dp.pos.Col)
+	}
+	if dp.body == nil {
+		return nil, nil
+	}
+	st.state = 1
+	f := &frame{a: a}
+	if dp.frame > 0 {
+		f.vars = make([]value.Value, dp.frame)
+	}
+	v, err := dp.body(f)
+	st = &a.params[lp.idx][dp.idx]
+	st.state, st.v, st.err = 2, v, err
+	return v, err
+}

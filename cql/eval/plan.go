@@ -1,0 +1,722 @@
+package eval
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/ccg-project/ccg/cql/builtins"
+	"github.com/ccg-project/ccg/cql/checker"
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+func (p *planner) errAt(n checker.Node, err error) error {
+	pos := n.Position()
+	return wrap(err, p.cur.lib.Name, pos.Line, pos.Col)
+}
+
+func (p *planner) plan(n checker.Node) fn {
+	switch x := n.(type) {
+	case *checker.Literal:
+		v := x.Value
+		return func(*frame) (value.Value, error) { return v, nil }
+	case *checker.Call:
+		return p.planCall(x)
+	case *checker.Convert:
+		op := p.plan(x.Operand)
+		c := x.Conv
+		return func(f *frame) (value.Value, error) {
+			v, err := op(f)
+			if err != nil {
+				return nil, err
+			}
+			return convert(c, v), nil
+		}
+	case *checker.And:
+		l, r := p.plan(x.L), p.plan(x.R)
+		return func(f *frame) (value.Value, error) {
+			a, err := l(f)
+			if err != nil {
+				return nil, err
+			}
+			if a == value.Boolean(false) {
+				return a, nil
+			}
+			b, err := r(f)
+			if err != nil {
+				return nil, err
+			}
+			if b == value.Boolean(false) {
+				return b, nil
+			}
+			if a == nil || b == nil {
+				return nil, nil
+			}
+			return value.Boolean(true), nil
+		}
+	case *checker.Or:
+		l, r := p.plan(x.L), p.plan(x.R)
+		return func(f *frame) (value.Value, error) {
+			a, err := l(f)
+			if err != nil {
+				return nil, err
+			}
+			if a == value.Boolean(true) {
+				return a, nil
+			}
+			b, err := r(f)
+			if err != nil {
+				return nil, err
+			}
+			if b == value.Boolean(true) {
+				return b, nil
+			}
+			if a == nil || b == nil {
+				return nil, nil
+			}
+			return value.Boolean(false), nil
+		}
+	case *checker.If:
+		c, t, e := p.plan(x.Cond), p.plan(x.Then), p.plan(x.Else)
+		return func(f *frame) (value.Value, error) {
+			v, err := c(f)
+			if err != nil {
+				return nil, err
+			}
+			if v == value.Boolean(true) {
+				return t(f)
+			}
+			return e(f)
+		}
+	case *checker.Case:
+		return p.planCase(x)
+	case *checker.ListSel:
+		return p.planList(x)
+	case *checker.IntervalSel:
+		return p.planInterval(x)
+	case *checker.TupleSel:
+		return p.planTuple(x)
+	case *checker.InstanceSel:
+		return p.planInstance(x)
+	case *checker.Property:
+		src := p.plan(x.Source)
+		name := x.Name
+		return func(f *frame) (value.Value, error) {
+			v, err := src(f)
+			if err != nil || v == nil {
+				return nil, err
+			}
+			return property(v, name), nil
+		}
+	case *checker.Var:
+		slot := x.Slot
+		return func(f *frame) (value.Value, error) { return f.vars[slot], nil }
+	case *checker.DefRef:
+		lp := p.libs[x.Lib]
+		dp := lp.defs[x.Name]
+		return func(f *frame) (value.Value, error) { return f.a.evalDef(lp, dp) }
+	case *checker.ParamRef:
+		lp := p.libs[x.Lib]
+		dp := lp.params[x.Name]
+		return func(f *frame) (value.Value, error) { return f.a.evalParam(lp, dp) }
+	case *checker.FuncCall:
+		return p.planFuncCall(x)
+	case *checker.TermRef:
+		if x.Expr != nil {
+			return p.plan(x.Expr)
+		}
+		v := x.Value
+		return func(*frame) (value.Value, error) { return v, nil }
+	case *checker.Is:
+		op := p.plan(x.Operand)
+		t := x.Target
+		return func(f *frame) (value.Value, error) {
+			v, err := op(f)
+			if err != nil {
+				return nil, err
+			}
+			return value.Boolean(isType(v, t)), nil
+		}
+	case *checker.As:
+		op := p.plan(x.Operand)
+		t, strict := x.Target, x.Strict
+		lib, pos := p.cur.lib.Name, x.P
+		return func(f *frame) (value.Value, error) {
+			v, err := op(f)
+			if err != nil || v == nil {
+				return nil, err
+			}
+			if isType(v, t) {
+				return v, nil
+			}
+			if strict {
+				return nil, wrap(builtins.Errorf("cannot cast a value of type %s to %s", v.Type(), t), lib, pos.Line, pos.Col)
+			}
+			return nil, nil
+		}
+	case *checker.Retrieve:
+		return p.planRetrieve(x)
+	case *checker.Query:
+		return p.planQuery(x)
+	}
+	err := fmt.Errorf("internal error: cannot evaluate %T", n)
+	return func(*frame) (value.Value, error) { return nil, p.errAt(n, err) }
+}
+
+// isType reports whether v is a value of type t (null is of no type).
+func isType(v value.Value, t types.Type) bool {
+	if v == nil {
+		return false
+	}
+	switch tt := t.(type) {
+	case *types.List:
+		l, ok := v.(value.List)
+		if !ok {
+			return false
+		}
+		if types.SubtypeOf(l.ElemType, tt.Elem) {
+			return true
+		}
+		for _, e := range l.Elems {
+			if e != nil && !isType(e, tt.Elem) {
+				return false
+			}
+		}
+		return true
+	case *types.Interval:
+		iv, ok := v.(value.Interval)
+		return ok && (types.SubtypeOf(iv.PointType, tt.Point) || (iv.Low == nil || isType(iv.Low, tt.Point)) && (iv.High == nil || isType(iv.High, tt.Point)))
+	case *types.Choice:
+		for _, o := range tt.Options {
+			if isType(v, o) {
+				return true
+			}
+		}
+		return false
+	}
+	return types.SubtypeOf(v.Type(), t)
+}
+
+func (p *planner) planCall(x *checker.Call) fn {
+	args := make([]fn, len(x.Args))
+	for i, a := range x.Args {
+		args[i] = p.plan(a)
+	}
+	op := x.Op
+	prec := x.Precision
+	lib, pos := p.cur.lib.Name, x.P
+	n := len(args)
+	call := func(f *frame, vs []value.Value) (value.Value, error) {
+		var v value.Value
+		var err error
+		if op.PFn != nil {
+			v, err = op.PFn(&f.a.b, prec, vs)
+		} else {
+			v, err = op.Fn(&f.a.b, vs)
+		}
+		if err != nil {
+			return nil, wrap(err, lib, pos.Line, pos.Col)
+		}
+		return v, nil
+	}
+	var f fn
+	switch n {
+	case 1:
+		a0 := args[0]
+		f = func(f *frame) (value.Value, error) {
+			v0, err := a0(f)
+			if err != nil {
+				return nil, err
+			}
+			var vs [1]value.Value
+			vs[0] = v0
+			return call(f, vs[:])
+		}
+	case 2:
+		a0, a1 := args[0], args[1]
+		f = func(f *frame) (value.Value, error) {
+			v0, err := a0(f)
+			if err != nil {
+				return nil, err
+			}
+			v1, err := a1(f)
+			if err != nil {
+				return nil, err
+			}
+			var vs [2]value.Value
+			vs[0], vs[1] = v0, v1
+			return call(f, vs[:])
+		}
+	default:
+		f = func(f *frame) (value.Value, error) {
+			vs := make([]value.Value, n)
+			for i, a := range args {
+				v, err := a(f)
+				if err != nil {
+					return nil, err
+				}
+				vs[i] = v
+			}
+			return call(f, vs)
+		}
+	}
+	if folded, ok := p.fold(x, f); ok {
+		return folded
+	}
+	return f
+}
+
+// fold evaluates a call whose arguments are all literals once at plan time,
+// unless the result could depend on the evaluation (Now, the request's
+// timezone) or the call raises an error (which must surface at run time).
+func (p *planner) fold(x *checker.Call, f fn) (fn, bool) {
+	if len(x.Args) == 0 || !foldable(x) {
+		return nil, false
+	}
+	a := &activation{ctx: bg, maxDepth: DefaultMaxDepth}
+	v, err := f(&frame{a: a})
+	if err != nil {
+		return nil, false
+	}
+	return func(*frame) (value.Value, error) { return v, nil }, true
+}
+
+func foldable(n checker.Node) bool {
+	if isTemporal(n.Type()) {
+		return false
+	}
+	switch x := n.(type) {
+	case *checker.Literal:
+		return true
+	case *checker.Convert:
+		return foldable(x.Operand)
+	case *checker.Call:
+		switch x.Name {
+		case "Message", "Now", "Today", "TimeOfDay", "Expand", "Collapse":
+			return false
+		}
+		for _, a := range x.Args {
+			if !foldable(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func isTemporal(t types.Type) bool {
+	switch x := t.(type) {
+	case *types.Named:
+		return types.Equal(x, types.Date) || types.Equal(x, types.DateTime) || types.Equal(x, types.Time) ||
+			types.Equal(x, types.Any) || types.Equal(x, types.Null)
+	case *types.List:
+		return isTemporal(x.Elem)
+	case *types.Interval:
+		return isTemporal(x.Point)
+	case *types.Tuple:
+		for _, e := range x.Elements {
+			if isTemporal(e.Type) {
+				return true
+			}
+		}
+	case *types.Choice:
+		return true
+	}
+	return false
+}
+
+func (p *planner) planCase(x *checker.Case) fn {
+	var cmp fn
+	if x.Comparand != nil {
+		cmp = p.plan(x.Comparand)
+	}
+	type item struct{ when, then fn }
+	items := make([]item, len(x.Items))
+	for i, it := range x.Items {
+		items[i] = item{p.plan(it.When), p.plan(it.Then)}
+	}
+	els := p.plan(x.Else)
+	return func(f *frame) (value.Value, error) {
+		var c value.Value
+		if cmp != nil {
+			var err error
+			if c, err = cmp(f); err != nil {
+				return nil, err
+			}
+		}
+		for _, it := range items {
+			w, err := it.when(f)
+			if err != nil {
+				return nil, err
+			}
+			if cmp != nil {
+				if value.Equal(c, w) == value.Boolean(true) {
+					return it.then(f)
+				}
+			} else if w == value.Boolean(true) {
+				return it.then(f)
+			}
+		}
+		return els(f)
+	}
+}
+
+func (p *planner) planList(x *checker.ListSel) fn {
+	elems := make([]fn, len(x.Elems))
+	for i, e := range x.Elems {
+		elems[i] = p.plan(e)
+	}
+	et := types.Type(types.Any)
+	if lt, ok := x.T.(*types.List); ok {
+		et = lt.Elem
+	}
+	lib, pos := p.cur.lib.Name, x.P
+	return func(f *frame) (value.Value, error) {
+		if err := f.a.b.CheckListSize(len(elems)); err != nil {
+			return nil, wrap(err, lib, pos.Line, pos.Col)
+		}
+		out := make([]value.Value, len(elems))
+		for i, e := range elems {
+			v, err := e(f)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return value.List{Elems: out, ElemType: et}, nil
+	}
+}
+
+func (p *planner) planInterval(x *checker.IntervalSel) fn {
+	lo, hi := p.plan(x.Low), p.plan(x.High)
+	var loC, hiC fn
+	if x.LowClosedExpr != nil {
+		loC = p.plan(x.LowClosedExpr)
+	}
+	if x.HighClosedExpr != nil {
+		hiC = p.plan(x.HighClosedExpr)
+	}
+	pt := types.Type(types.Any)
+	if it, ok := x.T.(*types.Interval); ok {
+		pt = it.Point
+	}
+	lc, hc := x.LowClosed, x.HighClosed
+	lib, pos := p.cur.lib.Name, x.P
+	return func(f *frame) (value.Value, error) {
+		l, err := lo(f)
+		if err != nil {
+			return nil, err
+		}
+		h, err := hi(f)
+		if err != nil {
+			return nil, err
+		}
+		iv := value.Interval{Low: l, High: h, LowClosed: lc, HighClosed: hc, PointType: pt}
+		if loC != nil {
+			b, err := loC(f)
+			if err != nil {
+				return nil, err
+			}
+			iv.LowClosed = b != value.Boolean(false)
+		}
+		if hiC != nil {
+			b, err := hiC(f)
+			if err != nil {
+				return nil, err
+			}
+			iv.HighClosed = b != value.Boolean(false)
+		}
+		if l != nil && h != nil {
+			if c, ok := value.Compare(l, h); ok && c > 0 {
+				return nil, wrap(builtins.Errorf("invalid interval: the low bound is greater than the high bound"), lib, pos.Line, pos.Col)
+			}
+		}
+		return iv, nil
+	}
+}
+
+func (p *planner) planTuple(x *checker.TupleSel) fn {
+	elems := make([]fn, len(x.Elems))
+	for i, e := range x.Elems {
+		elems[i] = p.plan(e)
+	}
+	names := x.Names
+	tt, _ := x.T.(*types.Tuple)
+	return func(f *frame) (value.Value, error) {
+		vs := make([]value.Value, len(elems))
+		for i, e := range elems {
+			v, err := e(f)
+			if err != nil {
+				return nil, err
+			}
+			vs[i] = v
+		}
+		return value.Tuple{Names: names, Values: vs, TupleType: tt}, nil
+	}
+}
+
+func (p *planner) planInstance(x *checker.InstanceSel) fn {
+	elems := make([]fn, len(x.Elems))
+	for i, e := range x.Elems {
+		elems[i] = p.plan(e)
+	}
+	names := x.Names
+	tn := x.TypeName
+	return func(f *frame) (value.Value, error) {
+		vals := map[string]value.Value{}
+		for i, e := range elems {
+			v, err := e(f)
+			if err != nil {
+				return nil, err
+			}
+			vals[names[i]] = v
+		}
+		return buildInstance(tn, vals), nil
+	}
+}
+
+func str(v value.Value) string {
+	if s, ok := v.(value.String); ok {
+		return string(s)
+	}
+	return ""
+}
+
+func buildInstance(tn string, m map[string]value.Value) value.Value {
+	switch tn {
+	case "Code":
+		return value.Code{Code: str(m["code"]), System: str(m["system"]), Version: str(m["version"]), Display: str(m["display"])}
+	case "Concept":
+		c := value.Concept{Display: str(m["display"])}
+		if l, ok := m["codes"].(value.List); ok {
+			for _, e := range l.Elems {
+				if cd, ok := e.(value.Code); ok {
+					c.Codes = append(c.Codes, cd)
+				}
+			}
+		}
+		return c
+	case "Quantity":
+		q := value.Quantity{Unit: str(m["unit"])}
+		switch v := m["value"].(type) {
+		case value.Decimal:
+			q.Value = v
+		case value.Integer:
+			q.Value = decFromInt(int64(v))
+		default:
+			return nil
+		}
+		if q.Unit == "" {
+			q.Unit = "1"
+		}
+		return q
+	case "Ratio":
+		n, ok1 := m["numerator"].(value.Quantity)
+		d, ok2 := m["denominator"].(value.Quantity)
+		if !ok1 || !ok2 {
+			return nil
+		}
+		return value.Ratio{Numerator: n, Denominator: d}
+	case "ValueSet":
+		return value.ValueSetRef{ID: str(m["id"]), Version: str(m["version"])}
+	case "CodeSystem":
+		return value.CodeSystemRef{ID: str(m["id"]), Version: str(m["version"])}
+	}
+	return nil
+}
+
+// property reads a named element of a structured value; on a list it maps
+// over the elements and flattens list results.
+func property(v value.Value, name string) value.Value {
+	switch x := v.(type) {
+	case value.Tuple:
+		r, _ := x.Get(name)
+		return r
+	case value.List:
+		var out []value.Value
+		var et types.Type = types.Any
+		for _, e := range x.Elems {
+			if e == nil {
+				continue
+			}
+			r := property(e, name)
+			if r == nil {
+				continue
+			}
+			if l, ok := r.(value.List); ok {
+				out = append(out, l.Elems...)
+				et = l.ElemType
+			} else {
+				out = append(out, r)
+				et = r.Type()
+			}
+		}
+		return value.List{Elems: out, ElemType: et}
+	case value.Quantity:
+		switch name {
+		case "value":
+			return x.Value
+		case "unit":
+			return value.String(x.Unit)
+		}
+	case value.Ratio:
+		switch name {
+		case "numerator":
+			return x.Numerator
+		case "denominator":
+			return x.Denominator
+		}
+	case value.Code:
+		switch name {
+		case "code":
+			return optStr(x.Code)
+		case "system":
+			return optStr(x.System)
+		case "version":
+			return optStr(x.Version)
+		case "display":
+			return optStr(x.Display)
+		}
+	case value.Concept:
+		switch name {
+		case "codes":
+			out := make([]value.Value, len(x.Codes))
+			for i, c := range x.Codes {
+				out[i] = c
+			}
+			return value.List{Elems: out, ElemType: types.Code}
+		case "display":
+			return optStr(x.Display)
+		}
+	case value.Interval:
+		switch name {
+		case "low":
+			return x.Low
+		case "high":
+			return x.High
+		case "lowClosed":
+			return value.Boolean(x.LowClosed)
+		case "highClosed":
+			return value.Boolean(x.HighClosed)
+		}
+	case value.ValueSetRef:
+		switch name {
+		case "id":
+			return value.String(x.ID)
+		case "version":
+			return optStr(x.Version)
+		}
+	}
+	return nil
+}
+
+func optStr(s string) value.Value {
+	if s == "" {
+		return nil
+	}
+	return value.String(s)
+}
+
+func (p *planner) planFuncCall(x *checker.FuncCall) fn {
+	fp, ok := p.funcs[x.Func]
+	if !ok {
+		fp = &funcPlan{def: x.Func}
+		p.funcs[x.Func] = fp
+	}
+	args := make([]fn, len(x.Args))
+	for i, a := range x.Args {
+		args[i] = p.plan(a)
+	}
+	def := x.Func
+	lib, pos := p.cur.lib.Name, x.P
+	return func(f *frame) (value.Value, error) {
+		nf := &frame{a: f.a, vars: make([]value.Value, def.Frame)}
+		for i, a := range args {
+			v, err := a(f)
+			if err != nil {
+				return nil, err
+			}
+			nf.vars[def.Slots[i]] = v
+		}
+		if def.External || fp.body == nil {
+			return nil, wrap(builtins.Errorf("external function %s is not available", def.Name), lib, pos.Line, pos.Col)
+		}
+		a := f.a
+		a.depth++
+		defer func() { a.depth-- }()
+		if a.depth > a.maxDepth {
+			return nil, wrap(&builtins.LimitError{Limit: "recursion depth", Max: a.maxDepth}, lib, pos.Line, pos.Col)
+		}
+		return fp.body(nf)
+	}
+}
+
+func (p *planner) planRetrieve(x *checker.Retrieve) fn {
+	var codes fn
+	if x.Codes != nil {
+		codes = p.plan(x.Codes)
+	}
+	dt, path := x.DataType, x.CodePath
+	lib, pos := p.cur.lib.Name, x.P
+	return func(f *frame) (value.Value, error) {
+		var cv value.Value
+		if codes != nil {
+			var err error
+			if cv, err = codes(f); err != nil {
+				return nil, err
+			}
+		}
+		if f.a.retriever == nil {
+			return value.List{ElemType: dt}, nil
+		}
+		vs, err := f.a.retriever.Retrieve(f.a.ctx, dt, path, cv)
+		if err != nil {
+			return nil, wrap(err, lib, pos.Line, pos.Col)
+		}
+		if err := f.a.b.CheckListSize(len(vs)); err != nil {
+			return nil, wrap(err, lib, pos.Line, pos.Col)
+		}
+		return value.List{Elems: vs, ElemType: dt}, nil
+	}
+}
+
+// sortValues sorts vs stably in place by keys (one key slice per item).
+func sortRows(rows []sortRow, desc []bool) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		for k := range desc {
+			a, b := rows[i].keys[k], rows[j].keys[k]
+			c := compareForSort(a, b)
+			if c == 0 {
+				continue
+			}
+			if desc[k] {
+				return c > 0
+			}
+			return c < 0
+		}
+		return false
+	})
+}
+
+type sortRow struct {
+	v    value.Value
+	keys []value.Value
+}
+
+// compareForSort orders nulls first and incomparable values as equal.
+func compareForSort(a, b value.Value) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	c, ok := value.Compare(a, b)
+	if !ok {
+		return 0
+	}
+	return c
+}
