@@ -350,13 +350,7 @@ func Equivalent(a, b Value) bool {
 		return false
 	case Ratio:
 		if y, ok := b.(Ratio); ok {
-			if Equivalent(x.Numerator, y.Numerator) && Equivalent(x.Denominator, y.Denominator) {
-				return true
-			}
-			// a:b ~ c:d when a*d ~ c*b
-			l, err1 := multiplyQuantities(x.Numerator, y.Denominator)
-			r, err2 := multiplyQuantities(y.Numerator, x.Denominator)
-			return err1 == nil && err2 == nil && Equivalent(l, r)
+			return Equivalent(x.Numerator, y.Numerator) && Equivalent(x.Denominator, y.Denominator)
 		}
 		return false
 	case Code:

@@ -120,10 +120,14 @@ func finish(d *apd.Decimal) (Decimal, error) {
 			return Decimal{}, ErrOverflow
 		}
 	}
-	if d.CmpTotal(decLimit) >= 0 || new(apd.Decimal).Neg(d).CmpTotal(decLimit) >= 0 {
-		// CmpTotal on finite numbers is numeric order except for equal
-		// values with different exponents, which does not matter here
-		// because 10^28 has exponent 28 and d has exponent <= 0.
+	// Arithmetic results may reach 10^28 itself (the suite computes
+	// 10 * 10^27 - 10^-8); anything larger is an overflow. Literals are
+	// limited to |x| < 10^28 by NewDecimal.
+	neg := d.Negative
+	d.Negative = false
+	over := d.Cmp(decLimit) > 0
+	d.Negative = neg
+	if over {
 		return Decimal{}, ErrOverflow
 	}
 	if d.IsZero() {
