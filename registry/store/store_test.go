@@ -365,9 +365,17 @@ func testInvalid(t *testing.T, s Store) {
 		mkVersion("ok", "1.0", []byte("x")),
 		mkVersion("ok", "01.0.0", []byte("x")),
 		mkVersion("ok", "1.0.0", nil),
-		func() PublishRequest { r := mkVersion("ok", "1.0.0", []byte("x")); r.DistTags["latest"] = "2.0.0"; return r }(),
+		func() PublishRequest {
+			r := mkVersion("ok", "1.0.0", []byte("x"))
+			r.DistTags["latest"] = "2.0.0"
+			return r
+		}(),
 		func() PublishRequest { r := mkVersion("ok", "1.0.0", []byte("x")); r.Version.SHA512 = "00"; return r }(),
-		func() PublishRequest { r := mkVersion("ok", "1.0.0", []byte("x")); r.Version.Doc = []byte("{"); return r }(),
+		func() PublishRequest {
+			r := mkVersion("ok", "1.0.0", []byte("x"))
+			r.Version.Doc = []byte("{")
+			return r
+		}(),
 	}
 	for i, r := range bad {
 		if err := s.Publish(ctx, r); !errors.Is(err, ErrInvalid) {

@@ -1,0 +1,121 @@
+package validate_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ccg-project/ccg/cards/validate"
+	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/testpkg"
+)
+
+func resources(t *testing.T, files map[string][]byte) []validate.Resource {
+	t.Helper()
+	p := &fhirpkg.Package{Files: files}
+	res, errs := p.Resources()
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var out []validate.Resource
+	for _, r := range res {
+		out = append(out, r.Data)
+	}
+	return out
+}
+
+func TestValidPackage(t *testing.T) {
+	if v := validate.Package(resources(t, testpkg.Files(testpkg.Options{})), true); len(v) != 0 {
+		t.Fatalf("generated package has violations: %v", v)
+	}
+}
+
+// mutate edits the resource with the given id in a fresh test package.
+func mutate(t *testing.T, id string, f func(r map[string]any)) []validate.Resource {
+	res := resources(t, testpkg.Files(testpkg.Options{}))
+	for _, r := range res {
+		if r["id"] == id || (id == "IG" && r["resourceType"] == "ImplementationGuide") {
+			f(r)
+			return res
+		}
+	}
+	t.Fatalf("no resource %s", id)
+	return nil
+}
+
+func TestViolations(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		id   string
+		edit func(r map[string]any)
+		want []string // substrings of violations, each must appear
+	}{
+		{"folder without actions", "test-folder", func(r map[string]any) { delete(r, "action") },
+			[]string{"PlanDefinition/test-folder action: a CCG Folder needs at least one action"}},
+		{"folder missing fields", "test-folder", func(r map[string]any) { delete(r, "title"); delete(r, "publisher"); delete(r, "text") },
+			[]string{"test-folder title: is required", "test-folder publisher: is required", "test-folder text: a human-friendly"}},
+		{"folder url/id mismatch", "test-folder", func(r map[string]any) { r["url"] = "http://example.org/PlanDefinition/other" },
+			[]string{"test-folder url: must be the canonical"}},
+		{"folder points at a missing CARD", "test-folder", func(r map[string]any) {
+			r["action"].([]any)[0].(map[string]any)["definitionCanonical"] = "http://example.org/x"
+		}, []string{`action[0].definitionCanonical: CARD "http://example.org/x" is not in the package`}},
+		{"CARD with trigger and wrong kind", "test-card", func(r map[string]any) {
+			a := r["action"].([]any)[0].(map[string]any)
+			a["trigger"] = []any{map[string]any{"type": "named-event"}}
+			a["condition"].([]any)[0].(map[string]any)["kind"] = "start"
+		}, []string{"action[0].trigger: must be omitted", `action[0].condition[0].kind: must be applicability, got "start"`}},
+		{"CARD without evidence and conditions", "test-card", func(r map[string]any) {
+			delete(r, "relatedArtifact")
+			delete(r["action"].([]any)[0].(map[string]any), "condition")
+		}, []string{"relatedArtifact: at least one", "action[0].condition: at least one"}},
+		{"CARD library missing", "test-card", func(r map[string]any) { r["library"] = []any{"http://example.org/Library/none"} },
+			[]string{`library[0]: Library "http://example.org/Library/none" is not in the package`}},
+		{"library without CQL", "test-logic", func(r map[string]any) { r["content"] = []any{} },
+			[]string{"Library/test-logic content: a CQL Library needs a text/cql attachment"}},
+		{"library bad base64", "test-logic", func(r map[string]any) { r["content"].([]any)[0].(map[string]any)["data"] = "!!" },
+			[]string{"content[0].data: is not base64"}},
+		{"activity bad topic", "test-provide-ad", func(r map[string]any) {
+			r["topic"].([]any)[0].(map[string]any)["coding"].([]any)[0].(map[string]any)["code"] = "dance"
+		}, []string{`topic[0].coding[0].code: "dance" is not a CCG CARD type`}},
+		{"deployment id not uuid", "IG", func(r map[string]any) { r["id"] = "abc" },
+			[]string{"id: must be an un-prefixed UUID"}},
+		{"deployment publisher", "IG", func(r map[string]any) { r["publisher"] = "Someone else"; r["version"] = "1.0" },
+			[]string{"publisher: must match the CCG Folder publisher", `version: "1.0" is not a semantic version`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, v := range validate.Package(mutate(t, tc.id, tc.edit), true) {
+				got = append(got, v.String())
+			}
+			all := strings.Join(got, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("missing violation %q in:\n%s", w, all)
+				}
+			}
+		})
+	}
+}
+
+func TestPackageLevel(t *testing.T) {
+	v := validate.Package(nil, true)
+	if len(v) != 2 {
+		t.Errorf("empty package: %v", v)
+	}
+}
+
+func TestSignatureProfile(t *testing.T) {
+	var prov map[string]any
+	json.Unmarshal([]byte(`{"resourceType":"Provenance","id":"p","target":[{"reference":"PlanDefinition/x"}],
+	"recorded":"2025-01-01T00:00:00Z","agent":[{"who":{"reference":"Practitioner/1"}}],
+	"signature":[{"type":[{"system":"urn:other","code":"1"}],"when":"2025-01-02T00:00:00Z","who":{"reference":"Organization/o"},
+	"targetFormat":"text/plain","sigFormat":"application/pdf"}]}`), &prov)
+	var got []string
+	for _, v := range validate.Check(prov) {
+		got = append(got, v.Path)
+	}
+	want := "agent[0].who signature[0].type signature[0].when signature[0].who signature[0].targetFormat signature[0].sigFormat signature[0].data"
+	if strings.Join(got, " ") != want {
+		t.Errorf("paths = %q\nwant    %q", strings.Join(got, " "), want)
+	}
+}
