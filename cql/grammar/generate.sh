@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Regenerates the Go parser in cql/parser/gen from Cql.g4.
+#
+# Usage: cql/grammar/generate.sh [output-dir]
+#   output-dir defaults to cql/parser/gen (relative to the repository root).
+#
+# The ANTLR tool (a 4.13 jar shipped in the antlr4ng-cli npm package, pinned
+# below) is installed on first use into cql/grammar/.tools (gitignored).
+# Requires java (17+) and npm.
+set -euo pipefail
+
+ANTLR_NPM_PACKAGE="antlr4ng-cli@2.0.0"
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="${1:-$root/cql/parser/gen}"
+tools="${CCG_ANTLR_TOOLS:-$here/.tools}"
+
+find_jar() {
+	find "$tools/node_modules/antlr4ng-cli" -maxdepth 1 -name 'antlr4-*-complete.jar' 2>/dev/null | head -n 1 || true
+}
+
+jar="$(find_jar)"
+if [[ -z "$jar" ]]; then
+	command -v npm >/dev/null || { echo "generate.sh: npm is required to install $ANTLR_NPM_PACKAGE" >&2; exit 1; }
+	mkdir -p "$tools"
+	echo "generate.sh: installing $ANTLR_NPM_PACKAGE into $tools" >&2
+	npm install --silent --no-audit --no-fund --prefix "$tools" "$ANTLR_NPM_PACKAGE" >&2
+	jar="$(find_jar)"
+	[[ -n "$jar" ]] || { echo "generate.sh: no ANTLR jar found after installing $ANTLR_NPM_PACKAGE" >&2; exit 1; }
+fi
+command -v java >/dev/null || { echo "generate.sh: java is required" >&2; exit 1; }
+
+mkdir -p "$out"
+rm -f "$out"/*.go "$out"/*.interp "$out"/*.tokens
+# Run from the grammar directory so the generated headers name only "Cql.g4"
+# (no absolute paths), which keeps the output identical on every machine.
+(cd "$here" && java -jar "$jar" -Dlanguage=Go -visitor -no-listener -package gen -Xexact-output-dir -o "$out" Cql.g4)
+# Only the Go sources are committed.
+rm -f "$out"/*.interp "$out"/*.tokens
+gofmt -w "$out"

@@ -1,0 +1,192 @@
+// Package parser turns CQL 1.5 source text into the syntax tree of cql/ast.
+//
+// Parsing has two stages: the ANTLR parser generated from
+// cql/grammar/Cql.g4 (package cql/parser/gen) builds a parse tree, and a
+// converter in this package turns it into ast nodes carrying source spans.
+// All syntax errors are collected; the parser never panics on user input.
+package parser
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/antlr4-go/antlr/v4"
+
+	"github.com/ccg-project/ccg/cql/ast"
+	"github.com/ccg-project/ccg/cql/parser/gen"
+)
+
+// CodeSyntax is the error code of every error this package reports.
+const CodeSyntax = "syntax"
+
+// MaxNesting bounds the nesting depth of brackets in the source; deeper
+// input is rejected before parsing so that recursion stays bounded.
+const MaxNesting = 500
+
+// Error is a syntax error at a 1-based line and column.
+type Error struct {
+	Line    int
+	Col     int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Message)
+}
+
+// Parse parses a whole CQL library. name identifies the source (a file or
+// library name) and is recorded in the result. The library is returned even
+// when there are errors (possibly partial); callers must check the errors.
+func Parse(name, src string) (*ast.Library, []*Error) {
+	lib := &ast.Library{Name: name, Source: src}
+	p := newRun(src)
+	if errs := p.precheck(); len(errs) > 0 {
+		return lib, errs
+	}
+	tree := p.parse(func(cp *gen.CqlParser) antlr.ParserRuleContext { return cp.Library() })
+	if len(p.errs) > 0 {
+		return lib, p.sorted()
+	}
+	c := &converter{src: src}
+	c.guard(tree, func() { c.library(tree.(*gen.LibraryContext), lib) })
+	c.checkLiterals()
+	return lib, mergeErrs(p.errs, c.errs)
+}
+
+// ParseExpression parses a single CQL expression.
+func ParseExpression(src string) (ast.Expr, []*Error) {
+	p := newRun(src)
+	if errs := p.precheck(); len(errs) > 0 {
+		return nil, errs
+	}
+	tree := p.parse(func(cp *gen.CqlParser) antlr.ParserRuleContext { return cp.ExprOnly() })
+	if len(p.errs) > 0 {
+		return nil, p.sorted()
+	}
+	c := &converter{src: src}
+	var e ast.Expr
+	c.guard(tree, func() { e = c.expr(tree.(*gen.ExprOnlyContext).Expr()) })
+	c.checkLiterals()
+	errs := mergeErrs(nil, c.errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return e, nil
+}
+
+func mergeErrs(a, b []*Error) []*Error {
+	all := append(append([]*Error(nil), a...), b...)
+	sortErrs(all)
+	return all
+}
+
+func sortErrs(errs []*Error) {
+	sort.SliceStable(errs, func(i, j int) bool {
+		if errs[i].Line != errs[j].Line {
+			return errs[i].Line < errs[j].Line
+		}
+		return errs[i].Col < errs[j].Col
+	})
+}
+
+// run holds the state of one parse: token stream and collected errors.
+type run struct {
+	src    string
+	lexer  *gen.CqlLexer
+	tokens *antlr.CommonTokenStream
+	errs   []*Error
+}
+
+func newRun(src string) *run {
+	r := &run{src: src}
+	r.lexer = gen.NewCqlLexer(antlr.NewInputStream(src))
+	r.lexer.RemoveErrorListeners()
+	r.lexer.AddErrorListener(&listener{run: r})
+	r.tokens = antlr.NewCommonTokenStream(r.lexer, antlr.TokenDefaultChannel)
+	return r
+}
+
+// precheck tokenizes the whole input and rejects pathological nesting.
+func (r *run) precheck() []*Error {
+	r.tokens.Fill()
+	depth := 0
+	for _, t := range r.tokens.GetAllTokens() {
+		switch t.GetText() {
+		case "(", "[", "{":
+			depth++
+			if depth > MaxNesting {
+				return []*Error{{Line: t.GetLine(), Col: t.GetColumn() + 1, Code: CodeSyntax,
+					Message: fmt.Sprintf("brackets nested more than %d deep", MaxNesting)}}
+			}
+		case ")", "]", "}":
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return nil
+}
+
+// parse runs the parser with fast SLL prediction first and, only when that
+// reports an error, again with full LL prediction (which is exact).
+func (r *run) parse(entry func(*gen.CqlParser) antlr.ParserRuleContext) antlr.ParserRuleContext {
+	lexErrs := r.errs
+	var tree antlr.ParserRuleContext
+	for _, mode := range []int{antlr.PredictionModeSLL, antlr.PredictionModeLL} {
+		r.errs = append([]*Error(nil), lexErrs...)
+		r.tokens.Seek(0)
+		p := gen.NewCqlParser(r.tokens)
+		p.RemoveErrorListeners()
+		l := &listener{run: r}
+		p.AddErrorListener(l)
+		p.GetInterpreter().SetPredictionMode(mode)
+		tree = entry(p)
+		if l.count == 0 {
+			break
+		}
+	}
+	return tree
+}
+
+func (r *run) sorted() []*Error {
+	sortErrs(r.errs)
+	return r.errs
+}
+
+// listener collects lexer and parser errors.
+type listener struct {
+	*antlr.DefaultErrorListener
+	run   *run
+	count int
+}
+
+func (l *listener) SyntaxError(_ antlr.Recognizer, offending interface{}, line, column int, msg string, _ antlr.RecognitionException) {
+	l.count++
+	if line < 1 {
+		line = 1
+	}
+	l.run.errs = append(l.run.errs, &Error{Line: line, Col: column + 1, Code: CodeSyntax, Message: tidyMessage(msg)})
+}
+
+func (l *listener) ReportAmbiguity(antlr.Parser, *antlr.DFA, int, int, bool, *antlr.BitSet, *antlr.ATNConfigSet) {
+}
+func (l *listener) ReportAttemptingFullContext(antlr.Parser, *antlr.DFA, int, int, *antlr.BitSet, *antlr.ATNConfigSet) {
+}
+func (l *listener) ReportContextSensitivity(antlr.Parser, *antlr.DFA, int, int, int, *antlr.ATNConfigSet) {
+}
+
+// tidyMessage shortens ANTLR's messages: long "expecting {...}" sets are
+// dropped and <EOF> is spelled out.
+func tidyMessage(msg string) string {
+	if i := strings.Index(msg, " expecting {"); i >= 0 {
+		set := msg[i+len(" expecting {"):]
+		if strings.Count(set, ",") >= 6 {
+			msg = msg[:i]
+		}
+	}
+	msg = strings.ReplaceAll(msg, "<EOF>", "end of input")
+	msg = strings.Replace(msg, "token recognition error at: ", "unexpected character ", 1)
+	return msg
+}
