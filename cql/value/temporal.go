@@ -64,7 +64,7 @@ func (dt DateTime) civil() time.Time {
 
 func fromCivil(t time.Time, p Precision) DateTime {
 	dt := DateTime{Year: t.Year(), Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(),
-		Minute: t.Minute(), Second: t.Second(), Millisecond: t.Nanosecond() / 1e6, Precision: p}
+		Minute: t.Minute(), Second: t.Second(), Millisecond: t.Nanosecond() / 1e6, Precision: Millisecond}
 	return dt.truncate(p)
 }
 
@@ -380,7 +380,10 @@ func asTemporalPair(a, b Value) (temporal, temporal, bool) {
 // stops before p (or before the other value) while all shared fields are
 // equal. Seconds and milliseconds are compared together as one precision.
 func compareTemporal(a, b temporal, p Precision) (int, bool) {
-	if p == Unset || p > Millisecond {
+	if p == Unset {
+		p = max(a.p, b.p)
+	}
+	if p > Millisecond {
 		p = Millisecond
 	}
 	if p == Week {
@@ -679,7 +682,7 @@ func addToDateTime(dt DateTime, v Decimal, unit Precision, sign int64) (DateTime
 		}
 		y, m := int(months/12), int(months%12)+1
 		d := min(f[2], daysIn(y, m))
-		r = DateTime{Year: y, Month: m, Day: d, Hour: f[3], Minute: f[4], Second: f[5], Millisecond: f[6]}
+		r = DateTime{Year: y, Month: m, Day: d, Hour: f[3], Minute: f[4], Second: f[5], Millisecond: f[6], Precision: Millisecond}
 	default:
 		if n > 4e6*86400000/msPer[unit] || n < -4e6*86400000/msPer[unit] {
 			return dt, ErrTemporalRange
@@ -832,8 +835,14 @@ func boundariesBetween(a, b [7]int, p Precision) int64 {
 // an Interval<Integer> [low, high] (a closed "uncertainty interval"); a
 // certain result is an Integer. Comparison operators (value.Compare,
 // value.Equal) accept such intervals against Integers. p Unset is an error.
+//
+// A DateTime known only to the month or year is always treated as
+// uncertain here, even for `years between`, because the whole periods
+// elapsed depend on the missing day (years between DateTime(2005) and
+// DateTime(2010) is Interval[4, 5]); the uncertain operand ranges from its
+// earliest to its latest possible instant.
 func DurationBetween(a, b Value, p Precision) (Value, error) {
-	return between(a, b, p, wholeBetween)
+	return between(a, b, p, wholeBetween, true)
 }
 
 // DifferenceBetween implements `difference in <precision>s between a and
@@ -841,10 +850,10 @@ func DurationBetween(a, b Value, p Precision) (Value, error) {
 // truncating both values to p. Uncertain results are Interval<Integer> as
 // for DurationBetween.
 func DifferenceBetween(a, b Value, p Precision) (Value, error) {
-	return between(a, b, p, boundariesBetween)
+	return between(a, b, p, boundariesBetween, false)
 }
 
-func between(a, b Value, p Precision, count func(a, b [7]int, p Precision) int64) (Value, error) {
+func between(a, b Value, p Precision, count func(a, b [7]int, p Precision) int64, needDay bool) (Value, error) {
 	if a == nil || b == nil {
 		return nil, nil
 	}
@@ -866,6 +875,9 @@ func between(a, b Value, p Precision, count func(a, b [7]int, p Precision) int64
 	_, bDate := b.(Date)
 	if aDate && bDate && need > Day {
 		// Date values: finer units than day are computed from midnight.
+		need = Day
+	}
+	if needDay && ta.first == Year && need < Day {
 		need = Day
 	}
 	aLo := fillFields(ta.f, ta.p, ta.first, false)
