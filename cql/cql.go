@@ -1,0 +1,316 @@
+// Package cql is the public API of the ccg CQL engine: compile a CQL library
+// once (parse, check, plan) into an immutable Library, then evaluate its
+// definitions many times, concurrently, each evaluation with its own
+// options.
+//
+//	env := cql.NewEnv()
+//	lib, errs := env.Compile("example.cql", src)
+//	if errs != nil { ... }
+//	v, err := lib.Eval(ctx, "Result", cql.EvalOptions{})
+package cql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ccg-project/ccg/cql/ast"
+	"github.com/ccg-project/ccg/cql/checker"
+	"github.com/ccg-project/ccg/cql/eval"
+	"github.com/ccg-project/ccg/cql/parser"
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// Error is a compile-time error: a syntax error or a semantic error found by
+// the checker.
+type Error struct {
+	Library   string
+	Line, Col int
+	// Code is a stable error code: "syntax", "undeclared-identifier",
+	// "no-matching-overload", "ambiguous-overload", "type-mismatch",
+	// "cycle", "include-not-found", ...
+	Code    string
+	Message string
+	// Source is the offending source line.
+	Source string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s [%s]", e.Library, e.Line, e.Col, e.Message, e.Code)
+}
+
+// Caret renders the source line with a caret under the error's column.
+func (e *Error) Caret() string {
+	if e.Source == "" {
+		return ""
+	}
+	col := e.Col - 1
+	if col < 0 {
+		col = 0
+	}
+	var pad strings.Builder
+	for i, r := range []rune(e.Source) {
+		if i >= col {
+			break
+		}
+		if r == '\t' {
+			pad.WriteByte('\t')
+		} else {
+			pad.WriteByte(' ')
+		}
+	}
+	return e.Source + "\n" + pad.String() + "^"
+}
+
+// Errors is a list of compile errors, sorted by position.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// EvalError is a run-time error with the position of the expression that
+// raised it. It wraps the cause (a *builtins.LimitError for limits, the
+// context's error on cancellation, a *builtins.Error for operator errors).
+type EvalError = eval.EvalError
+
+// Retriever supplies data to retrieve expressions.
+type Retriever = eval.Retriever
+
+// Model is a data model the checker resolves types and properties against.
+type Model = checker.Model
+
+// LibraryResolver returns the source of an included library. version is ""
+// when the include gives none.
+type LibraryResolver interface {
+	ResolveLibrary(name, version string) (src string, err error)
+}
+
+// LibraryResolverFunc adapts a function to LibraryResolver.
+type LibraryResolverFunc func(name, version string) (string, error)
+
+// ResolveLibrary implements LibraryResolver.
+func (f LibraryResolverFunc) ResolveLibrary(name, version string) (string, error) {
+	return f(name, version)
+}
+
+// Option configures an Env.
+type Option func(*Env)
+
+// WithLibraryResolver sets where included libraries come from.
+func WithLibraryResolver(r LibraryResolver) Option { return func(e *Env) { e.resolver = r } }
+
+// WithModel makes a data model available to `using` declarations.
+func WithModel(m Model) Option { return func(e *Env) { e.models[m.Name()] = m } }
+
+// WithRetriever sets the default Retriever of evaluations.
+func WithRetriever(r Retriever) Option { return func(e *Env) { e.retriever = r } }
+
+// Env compiles libraries. It is safe for concurrent use.
+type Env struct {
+	resolver  LibraryResolver
+	models    map[string]checker.Model
+	retriever Retriever
+}
+
+// NewEnv returns an Env with the given options.
+func NewEnv(opts ...Option) *Env {
+	e := &Env{models: map[string]checker.Model{}}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Library is a compiled library: immutable and safe for concurrent use.
+type Library struct {
+	Name, Version string
+	checked       *checker.Library
+	prog          *eval.Program
+	retriever     Retriever
+}
+
+// compilation is the state of one Compile call (include resolution).
+type compilation struct {
+	env   *Env
+	done  map[string]*checker.Library
+	stack []string
+	errs  Errors
+}
+
+// Compile parses, checks and plans a library. name is used in positions.
+// Included libraries are resolved through the Env's LibraryResolver.
+func (e *Env) Compile(name, src string) (*Library, Errors) {
+	c := &compilation{env: e, done: map[string]*checker.Library{}}
+	lib := c.compile(name, src)
+	if len(c.errs) > 0 || lib == nil {
+		sortErrors(c.errs)
+		return nil, c.errs
+	}
+	return &Library{Name: lib.Name, Version: lib.Version, checked: lib, prog: eval.Plan(lib), retriever: e.retriever}, nil
+}
+
+func sortErrors(es Errors) {
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.Library != b.Library {
+			return false
+		}
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
+}
+
+func sourceLine(src string, line int) string {
+	if line < 1 {
+		return ""
+	}
+	lines := strings.Split(src, "\n")
+	if line > len(lines) {
+		return ""
+	}
+	return strings.TrimRight(lines[line-1], "\r")
+}
+
+func (c *compilation) compile(name, src string) *checker.Library {
+	tree, perrs := parser.Parse(name, src)
+	if len(perrs) > 0 {
+		for _, pe := range perrs {
+			code := pe.Code
+			if code == "" {
+				code = "syntax"
+			}
+			c.errs = append(c.errs, &Error{Library: name, Line: pe.Line, Col: pe.Col, Code: code, Message: pe.Message, Source: sourceLine(src, pe.Line)})
+		}
+		return nil
+	}
+	return c.check(name, src, tree)
+}
+
+func (c *compilation) check(name, src string, tree *ast.Library) *checker.Library {
+	if tree.Identifier != nil {
+		c.stack = append(c.stack, tree.Identifier.Name)
+		defer func() { c.stack = c.stack[:len(c.stack)-1] }()
+	}
+	lib, cerrs := checker.Check(tree, checker.Options{Models: c.env.models, Include: c.include})
+	for _, ce := range cerrs {
+		c.errs = append(c.errs, &Error{Library: name, Line: ce.Pos.Line, Col: ce.Pos.Col, Code: ce.Code, Message: ce.Message, Source: sourceLine(src, ce.Pos.Line)})
+	}
+	if len(cerrs) > 0 {
+		return nil
+	}
+	return lib
+}
+
+func (c *compilation) include(name, version string) (*checker.Library, string, string) {
+	for _, s := range c.stack {
+		if s == name {
+			return nil, checker.CodeCycle, fmt.Sprintf("library %s includes itself (%s -> %s)", name, strings.Join(c.stack, " -> "), name)
+		}
+	}
+	key := name + "|" + version
+	if l, ok := c.done[key]; ok {
+		return l, "", ""
+	}
+	if c.env.resolver == nil {
+		return nil, checker.CodeIncludeNotFound, fmt.Sprintf("library %s cannot be included: no library resolver is configured", name)
+	}
+	src, err := c.env.resolver.ResolveLibrary(name, version)
+	if err != nil {
+		return nil, checker.CodeIncludeNotFound, fmt.Sprintf("library %s version '%s' could not be loaded: %v", name, version, err)
+	}
+	n := len(c.errs)
+	tree, perrs := parser.Parse(name, src)
+	var lib *checker.Library
+	if len(perrs) > 0 {
+		for _, pe := range perrs {
+			c.errs = append(c.errs, &Error{Library: name, Line: pe.Line, Col: pe.Col, Code: "syntax", Message: pe.Message, Source: sourceLine(src, pe.Line)})
+		}
+	} else {
+		lib = c.check(name, src, tree)
+	}
+	if lib == nil || len(c.errs) > n {
+		return nil, checker.CodeInvalid, fmt.Sprintf("included library %s has errors", name)
+	}
+	c.done[key] = lib
+	return lib, "", ""
+}
+
+// Defines returns the names of the library's expression definitions in
+// source order.
+func (l *Library) Defines() []string { return l.prog.Defines() }
+
+// ResultType returns the static type of the named definition.
+func (l *Library) ResultType(name string) (types.Type, bool) {
+	d, ok := l.checked.Defs[name]
+	if !ok {
+		return nil, false
+	}
+	return d.Body.Type(), true
+}
+
+// EvalOptions are the settings of one evaluation.
+type EvalOptions struct {
+	// Now is the evaluation's timestamp (Now(), Today(), the default
+	// timezone offset); zero means the current time.
+	Now time.Time
+	// Parameters override parameter defaults by name (included libraries'
+	// parameters as "Lib.Name").
+	Parameters map[string]value.Value
+	// MaxListSize bounds lists built during evaluation (0: no limit).
+	MaxListSize int
+	// MaxDepth bounds function recursion (0: eval.DefaultMaxDepth).
+	MaxDepth int
+	// Retriever overrides the Env's retriever.
+	Retriever Retriever
+}
+
+func (l *Library) session(ctx context.Context, o EvalOptions) *eval.Session {
+	r := o.Retriever
+	if r == nil {
+		r = l.retriever
+	}
+	return l.prog.NewSession(ctx, eval.Options{Now: o.Now, Parameters: o.Parameters, MaxListSize: o.MaxListSize, MaxDepth: o.MaxDepth, Retriever: r})
+}
+
+// Eval evaluates one expression definition.
+func (l *Library) Eval(ctx context.Context, name string, opts EvalOptions) (value.Value, error) {
+	if !l.prog.HasDefine(name) {
+		return nil, fmt.Errorf("library %s has no expression definition named %q", l.Name, name)
+	}
+	return l.session(ctx, opts).Eval(name)
+}
+
+// Result is the outcome of one definition in EvalAll.
+type Result struct {
+	Name  string
+	Value value.Value
+	Err   error
+}
+
+// EvalAll evaluates every expression definition, in source order, sharing
+// one evaluation (each definition is evaluated once).
+func (l *Library) EvalAll(ctx context.Context, opts EvalOptions) []Result {
+	s := l.session(ctx, opts)
+	names := l.prog.Defines()
+	out := make([]Result, len(names))
+	for i, n := range names {
+		v, err := s.Eval(n)
+		out[i] = Result{Name: n, Value: v, Err: err}
+	}
+	return out
+}
+
+// AsErrors returns err as compile Errors when it is one.
+func AsErrors(err error) (Errors, bool) {
+	var es Errors
+	ok := errors.As(err, &es)
+	return es, ok
+}
