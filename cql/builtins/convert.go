@@ -1,0 +1,489 @@
+package builtins
+
+// Conversion operators: ToX(value) and ConvertsToX(value) for the System
+// types, ToConcept, ConvertQuantity and CanConvertQuantity. A conversion
+// that cannot be performed (malformed string, value out of range) gives
+// null; ConvertsToX reports whether ToX would give a value.
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/ucum"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// b1Converter converts a non-null value; nil means "cannot convert".
+type b1Converter func(v value.Value) value.Value
+
+func init() {
+	bo, i, l, d, s := types.Boolean, types.Integer, types.Long, types.Decimal, types.String
+	q, r, da, dt, tm := types.Quantity, types.Ratio, types.Date, types.DateTime, types.Time
+
+	b1RegConversion("Boolean", bo, b1ToBoolean, s, i, l, d, bo)
+	b1RegConversion("Integer", i, b1ToInteger, s, l, bo, i)
+	b1RegConversion("Long", l, b1ToLong, s, i, bo, l)
+	b1RegConversion("Decimal", d, b1ToDecimal, s, i, l, bo, d)
+	b1RegConversion("String", s, b1ToString, bo, i, l, d, q, r, da, dt, tm, s)
+	b1RegConversion("Quantity", q, b1ToQuantity, s, i, l, d, q)
+	b1RegConversion("Ratio", r, b1ToRatio, s, r)
+	b1RegConversion("Date", da, b1ToDate, s, dt, da)
+	b1RegConversion("DateTime", dt, b1ToDateTime, s, da, dt)
+	b1RegConversion("Time", tm, b1ToTime, s, tm)
+
+	b1Reg("ToConcept", types.Concept, b1ToConcept, types.Code)
+	b1Reg("ToConcept", types.Concept, b1ToConcept, ListOf(types.Code))
+	b1Reg("ConvertQuantity", q, b1ConvertQuantity, q, s)
+	b1Reg("CanConvertQuantity", bo, b1CanConvertQuantity, q, s)
+}
+
+// b1RegConversion registers ToX and ConvertsToX for each source type.
+func b1RegConversion(target string, result types.Type, conv b1Converter, from ...types.Type) {
+	to := func(_ *Context, a []value.Value) (value.Value, error) {
+		if a[0] == nil {
+			return nil, nil
+		}
+		return conv(a[0]), nil
+	}
+	can := func(_ *Context, a []value.Value) (value.Value, error) {
+		if a[0] == nil {
+			return nil, nil
+		}
+		return b1Bool(conv(a[0]) != nil), nil
+	}
+	for _, f := range from {
+		b1Reg("To"+target, result, to, f)
+		b1Reg("ConvertsTo"+target, types.Boolean, can, f)
+	}
+}
+
+// b1ToBoolean accepts (case-insensitively) true/t/yes/y/1 and
+// false/f/no/n/0, and the numbers 1 and 0.
+func b1ToBoolean(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.Boolean:
+		return x
+	case value.String:
+		switch strings.ToLower(string(x)) {
+		case "true", "t", "yes", "y", "1":
+			return b1True
+		case "false", "f", "no", "n", "0":
+			return b1False
+		}
+	case value.Integer:
+		return b1IntToBool(int64(x))
+	case value.Long:
+		return b1IntToBool(int64(x))
+	case value.Decimal:
+		if n, err := value.DecToInt64(x); err == nil {
+			return b1IntToBool(n)
+		}
+	}
+	return nil
+}
+
+func b1IntToBool(n int64) value.Value {
+	switch n {
+	case 1:
+		return b1True
+	case 0:
+		return b1False
+	}
+	return nil
+}
+
+// b1IsIntegerText reports whether s is (+|-)?digits.
+func b1IsIntegerText(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for k := 0; k < len(s); k++ {
+		if s[k] < '0' || s[k] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// b1IsDecimalText reports whether s is (+|-)?digits(.digits)?.
+func b1IsDecimalText(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	whole, frac, hasPoint := strings.Cut(s, ".")
+	if !b1IsIntegerText(whole) || whole[0] == '+' || whole[0] == '-' {
+		return false
+	}
+	return !hasPoint || (frac != "" && frac[0] != '+' && frac[0] != '-' && b1IsIntegerText(frac))
+}
+
+func b1ToInteger(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.Integer:
+		return x
+	case value.Long:
+		return b1IntResult(int64(x))
+	case value.Boolean:
+		if x {
+			return value.Integer(1)
+		}
+		return value.Integer(0)
+	case value.String:
+		if !b1IsIntegerText(string(x)) {
+			return nil
+		}
+		n, err := strconv.ParseInt(string(x), 10, 32)
+		if err != nil {
+			return nil
+		}
+		return value.Integer(n)
+	}
+	return nil
+}
+
+func b1ToLong(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.Long:
+		return x
+	case value.Integer:
+		return value.Long(x)
+	case value.Boolean:
+		if x {
+			return value.Long(1)
+		}
+		return value.Long(0)
+	case value.String:
+		if !b1IsIntegerText(string(x)) {
+			return nil
+		}
+		n, err := strconv.ParseInt(string(x), 10, 64)
+		if err != nil {
+			return nil
+		}
+		return value.Long(n)
+	}
+	return nil
+}
+
+// b1ParseDecimal parses (+|-)?#0(.0#)?; digits beyond 8 places are rounded.
+func b1ParseDecimal(s string) (value.Decimal, bool) {
+	if !b1IsDecimalText(s) {
+		return value.Decimal{}, false
+	}
+	d, err := value.NewDecimalLax(strings.TrimPrefix(s, "+"))
+	if err != nil {
+		return value.Decimal{}, false
+	}
+	r, err := value.DecimalFromApd(d.D)
+	if err != nil {
+		return value.Decimal{}, false
+	}
+	return r, true
+}
+
+func b1ToDecimal(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.Decimal:
+		return x
+	case value.Integer:
+		return b1NewDec(int64(x))
+	case value.Long:
+		return b1NewDec(int64(x))
+	case value.Boolean:
+		if x {
+			return value.MustDecimal("1.0")
+		}
+		return value.MustDecimal("0.0")
+	case value.String:
+		if d, ok := b1ParseDecimal(string(x)); ok {
+			return d
+		}
+	}
+	return nil
+}
+
+// b1QuantityText renders a quantity as CQL text: 5.5 'cm', 3 days.
+func b1QuantityText(q value.Quantity) string {
+	num := b1DecText(q.Value)
+	unit := q.Unit
+	if unit == "" {
+		unit = "1"
+	}
+	if value.IsCalendarUnit(unit) {
+		return num + " " + unit
+	}
+	return num + " '" + strings.ReplaceAll(unit, "'", `\'`) + "'"
+}
+
+// b1ToString renders values in the formats CQL's ToString specifies: no
+// quotes or '@', Long without the L suffix, DateTime without a trailing T
+// when it has no time part.
+func b1ToString(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.String:
+		return x
+	case value.Boolean:
+		if x {
+			return value.String("true")
+		}
+		return value.String("false")
+	case value.Integer:
+		return value.String(strconv.FormatInt(int64(x), 10))
+	case value.Long:
+		return value.String(strconv.FormatInt(int64(x), 10))
+	case value.Decimal:
+		return value.String(b1DecText(x))
+	case value.Quantity:
+		if x.Value.D == nil {
+			return nil
+		}
+		return value.String(b1QuantityText(x))
+	case value.Ratio:
+		if x.Numerator.Value.D == nil || x.Denominator.Value.D == nil {
+			return nil
+		}
+		return value.String(b1QuantityText(x.Numerator) + ":" + b1QuantityText(x.Denominator))
+	case value.Date:
+		return value.String(b1FormatDate(nil, x))
+	case value.DateTime:
+		return value.String(b1FormatDateTime(nil, x))
+	case value.Time:
+		return value.String(b1FormatTime(nil, x))
+	}
+	return nil
+}
+
+// b1ParseQuantity parses a number optionally followed by a unit: a quoted
+// UCUM unit ('cm') or a calendar duration keyword (days). Without a unit
+// the quantity is dimensionless ('1').
+func b1ParseQuantity(s string) (value.Quantity, bool) {
+	s = strings.TrimSpace(s)
+	end := 0
+	for end < len(s) && (s[end] == '+' || s[end] == '-' || s[end] == '.' || (s[end] >= '0' && s[end] <= '9')) {
+		end++
+	}
+	num, rest := s[:end], strings.TrimSpace(s[end:])
+	d, ok := b1ParseDecimal(num)
+	if !ok {
+		return value.Quantity{}, false
+	}
+	unit := "1"
+	switch {
+	case rest == "":
+	case rest[0] == '\'':
+		if len(rest) < 2 || rest[len(rest)-1] != '\'' {
+			return value.Quantity{}, false
+		}
+		unit = strings.ReplaceAll(rest[1:len(rest)-1], `\'`, "'")
+		if unit == "" {
+			unit = "1"
+		}
+		if value.IsCalendarUnit(unit) {
+			break
+		}
+		if ucum.Valid(unit) != nil {
+			return value.Quantity{}, false
+		}
+	case value.IsCalendarUnit(rest):
+		unit = rest
+	default:
+		return value.Quantity{}, false
+	}
+	return value.Quantity{Value: d, Unit: unit}, true
+}
+
+func b1ToQuantity(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.Quantity:
+		return x
+	case value.Decimal:
+		return value.Quantity{Value: x, Unit: "1"}
+	case value.Integer:
+		return value.Quantity{Value: b1NewDec(int64(x)), Unit: "1"}
+	case value.Long:
+		return value.Quantity{Value: b1NewDec(int64(x)), Unit: "1"}
+	case value.String:
+		if q, ok := b1ParseQuantity(string(x)); ok {
+			return q
+		}
+	}
+	return nil
+}
+
+// b1ToRatio parses <quantity>:<quantity>, e.g. 1 'mg':2 'mL' or 1:128.
+func b1ToRatio(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.Ratio:
+		return x
+	case value.String:
+		s := string(x)
+		// The separator is the first ':' outside a quoted unit.
+		quoted, at := false, -1
+		for k := 0; k < len(s) && at < 0; k++ {
+			switch {
+			case s[k] == '\\' && quoted:
+				k++
+			case s[k] == '\'':
+				quoted = !quoted
+			case s[k] == ':' && !quoted:
+				at = k
+			}
+		}
+		if at < 0 {
+			return nil
+		}
+		n, ok1 := b1ParseQuantity(s[:at])
+		d, ok2 := b1ParseQuantity(s[at+1:])
+		if !ok1 || !ok2 {
+			return nil
+		}
+		return value.Ratio{Numerator: n, Denominator: d}
+	}
+	return nil
+}
+
+func b1ToDate(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.Date:
+		return x
+	case value.DateTime:
+		p := x.Precision
+		if p > value.Day {
+			p = value.Day
+		}
+		r := value.Date{Year: x.Year, Precision: p}
+		if p >= value.Month {
+			r.Month = x.Month
+		}
+		if p >= value.Day {
+			r.Day = x.Day
+		}
+		return r
+	case value.String:
+		d, err := value.ParseDate(string(x))
+		if err != nil {
+			// A DateTime string converts to its date part.
+			dt, err2 := value.ParseDateTime(string(x))
+			if err2 != nil {
+				return nil
+			}
+			return b1ToDate(dt)
+		}
+		return d
+	}
+	return nil
+}
+
+// b1ToDateTime converts a Date (no time part, no offset: the evaluation's
+// offset applies) or parses an ISO 8601 date/time string.
+func b1ToDateTime(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.DateTime:
+		return x
+	case value.Date:
+		return value.DateTime{Year: x.Year, Month: x.Month, Day: x.Day, Precision: x.Precision}
+	case value.String:
+		dt, err := value.ParseDateTime(string(x))
+		if err != nil {
+			return nil
+		}
+		return dt
+	}
+	return nil
+}
+
+// b1ToTime parses hh[:mm[:ss[.fff]]], optionally prefixed by 'T'; a trailing
+// timezone offset (Z, +hh:mm, -hh:mm) is accepted and ignored.
+func b1ToTime(v value.Value) value.Value {
+	switch x := v.(type) {
+	case value.Time:
+		return x
+	case value.String:
+		s := strings.TrimPrefix(string(x), "T")
+		if strings.HasSuffix(s, "Z") {
+			s = s[:len(s)-1]
+		} else if k := strings.IndexAny(s, "+-"); k >= 0 {
+			off := s[k+1:]
+			if len(off) != 5 || off[2] != ':' || !b1IsIntegerText(off[:2]) || !b1IsIntegerText(off[3:]) {
+				return nil
+			}
+			s = s[:k]
+		}
+		t, err := value.ParseTime(s)
+		if err != nil {
+			return nil
+		}
+		return t
+	}
+	return nil
+}
+
+func b1ToConcept(_ *Context, a []value.Value) (value.Value, error) {
+	switch x := a[0].(type) {
+	case nil:
+		return nil, nil
+	case value.Code:
+		return value.Concept{Codes: []value.Code{x}}, nil
+	case value.List:
+		var codes []value.Code
+		for _, e := range x.Elems {
+			switch c := e.(type) {
+			case nil:
+			case value.Code:
+				codes = append(codes, c)
+			default:
+				return nil, b1TypeErr("ToConcept", e)
+			}
+		}
+		if len(codes) == 0 {
+			return nil, nil
+		}
+		return value.Concept{Codes: codes}, nil
+	}
+	return nil, b1TypeErr("ToConcept", a[0])
+}
+
+func b1ConvertQuantity(_ *Context, a []value.Value) (value.Value, error) {
+	if a[0] == nil || a[1] == nil {
+		return nil, nil
+	}
+	q, ok := a[0].(value.Quantity)
+	if !ok {
+		return nil, b1TypeErr("ConvertQuantity", a[0])
+	}
+	u, ok := a[1].(value.String)
+	if !ok {
+		return nil, b1TypeErr("ConvertQuantity", a[1])
+	}
+	if q.Value.D == nil {
+		return nil, nil
+	}
+	r, err := value.ConvertQuantity(q, string(u))
+	if err != nil {
+		return nil, nil
+	}
+	return r, nil
+}
+
+func b1CanConvertQuantity(_ *Context, a []value.Value) (value.Value, error) {
+	if a[0] == nil || a[1] == nil {
+		return nil, nil
+	}
+	q, ok := a[0].(value.Quantity)
+	if !ok {
+		return nil, b1TypeErr("CanConvertQuantity", a[0])
+	}
+	u, ok := a[1].(value.String)
+	if !ok {
+		return nil, b1TypeErr("CanConvertQuantity", a[1])
+	}
+	if q.Value.D == nil {
+		return nil, nil
+	}
+	_, err := value.ConvertQuantity(q, string(u))
+	return b1Bool(err == nil), nil
+}
