@@ -1,0 +1,234 @@
+package builtins
+
+// Helpers shared by the list and interval operators. Names carry a b2 prefix
+// so that they cannot clash with the helpers of the other operator families
+// in this package.
+
+import (
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// b2Tri is a three-valued logical result: false, true or unknown (null).
+type b2Tri int8
+
+const (
+	b2F b2Tri = iota
+	b2T
+	b2U
+)
+
+// Shared boxed results, so that hot paths do not allocate.
+var (
+	b2TrueV  value.Value = value.Boolean(true)
+	b2FalseV value.Value = value.Boolean(false)
+)
+
+// b2TriOf reads a Boolean-or-null result.
+func b2TriOf(v value.Value) b2Tri {
+	b, ok := v.(value.Boolean)
+	if !ok {
+		return b2U
+	}
+	if b {
+		return b2T
+	}
+	return b2F
+}
+
+// b2TriBool converts a Go bool.
+func b2TriBool(b bool) b2Tri {
+	if b {
+		return b2T
+	}
+	return b2F
+}
+
+// val returns the CQL value of t: true, false or null.
+func (t b2Tri) val() value.Value {
+	switch t {
+	case b2T:
+		return b2TrueV
+	case b2F:
+		return b2FalseV
+	}
+	return nil
+}
+
+func b2And(a, b b2Tri) b2Tri {
+	if a == b2F || b == b2F {
+		return b2F
+	}
+	if a == b2U || b == b2U {
+		return b2U
+	}
+	return b2T
+}
+
+func b2Or(a, b b2Tri) b2Tri {
+	if a == b2T || b == b2T {
+		return b2T
+	}
+	if a == b2U || b == b2U {
+		return b2U
+	}
+	return b2F
+}
+
+func b2Not(a b2Tri) b2Tri {
+	switch a {
+	case b2T:
+		return b2F
+	case b2F:
+		return b2T
+	}
+	return b2U
+}
+
+// b2IsTemporal reports whether v is a Date, DateTime or Time.
+func b2IsTemporal(v value.Value) bool {
+	switch v.(type) {
+	case value.Date, value.DateTime, value.Time:
+		return true
+	}
+	return false
+}
+
+// b2Cmp compares two points. ok is false when either is null or the order
+// is uncertain (temporal values of different precisions).
+func b2Cmp(a, b value.Value) (int, bool) {
+	if a == nil || b == nil {
+		return 0, false
+	}
+	return value.Compare(a, b)
+}
+
+// b2LT is a < b, at precision p for temporal points (p == value.Unset
+// compares at the finest precision both values have).
+func b2LT(a, b value.Value, p value.Precision) b2Tri {
+	if a == nil || b == nil {
+		return b2U
+	}
+	if b2IsTemporal(a) {
+		if b2MsUncertain(a, b, p) {
+			return b2U
+		}
+		if p != value.Unset {
+			return b2TriOf(value.Before(a, b, p))
+		}
+	}
+	c, ok := value.Compare(a, b)
+	if !ok {
+		return b2U
+	}
+	return b2TriBool(c < 0)
+}
+
+// b2LE is a <= b.
+func b2LE(a, b value.Value, p value.Precision) b2Tri {
+	if a == nil || b == nil {
+		return b2U
+	}
+	if b2IsTemporal(a) {
+		if b2MsUncertain(a, b, p) {
+			return b2U
+		}
+		if p != value.Unset {
+			return b2TriOf(value.SameOrBefore(a, b, p))
+		}
+	}
+	c, ok := value.Compare(a, b)
+	if !ok {
+		return b2U
+	}
+	return b2TriBool(c <= 0)
+}
+
+// b2EQ is a = b as an ordering comparison (1.0 = 1.00, 1 'm' = 100 'cm').
+func b2EQ(a, b value.Value, p value.Precision) b2Tri {
+	if a == nil || b == nil {
+		return b2U
+	}
+	if b2IsTemporal(a) {
+		if b2MsUncertain(a, b, p) {
+			return b2U
+		}
+		if p != value.Unset {
+			return b2TriOf(value.SameAs(a, b, p))
+		}
+	}
+	c, ok := value.Compare(a, b)
+	if !ok {
+		return b2U
+	}
+	return b2TriBool(c == 0)
+}
+
+// b2ElemEq is list-element equality: CQL equality except that two nulls
+// are equal and a null never equals a non-null value.
+func b2ElemEq(a, b value.Value) b2Tri {
+	if a == nil || b == nil {
+		return b2TriBool(a == nil && b == nil)
+	}
+	if b2IsTemporal(a) && b2MsUncertain(a, b, value.Unset) {
+		return b2U
+	}
+	return b2TriOf(value.Equal(a, b))
+}
+
+// b2MsUncertain reports whether a and b are times or datetimes of which one
+// stops at seconds and the other has milliseconds, and they agree to the
+// second. The conformance suite treats the milliseconds of such a pair as
+// unknown (so @T12:00:00 < @T12:00:00.001 is null, and so is
+// @T15:59:59 = @T15:59:59.999), whereas value.CompareAt combines seconds
+// and milliseconds into one decimal. Only comparisons at millisecond
+// precision (or none given) are affected.
+func b2MsUncertain(a, b value.Value, p value.Precision) bool {
+	if p != value.Unset && p != value.Millisecond {
+		return false
+	}
+	pa, pb := b2PrecisionOf(a), b2PrecisionOf(b)
+	if !(pa == value.Second && pb == value.Millisecond) && !(pa == value.Millisecond && pb == value.Second) {
+		return false
+	}
+	c, ok := value.CompareAt(a, b, value.Second)
+	return ok && c == 0
+}
+
+// b2Hashable reports whether CQL equality of v coincides with Go equality,
+// so that v may be a map key for set operations.
+func b2Hashable(v value.Value) bool {
+	switch v.(type) {
+	case value.Integer, value.Long, value.String, value.Boolean:
+		return true
+	}
+	return false
+}
+
+// b2AllHashable reports whether every non-null element is hashable.
+func b2AllHashable(elems []value.Value) bool {
+	for _, e := range elems {
+		if e != nil && !b2Hashable(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// b2Reg registers an overload with a plain Fn.
+func b2Reg(name string, result types.Type, fn Func, params ...types.Type) {
+	Register(&Overload{Name: name, Params: params, Result: result, Fn: fn})
+}
+
+// b2RegP registers an overload that takes an optional precision.
+func b2RegP(name string, result types.Type, fn PrecisionFunc, params ...types.Type) {
+	Register(&Overload{Name: name, Params: params, Result: result, PFn: fn})
+}
+
+// b2Cancelled reports the evaluation's cancellation, checked by long loops.
+func b2Cancelled(c *Context) error {
+	if c != nil && c.Ctx != nil {
+		return c.Ctx.Err()
+	}
+	return nil
+}
