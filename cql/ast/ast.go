@@ -948,3 +948,44 @@ type Query struct {
 }
 
 func (*Query) exprNode() {}
+
+func (b Boundary) String() string {
+	switch b {
+	case BoundaryStart:
+		return "start"
+	case BoundaryEnd:
+		return "end"
+	}
+	return "none"
+}
+
+func (k OffsetKind) String() string {
+	switch k {
+	case OffsetOrMore:
+		return "or more"
+	case OffsetOrLess:
+		return "or less"
+	case OffsetLessThan:
+		return "less than"
+	case OffsetMoreThan:
+		return "more than"
+	}
+	return "exact"
+}
+
+func (k SetAggregateKind) String() string {
+	if k == Expand {
+		return "expand"
+	}
+	return "collapse"
+}
+
+func (k BooleanTestKind) String() string {
+	switch k {
+	case TestTrue:
+		return "true"
+	case TestFalse:
+		return "false"
+	}
+	return "null"
+}
