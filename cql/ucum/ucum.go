@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -467,10 +468,32 @@ func abs(i int) int {
 	return i
 }
 
+// cache holds the canonical form of unit expressions already seen. The
+// cached factors are never mutated.
+var cache sync.Map // string -> canonEntry
+
+type canonEntry struct {
+	c   canon
+	err error
+}
+
+// lookup is exprCanon with caching of the results for whole expressions.
+func lookup(u string) (canon, error) {
+	if e, ok := cache.Load(u); ok {
+		ce := e.(canonEntry)
+		return ce.c, ce.err
+	}
+	c, err := exprCanon(u, 0)
+	if len(u) <= 64 {
+		cache.Store(u, canonEntry{c, err})
+	}
+	return c, err
+}
+
 // Valid reports whether u is a unit expression this package understands.
 // The empty string and "1" are the unity.
 func Valid(u string) error {
-	_, err := exprCanon(u, 0)
+	_, err := lookup(u)
 	return err
 }
 
@@ -480,8 +503,8 @@ func Commensurable(a, b string) bool {
 	if a == b {
 		return Valid(a) == nil
 	}
-	ca, err1 := exprCanon(a, 0)
-	cb, err2 := exprCanon(b, 0)
+	ca, err1 := lookup(a)
+	cb, err2 := lookup(b)
 	return err1 == nil && err2 == nil && ca.d == cb.d
 }
 
@@ -509,11 +532,11 @@ func Convert(v *apd.Decimal, from, to string) (*apd.Decimal, error) {
 		}
 		return new(apd.Decimal).Set(v), nil
 	}
-	cf, err := exprCanon(from, 0)
+	cf, err := lookup(from)
 	if err != nil {
 		return nil, err
 	}
-	ct, err := exprCanon(to, 0)
+	ct, err := lookup(to)
 	if err != nil {
 		return nil, err
 	}
@@ -670,7 +693,7 @@ func render(order []string, exps map[string]int) string {
 // is commensurable with (e.g. "g.m-3" for "mg/dL") and the factor that a
 // value in u is multiplied by to be expressed in it.
 func Canonical(u string) (string, *apd.Decimal, error) {
-	c, err := exprCanon(u, 0)
+	c, err := lookup(u)
 	if err != nil {
 		return "", nil, err
 	}
