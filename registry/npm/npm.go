@@ -1,0 +1,772 @@
+// Package npm serves the Guideline Repository over the npm registry HTTP
+// API, so that `npm publish`, `npm install`, `npm search`, `npm view`,
+// `npm dist-tag`, `npm whoami`, `npm ping` and `npm audit signatures` work
+// against it (IHE CCG QRPH-61/62/63). It also serves the FHIR package
+// registry catalog (QRPH-61's JSON array).
+package npm
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/sign"
+	"github.com/ccg-project/ccg/registry/store"
+)
+
+// Handler is the npm API. Prefix is the path the registry is served under
+// ("/npm/"); the npm registry URL is then http://HOST/npm/.
+type Handler struct {
+	reg    *registry.Registry
+	prefix string
+	log    *zap.Logger
+	now    func() time.Time
+}
+
+// New returns a Handler serving reg under prefix (default "/").
+func New(reg *registry.Registry, prefix string, log *zap.Logger) *Handler {
+	if prefix == "" {
+		prefix = "/"
+	}
+	if !strings.HasPrefix(prefix, "/") {
+		prefix = "/" + prefix
+	}
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Handler{reg: reg, prefix: prefix, log: log, now: time.Now}
+}
+
+// Prefix returns the normalised path prefix.
+func (h *Handler) Prefix() string { return h.prefix }
+
+type apiError struct {
+	status int
+	msg    string
+	extra  map[string]any
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func errf(status int, format string, a ...any) *apiError {
+	return &apiError{status: status, msg: fmt.Sprintf(format, a...)}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = 500, []byte(`{"error":"cannot encode response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	var re *registry.Error
+	switch {
+	case errors.As(err, &ae):
+		body := map[string]any{"error": ae.msg}
+		for k, v := range ae.extra {
+			body[k] = v
+		}
+		writeJSON(w, ae.status, body)
+	case errors.As(err, &re):
+		body := map[string]any{"error": re.Message}
+		if len(re.Violations) > 0 {
+			vs := make([]map[string]string, len(re.Violations))
+			for i, v := range re.Violations {
+				vs[i] = map[string]string{"resource": v.Resource, "path": v.Path, "message": v.Message}
+			}
+			body["violations"] = vs
+		}
+		writeJSON(w, re.Status, body)
+	case errors.Is(err, context.Canceled):
+		writeJSON(w, 499, map[string]any{"error": "request canceled"})
+	default:
+		writeJSON(w, 500, map[string]any{"error": err.Error()})
+	}
+}
+
+// ServeHTTP routes npm API requests below the prefix.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := h.serve(w, r); err != nil {
+		var ae *apiError
+		var re *registry.Error
+		if !errors.As(err, &ae) && !errors.As(err, &re) {
+			h.log.Error("npm api", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Error(err))
+		}
+		writeError(w, err)
+	}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
+	raw := r.URL.EscapedPath()
+	rest, ok := strings.CutPrefix(raw, h.prefix)
+	if !ok {
+		if raw+"/" == h.prefix {
+			rest = ""
+		} else {
+			return errf(404, "not found")
+		}
+	}
+	segs := []string{}
+	for _, s := range strings.Split(rest, "/") {
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			return errf(400, "bad path")
+		}
+		segs = append(segs, u)
+	}
+	for len(segs) > 0 && segs[len(segs)-1] == "" {
+		segs = segs[:len(segs)-1]
+	}
+	ctx := r.Context()
+	if len(segs) == 0 {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return errf(405, "method not allowed")
+		}
+		writeJSON(w, 200, map[string]any{"db_name": "registry", "ccg": "Guideline Repository"})
+		return nil
+	}
+	if segs[0] == "-" {
+		return h.serveSpecial(w, r, segs[1:])
+	}
+	name, tail, err := splitName(segs)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(tail) == 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		if err := h.readAuth(ctx, r); err != nil {
+			return err
+		}
+		return h.getPackage(w, r, name)
+	case len(tail) == 0 && r.Method == http.MethodPut:
+		return h.publish(w, r, name)
+	case len(tail) == 1 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		if err := h.readAuth(ctx, r); err != nil {
+			return err
+		}
+		return h.getVersion(w, r, name, tail[0])
+	case len(tail) == 2 && tail[0] == "-" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		if err := h.readAuth(ctx, r); err != nil {
+			return err
+		}
+		return h.getTarball(w, r, name, tail[1])
+	case len(tail) >= 1 && tail[0] == "-rev":
+		return errf(405, "unpublishing is not supported: versions are immutable")
+	}
+	return errf(405, "method not allowed")
+}
+
+// splitName takes the package name off the path segments: "name",
+// "@scope/name" (two segments) or "@scope%2fname" (one).
+func splitName(segs []string) (string, []string, error) {
+	name, tail := segs[0], segs[1:]
+	if strings.HasPrefix(name, "@") && !strings.Contains(name, "/") {
+		if len(tail) == 0 {
+			return "", nil, errf(404, "not found")
+		}
+		name, tail = name+"/"+tail[0], tail[1:]
+	}
+	if !store.ValidName(name) {
+		return "", nil, errf(404, "invalid package name %q", name)
+	}
+	return name, tail, nil
+}
+
+func (h *Handler) serveSpecial(w http.ResponseWriter, r *http.Request, segs []string) error {
+	ctx := r.Context()
+	path := strings.Join(segs, "/")
+	get := r.Method == http.MethodGet || r.Method == http.MethodHead
+	switch {
+	case path == "ping" && get:
+		writeJSON(w, 200, map[string]any{})
+		return nil
+	case path == "whoami" && get:
+		tok, err := h.token(ctx, r)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, map[string]any{"username": tok.User})
+		return nil
+	case path == "npm/v1/keys" && get:
+		writeJSON(w, 200, map[string]any{"keys": []sign.NPMKey{h.reg.SigningKey().NPMKey()}})
+		return nil
+	case path == "v1/search" && get:
+		if err := h.readAuth(ctx, r); err != nil {
+			return err
+		}
+		return h.search(w, r)
+	case path == "catalog" && get:
+		if err := h.readAuth(ctx, r); err != nil {
+			return err
+		}
+		return h.Catalog(w, r)
+	case len(segs) == 2 && segs[0] == "user" && strings.HasPrefix(segs[1], "org.couchdb.user:") && r.Method == http.MethodPut:
+		return h.login(w, r, strings.TrimPrefix(segs[1], "org.couchdb.user:"))
+	case len(segs) >= 2 && segs[0] == "package":
+		name, tail, err := splitName(segs[1:])
+		if err != nil {
+			return err
+		}
+		if len(tail) == 0 || tail[0] != "dist-tags" || len(tail) > 2 {
+			return errf(404, "not found")
+		}
+		tag := ""
+		if len(tail) == 2 {
+			tag = tail[1]
+		}
+		return h.distTags(w, r, name, tag)
+	}
+	return errf(404, "not found")
+}
+
+func bearer(r *http.Request) string {
+	a := r.Header.Get("Authorization")
+	if t, ok := strings.CutPrefix(a, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+func (h *Handler) token(ctx context.Context, r *http.Request) (*store.Token, error) {
+	t := bearer(r)
+	if t == "" {
+		return nil, errf(401, "authentication required: log in or set a token")
+	}
+	tok, err := h.reg.Authenticate(ctx, t)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errf(401, "invalid token")
+	}
+	return tok, err
+}
+
+func (h *Handler) readAuth(ctx context.Context, r *http.Request) error {
+	if !h.reg.ReadNeedsAuth() {
+		return nil
+	}
+	_, err := h.token(ctx, r)
+	return err
+}
+
+func (h *Handler) publishAuth(ctx context.Context, r *http.Request) (*store.Token, error) {
+	tok, err := h.token(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if !tok.Publish {
+		return nil, errf(403, "user %s has no publish rights", tok.User)
+	}
+	return tok, nil
+}
+
+// baseURL is the registry URL as the client reached it.
+func (h *Handler) baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host + h.prefix
+}
+
+func escapeName(name string) string {
+	return strings.Replace(url.PathEscape(name), "%40", "@", 1)
+}
+
+func tarballName(name, version string) string {
+	base := name
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		base = name[i+1:]
+	}
+	return base + "-" + version + ".tgz"
+}
+
+func (h *Handler) tarballURL(r *http.Request, name, version string) string {
+	return h.baseURL(r) + name + "/-/" + tarballName(name, version)
+}
+
+// versionDoc returns the stored version document with its dist.tarball
+// pointing at this server.
+func (h *Handler) versionDoc(r *http.Request, v *store.Version) (map[string]any, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(v.Doc, &doc); err != nil {
+		return nil, fmt.Errorf("stored document of %s@%s: %w", v.Name, v.Version, err)
+	}
+	dist, _ := doc["dist"].(map[string]any)
+	if dist == nil {
+		dist = map[string]any{}
+		doc["dist"] = dist
+	}
+	dist["tarball"] = h.tarballURL(r, v.Name, v.Version)
+	dist["integrity"] = v.Integrity
+	dist["shasum"] = v.Shasum
+	return doc, nil
+}
+
+func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string) error {
+	p, err := h.reg.Store().Package(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return errf(404, "package %s not found", name)
+	}
+	if err != nil {
+		return err
+	}
+	versions := map[string]any{}
+	times := map[string]any{
+		"created":  p.Created.Format(time.RFC3339Nano),
+		"modified": p.Modified.Format(time.RFC3339Nano),
+	}
+	for i := range p.Versions {
+		v := &p.Versions[i]
+		doc, err := h.versionDoc(r, v)
+		if err != nil {
+			return err
+		}
+		versions[v.Version] = doc
+		times[v.Version] = v.Published.Format(time.RFC3339Nano)
+	}
+	var latestDoc map[string]any
+	if d, ok := versions[p.DistTags["latest"]].(map[string]any); ok {
+		latestDoc = d
+	}
+	body := map[string]any{
+		"_id": p.Name, "name": p.Name, "description": p.Description,
+		"dist-tags": p.DistTags, "versions": versions, "time": times,
+		"keywords": p.Keywords,
+	}
+	for _, k := range []string{"maintainers", "author", "license", "readme", "homepage", "repository", "fhirVersions"} {
+		if v, ok := latestDoc[k]; ok {
+			body[k] = v
+		}
+	}
+	if _, ok := body["readme"]; !ok {
+		body["readme"] = ""
+	}
+	writeJSON(w, 200, body)
+	return nil
+}
+
+func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec string) error {
+	ver := spec
+	if !store.ValidVersion(spec) {
+		p, err := h.reg.Store().Package(r.Context(), name)
+		if errors.Is(err, store.ErrNotFound) {
+			return errf(404, "package %s not found", name)
+		}
+		if err != nil {
+			return err
+		}
+		v, ok := p.DistTags[spec]
+		if !ok {
+			return errf(404, "version or tag %q of %s not found", spec, name)
+		}
+		ver = v
+	}
+	v, err := h.reg.Store().Version(r.Context(), name, ver)
+	if errors.Is(err, store.ErrNotFound) {
+		return errf(404, "%s@%s not found", name, spec)
+	}
+	if err != nil {
+		return err
+	}
+	doc, err := h.versionDoc(r, v)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, doc)
+	return nil
+}
+
+func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file string) error {
+	base := name
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		base = name[i+1:]
+	}
+	ver, ok := strings.CutPrefix(file, base+"-")
+	ver, ok2 := strings.CutSuffix(ver, ".tgz")
+	if !ok || !ok2 || !store.ValidVersion(ver) {
+		return errf(404, "tarball %s not found", file)
+	}
+	data, err := h.reg.Store().Tarball(r.Context(), name, ver)
+	if errors.Is(err, store.ErrNotFound) {
+		return errf(404, "tarball %s not found", file)
+	}
+	if errors.Is(err, store.ErrCorrupt) {
+		h.log.Error("corrupt tarball refused", zap.String("package", name), zap.String("version", ver))
+		return errf(500, "stored tarball of %s@%s is corrupt", name, ver)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(200)
+	if r.Method != http.MethodHead {
+		w.Write(data)
+	}
+	return nil
+}
+
+// publishBody is what `npm publish` sends.
+type publishBody struct {
+	ID          string                     `json:"_id"`
+	Name        string                     `json:"name"`
+	DistTags    map[string]string          `json:"dist-tags"`
+	Versions    map[string]json.RawMessage `json:"versions"`
+	Attachments map[string]struct {
+		ContentType string `json:"content_type"`
+		Data        string `json:"data"`
+		Length      int64  `json:"length"`
+	} `json:"_attachments"`
+}
+
+func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) error {
+	ctx := r.Context()
+	tok, err := h.publishAuth(ctx, r)
+	if err != nil {
+		return err
+	}
+	lim := h.reg.Limits().MaxCompressed
+	maxBody := lim/3*4 + 8<<20
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return errf(500, "reading the request: %v", err)
+	}
+	if int64(len(body)) > maxBody {
+		return errf(413, "request larger than %d bytes", maxBody)
+	}
+	var pb publishBody
+	if err := json.Unmarshal(body, &pb); err != nil {
+		return errf(500, "publish body is not JSON: %v", err)
+	}
+	if len(pb.Attachments) == 0 {
+		return errf(500, "only publishing new versions is supported (no _attachments in the request)")
+	}
+	if pb.Name != name || (pb.ID != "" && pb.ID != name) {
+		return errf(500, "package name %q in the body does not match the URL %q", pb.Name, name)
+	}
+	if len(pb.Versions) != 1 || len(pb.Attachments) != 1 {
+		return errf(500, "a publish carries exactly one version and one tarball")
+	}
+	var ver string
+	var rawDoc json.RawMessage
+	for v, d := range pb.Versions {
+		ver, rawDoc = v, d
+	}
+	if !store.ValidVersion(ver) {
+		return errf(500, "invalid version %q", ver)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(rawDoc, &doc); err != nil || doc == nil {
+		return errf(500, "version document of %s is not a JSON object", ver)
+	}
+	if doc["name"] != name || doc["version"] != ver {
+		return errf(500, "version document names %v@%v, expected %s@%s", doc["name"], doc["version"], name, ver)
+	}
+	// Refuse a republish before doing any work.
+	if _, err := h.reg.Store().Version(ctx, name, ver); err == nil {
+		return errf(403, "cannot publish over the previously published versions: %s.", ver)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	var att struct {
+		Data   string
+		Length int64
+	}
+	for _, a := range pb.Attachments {
+		att.Data, att.Length = a.Data, a.Length
+	}
+	tgz, err := base64.StdEncoding.DecodeString(att.Data)
+	if err != nil {
+		return errf(500, "attachment is not base64: %v", err)
+	}
+	if att.Length != 0 && att.Length != int64(len(tgz)) {
+		return errf(500, "attachment length %d does not match its %d bytes", att.Length, len(tgz))
+	}
+	integrity, shasum := registry.Integrity(tgz)
+	dist, _ := doc["dist"].(map[string]any)
+	if dist != nil {
+		if want, ok := dist["integrity"].(string); ok && want != "" && want != integrity {
+			return errf(500, "tarball integrity %s does not match versions[%s].dist.integrity %s", integrity, ver, want)
+		}
+		if want, ok := dist["shasum"].(string); ok && want != "" && want != shasum {
+			return errf(500, "tarball shasum %s does not match versions[%s].dist.shasum %s", shasum, ver, want)
+		}
+	}
+	checked, err := h.reg.Check(ctx, tgz)
+	if err != nil {
+		var re *registry.Error
+		if errors.As(err, &re) {
+			h.log.Info("publish refused", zap.String("package", name), zap.String("version", ver), zap.Int("status", re.Status), zap.String("reason", re.Message))
+		}
+		return err
+	}
+	m := checked.Package.Manifest
+	if m.Name != name || m.Version != ver {
+		return errf(500, "package/package.json is %s@%s but %s@%s was published", m.Name, m.Version, name, ver)
+	}
+	sig, err := h.reg.SigningKey().SignVersion(name, ver, integrity)
+	if err != nil {
+		return err
+	}
+	unpacked := 0
+	for _, b := range checked.Package.Files {
+		unpacked += len(b)
+	}
+	doc["dist"] = map[string]any{
+		"integrity":    integrity,
+		"shasum":       shasum,
+		"tarball":      h.tarballURL(r, name, ver),
+		"fileCount":    len(checked.Package.Files),
+		"unpackedSize": unpacked,
+		"signatures":   []sign.RegistrySignature{sig},
+	}
+	doc["_npmUser"] = map[string]any{"name": tok.User}
+	if _, ok := doc["maintainers"]; !ok {
+		doc["maintainers"] = []any{map[string]any{"name": tok.User}}
+	}
+	doc["fhirVersions"] = m.FHIRVersions
+	if checked.Signed.Resources > 0 || checked.Signed.Package {
+		doc["ccgSignatures"] = map[string]any{"resources": checked.Signed.Resources, "package": checked.Signed.Package, "signers": checked.Signed.Signers}
+	}
+	delete(doc, "_attachments")
+	docBytes, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	tags := map[string]string{}
+	for t, v := range pb.DistTags {
+		if v == ver {
+			tags[t] = v
+		}
+	}
+	if len(tags) == 0 {
+		tags["latest"] = ver
+	}
+	desc, _ := doc["description"].(string)
+	if desc == "" {
+		desc = m.Description
+	}
+	fhirVer := ""
+	if len(m.FHIRVersions) > 0 {
+		fhirVer = m.FHIRVersions[0]
+	}
+	err = h.reg.Store().Publish(ctx, store.PublishRequest{
+		Version: store.Version{
+			Name: name, Version: ver, Doc: docBytes, Integrity: integrity, Shasum: shasum, SHA512: checked.SHA512,
+			Description: desc, FHIRVersion: fhirVer, Keywords: m.Keywords, Publisher: tok.User,
+			Published: h.now(),
+		},
+		Tarball:  tgz,
+		DistTags: tags,
+	})
+	if errors.Is(err, store.ErrVersionExists) {
+		return errf(403, "cannot publish over the previously published versions: %s.", ver)
+	}
+	if err != nil {
+		return err
+	}
+	h.log.Info("published", zap.String("package", name), zap.String("version", ver), zap.String("user", tok.User),
+		zap.Int("bytes", len(tgz)), zap.Int("signedResources", checked.Signed.Resources))
+	writeJSON(w, 200, map[string]any{"ok": true, "id": name, "rev": "1-" + checked.SHA512[:32], "success": true})
+	return nil
+}
+
+func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, name, tag string) error {
+	ctx := r.Context()
+	s := h.reg.Store()
+	switch {
+	case tag == "" && r.Method == http.MethodGet:
+		if err := h.readAuth(ctx, r); err != nil {
+			return err
+		}
+		p, err := s.Package(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return errf(404, "package %s not found", name)
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, p.DistTags)
+		return nil
+	case tag != "" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
+		if _, err := h.publishAuth(ctx, r); err != nil {
+			return err
+		}
+		var ver string
+		b, err := io.ReadAll(io.LimitReader(r.Body, 1024))
+		if err != nil {
+			return errf(400, "reading the request: %v", err)
+		}
+		if err := json.Unmarshal(bytes.TrimSpace(b), &ver); err != nil {
+			return errf(400, "body must be a JSON string naming a version")
+		}
+		err = s.SetDistTag(ctx, name, tag, ver)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return errf(404, "%s@%s not found", name, ver)
+		case errors.Is(err, store.ErrInvalid):
+			return errf(400, "%v", err)
+		case err != nil:
+			return err
+		}
+		writeJSON(w, 201, map[string]any{"ok": true})
+		return nil
+	case tag != "" && r.Method == http.MethodDelete:
+		if _, err := h.publishAuth(ctx, r); err != nil {
+			return err
+		}
+		err := s.DeleteDistTag(ctx, name, tag)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return errf(404, "tag %s of %s not found", tag, name)
+		case errors.Is(err, store.ErrInvalid):
+			return errf(400, "%v", err)
+		case err != nil:
+			return err
+		}
+		writeJSON(w, 200, map[string]any{"ok": true})
+		return nil
+	}
+	return errf(405, "method not allowed")
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request, name string) error {
+	var body struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+		Email    string `json:"email"`
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		return errf(400, "reading the request: %v", err)
+	}
+	if err := json.Unmarshal(b, &body); err != nil {
+		return errf(400, "body is not JSON")
+	}
+	if body.Name != "" && body.Name != name {
+		return errf(400, "user name in the body does not match the URL")
+	}
+	tok, err := h.reg.Login(r.Context(), name, body.Password, body.Email)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, map[string]any{"ok": true, "id": "org.couchdb.user:" + name, "rev": "1", "token": tok})
+	return nil
+}
+
+func atoiDefault(s string, d, lo, hi int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return d
+	}
+	return min(max(n, lo), hi)
+}
+
+func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	size := atoiDefault(q.Get("size"), 20, 1, 250)
+	from := atoiDefault(q.Get("from"), 0, 0, 1<<30)
+	hits, total, err := h.reg.Store().Search(r.Context(), store.SearchQuery{Text: q.Get("text"), Size: size, From: from})
+	if err != nil {
+		return err
+	}
+	objects := make([]map[string]any, 0, len(hits))
+	for _, hit := range hits {
+		scope := "unscoped"
+		if strings.HasPrefix(hit.Name, "@") {
+			scope = strings.TrimPrefix(strings.SplitN(hit.Name, "/", 2)[0], "@")
+		}
+		kw := hit.Keywords
+		if kw == nil {
+			kw = []string{}
+		}
+		objects = append(objects, map[string]any{
+			"package": map[string]any{
+				"name": hit.Name, "scope": scope, "version": hit.Version, "description": hit.Description,
+				"keywords": kw, "date": hit.Modified.Format(time.RFC3339Nano),
+				"links":       map[string]any{"npm": h.baseURL(r) + escapeName(hit.Name)},
+				"publisher":   map[string]any{"username": hit.Publisher},
+				"maintainers": []any{map[string]any{"username": hit.Publisher}},
+				"fhirVersion": hit.FHIRVersion,
+			},
+			"score":       map[string]any{"final": 1.0, "detail": map[string]any{"quality": 1.0, "popularity": 1.0, "maintenance": 1.0}},
+			"searchScore": 1.0,
+			"flags":       map[string]any{},
+			"updated":     hit.Modified.Format(time.RFC3339Nano),
+		})
+	}
+	writeJSON(w, 200, map[string]any{"objects": objects, "total": total, "time": h.now().UTC().Format(time.RFC1123)})
+	return nil
+}
+
+// CatalogEntry is one element of the QRPH-61 / FHIR package registry
+// catalog response.
+type CatalogEntry struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	FHIRVersion string `json:"FHIRVersion"`
+	LastUpdated string `json:"lastUpdated"`
+	Version     string `json:"version"`
+}
+
+// Catalog serves GET /catalog?name=&fhirversion=&since=&text=: a JSON array
+// of {name, description, FHIRVersion, lastUpdated} sorted newest first.
+func (h *Handler) Catalog(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	sq := store.SearchQuery{Name: q.Get("name"), FHIRVersion: q.Get("fhirversion"), Text: q.Get("text"), Size: 1000}
+	if sq.FHIRVersion == "" {
+		sq.FHIRVersion = q.Get("fhirVersion")
+	}
+	if s := q.Get("since"); s != "" {
+		t, err := parseSince(s)
+		if err != nil {
+			return errf(400, "since: %v", err)
+		}
+		sq.Since = t
+	}
+	hits, _, err := h.reg.Store().Search(r.Context(), sq)
+	if err != nil {
+		return err
+	}
+	out := make([]CatalogEntry, 0, len(hits))
+	for _, hit := range hits {
+		out = append(out, CatalogEntry{Name: hit.Name, Description: hit.Description, FHIRVersion: hit.FHIRVersion,
+			LastUpdated: hit.Modified.Format(time.RFC3339), Version: hit.Version})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].LastUpdated > out[j].LastUpdated })
+	writeJSON(w, 200, out)
+	return nil
+}
+
+func parseSince(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01", "2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date or dateTime", s)
+}

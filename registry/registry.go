@@ -1,0 +1,262 @@
+// Package registry is the Guideline Repository of the IHE Computable Care
+// Guidelines profile: it checks, signs and stores FHIR guideline packages
+// (QRPH-63 Publish Guideline) and serves them to npm clients (QRPH-61
+// Search, QRPH-62 Retrieve) through registry/npm.
+package registry
+
+import (
+	"context"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/ccg-project/ccg/cards/validate"
+	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/sign"
+	"github.com/ccg-project/ccg/registry/store"
+)
+
+// Validator is an extra check run on every package before it is stored
+// (for example compiling its CQL). Violations reject the publish with 500.
+type Validator interface {
+	Validate(ctx context.Context, p *fhirpkg.Package) []validate.Violation
+}
+
+// ValidatorFunc adapts a function to Validator.
+type ValidatorFunc func(ctx context.Context, p *fhirpkg.Package) []validate.Violation
+
+// Validate calls f.
+func (f ValidatorFunc) Validate(ctx context.Context, p *fhirpkg.Package) []validate.Violation {
+	return f(ctx, p)
+}
+
+// Options configure a Registry.
+type Options struct {
+	Store       store.Store
+	Logger      *zap.Logger
+	SigningKey  *sign.Key    // the repository's own key (dist.signatures); required
+	TrustedKeys sign.Keyring // publishers whose package signatures are accepted
+	Validators  []Validator
+	Limits      fhirpkg.Limits // zero: fhirpkg.DefaultLimits
+	// ReadNeedsAuth makes every read require a valid token.
+	ReadNeedsAuth bool
+	// AllowSignup lets `npm adduser` create accounts; otherwise only
+	// existing users (made with `ccg token create`) can log in.
+	AllowSignup bool
+}
+
+// Registry is the Guideline Repository service.
+type Registry struct {
+	opts Options
+	log  *zap.Logger
+}
+
+// New checks the options and returns a Registry.
+func New(o Options) (*Registry, error) {
+	if o.Store == nil || o.SigningKey == nil || o.SigningKey.Private == nil {
+		return nil, errors.New("registry: a store and a private signing key are required")
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.TrustedKeys == nil {
+		o.TrustedKeys = sign.Keyring{}
+	}
+	if o.Limits == (fhirpkg.Limits{}) {
+		o.Limits = fhirpkg.DefaultLimits
+	}
+	return &Registry{opts: o, log: o.Logger}, nil
+}
+
+// Store returns the registry's store.
+func (r *Registry) Store() store.Store { return r.opts.Store }
+
+// SigningKey returns the repository's key.
+func (r *Registry) SigningKey() *sign.Key { return r.opts.SigningKey }
+
+// Limits returns the tarball limits.
+func (r *Registry) Limits() fhirpkg.Limits { return r.opts.Limits }
+
+// ReadNeedsAuth reports whether reads need a token.
+func (r *Registry) ReadNeedsAuth() bool { return r.opts.ReadNeedsAuth }
+
+// Error is a publish failure with the HTTP status npm should see.
+type Error struct {
+	Status     int
+	Message    string
+	Violations []validate.Violation
+	Err        error
+}
+
+func (e *Error) Error() string { return e.Message }
+func (e *Error) Unwrap() error { return e.Err }
+
+func fail(status int, err error, format string, a ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, a...), Err: err}
+}
+
+// Checked is a package that passed every check, ready to store.
+type Checked struct {
+	Package   *fhirpkg.Package
+	Tarball   []byte
+	Integrity string // sha512-<base64>
+	Shasum    string // hex sha1
+	SHA512    string // hex sha512
+	Signed    sign.Report
+}
+
+// Integrity returns npm's dist.integrity and dist.shasum for a tarball.
+func Integrity(tgz []byte) (integrity, shasum string) {
+	s512 := sha512.Sum512(tgz)
+	s1 := sha1.Sum(tgz)
+	return "sha512-" + base64.StdEncoding.EncodeToString(s512[:]), hex.EncodeToString(s1[:])
+}
+
+// Check runs every QRPH-63 check on a tarball: FHIR package structure
+// (package.json, .index.json), the CCG profiles, the configured validators
+// and the digital signatures. The error is an *Error: 417 for a signature
+// that does not match or an untrusted signer, 500 for anything else.
+func (r *Registry) Check(ctx context.Context, tgz []byte) (*Checked, error) {
+	p, err := fhirpkg.ReadTarball(tgz, r.opts.Limits)
+	if err != nil {
+		return nil, fail(500, err, "invalid package tarball: %v", err)
+	}
+	var problems []validate.Violation
+	for _, m := range p.CheckManifest() {
+		problems = append(problems, validate.Violation{Resource: "package", Message: m})
+	}
+	for _, m := range p.CheckIndex() {
+		problems = append(problems, validate.Violation{Resource: "package", Message: m})
+	}
+	res, perrs := p.Resources()
+	for _, m := range perrs {
+		problems = append(problems, validate.Violation{Resource: "package", Message: m})
+	}
+	var rs []validate.Resource
+	for _, x := range res {
+		rs = append(rs, x.Data)
+	}
+	problems = append(problems, validate.Package(rs, true)...)
+	for _, v := range r.opts.Validators {
+		problems = append(problems, v.Validate(ctx, p)...)
+	}
+	if len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, v := range problems {
+			msgs[i] = v.String()
+		}
+		e := fail(500, nil, "package %s@%s is not a valid CCG package (%d problems): %s",
+			p.Manifest.Name, p.Manifest.Version, len(problems), strings.Join(msgs, "; "))
+		e.Violations = problems
+		return nil, e
+	}
+	rep, err := sign.VerifyPackage(p, r.opts.TrustedKeys)
+	if err != nil {
+		return nil, fail(417, err, "signature check failed: %v", err)
+	}
+	integ, shasum := Integrity(tgz)
+	return &Checked{Package: p, Tarball: tgz, Integrity: integ, Shasum: shasum, SHA512: store.SHA512Hex(tgz), Signed: rep}, nil
+}
+
+// NewToken returns a fresh random token and the hash the store keeps.
+func NewToken() (token, hash string, err error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", err
+	}
+	token = "ccg_" + base64.RawURLEncoding.EncodeToString(b[:])
+	return token, HashToken(token), nil
+}
+
+// HashToken is the SHA-256 (hex) under which a token is stored.
+func HashToken(token string) string {
+	s := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(s[:])
+}
+
+const pbkdfIter = 100_000
+
+// HashPassword returns a salted PBKDF2-SHA256 password hash.
+func HashPassword(pw string) (string, error) {
+	var salt [16]byte
+	if _, err := rand.Read(salt[:]); err != nil {
+		return "", err
+	}
+	k, err := pbkdf2.Key(sha256.New, pw, salt[:], pbkdfIter, 32)
+	if err != nil {
+		return "", err
+	}
+	return "pbkdf2-sha256$" + strconv.Itoa(pbkdfIter) + "$" + base64.RawStdEncoding.EncodeToString(salt[:]) + "$" + base64.RawStdEncoding.EncodeToString(k), nil
+}
+
+// CheckPassword reports whether pw matches a HashPassword hash.
+func CheckPassword(hash, pw string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
+		return false
+	}
+	iter, err := strconv.Atoi(parts[1])
+	if err != nil || iter < 1 || iter > 10_000_000 {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[2])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[3])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got, err := pbkdf2.Key(sha256.New, pw, salt, iter, len(want))
+	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// Authenticate resolves a bearer token to its stored record.
+func (r *Registry) Authenticate(ctx context.Context, token string) (*store.Token, error) {
+	if token == "" {
+		return nil, store.ErrNotFound
+	}
+	return r.opts.Store.LookupToken(ctx, HashToken(token))
+}
+
+// Login checks a user's password (creating the user when AllowSignup is
+// set and the name is free) and returns a new publish token.
+func (r *Registry) Login(ctx context.Context, name, password, email string) (string, error) {
+	if name == "" || password == "" {
+		return "", fail(400, nil, "name and password are required")
+	}
+	u, err := r.opts.Store.User(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if !r.opts.AllowSignup {
+			return "", fail(401, err, "unknown user %q (accounts are created with `ccg token create`)", name)
+		}
+		h, err := HashPassword(password)
+		if err != nil {
+			return "", err
+		}
+		if err := r.opts.Store.CreateUser(ctx, store.User{Name: name, Email: email, PasswordHash: h}); err != nil {
+			return "", fail(409, err, "cannot create user %q: %v", name, err)
+		}
+	case err != nil:
+		return "", err
+	case !CheckPassword(u.PasswordHash, password):
+		return "", fail(401, nil, "wrong user name or password")
+	}
+	tok, hash, err := NewToken()
+	if err != nil {
+		return "", err
+	}
+	if err := r.opts.Store.CreateToken(ctx, store.Token{Hash: hash, User: name, Publish: true}); err != nil {
+		return "", err
+	}
+	return tok, nil
+}
