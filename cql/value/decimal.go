@@ -162,6 +162,9 @@ func (d Decimal) Scale() int {
 
 // DecAdd returns a+b.
 func DecAdd(a, b Decimal) (Decimal, error) {
+	if a.D == nil || b.D == nil {
+		return Decimal{}, ErrSyntax
+	}
 	d := new(apd.Decimal)
 	if _, err := decCtx.Add(d, a.D, b.D); err != nil {
 		return Decimal{}, ErrOverflow
@@ -171,6 +174,9 @@ func DecAdd(a, b Decimal) (Decimal, error) {
 
 // DecSub returns a-b.
 func DecSub(a, b Decimal) (Decimal, error) {
+	if a.D == nil || b.D == nil {
+		return Decimal{}, ErrSyntax
+	}
 	d := new(apd.Decimal)
 	if _, err := decCtx.Sub(d, a.D, b.D); err != nil {
 		return Decimal{}, ErrOverflow
@@ -181,6 +187,9 @@ func DecSub(a, b Decimal) (Decimal, error) {
 // DecMul returns a*b. Trailing zeros beyond the larger scale of the operands
 // are dropped (1.0 * 2.0 = 2.0, not 2.00).
 func DecMul(a, b Decimal) (Decimal, error) {
+	if a.D == nil || b.D == nil {
+		return Decimal{}, ErrSyntax
+	}
 	d := new(apd.Decimal)
 	if _, err := decCtx.Mul(d, a.D, b.D); err != nil {
 		return Decimal{}, ErrOverflow
@@ -218,6 +227,9 @@ func trimZeros(d *apd.Decimal, keep int32) {
 // keeping at least one digit after the point (10/4 = 2.5, 10/5 = 2.0,
 // 10/3 = 3.33333333). Division by zero returns ErrDivByZero.
 func DecDiv(a, b Decimal) (Decimal, error) {
+	if a.D == nil || b.D == nil {
+		return Decimal{}, ErrSyntax
+	}
 	if b.D.IsZero() {
 		return Decimal{}, ErrDivByZero
 	}
@@ -235,6 +247,9 @@ func DecDiv(a, b Decimal) (Decimal, error) {
 // DecTruncDiv returns a div b: the quotient truncated toward zero, with the
 // larger scale of the operands (10.1 div 3.1 = 3.0).
 func DecTruncDiv(a, b Decimal) (Decimal, error) {
+	if a.D == nil || b.D == nil {
+		return Decimal{}, ErrSyntax
+	}
 	if b.D.IsZero() {
 		return Decimal{}, ErrDivByZero
 	}
@@ -256,6 +271,9 @@ func DecTruncDiv(a, b Decimal) (Decimal, error) {
 
 // DecMod returns the remainder of a div b, with the sign of a.
 func DecMod(a, b Decimal) (Decimal, error) {
+	if a.D == nil || b.D == nil {
+		return Decimal{}, ErrSyntax
+	}
 	if b.D.IsZero() {
 		return Decimal{}, ErrDivByZero
 	}
@@ -299,6 +317,9 @@ func DecIsInteger(a Decimal) bool {
 // (0 <= places <= 8; values outside are clamped). The result has exactly
 // that scale, except that zero places print with one ("Round(0.5)" is 1.0).
 func DecRound(a Decimal, places int) (Decimal, error) {
+	if a.D == nil {
+		return Decimal{}, ErrSyntax
+	}
 	if places < 0 {
 		places = 0
 	}
@@ -314,6 +335,9 @@ func DecRound(a Decimal, places int) (Decimal, error) {
 
 // roundWith quantizes to exponent 0 with the given rounding mode.
 func roundWith(a Decimal, mode apd.Rounder) (Decimal, error) {
+	if a.D == nil {
+		return Decimal{}, ErrSyntax
+	}
 	ctx := *decCtx
 	ctx.Rounding = mode
 	d := new(apd.Decimal)
@@ -346,6 +370,9 @@ func DecToInt64(a Decimal) (int64, error) {
 // DecQuantize returns a with exactly places digits after the point
 // (rounding half up when digits are dropped).
 func DecQuantize(a Decimal, places int) (Decimal, error) {
+	if a.D == nil {
+		return Decimal{}, ErrSyntax
+	}
 	d := new(apd.Decimal)
 	if _, err := decCtx.Quantize(d, a.D, int32(-places)); err != nil {
 		return Decimal{}, ErrOverflow

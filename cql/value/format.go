@@ -294,10 +294,14 @@ func ToJSON(v Value) any {
 	case Date:
 		return x.String()
 	case DateTime:
-		return x.String()
+		// FHIR-style: a DateTime known only to the day or coarser has no 'T'.
+		return strings.TrimSuffix(x.String(), "T")
 	case Time:
 		return x.String()
 	case Quantity:
+		if x.Value.D == nil {
+			return map[string]any{"value": nil, "unit": x.Unit}
+		}
 		return map[string]any{"value": ToJSON(x.Value), "unit": x.Unit}
 	case Ratio:
 		return map[string]any{"numerator": ToJSON(x.Numerator), "denominator": ToJSON(x.Denominator)}

@@ -840,7 +840,10 @@ func boundariesBetween(a, b [7]int, p Precision) int64 {
 // uncertain here, even for `years between`, because the whole periods
 // elapsed depend on the missing day (years between DateTime(2005) and
 // DateTime(2010) is Interval[4, 5]); the uncertain operand ranges from its
-// earliest to its latest possible instant.
+// earliest to its latest possible instant, and so does the other operand
+// when it lacks fields (days between DateTime(2014, 1, 15) and
+// DateTime(2014, 2) is Interval[16, 44]: from Jan 15 23:59:59.999 to Feb 1
+// at the least, from Jan 15 00:00 to Feb 28 23:59:59.999 at the most).
 func DurationBetween(a, b Value, p Precision) (Value, error) {
 	return between(a, b, p, wholeBetween, true)
 }
@@ -886,13 +889,10 @@ func between(a, b Value, p Precision, count func(a, b [7]int, p Precision) int64
 		n := count(aLo, bLo, p)
 		return intResult(n)
 	}
-	aHi, bHi := aLo, bLo
-	if ta.p < need {
-		aHi = fillFields(ta.f, ta.p, ta.first, true)
-	}
-	if tb.p < need {
-		bHi = fillFields(tb.f, tb.p, tb.first, true)
-	}
+	// Uncertain: every operand ranges from its earliest to its latest
+	// possible instant (missing fields at their minimum / maximum).
+	aHi := fillFields(ta.f, ta.p, ta.first, true)
+	bHi := fillFields(tb.f, tb.p, tb.first, true)
 	lo, hi := count(aHi, bLo, p), count(aLo, bHi, p)
 	if lo > hi {
 		lo, hi = hi, lo

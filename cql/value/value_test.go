@@ -141,7 +141,7 @@ func TestEqualAndEquivalent(t *testing.T) {
 		{"second ms", q("1", "second"), q("1000", "milliseconds"), T, true},
 		{"ratio", Ratio{q("1", "cm"), q("2", "cm")}, Ratio{q("1", "cm"), q("2", "cm")}, T, true},
 		{"ratio num", Ratio{q("1", "cm"), q("2", "cm")}, Ratio{q("1.1", "cm"), q("2", "cm")}, F, true},
-		
+
 		{"tuple", tup(idName, Integer(1), String("John")), tup(idName, Integer(1), String("John")), T, true},
 		{"tuple null name", tup(idName, Integer(1), String("John")), tup(idName, Integer(2), nil), F, false},
 		{"tuple null id", tup(idName, nil, String("John")), tup(idName, Integer(1), String("James")), nil, false},
@@ -262,5 +262,32 @@ func TestParseTemporal(t *testing.T) {
 	}
 	if _, err := ParseDateTime("2012T10"); err == nil {
 		t.Errorf("ParseDateTime accepted a time after a year")
+	}
+}
+
+func TestToJSON(t *testing.T) {
+	v := List{Elems: []Value{
+		nil, Boolean(true), Integer(1), Long(2), dec("1.50"), String("x"),
+		Date{2012, 1, 2, Day}, DateTime{Year: 2012, Month: 1, Day: 2, Precision: Day},
+		DateTime{Year: 2012, Month: 1, Day: 2, Hour: 10, Precision: Millisecond, OffsetMinutes: 60, HasOffset: true},
+		Time{10, 0, 0, 0, Minute}, q("5", "mg"),
+		Interval{Integer(1), nil, true, false, typeInteger},
+		Tuple{Names: []string{"a"}, Values: []Value{Integer(1)}},
+		Code{Code: "c", System: "s"},
+	}}
+	got := ToJSON(v)
+	want := []any{
+		nil, true, int64(1), int64(2), jsonNumber("1.50"), "x",
+		"2012-01-02", "2012-01-02", "2012-01-02T10:00:00.000+01:00", "10:00",
+		map[string]any{"value": jsonNumber("5.0"), "unit": "mg"},
+		map[string]any{"low": int64(1), "high": nil, "lowClosed": true, "highClosed": false},
+		map[string]any{"a": int64(1)},
+		map[string]any{"code": "c", "system": "s"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ToJSON (-want +got):\n%s", diff)
+	}
+	if _, err := DecAdd(Decimal{}, dec("1")); err == nil {
+		t.Errorf("DecAdd on a zero Decimal should fail, not panic")
 	}
 }
