@@ -1,0 +1,41 @@
+# ccg developer commands. `make run` and `make test` are all you need.
+
+GO ?= go
+
+.PHONY: run test generate check-generated bench fuzz vet fmt build
+
+## run: start the server on http://127.0.0.1:8080 (data in ./.data)
+run:
+	$(GO) run ./cmd/ccg serve
+
+## test: the one test command (CI runs exactly this)
+test:
+	$(GO) test ./...
+
+## build: build the ccg binary into ./bin
+build:
+	$(GO) build -o bin/ccg ./cmd/ccg
+
+## generate: regenerate the CQL parser from the grammar
+generate:
+	./cql/grammar/generate.sh
+
+## check-generated: fail when the generated parser does not match the grammar
+check-generated:
+	./cql/grammar/check-generated.sh
+
+## bench: run every benchmark
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: fuzz the CQL parser for five minutes
+fuzz:
+	$(GO) test -fuzz=FuzzParse -fuzztime=5m ./cql/parser
+
+## vet: go vet every package
+vet:
+	$(GO) vet ./...
+
+## fmt: format every Go file (the generated parser is left as generated)
+fmt:
+	gofmt -w $$(find . -name '*.go' -not -path './cql/parser/gen/*' -not -path './.git/*')

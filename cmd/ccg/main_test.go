@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// ccg runs the command line args and returns the exit code and outputs.
+func ccg(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), &env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}, args)
+	return code, out.String(), errOut.String()
+}
+
+func TestDispatch(t *testing.T) {
+	var got []string
+	register(&command{Name: "test  echo", Summary: "test command", Run: func(ctx context.Context, e *env, args []string) int {
+		got = args
+		return 7
+	}})
+	defer delete(commands, "test echo")
+
+	if code, _, _ := ccg(t, "test", "echo", "a", "--b"); code != 7 {
+		t.Errorf("exit code = %d, want the command's 7", code)
+	}
+	if diff := cmp.Diff([]string{"a", "--b"}, got); diff != "" {
+		t.Errorf("arguments (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // substring of stdout+stderr
+	}{
+		{nil, exitUsage, "usage: ccg"},
+		{[]string{"nonsense"}, exitUsage, `unknown command "nonsense"`},
+		{[]string{"cql"}, exitUsage, "cql eval"},
+		{[]string{"help"}, exitOK, "serve"},
+		{[]string{"help", "cql", "eval"}, exitOK, "usage: ccg cql eval FILE.cql"},
+		{[]string{"cql", "eval"}, exitUsage, "cql eval takes one CQL file"},
+		{[]string{"cql", "eval", "-h"}, exitOK, "-expr"},
+		{[]string{"cql", "eval", "--nope", "x.cql"}, exitUsage, "flag provided but not defined"},
+		{[]string{"serve", "extra"}, exitUsage, "serve takes no arguments"},
+		{[]string{"cql", "eval", "does-not-exist.cql"}, exitFailure, "does-not-exist.cql"},
+	} {
+		code, out, errOut := ccg(t, tc.args...)
+		if code != tc.code {
+			t.Errorf("ccg %v: exit code %d, want %d", tc.args, code, tc.code)
+		}
+		if !strings.Contains(out+errOut, tc.out) {
+			t.Errorf("ccg %v: output does not contain %q:\n%s%s", tc.args, tc.out, out, errOut)
+		}
+	}
+}
+
+func TestParseFlagsInterspersed(t *testing.T) {
+	e := &env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
+	fs := newFlagSet(e, "x", "")
+	j := fs.Bool("json", false, "")
+	n := fs.String("expr", "", "")
+	pos, _, ok := parseFlags(fs, []string{"a.cql", "--json", "b", "--expr", "X", "--", "--c"})
+	if !ok {
+		t.Fatal("parseFlags failed")
+	}
+	if !*j || *n != "X" {
+		t.Errorf("flags: json=%v expr=%q, want true and X", *j, *n)
+	}
+	if diff := cmp.Diff([]string{"a.cql", "b", "--c"}, pos); diff != "" {
+		t.Errorf("positional (-want +got):\n%s", diff)
+	}
+}
+
+func TestCaretAt(t *testing.T) {
+	src := "line one\n\tx + 'a'\n"
+	if got, want := caretAt(src, 2, 4), "    \tx + 'a'\n    \t  ^"; got != want {
+		t.Errorf("caretAt = %q, want %q", got, want)
+	}
+	if got := caretAt(src, 9, 1); got != "" {
+		t.Errorf("caretAt past the end = %q, want empty", got)
+	}
+}
+
+func testdata(parts ...string) string {
+	return filepath.Join(append([]string{"..", "..", "testdata"}, parts...)...)
+}
+
+func TestCQLEval(t *testing.T) {
+	code, out, errOut := ccg(t, "cql", "eval", testdata("cql", "hello.cql"))
+	if code != exitOK {
+		t.Fatalf("exit code %d, stderr:\n%s", code, errOut)
+	}
+	want := "Greeting: 'Hello, world'\nAnswer: 42\nNumbers: {1, 2, 3}\nIs Positive: true\n"
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+
+	code, out, _ = ccg(t, "cql", "eval", testdata("cql", "hello.cql"), "--expr", "Answer")
+	if code != exitOK || out != "42\n" {
+		t.Errorf("--expr Answer: exit %d, output %q; want 0 and \"42\\n\"", code, out)
+	}
+
+	code, out, errOut = ccg(t, "cql", "eval", "--json", testdata("cql", "hello.cql"))
+	if code != exitOK {
+		t.Fatalf("--json: exit code %d, stderr:\n%s", code, errOut)
+	}
+	var keys []string
+	dec := json.NewDecoder(strings.NewReader(out))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("--json output is not an object: %s", out)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, tok.(string))
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff([]string{"Greeting", "Answer", "Numbers", "Is Positive"}, keys); diff != "" {
+		t.Errorf("--json keys in order (-want +got):\n%s", diff)
+	}
+
+	code, _, errOut = ccg(t, "cql", "eval", testdata("cql", "hello.cql"), "--expr", "Missing")
+	if code != exitFailure || !strings.Contains(errOut, `no definition named "Missing"`) {
+		t.Errorf("--expr Missing: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestCQLEvalRuntimeError(t *testing.T) {
+	path := testdata("cql", "runtime-error.cql")
+	code, out, errOut := ccg(t, "cql", "eval", path)
+	if code != exitFailure {
+		t.Errorf("exit code %d, want %d", code, exitFailure)
+	}
+	if out != "Ok: 4\n" {
+		t.Errorf("stdout = %q, want the definition that worked", out)
+	}
+	if !strings.Contains(errOut, ":5:") || !strings.Contains(errOut, "^") {
+		t.Errorf("stderr should point at line 5 with a caret:\n%s", errOut)
+	}
+}
+
+func TestCQLCheck(t *testing.T) {
+	code, out, errOut := ccg(t, "cql", "check", testdata("cql", "check"))
+	if code != exitOK {
+		t.Errorf("check dir: exit %d, stderr:\n%s", code, errOut)
+	}
+	if out != "2 files ok\n" {
+		t.Errorf("check dir: stdout = %q", out)
+	}
+
+	path := testdata("cql", "broken.cql")
+	code, _, errOut = ccg(t, "cql", "check", path)
+	if code != exitFailure {
+		t.Errorf("check broken: exit %d, want %d", code, exitFailure)
+	}
+	for _, want := range []string{path + ":5:", path + ":7:", "^", "1 of 1 files have errors"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("check broken: stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+func TestCQLSpecTests(t *testing.T) {
+	dir := t.TempDir()
+	mini, err := os.ReadFile(filepath.Join("..", "..", "cql", "conformance", "testdata", "mini.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Mini.xml"), mini, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	skip := filepath.Join(dir, "skip.txt")
+	if err := os.WriteFile(skip, []byte("WrongOutput  the expected output is wrong on purpose\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jsonPath := filepath.Join(dir, "out.json")
+	code, out, errOut := ccg(t, "cql", "spec-tests", dir, "--json", jsonPath, "--skip", skip)
+	if code != exitFailure { // MissingError fails on purpose
+		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitFailure, errOut)
+	}
+	if want := "Mini.xml  5/6 (83.3%)\n5 passed, 1 failed, 3 skipped\n"; out != want {
+		t.Errorf("stdout = %q, want %q", out, want)
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Tests []map[string]any `json:"tests"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Tests) != 9 {
+		t.Fatalf("JSON has %d tests, want 9", len(rep.Tests))
+	}
+	for _, key := range []string{"name", "group", "file", "outcome", "expected"} {
+		if _, ok := rep.Tests[0][key]; !ok {
+			t.Errorf("JSON test entries lack %q: %v", key, rep.Tests[0])
+		}
+	}
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ccg-project/ccg/server"
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+)
+
+// serveConfig is the configuration of "ccg serve", passed to every mount.
+type serveConfig struct {
+	// Addr is the listen address (HOST:PORT).
+	Addr string
+	// DataDir is the directory for server state (the embedded database,
+	// stored packages). serve creates it.
+	DataDir string
+	// DB is a database URL (postgres://...); empty means the embedded
+	// SQLite database in DataDir.
+	DB string
+	// Server is the server being started. Mounts may call
+	// Server.AddOperation to list FHIR operations in /metadata.
+	Server *server.Server
+}
+
+// serveMount adds routes to the server before it starts. It returns an
+// io.Closer (or nil) that serve closes after the server has shut down.
+// Other files of this package append to serveMounts from init functions:
+//
+//	func init() { serveMounts = append(serveMounts, mountRegistry) }
+type serveMount func(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error)
+
+// serveMounts are called in order by "ccg serve".
+var serveMounts []serveMount
+
+func init() {
+	register(&command{
+		Name:    "serve",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL]",
+		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
+		Run:     runServe,
+	})
+}
+
+func runServe(ctx context.Context, e *env, args []string) int {
+	const synopsis = "[--addr HOST:PORT] [--data DIR] [--db URL]"
+	fs := newFlagSet(e, "serve", synopsis)
+	cfg := serveConfig{}
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address `HOST:PORT`")
+	fs.StringVar(&cfg.DataDir, "data", "./.data", "data `DIR`ectory (created if missing)")
+	fs.StringVar(&cfg.DB, "db", "", "database `URL` (postgres://...); empty = embedded SQLite in the data directory")
+	timeout := fs.Duration("eval-timeout", 10*time.Second, "time limit for one CQL evaluation")
+	debug := fs.Bool("debug", false, "log at debug level in a human-readable format")
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(e, fs, "serve takes no arguments, got %q", pos)
+	}
+
+	log, err := newLogger(*debug)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg serve: %v\n", err)
+		return exitFailure
+	}
+	defer log.Sync() //nolint:errcheck // nothing useful to do about a failed flush
+
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		log.Error("cannot create the data directory", zap.String("dir", cfg.DataDir), zap.Error(err))
+		return exitFailure
+	}
+	srv := server.New(server.Config{Logger: log, EvalTimeout: *timeout, Version: version})
+	cfg.Server = srv
+
+	var closers []io.Closer
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			if err := closers[i].Close(); err != nil {
+				log.Warn("closing", zap.Error(err))
+			}
+		}
+	}()
+	for _, mount := range serveMounts {
+		c, err := mount(srv.Echo(), cfg, log)
+		if err != nil {
+			log.Error("cannot start", zap.Error(err))
+			return exitFailure
+		}
+		if c != nil {
+			closers = append(closers, c)
+		}
+	}
+
+	if err := srv.Run(ctx, cfg.Addr); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("server stopped", zap.Error(err))
+		return exitFailure
+	}
+	return exitOK
+}
+
+// newLogger returns a JSON production logger, or a console development
+// logger with debug.
+func newLogger(debug bool) (*zap.Logger, error) {
+	if debug {
+		return zap.NewDevelopment()
+	}
+	cfg := zap.NewProductionConfig()
+	cfg.Sampling = nil
+	return cfg.Build()
+}
+
+// version is the program version, set at link time with
+// -ldflags "-X main.version=...".
+var version = "dev"

@@ -1,0 +1,639 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/value"
+	"github.com/labstack/echo/v4"
+)
+
+// The $cql operation (Using CQL with FHIR, OperationDefinition cql-cql):
+// evaluates one CQL expression and answers a Parameters resource with a
+// single "return" parameter.
+//
+// Inputs (a Parameters body on POST, query parameters on GET):
+//
+//	expression  1..1  string      the CQL expression (not a library)
+//	parameters  0..1  Parameters  values for the expression's parameters;
+//	                              each is declared in CQL with the type of
+//	                              its FHIR value; a name given several times
+//	                              is a List
+//	useServerData 0..1 boolean    accepted and ignored (there is no server data)
+//
+// subject, library, data, prefetchData and the endpoints are answered
+// with 400 not-supported: the engine has no data access or library
+// loading behind this operation yet.
+
+// cqlLibraryName is the name the expression's wrapper library compiles
+// under; compile errors are reported as "expression:line:col: message".
+const cqlLibraryName = "expression"
+
+// cqlDefineName is the definition holding the expression.
+const cqlDefineName = "expression"
+
+// cqlParam is one CQL parameter for the expression.
+type cqlParam struct {
+	name string
+	typ  string // CQL type specifier
+	val  value.Value
+}
+
+// cqlRequest is a parsed $cql request.
+type cqlRequest struct {
+	expression     string
+	expressionPath string
+	params         []cqlParam
+	paramsPath     string
+}
+
+func (s *Server) handleCQL(c echo.Context) error {
+	var req *cqlRequest
+	var err error
+	if c.Request().Method == http.MethodGet {
+		req, err = parseCQLQuery(c)
+	} else {
+		req, err = parseCQLBody(c)
+	}
+	if err != nil {
+		return err
+	}
+	src, offset := wrapExpression(req.expression, req.params)
+	span := exprSpan(req.expression)
+	vals := make(map[string]value.Value, len(req.params))
+	for _, p := range req.params {
+		vals[p.name] = p.val
+	}
+
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.EvalTimeout)
+	defer cancel()
+	var result value.Value
+	err = guard(ctx, func() error {
+		lib, errs := cql.NewEnv().Compile(cqlLibraryName, src)
+		if len(errs) > 0 {
+			return &CompileError{Errors: shiftErrors(errs, offset, span), Expression: req.expressionPath}
+		}
+		if lib == nil {
+			return fmt.Errorf("compile returned no library and no errors")
+		}
+		v, err := lib.Eval(ctx, cqlDefineName, cql.EvalOptions{
+			Now:         s.cfg.Now(),
+			Parameters:  vals,
+			MaxListSize: s.cfg.MaxListSize,
+			MaxDepth:    s.cfg.MaxDepth,
+		})
+		if err != nil {
+			return shiftEvalError(err, offset, span)
+		}
+		result = v
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeFHIR(c, http.StatusOK, Parameters{Parameter: []Parameter{returnParameter(result)}})
+}
+
+// parseCQLQuery reads GET /$cql?expression=...
+func parseCQLQuery(c echo.Context) (*cqlRequest, error) {
+	req := &cqlRequest{expressionPath: "expression"}
+	q := c.QueryParams()
+	for name, vals := range q {
+		switch {
+		case name == "expression":
+			if len(vals) != 1 {
+				return nil, badRequest("invalid", "expression", "expression must be given exactly once")
+			}
+			req.expression = vals[0]
+		case strings.HasPrefix(name, "_"), name == "useServerData": // _format, _pretty: FHIR general parameters
+		case name == "parameters":
+			return nil, badRequest("not-supported", name, "parameters can only be given in a POST body")
+		case isUnsupportedCQLParam(name):
+			return nil, unsupportedParam(name, name)
+		default:
+			return nil, badRequest("invalid", name, "unknown parameter %q for $cql", name)
+		}
+	}
+	if strings.TrimSpace(req.expression) == "" {
+		return nil, badRequest("required", "expression", "the expression parameter is required")
+	}
+	return req, nil
+}
+
+// parseCQLBody reads a Parameters resource from the POST body.
+func parseCQLBody(c echo.Context) (*cqlRequest, error) {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !(mt == "application/json" || mt == FHIRMediaType || strings.HasSuffix(mt, "+json")) {
+			return nil, &RequestError{Status: http.StatusUnsupportedMediaType, Code: "not-supported",
+				Message: fmt.Sprintf("unsupported content type %q: send a FHIR Parameters resource as %s", ct, FHIRMediaType)}
+		}
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return nil, err
+	}
+	params, err := parseParameters(body, "Parameters")
+	if err != nil {
+		return nil, err
+	}
+	req := &cqlRequest{}
+	for _, p := range params {
+		switch p.name {
+		case "expression":
+			if req.expressionPath != "" {
+				return nil, badRequest("invalid", p.path, "expression must be given exactly once")
+			}
+			if p.valueKey != "valueString" {
+				return nil, badRequest("invalid", p.path, "expression must be a valueString")
+			}
+			var s string
+			if err := json.Unmarshal(p.value, &s); err != nil {
+				return nil, badRequest("invalid", p.path, "expression: %v", err)
+			}
+			req.expression = s
+			req.expressionPath = p.path + ".valueString"
+		case "parameters":
+			if req.paramsPath != "" {
+				return nil, badRequest("invalid", p.path, "parameters must be given at most once")
+			}
+			if p.resource == nil {
+				return nil, badRequest("invalid", p.path, "parameters must hold a Parameters resource in 'resource'")
+			}
+			req.paramsPath = p.path + ".resource"
+			inner, err := parseParameters(p.resource, req.paramsPath)
+			if err != nil {
+				return nil, err
+			}
+			if req.params, err = cqlParams(inner); err != nil {
+				return nil, err
+			}
+		case "useServerData":
+			if p.valueKey != "valueBoolean" {
+				return nil, badRequest("invalid", p.path, "useServerData must be a valueBoolean")
+			}
+		default:
+			if isUnsupportedCQLParam(p.name) {
+				return nil, unsupportedParam(p.name, p.path)
+			}
+			return nil, badRequest("invalid", p.path, "unknown parameter %q for $cql", p.name)
+		}
+	}
+	if req.expressionPath == "" || strings.TrimSpace(req.expression) == "" {
+		return nil, badRequest("required", "Parameters", "the expression parameter is required")
+	}
+	return req, nil
+}
+
+func isUnsupportedCQLParam(name string) bool {
+	switch name {
+	case "subject", "library", "data", "prefetchData", "dataEndpoint", "contentEndpoint", "terminologyEndpoint", "parameters":
+		return true
+	}
+	return false
+}
+
+func unsupportedParam(name, path string) error {
+	return &RequestError{Status: http.StatusBadRequest, Code: "not-supported", Expression: path,
+		Message: fmt.Sprintf("$cql parameter %q is not supported by this server yet (no data access or library loading behind $cql); see README", name)}
+}
+
+// rawParam is one Parameters.parameter before interpretation.
+type rawParam struct {
+	path     string // FHIRPath of the parameter, e.g. Parameters.parameter[1]
+	name     string
+	valueKey string // "valueString", ... or "" when there is no value[x]
+	value    json.RawMessage
+	resource json.RawMessage
+	hasPart  bool
+}
+
+// parseParameters decodes a Parameters resource into its parameters.
+func parseParameters(body []byte, path string) ([]rawParam, error) {
+	var res struct {
+		ResourceType string            `json:"resourceType"`
+		Parameter    []json.RawMessage `json:"parameter"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&res); err != nil {
+		return nil, badRequest("structure", path, "the body is not a JSON Parameters resource: %v", err)
+	}
+	if dec.More() {
+		return nil, badRequest("structure", path, "unexpected data after the Parameters resource")
+	}
+	if res.ResourceType != "Parameters" {
+		return nil, badRequest("structure", path, "expected resourceType Parameters, got %q", res.ResourceType)
+	}
+	out := make([]rawParam, 0, len(res.Parameter))
+	for i, raw := range res.Parameter {
+		p := rawParam{path: fmt.Sprintf("%s.parameter[%d]", path, i)}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return nil, badRequest("structure", p.path, "parameter is not a JSON object: %v", err)
+		}
+		nameRaw, ok := fields["name"]
+		if !ok || json.Unmarshal(nameRaw, &p.name) != nil || p.name == "" {
+			return nil, badRequest("required", p.path, "parameter without a name")
+		}
+		for k, v := range fields {
+			switch {
+			case strings.HasPrefix(k, "value") && len(k) > len("value"):
+				if p.valueKey != "" {
+					return nil, badRequest("structure", p.path, "parameter %q has more than one value[x]", p.name)
+				}
+				p.valueKey, p.value = k, v
+			case k == "resource":
+				p.resource = v
+			case k == "part":
+				p.hasPart = true
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// cqlParams turns the parameters of the "parameters" input into CQL
+// parameters. A name given several times becomes a List.
+func cqlParams(raw []rawParam) ([]cqlParam, error) {
+	var out []cqlParam
+	index := map[string]int{}
+	counts := map[string]int{}
+	for _, p := range raw {
+		counts[p.name]++
+	}
+	for _, p := range raw {
+		if err := checkParamName(p); err != nil {
+			return nil, err
+		}
+		v, typ, err := fhirToCQL(p)
+		if err != nil {
+			return nil, err
+		}
+		if counts[p.name] == 1 {
+			out = append(out, cqlParam{name: p.name, typ: typ, val: v})
+			continue
+		}
+		i, seen := index[p.name]
+		if !seen {
+			index[p.name] = len(out)
+			out = append(out, cqlParam{name: p.name, typ: "List<" + typ + ">",
+				val: value.List{ElemType: v.Type(), Elems: []value.Value{v}}})
+			continue
+		}
+		l := out[i].val.(value.List)
+		if out[i].typ != "List<"+typ+">" {
+			return nil, badRequest("invalid", p.path, "parameter %q is given with different types", p.name)
+		}
+		l.Elems = append(l.Elems, v)
+		out[i].val = l
+	}
+	return out, nil
+}
+
+func checkParamName(p rawParam) error {
+	for _, r := range p.name {
+		if unicode.IsControl(r) {
+			return badRequest("invalid", p.path, "parameter name %q has a control character", p.name)
+		}
+	}
+	return nil
+}
+
+// fhirToCQL converts a parameter's FHIR value to a CQL value and the CQL
+// type specifier to declare it with.
+func fhirToCQL(p rawParam) (value.Value, string, error) {
+	bad := func(format string, args ...any) error {
+		return badRequest("value", p.path+"."+p.valueKey, "parameter %q: "+format, append([]any{p.name}, args...)...)
+	}
+	if p.valueKey == "" {
+		if p.resource != nil || p.hasPart {
+			return nil, "", &RequestError{Status: http.StatusBadRequest, Code: "not-supported", Expression: p.path,
+				Message: fmt.Sprintf("parameter %q: only value[x] parameters are supported", p.name)}
+		}
+		return nil, "", badRequest("required", p.path, "parameter %q has no value", p.name)
+	}
+	str := func() (string, error) {
+		var s string
+		if err := json.Unmarshal(p.value, &s); err != nil {
+			return "", bad("expected a JSON string")
+		}
+		return s, nil
+	}
+	switch p.valueKey {
+	case "valueBoolean":
+		var b bool
+		if err := json.Unmarshal(p.value, &b); err != nil {
+			return nil, "", bad("expected true or false")
+		}
+		return value.Boolean(b), "Boolean", nil
+	case "valueInteger", "valuePositiveInt", "valueUnsignedInt":
+		n, err := strconv.ParseInt(string(p.value), 10, 32)
+		if err != nil {
+			return nil, "", bad("expected a 32-bit integer")
+		}
+		return value.Integer(n), "Integer", nil
+	case "valueDecimal":
+		d, err := decimalFromJSON(p.value)
+		if err != nil {
+			return nil, "", bad("%v", err)
+		}
+		return d, "Decimal", nil
+	case "valueString", "valueCode", "valueId", "valueUri", "valueUrl", "valueCanonical", "valueMarkdown", "valueOid", "valueUuid":
+		s, err := str()
+		if err != nil {
+			return nil, "", err
+		}
+		return value.String(s), "String", nil
+	case "valueDate":
+		s, err := str()
+		if err != nil {
+			return nil, "", err
+		}
+		d, err := value.ParseDate(s)
+		if err != nil {
+			return nil, "", bad("invalid date %q: %v", s, err)
+		}
+		return d, "Date", nil
+	case "valueDateTime", "valueInstant":
+		s, err := str()
+		if err != nil {
+			return nil, "", err
+		}
+		dt, err := value.ParseDateTime(s)
+		if err != nil {
+			return nil, "", bad("invalid dateTime %q: %v", s, err)
+		}
+		return dt, "DateTime", nil
+	case "valueTime":
+		s, err := str()
+		if err != nil {
+			return nil, "", err
+		}
+		t, err := value.ParseTime(s)
+		if err != nil {
+			return nil, "", bad("invalid time %q: %v", s, err)
+		}
+		return t, "Time", nil
+	case "valueQuantity":
+		var q struct {
+			Value  json.RawMessage `json:"value"`
+			Unit   string          `json:"unit"`
+			System string          `json:"system"`
+			Code   string          `json:"code"`
+		}
+		if err := json.Unmarshal(p.value, &q); err != nil || q.Value == nil {
+			return nil, "", bad("expected a Quantity with a value")
+		}
+		d, err := decimalFromJSON(q.Value)
+		if err != nil {
+			return nil, "", bad("%v", err)
+		}
+		unit := q.Code
+		if unit == "" {
+			unit = q.Unit
+		}
+		if unit == "" {
+			unit = "1"
+		}
+		return value.Quantity{Value: d, Unit: unit}, "Quantity", nil
+	case "valueCoding":
+		var cd Coding
+		if err := json.Unmarshal(p.value, &cd); err != nil {
+			return nil, "", bad("expected a Coding")
+		}
+		return value.Code{Code: cd.Code, System: cd.System, Version: cd.Version, Display: cd.Display}, "Code", nil
+	case "valueCodeableConcept":
+		var cc CodeableConcept
+		if err := json.Unmarshal(p.value, &cc); err != nil {
+			return nil, "", bad("expected a CodeableConcept")
+		}
+		con := value.Concept{Display: cc.Text}
+		for _, cd := range cc.Coding {
+			con.Codes = append(con.Codes, value.Code{Code: cd.Code, System: cd.System, Version: cd.Version, Display: cd.Display})
+		}
+		return con, "Concept", nil
+	}
+	return nil, "", &RequestError{Status: http.StatusBadRequest, Code: "not-supported", Expression: p.path + "." + p.valueKey,
+		Message: fmt.Sprintf("parameter %q: %s values are not supported", p.name, p.valueKey)}
+}
+
+func decimalFromJSON(raw json.RawMessage) (value.Decimal, error) {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || !(s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) || !json.Valid([]byte(s)) {
+		return value.Decimal{}, fmt.Errorf("expected a JSON number")
+	}
+	return value.NewDecimal(s)
+}
+
+// wrapExpression builds the library the expression is compiled in and
+// returns it with the number of lines before the expression.
+func wrapExpression(expr string, params []cqlParam) (string, int) {
+	var b strings.Builder
+	lines := 0
+	for _, p := range params {
+		fmt.Fprintf(&b, "parameter %s %s\n", quoteIdent(p.name), p.typ)
+		lines++
+	}
+	fmt.Fprintf(&b, "define %s:\n", quoteIdent(cqlDefineName))
+	lines++
+	b.WriteString(expr)
+	b.WriteString("\n")
+	return b.String(), lines
+}
+
+// quoteIdent writes name as a CQL quoted identifier.
+func quoteIdent(name string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(name) + `"`
+}
+
+// span is the extent of the expression: its number of lines and the
+// length (in runes) of its last line.
+type span struct{ lines, lastLen int }
+
+func exprSpan(expr string) span {
+	lines := strings.Split(expr, "\n")
+	return span{lines: len(lines), lastLen: len([]rune(lines[len(lines)-1]))}
+}
+
+// shiftPos makes a position in the wrapper library relative to the
+// expression: lines before it (parameter declarations) have no position
+// in the request, and the end of input is the end of the expression.
+func shiftPos(line, col, offset int, sp span) (int, int) {
+	if line <= offset {
+		return 0, 0
+	}
+	line -= offset
+	if line > sp.lines {
+		return sp.lines, sp.lastLen + 1
+	}
+	return line, col
+}
+
+// shiftErrors makes error positions relative to the expression.
+func shiftErrors(errs cql.Errors, offset int, sp span) cql.Errors {
+	out := make(cql.Errors, 0, len(errs))
+	for _, e := range errs {
+		if e == nil {
+			continue
+		}
+		c := *e
+		c.Library = cqlLibraryName
+		c.Line, c.Col = shiftPos(c.Line, c.Col, offset, sp)
+		out = append(out, &c)
+	}
+	return out
+}
+
+func shiftEvalError(err error, offset int, sp span) error {
+	ee, ok := err.(*cql.EvalError)
+	if !ok {
+		return err
+	}
+	c := *ee
+	c.Library = cqlLibraryName
+	c.Line, c.Col = shiftPos(c.Line, c.Col, offset, sp)
+	return &c
+}
+
+// returnParameter renders a CQL result as the "return" parameter: a FHIR
+// primitive or Quantity where one fits exactly, otherwise the CQL literal
+// as valueString; always with the cqf-cqlType extension naming the CQL
+// type. Null is a valueString with only a data-absent-reason extension.
+func returnParameter(v value.Value) Parameter {
+	p := Parameter{Name: "return"}
+	if v == nil {
+		unknown := "unknown"
+		p.ValueStringElement = &Element{Extension: []Extension{{URL: extDataAbsentReason, ValueCode: &unknown}}}
+		return p
+	}
+	typ := v.Type().String()
+	p.Extension = []Extension{{URL: extCQLType, ValueString: &typ}}
+	switch x := v.(type) {
+	case value.Boolean:
+		b := bool(x)
+		p.ValueBoolean = &b
+		return p
+	case value.Integer:
+		i := int32(x)
+		p.ValueInteger = &i
+		return p
+	case value.Decimal:
+		if s := x.String(); isJSONNumber(s) {
+			p.ValueDecimal = json.Number(s)
+			return p
+		}
+	case value.String:
+		s := string(x)
+		p.ValueString = &s
+		return p
+	case value.Date:
+		if s, ok := fhirDate(x); ok {
+			p.ValueDate = &s
+			return p
+		}
+	case value.DateTime:
+		if s, ok := fhirDateTime(x); ok {
+			p.ValueDateTime = &s
+			return p
+		}
+	case value.Time:
+		if s, ok := fhirTime(x); ok {
+			p.ValueTime = &s
+			return p
+		}
+	case value.Quantity:
+		if q, ok := fhirQuantity(x); ok {
+			p.ValueQuantity = &q
+			return p
+		}
+	}
+	s := value.Format(v)
+	p.ValueString = &s
+	return p
+}
+
+func isJSONNumber(s string) bool {
+	return s != "" && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) && json.Valid([]byte(s))
+}
+
+func fhirDate(d value.Date) (string, bool) {
+	switch d.Precision {
+	case value.Year:
+		return fmt.Sprintf("%04d", d.Year), true
+	case value.Month:
+		return fmt.Sprintf("%04d-%02d", d.Year, d.Month), true
+	case value.Day:
+		return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day), true
+	}
+	return "", false
+}
+
+// fhirDateTime renders dt as a FHIR dateTime, which has no hour or minute
+// precision and needs an offset whenever it has a time.
+func fhirDateTime(dt value.DateTime) (string, bool) {
+	switch dt.Precision {
+	case value.Year, value.Month, value.Day:
+		return fhirDate(value.Date{Year: dt.Year, Month: dt.Month, Day: dt.Day, Precision: dt.Precision})
+	case value.Second, value.Millisecond:
+		if !dt.HasOffset {
+			return "", false
+		}
+		s := fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d", dt.Year, dt.Month, dt.Day, dt.Hour, dt.Minute, dt.Second)
+		if dt.Precision == value.Millisecond {
+			s += fmt.Sprintf(".%03d", dt.Millisecond)
+		}
+		off := dt.OffsetMinutes
+		if off == 0 {
+			return s + "Z", true
+		}
+		sign := '+'
+		if off < 0 {
+			sign, off = '-', -off
+		}
+		return s + fmt.Sprintf("%c%02d:%02d", sign, off/60, off%60), true
+	}
+	return "", false
+}
+
+func fhirTime(t value.Time) (string, bool) {
+	switch t.Precision {
+	case value.Second:
+		return fmt.Sprintf("%02d:%02d:%02d", t.Hour, t.Minute, t.Second), true
+	case value.Millisecond:
+		return fmt.Sprintf("%02d:%02d:%02d.%03d", t.Hour, t.Minute, t.Second, t.Millisecond), true
+	}
+	return "", false
+}
+
+// calendarUCUM maps CQL calendar duration keywords to UCUM codes.
+var calendarUCUM = map[string]string{
+	"year": "a", "years": "a", "month": "mo", "months": "mo", "week": "wk", "weeks": "wk",
+	"day": "d", "days": "d", "hour": "h", "hours": "h", "minute": "min", "minutes": "min",
+	"second": "s", "seconds": "s", "millisecond": "ms", "milliseconds": "ms",
+}
+
+func fhirQuantity(q value.Quantity) (Quantity, bool) {
+	if q.Value.D == nil {
+		return Quantity{}, false
+	}
+	s := q.Value.String()
+	if !isJSONNumber(s) {
+		return Quantity{}, false
+	}
+	code := q.Unit
+	if c, ok := calendarUCUM[q.Unit]; ok {
+		code = c
+	}
+	return Quantity{Value: json.Number(s), Unit: q.Unit, System: ucumSystem, Code: code}, true
+}

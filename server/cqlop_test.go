@@ -1,0 +1,157 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/ccg-project/ccg/cql/value"
+	"github.com/google/go-cmp/cmp"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func cqlType(s string) []Extension { return []Extension{{URL: extCQLType, ValueString: ptr(s)}} }
+
+func TestReturnParameter(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    value.Value
+		want Parameter
+	}{
+		{"null", nil, Parameter{Name: "return", ValueStringElement: &Element{Extension: []Extension{{URL: extDataAbsentReason, ValueCode: ptr("unknown")}}}}},
+		{"boolean", value.Boolean(true), Parameter{Name: "return", Extension: cqlType("System.Boolean"), ValueBoolean: ptr(true)}},
+		{"integer", value.Integer(-7), Parameter{Name: "return", Extension: cqlType("System.Integer"), ValueInteger: ptr(int32(-7))}},
+		{"string", value.String("héllo"), Parameter{Name: "return", Extension: cqlType("System.String"), ValueString: ptr("héllo")}},
+		{"date", value.Date{Year: 2024, Month: 2, Precision: value.Month}, Parameter{Name: "return", Extension: cqlType("System.Date"), ValueDate: ptr("2024-02")}},
+		{"datetime day", value.DateTime{Year: 2024, Month: 2, Day: 29, Precision: value.Day},
+			Parameter{Name: "return", Extension: cqlType("System.DateTime"), ValueDateTime: ptr("2024-02-29")}},
+		{"datetime ms", value.DateTime{Year: 2024, Month: 2, Day: 29, Hour: 13, Minute: 5, Second: 9, Millisecond: 7, OffsetMinutes: -330, HasOffset: true, Precision: value.Millisecond},
+			Parameter{Name: "return", Extension: cqlType("System.DateTime"), ValueDateTime: ptr("2024-02-29T13:05:09.007-05:30")}},
+		{"datetime utc", value.DateTime{Year: 2024, Month: 1, Day: 1, Hour: 0, Minute: 0, Second: 0, HasOffset: true, Precision: value.Second},
+			Parameter{Name: "return", Extension: cqlType("System.DateTime"), ValueDateTime: ptr("2024-01-01T00:00:00Z")}},
+		{"time", value.Time{Hour: 23, Minute: 59, Second: 59, Millisecond: 999, Precision: value.Millisecond},
+			Parameter{Name: "return", Extension: cqlType("System.Time"), ValueTime: ptr("23:59:59.999")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, returnParameter(tc.v)); diff != "" {
+				t.Errorf("returnParameter (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// postCQL evaluates expr through POST /$cql, with optional parameters
+// given as raw FHIR JSON parameter objects.
+func postCQL(t *testing.T, s http.Handler, expr string, params ...string) (int, []byte) {
+	t.Helper()
+	e, _ := json.Marshal(expr)
+	body := `{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":` + string(e) + `}`
+	if len(params) > 0 {
+		body += `,{"name":"parameters","resource":{"resourceType":"Parameters","parameter":[` + strings.Join(params, ",") + `]}}`
+	}
+	body += `]}`
+	status, _, resp := do(t, s, http.MethodPost, "/$cql", FHIRMediaType, body)
+	return status, resp
+}
+
+// returnOf decodes a Parameters answer and returns its only parameter.
+func returnOf(t *testing.T, body []byte) map[string]any {
+	t.Helper()
+	var p struct {
+		ResourceType string           `json:"resourceType"`
+		Parameter    []map[string]any `json:"parameter"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, body)
+	}
+	if p.ResourceType != "Parameters" || len(p.Parameter) != 1 || p.Parameter[0]["name"] != "return" {
+		t.Fatalf("want Parameters with one return parameter, got\n%s", body)
+	}
+	delete(p.Parameter[0], "name")
+	delete(p.Parameter[0], "extension")
+	return p.Parameter[0]
+}
+
+func TestCQLEvaluate(t *testing.T) {
+	s, _ := newTestServer(t)
+	for _, tc := range []struct {
+		name   string
+		expr   string
+		params []string
+		want   map[string]any
+	}{
+		{"integer", "1 + 1", nil, map[string]any{"valueInteger": 2.0}},
+		{"string", "'ab' + 'c'", nil, map[string]any{"valueString": "abc"}},
+		{"boolean", "3 > 2", nil, map[string]any{"valueBoolean": true}},
+		{"multi-line", "1 +\n  2", nil, map[string]any{"valueInteger": 3.0}},
+		{"list as literal", "{1, 2}", nil, map[string]any{"valueString": "{1, 2}"}},
+		{"parameter", "N * 2", []string{`{"name":"N","valueInteger":21}`}, map[string]any{"valueInteger": 42.0}},
+		{"list parameter", "Count(X)", []string{`{"name":"X","valueString":"a"}`, `{"name":"X","valueString":"b"}`}, map[string]any{"valueInteger": 2.0}},
+		{"null", "null as Integer", nil, map[string]any{"_valueString": map[string]any{"extension": []any{
+			map[string]any{"url": extDataAbsentReason, "valueCode": "unknown"}}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := postCQL(t, s, tc.expr, tc.params...)
+			if status != http.StatusOK {
+				t.Fatalf("status = %d, want 200\n%s", status, body)
+			}
+			if diff := cmp.Diff(tc.want, returnOf(t, body)); diff != "" {
+				t.Errorf("return (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCQLGet(t *testing.T) {
+	s, _ := newTestServer(t)
+	status, _, body := do(t, s, http.MethodGet, "/$cql?expression="+url.QueryEscape("2 * 3"), "", "")
+	if status != http.StatusOK {
+		t.Fatalf("status = %d\n%s", status, body)
+	}
+	if diff := cmp.Diff(map[string]any{"valueInteger": 6.0}, returnOf(t, body)); diff != "" {
+		t.Errorf("return (-want +got):\n%s", diff)
+	}
+}
+
+func TestCQLCompileError(t *testing.T) {
+	s, _ := newTestServer(t)
+	status, body := postCQL(t, s, "1 +\n  'a' +")
+	if status != http.StatusBadRequest {
+		t.Fatalf("status = %d, want 400\n%s", status, body)
+	}
+	var oo struct {
+		Issue []Issue `json:"issue"`
+	}
+	if err := json.Unmarshal(body, &oo); err != nil {
+		t.Fatal(err)
+	}
+	if len(oo.Issue) == 0 {
+		t.Fatalf("no issues:\n%s", body)
+	}
+	for _, is := range oo.Issue {
+		if is.Severity != "error" || is.Code != "invalid" || !strings.HasPrefix(is.Diagnostics, "expression:") {
+			t.Errorf("issue = %+v, want an error/invalid issue with diagnostics expression:line:col: ...", is)
+		}
+		if len(is.Location) != 1 || !(strings.HasPrefix(is.Location[0], "line 1,") || strings.HasPrefix(is.Location[0], "line 2,")) {
+			t.Errorf("location = %v, want a line of the expression (1 or 2)", is.Location)
+		}
+		if diff := cmp.Diff([]string{"Parameters.parameter[0].valueString"}, is.Expression); diff != "" {
+			t.Errorf("expression (-want +got):\n%s", diff)
+		}
+	}
+}
+
+func TestCQLEvalError(t *testing.T) {
+	s, _ := newTestServer(t)
+	status, body := postCQL(t, s, "Message(1, true, 'E1', 'Error', 'stop here')")
+	if status != http.StatusUnprocessableEntity {
+		t.Fatalf("status = %d, want 422\n%s", status, body)
+	}
+	m := decodeOutcome(t, body)
+	if diff := cmp.Diff([]string{"processing"}, issueCodes(m)); diff != "" {
+		t.Errorf("issue codes (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,221 @@
+// Package server is ccg's HTTP server: an echo instance with request
+// logging, panic recovery and FHIR error handling, serving the FHIR
+// endpoints of the CQL engine (GET /metadata, POST /$cql). Other packages
+// add their own routes to Echo().
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+)
+
+// Config configures a Server. The zero value is usable.
+type Config struct {
+	// Logger receives request logs and errors; nil means no logging.
+	Logger *zap.Logger
+	// EvalTimeout bounds one CQL evaluation (compile + evaluate); 0 means 10s.
+	EvalTimeout time.Duration
+	// MaxBodyBytes bounds request bodies; 0 means 4 MiB.
+	MaxBodyBytes int64
+	// MaxListSize and MaxDepth are passed to the evaluator (0 = engine default).
+	MaxListSize, MaxDepth int
+	// Now returns the evaluation timestamp; nil means time.Now.
+	Now func() time.Time
+	// Version is reported in the CapabilityStatement.
+	Version string
+	// ShutdownTimeout bounds the graceful shutdown in Run; 0 means 10s.
+	ShutdownTimeout time.Duration
+}
+
+// Operation is a FHIR operation listed in the CapabilityStatement.
+type Operation struct {
+	// Name is the operation's name without the '$' ("cql").
+	Name string
+	// Definition is the canonical URL of its OperationDefinition.
+	Definition string
+	// Resource is the resource type for type- or instance-level operations
+	// ("PlanDefinition"); empty for system-level operations.
+	Resource string
+}
+
+// Server is ccg's HTTP server. Create it with New.
+type Server struct {
+	cfg  Config
+	log  *zap.Logger
+	echo *echo.Echo
+
+	mu  sync.Mutex
+	ops []Operation
+}
+
+// New builds a Server with the CQL endpoints installed.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.EvalTimeout <= 0 {
+		cfg.EvalTimeout = 10 * time.Second
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 4 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	// The request logger is outermost so that it logs the status the
+	// error handler chose; recovery sits inside it so that a panic in a
+	// handler becomes a 500 OperationOutcome like any other error.
+	e.Use(s.logRequests, s.recoverPanics, s.limitBody)
+	s.echo = e
+
+	e.GET("/metadata", s.handleMetadata)
+	e.POST("/$cql", s.handleCQL)
+	e.GET("/$cql", s.handleCQL)
+	s.AddOperation(Operation{Name: "cql", Definition: cqlOperationURL})
+	return s
+}
+
+// Echo returns the echo instance, for adding routes.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// ServeHTTP makes the Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// AddOperation lists op in the CapabilityStatement served at /metadata.
+// The route itself is added with Echo().
+func (s *Server) AddOperation(op Operation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ops = append(s.ops, op)
+}
+
+func (s *Server) operations() []Operation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ops := append([]Operation(nil), s.ops...)
+	sort.SliceStable(ops, func(i, j int) bool {
+		if ops[i].Resource != ops[j].Resource {
+			return ops[i].Resource < ops[j].Resource
+		}
+		return ops[i].Name < ops[j].Name
+	})
+	return ops
+}
+
+// Run listens on addr and serves until ctx is cancelled, then shuts down
+// gracefully: it stops accepting connections and waits (up to
+// Config.ShutdownTimeout) for requests in flight.
+func (s *Server) Run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on an existing listener, which it closes.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+	}
+	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// handleError is echo's error handler: every error becomes an
+// OperationOutcome with the status chosen by ErrorOutcome.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, oo := ErrorOutcome(err)
+	if status >= 500 {
+		s.log.Error("request failed", zap.String("method", c.Request().Method),
+			zap.String("path", c.Request().URL.Path), zap.Int("status", status), zap.Error(err))
+	}
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	if werr := writeFHIR(c, status, oo); werr != nil {
+		s.log.Warn("writing error response", zap.Error(werr))
+	}
+}
+
+// writeFHIR writes v as FHIR JSON.
+func writeFHIR(c echo.Context, status int, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return c.Blob(status, FHIRMediaType+"; charset=utf-8", append(b, '\n'))
+}
+
+// guard runs fn in its own goroutine so that a panic in the engine is
+// turned into an internal error and an engine that does not notice ctx's
+// deadline still cannot hold the request past it (plus a short grace).
+func guard(ctx context.Context, fn func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- &internalError{err: fmt.Errorf("panic: %v\n%s", r, debug.Stack())}
+			}
+		}()
+		done <- fn()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(100 * time.Millisecond):
+		return ctx.Err()
+	}
+}
