@@ -660,6 +660,9 @@ func addToDateTime(dt DateTime, v Decimal, unit Precision, sign int64) (DateTime
 	if err != nil {
 		return dt, ErrTemporalRange
 	}
+	if (n > 1e9 || n < -1e9) && (unit == Year || unit == Month) {
+		return dt, ErrTemporalRange
+	}
 	n *= sign
 	f := dt.fields()
 	if f[1] == 0 {

@@ -288,3 +288,24 @@ func TestUncertainArith(t *testing.T) {
 		t.Errorf("div on uncertainties should fail")
 	}
 }
+
+func TestAddQuantityLimits(t *testing.T) {
+	if _, err := AddQuantity(mk(2000, 1, 1), q("9000000000000000000", "years")); err == nil {
+		t.Errorf("huge years should be out of range")
+	}
+	got, err := AddQuantity(mk(2000, 1, 1, 0, 0, 0, 0), q("31536000000", "milliseconds"))
+	if err != nil || Format(got) != "@2000-12-31T00:00:00.000" {
+		t.Errorf("many ms: %s, %v", Format(got), err)
+	}
+	got, err = AddQuantity(mk(2000, 1, 1, 0, 0, 0, 0), q("1.5", "seconds"))
+	if err != nil || Format(got) != "@2000-01-01T00:00:01.500" {
+		t.Errorf("fractional seconds: %s, %v", Format(got), err)
+	}
+	got, err = AddQuantity(Time{10, 0, 0, 0, Hour}, q("30", "minutes"))
+	if err != nil || Format(got) != "@T10" {
+		t.Errorf("time minutes at hour precision: %s, %v", Format(got), err)
+	}
+	if _, err := AddQuantity(mk(2000), q("1", "g")); err == nil {
+		t.Errorf("adding grams should fail")
+	}
+}
