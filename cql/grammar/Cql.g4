@@ -397,7 +397,7 @@ identifier
 // functions, type names) without making the grammar ambiguous.
 softKeyword
     : 'asc' | 'ascending' | 'by' | 'called' | 'code' | 'codesystems' | 'concept'
-    | 'default' | 'desc' | 'descending' | 'display' | 'external' | 'fluent'
+    | 'default' | 'desc' | 'descending' | 'display' | 'fluent'
     | 'returns' | 'version' | 'date' | 'time' | 'timezone'
     ;
 
@@ -423,7 +423,7 @@ reservedWord
     | 'cast' | 'Choice' | 'Code' | 'codesystem' | 'collapse' | 'Concept' | 'contains'
     | 'context' | 'convert' | 'day' | 'days' | 'define' | 'difference'
     | 'distinct' | 'div' | 'duration' | 'during' | 'else' | 'end' | 'ends' | 'except'
-    | 'exists' | 'expand' | 'false' | 'flatten' | 'from' | 'function' | 'hour' | 'hours'
+    | 'exists' | 'expand' | 'external' | 'false' | 'flatten' | 'from' | 'function' | 'hour' | 'hours'
     | 'if' | 'implies' | 'in' | 'include' | 'included' | 'includes' | 'intersect'
     | 'Interval' | 'is' | 'less' | 'let' | 'library' | 'List' | 'maximum' | 'meets'
     | 'millisecond' | 'milliseconds' | 'minimum' | 'minute' | 'minutes' | 'mod' | 'month'
@@ -439,8 +439,8 @@ reservedWord
 // ===========================================================================
 // Lexer
 
-QUOTED_IDENTIFIER    : '"' (ESCAPE | ~["\\\r\n])* '"' ;
-DELIMITED_IDENTIFIER : '`' (ESCAPE | ~[`\\\r\n])* '`' ;
+QUOTED_IDENTIFIER    : '"' (ESCAPE | ~["\\])* '"' ;
+DELIMITED_IDENTIFIER : '`' (ESCAPE | ~[`\\])* '`' ;
 STRING               : '\'' (ESCAPE | ~['\\])* '\'' ;
 
 DATETIME   : '@' DATE_PART 'T' TIME_PART? ZONE? ;

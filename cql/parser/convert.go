@@ -247,6 +247,15 @@ func (c *converter) qualifiedName(ctx gen.IQualifiedNameContext) []string {
 	return out
 }
 
+// splitLast splits a qualified name into its qualifiers (nil when none)
+// and its last part.
+func splitLast(names []string) ([]string, string) {
+	if len(names) == 1 {
+		return nil, names[0]
+	}
+	return names[:len(names)-1], names[len(names)-1]
+}
+
 func access(ctx gen.IAccessContext) ast.Access {
 	if ctx != nil && ctx.GetText() == "private" {
 		return ast.Private
@@ -271,9 +280,9 @@ func (c *converter) library(ctx *gen.LibraryContext, lib *ast.Library) {
 		switch x := ch.(type) {
 		case *gen.LibraryHeaderContext:
 			c.cur = x
-			names := c.qualifiedName(x.QualifiedName())
-			lib.Identifier = &ast.LibraryIdentifier{Span: spanOf(x), Qualifiers: names[:len(names)-1],
-				Name: names[len(names)-1], Version: optString(x.STRING())}
+			quals, name := splitLast(c.qualifiedName(x.QualifiedName()))
+			lib.Identifier = &ast.LibraryIdentifier{Span: spanOf(x), Qualifiers: quals, Name: name,
+				Version: optString(x.STRING())}
 		case *gen.DeclarationContext:
 			c.declaration(x, lib)
 		case *gen.StatementContext:
@@ -302,18 +311,16 @@ func (c *converter) declaration(x *gen.DeclarationContext, lib *ast.Library) {
 	switch d := x.GetChild(0).(type) {
 	case *gen.UsingDeclContext:
 		c.cur = d
-		names := c.qualifiedName(d.QualifiedName())
-		u := &ast.UsingDef{Span: spanOf(d), Qualifiers: names[:len(names)-1], Model: names[len(names)-1],
-			Version: optString(d.STRING())}
+		quals, name := splitLast(c.qualifiedName(d.QualifiedName()))
+		u := &ast.UsingDef{Span: spanOf(d), Qualifiers: quals, Model: name, Version: optString(d.STRING())}
 		if d.RefName() != nil {
 			u.Alias = c.refName(d.RefName())
 		}
 		lib.Usings = append(lib.Usings, u)
 	case *gen.IncludeDeclContext:
 		c.cur = d
-		names := c.qualifiedName(d.QualifiedName())
-		in := &ast.IncludeDef{Span: spanOf(d), Qualifiers: names[:len(names)-1], Name: names[len(names)-1],
-			Version: optString(d.STRING())}
+		quals, name := splitLast(c.qualifiedName(d.QualifiedName()))
+		in := &ast.IncludeDef{Span: spanOf(d), Qualifiers: quals, Name: name, Version: optString(d.STRING())}
 		if d.RefName() != nil {
 			in.Alias = c.refName(d.RefName())
 		}
@@ -577,13 +584,19 @@ func (c *converter) term(ctx gen.ITermContext) ast.Expr {
 		if firstTok(x) == "+" {
 			return c.unary(x, ast.OpPlus, operand)
 		}
+		// Only a literal written directly after the minus may be one past
+		// the positive range (-2147483648); -(2147483648) is out of range.
+		direct := false
+		if pt, ok := x.Term().(*gen.PrimaryTermContext); ok {
+			_, direct = pt.Primary().(*gen.LiteralPrimaryContext)
+		}
 		switch lit := operand.(type) {
 		case *ast.NumberLiteral:
-			if _, ok := c.ints[lit]; ok {
+			if _, ok := c.ints[lit]; ok && direct {
 				c.ints[lit] = true
 			}
 		case *ast.LongNumberLiteral:
-			if _, ok := c.longs[lit]; ok {
+			if _, ok := c.longs[lit]; ok && direct {
 				c.longs[lit] = true
 			}
 		}

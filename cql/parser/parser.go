@@ -45,14 +45,81 @@ func Parse(name, src string) (*ast.Library, []*Error) {
 	if errs := p.precheck(); len(errs) > 0 {
 		return lib, errs
 	}
-	tree := p.parse(func(cp *gen.CqlParser) antlr.ParserRuleContext { return cp.Library() })
+	tree := p.parse(libraryRule)
 	if len(p.errs) > 0 {
-		return lib, p.sorted()
+		return lib, p.isolatedErrors()
 	}
 	c := &converter{src: src}
 	c.guard(tree, func() { c.library(tree.(*gen.LibraryContext), lib) })
 	c.checkLiterals()
 	return lib, mergeErrs(p.errs, c.errs)
+}
+
+func libraryRule(cp *gen.CqlParser) antlr.ParserRuleContext { return cp.Library() }
+
+// statementStarts are the tokens that always begin a declaration or
+// statement; they are reserved words, so they never occur inside one.
+var statementStarts = map[string]bool{
+	"library": true, "using": true, "include": true, "codesystem": true, "valueset": true,
+	"parameter": true, "context": true, "define": true,
+}
+
+// isolatedErrors re-parses each top-level statement on its own once the
+// whole library is known to have errors, so that an error in one
+// definition does not cascade into the next ones. Positions are kept by
+// padding each piece with the newlines and spaces that precede it.
+func (r *run) isolatedErrors() []*Error {
+	toks := r.tokens.GetAllTokens()
+	var starts []antlr.Token
+	for i, t := range toks {
+		if t.GetTokenType() == antlr.TokenEOF || !statementStarts[t.GetText()] {
+			continue
+		}
+		if i > 0 && (toks[i-1].GetText() == "private" || toks[i-1].GetText() == "public") {
+			t = toks[i-1]
+		}
+		starts = append(starts, t)
+	}
+	if len(starts) < 2 {
+		return r.sorted()
+	}
+	runes := []rune(r.src)
+	var errs []*Error
+	for i, t := range starts {
+		from := t.GetStart()
+		if i == 0 {
+			from = 0
+		}
+		to := len(runes)
+		if i+1 < len(starts) {
+			to = starts[i+1].GetStart()
+		}
+		if from < 0 || to > len(runes) || from > to {
+			return r.sorted()
+		}
+		pad := ""
+		if i > 0 {
+			pad = strings.Repeat("\n", t.GetLine()-1) + strings.Repeat(" ", t.GetColumn())
+		}
+		piece := newRun(pad + string(runes[from:to]))
+		piece.tokens.Fill()
+		piece.parse(libraryRule)
+		if i+1 < len(starts) {
+			// The piece's end of input is really the next statement.
+			next := starts[i+1]
+			for _, e := range piece.errs {
+				if e.Line == next.GetLine() && e.Col == next.GetColumn()+1 {
+					e.Message = strings.ReplaceAll(e.Message, "end of input", describe(next))
+				}
+			}
+		}
+		errs = append(errs, piece.errs...)
+	}
+	if len(errs) == 0 {
+		return r.sorted()
+	}
+	sortErrs(errs)
+	return errs
 }
 
 // ParseExpression parses a single CQL expression.
@@ -162,12 +229,24 @@ type listener struct {
 	count int
 }
 
-func (l *listener) SyntaxError(_ antlr.Recognizer, offending interface{}, line, column int, msg string, _ antlr.RecognitionException) {
+func (l *listener) SyntaxError(_ antlr.Recognizer, offending interface{}, line, column int, msg string, e antlr.RecognitionException) {
 	l.count++
 	if line < 1 {
 		line = 1
 	}
+	if _, ok := e.(*antlr.NoViableAltException); ok {
+		if t, ok := offending.(antlr.Token); ok {
+			msg = "unexpected " + describe(t)
+		}
+	}
 	l.run.errs = append(l.run.errs, &Error{Line: line, Col: column + 1, Code: CodeSyntax, Message: tidyMessage(msg)})
+}
+
+func describe(t antlr.Token) string {
+	if t.GetTokenType() == antlr.TokenEOF {
+		return "end of input"
+	}
+	return "'" + t.GetText() + "'"
 }
 
 func (l *listener) ReportAmbiguity(antlr.Parser, *antlr.DFA, int, int, bool, *antlr.BitSet, *antlr.ATNConfigSet) {
@@ -186,7 +265,11 @@ func tidyMessage(msg string) string {
 			msg = msg[:i]
 		}
 	}
+	msg = strings.Replace(msg, "extraneous input ", "unexpected ", 1)
+	msg = strings.Replace(msg, "mismatched input ", "unexpected ", 1)
+	msg = strings.ReplaceAll(msg, "'<EOF>'", "end of input")
 	msg = strings.ReplaceAll(msg, "<EOF>", "end of input")
+	msg = strings.Replace(msg, " expecting ", ", expecting ", 1)
 	msg = strings.Replace(msg, "token recognition error at: ", "unexpected character ", 1)
 	return msg
 }

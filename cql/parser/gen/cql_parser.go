@@ -207,8 +207,8 @@ func cqlParserInit() {
 		0, 116, 117, 1, 0, 119, 126, 1, 0, 127, 134, 3, 0, 50, 50, 54, 54, 56,
 		56, 1, 0, 142, 143, 2, 0, 93, 93, 147, 147, 1, 0, 152, 155, 2, 0, 156,
 		157, 164, 164, 11, 0, 2, 2, 4, 4, 11, 11, 16, 16, 18, 19, 21, 21, 24, 24,
-		28, 29, 135, 136, 138, 138, 151, 155, 19, 0, 1, 1, 3, 3, 5, 8, 10, 10,
-		17, 17, 20, 20, 22, 23, 25, 25, 30, 30, 33, 51, 58, 61, 63, 65, 68, 69,
+		28, 28, 135, 136, 138, 138, 151, 155, 19, 0, 1, 1, 3, 3, 5, 8, 10, 10,
+		17, 17, 20, 20, 22, 23, 25, 25, 29, 30, 33, 51, 58, 61, 63, 65, 68, 69,
 		72, 82, 86, 87, 89, 98, 103, 134, 137, 137, 140, 150, 1168, 0, 133, 1,
 		0, 0, 0, 2, 144, 1, 0, 0, 0, 4, 147, 1, 0, 0, 0, 6, 160, 1, 0, 0, 0, 8,
 		162, 1, 0, 0, 0, 10, 172, 1, 0, 0, 0, 12, 182, 1, 0, 0, 0, 14, 185, 1,
@@ -4530,7 +4530,7 @@ func (p *CqlParser) FunctionDef() (localctx IFunctionDefContext) {
 	}
 	_la = p.GetTokenStream().LA(1)
 
-	if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&825034772) != 0) || ((int64((_la-135)) & ^0x3f) == 0 && ((int64(1)<<(_la-135))&545193995) != 0) {
+	if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&288163860) != 0) || ((int64((_la-135)) & ^0x3f) == 0 && ((int64(1)<<(_la-135))&545193995) != 0) {
 		{
 			p.SetState(312)
 			p.OperandDef()
@@ -4609,14 +4609,14 @@ func (p *CqlParser) FunctionDef() (localctx IFunctionDefContext) {
 		goto errorExit
 	}
 
-	switch p.GetInterpreter().AdaptivePredict(p.BaseParser, p.GetTokenStream(), 33, p.GetParserRuleContext()) {
-	case 1:
+	switch p.GetTokenStream().LA(1) {
+	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__11, CqlParserT__15, CqlParserT__16, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__25, CqlParserT__27, CqlParserT__29, CqlParserT__32, CqlParserT__33, CqlParserT__35, CqlParserT__36, CqlParserT__38, CqlParserT__39, CqlParserT__40, CqlParserT__41, CqlParserT__43, CqlParserT__44, CqlParserT__48, CqlParserT__50, CqlParserT__65, CqlParserT__67, CqlParserT__69, CqlParserT__70, CqlParserT__71, CqlParserT__72, CqlParserT__74, CqlParserT__75, CqlParserT__76, CqlParserT__77, CqlParserT__78, CqlParserT__79, CqlParserT__80, CqlParserT__81, CqlParserT__88, CqlParserT__91, CqlParserT__92, CqlParserT__93, CqlParserT__94, CqlParserT__95, CqlParserT__98, CqlParserT__99, CqlParserT__100, CqlParserT__101, CqlParserT__118, CqlParserT__119, CqlParserT__120, CqlParserT__121, CqlParserT__122, CqlParserT__123, CqlParserT__124, CqlParserT__125, CqlParserT__126, CqlParserT__127, CqlParserT__128, CqlParserT__129, CqlParserT__130, CqlParserT__131, CqlParserT__132, CqlParserT__133, CqlParserT__134, CqlParserT__135, CqlParserT__136, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserSTRING, CqlParserDATETIME, CqlParserDATE, CqlParserTIME, CqlParserLONGNUMBER, CqlParserNUMBER, CqlParserIDENTIFIER:
 		{
 			p.SetState(328)
 			p.expr(0)
 		}
 
-	case 2:
+	case CqlParserT__28:
 		{
 			p.SetState(329)
 			p.Match(CqlParserT__28)
@@ -4626,7 +4626,8 @@ func (p *CqlParser) FunctionDef() (localctx IFunctionDefContext) {
 			}
 		}
 
-	case antlr.ATNInvalidAltNumber:
+	default:
+		p.SetError(antlr.NewNoViableAltException(p, nil, nil, nil, nil, nil))
 		goto errorExit
 	}
 
@@ -5109,7 +5110,7 @@ func (p *CqlParser) TypeSpec() (localctx ITypeSpecContext) {
 	}
 
 	switch p.GetTokenStream().LA(1) {
-	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__28, CqlParserT__35, CqlParserT__36, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
+	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__35, CqlParserT__36, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
 		p.EnterOuterAlt(localctx, 1)
 		{
 			p.SetState(345)
@@ -5719,7 +5720,7 @@ func (p *CqlParser) TypeName() (localctx ITypeNameContext) {
 	}
 
 	switch p.GetTokenStream().LA(1) {
-	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__28, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
+	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
 		p.EnterOuterAlt(localctx, 1)
 		{
 			p.SetState(396)
@@ -9116,7 +9117,7 @@ func (p *CqlParser) term(_p int) (localctx ITermContext) {
 		}
 
 		switch p.GetTokenStream().LA(1) {
-		case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__28, CqlParserT__29, CqlParserT__32, CqlParserT__33, CqlParserT__34, CqlParserT__35, CqlParserT__36, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
+		case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__29, CqlParserT__32, CqlParserT__33, CqlParserT__34, CqlParserT__35, CqlParserT__36, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
 			{
 				p.SetState(490)
 				p.TypeSpec()
@@ -9488,7 +9489,7 @@ func (p *CqlParser) term(_p int) (localctx ITermContext) {
 		}
 		_la = p.GetTokenStream().LA(1)
 
-		if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&2876006556702740) != 0) || ((int64((_la-66)) & ^0x3f) == 0 && ((int64(1)<<(_la-66))&-9007068316827915) != 0) || ((int64((_la-130)) & ^0x3f) == 0 && ((int64(1)<<(_la-130))&34357641727) != 0) {
+		if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&2876006019831828) != 0) || ((int64((_la-66)) & ^0x3f) == 0 && ((int64(1)<<(_la-66))&-9007068316827915) != 0) || ((int64((_la-130)) & ^0x3f) == 0 && ((int64(1)<<(_la-130))&34357641727) != 0) {
 			{
 				p.SetState(540)
 				p.expr(0)
@@ -9770,7 +9771,7 @@ func (p *CqlParser) term(_p int) (localctx ITermContext) {
 				}
 				_la = p.GetTokenStream().LA(1)
 
-				if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&2876006556702740) != 0) || ((int64((_la-66)) & ^0x3f) == 0 && ((int64(1)<<(_la-66))&-9007068316827915) != 0) || ((int64((_la-130)) & ^0x3f) == 0 && ((int64(1)<<(_la-130))&34357641727) != 0) {
+				if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&2876006019831828) != 0) || ((int64((_la-66)) & ^0x3f) == 0 && ((int64(1)<<(_la-66))&-9007068316827915) != 0) || ((int64((_la-130)) & ^0x3f) == 0 && ((int64(1)<<(_la-130))&34357641727) != 0) {
 					{
 						p.SetState(581)
 						p.ArgList()
@@ -10790,7 +10791,7 @@ func (p *CqlParser) Primary() (localctx IPrimaryContext) {
 		}
 
 		switch p.GetTokenStream().LA(1) {
-		case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__28, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
+		case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
 			{
 				p.SetState(603)
 				p.RefName()
@@ -11114,7 +11115,7 @@ func (p *CqlParser) Primary() (localctx IPrimaryContext) {
 		}
 		_la = p.GetTokenStream().LA(1)
 
-		if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&2876006556702740) != 0) || ((int64((_la-66)) & ^0x3f) == 0 && ((int64(1)<<(_la-66))&-9007068316827915) != 0) || ((int64((_la-130)) & ^0x3f) == 0 && ((int64(1)<<(_la-130))&34357641727) != 0) {
+		if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&2876006019831828) != 0) || ((int64((_la-66)) & ^0x3f) == 0 && ((int64(1)<<(_la-66))&-9007068316827915) != 0) || ((int64((_la-130)) & ^0x3f) == 0 && ((int64(1)<<(_la-130))&34357641727) != 0) {
 			{
 				p.SetState(656)
 				p.expr(0)
@@ -11260,7 +11261,7 @@ func (p *CqlParser) Primary() (localctx IPrimaryContext) {
 		}
 		_la = p.GetTokenStream().LA(1)
 
-		if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&2876006556702740) != 0) || ((int64((_la-66)) & ^0x3f) == 0 && ((int64(1)<<(_la-66))&-9007068316827915) != 0) || ((int64((_la-130)) & ^0x3f) == 0 && ((int64(1)<<(_la-130))&34357641727) != 0) {
+		if ((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&2876006019831828) != 0) || ((int64((_la-66)) & ^0x3f) == 0 && ((int64(1)<<(_la-66))&-9007068316827915) != 0) || ((int64((_la-130)) & ^0x3f) == 0 && ((int64(1)<<(_la-130))&34357641727) != 0) {
 			{
 				p.SetState(684)
 				p.ArgList()
@@ -15753,7 +15754,7 @@ func (p *CqlParser) Query() (localctx IQueryContext) {
 			}
 		}
 
-	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__25, CqlParserT__27, CqlParserT__28, CqlParserT__65, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
+	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__25, CqlParserT__27, CqlParserT__65, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
 		{
 			p.SetState(915)
 			p.AliasedSource()
@@ -16122,7 +16123,7 @@ func (p *CqlParser) QuerySource() (localctx IQuerySourceContext) {
 			p.Retrieve()
 		}
 
-	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__28, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
+	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
 		p.EnterOuterAlt(localctx, 2)
 		{
 			p.SetState(942)
@@ -17635,7 +17636,7 @@ func (p *CqlParser) SoftKeyword() (localctx ISoftKeywordContext) {
 		p.SetState(1013)
 		_la = p.GetTokenStream().LA(1)
 
-		if !(((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&825034772) != 0) || ((int64((_la-135)) & ^0x3f) == 0 && ((int64(1)<<(_la-135))&2031627) != 0)) {
+		if !(((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&288163860) != 0) || ((int64((_la-135)) & ^0x3f) == 0 && ((int64(1)<<(_la-135))&2031627) != 0)) {
 			p.GetErrorHandler().RecoverInline(p)
 		} else {
 			p.GetErrorHandler().ReportMatch(p)
@@ -17770,7 +17771,7 @@ func (p *CqlParser) RefName() (localctx IRefNameContext) {
 			p.Identifier()
 		}
 
-	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__28, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154:
+	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154:
 		p.EnterOuterAlt(localctx, 2)
 		{
 			p.SetState(1016)
@@ -18028,14 +18029,14 @@ func (p *CqlParser) AnyName() (localctx IAnyNameContext) {
 			p.Identifier()
 		}
 
-	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__28, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154:
+	case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154:
 		p.EnterOuterAlt(localctx, 2)
 		{
 			p.SetState(1022)
 			p.SoftKeyword()
 		}
 
-	case CqlParserT__0, CqlParserT__2, CqlParserT__4, CqlParserT__5, CqlParserT__6, CqlParserT__7, CqlParserT__9, CqlParserT__16, CqlParserT__19, CqlParserT__21, CqlParserT__22, CqlParserT__24, CqlParserT__29, CqlParserT__32, CqlParserT__33, CqlParserT__34, CqlParserT__35, CqlParserT__36, CqlParserT__37, CqlParserT__38, CqlParserT__39, CqlParserT__40, CqlParserT__41, CqlParserT__42, CqlParserT__43, CqlParserT__44, CqlParserT__45, CqlParserT__46, CqlParserT__47, CqlParserT__48, CqlParserT__49, CqlParserT__50, CqlParserT__57, CqlParserT__58, CqlParserT__59, CqlParserT__60, CqlParserT__62, CqlParserT__63, CqlParserT__64, CqlParserT__67, CqlParserT__68, CqlParserT__71, CqlParserT__72, CqlParserT__73, CqlParserT__74, CqlParserT__75, CqlParserT__76, CqlParserT__77, CqlParserT__78, CqlParserT__79, CqlParserT__80, CqlParserT__81, CqlParserT__85, CqlParserT__86, CqlParserT__88, CqlParserT__89, CqlParserT__90, CqlParserT__91, CqlParserT__92, CqlParserT__93, CqlParserT__94, CqlParserT__95, CqlParserT__96, CqlParserT__97, CqlParserT__102, CqlParserT__103, CqlParserT__104, CqlParserT__105, CqlParserT__106, CqlParserT__107, CqlParserT__108, CqlParserT__109, CqlParserT__110, CqlParserT__111, CqlParserT__112, CqlParserT__113, CqlParserT__114, CqlParserT__115, CqlParserT__116, CqlParserT__117, CqlParserT__118, CqlParserT__119, CqlParserT__120, CqlParserT__121, CqlParserT__122, CqlParserT__123, CqlParserT__124, CqlParserT__125, CqlParserT__126, CqlParserT__127, CqlParserT__128, CqlParserT__129, CqlParserT__130, CqlParserT__131, CqlParserT__132, CqlParserT__133, CqlParserT__136, CqlParserT__139, CqlParserT__140, CqlParserT__141, CqlParserT__142, CqlParserT__143, CqlParserT__144, CqlParserT__145, CqlParserT__146, CqlParserT__147, CqlParserT__148, CqlParserT__149:
+	case CqlParserT__0, CqlParserT__2, CqlParserT__4, CqlParserT__5, CqlParserT__6, CqlParserT__7, CqlParserT__9, CqlParserT__16, CqlParserT__19, CqlParserT__21, CqlParserT__22, CqlParserT__24, CqlParserT__28, CqlParserT__29, CqlParserT__32, CqlParserT__33, CqlParserT__34, CqlParserT__35, CqlParserT__36, CqlParserT__37, CqlParserT__38, CqlParserT__39, CqlParserT__40, CqlParserT__41, CqlParserT__42, CqlParserT__43, CqlParserT__44, CqlParserT__45, CqlParserT__46, CqlParserT__47, CqlParserT__48, CqlParserT__49, CqlParserT__50, CqlParserT__57, CqlParserT__58, CqlParserT__59, CqlParserT__60, CqlParserT__62, CqlParserT__63, CqlParserT__64, CqlParserT__67, CqlParserT__68, CqlParserT__71, CqlParserT__72, CqlParserT__73, CqlParserT__74, CqlParserT__75, CqlParserT__76, CqlParserT__77, CqlParserT__78, CqlParserT__79, CqlParserT__80, CqlParserT__81, CqlParserT__85, CqlParserT__86, CqlParserT__88, CqlParserT__89, CqlParserT__90, CqlParserT__91, CqlParserT__92, CqlParserT__93, CqlParserT__94, CqlParserT__95, CqlParserT__96, CqlParserT__97, CqlParserT__102, CqlParserT__103, CqlParserT__104, CqlParserT__105, CqlParserT__106, CqlParserT__107, CqlParserT__108, CqlParserT__109, CqlParserT__110, CqlParserT__111, CqlParserT__112, CqlParserT__113, CqlParserT__114, CqlParserT__115, CqlParserT__116, CqlParserT__117, CqlParserT__118, CqlParserT__119, CqlParserT__120, CqlParserT__121, CqlParserT__122, CqlParserT__123, CqlParserT__124, CqlParserT__125, CqlParserT__126, CqlParserT__127, CqlParserT__128, CqlParserT__129, CqlParserT__130, CqlParserT__131, CqlParserT__132, CqlParserT__133, CqlParserT__136, CqlParserT__139, CqlParserT__140, CqlParserT__141, CqlParserT__142, CqlParserT__143, CqlParserT__144, CqlParserT__145, CqlParserT__146, CqlParserT__147, CqlParserT__148, CqlParserT__149:
 		p.EnterOuterAlt(localctx, 3)
 		{
 			p.SetState(1023)
@@ -18129,7 +18130,7 @@ func (p *CqlParser) ReservedWord() (localctx IReservedWordContext) {
 		p.SetState(1026)
 		_la = p.GetTokenStream().LA(1)
 
-		if !(((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&-4895412802420603414) != 0) || ((int64((_la-64)) & ^0x3f) == 0 && ((int64(1)<<(_la-64))&-515416522957) != 0) || ((int64((_la-128)) & ^0x3f) == 0 && ((int64(1)<<(_la-128))&8385151) != 0)) {
+		if !(((int64(_la) & ^0x3f) == 0 && ((int64(1)<<_la)&-4895412801883732502) != 0) || ((int64((_la-64)) & ^0x3f) == 0 && ((int64(1)<<(_la-64))&-515416522957) != 0) || ((int64((_la-128)) & ^0x3f) == 0 && ((int64(1)<<(_la-128))&8385151) != 0)) {
 			p.GetErrorHandler().RecoverInline(p)
 		} else {
 			p.GetErrorHandler().ReportMatch(p)
