@@ -193,12 +193,12 @@ define function G(): external
 		t.Fatalf("errors: %v", errs)
 	}
 	want := &ast.Library{
-		Span:       span(1, 1, 14, 1),
-		Name:       "test.cql",
-		Source:     src,
-		Identifier: &ast.LibraryIdentifier{Span: span(1, 1, 1, 27), Name: "Test", Version: "1.0"},
-		Usings:     []*ast.UsingDef{{Span: span(2, 1, 2, 27), Model: "FHIR", Version: "4.0.1"}},
-		Includes:   []*ast.IncludeDef{{Span: span(3, 1, 3, 46), Name: "FHIRHelpers", Version: "4.0.1", Alias: "FH"}},
+		Span:        span(1, 1, 14, 1),
+		Name:        "test.cql",
+		Source:      src,
+		Identifier:  &ast.LibraryIdentifier{Span: span(1, 1, 1, 27), Name: "Test", Version: "1.0"},
+		Usings:      []*ast.UsingDef{{Span: span(2, 1, 2, 27), Model: "FHIR", Version: "4.0.1"}},
+		Includes:    []*ast.IncludeDef{{Span: span(3, 1, 3, 46), Name: "FHIRHelpers", Version: "4.0.1", Alias: "FH"}},
 		CodeSystems: []*ast.CodeSystemDef{{Span: span(4, 1, 4, 39), Name: "LOINC", ID: "http://loinc.org"}},
 		ValueSets: []*ast.ValueSetDef{{Span: span(5, 1, 5, 51), Name: "VS", ID: "urn:oid:1",
 			CodeSystems: []*ast.CodeSystemRef{{Span: span(5, 42, 5, 49), Name: "LOINC"}}}},
