@@ -220,7 +220,8 @@ func (c *checker) expr(e ast.Expr) Node {
 				return &Convert{Base: Base{T: t, P: pos(x.Span)}, Conv: conv, Operand: op}
 			}
 			if !types.Equal(op.Type(), types.Null) {
-				return op
+				// An upcast only changes the static type.
+				return &Convert{Base: Base{T: t, P: pos(x.Span)}, Operand: op}
 			}
 		}
 		return &As{Base: Base{T: t, P: pos(x.Span)}, Operand: op, Target: t, Strict: x.Strict}
@@ -317,7 +318,7 @@ func (c *checker) number(text string, dec bool, s ast.Span) Node {
 }
 
 func (c *checker) quantity(q *ast.Quantity, neg string) (value.Quantity, bool) {
-	d, err := value.NewDecimal(neg + q.Number)
+	d, err := value.NewDecimalLax(neg + q.Number)
 	if err != nil {
 		c.errorf(q.Span, CodeInvalid, "invalid quantity value %s: %v", q.Number, err)
 		return value.Quantity{}, false
@@ -551,6 +552,12 @@ func (c *checker) instance(x *ast.InstanceSelector) Node {
 		if !ok {
 			c.errorf(el.Span, CodeUndeclared, "%s has no element %s", t, el.Name)
 			continue
+		}
+		if lt, ok := et.(*types.List); ok && !isList(v.Type()) && !types.Equal(v.Type(), types.Null) {
+			// A single value where a list is expected is promoted.
+			if cost, _ := match(v.Type(), lt.Elem); cost >= 0 {
+				v = &ListSel{Base: Base{T: lt, P: v.Position()}, Elems: []Node{c.coerce(v, lt.Elem)}}
+			}
 		}
 		n.Names = append(n.Names, el.Name)
 		n.Elems = append(n.Elems, c.convertTo(v, et, el.Value.GetSpan(), "element "+el.Name))

@@ -284,7 +284,7 @@ func (c *checker) boundary(s ast.Span, n Node, b ast.Boundary) Node {
 }
 
 func quantityLit(q *ast.Quantity, s ast.Span) Node {
-	d, err := value.NewDecimal(q.Number)
+	d, err := value.NewDecimalLax(q.Number)
 	if err != nil {
 		return lit(nil, types.Quantity, s)
 	}

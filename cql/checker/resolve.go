@@ -239,11 +239,21 @@ func Resolve(name string, args []types.Type) (res *Resolution, ambiguous bool) {
 		return nil, false
 	}
 	if len(best) > 1 {
-		// Candidates that only differ through null arguments are not
-		// ambiguous in practice: the result is null whichever runs.
+		// Prefer fixed-arity overloads over variadic ones.
+		var fixed []*Resolution
+		for _, r := range best {
+			if !r.Op.Variadic {
+				fixed = append(fixed, r)
+			}
+		}
+		if len(fixed) == 1 {
+			return fixed[0], false
+		}
+		// Candidates that only differ through null (or Any) arguments are
+		// not ambiguous in practice: the result is null whichever runs.
 		hasNull := false
 		for _, a := range args {
-			if types.Equal(a, types.Null) || isAnyOrChoice(a) {
+			if vague(a) {
 				hasNull = true
 			}
 		}
@@ -276,7 +286,21 @@ func tryOverload(o *builtins.Overload, args []types.Type) *Resolution {
 		}
 		bind = map[string]types.Type{}
 		for k, ts := range found {
-			bind[k] = CommonType(ts)
+			ct := CommonType(ts)
+			if ch, ok := ct.(*types.Choice); ok {
+				// Arguments of unrelated types do not bind one variable,
+				// unless one of them already is that choice.
+				fromArg := false
+				for _, t := range ts {
+					if types.Equal(t, ch) {
+						fromArg = true
+					}
+				}
+				if !fromArg {
+					return nil
+				}
+			}
+			bind[k] = ct
 		}
 	}
 	r := &Resolution{Op: o, Convs: make([]*Conv, len(args)), Params: make([]types.Type, len(args))}
@@ -306,6 +330,19 @@ func hasVarAny(ps []types.Type) bool {
 		}
 	}
 	return false
+}
+
+// vague reports whether t is or contains Null, Any or a choice.
+func vague(t types.Type) bool {
+	switch x := t.(type) {
+	case *types.List:
+		return vague(x.Elem)
+	case *types.Interval:
+		return vague(x.Point)
+	case *types.Choice:
+		return true
+	}
+	return types.Equal(t, types.Null) || types.Equal(t, types.Any)
 }
 
 func hasBuiltin(name string) bool { return len(builtins.Lookup(name)) > 0 }

@@ -57,6 +57,8 @@ type activation struct {
 	maxDepth  int
 	retriever Retriever
 	ticks     int
+	// root is the frame of bodies that need no local slots.
+	root frame
 }
 
 func (a *activation) tick() error {
@@ -192,12 +194,9 @@ func (pr *Program) NewSession(ctx context.Context, o Options) *Session {
 		a.maxDepth = DefaultMaxDepth
 	}
 	a.b = builtins.Context{Ctx: ctx, Now: dateTimeOf(now), MaxListSize: o.MaxListSize}
-	a.defs = make([][]defState, len(pr.libs))
-	a.params = make([][]defState, len(pr.libs))
-	for i, lp := range pr.libs {
-		a.defs[i] = make([]defState, len(lp.order))
-		a.params[i] = make([]defState, len(lp.params))
-	}
+	a.root.a = a
+	both := make([][]defState, 2*len(pr.libs))
+	a.defs, a.params = both[:len(pr.libs)], both[len(pr.libs):]
 	return &Session{a: a}
 }
 
@@ -221,6 +220,9 @@ func dateTimeOf(t time.Time) value.DateTime {
 }
 
 func (a *activation) evalDef(lp *libPlan, dp *defPlan) (value.Value, error) {
+	if a.defs[lp.idx] == nil {
+		a.defs[lp.idx] = make([]defState, len(lp.order))
+	}
 	st := &a.defs[lp.idx][dp.idx]
 	switch st.state {
 	case 2:
@@ -229,9 +231,9 @@ func (a *activation) evalDef(lp *libPlan, dp *defPlan) (value.Value, error) {
 		return nil, wrap(fmt.Errorf("definition %q refers to itself", dp.name), lp.lib.Name, dp.pos.Line, dp.pos.Col)
 	}
 	st.state = 1
-	f := &frame{a: a}
+	f := &a.root
 	if dp.frame > 0 {
-		f.vars = make([]value.Value, dp.frame)
+		f = &frame{a: a, vars: make([]value.Value, dp.frame)}
 	}
 	v, err := dp.body(f)
 	st = &a.defs[lp.idx][dp.idx]
@@ -247,6 +249,9 @@ func (a *activation) evalParam(lp *libPlan, dp *defPlan) (value.Value, error) {
 	} else if v, ok := a.in[lp.lib.Name+"."+dp.name]; ok {
 		return v, nil
 	}
+	if a.params[lp.idx] == nil {
+		a.params[lp.idx] = make([]defState, len(lp.params))
+	}
 	st := &a.params[lp.idx][dp.idx]
 	switch st.state {
 	case 2:
@@ -258,9 +263,9 @@ func (a *activation) evalParam(lp *libPlan, dp *defPlan) (value.Value, error) {
 		return nil, nil
 	}
 	st.state = 1
-	f := &frame{a: a}
+	f := &a.root
 	if dp.frame > 0 {
-		f.vars = make([]value.Value, dp.frame)
+		f = &frame{a: a, vars: make([]value.Value, dp.frame)}
 	}
 	v, err := dp.body(f)
 	st = &a.params[lp.idx][dp.idx]

@@ -25,6 +25,9 @@ func (p *planner) plan(n checker.Node) fn {
 	case *checker.Convert:
 		op := p.plan(x.Operand)
 		c := x.Conv
+		if c == nil {
+			return op
+		}
 		return func(f *frame) (value.Value, error) {
 			v, err := op(f)
 			if err != nil {
@@ -428,7 +431,7 @@ func (p *planner) planInterval(x *checker.IntervalSel) fn {
 			iv.HighClosed = b != value.Boolean(false)
 		}
 		if l != nil && h != nil {
-			if c, ok := value.Compare(l, h); ok && c > 0 {
+			if c, ok := value.Compare(l, h); ok && (c > 0 || c == 0 && !(iv.LowClosed && iv.HighClosed)) {
 				return nil, wrap(builtins.Errorf("invalid interval: the low bound is greater than the high bound"), lib, pos.Line, pos.Col)
 			}
 		}
