@@ -101,58 +101,79 @@ func b1IntResult(r int64) value.Value {
 	return value.Integer(r)
 }
 
-func b1AddInt(_ *Context, a []value.Value) (value.Value, error) {
+func b1AddInt(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Integer]("Add", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Add", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return b1IntResult(int64(x) + int64(y)), nil
 }
 
-func b1SubInt(_ *Context, a []value.Value) (value.Value, error) {
+func b1SubInt(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Integer]("Subtract", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Subtract", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return b1IntResult(int64(x) - int64(y)), nil
 }
 
-func b1MulInt(_ *Context, a []value.Value) (value.Value, error) {
+func b1MulInt(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Integer]("Multiply", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Multiply", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return b1IntResult(int64(x) * int64(y)), nil
 }
 
-func b1DivInt(_ *Context, a []value.Value) (value.Value, error) {
+func b1DivInt(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Integer]("TruncatedDivide", a)
-	if null || err != nil || y == 0 {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "TruncatedDivide", a)
+	}
+	if null || y == 0 {
+		return nil, nil
 	}
 	return b1IntResult(int64(x) / int64(y)), nil
 }
 
-func b1ModInt(_ *Context, a []value.Value) (value.Value, error) {
+func b1ModInt(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Integer]("Modulo", a)
-	if null || err != nil || y == 0 {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Modulo", a)
+	}
+	if null || y == 0 {
+		return nil, nil
 	}
 	return value.Integer(int64(x) % int64(y)), nil
 }
 
-func b1NegInt(_ *Context, a []value.Value) (value.Value, error) {
+func b1NegInt(c *Context, a []value.Value) (value.Value, error) {
 	x, null, err := b1Arg1[value.Integer]("Negate", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Negate", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return b1IntResult(-int64(x)), nil
 }
 
-func b1AbsInt(_ *Context, a []value.Value) (value.Value, error) {
+func b1AbsInt(c *Context, a []value.Value) (value.Value, error) {
 	x, null, err := b1Arg1[value.Integer]("Abs", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Abs", a)
+	}
+	if null {
+		return nil, nil
 	}
 	if x < 0 {
 		return b1IntResult(-int64(x)), nil
@@ -207,34 +228,46 @@ func b1LongResult(r int64, ok bool) value.Value {
 	return value.Long(r)
 }
 
-func b1AddLong(_ *Context, a []value.Value) (value.Value, error) {
+func b1AddLong(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Long]("Add", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Add", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return b1LongResult(b1AddLongOK(int64(x), int64(y))), nil
 }
 
-func b1SubLong(_ *Context, a []value.Value) (value.Value, error) {
+func b1SubLong(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Long]("Subtract", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Subtract", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return b1LongResult(b1SubLongOK(int64(x), int64(y))), nil
 }
 
-func b1MulLongFn(_ *Context, a []value.Value) (value.Value, error) {
+func b1MulLongFn(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Long]("Multiply", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Multiply", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return b1LongResult(b1MulLongOK(int64(x), int64(y))), nil
 }
 
-func b1DivLong(_ *Context, a []value.Value) (value.Value, error) {
+func b1DivLong(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Long]("TruncatedDivide", a)
-	if null || err != nil || y == 0 {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "TruncatedDivide", a)
+	}
+	if null || y == 0 {
+		return nil, nil
 	}
 	if x == math.MinInt64 && y == -1 {
 		return nil, nil
@@ -242,10 +275,13 @@ func b1DivLong(_ *Context, a []value.Value) (value.Value, error) {
 	return x / y, nil
 }
 
-func b1ModLong(_ *Context, a []value.Value) (value.Value, error) {
+func b1ModLong(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Long]("Modulo", a)
-	if null || err != nil || y == 0 {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Modulo", a)
+	}
+	if null || y == 0 {
+		return nil, nil
 	}
 	if y == -1 {
 		return value.Long(0), nil
@@ -253,18 +289,24 @@ func b1ModLong(_ *Context, a []value.Value) (value.Value, error) {
 	return x % y, nil
 }
 
-func b1NegLong(_ *Context, a []value.Value) (value.Value, error) {
+func b1NegLong(c *Context, a []value.Value) (value.Value, error) {
 	x, null, err := b1Arg1[value.Long]("Negate", a)
-	if null || err != nil || x == math.MinInt64 {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Negate", a)
+	}
+	if null || x == math.MinInt64 {
+		return nil, nil
 	}
 	return -x, nil
 }
 
-func b1AbsLong(_ *Context, a []value.Value) (value.Value, error) {
+func b1AbsLong(c *Context, a []value.Value) (value.Value, error) {
 	x, null, err := b1Arg1[value.Long]("Abs", a)
-	if null || err != nil || x == math.MinInt64 {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Abs", a)
+	}
+	if null || x == math.MinInt64 {
+		return nil, nil
 	}
 	if x < 0 {
 		return -x, nil
@@ -277,10 +319,13 @@ func b1AbsLong(_ *Context, a []value.Value) (value.Value, error) {
 // b1DecOp2 adapts a value.Dec* helper: errors (overflow, division by zero)
 // give null.
 func b1DecOp2(op string, f func(x, y value.Decimal) (value.Decimal, error)) Func {
-	return func(_ *Context, a []value.Value) (value.Value, error) {
+	return func(c *Context, a []value.Value) (value.Value, error) {
 		x, y, null, err := b1Args2[value.Decimal](op, a)
-		if null || err != nil {
-			return nil, err
+		if err != nil {
+			return b1Redispatch(c, op, a)
+		}
+		if null {
+			return nil, nil
 		}
 		r, err := f(x, y)
 		if err != nil {
@@ -290,18 +335,24 @@ func b1DecOp2(op string, f func(x, y value.Decimal) (value.Decimal, error)) Func
 	}
 }
 
-func b1NegDec(_ *Context, a []value.Value) (value.Value, error) {
+func b1NegDec(c *Context, a []value.Value) (value.Value, error) {
 	x, null, err := b1Arg1[value.Decimal]("Negate", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Negate", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return value.DecNeg(x), nil
 }
 
-func b1AbsDec(_ *Context, a []value.Value) (value.Value, error) {
+func b1AbsDec(c *Context, a []value.Value) (value.Value, error) {
 	x, null, err := b1Arg1[value.Decimal]("Abs", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Abs", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return value.DecAbs(x), nil
 }
@@ -409,20 +460,26 @@ func b1Log(_ *Context, a []value.Value) (value.Value, error) {
 }
 
 // b1PowInt computes x^y for Integers; see b1PowIntegral.
-func b1PowInt(_ *Context, a []value.Value) (value.Value, error) {
+func b1PowInt(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Integer]("Power", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Power", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return b1PowIntegral(int64(x), int64(y), math.MinInt32, math.MaxInt32, func(r int64) value.Value {
 		return value.Integer(r)
 	}), nil
 }
 
-func b1PowLong(_ *Context, a []value.Value) (value.Value, error) {
+func b1PowLong(c *Context, a []value.Value) (value.Value, error) {
 	x, y, null, err := b1Args2[value.Long]("Power", a)
-	if null || err != nil {
-		return nil, err
+	if err != nil {
+		return b1Redispatch(c, "Power", a)
+	}
+	if null {
+		return nil, nil
 	}
 	return b1PowIntegral(int64(x), int64(y), math.MinInt64, math.MaxInt64, func(r int64) value.Value {
 		return value.Long(r)

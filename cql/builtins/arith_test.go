@@ -37,7 +37,7 @@ func TestArithmeticSuite(t *testing.T) {
 		{name: "AddIntegerOverflow", op: "Add", params: ii, args: b1Vs(b1I(math.MaxInt32), b1I(1)), want: nil},
 		{name: "AddLongOverflow", op: "Add", params: ll, args: b1Vs(b1L(math.MaxInt64), b1L(1)), want: nil},
 		{name: "AddLongNegOverflow", op: "Add", params: ll, args: b1Vs(b1L(math.MinInt64), b1L(-1)), want: nil},
-		{name: "AddBadType", op: "Add", params: ii, args: b1Vs(b1D("1.0"), b1I(1)), wantErr: true},
+		{name: "AddBadType", op: "Add", params: ii, args: b1Vs(b1S("1"), b1I(1)), wantErr: true},
 		// Ceiling
 		{name: "CeilingNull", op: "Ceiling", params: b1Ts(d), args: b1Vs(nil), want: nil},
 		{name: "Ceiling1D", op: "Ceiling", params: b1Ts(d), args: b1Vs(b1D("1.0")), want: b1I(1)},
@@ -293,4 +293,29 @@ func BenchmarkAddDecimal(b *testing.B) {
 	for b.Loop() {
 		_, _ = add(nil, args)
 	}
+}
+
+func TestRedispatch(t *testing.T) {
+	i, l, d := b1TI, b1TL, b1TD
+	ii := b1Ts(i, i)
+	unc := func(lo, hi int32) value.Value {
+		return value.Interval{Low: b1I(lo), High: b1I(hi), LowClosed: true, HighClosed: true, PointType: i}
+	}
+	b1Run(t, []b1Case{
+		// -Power(10, -8): the Integer Power yields a Decimal at run time.
+		{name: "DecimalNegOneStep", op: "Negate", params: b1Ts(i), args: b1Vs(b1D("0.00000001")), want: b1D("-0.00000001")},
+		{name: "AbsOfDecimal", op: "Abs", params: b1Ts(i), args: b1Vs(b1D("-0.25")), want: b1D("0.25")},
+		{name: "AddIntegerDecimal", op: "Add", params: ii, args: b1Vs(b1I(1), b1D("0.25")), want: b1D("1.25")},
+		{name: "AddLongInteger", op: "Add", params: b1Ts(l, l), args: b1Vs(b1L(1), b1I(2)), want: b1L(3)},
+		{name: "DivideIntegers", op: "Divide", params: b1Ts(d, d), args: b1Vs(b1I(1), b1I(4)), want: b1D("0.25")},
+		{name: "PowerOfDecimal", op: "Power", params: ii, args: b1Vs(b1D("0.5"), b1I(2)), want: b1D("0.25")},
+		{name: "AddWithNull", op: "Add", params: ii, args: b1Vs(b1D("0.5"), nil), want: nil},
+		// Uncertainty intervals from durations between imprecise dates.
+		{name: "UncertainAdd", op: "Add", params: ii, args: b1Vs(unc(16, 44), unc(16, 44)), want: unc(32, 88)},
+		{name: "UncertainSubtract", op: "Subtract", params: ii, args: b1Vs(unc(16, 44), unc(4, 16)), want: unc(0, 40)},
+		{name: "UncertainMultiply", op: "Multiply", params: ii, args: b1Vs(unc(16, 44), unc(16, 44)), want: unc(256, 1936)},
+		{name: "UncertainMultiplyNegative", op: "Multiply", params: ii, args: b1Vs(unc(-2, 3), unc(4, 5)), want: unc(-10, 15)},
+		{name: "UncertainPlusPoint", op: "Add", params: ii, args: b1Vs(unc(1, 2), b1I(10)), want: unc(11, 12)},
+		{name: "UncertainModulo", op: "Modulo", params: ii, args: b1Vs(unc(1, 2), b1I(10)), wantErr: true},
+	})
 }

@@ -115,6 +115,10 @@ func b1Same(a, b value.Value) bool {
 			}
 		}
 		return true
+	case value.Interval:
+		y, ok := b.(value.Interval)
+		return ok && b1Same(x.Low, y.Low) && b1Same(x.High, y.High) &&
+			x.LowClosed == y.LowClosed && x.HighClosed == y.HighClosed
 	case value.Concept:
 		y, ok := b.(value.Concept)
 		if !ok || len(x.Codes) != len(y.Codes) || x.Display != y.Display {
@@ -155,6 +159,8 @@ func b1Show(v value.Value) string {
 		return "@" + string(b1FormatDateTime(nil, x)) + "/p" + strconv.Itoa(int(x.Precision))
 	case value.Time:
 		return "@T" + string(b1FormatTime(nil, x))
+	case value.Interval:
+		return "Interval[" + b1Show(x.Low) + ", " + b1Show(x.High) + "]"
 	case value.List:
 		parts := make([]string, len(x.Elems))
 		for k, e := range x.Elems {
