@@ -704,22 +704,22 @@ func b1Boundary(a []value.Value, high bool) (value.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
-	digits := -1
+	digits, given := 0, false
 	if len(a) > 1 && a[1] != nil {
 		p, ok := a[1].(value.Integer)
 		if !ok {
 			return nil, b1TypeErr("LowBoundary", a[1])
 		}
-		digits = int(p)
+		digits, given = int(p), true
 	}
 	switch x := a[0].(type) {
 	case value.Decimal:
-		if digits < 0 {
+		if !given {
 			digits = 8
 		}
 		return b1DecBoundary(x, digits, high), nil
 	case value.Date:
-		if digits < 0 {
+		if !given {
 			digits = 8
 		}
 		p, ok := b1DigitsToPrecision(b1DateDigits[:], value.Year, digits)
@@ -729,7 +729,7 @@ func b1Boundary(a []value.Value, high bool) (value.Value, error) {
 		dt := b1DateTimeBoundary(value.DateTime{Year: x.Year, Month: x.Month, Day: x.Day, Precision: x.Precision}, p, high)
 		return value.Date{Year: dt.Year, Month: dt.Month, Day: dt.Day, Precision: p}, nil
 	case value.DateTime:
-		if digits < 0 {
+		if !given {
 			digits = 17
 		}
 		p, ok := b1DigitsToPrecision(b1DateTimeDigits[:], value.Year, digits)
@@ -738,7 +738,7 @@ func b1Boundary(a []value.Value, high bool) (value.Value, error) {
 		}
 		return b1DateTimeBoundary(x, p, high), nil
 	case value.Time:
-		if digits < 0 {
+		if !given {
 			digits = 9
 		}
 		p, ok := b1DigitsToPrecision(b1TimeDigits[:], value.Hour, digits)
@@ -753,10 +753,10 @@ func b1Boundary(a []value.Value, high bool) (value.Value, error) {
 }
 
 // b1DecBoundary pads (low) or fills with 9s (high) the digits of x beyond
-// its own scale up to places digits; places beyond 8 give null. For a
+// its own scale up to places digits; places outside 0..8 give null. For a
 // negative number the roles swap: its low boundary is the larger magnitude.
 func b1DecBoundary(x value.Decimal, places int, high bool) value.Value {
-	if places > 8 {
+	if places < 0 || places > 8 {
 		return nil
 	}
 	scale := 0
