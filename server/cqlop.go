@@ -78,7 +78,7 @@ func (s *Server) handleCQL(c echo.Context) error {
 	defer cancel()
 	var result value.Value
 	err = guard(ctx, func() error {
-		lib, errs := cql.NewEnv().Compile(cqlLibraryName, src)
+		lib, errs := s.env.Compile(cqlLibraryName, src)
 		if len(errs) > 0 {
 			return &CompileError{Errors: shiftErrors(errs, offset, span), Expression: req.expressionPath}
 		}

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -78,6 +80,21 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if req.Body != nil {
 			req.Body = http.MaxBytesReader(c.Response(), req.Body, s.cfg.MaxBodyBytes)
+		}
+		return next(c)
+	}
+}
+
+// unescapeDollar routes "/%24cql" like "/$cql": clients (and curl users)
+// often percent-encode the '$' of FHIR operation names, and echo routes on
+// the raw path when there is one.
+func unescapeDollar(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := c.Request().URL
+		if strings.Contains(u.RawPath, "%24") {
+			if p, err := url.PathUnescape(strings.ReplaceAll(u.RawPath, "%24", "$")); err == nil && p == u.Path {
+				u.RawPath = ""
+			}
 		}
 		return next(c)
 	}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ccg-project/ccg/cql"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 )
@@ -26,7 +27,8 @@ type Config struct {
 	Logger *zap.Logger
 	// EvalTimeout bounds one CQL evaluation (compile + evaluate); 0 means 10s.
 	EvalTimeout time.Duration
-	// MaxBodyBytes bounds request bodies; 0 means 4 MiB.
+	// MaxBodyBytes bounds the bodies of the server's own FHIR endpoints;
+	// 0 means 4 MiB. Routes added by others set their own limits.
 	MaxBodyBytes int64
 	// MaxListSize and MaxDepth are passed to the evaluator (0 = engine default).
 	MaxListSize, MaxDepth int
@@ -54,6 +56,8 @@ type Server struct {
 	cfg  Config
 	log  *zap.Logger
 	echo *echo.Echo
+	// env compiles $cql expressions; a cql.Env is safe for concurrent use.
+	env *cql.Env
 
 	mu  sync.Mutex
 	ops []Operation
@@ -79,7 +83,7 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv()}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -87,11 +91,14 @@ func New(cfg Config) *Server {
 	// The request logger is outermost so that it logs the status the
 	// error handler chose; recovery sits inside it so that a panic in a
 	// handler becomes a 500 OperationOutcome like any other error.
-	e.Use(s.logRequests, s.recoverPanics, s.limitBody)
+	e.Pre(unescapeDollar)
+	e.Use(s.logRequests, s.recoverPanics)
 	s.echo = e
 
 	e.GET("/metadata", s.handleMetadata)
-	e.POST("/$cql", s.handleCQL)
+	// The body limit is per route: other mounts (the registry) accept
+	// larger bodies and set their own limits.
+	e.POST("/$cql", s.handleCQL, s.limitBody)
 	e.GET("/$cql", s.handleCQL)
 	s.AddOperation(Operation{Name: "cql", Definition: cqlOperationURL})
 	return s

@@ -363,3 +363,11 @@ func TestRunGracefulShutdown(t *testing.T) {
 		t.Errorf("Serve = %v, want nil after a graceful shutdown", err)
 	}
 }
+
+func TestEncodedDollar(t *testing.T) {
+	s, _ := newTestServer(t)
+	status, _, body := do(t, s, http.MethodGet, "/%24cql?expression=1", "", "")
+	if status != http.StatusOK {
+		t.Errorf("GET /%%24cql: status %d, want 200\n%s", status, body)
+	}
+}

@@ -59,7 +59,18 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
 	}
-	lib, errs := cql.NewEnv().Compile(path, string(src))
+	// Included libraries are looked for among the .cql files next to FILE.
+	siblings, err := siblingCQLFiles(path)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
+		return exitFailure
+	}
+	cenv, err := envFor(siblings)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
+		return exitFailure
+	}
+	lib, errs := cenv.Compile(path, string(src))
 	if len(errs) > 0 {
 		printCompileErrors(e.Stderr, errs, path, string(src))
 		return exitFailure
@@ -127,8 +138,13 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg: no .cql files in %s\n", pos[0])
 		return exitFailure
 	}
-	// Every file is compiled on its own: libraries that include others
-	// are resolved only once the engine offers a library resolver.
+	// Included libraries are resolved among the files being checked, by
+	// the name and version of their library declarations.
+	cenv, err := envFor(files)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
+		return exitFailure
+	}
 	nerr, nbad := 0, 0
 	for _, f := range files {
 		if ctx.Err() != nil {
@@ -142,7 +158,7 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 			nbad++
 			continue
 		}
-		if _, errs := cql.NewEnv().Compile(f, string(src)); len(errs) > 0 {
+		if _, errs := cenv.Compile(f, string(src)); len(errs) > 0 {
 			printCompileErrors(e.Stderr, errs, f, string(src))
 			nerr += len(errs)
 			nbad++

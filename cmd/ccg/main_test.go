@@ -155,7 +155,7 @@ func TestCQLCheck(t *testing.T) {
 	if code != exitOK {
 		t.Errorf("check dir: exit %d, stderr:\n%s", code, errOut)
 	}
-	if out != "2 files ok\n" {
+	if out != "3 files ok\n" {
 		t.Errorf("check dir: stdout = %q", out)
 	}
 
@@ -209,5 +209,22 @@ func TestCQLSpecTests(t *testing.T) {
 		if _, ok := rep.Tests[0][key]; !ok {
 			t.Errorf("JSON test entries lack %q: %v", key, rep.Tests[0])
 		}
+	}
+}
+
+func TestCQLIncludes(t *testing.T) {
+	code, out, errOut := ccg(t, "cql", "eval", testdata("cql", "check", "Uses.cql"), "--expr", "Twice The Limit")
+	if code != exitOK || out != "20\n" {
+		t.Errorf("eval with include: exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
+
+	dir := t.TempDir()
+	src := "library Lonely version '1'\ninclude Missing version '2' called M\ndefine \"X\": 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "Lonely.cql"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = ccg(t, "cql", "check", dir)
+	if code != exitFailure || !strings.Contains(errOut, "Missing") || !strings.Contains(errOut, "Lonely.cql:2:") {
+		t.Errorf("check with a missing include: exit %d, stderr:\n%s", code, errOut)
 	}
 }
