@@ -10,7 +10,8 @@ import (
 	"github.com/cockroachdb/apd/v3"
 )
 
-func init() {
+// b2RegisterCollapseExpand registers the operators of this file (called from b2_init.go).
+func b2RegisterCollapseExpand() {
 	lt := ListOf(IvlT)
 	q := types.Quantity
 	b2Reg("Collapse", lt, b2Collapse, lt)

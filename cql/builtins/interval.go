@@ -19,7 +19,8 @@ import (
 	"github.com/ccg-project/ccg/cql/value"
 )
 
-func init() {
+// b2RegisterIntervals registers the operators of this file (called from b2_init.go).
+func b2RegisterIntervals() {
 	b := types.Boolean
 	b2Reg("Start", T, b2Start, IvlT)
 	b2Reg("End", T, b2End, IvlT)

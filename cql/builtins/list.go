@@ -14,7 +14,8 @@ import (
 	"github.com/ccg-project/ccg/cql/value"
 )
 
-func init() {
+// b2RegisterLists registers the operators of this file (called from b2_init.go).
+func b2RegisterLists() {
 	b := types.Boolean
 	i := types.Integer
 	b2Reg("Exists", b, b2Exists, ListT)
