@@ -54,6 +54,10 @@ func b2RegisterLists() {
 	b2Reg("Union", ListT, b2Union, ListT, ListT)
 	b2Reg("Intersect", ListT, b2Intersect, ListT, ListT)
 	b2Reg("Except", ListT, b2Except, ListT, ListT)
+
+	anyList := ListOf(types.Any)
+	b2Reg("Children", anyList, b2Children, T)
+	b2Reg("Descendents", anyList, b2Descendents, T)
 }
 
 // b2ListArg returns argument i as a list; null is true when it is null.
@@ -629,4 +633,59 @@ func b2Except(_ *Context, a []value.Value) (value.Value, error) {
 		}
 	}
 	return b2MkList(out, l.ElemType), nil
+}
+
+// b2ChildrenOf appends the children of v to out: the element values of a
+// tuple (list-valued elements contribute their elements), and for a list
+// the children of each element. Nulls are left out; other values have no
+// children.
+func b2ChildrenOf(out []value.Value, v value.Value) []value.Value {
+	switch x := v.(type) {
+	case value.Tuple:
+		for _, e := range x.Values {
+			if l, ok := e.(value.List); ok {
+				for _, le := range l.Elems {
+					if le != nil {
+						out = append(out, le)
+					}
+				}
+			} else if e != nil {
+				out = append(out, e)
+			}
+		}
+	case value.List:
+		for _, e := range x.Elems {
+			out = b2ChildrenOf(out, e)
+		}
+	}
+	return out
+}
+
+// b2Children is Children(x): null for null.
+func b2Children(_ *Context, a []value.Value) (value.Value, error) {
+	if a[0] == nil {
+		return nil, nil
+	}
+	return b2MkList(b2ChildrenOf([]value.Value{}, a[0]), types.Any), nil
+}
+
+// b2Descendents is Descendents(x): the children of x, their children, and
+// so on, breadth first; null for null.
+func b2Descendents(c *Context, a []value.Value) (value.Value, error) {
+	if a[0] == nil {
+		return nil, nil
+	}
+	out := b2ChildrenOf([]value.Value{}, a[0])
+	for i := 0; i < len(out); i++ {
+		out = b2ChildrenOf(out, out[i])
+		if err := c.CheckListSize(len(out)); err != nil {
+			return nil, err
+		}
+		if i&1023 == 1023 {
+			if err := b2Cancelled(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b2MkList(out, types.Any), nil
 }

@@ -261,6 +261,32 @@ func TestListOperators(t *testing.T) {
 	})
 }
 
+func TestChildrenDescendents(t *testing.T) {
+	inner := value.Tuple{Names: []string{"x", "ys"}, Values: []value.Value{value.Integer(1),
+		value.List{Elems: []value.Value{value.String("a"), nil, value.String("b")}, ElemType: types.String}}}
+	outer := value.Tuple{Names: []string{"i", "n", "z"}, Values: []value.Value{inner, nil, value.Boolean(true)}}
+	for _, tc := range []struct {
+		op   string
+		arg  value.Value
+		want string
+	}{
+		{"Children", nil, "null"},
+		{"Descendents", nil, "null"},
+		{"Children", value.Integer(3), "{}"},
+		{"Children", outer, "{Tuple { x: 1, ys: {'a', null, 'b'} }, true}"},
+		{"Descendents", outer, "{Tuple { x: 1, ys: {'a', null, 'b'} }, true, 1, 'a', 'b'}"},
+		{"Descendents", value.List{Elems: []value.Value{inner, inner}}, "{1, 'a', 'b', 1, 'a', 'b'}"},
+	} {
+		got, err := b2Call(t, tc.op, value.Unset, tc.arg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if value.Format(got) != tc.want {
+			t.Errorf("%s(%s) = %s, want %s", tc.op, value.Format(tc.arg), value.Format(got), tc.want)
+		}
+	}
+}
+
 // The set operators and membership must stay fast on large lists.
 func TestListLargeSetOperations(t *testing.T) {
 	const n = 5000
