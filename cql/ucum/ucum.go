@@ -331,6 +331,9 @@ func (p *parser) term() ([]term, error) {
 		return nil, p.errf("missing unit")
 	}
 	sym := p.s[start:p.i]
+	if strings.ContainsAny(sym, "# ") {
+		return nil, p.errf("invalid character in " + strconv.Quote(sym))
+	}
 	e, has, err := p.exponent()
 	if err != nil {
 		return nil, err
@@ -382,7 +385,11 @@ func atomCanon(sym string, depth int) (canon, string, error) {
 		return canon{}, "", errors.New("unit definition too deep")
 	}
 	if strings.HasPrefix(sym, "#") {
-		return canon{f: mustDec(sym[1:])}, "", nil
+		n, _, err := apd.NewFromString(sym[1:])
+		if err != nil {
+			return canon{}, "", fmt.Errorf("invalid number %q in unit", sym[1:])
+		}
+		return canon{f: n}, "", nil
 	}
 	if def, ok := atoms[sym]; ok {
 		c, err := defCanon(def, depth)
@@ -441,6 +448,9 @@ func exprCanon(u string, depth int) (canon, error) {
 		if err != nil {
 			return canon{}, err
 		}
+		if t.exp > 99 || t.exp < -99 {
+			return canon{}, fmt.Errorf("exponent of %q too large", t.sym)
+		}
 		if special != "" && (len(ts) != 1 || t.exp != 1) {
 			return canon{}, fmt.Errorf("unit %q cannot be combined with other units", t.sym)
 		}
@@ -455,7 +465,11 @@ func exprCanon(u string, depth int) (canon, error) {
 			}
 		}
 		for i := range out.d {
-			out.d[i] += c.d[i] * int8(t.exp)
+			v := int(out.d[i]) + int(c.d[i])*t.exp
+			if v > 99 || v < -99 {
+				return canon{}, fmt.Errorf("unit %q has too large an exponent", u)
+			}
+			out.d[i] = int8(v)
 		}
 	}
 	return out, nil
