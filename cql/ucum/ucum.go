@@ -182,6 +182,9 @@ func parse(u string) ([]term, error) {
 	if u == "" {
 		return nil, nil
 	}
+	if len(u) > 500 {
+		return nil, fmt.Errorf("unit expression too long")
+	}
 	ts, err := p.expr()
 	if err != nil {
 		return nil, err
