@@ -161,7 +161,7 @@ expr
     | query                                                                  # QueryExpr
     | expr 'is' 'not'? ('null' | 'true' | 'false')                           # BooleanTestExpr
     | expr ('is' | 'as') typeSpec                                            # TypeTestExpr
-    | 'cast' expr 'as' typeSpec                                              # CastExpr
+    | 'cast' term 'as' typeSpec                                              # CastExpr
     | 'not' expr                                                             # NotExpr
     | 'exists' expr                                                          # ExistsExpr
     | expr 'properly'? 'between' term 'and' term                             # BetweenExpr

@@ -497,7 +497,7 @@ func (c *converter) expr(ctx gen.IExprContext) ast.Expr {
 		}
 		return &ast.AsExpr{Span: sp, Operand: c.expr(x.Expr()), Type: c.typeSpec(x.TypeSpec())}
 	case *gen.CastExprContext:
-		return &ast.AsExpr{Span: sp, Operand: c.expr(x.Expr()), Type: c.typeSpec(x.TypeSpec()), Strict: true}
+		return &ast.AsExpr{Span: sp, Operand: c.term(x.Term()), Type: c.typeSpec(x.TypeSpec()), Strict: true}
 	case *gen.NotExprContext:
 		return &ast.UnaryExpr{Span: sp, Op: ast.OpNot, Operand: c.expr(x.Expr())}
 	case *gen.ExistsExprContext:

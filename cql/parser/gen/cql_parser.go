@@ -330,7 +330,7 @@ func cqlParserInit() {
 		62, 0, 397, 400, 5, 36, 0, 0, 398, 400, 5, 37, 0, 0, 399, 396, 1, 0, 0,
 		0, 399, 397, 1, 0, 0, 0, 399, 398, 1, 0, 0, 0, 400, 51, 1, 0, 0, 0, 401,
 		402, 6, 26, -1, 0, 402, 433, 3, 54, 27, 0, 403, 433, 3, 90, 45, 0, 404,
-		433, 3, 98, 49, 0, 405, 406, 5, 44, 0, 0, 406, 407, 3, 52, 26, 0, 407,
+		433, 3, 98, 49, 0, 405, 406, 5, 44, 0, 0, 406, 407, 3, 54, 27, 0, 407,
 		408, 5, 43, 0, 0, 408, 409, 3, 44, 22, 0, 409, 433, 1, 0, 0, 0, 410, 411,
 		5, 39, 0, 0, 411, 433, 3, 52, 26, 13, 412, 413, 5, 45, 0, 0, 413, 433,
 		3, 52, 26, 12, 414, 415, 5, 49, 0, 0, 415, 417, 5, 50, 0, 0, 416, 414,
@@ -6684,10 +6684,10 @@ func (s *CastExprContext) GetRuleContext() antlr.RuleContext {
 	return s
 }
 
-func (s *CastExprContext) Expr() IExprContext {
+func (s *CastExprContext) Term() ITermContext {
 	var t antlr.RuleContext
 	for _, ctx := range s.GetChildren() {
-		if _, ok := ctx.(IExprContext); ok {
+		if _, ok := ctx.(ITermContext); ok {
 			t = ctx.(antlr.RuleContext)
 			break
 		}
@@ -6697,7 +6697,7 @@ func (s *CastExprContext) Expr() IExprContext {
 		return nil
 	}
 
-	return t.(IExprContext)
+	return t.(ITermContext)
 }
 
 func (s *CastExprContext) TypeSpec() ITypeSpecContext {
@@ -7111,7 +7111,7 @@ func (p *CqlParser) expr(_p int) (localctx IExprContext) {
 		}
 		{
 			p.SetState(406)
-			p.expr(0)
+			p.term(0)
 		}
 		{
 			p.SetState(407)
