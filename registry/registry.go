@@ -123,15 +123,57 @@ func Integrity(tgz []byte) (integrity, shasum string) {
 	return "sha512-" + base64.StdEncoding.EncodeToString(s512[:]), hex.EncodeToString(s1[:])
 }
 
-// Check runs every QRPH-63 check on a tarball: FHIR package structure
-// (package.json, .index.json), the CCG profiles, the configured validators
-// and the digital signatures. The error is an *Error: 417 for a signature
-// that does not match or an untrusted signer, 500 for anything else.
+// CheckOptions configure CheckTarball.
+type CheckOptions struct {
+	Limits     fhirpkg.Limits
+	Validators []Validator
+	// TrustedKeys verifies signatures; nil skips the signature check.
+	TrustedKeys sign.Keyring
+}
+
+// Check runs every QRPH-63 check with the registry's configuration.
 func (r *Registry) Check(ctx context.Context, tgz []byte) (*Checked, error) {
-	p, err := fhirpkg.ReadTarball(tgz, r.opts.Limits)
+	return CheckTarball(ctx, tgz, CheckOptions{Limits: r.opts.Limits, Validators: r.opts.Validators, TrustedKeys: r.opts.TrustedKeys})
+}
+
+// CheckTarball runs every QRPH-63 check on a tarball: FHIR package
+// structure (package.json, .index.json), the CCG profiles, the validators
+// and the digital signatures. The error is an *Error: 417 for a signature
+// that does not match or an untrusted signer, 500 for anything else (with
+// every violation listed).
+func CheckTarball(ctx context.Context, tgz []byte, o CheckOptions) (*Checked, error) {
+	if o.Limits == (fhirpkg.Limits{}) {
+		o.Limits = fhirpkg.DefaultLimits
+	}
+	p, err := fhirpkg.ReadTarball(tgz, o.Limits)
 	if err != nil {
 		return nil, fail(500, err, "invalid package tarball: %v", err)
 	}
+	if problems := Violations(ctx, p, o.Validators); len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, v := range problems {
+			msgs[i] = v.String()
+		}
+		e := fail(500, nil, "package %s@%s is not a valid CCG package (%d problems): %s",
+			p.Manifest.Name, p.Manifest.Version, len(problems), strings.Join(msgs, "; "))
+		e.Violations = problems
+		return nil, e
+	}
+	integ, shasum := Integrity(tgz)
+	c := &Checked{Package: p, Tarball: tgz, Integrity: integ, Shasum: shasum, SHA512: store.SHA512Hex(tgz)}
+	if o.TrustedKeys != nil {
+		rep, err := sign.VerifyPackage(p, o.TrustedKeys)
+		if err != nil {
+			return nil, fail(417, err, "signature check failed: %v", err)
+		}
+		c.Signed = rep
+	}
+	return c, nil
+}
+
+// Violations lists every structural and profile problem of an unpacked
+// package: package.json, .index.json, the CCG profiles and the validators.
+func Violations(ctx context.Context, p *fhirpkg.Package, validators []Validator) []validate.Violation {
 	var problems []validate.Violation
 	for _, m := range p.CheckManifest() {
 		problems = append(problems, validate.Violation{Resource: "package", Message: m})
@@ -148,25 +190,10 @@ func (r *Registry) Check(ctx context.Context, tgz []byte) (*Checked, error) {
 		rs = append(rs, x.Data)
 	}
 	problems = append(problems, validate.Package(rs, true)...)
-	for _, v := range r.opts.Validators {
+	for _, v := range validators {
 		problems = append(problems, v.Validate(ctx, p)...)
 	}
-	if len(problems) > 0 {
-		msgs := make([]string, len(problems))
-		for i, v := range problems {
-			msgs[i] = v.String()
-		}
-		e := fail(500, nil, "package %s@%s is not a valid CCG package (%d problems): %s",
-			p.Manifest.Name, p.Manifest.Version, len(problems), strings.Join(msgs, "; "))
-		e.Violations = problems
-		return nil, e
-	}
-	rep, err := sign.VerifyPackage(p, r.opts.TrustedKeys)
-	if err != nil {
-		return nil, fail(417, err, "signature check failed: %v", err)
-	}
-	integ, shasum := Integrity(tgz)
-	return &Checked{Package: p, Tarball: tgz, Integrity: integ, Shasum: shasum, SHA512: store.SHA512Hex(tgz), Signed: rep}, nil
+	return problems
 }
 
 // NewToken returns a fresh random token and the hash the store keeps.

@@ -723,6 +723,18 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// ServeCatalog serves the catalog as a plain http.HandlerFunc (for a
+// route outside the prefix, such as /catalog).
+func (h *Handler) ServeCatalog(w http.ResponseWriter, r *http.Request) {
+	err := h.readAuth(r.Context(), r)
+	if err == nil {
+		err = h.Catalog(w, r)
+	}
+	if err != nil {
+		writeError(w, err)
+	}
+}
+
 // CatalogEntry is one element of the QRPH-61 / FHIR package registry
 // catalog response.
 type CatalogEntry struct {

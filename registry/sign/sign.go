@@ -166,7 +166,7 @@ func LoadOrCreateKey(path string) (*Key, error) {
 // Keyring is a set of trusted public keys by KeyID.
 type Keyring map[string]*ecdsa.PublicKey
 
-// LoadKeyring reads every *.pem file of dir (public or private keys).
+// LoadKeyring reads every *.pem and *.pub file of dir (public or private keys).
 func LoadKeyring(dir string) (Keyring, error) {
 	kr := Keyring{}
 	if dir == "" {
@@ -177,7 +177,7 @@ func LoadKeyring(dir string) (Keyring, error) {
 		return nil, err
 	}
 	for _, e := range ents {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".pem") {
+		if e.IsDir() || !(strings.HasSuffix(e.Name(), ".pem") || strings.HasSuffix(e.Name(), ".pub")) {
 			continue
 		}
 		k, err := LoadKey(filepath.Join(dir, e.Name()))

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ccg-project/ccg/cards/validate"
+	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/cqlcheck"
+	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/sign"
+)
+
+func init() {
+	register(&command{
+		Name:    "package build",
+		Args:    "DIR [-o FILE]",
+		Summary: "pack a guideline directory into a FHIR package .tgz (generates .index.json)",
+		Run:     runPackageBuild,
+	})
+	register(&command{
+		Name:    "package validate",
+		Args:    "DIR|FILE.tgz [--trusted-keys DIR] [--json]",
+		Summary: "check a guideline package against the FHIR package layout and the CCG profiles",
+		Run:     runPackageValidate,
+	})
+	register(&command{
+		Name:    "package sign",
+		Args:    "DIR --key KEY [--publisher NAME]",
+		Summary: "sign a guideline directory: CCG_Signature Provenances and a package signature",
+		Run:     runPackageSign,
+	})
+	register(&command{
+		Name:    "package keygen",
+		Args:    "--out KEY",
+		Summary: "create an ECDSA P-256 signing key (KEY) and its public key (KEY.pub)",
+		Run:     runPackageKeygen,
+	})
+}
+
+// readPackageDir reads a guideline directory: either DIR/package/... or
+// the files of DIR itself. Dot-directories, node_modules and .tgz files are
+// skipped. Paths are relative to the package root.
+func readPackageDir(dir string) (map[string][]byte, error) {
+	root := dir
+	if fi, err := os.Stat(filepath.Join(dir, "package", "package.json")); err == nil && !fi.IsDir() {
+		root = filepath.Join(dir, "package")
+	}
+	files := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || strings.HasSuffix(d.Name(), ".tgz") || d.Name() == ".npmrc" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := files["package.json"]; !ok {
+		return nil, fmt.Errorf("%s: no package.json", dir)
+	}
+	return files, nil
+}
+
+func runPackageBuild(ctx context.Context, e *env, args []string) int {
+	fset := newFlagSet(e, "package build", "DIR [-o FILE]")
+	out := fset.String("o", "package.tgz", "output `FILE`")
+	pos, code, ok := parseFlags(fset, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return usageError(e, fset, "package build takes one directory")
+	}
+	files, err := readPackageDir(pos[0])
+	if err == nil {
+		files, err = fhirpkg.WithIndex(files)
+	}
+	var tgz []byte
+	if err == nil {
+		tgz, err = fhirpkg.WriteTarball(files)
+	}
+	if err == nil {
+		err = os.WriteFile(*out, tgz, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg package build: %v\n", err)
+		return exitFailure
+	}
+	integ, _ := registry.Integrity(tgz)
+	fmt.Fprintf(e.Stdout, "%s: %d files, %d bytes, %s\n", *out, len(files), len(tgz), integ)
+	return exitOK
+}
+
+func runPackageValidate(ctx context.Context, e *env, args []string) int {
+	fset := newFlagSet(e, "package validate", "DIR|FILE.tgz [--trusted-keys DIR] [--json]")
+	keys := fset.String("trusted-keys", "", "verify signatures against the *.pem keys in `DIR`")
+	asJSON := fset.Bool("json", false, "print the violations as JSON")
+	pos, code, ok := parseFlags(fset, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return usageError(e, fset, "package validate takes one directory or .tgz file")
+	}
+	var tgz []byte
+	var err error
+	if fi, serr := os.Stat(pos[0]); serr == nil && fi.IsDir() {
+		var files map[string][]byte
+		files, err = readPackageDir(pos[0])
+		if err == nil {
+			if _, has := files[".index.json"]; !has {
+				files, err = fhirpkg.WithIndex(files)
+			}
+		}
+		if err == nil {
+			tgz, err = fhirpkg.WriteTarball(files)
+		}
+	} else {
+		tgz, err = os.ReadFile(pos[0])
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg package validate: %v\n", err)
+		return exitFailure
+	}
+	p, err := fhirpkg.ReadTarball(tgz, fhirpkg.DefaultLimits)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg package validate: %v\n", err)
+		return exitFailure
+	}
+	violations := registry.Violations(ctx, p, []registry.Validator{cqlcheck.New(cqlModels()...)})
+	sigMsg := "signatures not checked (no --trusted-keys)"
+	if *keys != "" {
+		kr, err := sign.LoadKeyring(*keys)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "ccg package validate: %v\n", err)
+			return exitFailure
+		}
+		rep, err := sign.VerifyPackage(p, kr)
+		if err != nil {
+			violations = append(violations, validate.Violation{Resource: "signature", Message: err.Error()})
+			sigMsg = "signature check failed"
+		} else {
+			sigMsg = fmt.Sprintf("signatures verified: %d resources, package signature %v", rep.Resources, rep.Package)
+		}
+	}
+	if *asJSON {
+		type jv struct{ Resource, Path, Message string }
+		out := []jv{}
+		for _, v := range violations {
+			out = append(out, jv{v.Resource, v.Path, v.Message})
+		}
+		b, _ := json.MarshalIndent(map[string]any{"package": p.Manifest.Name, "version": p.Manifest.Version, "violations": out}, "", "  ")
+		fmt.Fprintln(e.Stdout, string(b))
+	} else {
+		for _, v := range violations {
+			fmt.Fprintln(e.Stdout, v.String())
+		}
+		fmt.Fprintf(e.Stdout, "%s@%s: %d violations; %s\n", p.Manifest.Name, p.Manifest.Version, len(violations), sigMsg)
+	}
+	if len(violations) > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func runPackageSign(ctx context.Context, e *env, args []string) int {
+	fset := newFlagSet(e, "package sign", "DIR --key KEY [--publisher NAME]")
+	keyPath := fset.String("key", "", "PEM private `KEY` (ECDSA P-256)")
+	publisher := fset.String("publisher", "", "publisher `NAME` recorded in the Provenance agent")
+	pos, code, ok := parseFlags(fset, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 || *keyPath == "" {
+		return usageError(e, fset, "package sign takes one directory and --key")
+	}
+	key, err := sign.LoadKey(*keyPath)
+	if err == nil && key.Private == nil {
+		err = errors.New("the key file holds no private key")
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg package sign: %v\n", err)
+		return exitFailure
+	}
+	dir := pos[0]
+	root := dir
+	if fi, err := os.Stat(filepath.Join(dir, "package", "package.json")); err == nil && !fi.IsDir() {
+		root = filepath.Join(dir, "package")
+	}
+	before, err := readPackageDir(dir)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg package sign: %v\n", err)
+		return exitFailure
+	}
+	after, err := sign.SignPackage(before, key, *publisher, time.Now())
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg package sign: %v\n", err)
+		return exitFailure
+	}
+	var names []string
+	for f := range before {
+		if _, kept := after[f]; !kept {
+			if err := os.Remove(filepath.Join(root, filepath.FromSlash(f))); err != nil {
+				fmt.Fprintf(e.Stderr, "ccg package sign: %v\n", err)
+				return exitFailure
+			}
+		}
+	}
+	for f, b := range after {
+		if old, ok := before[f]; ok && string(old) == string(b) {
+			continue
+		}
+		p := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			fmt.Fprintf(e.Stderr, "ccg package sign: %v\n", err)
+			return exitFailure
+		}
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(e.Stdout, "signed with %s; wrote %s\n", key.ID(), strings.Join(names, ", "))
+	return exitOK
+}
+
+func runPackageKeygen(ctx context.Context, e *env, args []string) int {
+	fset := newFlagSet(e, "package keygen", "--out KEY")
+	out := fset.String("out", "", "private key `FILE` (the public key goes to FILE.pub)")
+	pos, code, ok := parseFlags(fset, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 || *out == "" {
+		return usageError(e, fset, "package keygen needs --out and no arguments")
+	}
+	if _, err := os.Stat(*out); err == nil {
+		fmt.Fprintf(e.Stderr, "ccg package keygen: %s exists; not overwriting\n", *out)
+		return exitFailure
+	}
+	k, err := sign.GenerateKey()
+	var priv, pub []byte
+	if err == nil {
+		priv, err = k.PrivatePEM()
+	}
+	if err == nil {
+		pub, err = k.PublicPEM()
+	}
+	if err == nil {
+		err = os.WriteFile(*out, priv, 0o600)
+	}
+	if err == nil {
+		err = os.WriteFile(*out+".pub", pub, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg package keygen: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintf(e.Stdout, "%s\n", k.ID())
+	return exitOK
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/store"
+)
+
+func init() {
+	register(&command{
+		Name:    "token create",
+		Args:    "--user NAME [--publish] [--password PW] [--data DIR] [--db URL]",
+		Summary: "create a Guideline Repository access token (printed once, stored hashed)",
+		Run:     runTokenCreate,
+	})
+}
+
+func runTokenCreate(ctx context.Context, e *env, args []string) int {
+	const synopsis = "--user NAME [--publish] [--password PW] [--data DIR] [--db URL]"
+	fs := newFlagSet(e, "token create", synopsis)
+	user := fs.String("user", "", "user `NAME` (created when missing)")
+	publish := fs.Bool("publish", false, "the token may publish packages and change dist-tags")
+	password := fs.String("password", "", "password for a new user (enables `npm login`)")
+	dataDir := fs.String("data", "./.data", "data `DIR`ectory of `ccg serve`")
+	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(e, fs, "token create takes no arguments, got %q", pos)
+	}
+	if *user == "" {
+		return usageError(e, fs, "--user is required")
+	}
+	st, err := openRegistryStore(*db, *dataDir)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
+		return exitFailure
+	}
+	defer st.Close()
+	if _, err := st.User(ctx, *user); errors.Is(err, store.ErrNotFound) {
+		u := store.User{Name: *user}
+		if *password != "" {
+			if u.PasswordHash, err = registry.HashPassword(*password); err != nil {
+				fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
+				return exitFailure
+			}
+		}
+		if err := st.CreateUser(ctx, u); err != nil && !errors.Is(err, store.ErrUserExists) {
+			fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
+			return exitFailure
+		}
+	} else if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
+		return exitFailure
+	}
+	tok, hash, err := registry.NewToken()
+	if err == nil {
+		err = st.CreateToken(ctx, store.Token{Hash: hash, User: *user, Publish: *publish})
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintln(e.Stdout, tok)
+	return exitOK
+}

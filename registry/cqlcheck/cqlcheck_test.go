@@ -1,0 +1,38 @@
+package cqlcheck
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/testpkg"
+)
+
+func pkg(t *testing.T, src string) *fhirpkg.Package {
+	b := testpkg.Tarball(testpkg.Options{CQL: src})
+	p, err := fhirpkg.ReadTarball(b, fhirpkg.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCQLCheck(t *testing.T) {
+	v := New()
+	if got := v.Validate(context.Background(), pkg(t, "library TestLogic version '1.0.0'\n\ndefine \"Applies\": 1 + 1 = 2\n")); len(got) != 0 {
+		t.Errorf("valid CQL: %v", got)
+	}
+	got := v.Validate(context.Background(), pkg(t, "library TestLogic version '1.0.0'\n\ndefine \"Applies\": 1 + 'a'\ndefine X: Nope\n"))
+	if len(got) < 2 {
+		t.Fatalf("want two errors, got %v", got)
+	}
+	all := got[0].String() + got[1].String()
+	if !strings.Contains(all, "Library/test-logic") || !strings.Contains(all, "TestLogic:4:") {
+		t.Errorf("violations %v", got)
+	}
+	// An unknown model cannot be judged here and is skipped.
+	if got := v.Validate(context.Background(), pkg(t, "library TestLogic\nusing QDM version '5.6'\ndefine X: true\n")); len(got) != 0 {
+		t.Errorf("unknown model: %v", got)
+	}
+}
