@@ -416,7 +416,7 @@ func b1Ln(_ *Context, a []value.Value) (value.Value, error) {
 	if _, err := b1Ctx.Ln(r, x.D); err != nil {
 		return nil, nil
 	}
-	return b1DecResult(r), nil
+	return b1DecResult(b1TrimTo(r, 1)), nil
 }
 
 // b1Exp is e^x; a result beyond the Decimal range is an error.
@@ -429,7 +429,7 @@ func b1Exp(_ *Context, a []value.Value) (value.Value, error) {
 	if _, err := b1Ctx.Exp(r, x.D); err != nil || r.Form != apd.Finite {
 		return nil, Errorf("Exp(%s) is outside the Decimal range", b1DecText(x))
 	}
-	v, err := value.DecimalFromApd(r)
+	v, err := value.DecimalFromApd(b1TrimTo(r, 1))
 	if err != nil {
 		return nil, Errorf("Exp(%s) is outside the Decimal range", b1DecText(x))
 	}
@@ -456,7 +456,7 @@ func b1Log(_ *Context, a []value.Value) (value.Value, error) {
 	if _, err := b1Ctx.Quo(r, r, lb); err != nil {
 		return nil, nil
 	}
-	return b1DecResult(r), nil
+	return b1DecResult(b1TrimTo(r, 1)), nil
 }
 
 // b1PowInt computes x^y for Integers; see b1PowIntegral.
@@ -497,7 +497,7 @@ func b1PowIntegral(x, y, lo, hi int64, box func(int64) value.Value) value.Value 
 		if _, err := b1Ctx.Pow(r, apd.New(x, 0), apd.New(y, 0)); err != nil {
 			return nil
 		}
-		return b1DecResult(r)
+		return b1DecResult(b1TrimTo(r, 1))
 	}
 	result, base := int64(1), x
 	for y > 0 {
@@ -534,7 +534,7 @@ func b1PowDec(_ *Context, a []value.Value) (value.Value, error) {
 	if _, err := b1Ctx.Pow(r, x.D, y.D); err != nil {
 		return nil, nil
 	}
-	return b1DecResult(r), nil
+	return b1DecResult(b1TrimTo(r, max(1, -x.D.Exponent))), nil
 }
 
 // ---- Quantity ------------------------------------------------------------

@@ -322,3 +322,33 @@ func TestRedispatch(t *testing.T) {
 		{name: "UncertainModulo", op: "Modulo", params: ii, args: b1Vs(unc(1, 2), b1I(10)), wantErr: true},
 	})
 }
+
+func TestTranscendentalScale(t *testing.T) {
+	i, d := b1TI, b1TD
+	for _, tc := range []struct {
+		op     string
+		params []types.Type
+		args   []value.Value
+		want   string
+	}{
+		{"Power", b1Ts(i, i), b1Vs(b1I(2), b1I(-2)), "0.25"},
+		{"Power", b1Ts(i, i), b1Vs(b1I(2), b1I(-1)), "0.5"},
+		{"Power", b1Ts(i, i), b1Vs(b1I(3), b1I(-1)), "0.33333333"},
+		{"Power", b1Ts(d, d), b1Vs(b1D("2.0"), b1D("2.0")), "4.0"},
+		{"Power", b1Ts(d, d), b1Vs(b1D("2.0"), b1D("-2.0")), "0.25"},
+		{"Power", b1Ts(d, d), b1Vs(b1D("1.5"), b1D("2")), "2.25"},
+		{"Power", b1Ts(d, d), b1Vs(b1D("2"), b1D("0.5")), "1.41421356"},
+		{"Log", b1Ts(d, d), b1Vs(b1D("16"), b1D("2")), "4.0"},
+		{"Ln", b1Ts(d), b1Vs(b1D("1")), "0.0"},
+		{"Exp", b1Ts(d), b1Vs(b1D("0")), "1.0"},
+		{"Exp", b1Ts(d), b1Vs(b1D("1")), "2.71828183"},
+	} {
+		got, err := b1Find(t, tc.op, tc.params...).Fn(nil, tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := got.(value.Decimal).String(); g != tc.want {
+			t.Errorf("%s%v = %s, want %s", tc.op, tc.args, g, tc.want)
+		}
+	}
+}
