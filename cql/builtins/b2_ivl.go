@@ -57,18 +57,19 @@ type b2Ivl struct {
 	start, end b2Rng
 }
 
-// b2PointType returns the point type of iv: its static type when that is
-// an ordered type, else the run-time type of a boundary, else hint. nil
+// b2PointType returns the point type of iv: the run-time type of a
+// boundary, else its static type when that is an ordered type, else hint. nil
 // means the type cannot be determined (both boundaries null).
 func b2PointType(iv value.Interval, hint types.Type) types.Type {
-	if iv.PointType != nil && types.IsOrdered(iv.PointType) {
-		return iv.PointType
-	}
+	// A boundary's run-time type is exact and cheap to get.
 	if iv.Low != nil {
 		return iv.Low.Type()
 	}
 	if iv.High != nil {
 		return iv.High.Type()
+	}
+	if iv.PointType != nil && types.IsOrdered(iv.PointType) {
+		return iv.PointType
 	}
 	if hint != nil && types.IsOrdered(hint) {
 		return hint
