@@ -52,7 +52,13 @@ func Compare(a, b Value) (int, bool) {
 			}
 			return 1, true
 		}
-	case Date, DateTime, Time:
+	case DateTime:
+		if y, ok := b.(DateTime); ok && x.Precision == y.Precision && x.OffsetMinutes == y.OffsetMinutes {
+			// fast path: same precision and offset compare field by field.
+			return fastFields(x, y), true
+		}
+		return CompareAt(a, b, Unset)
+	case Date, Time:
 		return CompareAt(a, b, Unset)
 	case Quantity:
 		if y, ok := b.(Quantity); ok {
@@ -456,4 +462,33 @@ func SortCompare(a, b Value) int {
 		return 1
 	}
 	return 0
+}
+
+// fastFields compares two DateTimes of the same precision and offset; the
+// fields finer than the precision are zero in both.
+func fastFields(x, y DateTime) int {
+	switch {
+	case x.Year != y.Year:
+		return sign(x.Year - y.Year)
+	case x.Month != y.Month:
+		return sign(x.Month - y.Month)
+	case x.Day != y.Day:
+		return sign(x.Day - y.Day)
+	case x.Hour != y.Hour:
+		return sign(x.Hour - y.Hour)
+	case x.Minute != y.Minute:
+		return sign(x.Minute - y.Minute)
+	case x.Second != y.Second:
+		return sign(x.Second - y.Second)
+	case x.Millisecond != y.Millisecond:
+		return sign(x.Millisecond - y.Millisecond)
+	}
+	return 0
+}
+
+func sign(d int) int {
+	if d < 0 {
+		return -1
+	}
+	return 1
 }
