@@ -13,6 +13,8 @@ import (
 
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 func init() {
@@ -169,7 +171,7 @@ func b1Upper(_ *Context, a []value.Value) (value.Value, error) {
 	if null || err != nil {
 		return nil, err
 	}
-	return value.String(strings.ToUpper(string(s))), nil
+	return value.String(b1CaseMap(string(s), true)), nil
 }
 
 func b1Lower(_ *Context, a []value.Value) (value.Value, error) {
@@ -177,7 +179,28 @@ func b1Lower(_ *Context, a []value.Value) (value.Value, error) {
 	if null || err != nil {
 		return nil, err
 	}
-	return value.String(strings.ToLower(string(s))), nil
+	return value.String(b1CaseMap(string(s), false)), nil
+}
+
+// b1CaseMap converts to upper or lower case with the full Unicode mappings
+// (upper-case 'ß' is "SS", as in Java); ASCII text takes the fast path.
+func b1CaseMap(s string, upper bool) string {
+	ascii := true
+	for k := 0; k < len(s); k++ {
+		if s[k] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	switch {
+	case ascii && upper:
+		return strings.ToUpper(s)
+	case ascii:
+		return strings.ToLower(s)
+	case upper:
+		return cases.Upper(language.Und).String(s)
+	}
+	return cases.Lower(language.Und).String(s)
 }
 
 // b1RuneOffset returns the byte offset of the code point with index i in s,
@@ -392,9 +415,9 @@ func b1Regexp(pattern string, whole bool) (*regexp.Regexp, error) {
 	if re != nil {
 		return re, nil
 	}
-	src := pattern
+	src := b1JavaRegexp(pattern)
 	if whole {
-		src = `\A(?:` + pattern + `)\z`
+		src = `\A(?:` + src + `)\z`
 	}
 	re, err := regexp.Compile(src)
 	if err != nil {
@@ -406,4 +429,98 @@ func b1Regexp(pattern string, whole bool) (*regexp.Regexp, error) {
 	}
 	b1RegexpMu.Unlock()
 	return re, nil
+}
+
+// b1PosixClasses maps Java's \p{Name} POSIX character classes (US-ASCII)
+// to Go's bracket-expression names.
+var b1PosixClasses = map[string]string{
+	"Lower": "lower", "Upper": "upper", "ASCII": "ascii", "Alpha": "alpha", "Digit": "digit",
+	"Alnum": "alnum", "Punct": "punct", "Graph": "graph", "Print": "print", "Blank": "blank",
+	"Cntrl": "cntrl", "XDigit": "xdigit", "Space": "space",
+}
+
+// b1JavaRegexp rewrites the Java-only parts of a pattern that have a
+// direct RE2 equivalent: the POSIX classes \p{Alpha} etc. (\P{...} negated),
+// \p{IsLatin}-style script names and \p{javaLowerCase}-style classes.
+// Everything else is passed through; unsupported constructs (lookaround,
+// backreferences) make regexp.Compile fail with an error.
+func b1JavaRegexp(p string) string {
+	if !strings.Contains(p, `\p{`) && !strings.Contains(p, `\P{`) {
+		return p
+	}
+	var sb strings.Builder
+	inClass := false
+	for k := 0; k < len(p); k++ {
+		ch := p[k]
+		switch {
+		case ch == '\\' && k+1 < len(p) && (p[k+1] == 'p' || p[k+1] == 'P') && k+2 < len(p) && p[k+2] == '{':
+			end := strings.IndexByte(p[k:], '}')
+			if end < 0 {
+				sb.WriteString(p[k:])
+				return sb.String()
+			}
+			name := p[k+3 : k+end]
+			neg := p[k+1] == 'P'
+			sb.WriteString(b1ClassFor(name, neg, inClass))
+			k += end
+		case ch == '\\' && k+1 < len(p):
+			sb.WriteByte(ch)
+			sb.WriteByte(p[k+1])
+			k++
+		case ch == '[' && !inClass:
+			inClass = true
+			sb.WriteByte(ch)
+			// A ']' right after '[' or '[^' is a literal.
+			if k+1 < len(p) && p[k+1] == '^' {
+				sb.WriteByte('^')
+				k++
+			}
+			if k+1 < len(p) && p[k+1] == ']' {
+				sb.WriteByte(']')
+				k++
+			}
+		case ch == ']' && inClass:
+			inClass = false
+			sb.WriteByte(ch)
+		default:
+			sb.WriteByte(ch)
+		}
+	}
+	return sb.String()
+}
+
+// b1ClassFor renders one Java \p{name} class in RE2 syntax.
+func b1ClassFor(name string, neg, inClass bool) string {
+	if posix, ok := b1PosixClasses[name]; ok {
+		c := "[:" + posix + ":]"
+		if neg {
+			c = "[:^" + posix + ":]"
+		}
+		if inClass {
+			return c
+		}
+		return "[" + c + "]"
+	}
+	switch name {
+	case "javaLowerCase", "IsLowercase":
+		name = "Ll"
+	case "javaUpperCase", "IsUppercase":
+		name = "Lu"
+	case "IsAlphabetic", "javaLetter":
+		name = "L"
+	case "IsDigit", "javaDigit":
+		name = "Nd"
+	case "IsWhite_Space", "javaWhitespace":
+		if neg {
+			return `\S`
+		}
+		return `\s`
+	default:
+		// \p{IsLatin}, \p{IsL} -> Latin, L; other names pass through.
+		name = strings.TrimPrefix(name, "Is")
+	}
+	if neg {
+		return `\P{` + name + `}`
+	}
+	return `\p{` + name + `}`
 }

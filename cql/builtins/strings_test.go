@@ -45,6 +45,8 @@ func TestStrings(t *testing.T) {
 		{name: "LowerEmpty", op: "Lower", params: b1Ts(s), args: b1Vs(b1S("")), want: b1S("")},
 		{name: "LowerAB", op: "Lower", params: b1Ts(s), args: b1Vs(b1S("Ab")), want: b1S("ab")},
 		{name: "UpperNull", op: "Upper", params: b1Ts(s), args: b1Vs(nil), want: nil},
+		{name: "UpperSharpS", op: "Upper", params: b1Ts(s), args: b1Vs(b1S("straße")), want: b1S("STRASSE")},
+		{name: "LowerGreek", op: "Lower", params: b1Ts(s), args: b1Vs(b1S("ΑΒΓ")), want: b1S("αβγ")},
 		{name: "UpperAB", op: "Upper", params: b1Ts(s), args: b1Vs(b1S("aB")), want: b1S("AB")},
 		{name: "MatchesNull", op: "Matches", params: ss, args: b1Vs(b1S("Not all who wander are lost"), nil), want: nil},
 		{name: "MatchesNumberFalse", op: "Matches", params: ss, args: b1Vs(b1S("Not all who wander are lost"), b1S(`.*\d+`)), want: b1B(false)},
@@ -116,4 +118,22 @@ func TestReplacementTranslation(t *testing.T) {
 			t.Errorf("b1Replacement(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+func TestJavaRegexpClasses(t *testing.T) {
+	s := types.String
+	ss := b1Ts(s, s)
+	b1Run(t, []b1Case{
+		{name: "PosixAlpha", op: "Matches", params: ss, args: b1Vs(b1S("abcXYZ"), b1S(`\p{Alpha}+`)), want: b1B(true)},
+		{name: "PosixAlphaNo", op: "Matches", params: ss, args: b1Vs(b1S("abc1"), b1S(`\p{Alpha}+`)), want: b1B(false)},
+		{name: "PosixInClass", op: "Matches", params: ss, args: b1Vs(b1S("ab12"), b1S(`[\p{Lower}\p{Digit}]+`)), want: b1B(true)},
+		{name: "PosixNegated", op: "Matches", params: ss, args: b1Vs(b1S("12"), b1S(`\P{Alpha}+`)), want: b1B(true)},
+		{name: "PosixNegatedInClass", op: "Matches", params: ss, args: b1Vs(b1S("A"), b1S(`[\P{Upper}]`)), want: b1B(false)},
+		{name: "Script", op: "Matches", params: ss, args: b1Vs(b1S("αβ"), b1S(`\p{IsGreek}+`)), want: b1B(true)},
+		{name: "UnicodeLetter", op: "Matches", params: ss, args: b1Vs(b1S("né"), b1S(`\p{L}+`)), want: b1B(true)},
+		{name: "JavaLowerCase", op: "Matches", params: ss, args: b1Vs(b1S("né"), b1S(`\p{javaLowerCase}+`)), want: b1B(true)},
+		{name: "EscapedBackslashP", op: "Matches", params: ss, args: b1Vs(b1S(`\p{Alpha}`), b1S(`\\p\{Alpha\}`)), want: b1B(true)},
+		{name: "LiteralBracketInClass", op: "Matches", params: ss, args: b1Vs(b1S("]a"), b1S(`[]\p{Alpha}]+`)), want: b1B(true)},
+		{name: "Lookahead", op: "Matches", params: ss, args: b1Vs(b1S("ab"), b1S(`a(?=b)b`)), wantErr: true},
+	})
 }
