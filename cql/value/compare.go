@@ -168,7 +168,7 @@ func Equal(a, b Value) Value {
 			return Boolean(x.D.Cmp(y.D) == 0)
 		}
 	case Date, DateTime, Time:
-		c, ok := CompareAt(a, b, Unset)
+		c, ok := Compare(a, b)
 		if !ok {
 			if _, _, comparable := asTemporalPair(a, b); !comparable {
 				return Boolean(false)
