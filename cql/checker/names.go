@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"strings"
+
 	"github.com/ccg-project/ccg/cql/ast"
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
@@ -187,8 +189,11 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 	if alias, ok := functionAliases[name]; ok {
 		name = alias
 	}
-	switch name {
-	case "Message", "Now", "Today", "TimeOfDay":
+	if !hasBuiltin(name) && name != "" && name[0] >= 'a' && name[0] <= 'z' {
+		// FHIRPath-style lower-case spelling of a System function.
+		if up := strings.ToUpper(name[:1]) + name[1:]; hasBuiltin(up) {
+			name = up
+		}
 	}
 	if !hasBuiltin(name) {
 		c.errorf(x.Span, CodeUndeclared, "could not resolve function %s", x.Name)

@@ -719,7 +719,31 @@ func compareForSort(a, b value.Value) int {
 	}
 	c, ok := value.Compare(a, b)
 	if !ok {
+		// Uncertain temporal comparisons (equal on the common precision):
+		// the less precise value sorts first.
+		pa, okA := precisionOf(a)
+		pb, okB := precisionOf(b)
+		if okA && okB {
+			switch {
+			case pa < pb:
+				return -1
+			case pa > pb:
+				return 1
+			}
+		}
 		return 0
 	}
 	return c
+}
+
+func precisionOf(v value.Value) (value.Precision, bool) {
+	switch x := v.(type) {
+	case value.Date:
+		return x.Precision, true
+	case value.DateTime:
+		return x.Precision, true
+	case value.Time:
+		return x.Precision, true
+	}
+	return 0, false
 }
