@@ -303,21 +303,27 @@ func (e *b2Expander) expandTemporal(lo, hi value.Value, per *b2Per, defPrec valu
 		return nil
 	}
 	s, end := b2Trunc(lo, prec), b2Trunc(hi, prec)
+	// kw is the unit of prec, so a unit of n steps ends n-1 steps after
+	// its start.
 	step := value.Quantity{Value: value.DecimalFromInt(n), Unit: kw}
+	last := value.Quantity{Value: value.DecimalFromInt(n - 1), Unit: kw}
 	for {
+		ue, err := value.AddQuantity(s, last)
+		if err != nil || ue == nil || b2PLE(ue, end, value.Unset) != b2T {
+			return nil
+		}
+		if n > 1 && b2PLE(s, ue, value.Unset) != b2T {
+			return nil // wrapped around midnight (Time)
+		}
 		next, err := value.AddQuantity(s, step)
 		if err != nil || next == nil {
-			return nil // past the end of the calendar
-		}
-		ue := b2Pred(next)
-		if b2InfSign(ue) != 0 || b2PLE(ue, end, value.Unset) != b2T {
-			return nil
+			next = nil // past the end of the calendar: this is the last unit
 		}
 		if err := e.emit(s, ue, s.Type()); err != nil {
 			return err
 		}
-		if b2PLT(s, next, value.Unset) != b2T {
-			return nil // wrapped around (Time)
+		if next == nil || b2PLT(s, next, value.Unset) != b2T {
+			return nil // the calendar ended, or Time wrapped around
 		}
 		s = next
 	}

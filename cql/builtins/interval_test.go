@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -438,6 +439,98 @@ func TestCollapseExpand(t *testing.T) {
 		b2c("Expand", "{}", "{ Interval[1, null] }"),
 		b2c("Expand", "error", "{ Interval[1, 10] }", "1 'day'"),
 	})
+}
+
+// Semantics beyond the conformance suite: point types without a minimum
+// (String), Long points, open null boundaries, precision handling.
+func TestIntervalEdgeCases(t *testing.T) {
+	day := value.Day
+	b2Run(t, []b2Case{
+		b2c("Contains", "true", "Interval['a', 'm']", "'c'"),
+		b2c("Contains", "true", "Interval[null, 'm']", "'c'"),
+		b2c("Contains", "false", "Interval[null, 'm']", "'x'"),
+		b2c("Overlaps", "true", "Interval['a', 'm']", "Interval['k', null]"),
+		b2c("Overlaps", "true", "Interval['a', 'm']", "Interval(null, 'c']"),
+		b2c("Overlaps", "false", "Interval['d', 'm']", "Interval(null, 'c']"),
+		b2c("Overlaps", "null", "Interval[5, 10]", "Interval[3, null)"),
+		b2c("Before", "true", "Interval[null, 'b']", "Interval['c', null]"),
+		b2c("Start", "null", "Interval[null, 'b']"),
+		b2c("End", "5L", "Interval[1L, 5L]"),
+		b2c("Width", "4L", "Interval[1L, 5L]"),
+		b2c("Size", "5L", "Interval[1L, 5L]"),
+		b2c("Meets", "true", "Interval[1L, 5L]", "Interval[6L, 9L]"),
+		b2c("Expand", "{ 1L, 2L, 3L }", "Interval[1L, 3L]"),
+		b2c("Union", "Interval(null, 10]", "Interval(null, 5]", "Interval[3, 10]"),
+		// The start of the intersection is unknown (somewhere in 3..5).
+		b2c("Intersect", "Interval(null, 5]", "Interval(null, 5]", "Interval[3, 10]"),
+		b2c("Except", "null", "Interval(null, 5]", "Interval[3, 10]"),
+		b2c("Except", "null", "Interval[1, 20]", "Interval(null, 10]"),
+		b2c("Except", "Interval[11, 20]", "Interval[1, 20]", "Interval[null, 10]"),
+		b2c("Includes", "null", "Interval[1, 20]", "Interval(null, 10]"),
+		b2c("Includes", "false", "Interval[1, 20]", "Interval(null, 30]"),
+		b2c("Before", "true", "Interval(null, 5]", "Interval[7, 10]"),
+		// Seconds against milliseconds are uncertain when the seconds agree.
+		b2c("In", "null", "@T12:00:00", "Interval[@T12:00:00.001, @T13:00:00.000]"),
+		b2c("In", "false", "@T11:59:59", "Interval[@T12:00:00.001, @T13:00:00.000]"),
+		b2cp("In", value.Second, "true", "@T12:00:00", "Interval[@T12:00:00.001, @T13:00:00.000]"),
+		b2c("In", "true", "@T12:30", "Interval[@T12:00:00.001, @T13:00:00.000]"),
+		// Dates compared at a coarser precision.
+		b2cp("Overlaps", value.Month, "true", "Interval[@2012-01-01, @2012-01-31]", "Interval[@2012-01-15, @2012-03-01]"),
+		b2cp("Before", day, "false", "Interval[@2012-01-01T10:00, @2012-01-31T10:00]", "Interval[@2012-01-31T23:00, @2012-03-01T00:00]"),
+		b2c("Before", "true", "Interval[@2012-01-01T10:00, @2012-01-31T10:00]", "Interval[@2012-01-31T23:00, @2012-03-01T00:00]"),
+		b2cp("Starts", day, "true", "Interval[@2012-01-01T10:00, @2012-01-02T10:00]", "Interval[@2012-01-01T08:00, @2012-03-01T00:00]"),
+		b2cp("Ends", day, "true", "Interval[@2012-02-01T10:00, @2012-03-01T10:00]", "Interval[@2012-01-01T08:00, @2012-03-01T00:00]"),
+		b2c("Collapse", "{ Interval[1.0, 3.0], Interval[3.5, 6.0] }", "{ Interval[1.0, 3.0], Interval[3.5, 6.0] }"),
+		b2c("Collapse", "{ Interval[1.0, 6.0] }", "{ Interval[1.0, 3.0], Interval[3.5, 6.0] }", "0.5 '1'"),
+		b2c("Collapse", "{ Interval[@2012-01-01, @2012-01-10], Interval[@2012-01-12, @2012-01-20] }", "{ Interval[@2012-01-12, @2012-01-20], Interval[@2012-01-01, @2012-01-10] }"),
+		b2c("Collapse", "{ Interval[@2012-01-01, @2012-01-20] }", "{ Interval[@2012-01-12, @2012-01-20], Interval[@2012-01-01, @2012-01-10] }", "2 'days'"),
+		b2c("Expand", "{ Interval[1, 3], Interval[7, 9] }", "{ Interval[1, 4], Interval[6, 9] }", "3 '1'"),
+		b2c("Expand", "error", "Interval[1, 10]", "0 '1'"),
+		b2c("Expand", "{ @2012-01-01T10, @2012-01-01T11 }", "Interval[@2012-01-01T10:00, @2012-01-01T11:59]", "1 'h'"),
+		b2c("Expand", "{ @T23 }", "Interval[@T23:00, @T23:59]", "1 'hour'"),
+		b2c("Expand", "{ @T22 }", "Interval[@T22:00, @T23:59]", "2 'hours'"),
+		b2c("Expand", "{ @9999-12-31 }", "Interval[@9999-12-31, @9999-12-31]"),
+	})
+}
+
+func TestIntervalArgumentErrors(t *testing.T) {
+	for _, name := range []string{"Start", "Overlaps", "Contains", "Collapse", "Expand", "Union"} {
+		for _, o := range Lookup(name) {
+			args := make([]value.Value, len(o.Params))
+			for i := range args {
+				args[i] = value.String("not an interval or list")
+			}
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s%v panicked: %v", name, o.Params, r)
+					}
+				}()
+				if o.PFn != nil {
+					_, err = o.PFn(&Context{}, value.Unset, args)
+				} else {
+					_, err = o.Fn(&Context{}, args)
+				}
+			}()
+			_ = err
+		}
+	}
+}
+
+func TestExpandCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	iv := b2Lit(t, "Interval[1, 1000000]")
+	var f Func
+	for _, o := range Lookup("Expand") {
+		if _, ok := o.Params[0].(*types.Interval); ok && len(o.Params) == 1 {
+			f = o.Fn
+		}
+	}
+	if _, err := f(&Context{Ctx: ctx}, []value.Value{iv}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
 }
 
 func TestExpandLimits(t *testing.T) {
