@@ -1,0 +1,464 @@
+package fhir
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// store holds resources by type with lazily built code indexes, shared by
+// the Bundle and REST retrievers.
+type store struct {
+	model  *Model
+	term   Terminology
+	byType map[string][]*Node
+	// byURL resolves references: "Type/id" and entry fullUrls.
+	byURL map[string]*Node
+
+	mu    sync.Mutex
+	codes map[string]*codeIndex // "Type|path"
+}
+
+type codeIndex struct {
+	bySystem map[string][]int // system|code -> positions in byType[type]
+	byCode   map[string][]int // bare code
+}
+
+func newStore(m *Model, term Terminology) *store {
+	return &store{model: m, term: term, byType: map[string][]*Node{}, byURL: map[string]*Node{}, codes: map[string]*codeIndex{}}
+}
+
+func (s *store) add(n *Node, fullURL string) {
+	t := n.TypeName()
+	s.byType[t] = append(s.byType[t], n)
+	if id := n.ID(); id != "" {
+		s.byURL[t+"/"+id] = n
+	}
+	if fullURL != "" {
+		s.byURL[fullURL] = n
+	}
+}
+
+// resolve finds the resource a Reference node points at.
+func (s *store) resolve(ref *Node) *Node {
+	r, _ := ref.obj["reference"].(string)
+	if r == "" {
+		return nil
+	}
+	if n, ok := s.byURL[r]; ok {
+		return n
+	}
+	// Absolute URL ending in Type/id.
+	parts := strings.Split(r, "/")
+	if len(parts) >= 2 {
+		if n, ok := s.byURL[parts[len(parts)-2]+"/"+parts[len(parts)-1]]; ok {
+			return n
+		}
+	}
+	return nil
+}
+
+// codesOf extracts the codes found at path in a resource: codings of
+// CodeableConcepts, Codings, code primitives, and the code of a resource a
+// Reference points at (MedicationRequest.medicationReference -> Medication.code).
+func (s *store) codesOf(n *Node, path string) ([]value.Code, error) {
+	v, err := n.Get(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []value.Code
+	var visit func(v value.Value, depth int) error
+	visit = func(v value.Value, depth int) error {
+		switch x := v.(type) {
+		case value.List:
+			for _, e := range x.Elems {
+				if err := visit(e, depth); err != nil {
+					return err
+				}
+			}
+		case *Node:
+			switch {
+			case x.info.Kind == KindPrimitive || x.info.Kind == KindCode:
+				pv, err := x.PrimitiveValue()
+				if err != nil {
+					return err
+				}
+				if str, ok := pv.(value.String); ok {
+					out = append(out, value.Code{Code: string(str)})
+				}
+			case x.info.Type.Name == "CodeableConcept":
+				cs, err := x.codings()
+				if err != nil {
+					return err
+				}
+				out = append(out, cs...)
+			case x.info.Type.Name == "Coding":
+				c, err := x.toCode()
+				if err != nil {
+					return err
+				}
+				out = append(out, c)
+			case x.info.Type.Name == "Reference" && depth == 0:
+				if r := s.resolve(x); r != nil && r.info.PrimaryCodePath != "" {
+					rv, err := r.Get(r.info.PrimaryCodePath)
+					if err != nil {
+						return err
+					}
+					return visit(rv, depth+1)
+				}
+			}
+		case value.String:
+			out = append(out, value.Code{Code: string(x)})
+		case value.Code:
+			out = append(out, x)
+		case value.Concept:
+			out = append(out, x.Codes...)
+		}
+		return nil
+	}
+	if err := visit(v, 0); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *store) index(typ, path string) (*codeIndex, error) {
+	key := typ + "|" + path
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ix, ok := s.codes[key]; ok {
+		return ix, nil
+	}
+	ix := &codeIndex{bySystem: map[string][]int{}, byCode: map[string][]int{}}
+	for i, n := range s.byType[typ] {
+		cs, err := s.codesOf(n, path)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			ix.bySystem[c.System+"|"+c.Code] = appendOnce(ix.bySystem[c.System+"|"+c.Code], i)
+			ix.byCode[c.Code] = appendOnce(ix.byCode[c.Code], i)
+		}
+	}
+	s.codes[key] = ix
+	return ix, nil
+}
+
+func appendOnce(list []int, i int) []int {
+	if len(list) > 0 && list[len(list)-1] == i {
+		return list
+	}
+	return append(list, i)
+}
+
+// filterCodes turns the codes operand of a retrieve into a code list, or a
+// value set URL.
+func filterCodes(codes value.Value) (list []value.Code, valueSet string, err error) {
+	switch x := codes.(type) {
+	case value.ValueSetRef:
+		return nil, x.ID, nil
+	case value.Code:
+		return []value.Code{x}, "", nil
+	case value.Concept:
+		return x.Codes, "", nil
+	case value.String:
+		return nil, string(x), nil
+	case value.List:
+		for _, e := range x.Elems {
+			l, vs, err := filterCodes(e)
+			if err != nil {
+				return nil, "", err
+			}
+			if vs != "" {
+				return nil, "", fmt.Errorf("a retrieve filter list may hold codes and concepts, not value sets")
+			}
+			list = append(list, l...)
+		}
+		return list, "", nil
+	case *Node:
+		sv, err := ToSystem(x)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, still := sv.(*Node); still {
+			return nil, "", fmt.Errorf("cannot filter a retrieve by FHIR.%s", x.TypeName())
+		}
+		return filterCodes(sv)
+	}
+	return nil, "", fmt.Errorf("cannot filter a retrieve by %s", codes.Type())
+}
+
+// retrieve answers [typ: path in codes] from the store's resources of typ.
+func (s *store) retrieve(ctx context.Context, typ, path string, codes value.Value) ([]value.Value, error) {
+	all := s.byType[typ]
+	if codes == nil {
+		out := make([]value.Value, len(all))
+		for i, n := range all {
+			out[i] = n
+		}
+		return out, nil
+	}
+	if path == "" {
+		path = s.model.PrimaryCodePath(typ)
+		if path == "" {
+			return nil, fmt.Errorf("retrieve of %s has a code filter but %s has no primary code path", typ, typ)
+		}
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	list, vs, err := filterCodes(codes)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := s.index(typ, path)
+	if err != nil {
+		return nil, err
+	}
+	hit := map[int]bool{}
+	if vs != "" {
+		if s.term == nil {
+			return nil, fmt.Errorf("retrieve of %s in value set %s: no terminology service is configured", typ, vs)
+		}
+		exp, err := s.term.Expand(ctx, vs)
+		if err != nil {
+			return nil, err
+		}
+		list = exp
+	}
+	for _, c := range list {
+		var pos []int
+		if c.System == "" {
+			pos = ix.byCode[c.Code]
+		} else {
+			pos = ix.bySystem[c.System+"|"+c.Code]
+		}
+		for _, p := range pos {
+			hit[p] = true
+		}
+	}
+	idx := make([]int, 0, len(hit))
+	for p := range hit {
+		idx = append(idx, p)
+	}
+	sort.Ints(idx)
+	out := make([]value.Value, len(idx))
+	for i, p := range idx {
+		out[i] = all[p]
+	}
+	return out, nil
+}
+
+// BundleOptions configure a BundleRetriever.
+type BundleOptions struct {
+	// PatientID selects the subject patient. When empty, the only Patient
+	// in the data is the subject; with no Patient (or several and no ID)
+	// resources are not filtered by patient.
+	PatientID string
+	// Terminology expands value sets of `[T: code in "VS"]` retrieves.
+	Terminology Terminology
+}
+
+// BundleRetriever answers retrieves from a data-in Bundle: its entries,
+// including the entries of Bundles nested in it (an IPS document Bundle).
+// In Patient context only the Patient and the resources about that
+// patient (subject/patient references) are returned, with resources not
+// tied to any patient (Medication, Practitioner, ...) kept.
+type BundleRetriever struct {
+	s       *store
+	patient *Node
+}
+
+// NewBundleRetriever indexes a Bundle (or a single resource) given as JSON.
+func NewBundleRetriever(data []byte, opts BundleOptions) (*BundleRetriever, error) {
+	m := R4()
+	root, err := m.ParseResource(data)
+	if err != nil {
+		return nil, err
+	}
+	return NewBundleRetrieverFromNodes([]*Node{root}, opts)
+}
+
+// NewBundleRetrieverFromNodes indexes resources; Bundles among them are
+// unpacked (recursively).
+func NewBundleRetrieverFromNodes(roots []*Node, opts BundleOptions) (*BundleRetriever, error) {
+	m := R4()
+	all := newStore(m, opts.Terminology)
+	type item struct {
+		n   *Node
+		url string
+	}
+	var items []item
+	var walk func(n *Node, url string, depth int) error
+	walk = func(n *Node, url string, depth int) error {
+		if depth > 8 {
+			return n.errorf("Bundles nested too deep")
+		}
+		if n.TypeName() != "Bundle" {
+			items = append(items, item{n, url})
+			return nil
+		}
+		entries, _ := n.obj["entry"].([]any)
+		for i, e := range entries {
+			em, ok := e.(map[string]any)
+			if !ok {
+				return n.loc.child("entry", i).err("expected a JSON object for a Bundle entry")
+			}
+			raw, has := em["resource"]
+			if !has {
+				continue
+			}
+			obj, ok := raw.(map[string]any)
+			if !ok {
+				return n.loc.child("entry", i).err("expected a JSON object for entry.resource")
+			}
+			r, err := m.resourceNode(obj, n.loc.child("entry", i), "")
+			if err != nil {
+				return err
+			}
+			fu, _ := em["fullUrl"].(string)
+			if err := walk(r, fu, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, r := range roots {
+		if err := walk(r, "", 0); err != nil {
+			return nil, err
+		}
+	}
+	// Drop repeated resources (the same Type/id in the outer and a nested Bundle).
+	seen := map[string]bool{}
+	kept := items[:0]
+	for _, it := range items {
+		if id := it.n.ID(); id != "" {
+			k := it.n.TypeName() + "/" + id
+			if seen[k] {
+				if it.url != "" {
+					all.byURL[it.url] = nil // filled below from the kept copy
+				}
+				continue
+			}
+			seen[k] = true
+		}
+		kept = append(kept, it)
+	}
+	// Find the subject patient.
+	var patient *Node
+	patientURLs := map[string]bool{}
+	for _, it := range items {
+		if it.n.TypeName() != "Patient" {
+			continue
+		}
+		if opts.PatientID != "" && it.n.ID() != opts.PatientID {
+			continue
+		}
+		if patient == nil {
+			patient = it.n
+		} else if patient.ID() != it.n.ID() {
+			patient = nil // several patients and no choice: no filtering
+			break
+		}
+	}
+	if opts.PatientID != "" && patient == nil {
+		return nil, fmt.Errorf("patient %s is not in the data", opts.PatientID)
+	}
+	if patient != nil {
+		for _, it := range items {
+			if it.url != "" && it.n.TypeName() == "Patient" && it.n.ID() == patient.ID() {
+				patientURLs[it.url] = true
+			}
+		}
+	}
+	urls := map[string]*Node{}
+	for _, it := range items {
+		if it.url != "" {
+			urls[it.url] = it.n
+		}
+	}
+	items = kept
+	r := &BundleRetriever{s: all, patient: patient}
+	for _, it := range items {
+		if patient != nil && !belongsTo(it.n, patient, patientURLs) {
+			continue
+		}
+		all.add(it.n, it.url)
+	}
+	for u, n := range urls {
+		if _, ok := all.byURL[u]; !ok || all.byURL[u] == nil {
+			if k := all.byURL[n.TypeName()+"/"+n.ID()]; k != nil {
+				all.byURL[u] = k
+			} else {
+				delete(all.byURL, u)
+			}
+		}
+	}
+	return r, nil
+}
+
+// belongsTo reports whether a resource is in the patient's data.
+func belongsTo(n, patient *Node, patientURLs map[string]bool) bool {
+	if n.TypeName() == "Patient" {
+		return n.ID() == patient.ID()
+	}
+	paths := n.info.PatientPaths
+	if len(paths) == 0 {
+		return true
+	}
+	id := patient.ID()
+	referenced := false
+	for _, p := range paths {
+		raw, ok := n.obj[p]
+		if !ok {
+			continue
+		}
+		refs, isList := raw.([]any)
+		if !isList {
+			refs = []any{raw}
+		}
+		for _, r := range refs {
+			rm, _ := r.(map[string]any)
+			ref, _ := rm["reference"].(string)
+			if ref == "" {
+				continue
+			}
+			referenced = true
+			if ref == "Patient/"+id || patientURLs[ref] || strings.HasSuffix(ref, "/Patient/"+id) {
+				return true
+			}
+		}
+	}
+	return !referenced
+}
+
+// Patient is the subject patient, nil when there is none.
+func (r *BundleRetriever) Patient() *Node { return r.patient }
+
+// Count is the number of resources of a type available to retrieves.
+func (r *BundleRetriever) Count(typ string) int { return len(r.s.byType[typ]) }
+
+// Retrieve implements the engine's Retriever: the resources of dataType
+// whose codes at codePath (the type's primary code path when empty) are
+// among codes (a Code, Concept, list of them, or a value set reference);
+// all resources of the type when codes is nil.
+func (r *BundleRetriever) Retrieve(ctx context.Context, dataType *types.Named, codePath string, codes value.Value) ([]value.Value, error) {
+	if dataType == nil || dataType.Model != ModelName {
+		return nil, fmt.Errorf("cannot retrieve %v from FHIR data", dataType)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return r.s.retrieve(ctx, dataType.Name, codePath, codes)
+}
+
+// Resolve finds a resource by reference ("Patient/p1" or a fullUrl).
+func (r *BundleRetriever) Resolve(reference string) (*Node, bool) {
+	n, ok := r.s.byURL[reference]
+	return n, ok
+}
