@@ -9,12 +9,17 @@ import (
 	"github.com/ccg-project/ccg/cql/ast"
 )
 
-func readBench(tb testing.TB) string {
+func readBenchFile() (string, error) {
 	data, err := os.ReadFile("testdata/bench.cql")
+	return string(data), err
+}
+
+func readBench(tb testing.TB) string {
+	src, err := readBenchFile()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return string(data)
+	return src
 }
 
 func TestBenchLibraryParses(t *testing.T) {

@@ -40,8 +40,17 @@ func (e *Error) Error() string {
 // library name) and is recorded in the result. The library is returned even
 // when there are errors (possibly partial); callers must check the errors.
 func Parse(name, src string) (*ast.Library, []*Error) {
+	return parseLibrary(name, src, defaultModes)
+}
+
+// defaultModes tries fast SLL prediction first and exact LL prediction when
+// SLL reports an error.
+var defaultModes = []int{antlr.PredictionModeSLL, antlr.PredictionModeLL}
+
+func parseLibrary(name, src string, modes []int) (*ast.Library, []*Error) {
 	lib := &ast.Library{Name: name, Source: src}
 	p := newRun(src)
+	p.modes = modes
 	if errs := p.precheck(); len(errs) > 0 {
 		return lib, errs
 	}
@@ -164,10 +173,11 @@ type run struct {
 	lexer  *gen.CqlLexer
 	tokens *antlr.CommonTokenStream
 	errs   []*Error
+	modes  []int
 }
 
 func newRun(src string) *run {
-	r := &run{src: src}
+	r := &run{src: src, modes: defaultModes}
 	r.lexer = gen.NewCqlLexer(antlr.NewInputStream(src))
 	r.lexer.RemoveErrorListeners()
 	r.lexer.AddErrorListener(&listener{run: r})
@@ -201,7 +211,7 @@ func (r *run) precheck() []*Error {
 func (r *run) parse(entry func(*gen.CqlParser) antlr.ParserRuleContext) antlr.ParserRuleContext {
 	lexErrs := r.errs
 	var tree antlr.ParserRuleContext
-	for _, mode := range []int{antlr.PredictionModeSLL, antlr.PredictionModeLL} {
+	for _, mode := range r.modes {
 		r.errs = append([]*Error(nil), lexErrs...)
 		r.tokens.Seek(0)
 		p := gen.NewCqlParser(r.tokens)

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"encoding/xml"
+	"github.com/antlr4-go/antlr/v4"
 	"os"
 	"path/filepath"
 	"sort"
@@ -150,4 +151,44 @@ func TestCorpusLibrariesParse(t *testing.T) {
 		}
 	}
 	t.Logf("%d libraries parsed", len(files))
+}
+
+// TestSLLMatchesLL checks that the fast SLL prediction used first builds
+// exactly the tree that exact LL prediction builds, for every library and
+// conformance expression: SLL resolves some ambiguities differently, and a
+// silent difference would be a wrong parse.
+func TestSLLMatchesLL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: parses everything twice, once with full LL prediction")
+	}
+	var srcs []string
+	files := append(cqlFiles(t, "corpus", "who-smart-anc", "input", "cql"),
+		cqlFiles(t, "corpus", "hl7-cpg-recommendations", "input", "cql")...)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, string(data))
+	}
+	for _, tc := range loadConformance(t) {
+		srcs = append(srcs, "define X: "+tc.Expression)
+	}
+	if data, err := os.ReadFile("testdata/bench.cql"); err == nil {
+		srcs = append(srcs, string(data))
+	}
+	for _, src := range srcs {
+		sllLib, sllErrs := parseLibrary("t", src, []int{antlr.PredictionModeSLL})
+		llLib, llErrs := parseLibrary("t", src, []int{antlr.PredictionModeLL})
+		if len(llErrs) > 0 {
+			continue // invalid input; covered elsewhere
+		}
+		if len(sllErrs) > 0 {
+			t.Errorf("SLL fails where LL succeeds (slow path): %v\n%.200s", sllErrs, src)
+			continue
+		}
+		if a, b := dump(sllLib), dump(llLib); a != b {
+			t.Errorf("SLL and LL trees differ for:\n%.300s\nSLL: %.500s\nLL:  %.500s", src, a, b)
+		}
+	}
 }

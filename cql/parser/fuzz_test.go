@@ -1,0 +1,56 @@
+package parser
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzParse checks that Parse never panics and that every error it reports
+// is positioned inside the input (or just after its last character).
+func FuzzParse(f *testing.F) {
+	seeds := []string{
+		"",
+		"library T version '1' using FHIR version '4.0.1' context Patient define X: 1",
+		"define X: [Condition: code in \"VS\"] C where C.onset during \"MP\" return C.id sort by id desc",
+		"define X: Interval[1, 5) starts 3 days or less before start of Interval[@2012, @2013]",
+		"define X: ({1,2}) N aggregate R starting 0: R + N",
+		"define X: case when a then 'x' else Tuple { a: 1 }.a end",
+		"define X: -2147483648 + 9223372036854775807L",
+		"define function F(a Integer) returns Integer: a * 2",
+		"define X: 'unterminated",
+		"define X: ((((1",
+		"define X: @2012-01-01T10:00:00.000+01:00 same day or after @T10:00",
+		"define X: convert 5 'mg' to 'g' & `delim` & \"quoted\\u0041\"",
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	if src, err := readBenchFile(); err == nil {
+		f.Add(src)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if !utf8.ValidString(src) {
+			// The lexer works on runes; invalid UTF-8 bytes become U+FFFD,
+			// which still must not crash the parser.
+			src = strings.ToValidUTF8(src, "\uFFFD")
+		}
+		lib, errs := Parse("fuzz", src)
+		if lib == nil {
+			t.Fatal("nil library")
+		}
+		_, exprErrs := ParseExpression(src)
+		lines := strings.Split(src, "\n")
+		for _, e := range append(errs, exprErrs...) {
+			if e.Code != CodeSyntax || e.Message == "" {
+				t.Fatalf("bad error %+v", e)
+			}
+			if e.Line < 1 || e.Line > len(lines) {
+				t.Fatalf("error line %d outside 1..%d: %v", e.Line, len(lines), e)
+			}
+			if max := utf8.RuneCountInString(lines[e.Line-1]) + 1; e.Col < 1 || e.Col > max {
+				t.Fatalf("error column %d outside 1..%d on line %d: %v", e.Col, max, e.Line, e)
+			}
+		}
+	})
+}
