@@ -195,24 +195,64 @@ func b2MsUncertain(a, b value.Value, p value.Precision) bool {
 	return ok && c == 0
 }
 
-// b2Hashable reports whether CQL equality of v coincides with Go equality,
-// so that v may be a map key for set operations.
-func b2Hashable(v value.Value) bool {
-	switch v.(type) {
-	case value.Integer, value.Long, value.String, value.Boolean:
-		return true
-	}
-	return false
+// b2DecKey is the hash key of a Decimal: its text without trailing zeros,
+// so that 1.0 and 1.00 share a key.
+type b2DecKey string
+
+// b2Keyer computes hash keys for list elements such that two keys are equal
+// exactly when CQL equality says the values are equal. Temporal values only
+// get keys while they all have one precision (and DateTimes one offset),
+// because equality across precisions may be unknown.
+type b2Keyer struct {
+	prec    value.Precision
+	offset  int
+	started bool
 }
 
-// b2AllHashable reports whether every non-null element is hashable.
-func b2AllHashable(elems []value.Value) bool {
-	for _, e := range elems {
-		if e != nil && !b2Hashable(e) {
-			return false
+// key returns the key of a non-null value, or ok=false when the values
+// seen so far cannot be hashed consistently.
+func (k *b2Keyer) key(v value.Value) (any, bool) {
+	switch x := v.(type) {
+	case value.Integer, value.Long, value.String, value.Boolean:
+		return v, true
+	case value.Decimal:
+		return b2DecKey(value.DecReduce(x).String()), true
+	case value.Date:
+		return x, k.same(x.Precision, 0)
+	case value.DateTime:
+		x.HasOffset = false
+		return x, k.same(x.Precision, x.OffsetMinutes)
+	case value.Time:
+		return x, k.same(x.Precision, 0)
+	}
+	return nil, false
+}
+
+func (k *b2Keyer) same(p value.Precision, off int) bool {
+	if !k.started {
+		k.prec, k.offset, k.started = p, off, true
+		return true
+	}
+	return k.prec == p && k.offset == off
+}
+
+// b2Keys returns the keys of the elements of the given lists (nil for
+// null elements), or ok=false when some element cannot be hashed.
+func b2Keys(lists ...[]value.Value) (keys [][]any, ok bool) {
+	var k b2Keyer
+	keys = make([][]any, len(lists))
+	for i, l := range lists {
+		keys[i] = make([]any, len(l))
+		for j, e := range l {
+			if e == nil {
+				continue
+			}
+			if keys[i][j], ok = k.key(e); !ok {
+				return nil, false
+			}
 		}
 	}
-	return true
+	return keys, true
 }
 
 // b2Reg registers an overload with a plain Fn.

@@ -125,30 +125,32 @@ func b2DistinctElems(elems []value.Value) []value.Value {
 	if len(elems) < 2 {
 		return elems
 	}
-	if b2AllHashable(elems) {
-		seen := make(map[value.Value]struct{}, len(elems))
-		sawNull := false
-		var out []value.Value
-		for i, e := range elems {
-			dup := false
-			if e == nil {
-				dup = sawNull
-				sawNull = true
-			} else if _, ok := seen[e]; ok {
-				dup = true
-			} else {
-				seen[e] = struct{}{}
+	if len(elems) > 8 {
+		if keys, ok := b2Keys(elems); ok {
+			seen := make(map[any]struct{}, len(elems))
+			sawNull := false
+			var out []value.Value
+			for i, e := range elems {
+				dup := false
+				if e == nil {
+					dup = sawNull
+					sawNull = true
+				} else if _, ok := seen[keys[0][i]]; ok {
+					dup = true
+				} else {
+					seen[keys[0][i]] = struct{}{}
+				}
+				if dup && out == nil {
+					out = append(make([]value.Value, 0, len(elems)-1), elems[:i]...)
+				} else if !dup && out != nil {
+					out = append(out, e)
+				}
 			}
-			if dup && out == nil {
-				out = append(make([]value.Value, 0, len(elems)-1), elems[:i]...)
-			} else if !dup && out != nil {
-				out = append(out, e)
+			if out == nil {
+				return elems
 			}
+			return out
 		}
-		if out == nil {
-			return elems
-		}
-		return out
 	}
 	out := make([]value.Value, 0, len(elems))
 	for _, e := range elems {
@@ -362,38 +364,41 @@ func b2Length(_ *Context, a []value.Value) (value.Value, error) {
 // the elements allow it and by linear search otherwise.
 type b2Set struct {
 	elems   []value.Value
-	m       map[value.Value]struct{}
+	m       map[any]struct{}
+	probes  []any // keys of the values that will be looked up, by index
 	hasNull bool
 }
 
-// b2NewSet prepares membership tests of probes against elems. hashProbes
-// says whether the values that will be looked up are hashable too.
-func b2NewSet(elems []value.Value, hashProbes bool) *b2Set {
+// b2NewSet prepares membership tests of the values probes against elems.
+// Lookups then name a probe by its index (hasAt).
+func b2NewSet(elems, probes []value.Value) *b2Set {
 	s := &b2Set{elems: elems}
-	if hashProbes && len(elems) > 8 && b2AllHashable(elems) {
-		s.m = make(map[value.Value]struct{}, len(elems))
-		for _, e := range elems {
-			if e == nil {
-				s.hasNull = true
-			} else {
-				s.m[e] = struct{}{}
+	if len(elems) > 8 && len(probes) > 1 {
+		if keys, ok := b2Keys(elems, probes); ok {
+			s.m = make(map[any]struct{}, len(elems))
+			for i, e := range elems {
+				if e == nil {
+					s.hasNull = true
+				} else {
+					s.m[keys[0][i]] = struct{}{}
+				}
 			}
+			s.probes = keys[1]
 		}
 	}
 	return s
 }
 
-// has reports whether x is in the set: true, false, or unknown when no
-// element is certainly equal but some comparison is uncertain.
-func (s *b2Set) has(x value.Value) b2Tri {
+// hasAt reports whether probe i (whose value is x) is in the set: true,
+// false, or unknown when no element is certainly equal but some comparison
+// is uncertain.
+func (s *b2Set) hasAt(i int, x value.Value) b2Tri {
 	if s.m != nil {
 		if x == nil {
 			return b2TriBool(s.hasNull)
 		}
-		if b2Hashable(x) {
-			_, ok := s.m[x]
-			return b2TriBool(ok)
-		}
+		_, ok := s.m[s.probes[i]]
+		return b2TriBool(ok)
 	}
 	return b2ListHas(s.elems, x)
 }
@@ -476,10 +481,10 @@ func b2ListProperIn(_ *Context, a []value.Value) (value.Value, error) {
 
 // b2Included reports whether every element of sub is in super.
 func b2Included(sub, super []value.Value) b2Tri {
-	s := b2NewSet(super, b2AllHashable(sub))
+	s := b2NewSet(super, sub)
 	r := b2T
-	for _, e := range sub {
-		r = b2And(r, s.has(e))
+	for i, e := range sub {
+		r = b2And(r, s.hasAt(i, e))
 		if r == b2F {
 			break
 		}
@@ -520,10 +525,10 @@ func b2ProperIncluded(sub, super []value.Value) b2Tri {
 	if r == b2F {
 		return b2F
 	}
-	s := b2NewSet(sub, b2AllHashable(super))
+	s := b2NewSet(sub, super)
 	extra := b2F
-	for _, e := range super {
-		extra = b2Or(extra, b2Not(s.has(e)))
+	for i, e := range super {
+		extra = b2Or(extra, b2Not(s.hasAt(i, e)))
 		if extra == b2T {
 			break
 		}
@@ -603,10 +608,10 @@ func b2Intersect(_ *Context, a []value.Value) (value.Value, error) {
 		return nil, err
 	}
 	left := b2DistinctElems(l.Elems)
-	s := b2NewSet(r.Elems, b2AllHashable(left))
+	s := b2NewSet(r.Elems, left)
 	out := make([]value.Value, 0, min(len(left), len(r.Elems)))
-	for _, e := range left {
-		if s.has(e) == b2T {
+	for i, e := range left {
+		if s.hasAt(i, e) == b2T {
 			out = append(out, e)
 		}
 	}
@@ -625,10 +630,10 @@ func b2Except(_ *Context, a []value.Value) (value.Value, error) {
 		return nil, err
 	}
 	left := b2DistinctElems(l.Elems)
-	s := b2NewSet(r.Elems, b2AllHashable(left))
+	s := b2NewSet(r.Elems, left)
 	out := make([]value.Value, 0, len(left))
-	for _, e := range left {
-		if s.has(e) != b2T {
+	for i, e := range left {
+		if s.hasAt(i, e) != b2T {
 			out = append(out, e)
 		}
 	}

@@ -334,6 +334,45 @@ func TestListLargeSetOperations(t *testing.T) {
 	}
 }
 
+// Keyed (hashed) and linear set operations must agree, including on
+// decimals with different scales and temporal values whose equality is
+// uncertain.
+func TestListKeyedMatchesLinear(t *testing.T) {
+	lists := []string{
+		"{ 1.0, 2.00, 3.5, 1.00, 2.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, null, null }",
+		"{ @2012-01-01T10:00, @2012-01-02T10:00, @2012-01-01T10:00, @2012-01-03T10:00, @2012-01-04T10:00, @2012-01-05T10:00, @2012-01-06T10:00, @2012-01-07T10:00, @2012-01-08T10:00, @2012-01-09T10:00 }",
+		"{ @2012-01-01T10:00+01:00, @2012-01-01T09:00Z, @2012-01-01T10:00, @2012-01-03T10:00, @2012-01-04T10:00, @2012-01-05T10:00, @2012-01-06T10:00, @2012-01-07T10:00, @2012-01-08T10:00, @2012-01-09T10:00 }",
+		"{ @T10:00:00, @T10:00:00.000, @T10:00:00.001, @T11:00:00, @T12:00:00, @T13:00:00, @T14:00:00, @T15:00:00, @T16:00:00, @T17:00:00 }",
+		"{ @2012-01, @2012-01-01, @2012-02, @2012-03, @2012-04, @2012-05, @2012-06, @2012-07, @2012-08, @2012-09 }",
+	}
+	for _, src := range lists {
+		l := b2Lit(t, src).(value.List)
+		got := b2DistinctElems(l.Elems)
+		var want []value.Value
+		for _, e := range l.Elems {
+			dup := false
+			for _, o := range want {
+				if b2ElemEq(o, e) == b2T {
+					dup = true
+				}
+			}
+			if !dup {
+				want = append(want, e)
+			}
+		}
+		if value.Format(value.List{Elems: got}) != value.Format(value.List{Elems: want}) {
+			t.Errorf("distinct %s:\n got  %s\n want %s", src, value.Format(value.List{Elems: got}), value.Format(value.List{Elems: want}))
+		}
+		probes := append(append([]value.Value{}, l.Elems[:3]...), value.Integer(99), nil)
+		s := b2NewSet(l.Elems[2:], probes)
+		for i, p := range probes {
+			if g, w := s.hasAt(i, p), b2ListHas(l.Elems[2:], p); g != w {
+				t.Errorf("%s: membership of %s: keyed %v, linear %v", src, value.Format(p), g, w)
+			}
+		}
+	}
+}
+
 func TestListSizeLimit(t *testing.T) {
 	l := b2Lit(t, "{ { 1, 2, 3 }, { 4, 5 } }")
 	o := Lookup("Flatten")[0]
