@@ -85,6 +85,12 @@ type EvalError = eval.EvalError
 // Retriever supplies data to retrieve expressions.
 type Retriever = eval.Retriever
 
+// Terminology answers value set membership questions (`code in "VS"`).
+type Terminology = eval.Terminology
+
+// WithTerminology sets the default terminology provider of evaluations.
+func WithTerminology(t Terminology) Option { return func(e *Env) { e.terms = t } }
+
 // Model is a data model the checker resolves types and properties against.
 type Model = checker.Model
 
@@ -111,6 +117,16 @@ func WithLibraryResolver(r LibraryResolver) Option { return func(e *Env) { e.res
 // WithModel makes a data model available to `using` declarations.
 func WithModel(m Model) Option { return func(e *Env) { e.models[m.Name()] = m } }
 
+// NativeFunc implements a CQL function in Go.
+type NativeFunc = func(args []value.Value) (value.Value, error)
+
+// WithNativeFunction implements function name of library lib (all its
+// overloads) in Go: external functions, or library functions such as
+// FHIRHelpers.ToString that are faster natively.
+func WithNativeFunction(lib, name string, fn NativeFunc) Option {
+	return func(e *Env) { e.natives[lib+"."+name] = fn }
+}
+
 // WithRetriever sets the default Retriever of evaluations.
 func WithRetriever(r Retriever) Option { return func(e *Env) { e.retriever = r } }
 
@@ -118,12 +134,14 @@ func WithRetriever(r Retriever) Option { return func(e *Env) { e.retriever = r }
 type Env struct {
 	resolver  LibraryResolver
 	models    map[string]checker.Model
+	natives   map[string]NativeFunc
 	retriever Retriever
+	terms     Terminology
 }
 
 // NewEnv returns an Env with the given options.
 func NewEnv(opts ...Option) *Env {
-	e := &Env{models: map[string]checker.Model{}}
+	e := &Env{models: map[string]checker.Model{}, natives: map[string]NativeFunc{}}
 	for _, o := range opts {
 		o(e)
 	}
@@ -136,6 +154,7 @@ type Library struct {
 	checked       *checker.Library
 	prog          *eval.Program
 	retriever     Retriever
+	terms         Terminology
 }
 
 // compilation is the state of one Compile call (include resolution).
@@ -148,14 +167,19 @@ type compilation struct {
 
 // Compile parses, checks and plans a library. name is used in positions.
 // Included libraries are resolved through the Env's LibraryResolver.
-func (e *Env) Compile(name, src string) (*Library, Errors) {
+func (e *Env) Compile(name, src string) (lib *Library, errs Errors) {
+	defer func() {
+		if r := recover(); r != nil {
+			lib, errs = nil, Errors{{Library: name, Line: 1, Col: 1, Code: "internal", Message: fmt.Sprintf("internal compiler error: %v", r)}}
+		}
+	}()
 	c := &compilation{env: e, done: map[string]*checker.Library{}}
-	lib := c.compile(name, src)
-	if len(c.errs) > 0 || lib == nil {
+	checked := c.compile(name, src)
+	if len(c.errs) > 0 || checked == nil {
 		sortErrors(c.errs)
 		return nil, c.errs
 	}
-	return &Library{Name: lib.Name, Version: lib.Version, checked: lib, prog: eval.Plan(lib), retriever: e.retriever}, nil
+	return &Library{Name: checked.Name, Version: checked.Version, checked: checked, prog: eval.Plan(checked), retriever: e.retriever, terms: e.terms}, nil
 }
 
 func sortErrors(es Errors) {
@@ -199,7 +223,7 @@ func (c *compilation) check(name, src string, tree *ast.Library) *checker.Librar
 		c.stack = append(c.stack, tree.Identifier.Name)
 		defer func() { c.stack = c.stack[:len(c.stack)-1] }()
 	}
-	lib, cerrs := checker.Check(tree, checker.Options{Models: c.env.models, Include: c.include})
+	lib, cerrs := checker.Check(tree, checker.Options{Models: c.env.models, Include: c.include, Natives: c.env.natives})
 	for _, ce := range cerrs {
 		c.errs = append(c.errs, &Error{Library: name, Line: ce.Pos.Line, Col: ce.Pos.Col, Code: ce.Code, Message: ce.Message, Source: sourceLine(src, ce.Pos.Line)})
 	}
@@ -270,6 +294,8 @@ type EvalOptions struct {
 	MaxDepth int
 	// Retriever overrides the Env's retriever.
 	Retriever Retriever
+	// Terminology overrides the Env's terminology provider.
+	Terminology Terminology
 }
 
 func (l *Library) session(ctx context.Context, o EvalOptions) *eval.Session {
@@ -277,7 +303,12 @@ func (l *Library) session(ctx context.Context, o EvalOptions) *eval.Session {
 	if r == nil {
 		r = l.retriever
 	}
-	return l.prog.NewSession(ctx, eval.Options{Now: o.Now, Parameters: o.Parameters, MaxListSize: o.MaxListSize, MaxDepth: o.MaxDepth, Retriever: r})
+	t := o.Terminology
+	if t == nil {
+		t = l.terms
+	}
+	return l.prog.NewSession(ctx, eval.Options{Now: o.Now, Parameters: o.Parameters, MaxListSize: o.MaxListSize,
+		MaxDepth: o.MaxDepth, Retriever: r, Terminology: t})
 }
 
 // Eval evaluates one expression definition.

@@ -45,7 +45,7 @@ type Model interface {
 	// Name is the model name used in `using` and type qualifiers (FHIR).
 	Name() string
 	// ResolveType returns the named type of the model.
-	ResolveType(name string) (types.Type, bool)
+	ResolveType(name string) (*types.Named, bool)
 	// PropertyType returns the type of the named property of a model type.
 	PropertyType(t types.Type, name string) (types.Type, bool)
 }
@@ -58,6 +58,9 @@ type IncludeFunc func(name, version string) (lib *Library, code, msg string)
 type Options struct {
 	Models  map[string]Model
 	Include IncludeFunc
+	// Natives implement functions in Go, keyed by "Library.Function"
+	// (the library's name without version).
+	Natives map[string]func(args []value.Value) (value.Value, error)
 }
 
 type defState int8
@@ -69,6 +72,7 @@ const (
 )
 
 type checker struct {
+	m      *Matcher
 	opts   Options
 	lib    *Library
 	src    *ast.Library
@@ -108,6 +112,7 @@ func Check(src *ast.Library, opts Options) (*Library, []*Error) {
 	lib := &Library{Includes: map[string]*Library{}, Defs: map[string]*ExprDef{}, Params: map[string]*ParamDef{},
 		Funcs: map[string][]*FuncDef{}, Terms: map[string]Node{}}
 	c.lib = lib
+	c.m = &Matcher{}
 	if src.Identifier != nil {
 		lib.Name, lib.Version = src.Identifier.Name, src.Identifier.Version
 	} else {
@@ -123,6 +128,9 @@ func Check(src *ast.Library, opts Options) (*Library, []*Error) {
 			continue
 		}
 		c.models[u.Model] = m
+		if cv, ok := m.(Converter); ok {
+			c.m.Converters = append(c.m.Converters, cv)
+		}
 		if u.Alias != "" {
 			c.models[u.Alias] = m
 		}
@@ -291,6 +299,7 @@ func (c *checker) checkDef(name string) *ExprDef {
 
 func (c *checker) declareFunc(s *ast.FunctionDef) {
 	f := &FuncDef{Lib: c.lib, Name: s.Name, External: s.External, Fluent: s.Fluent, Public: s.Access == ast.Public, P: pos(s.Span)}
+	f.Native = c.opts.Natives[c.lib.Name+"."+s.Name]
 	for _, o := range s.Operands {
 		f.Params = append(f.Params, c.typeOf(o.Type))
 		f.Names = append(f.Names, o.Name)
@@ -337,6 +346,11 @@ func (c *checker) checkFuncBody(f *FuncDef) {
 		if f.Result == nil {
 			f.Result = types.Any
 		}
+		f.Slots = nil
+		for i := range f.Params {
+			f.Slots = append(f.Slots, i)
+		}
+		f.Frame = len(f.Params)
 		c.funcSt[f] = stDone
 		return
 	}
@@ -411,7 +425,7 @@ func (c *checker) typeOf(ts ast.TypeSpec) types.Type {
 // convertTo converts n to type t (implicitly), reporting a type mismatch
 // when impossible.
 func (c *checker) convertTo(n Node, t types.Type, s ast.Span, what string) Node {
-	cost, conv := match(n.Type(), t)
+	cost, conv := c.m.match(n.Type(), t)
 	if cost < 0 {
 		c.errorf(s, CodeTypeMismatch, "%s: expected %s, found %s", what, t, n.Type())
 		return n

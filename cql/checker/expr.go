@@ -32,7 +32,7 @@ func (c *checker) tryCall(s ast.Span, name string, prec value.Precision, args ..
 	for i, a := range args {
 		ts[i] = a.Type()
 	}
-	r, amb := Resolve(name, ts)
+	r, amb := c.m.Resolve(name, ts)
 	if r == nil {
 		return nil, false
 	}
@@ -215,7 +215,7 @@ func (c *checker) expr(e ast.Expr) Node {
 	case *ast.AsExpr:
 		t := c.typeOf(x.Type)
 		op := c.expr(x.Operand)
-		if cost, conv := match(op.Type(), t); cost >= 0 && cost < costAny && !x.Strict {
+		if cost, conv := c.m.match(op.Type(), t); cost >= 0 && cost < costAny && !x.Strict {
 			if conv != nil {
 				return &Convert{Base: Base{T: t, P: pos(x.Span)}, Conv: conv, Operand: op}
 			}
@@ -239,7 +239,7 @@ func (c *checker) expr(e ast.Expr) Node {
 	case *ast.IfExpr:
 		cond := c.convertTo(c.expr(x.Cond), types.Boolean, x.Cond.GetSpan(), "if condition")
 		th, el := c.expr(x.Then), c.expr(x.Else)
-		t := CommonType([]types.Type{th.Type(), el.Type()})
+		t := c.m.CommonType([]types.Type{th.Type(), el.Type()})
 		if types.Equal(th.Type(), types.Null) && types.Equal(el.Type(), types.Null) {
 			t = types.Any
 		}
@@ -250,7 +250,7 @@ func (c *checker) expr(e ast.Expr) Node {
 		return c.listSel(x)
 	case *ast.IntervalSelector:
 		lo, hi := c.expr(x.Low), c.expr(x.High)
-		pt := CommonType([]types.Type{lo.Type(), hi.Type()})
+		pt := c.m.CommonType([]types.Type{lo.Type(), hi.Type()})
 		return &IntervalSel{Base: Base{T: &types.Interval{Point: pt}, P: pos(x.Span)}, Low: c.coerce(lo, pt), High: c.coerce(hi, pt),
 			LowClosed: x.LowClosed, HighClosed: x.HighClosed}
 	case *ast.TupleSelector:
@@ -336,7 +336,7 @@ func (c *checker) coerce(n Node, t types.Type) Node {
 	if _, ok := n.(*Literal); ok && types.Equal(n.Type(), types.Null) {
 		return &Literal{Base: Base{T: t, P: n.Position()}}
 	}
-	cost, conv := match(n.Type(), t)
+	cost, conv := c.m.match(n.Type(), t)
 	if cost >= 0 && conv != nil {
 		return &Convert{Base: Base{T: conv.Target, P: n.Position()}, Conv: conv, Operand: n}
 	}
@@ -432,11 +432,39 @@ func (c *checker) binary(x *ast.BinaryExpr) Node {
 		}
 	case ast.OpIn, ast.OpContains:
 		name := binNames[x.Op]
+		if x.Op == ast.OpIn && (types.Equal(r.Type(), types.ValueSet) || types.Equal(r.Type(), types.CodeSys)) {
+			return c.termIn(s, l, r)
+		}
 		// `x in IntervalOrList` with a list on the wrong side, or a
 		// precision: pass through.
 		return c.call(s, name, Precision(x.Precision), l, r)
 	}
 	return c.call(s, binNames[x.Op], value.Unset, l, r)
+}
+
+var termOperand = []types.Type{types.Code, types.Concept, types.String,
+	&types.List{Elem: types.Code}, &types.List{Elem: types.Concept}, &types.List{Elem: types.String}}
+
+func (c *checker) termIn(s ast.Span, l, r Node) Node {
+	ok := types.Equal(l.Type(), types.Null) || types.Equal(l.Type(), types.Any)
+	for _, t := range termOperand {
+		if cost, _ := c.m.match(l.Type(), t); cost >= 0 {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		c.errorf(s, CodeNoOverload, "membership in a value set or code system needs a Code, Concept or String, found %s", l.Type())
+		return bad(s)
+	}
+	// Model values (FHIR Coding, CodeableConcept) are converted to System.
+	for _, t := range termOperand {
+		if cost, conv := c.m.match(l.Type(), t); cost >= 0 && conv != nil && conv.Fn != nil {
+			l = &Convert{Base: Base{T: t, P: l.Position()}, Conv: conv, Operand: l}
+			break
+		}
+	}
+	return &TermIn{Base: Base{T: types.Boolean, P: pos(s)}, Code: l, Set: r, CodeSystem: types.Equal(r.Type(), types.CodeSys)}
 }
 
 func (c *checker) convertExpr(x *ast.ConvertExpr) Node {
@@ -471,7 +499,7 @@ func (c *checker) caseExpr(x *ast.CaseExpr) Node {
 			w = c.convertTo(w, types.Boolean, it.When.GetSpan(), "case condition")
 		} else {
 			// Resolve equality now to apply conversions to comparand and when.
-			ct := CommonType([]types.Type{cmp.Type(), w.Type()})
+			ct := c.m.CommonType([]types.Type{cmp.Type(), w.Type()})
 			w = c.coerce(w, ct)
 		}
 		th := c.expr(it.Then)
@@ -480,7 +508,7 @@ func (c *checker) caseExpr(x *ast.CaseExpr) Node {
 	}
 	el := c.expr(x.Else)
 	ts = append(ts, el.Type())
-	t := CommonType(ts)
+	t := c.m.CommonType(ts)
 	for i := range n.Items {
 		n.Items[i].Then = c.coerce(n.Items[i].Then, t)
 	}
@@ -490,7 +518,7 @@ func (c *checker) caseExpr(x *ast.CaseExpr) Node {
 		for _, it := range n.Items {
 			wts = append(wts, it.When.Type())
 		}
-		ct := CommonType(wts)
+		ct := c.m.CommonType(wts)
 		cmp = c.coerce(cmp, ct)
 		for i := range n.Items {
 			n.Items[i].When = c.coerce(n.Items[i].When, ct)
@@ -515,7 +543,7 @@ func (c *checker) listSel(x *ast.ListSelector) Node {
 		for i, e := range elems {
 			ts[i] = e.Type()
 		}
-		et = CommonType(ts)
+		et = c.m.CommonType(ts)
 		for i, e := range elems {
 			elems[i] = c.coerce(e, et)
 		}
@@ -555,7 +583,7 @@ func (c *checker) instance(x *ast.InstanceSelector) Node {
 		}
 		if lt, ok := et.(*types.List); ok && !isList(v.Type()) && !types.Equal(v.Type(), types.Null) {
 			// A single value where a list is expected is promoted.
-			if cost, _ := match(v.Type(), lt.Elem); cost >= 0 {
+			if cost, _ := c.m.match(v.Type(), lt.Elem); cost >= 0 {
 				v = &ListSel{Base: Base{T: lt, P: v.Position()}, Elems: []Node{c.coerce(v, lt.Elem)}}
 			}
 		}

@@ -56,6 +56,10 @@ type Conv struct {
 	List, Interval bool
 	// Target is the converted type.
 	Target types.Type
+	// Fn is a data model's conversion (FHIR.string to String); Then is
+	// the conversion applied to its result.
+	Fn   func(value.Value) (value.Value, error)
+	Then *Conv
 }
 
 // Convert applies an implicit conversion to its operand.
@@ -173,6 +177,15 @@ type TermRef struct {
 	Expr Node
 }
 
+// TermIn is `code in "ValueSet"` / `code in "CodeSystem"` (Code, Concept,
+// String or a list of them, which is true when any element is in).
+type TermIn struct {
+	Base
+	Code       Node
+	Set        Node
+	CodeSystem bool
+}
+
 // Is tests the run-time type of its operand.
 type Is struct {
 	Base
@@ -265,6 +278,9 @@ type FuncDef struct {
 	External bool
 	Fluent   bool
 	Public   bool
+	// Native, when set, implements the function instead of its body (for
+	// external functions and natively implemented libraries).
+	Native func(args []value.Value) (value.Value, error)
 	// Frame is the number of local slots the body needs.
 	Frame int
 	P     Pos

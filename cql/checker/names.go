@@ -223,7 +223,7 @@ func (c *checker) userCall(s ast.Span, lib *Library, name string, args []Node, l
 		convs := make([]*Conv, len(args))
 		ok := true
 		for i, a := range args {
-			cost, conv := match(a.Type(), f.Params[i])
+			cost, conv := c.m.match(a.Type(), f.Params[i])
 			if cost < 0 {
 				ok = false
 				break
@@ -422,7 +422,7 @@ func (c *checker) timing(x *ast.TimingExpr) Node {
 }
 
 func (c *checker) interval(s ast.Span, lo, hi Node, lc, hc bool) Node {
-	pt := CommonType([]types.Type{lo.Type(), hi.Type()})
+	pt := c.m.CommonType([]types.Type{lo.Type(), hi.Type()})
 	return &IntervalSel{Base: Base{T: &types.Interval{Point: pt}, P: pos(s)}, Low: c.coerce(lo, pt), High: c.coerce(hi, pt), LowClosed: lc, HighClosed: hc}
 }
 
@@ -483,7 +483,7 @@ func (c *checker) query(x *ast.Query) Node {
 		body := c.expr(a.Expr)
 		if start != nil && !types.Equal(st, body.Type()) && !types.Equal(st, types.Null) {
 			// Re-check with the widened accumulator type.
-			ct := CommonType([]types.Type{st, body.Type()})
+			ct := c.m.CommonType([]types.Type{st, body.Type()})
 			v.T = ct
 			start = c.coerce(start, ct)
 			body = c.coerce(c.expr(a.Expr), ct)

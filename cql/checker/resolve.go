@@ -3,6 +3,7 @@ package checker
 import (
 	"github.com/ccg-project/ccg/cql/builtins"
 	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
 )
 
 // Costs of matching an argument type against a parameter type; lower is
@@ -19,7 +20,24 @@ const (
 // match computes how an argument of type arg fits a parameter of type p
 // (with all type variables substituted). It returns the cost and the
 // conversion to apply (nil when none is needed).
-func match(arg, p types.Type) (int, *Conv) {
+// Converter is implemented by data models whose types convert implicitly
+// to System types (FHIR.string to System.String, FHIR.Quantity to
+// System.Quantity, ...). fn performs the conversion at run time.
+type Converter interface {
+	ImplicitConversion(from types.Type) (to types.Type, fn func(value.Value) (value.Value, error), ok bool)
+}
+
+// Matcher matches argument types against parameter types, with the implicit
+// conversions of the System model and of the configured data models.
+type Matcher struct {
+	Converters []Converter
+}
+
+const costModel = 30
+
+func match(arg, p types.Type) (int, *Conv) { return (*Matcher)(nil).match(arg, p) }
+
+func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 	if types.Equal(arg, p) {
 		return costExact, nil
 	}
@@ -39,7 +57,7 @@ func match(arg, p types.Type) (int, *Conv) {
 		}
 	case *types.List:
 		if at, ok := arg.(*types.List); ok {
-			c, conv := match(at.Elem, pt.Elem)
+			c, conv := m.match(at.Elem, pt.Elem)
 			if c < 0 {
 				return noMatch, nil
 			}
@@ -50,7 +68,7 @@ func match(arg, p types.Type) (int, *Conv) {
 		}
 	case *types.Interval:
 		if at, ok := arg.(*types.Interval); ok {
-			c, conv := match(at.Point, pt.Point)
+			c, conv := m.match(at.Point, pt.Point)
 			if c < 0 {
 				return noMatch, nil
 			}
@@ -60,12 +78,26 @@ func match(arg, p types.Type) (int, *Conv) {
 			return c, &Conv{Interval: true, Elem: conv, Target: p}
 		}
 	}
+	if m != nil {
+		if an, ok := arg.(*types.Named); ok && an.Model != "System" {
+			for _, cv := range m.Converters {
+				to, fn, ok := cv.ImplicitConversion(an)
+				if !ok {
+					continue
+				}
+				c2, conv2 := m.match(to, p)
+				if c2 >= 0 && c2 < costAny {
+					return costModel + c2, &Conv{Fn: fn, Then: conv2, Target: p}
+				}
+			}
+		}
+	}
 	// An argument whose static type is Any or a choice may hold a value of
 	// the parameter type at run time; the operator sees it as it is.
 	if isAnyOrChoice(arg) {
 		if ac, ok := arg.(*types.Choice); ok {
 			for _, o := range ac.Options {
-				if c, _ := match(o, p); c >= 0 {
+				if c, _ := m.match(o, p); c >= 0 {
 					return costAny, nil
 				}
 			}
@@ -177,7 +209,10 @@ func collect(p, arg types.Type, out map[string][]types.Type) bool {
 // CommonType returns the type all of ts convert to at least cost (the
 // "least upper bound" under implicit conversion), or a Choice of them when
 // there is none. Null members are ignored; no members gives Null... Any.
-func CommonType(ts []types.Type) types.Type {
+func CommonType(ts []types.Type) types.Type { return (*Matcher)(nil).CommonType(ts) }
+
+// CommonType is the package CommonType with model conversions.
+func (m *Matcher) CommonType(ts []types.Type) types.Type {
 	var cands []types.Type
 	for _, t := range ts {
 		if t != nil && !types.Equal(t, types.Null) {
@@ -192,7 +227,7 @@ func CommonType(ts []types.Type) types.Type {
 		total := 0
 		ok := true
 		for _, o := range cands {
-			k, _ := match(o, c)
+			k, _ := m.match(o, c)
 			if k < 0 || k == costAny {
 				ok = false
 				break
@@ -222,9 +257,14 @@ type Resolution struct {
 // returns nil and ambiguous=false when nothing matches, and the first best
 // candidate with ambiguous=true when several match equally well.
 func Resolve(name string, args []types.Type) (res *Resolution, ambiguous bool) {
+	return (*Matcher)(nil).Resolve(name, args)
+}
+
+// Resolve is the package Resolve with model conversions.
+func (m *Matcher) Resolve(name string, args []types.Type) (res *Resolution, ambiguous bool) {
 	var best []*Resolution
 	for _, o := range builtins.Lookup(name) {
-		r := tryOverload(o, args)
+		r := m.tryOverload(o, args)
 		if r == nil {
 			continue
 		}
@@ -262,7 +302,7 @@ func Resolve(name string, args []types.Type) (res *Resolution, ambiguous bool) {
 	return best[0], false
 }
 
-func tryOverload(o *builtins.Overload, args []types.Type) *Resolution {
+func (m *Matcher) tryOverload(o *builtins.Overload, args []types.Type) *Resolution {
 	params := o.Params
 	if o.Variadic {
 		if len(args) < len(params)-1 {
@@ -286,7 +326,7 @@ func tryOverload(o *builtins.Overload, args []types.Type) *Resolution {
 		}
 		bind = map[string]types.Type{}
 		for k, ts := range found {
-			ct := CommonType(ts)
+			ct := m.CommonType(ts)
 			if ch, ok := ct.(*types.Choice); ok {
 				// Arguments of unrelated types do not bind one variable,
 				// unless one of them already is that choice.
@@ -309,7 +349,7 @@ func tryOverload(o *builtins.Overload, args []types.Type) *Resolution {
 			p = Subst(p, bind)
 		}
 		r.Params[i] = p
-		c, conv := match(args[i], p)
+		c, conv := m.match(args[i], p)
 		if c < 0 {
 			return nil
 		}

@@ -8,30 +8,49 @@ import (
 )
 
 // convert applies a conversion plan to a value.
-func convert(c *checker.Conv, v value.Value) value.Value {
+func convert(c *checker.Conv, v value.Value) (value.Value, error) {
 	if v == nil || c == nil {
-		return v
+		return v, nil
+	}
+	if c.Fn != nil {
+		r, err := c.Fn(v)
+		if err != nil {
+			return nil, err
+		}
+		return convert(c.Then, r)
 	}
 	if c.List {
 		l, ok := v.(value.List)
 		if !ok {
-			return v
+			return v, nil
 		}
 		out := make([]value.Value, len(l.Elems))
 		for i, e := range l.Elems {
-			out[i] = convert(c.Elem, e)
+			r, err := convert(c.Elem, e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
 		}
-		return value.List{Elems: out, ElemType: c.Target.(*types.List).Elem}
+		return value.List{Elems: out, ElemType: c.Target.(*types.List).Elem}, nil
 	}
 	if c.Interval {
 		iv, ok := v.(value.Interval)
 		if !ok {
-			return v
+			return v, nil
 		}
-		return value.Interval{Low: convert(c.Elem, iv.Low), High: convert(c.Elem, iv.High),
-			LowClosed: iv.LowClosed, HighClosed: iv.HighClosed, PointType: c.Target.(*types.Interval).Point}
+		lo, err := convert(c.Elem, iv.Low)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := convert(c.Elem, iv.High)
+		if err != nil {
+			return nil, err
+		}
+		return value.Interval{Low: lo, High: hi, LowClosed: iv.LowClosed, HighClosed: iv.HighClosed,
+			PointType: c.Target.(*types.Interval).Point}, nil
 	}
-	return convertScalar(c.Kind, v)
+	return convertScalar(c.Kind, v), nil
 }
 
 func decFromInt(i int64) value.Decimal { return value.Decimal{D: apd.New(i, 0)} }

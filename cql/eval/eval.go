@@ -24,6 +24,7 @@ type Options struct {
 	MaxListSize int
 	MaxDepth    int
 	Retriever   Retriever
+	Terminology Terminology
 }
 
 // DefaultMaxDepth bounds function recursion when Options.MaxDepth is 0.
@@ -56,6 +57,7 @@ type activation struct {
 	depth     int
 	maxDepth  int
 	retriever Retriever
+	terms     Terminology
 	ticks     int
 	// root is the frame of bodies that need no local slots.
 	root frame
@@ -189,7 +191,7 @@ func (pr *Program) NewSession(ctx context.Context, o Options) *Session {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	a := &activation{ctx: ctx, in: o.Parameters, main: pr.main, maxDepth: o.MaxDepth, retriever: o.Retriever}
+	a := &activation{ctx: ctx, in: o.Parameters, main: pr.main, maxDepth: o.MaxDepth, retriever: o.Retriever, terms: o.Terminology}
 	if a.maxDepth <= 0 {
 		a.maxDepth = DefaultMaxDepth
 	}
@@ -201,7 +203,14 @@ func (pr *Program) NewSession(ctx context.Context, o Options) *Session {
 }
 
 // Eval evaluates the named define of the main library.
-func (s *Session) Eval(name string) (value.Value, error) {
+func (s *Session) Eval(name string) (v value.Value, err error) {
+	defer func() {
+		// An operator or model bug must not take the process down.
+		if r := recover(); r != nil {
+			v, err = nil, &EvalError{Library: s.a.main.lib.Name, Message: fmt.Sprintf("internal error evaluating %s: %v", name, r),
+				Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
 	dp, ok := s.a.main.defs[name]
 	if !ok {
 		return nil, fmt.Errorf("no expression definition named %q in library %s", name, s.a.main.lib.Name)

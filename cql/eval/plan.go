@@ -28,12 +28,17 @@ func (p *planner) plan(n checker.Node) fn {
 		if c == nil {
 			return op
 		}
+		lib, pos := p.cur.lib.Name, x.P
 		return func(f *frame) (value.Value, error) {
 			v, err := op(f)
 			if err != nil {
 				return nil, err
 			}
-			return convert(c, v), nil
+			r, err := convert(c, v)
+			if err != nil {
+				return nil, wrap(err, lib, pos.Line, pos.Col)
+			}
+			return r, nil
 		}
 	case *checker.And:
 		l, r := p.plan(x.L), p.plan(x.R)
@@ -104,12 +109,17 @@ func (p *planner) plan(n checker.Node) fn {
 	case *checker.Property:
 		src := p.plan(x.Source)
 		name := x.Name
+		lib, pos := p.cur.lib.Name, x.P
 		return func(f *frame) (value.Value, error) {
 			v, err := src(f)
 			if err != nil || v == nil {
 				return nil, err
 			}
-			return property(v, name), nil
+			r, err := property(v, name)
+			if err != nil {
+				return nil, wrap(err, lib, pos.Line, pos.Col)
+			}
+			return r, nil
 		}
 	case *checker.Var:
 		slot := x.Slot
@@ -159,6 +169,8 @@ func (p *planner) plan(n checker.Node) fn {
 		}
 	case *checker.Retrieve:
 		return p.planRetrieve(x)
+	case *checker.TermIn:
+		return p.planTermIn(x)
 	case *checker.Query:
 		return p.planQuery(x)
 	}
@@ -529,21 +541,29 @@ func buildInstance(tn string, m map[string]value.Value) value.Value {
 	return nil
 }
 
+// Navigable is implemented by model values (such as FHIR resources) whose
+// elements are read by name.
+type Navigable interface {
+	Property(name string) (value.Value, error)
+}
+
 // property reads a named element of a structured value; on a list it maps
 // over the elements and flattens list results.
-func property(v value.Value, name string) value.Value {
-	switch x := v.(type) {
-	case value.Tuple:
-		r, _ := x.Get(name)
-		return r
-	case value.List:
+func property(v value.Value, name string) (value.Value, error) {
+	if n, ok := v.(Navigable); ok {
+		return n.Property(name)
+	}
+	if l, ok := v.(value.List); ok {
 		var out []value.Value
 		var et types.Type = types.Any
-		for _, e := range x.Elems {
+		for _, e := range l.Elems {
 			if e == nil {
 				continue
 			}
-			r := property(e, name)
+			r, err := property(e, name)
+			if err != nil {
+				return nil, err
+			}
 			if r == nil {
 				continue
 			}
@@ -555,7 +575,16 @@ func property(v value.Value, name string) value.Value {
 				et = r.Type()
 			}
 		}
-		return value.List{Elems: out, ElemType: et}
+		return value.List{Elems: out, ElemType: et}, nil
+	}
+	return systemProperty(v, name), nil
+}
+
+func systemProperty(v value.Value, name string) value.Value {
+	switch x := v.(type) {
+	case value.Tuple:
+		r, _ := x.Get(name)
+		return r
 	case value.Quantity:
 		switch name {
 		case "value":
@@ -641,6 +670,17 @@ func (p *planner) planFuncCall(x *checker.FuncCall) fn {
 				return nil, err
 			}
 			nf.vars[def.Slots[i]] = v
+		}
+		if def.Native != nil {
+			args := make([]value.Value, len(def.Slots))
+			for i, s := range def.Slots {
+				args[i] = nf.vars[s]
+			}
+			v, err := def.Native(args)
+			if err != nil {
+				return nil, wrap(err, lib, pos.Line, pos.Col)
+			}
+			return v, nil
 		}
 		if def.External || fp.body == nil {
 			return nil, wrap(builtins.Errorf("external function %s is not available", def.Name), lib, pos.Line, pos.Col)

@@ -1,0 +1,73 @@
+package eval
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ccg-project/ccg/cql/builtins"
+	"github.com/ccg-project/ccg/cql/checker"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// Terminology answers value set membership questions.
+type Terminology interface {
+	// InValueSet reports whether code (a value.Code, or a value.String
+	// holding a bare code) is a member of the value set.
+	InValueSet(ctx context.Context, code value.Code, vs value.ValueSetRef) (bool, error)
+}
+
+// ErrNoTerminology is the cause of errors raised when a value set
+// membership test runs without a terminology provider.
+var ErrNoTerminology = errors.New("no terminology provider is configured")
+
+func (p *planner) planTermIn(x *checker.TermIn) fn {
+	code, set := p.plan(x.Code), p.plan(x.Set)
+	lib, pos := p.cur.lib.Name, x.P
+	return func(f *frame) (value.Value, error) {
+		cv, err := code(f)
+		if err != nil || cv == nil {
+			return nil, err
+		}
+		sv, err := set(f)
+		if err != nil || sv == nil {
+			return nil, err
+		}
+		var codes []value.Code
+		collect := func(v value.Value) {
+			switch c := v.(type) {
+			case value.Code:
+				codes = append(codes, c)
+			case value.Concept:
+				codes = append(codes, c.Codes...)
+			case value.String:
+				codes = append(codes, value.Code{Code: string(c)})
+			}
+		}
+		if l, ok := cv.(value.List); ok {
+			for _, e := range l.Elems {
+				collect(e)
+			}
+		} else {
+			collect(cv)
+		}
+		for _, c := range codes {
+			var in bool
+			switch s := sv.(type) {
+			case value.CodeSystemRef:
+				in = c.System == s.ID && (s.Version == "" || c.Version == "" || c.Version == s.Version)
+			case value.ValueSetRef:
+				if f.a.terms == nil {
+					return nil, wrap(builtins.Errorf("cannot test membership in value set %s: %v", s.ID, ErrNoTerminology), lib, pos.Line, pos.Col)
+				}
+				in, err = f.a.terms.InValueSet(f.a.ctx, c, s)
+				if err != nil {
+					return nil, wrap(err, lib, pos.Line, pos.Col)
+				}
+			}
+			if in {
+				return value.Boolean(true), nil
+			}
+		}
+		return value.Boolean(false), nil
+	}
+}

@@ -1,0 +1,128 @@
+package cql
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// A tiny data model: Test.Person { name Test.str, age System.Integer }, where
+// Test.str converts implicitly to System.String.
+var (
+	tPerson = &types.Named{Model: "Test", Name: "Person"}
+	tStr    = &types.Named{Model: "Test", Name: "str"}
+)
+
+type testModel struct{}
+
+func (testModel) Name() string { return "Test" }
+func (testModel) ResolveType(name string) (*types.Named, bool) {
+	switch name {
+	case "Person":
+		return tPerson, true
+	case "str":
+		return tStr, true
+	}
+	return nil, false
+}
+func (testModel) PropertyType(t types.Type, name string) (types.Type, bool) {
+	if types.Equal(t, tPerson) {
+		switch name {
+		case "name":
+			return tStr, true
+		case "age":
+			return types.Integer, true
+		}
+	}
+	return nil, false
+}
+func (testModel) ImplicitConversion(from types.Type) (types.Type, func(value.Value) (value.Value, error), bool) {
+	if types.Equal(from, tStr) {
+		return types.String, func(v value.Value) (value.Value, error) { return value.String(v.(str)), nil }, true
+	}
+	return nil, nil, false
+}
+
+type str string
+
+func (str) Type() types.Type { return tStr }
+
+type person struct {
+	name string
+	age  int32
+}
+
+func (person) Type() types.Type { return tPerson }
+func (p person) Property(name string) (value.Value, error) {
+	switch name {
+	case "name":
+		return str(p.name), nil
+	case "age":
+		return value.Integer(p.age), nil
+	}
+	return nil, fmt.Errorf("no element %s", name)
+}
+
+type testRetriever []value.Value
+
+func (r testRetriever) Retrieve(ctx context.Context, t *types.Named, codePath string, codes value.Value) ([]value.Value, error) {
+	if t.Name != "Person" {
+		return nil, nil
+	}
+	return r, nil
+}
+
+type testTerms map[string][]string
+
+func (tt testTerms) InValueSet(ctx context.Context, c value.Code, vs value.ValueSetRef) (bool, error) {
+	for _, code := range tt[vs.ID] {
+		if code == c.Code {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func TestModelRetrieveTerminologyNatives(t *testing.T) {
+	people := testRetriever{person{"Ann", 40}, person{"Bob", 12}}
+	env := NewEnv(WithModel(testModel{}), WithRetriever(people),
+		WithTerminology(testTerms{"urn:vs": {"a", "b"}}),
+		WithNativeFunction("Test", "Shout", func(args []value.Value) (value.Value, error) {
+			s, _ := args[0].(value.String)
+			return value.String(string(s) + "!"), nil
+		}))
+	src := `library Test version '1'
+using Test
+codesystem CS: 'urn:cs'
+valueset VS: 'urn:vs'
+define function Shout(s String) returns String: external
+define Adults: [Person] P where P.age >= 18 return P.name
+define Names: [Person] P return Upper(P.name)
+define Shouted: Shout(First(Adults))
+define InVS: Code 'a' from CS in VS
+define NotInVS: Code 'z' from CS in VS
+define InCS: Code 'a' from CS in CS
+`
+	lib, errs := env.Compile("Test", src)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	want := map[string]string{"Names": "{'ANN', 'BOB'}", "Shouted": "'Ann!'", "InVS": "true", "NotInVS": "false", "InCS": "true"}
+	for _, r := range lib.EvalAll(context.Background(), EvalOptions{}) {
+		if r.Err != nil {
+			t.Errorf("%s: %v", r.Name, r.Err)
+			continue
+		}
+		if w, ok := want[r.Name]; ok && value.Format(r.Value) != w {
+			t.Errorf("%s = %s, want %s", r.Name, value.Format(r.Value), w)
+		}
+	}
+	// Without a terminology provider, value set membership is a run-time error.
+	lib2, _ := NewEnv(WithModel(testModel{})).Compile("Test", src)
+	if _, err := lib2.Eval(context.Background(), "InVS", EvalOptions{}); err == nil {
+		t.Errorf("want an error without terminology provider")
+	}
+}
