@@ -225,7 +225,7 @@ func (s *store) retrieve(ctx context.Context, typ, path string, codes value.Valu
 		if s.term == nil {
 			return nil, fmt.Errorf("retrieve of %s in value set %s: no terminology service is configured", typ, vs)
 		}
-		exp, err := s.term.Expand(ctx, vs)
+		exp, err := s.term.Expand(ctx, value.ValueSetRef{ID: vs})
 		if err != nil {
 			return nil, err
 		}

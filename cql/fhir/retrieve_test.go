@@ -143,7 +143,7 @@ func TestValueSetStore(t *testing.T) {
 		{"http://example.org/fhir/ValueSet/severe", []string{"pre-eclampsia", "severe-anaemia"}},
 	}
 	for _, c := range cases {
-		codes, err := s.Expand(ctx, c.url)
+		codes, err := s.Expand(ctx, value.ValueSetRef{ID: c.url})
 		if err != nil {
 			t.Errorf("%s: %v", c.url, err)
 			continue
@@ -157,15 +157,15 @@ func TestValueSetStore(t *testing.T) {
 			t.Errorf("%s: %s", c.url, diff)
 		}
 	}
-	in, err := s.InValueSet(ctx, value.Code{System: "http://example.org/fhir/CodeSystem/conditions", Code: "transfusion-dependent"}, "http://example.org/fhir/ValueSet/anaemia")
+	in, err := s.InValueSet(ctx, value.Code{System: "http://example.org/fhir/CodeSystem/conditions", Code: "transfusion-dependent"}, value.ValueSetRef{ID: "http://example.org/fhir/ValueSet/anaemia"})
 	if err != nil || !in {
 		t.Errorf("transfusion-dependent in anaemia: %v %v", in, err)
 	}
-	in, err = s.InValueSet(ctx, value.Code{System: "http://example.org/other", Code: "anaemia"}, "http://example.org/fhir/ValueSet/anaemia")
+	in, err = s.InValueSet(ctx, value.Code{System: "http://example.org/other", Code: "anaemia"}, value.ValueSetRef{ID: "http://example.org/fhir/ValueSet/anaemia"})
 	if err != nil || in {
 		t.Errorf("other system: %v %v", in, err)
 	}
-	if _, err := s.InValueSet(ctx, value.Code{Code: "x"}, "http://nope"); err == nil || !strings.Contains(err.Error(), "value set http://nope not found") {
+	if _, err := s.InValueSet(ctx, value.Code{Code: "x"}, value.ValueSetRef{ID: "http://nope"}); err == nil || !strings.Contains(err.Error(), "value set http://nope not found") {
 		t.Errorf("missing: %v", err)
 	}
 }

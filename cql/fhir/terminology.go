@@ -18,11 +18,11 @@ import (
 // Terminology answers value set questions for retrieves and the `in`
 // operator.
 type Terminology interface {
-	// InValueSet reports whether code is in the value set with canonical
-	// URL valueSetURL (which may carry "|version").
-	InValueSet(ctx context.Context, code value.Code, valueSetURL string) (bool, error)
+	// InValueSet reports whether code is in the value set whose canonical
+	// URL is vs.ID (optionally "url|version").
+	InValueSet(ctx context.Context, code value.Code, vs value.ValueSetRef) (bool, error)
 	// Expand returns the codes of the value set.
-	Expand(ctx context.Context, valueSetURL string) ([]value.Code, error)
+	Expand(ctx context.Context, vs value.ValueSetRef) ([]value.Code, error)
 }
 
 // ValueSetNotFoundError reports a value set the terminology does not know.
@@ -242,8 +242,8 @@ func (cs *codeSystem) descends(code, anc string, self bool) bool {
 }
 
 // Expand implements Terminology.
-func (s *ValueSetStore) Expand(ctx context.Context, url string) ([]value.Code, error) {
-	e, err := s.Expansion(ctx, url)
+func (s *ValueSetStore) Expand(ctx context.Context, vs value.ValueSetRef) ([]value.Code, error) {
+	e, err := s.Expansion(ctx, vs.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -251,8 +251,8 @@ func (s *ValueSetStore) Expand(ctx context.Context, url string) ([]value.Code, e
 }
 
 // InValueSet implements Terminology.
-func (s *ValueSetStore) InValueSet(ctx context.Context, code value.Code, url string) (bool, error) {
-	e, err := s.Expansion(ctx, url)
+func (s *ValueSetStore) InValueSet(ctx context.Context, code value.Code, vs value.ValueSetRef) (bool, error) {
+	e, err := s.Expansion(ctx, vs.ID)
 	if err != nil {
 		return false, err
 	}
