@@ -3,7 +3,8 @@ package builtins
 // List operators: Exists, Distinct, Flatten, First, Last, SingletonFrom,
 // Skip, Tail, Take, Slice, IndexOf, Indexer, Length, membership (Contains,
 // In, ProperContains, ProperIn), inclusion (Includes, IncludedIn and their
-// proper forms) and the set operators Union, Intersect and Except.
+// proper forms), the set operators Union, Intersect and Except, and the
+// FHIRPath-derived Children and Descendents.
 //
 // Element comparisons use CQL equality (value.Equal) with the list rule that
 // nulls are equal to each other. Set operators have set semantics: results
@@ -36,10 +37,11 @@ func b2RegisterLists() {
 
 	b2Reg("Contains", b, b2ListContains, ListT, T)
 	b2Reg("In", b, b2ListIn, T, ListT)
-	// For a null argument that could be either a list or an element the
-	// checker takes the overload registered first (the list-list one); the
-	// list-list functions below give the same answers as the element forms
-	// when the argument on the element side is null (see b2ProperIncludes).
+	// For an untyped null argument, which could be a list or an element, the
+	// checker takes the overload registered first: the list-list one. For
+	// Includes and IncludedIn that gives null, as the conformance suite
+	// expects; the list-list ProperIncludes and ProperIncludedIn treat a
+	// null on the element side as the null element (see b2ProperIncludes).
 	b2Reg("Includes", b, b2Includes, ListT, ListT)
 	b2Reg("Includes", b, b2ListContains, ListT, T)
 	b2Reg("IncludedIn", b, b2IncludedIn, ListT, ListT)
