@@ -3,8 +3,6 @@ package npm
 import (
 	"bytes"
 	"context"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -69,25 +67,7 @@ func newFixture(t *testing.T, mod func(*registry.Options)) *fixture {
 
 // PublishBody builds the JSON `npm publish` sends for a tarball.
 func PublishBody(name, version string, tgz []byte) []byte {
-	s := sha512.Sum512(tgz)
-	integ := "sha512-" + base64.StdEncoding.EncodeToString(s[:])
-	_, shasum := registry.Integrity(tgz)
-	file := tarballName(name, version)
-	body := map[string]any{
-		"_id": name, "name": name,
-		"dist-tags": map[string]string{"latest": version},
-		"versions": map[string]any{version: map[string]any{
-			"name": name, "version": version,
-			"_id":  name + "@" + version,
-			"dist": map[string]any{"integrity": integ, "shasum": shasum, "tarball": "http://x/" + file},
-		}},
-		"access": nil,
-		"_attachments": map[string]any{file: map[string]any{
-			"content_type": "application/octet-stream", "data": base64.StdEncoding.EncodeToString(tgz), "length": len(tgz),
-		}},
-	}
-	b, _ := json.Marshal(body)
-	return b
+	return testpkg.PublishBody(name, version, tgz)
 }
 
 func (f *fixture) do(t *testing.T, method, path, token string, body []byte) (int, map[string]any, []byte) {
