@@ -573,6 +573,9 @@ func (c *checker) instance(x *ast.InstanceSelector) Node {
 		c.errorf(x.Span, CodeTypeMismatch, "%s has no instance selector", t)
 		return bad(x.Span)
 	}
+	if nt.Name == "Interval" {
+		return c.intervalInstance(x)
+	}
 	n := &InstanceSel{Base: Base{T: t, P: pos(x.Span)}, TypeName: nt.Name}
 	for _, el := range x.Elems {
 		et, ok := els[el.Name]
@@ -590,6 +593,31 @@ func (c *checker) instance(x *ast.InstanceSelector) Node {
 		n.Names = append(n.Names, el.Name)
 		n.Elems = append(n.Elems, c.convertTo(v, et, el.Value.GetSpan(), "element "+el.Name))
 	}
+	return n
+}
+
+// intervalInstance is Interval { low: a, high: b, lowClosed: x, highClosed: y }.
+func (c *checker) intervalInstance(x *ast.InstanceSelector) Node {
+	n := &IntervalSel{Base: Base{P: pos(x.Span)}, LowClosed: true, HighClosed: true}
+	lo, hi := Node(lit(nil, types.Null, x.Span)), Node(lit(nil, types.Null, x.Span))
+	for _, el := range x.Elems {
+		v := c.expr(el.Value)
+		switch el.Name {
+		case "low":
+			lo = v
+		case "high":
+			hi = v
+		case "lowClosed":
+			n.LowClosedExpr = c.convertTo(v, types.Boolean, el.Value.GetSpan(), "lowClosed")
+		case "highClosed":
+			n.HighClosedExpr = c.convertTo(v, types.Boolean, el.Value.GetSpan(), "highClosed")
+		default:
+			c.errorf(el.Span, CodeUndeclared, "Interval has no element %s", el.Name)
+		}
+	}
+	pt := c.m.CommonType([]types.Type{lo.Type(), hi.Type()})
+	n.Low, n.High = c.coerce(lo, pt), c.coerce(hi, pt)
+	n.T = &types.Interval{Point: pt}
 	return n
 }
 

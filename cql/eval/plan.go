@@ -289,6 +289,7 @@ func (p *planner) fold(x *checker.Call, f fn) (fn, bool) {
 		return nil, false
 	}
 	a := &activation{ctx: bg, maxDepth: DefaultMaxDepth}
+	a.b.Ctx = bg
 	v, err := f(&frame{a: a})
 	if err != nil {
 		return nil, false
