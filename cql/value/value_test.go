@@ -291,3 +291,67 @@ func TestToJSON(t *testing.T) {
 		t.Errorf("DecAdd on a zero Decimal should fail, not panic")
 	}
 }
+
+func TestQuantityHelpers(t *testing.T) {
+	conv := []struct {
+		in   Quantity
+		unit string
+		want string
+		err  bool
+	}{
+		{q("5", "mg"), "g", "0.005 'g'", false},
+		{q("5.0", "g"), "mg", "5000.0 'mg'", false},
+		{q("1", "year"), "mo", "12 'mo'", false},
+		{q("2", "weeks"), "days", "14 days", false},
+		{q("1", "g"), "m", "", true},
+		{q("1", "g"), "foo", "", true},
+	}
+	for _, c := range conv {
+		got, err := ConvertQuantity(c.in, c.unit)
+		if (err != nil) != c.err || (err == nil && got.String() != c.want) {
+			t.Errorf("ConvertQuantity(%s, %s) = %s, %v; want %s", c.in, c.unit, got, err, c.want)
+		}
+	}
+	m, err := MultiplyQuantities(q("1.0", "cm"), q("2.0", "cm"))
+	if err != nil || m.String() != "2.0 'cm2'" {
+		t.Errorf("multiply = %s, %v", m, err)
+	}
+	d, err := DivideQuantities(q("1", "g/cm3"), q("1", "g/cm3"))
+	if err != nil || d.String() != "1.0 '1'" {
+		t.Errorf("divide = %s, %v", d, err)
+	}
+	if _, err := DivideQuantities(q("1", "g"), q("0", "g")); err == nil {
+		t.Errorf("divide by zero should fail")
+	}
+	a, b, err := AlignQuantities(q("1", "m"), q("20", "cm"))
+	if err != nil || b.String() != "0.2 'm'" || a.Unit != "m" {
+		t.Errorf("align = %s, %s, %v", a, b, err)
+	}
+	if _, _, err := AlignQuantities(q("1", "year"), q("1", "d")); err == nil {
+		t.Errorf("aligning years with days should fail")
+	}
+	if !CanConvertUnit("mg/dL", "g/L") || CanConvertUnit("mg", "m") {
+		t.Errorf("CanConvertUnit wrong")
+	}
+	for _, typ := range []string{"Integer", "Long", "Decimal", "Date", "DateTime", "Time"} {
+		tt, _ := typesSystem(typ)
+		lo, err1 := MinValue(tt)
+		hi, err2 := MaxValue(tt)
+		if err1 != nil || err2 != nil {
+			t.Errorf("bounds of %s: %v %v", typ, err1, err2)
+			continue
+		}
+		if c, ok := Compare(lo, hi); !ok || c != -1 {
+			t.Errorf("min %s !< max %s", Format(lo), Format(hi))
+		}
+	}
+	if got, _ := MaxValue(typeDecimalForTest()); Format(got) != "99999999999999999999.99999999" {
+		t.Errorf("max decimal = %s", Format(got))
+	}
+	if got, _ := MinValue(typeDateTimeForTest()); Format(got) != "@0001-01-01T00:00:00.000Z" {
+		t.Errorf("min datetime = %s", Format(got))
+	}
+	if _, err := MaxValue(typeBooleanForTest()); err == nil {
+		t.Errorf("maximum Boolean should fail")
+	}
+}
