@@ -31,6 +31,13 @@ const (
 	dimC
 	dimCd
 	dimIU
+	// Arbitrary units: each is commensurable only with itself.
+	dimArbU
+	dimCFU
+	dimHPF
+	dimLPF
+	dimUSP
+	dimKU
 	nDims
 )
 
@@ -87,8 +94,18 @@ var atoms = map[string]unitDef{
 	// international units
 	"[IU]": {metric: true, factor: "1", expr: "[iU]"},
 	"[iU]": {metric: true, base: dimIU},
-	"U":    {metric: true, factor: "1", expr: "umol/min"},
-	"kat":  {metric: true, factor: "1", expr: "mol/s"},
+	// arbitrary units
+	"[arb'U]": {base: dimArbU},
+	"[CFU]":   {base: dimCFU},
+	"[HPF]":   {base: dimHPF},
+	"[LPF]":   {base: dimLPF},
+	"[USP'U]": {base: dimUSP},
+	"[ka'U]":  {base: dimKU},
+	// other clinical units
+	"[drp]":    {factor: "1", expr: "mL/20"},
+	"[mesh_i]": {factor: "1", expr: "/[in_i]"},
+	"U":        {metric: true, factor: "1", expr: "umol/min"},
+	"kat":      {metric: true, factor: "1", expr: "mol/s"},
 	// time
 	"min":  {factor: "60", expr: "s"},
 	"h":    {factor: "60", expr: "min"},
@@ -714,7 +731,7 @@ func Canonical(u string) (string, *apd.Decimal, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	names := [nDims]string{"m", "s", "g", "rad", "K", "C", "cd", "[iU]"}
+	names := [nDims]string{"m", "s", "g", "rad", "K", "C", "cd", "[iU]", "[arb'U]", "[CFU]", "[HPF]", "[LPF]", "[USP'U]", "[ka'U]"}
 	var parts []string
 	for i, e := range c.d {
 		switch {

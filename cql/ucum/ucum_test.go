@@ -38,6 +38,8 @@ func TestConvert(t *testing.T) {
 		{"1", "{eskimo_kisses}", "1", "1"},
 		{"2", "10*3/uL", "10*9/L", "2"},
 		{"1", "kg.m/s2", "N", "1"},
+		{"20", "[drp]", "mL", "1"},
+		{"1000", "[CFU]/mL", "[CFU]/L", "1000000"},
 	}
 	for _, tt := range tests {
 		v, _, _ := apd.NewFromString(tt.v)
@@ -57,7 +59,7 @@ func TestConvert(t *testing.T) {
 			t.Errorf("Convert(%s %s -> %s) = %s, want %s", tt.v, tt.from, tt.to, got.Text('f'), tt.want)
 		}
 	}
-	for _, bad := range [][2]string{{"g", "m"}, {"cm", "xyz"}, {"[IU]", "g"}, {"Cel", "m"}} {
+	for _, bad := range [][2]string{{"g", "m"}, {"cm", "xyz"}, {"[IU]", "g"}, {"Cel", "m"}, {"[CFU]", "[HPF]"}} {
 		if _, err := Convert(apd.New(1, 0), bad[0], bad[1]); err == nil {
 			t.Errorf("Convert(%s -> %s) succeeded", bad[0], bad[1])
 		}
@@ -65,7 +67,7 @@ func TestConvert(t *testing.T) {
 }
 
 func TestValid(t *testing.T) {
-	for _, u := range []string{"", "1", "mg", "mg/dL", "kg.m/s2", "mm[Hg]", "[lb_av]", "g/cm3", "{score}", "10*3/uL", "m-1", "(kg.m)/s2", "%", "U/L", "[IU]/mL", "mL/min/{1.73_m2}"} {
+	for _, u := range []string{"", "1", "mg", "mg/dL", "kg.m/s2", "mm[Hg]", "[lb_av]", "g/cm3", "{score}", "10*3/uL", "m-1", "(kg.m)/s2", "%", "U/L", "[IU]/mL", "mL/min/{1.73_m2}", "[CFU]/mL", "/[HPF]", "[arb'U]", "[drp]"} {
 		if err := Valid(u); err != nil {
 			t.Errorf("Valid(%q) = %v", u, err)
 		}
