@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/ccg-project/ccg/cql/ast"
 )
 
 // FuzzParse checks that Parse never panics and that every error it reports
@@ -38,6 +40,18 @@ func FuzzParse(f *testing.F) {
 		lib, errs := Parse("fuzz", src)
 		if lib == nil {
 			t.Fatal("nil library")
+		}
+		if len(errs) == 0 {
+			// A valid library prints back to source that parses to the same tree.
+			printed := ast.Print(lib)
+			again, errs2 := Parse("fuzz", printed)
+			if len(errs2) > 0 {
+				t.Fatalf("printed library does not parse: %v\n%s", errs2, printed)
+			}
+			lib.Contexts, again.Contexts = nil, nil
+			if a, b := dump(lib), dump(again); a != b {
+				t.Fatalf("round trip changed the tree\n%s\n%s", a, b)
+			}
 		}
 		_, exprErrs := ParseExpression(src)
 		lines := strings.Split(src, "\n")
