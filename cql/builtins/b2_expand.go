@@ -219,8 +219,9 @@ type b2Expander struct {
 	anchor *apd.Decimal // numeric: the first unit's start, for alignment
 }
 
-// b2MaxExpand bounds the size of an expansion when no list size limit is set.
-const b2MaxExpand = 10_000_000
+// b2MaxExpand bounds the size of an expansion, also when no list size
+// limit is set.
+const b2MaxExpand = 1_000_000
 
 func (e *b2Expander) emit(lo, hi value.Value, pt types.Type) error {
 	if e.last != nil && b2PLE(lo, e.last, value.Unset) == b2T {
@@ -230,6 +231,9 @@ func (e *b2Expander) emit(lo, hi value.Value, pt types.Type) error {
 	e.pt = pt
 	if err := e.c.CheckListSize(len(e.out) + 1); err != nil {
 		return err
+	}
+	if len(e.out) >= b2MaxExpand {
+		return Errorf("expand: the result would have more than %d elements", b2MaxExpand)
 	}
 	if e.points {
 		e.out = append(e.out, lo)
@@ -303,6 +307,18 @@ func (e *b2Expander) expandTemporal(lo, hi value.Value, per *b2Per, defPrec valu
 		return nil
 	}
 	s, end := b2Trunc(lo, prec), b2Trunc(hi, prec)
+	// Refuse hopeless expansions before building anything.
+	if d, err := value.DifferenceBetween(s, end, prec); err == nil {
+		if k, ok := d.(value.Integer); ok && n > 0 {
+			est := int64(k) / n
+			if est > b2MaxExpand {
+				return Errorf("expand: the result would have more than %d elements", b2MaxExpand)
+			}
+			if err := e.c.CheckListSize(len(e.out) + int(est)); err != nil {
+				return err
+			}
+		}
+	}
 	// kw is the unit of prec, so a unit of n steps ends n-1 steps after
 	// its start.
 	step := value.Quantity{Value: value.DecimalFromInt(n), Unit: kw}

@@ -553,6 +553,11 @@ func TestExpandLimits(t *testing.T) {
 	if _, err := b2Call(t, "Expand", value.Unset, huge); err == nil {
 		t.Errorf("expanding 4e9 points: want an error")
 	}
+	// Milliseconds of a day, without a list size limit.
+	ms := b2Lit(t, "Interval[@2018-01-01T00:00:00.000, @2018-01-02T00:00:00.000]")
+	if _, err := b2Call(t, "Expand", value.Unset, ms); err == nil {
+		t.Errorf("expanding 86,400,001 milliseconds: want an error")
+	}
 }
 
 // Overlap tests over 1,000 intervals, the shape of a typical query, must be
