@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/registry/testpkg"
+)
+
+func TestPackageCommands(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "guideline")
+	if err := testpkg.WriteDir(src, testpkg.Options{Name: "@ccg/cli", Version: "1.2.3"}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.tgz")
+	if code, stdout, stderr := ccg(t, "package", "build", src, "-o", out); code != 0 || !strings.Contains(stdout, "sha512-") {
+		t.Fatalf("build: %d %s %s", code, stdout, stderr)
+	}
+	tgz, _ := os.ReadFile(out)
+	p, err := fhirpkg.ReadTarball(tgz, fhirpkg.DefaultLimits)
+	if err != nil || len(p.CheckIndex()) != 0 || p.Manifest.Version != "1.2.3" {
+		t.Fatalf("built package: %v %v", err, p.CheckIndex())
+	}
+	if code, stdout, _ := ccg(t, "package", "validate", out); code != 0 || !strings.Contains(stdout, "0 violations") {
+		t.Errorf("validate tgz: %d %s", code, stdout)
+	}
+
+	// Keys, signing, and validation with trusted keys.
+	key := filepath.Join(dir, "keys", "publisher.key")
+	os.MkdirAll(filepath.Dir(key), 0o755)
+	if code, stdout, stderr := ccg(t, "package", "keygen", "--out", key); code != 0 || !strings.HasPrefix(stdout, "SHA256:") {
+		t.Fatalf("keygen: %d %s %s", code, stdout, stderr)
+	}
+	if code, _, _ := ccg(t, "package", "keygen", "--out", key); code != 1 {
+		t.Errorf("keygen overwrote a key")
+	}
+	if code, stdout, stderr := ccg(t, "package", "sign", src, "--key", key); code != 0 || !strings.Contains(stdout, "Provenance-ccg-sig-") {
+		t.Fatalf("sign: %d %s %s", code, stdout, stderr)
+	}
+	trusted := filepath.Join(dir, "trusted")
+	os.MkdirAll(trusted, 0o755)
+	pub, _ := os.ReadFile(key + ".pub")
+	os.WriteFile(filepath.Join(trusted, "publisher.pem"), pub, 0o644)
+	if code, stdout, _ := ccg(t, "package", "validate", src, "--trusted-keys", trusted); code != 0 || !strings.Contains(stdout, "signatures verified: 4 resources, package signature true") {
+		t.Errorf("validate signed dir: %d %s", code, stdout)
+	}
+	// Tamper: validation reports the signature failure.
+	card := filepath.Join(src, "PlanDefinition-test-card.json")
+	b, _ := os.ReadFile(card)
+	os.WriteFile(card, []byte(strings.Replace(string(b), "Test CARD", "Other CARD", 1)), 0o644)
+	if code, stdout, _ := ccg(t, "package", "validate", src, "--trusted-keys", trusted); code != 1 || !strings.Contains(stdout, "signature does not match") {
+		t.Errorf("validate tampered: %d %s", code, stdout)
+	}
+	// Every violation, as JSON.
+	var folder map[string]any
+	fp := filepath.Join(src, "PlanDefinition-test-folder.json")
+	fb, _ := os.ReadFile(fp)
+	json.Unmarshal(fb, &folder)
+	delete(folder, "title")
+	delete(folder, "action")
+	fb, _ = json.Marshal(folder)
+	os.WriteFile(fp, fb, 0o644)
+	os.Remove(filepath.Join(src, ".index.json"))
+	code, stdout, _ := ccg(t, "package", "validate", src, "--json")
+	var rep struct {
+		Violations []struct{ Resource, Path, Message string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != 1 {
+		t.Fatalf("validate --json: %d %v %s", code, err, stdout)
+	}
+	var paths []string
+	for _, v := range rep.Violations {
+		paths = append(paths, v.Resource+" "+v.Path)
+	}
+	for _, want := range []string{"PlanDefinition/test-folder title", "PlanDefinition/test-folder action"} {
+		if !strings.Contains(strings.Join(paths, "\n"), want) {
+			t.Errorf("violations %v lack %q", paths, want)
+		}
+	}
+	if code, _, _ := ccg(t, "package", "validate", filepath.Join(dir, "nothing")); code != 1 {
+		t.Errorf("validate missing path: %d", code)
+	}
+	if code, _, _ := ccg(t, "package", "build"); code != 2 {
+		t.Errorf("build without dir: %d", code)
+	}
+}
+
+func TestTokenCreate(t *testing.T) {
+	data := t.TempDir()
+	if code, _, _ := ccg(t, "token", "create", "--data", data); code != 2 {
+		t.Errorf("token create without --user: %d", code)
+	}
+	code, stdout, stderr := ccg(t, "token", "create", "--user", "alice", "--publish", "--password", "pw", "--data", data)
+	if code != 0 || !strings.HasPrefix(stdout, "ccg_") {
+		t.Fatalf("token create: %d %s %s", code, stdout, stderr)
+	}
+	code, stdout2, _ := ccg(t, "token", "create", "--user", "alice", "--data", data)
+	if code != 0 {
+		t.Fatal("second token failed")
+	}
+	st, err := store.OpenSQLite(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tok, err := st.LookupToken(context.Background(), registry.HashToken(strings.TrimSpace(stdout)))
+	if err != nil || tok.User != "alice" || !tok.Publish {
+		t.Errorf("publish token: %+v %v", tok, err)
+	}
+	tok, err = st.LookupToken(context.Background(), registry.HashToken(strings.TrimSpace(stdout2)))
+	if err != nil || tok.Publish {
+		t.Errorf("read token: %+v %v", tok, err)
+	}
+	u, _ := st.User(context.Background(), "alice")
+	if !registry.CheckPassword(u.PasswordHash, "pw") {
+		t.Error("password not stored")
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/registry/testpkg"
+	"github.com/ccg-project/ccg/server"
+)
+
+func TestMountRegistry(t *testing.T) {
+	data := t.TempDir()
+	srv := server.New(server.Config{Logger: zap.NewNop()})
+	closer, err := mountRegistry(srv.Echo(), serveConfig{DataDir: data, Server: srv}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	if _, err := os.Stat(filepath.Join(data, registrySigningKeyFile)); err != nil {
+		t.Errorf("signing key not created: %v", err)
+	}
+	// A token in the same store `ccg token create` writes to.
+	st := testStoreToken(t, closer, data)
+
+	tgz := testpkg.Tarball(testpkg.Options{Name: "@ccg/mounted", Version: "1.0.0"})
+	req, _ := http.NewRequest("PUT", hs.URL+"/npm/@ccg%2fmounted", bytes.NewReader(testpkg.PublishBody("@ccg/mounted", "1.0.0", tgz)))
+	req.Header.Set("Authorization", "Bearer "+st)
+	// Bigger than the FHIR endpoints' 4 MiB limit would also pass: the
+	// registry route sets its own limit.
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("publish through echo: %d", resp.StatusCode)
+	}
+	for _, p := range []string{"/npm/@ccg%2fmounted", "/npm/@ccg/mounted/1.0.0", "/npm/-/ping", "/npm/-/npm/v1/keys", "/npm/@ccg/mounted/-/mounted-1.0.0.tgz"} {
+		resp, err := http.Get(hs.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d", p, resp.StatusCode)
+		}
+	}
+	resp, err = http.Get(hs.URL + "/catalog?fhirversion=4.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cat []map[string]any
+	json.NewDecoder(resp.Body).Decode(&cat)
+	resp.Body.Close()
+	if len(cat) != 1 || cat[0]["name"] != "@ccg/mounted" || cat[0]["FHIRVersion"] != "4.0.1" {
+		t.Errorf("catalog %v", cat)
+	}
+	if err := closer.Close(); err != nil {
+		t.Error(err)
+	}
+}
+
+// testStoreToken creates a publish token with the token command while the
+// server holds the same SQLite database open.
+func testStoreToken(t *testing.T, _ any, data string) string {
+	t.Helper()
+	code, out, errOut := ccg(t, "token", "create", "--user", "bob", "--publish", "--data", data)
+	if code != 0 {
+		t.Fatalf("token create: %s", errOut)
+	}
+	tok := string(bytes.TrimSpace([]byte(out)))
+	st, err := store.OpenSQLite(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.LookupToken(context.Background(), registry.HashToken(tok)); err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
