@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccg-project/ccg/cql/value"
 	"github.com/google/go-cmp/cmp"
@@ -152,6 +153,39 @@ func TestCQLEvalError(t *testing.T) {
 	}
 	m := decodeOutcome(t, body)
 	if diff := cmp.Diff([]string{"processing"}, issueCodes(m)); diff != "" {
+		t.Errorf("issue codes (-want +got):\n%s", diff)
+	}
+}
+
+func TestNoHTMLEscaping(t *testing.T) {
+	s, _ := newTestServer(t)
+	status, body := postCQL(t, s, "{1, 2}")
+	if status != http.StatusOK {
+		t.Fatalf("status = %d\n%s", status, body)
+	}
+	if !strings.Contains(string(body), `"List<System.Integer>"`) {
+		t.Errorf("the CQL type is escaped or missing:\n%s", body)
+	}
+}
+
+func TestListSizeLimit(t *testing.T) {
+	s := New(Config{MaxListSize: 100})
+	status, body := postCQL(t, s, "Count(expand { Interval[1, 1000] })")
+	if status != http.StatusUnprocessableEntity {
+		t.Fatalf("status = %d, want 422\n%s", status, body)
+	}
+	if diff := cmp.Diff([]string{"too-costly"}, issueCodes(decodeOutcome(t, body))); diff != "" {
+		t.Errorf("issue codes (-want +got):\n%s", diff)
+	}
+}
+
+func TestEvalTimeout(t *testing.T) {
+	s := New(Config{EvalTimeout: time.Millisecond})
+	status, body := postCQL(t, s, "Count(expand { Interval[1, 1000000] })")
+	if status != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503\n%s", status, body)
+	}
+	if diff := cmp.Diff([]string{"timeout"}, issueCodes(decodeOutcome(t, body))); diff != "" {
 		t.Errorf("issue codes (-want +got):\n%s", diff)
 	}
 }

@@ -1,6 +1,9 @@
 package server
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // The FHIR R4 JSON shapes the server reads and writes. Only the elements
 // the server uses are modelled; they marshal with "resourceType" first, as
@@ -78,7 +81,7 @@ type Parameters struct {
 
 // MarshalJSON writes the resource with its resourceType.
 func (p Parameters) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
+	return marshalJSON(struct {
 		ResourceType string      `json:"resourceType"`
 		Parameter    []Parameter `json:"parameter,omitempty"`
 	}{"Parameters", p.Parameter})
@@ -103,8 +106,20 @@ type Issue struct {
 
 // MarshalJSON writes the resource with its resourceType.
 func (o OperationOutcome) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
+	return marshalJSON(struct {
 		ResourceType string  `json:"resourceType"`
 		Issue        []Issue `json:"issue"`
 	}{"OperationOutcome", o.Issue})
+}
+
+// marshalJSON is json.Marshal without HTML escaping, so that CQL types
+// such as "List<System.Integer>" stay readable.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,8 +31,11 @@ type Config struct {
 	// MaxBodyBytes bounds the bodies of the server's own FHIR endpoints;
 	// 0 means 4 MiB. Routes added by others set their own limits.
 	MaxBodyBytes int64
-	// MaxListSize and MaxDepth are passed to the evaluator (0 = engine default).
-	MaxListSize, MaxDepth int
+	// MaxListSize bounds lists built during an evaluation; 0 means
+	// DefaultMaxListSize, negative means no limit.
+	MaxListSize int
+	// MaxDepth bounds function recursion; 0 means the engine's default.
+	MaxDepth int
 	// Now returns the evaluation timestamp; nil means time.Now.
 	Now func() time.Time
 	// Version is reported in the CapabilityStatement.
@@ -39,6 +43,10 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful shutdown in Run; 0 means 10s.
 	ShutdownTimeout time.Duration
 }
+
+// DefaultMaxListSize is the default bound on lists built by one $cql
+// evaluation, which keeps a single request from exhausting memory.
+const DefaultMaxListSize = 1_000_000
 
 // Operation is a FHIR operation listed in the CapabilityStatement.
 type Operation struct {
@@ -73,6 +81,11 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 4 << 20
+	}
+	if cfg.MaxListSize == 0 {
+		cfg.MaxListSize = DefaultMaxListSize
+	} else if cfg.MaxListSize < 0 {
+		cfg.MaxListSize = 0
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -194,11 +207,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 
 // writeFHIR writes v as FHIR JSON.
 func writeFHIR(c echo.Context, status int, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "List<System.Integer>" readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return c.Blob(status, FHIRMediaType+"; charset=utf-8", append(b, '\n'))
+	return c.Blob(status, FHIRMediaType+"; charset=utf-8", buf.Bytes())
 }
 
 // guard runs fn in its own goroutine so that a panic in the engine is
