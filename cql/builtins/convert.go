@@ -14,8 +14,9 @@ import (
 	"github.com/ccg-project/ccg/cql/value"
 )
 
-// b1Converter converts a non-null value; nil means "cannot convert".
-type b1Converter func(v value.Value) value.Value
+// b1Converter converts a non-null value; nil means "cannot convert". The
+// context gives conversions that need it the evaluation's timezone offset.
+type b1Converter func(c *Context, v value.Value) value.Value
 
 func init() {
 	bo, i, l, d, s := types.Boolean, types.Integer, types.Long, types.Decimal, types.String
@@ -40,17 +41,17 @@ func init() {
 
 // b1RegConversion registers ToX and ConvertsToX for each source type.
 func b1RegConversion(target string, result types.Type, conv b1Converter, from ...types.Type) {
-	to := func(_ *Context, a []value.Value) (value.Value, error) {
+	to := func(c *Context, a []value.Value) (value.Value, error) {
 		if a[0] == nil {
 			return nil, nil
 		}
-		return conv(a[0]), nil
+		return conv(c, a[0]), nil
 	}
-	can := func(_ *Context, a []value.Value) (value.Value, error) {
+	can := func(c *Context, a []value.Value) (value.Value, error) {
 		if a[0] == nil {
 			return nil, nil
 		}
-		return b1Bool(conv(a[0]) != nil), nil
+		return b1Bool(conv(c, a[0]) != nil), nil
 	}
 	for _, f := range from {
 		b1Reg("To"+target, result, to, f)
@@ -60,7 +61,7 @@ func b1RegConversion(target string, result types.Type, conv b1Converter, from ..
 
 // b1ToBoolean accepts (case-insensitively) true/t/yes/y/1 and
 // false/f/no/n/0, and the numbers 1 and 0.
-func b1ToBoolean(v value.Value) value.Value {
+func b1ToBoolean(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Boolean:
 		return x
@@ -121,7 +122,7 @@ func b1IsDecimalText(s string) bool {
 	return !hasPoint || (frac != "" && frac[0] != '+' && frac[0] != '-' && b1IsIntegerText(frac))
 }
 
-func b1ToInteger(v value.Value) value.Value {
+func b1ToInteger(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Integer:
 		return x
@@ -145,7 +146,7 @@ func b1ToInteger(v value.Value) value.Value {
 	return nil
 }
 
-func b1ToLong(v value.Value) value.Value {
+func b1ToLong(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Long:
 		return x
@@ -185,7 +186,7 @@ func b1ParseDecimal(s string) (value.Decimal, bool) {
 	return r, true
 }
 
-func b1ToDecimal(v value.Value) value.Value {
+func b1ToDecimal(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Decimal:
 		return x
@@ -222,7 +223,7 @@ func b1QuantityText(q value.Quantity) string {
 // b1ToString renders values in the formats CQL's ToString specifies: no
 // quotes or '@', Long without the L suffix, DateTime without a trailing T
 // when it has no time part.
-func b1ToString(v value.Value) value.Value {
+func b1ToString(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.String:
 		return x
@@ -296,7 +297,7 @@ func b1ParseQuantity(s string) (value.Quantity, bool) {
 	return value.Quantity{Value: d, Unit: unit}, true
 }
 
-func b1ToQuantity(v value.Value) value.Value {
+func b1ToQuantity(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Quantity:
 		return x
@@ -315,7 +316,7 @@ func b1ToQuantity(v value.Value) value.Value {
 }
 
 // b1ToRatio parses <quantity>:<quantity>, e.g. 1 'mg':2 'mL' or 1:128.
-func b1ToRatio(v value.Value) value.Value {
+func b1ToRatio(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Ratio:
 		return x
@@ -346,7 +347,7 @@ func b1ToRatio(v value.Value) value.Value {
 	return nil
 }
 
-func b1ToDate(v value.Value) value.Value {
+func b1ToDate(c *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Date:
 		return x
@@ -371,34 +372,34 @@ func b1ToDate(v value.Value) value.Value {
 			if err2 != nil {
 				return nil
 			}
-			return b1ToDate(dt)
+			return b1ToDate(c, dt)
 		}
 		return d
 	}
 	return nil
 }
 
-// b1ToDateTime converts a Date (no time part, no offset: the evaluation's
-// offset applies) or parses an ISO 8601 date/time string.
-func b1ToDateTime(v value.Value) value.Value {
+// b1ToDateTime converts a Date or parses an ISO 8601 date/time string; a
+// result without a written offset gets the evaluation's offset.
+func b1ToDateTime(c *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.DateTime:
 		return x
 	case value.Date:
-		return value.DateTime{Year: x.Year, Month: x.Month, Day: x.Day, Precision: x.Precision}
+		return x.ToDateTime(c.offset())
 	case value.String:
 		dt, err := value.ParseDateTime(string(x))
 		if err != nil {
 			return nil
 		}
-		return dt
+		return dt.WithDefaultOffset(c.offset())
 	}
 	return nil
 }
 
 // b1ToTime parses hh[:mm[:ss[.fff]]], optionally prefixed by 'T'; a trailing
 // timezone offset (Z, +hh:mm, -hh:mm) is accepted and ignored.
-func b1ToTime(v value.Value) value.Value {
+func b1ToTime(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Time:
 		return x

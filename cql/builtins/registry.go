@@ -129,3 +129,12 @@ func ListOf(t types.Type) types.Type { return &types.List{Elem: t} }
 
 // IntervalOf returns Interval<t>.
 func IntervalOf(t types.Type) types.Type { return &types.Interval{Point: t} }
+
+// offset is the evaluation's timezone offset in minutes east of UTC; it is
+// what DateTimes built without an explicit offset take.
+func (c *Context) offset() int {
+	if c == nil {
+		return 0
+	}
+	return c.Now.OffsetMinutes
+}
