@@ -341,3 +341,21 @@ var FHIRHelpersNatives = map[string]NativeFunc{
 	"ToDate":     primitiveFn,
 	"ToTime":     primitiveFn,
 }
+
+// ImplicitConversion implements the checker's Converter: FHIR primitives
+// (and bound code types) convert to their System value type, Coding to
+// Code, CodeableConcept to Concept, Quantity (and its specialisations) to
+// Quantity, Ratio to Ratio, Period to Interval<DateTime> and Range to
+// Interval<Quantity>, as the FHIRHelpers functions do. fn runs the
+// conversion natively.
+func (m *Model) ImplicitConversion(from types.Type) (types.Type, func(value.Value) (value.Value, error), bool) {
+	c, ok := m.ConversionTo(from)
+	if !ok {
+		return nil, nil, false
+	}
+	fn := FHIRHelpersNatives[c.Function]
+	if fn == nil {
+		return nil, nil, false
+	}
+	return c.To, func(v value.Value) (value.Value, error) { return fn([]value.Value{v}) }, true
+}

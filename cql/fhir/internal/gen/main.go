@@ -275,6 +275,9 @@ func build(structs map[string]*structInfo, enums map[string]bool) []outType {
 }
 
 func elemType(owner, kind string, f field, structs map[string]*structInfo, names map[string]string, enums map[string]bool) string {
+	if b, ok := bindingNames[owner+"."+f.json]; ok {
+		return b
+	}
 	switch f.goType {
 	case "bool":
 		return "boolean"
@@ -296,6 +299,42 @@ func elemType(owner, kind string, f field, structs map[string]*structInfo, names
 	return "string"
 }
 
+// bindingNames gives the type names CQL uses for code elements whose value
+// set the Go models name differently (the binding name of the element).
+var bindingNames = map[string]string{
+	"ActivityDefinition.kind": "ActivityDefinitionKind", "ActivityDefinition.Participant.type": "ActivityParticipantType",
+	"CarePlan.status": "CarePlanStatus", "CarePlan.intent": "CarePlanIntent",
+	"ChargeItemDefinition.PropertyGroup.PriceComponent.type": "ChargeItemDefinitionPriceComponentType",
+	"ClaimResponse.status": "ClaimResponseStatus", "Claim.status": "ClaimStatus", "ClaimResponse.outcome": "RemittanceOutcome",
+	"Communication.priority": "CommunicationPriority", "Communication.status": "CommunicationStatus",
+	"CommunicationRequest.status": "CommunicationRequestStatus", "CommunicationRequest.priority": "CommunicationPriority",
+	"CompartmentDefinition.code": "CompartmentCode", "Contract.status": "ContractStatus",
+	"Contract.ContentDefinition.publicationStatus": "ContractPublicationStatus", "Coverage.status": "CoverageStatus",
+	"Timing.Repeat.dayOfWeek": "DayOfWeek", "Timing.Repeat.when": "EventTiming",
+	"Timing.Repeat.durationUnit": "UnitsOfTime", "Timing.Repeat.periodUnit": "UnitsOfTime",
+	"DetectedIssue.status": "DetectedIssueStatus", "DeviceRequest.status": "DeviceRequestStatus",
+	"Composition.confidentiality": "DocumentConfidentiality", "Composition.Section.mode": "SectionMode",
+	"CoverageEligibilityRequest.status": "EligibilityRequestStatus", "CoverageEligibilityResponse.status": "EligibilityResponseStatus",
+	"EnrollmentRequest.status": "EnrollmentRequestStatus", "EnrollmentResponse.status": "EnrollmentResponseStatus",
+	"ImmunizationEvaluation.status": "ImmunizationEvaluationStatus", "Immunization.status": "ImmunizationStatus",
+	"Media.status": "MediaStatus", "MedicationAdministration.status": "MedicationAdministrationStatus",
+	"MedicationDispense.status": "MedicationDispenseStatus", "MedicationKnowledge.status": "MedicationKnowledgeStatus",
+	"MedicationRequest.intent": "MedicationRequestIntent", "MedicationRequest.priority": "MedicationRequestPriority",
+	"MedicationRequest.status": "MedicationRequestStatus", "MedicationStatement.status": "MedicationStatementStatus",
+	"Medication.status": "MedicationStatus", "NutritionOrder.status": "NutritionOrderStatus",
+	"MolecularSequence.ReferenceSeq.orientation": "OrientationType", "MolecularSequence.ReferenceSeq.strand": "StrandType",
+	"MolecularSequence.Quality.type": "QualityType", "MolecularSequence.Repository.type": "RepositoryType",
+	"MolecularSequence.type": "SequenceType", "ParameterDefinition.use": "ParameterUse",
+	"AppointmentResponse.participantStatus": "ParticipantStatus", "PaymentNotice.status": "PaymentNoticeStatus",
+	"PaymentReconciliation.status": "PaymentReconciliationStatus", "Procedure.status": "ProcedureStatus",
+	"DocumentReference.docStatus": "ReferredDocumentStatus", "RiskAssessment.status": "RiskAssessmentStatus",
+	"ServiceRequest.intent": "ServiceRequestIntent", "ServiceRequest.priority": "ServiceRequestPriority",
+	"ServiceRequest.status": "ServiceRequestStatus", "Task.intent": "TaskIntent", "Task.priority": "TaskPriority",
+	"EvidenceVariable.type": "VariableType", "VisionPrescription.status": "VisionStatus",
+	"Encounter.status": "EncounterStatus", "Condition.clinicalStatus": "CodeableConcept",
+	"Signature.when": "instant", "Annotation.time": "dateTime",
+}
+
 // Names of string-valued elements by their FHIR primitive type. Elements not
 // listed are FHIR.string.
 var byName = map[string]string{
@@ -304,7 +343,7 @@ var byName = map[string]string{
 	"date": "dateTime", "dateTime": "dateTime", "authoredOn": "dateTime", "created": "dateTime",
 	"recordedDate": "dateTime", "start": "dateTime", "end": "dateTime", "started": "dateTime",
 	"statusDate": "dateTime", "dateAsserted": "dateTime", "sent": "dateTime", "received": "dateTime",
-	"when": "instant", "occurrenceDateTime": "dateTime", "enteredDate": "dateTime", "creation": "dateTime",
+	"occurrenceDateTime": "dateTime", "enteredDate": "dateTime", "creation": "dateTime",
 	"lastModified": "dateTime", "dateWritten": "dateTime", "whenPrepared": "dateTime",
 	"whenHandedOver": "dateTime", "lockedDate": "dateTime", "paymentDate": "date",
 	"availableStartTime": "time", "availableEndTime": "time", "openingTime": "time", "closingTime": "time",

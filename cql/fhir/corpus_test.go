@@ -1,0 +1,72 @@
+package fhir_test
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/fhir"
+)
+
+// corpusDir returns a folder of the shared corpus (../shared from the
+// module root), skipping the test when it is absent, except in CI.
+func corpusDir(t testing.TB, parts ...string) string {
+	t.Helper()
+	dir := filepath.Join(append([]string{"..", "..", "..", "shared", "corpus"}, parts...)...)
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("corpus folder %s is missing: %v", dir, err)
+		}
+		t.Skipf("corpus folder %s is absent (set up ../shared to run this test)", dir)
+	}
+	return dir
+}
+
+// newEnv builds an engine environment for the libraries of a folder.
+func newEnv(t testing.TB, cqlDir string) (*cql.Env, *fhir.LibraryResolver) {
+	t.Helper()
+	res := fhir.NewLibraryResolver()
+	if err := res.AddDir(cqlDir); err != nil {
+		t.Fatal(err)
+	}
+	env := cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(res))
+	return env, res
+}
+
+func compileFolder(t *testing.T, parts ...string) {
+	dir := corpusDir(t, parts...)
+	env, _ := newEnv(t, dir)
+	files, err := filepath.Glob(filepath.Join(dir, "*.cql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .cql files in %s: %v", dir, err)
+	}
+	sort.Strings(files)
+	failed := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, errs := env.Compile(filepath.Base(f), string(src))
+		if len(errs) > 0 {
+			failed++
+			var b strings.Builder
+			for i, e := range errs {
+				if i == 5 {
+					b.WriteString("\n  ...")
+					break
+				}
+				b.WriteString("\n  " + e.Error())
+			}
+			t.Errorf("%s: %d errors%s", filepath.Base(f), len(errs), b.String())
+		}
+	}
+	t.Logf("%d of %d libraries compiled", len(files)-failed, len(files))
+}
+
+func TestCompileANC(t *testing.T) { compileFolder(t, "who-smart-anc", "input", "cql") }
+
+func TestCompileCPG(t *testing.T) { compileFolder(t, "hl7-cpg-recommendations", "input", "cql") }
