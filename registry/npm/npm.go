@@ -222,6 +222,19 @@ func (h *Handler) serveSpecial(w http.ResponseWriter, r *http.Request, segs []st
 			return err
 		}
 		return h.Catalog(w, r)
+	case len(segs) == 3 && segs[0] == "user" && segs[1] == "token" && r.Method == http.MethodDelete:
+		// npm logout: revoke the token named in the path (only by its holder).
+		if bearer(r) != segs[2] {
+			return errf(403, "a token can only be revoked by its holder")
+		}
+		if _, err := h.token(ctx, r); err != nil {
+			return err
+		}
+		if err := h.reg.Store().DeleteToken(ctx, registry.HashToken(segs[2])); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		writeJSON(w, 200, map[string]any{"ok": true})
+		return nil
 	case len(segs) == 2 && segs[0] == "user" && strings.HasPrefix(segs[1], "org.couchdb.user:") && r.Method == http.MethodPut:
 		return h.login(w, r, strings.TrimPrefix(segs[1], "org.couchdb.user:"))
 	case len(segs) >= 2 && segs[0] == "package":

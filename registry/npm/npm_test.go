@@ -382,4 +382,15 @@ func TestAuthEndpoints(t *testing.T) {
 	if code, _, _ := f.do(t, "PUT", "-/user/org.couchdb.user:bob", "", body); code != 201 {
 		t.Errorf("login again %d", code)
 	}
+	// Logout revokes the token.
+	bobTok := m["token"].(string)
+	if code, _, _ := f.do(t, "DELETE", "-/user/token/"+bobTok, f.token, nil); code != 403 {
+		t.Errorf("revoking another's token: %d", code)
+	}
+	if code, _, _ := f.do(t, "DELETE", "-/user/token/"+bobTok, bobTok, nil); code != 200 {
+		t.Errorf("logout %d", code)
+	}
+	if code, _, _ := f.do(t, "GET", "-/whoami", bobTok, nil); code != 401 {
+		t.Errorf("whoami after logout %d", code)
+	}
 }

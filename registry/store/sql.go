@@ -526,3 +526,14 @@ func (s *sqlStore) LookupToken(ctx context.Context, hash string) (*Token, error)
 	t.Created = fromNanos(c)
 	return t, nil
 }
+
+func (s *sqlStore) DeleteToken(ctx context.Context, hash string) error {
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE hash = ?`), hash)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

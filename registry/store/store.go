@@ -126,6 +126,8 @@ type Store interface {
 	CreateToken(ctx context.Context, t Token) error
 	// LookupToken finds a token by its hash, or ErrNotFound.
 	LookupToken(ctx context.Context, hash string) (*Token, error)
+	// DeleteToken revokes a token by its hash; ErrNotFound if unknown.
+	DeleteToken(ctx context.Context, hash string) error
 	// Close releases the database.
 	Close() error
 }

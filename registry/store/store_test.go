@@ -342,6 +342,15 @@ func testUsers(t *testing.T, s Store) {
 	if _, err := s.LookupToken(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing token: %v", err)
 	}
+	if err := s.DeleteToken(ctx, "h1"); err != nil {
+		t.Errorf("delete token: %v", err)
+	}
+	if _, err := s.LookupToken(ctx, "h1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted token still found: %v", err)
+	}
+	if err := s.DeleteToken(ctx, "h1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("delete twice: %v", err)
+	}
 }
 
 func testCorrupt(t *testing.T, s Store) {
