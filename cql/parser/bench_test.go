@@ -69,3 +69,35 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestConcurrentParse parses from several goroutines at once: the ANTLR
+// runtime shares its prediction caches between parsers (run with -race).
+func TestConcurrentParse(t *testing.T) {
+	src := readBench(t)
+	want := dump(mustParse(t, "bench.cql", src))
+	done := make(chan string)
+	for i := 0; i < 4; i++ {
+		go func() {
+			lib, errs := Parse("bench.cql", src)
+			if len(errs) > 0 {
+				done <- "errors"
+				return
+			}
+			done <- dump(lib)
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if got := <-done; got != want {
+			t.Errorf("concurrent parse %d differs", i)
+		}
+	}
+}
+
+func mustParse(t *testing.T, name, src string) *ast.Library {
+	t.Helper()
+	lib, errs := Parse(name, src)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return lib
+}
