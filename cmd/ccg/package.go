@@ -14,7 +14,6 @@ import (
 
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/cqlcheck"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
 	"github.com/ccg-project/ccg/registry/sign"
 )
@@ -151,7 +150,7 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg package validate: %v\n", err)
 		return exitFailure
 	}
-	violations := registry.Violations(ctx, p, []registry.Validator{cqlcheck.New(cqlModels()...)})
+	violations := registry.Violations(ctx, p, []registry.Validator{cqlValidator()})
 	sigMsg := "signatures not checked (no --trusted-keys)"
 	if *keys != "" {
 		kr, err := sign.LoadKeyring(*keys)

@@ -85,6 +85,20 @@ func TestPackageCommands(t *testing.T) {
 			t.Errorf("violations %v lack %q", paths, want)
 		}
 	}
+	// The CQL compile check runs with the FHIR model and FHIRHelpers.
+	fhirSrc := filepath.Join(dir, "fhir")
+	testpkg.WriteDir(fhirSrc, testpkg.Options{CQL: "library TestLogic version '1.0.0'\nusing FHIR version '4.0.1'\n" +
+		"include FHIRHelpers version '4.0.1' called FHIRHelpers\ncontext Patient\n" +
+		"define \"Applies\": exists [Condition] C where C.clinicalStatus is not null\n"})
+	if code, stdout, _ := ccg(t, "package", "validate", fhirSrc); code != 0 {
+		t.Errorf("FHIR CQL: %d %s", code, stdout)
+	}
+	badSrc := filepath.Join(dir, "badcql")
+	testpkg.WriteDir(badSrc, testpkg.Options{CQL: "library TestLogic version '1.0.0'\nusing FHIR version '4.0.1'\n" +
+		"context Patient\ndefine \"Applies\": [Condition] C where C.nosuchelement = 1\n"})
+	if code, stdout, _ := ccg(t, "package", "validate", badSrc); code != 1 || !strings.Contains(stdout, "Library/test-logic content (CQL): TestLogic:4:") {
+		t.Errorf("bad FHIR CQL: %d %s", code, stdout)
+	}
 	if code, _, _ := ccg(t, "package", "validate", filepath.Join(dir, "nothing")); code != 1 {
 		t.Errorf("validate missing path: %d", code)
 	}

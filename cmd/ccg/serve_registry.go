@@ -15,6 +15,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/value"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/cqlcheck"
 	"github.com/ccg-project/ccg/registry/npm"
@@ -81,7 +83,7 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	}
 	reg, err := registry.New(registry.Options{
 		Store: st, Logger: log, SigningKey: key, TrustedKeys: trusted,
-		Validators:    []registry.Validator{cqlcheck.New(cqlModels()...)},
+		Validators:    []registry.Validator{cqlValidator()},
 		ReadNeedsAuth: envTrue(envReadAuth), AllowSignup: envTrue(envAllowSignup),
 	})
 	if err != nil {
@@ -111,6 +113,14 @@ type closerFunc func() error
 
 func (f closerFunc) Close() error { return f() }
 
-// cqlModels are the data models the registry's CQL compile check knows.
-// Libraries using another model are not compile-checked.
-func cqlModels() []cql.Option { return nil }
+// cqlValidator is the registry's CQL compile check: the FHIR R4 model, the
+// FHIRHelpers conversions and includes from the package itself, then the
+// built-in FHIRHelpers. Libraries using another model are not checked.
+func cqlValidator() registry.Validator {
+	opts := []cql.Option{cql.WithModel(fhir.R4())}
+	for name, fn := range fhir.FHIRHelpersNatives {
+		f := fn
+		opts = append(opts, cql.WithNativeFunction("FHIRHelpers", name, func(args []value.Value) (value.Value, error) { return f(args) }))
+	}
+	return cqlcheck.New(fhir.NewLibraryResolver(), opts...)
+}

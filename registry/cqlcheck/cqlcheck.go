@@ -67,9 +67,10 @@ func sources(p *fhirpkg.Package) ([]source, []validate.Violation) {
 }
 
 // New returns a Validator compiling CQL with an Env built from opts plus a
-// resolver over the package's own Libraries (models such as FHIR are
-// passed in opts with cql.WithModel).
-func New(opts ...cql.Option) registry.Validator {
+// resolver over the package's own Libraries, then fallback (may be nil; for
+// example the built-in FHIRHelpers). Models such as FHIR are passed in opts
+// with cql.WithModel.
+func New(fallback cql.LibraryResolver, opts ...cql.Option) registry.Validator {
 	return registry.ValidatorFunc(func(ctx context.Context, p *fhirpkg.Package) []validate.Violation {
 		srcs, out := sources(p)
 		byName := map[string]source{}
@@ -83,6 +84,9 @@ func New(opts ...cql.Option) registry.Validator {
 			}
 			if s, ok := byName[name]; ok {
 				return s.src, nil
+			}
+			if fallback != nil {
+				return fallback.ResolveLibrary(name, version)
 			}
 			return "", fmt.Errorf("library %s %s is not in the package", name, version)
 		})

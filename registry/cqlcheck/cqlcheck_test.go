@@ -19,7 +19,7 @@ func pkg(t *testing.T, src string) *fhirpkg.Package {
 }
 
 func TestCQLCheck(t *testing.T) {
-	v := New()
+	v := New(nil)
 	if got := v.Validate(context.Background(), pkg(t, "library TestLogic version '1.0.0'\n\ndefine \"Applies\": 1 + 1 = 2\n")); len(got) != 0 {
 		t.Errorf("valid CQL: %v", got)
 	}
