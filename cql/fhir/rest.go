@@ -1,0 +1,338 @@
+package fhir
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// maxResponse bounds the size of one FHIR server response.
+const maxResponse = 64 << 20
+
+// httpGetJSON fetches a FHIR JSON document.
+func httpGetJSON(ctx context.Context, client *http.Client, header http.Header, u string) (map[string]any, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	req.Header.Set("Accept", "application/fhir+json")
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, resp.StatusCode, err
+	}
+	if len(body) > maxResponse {
+		return nil, resp.StatusCode, fmt.Errorf("GET %s: response larger than %d bytes", u, maxResponse)
+	}
+	v, jerr := DecodeJSON(body)
+	obj, _ := v.(map[string]any)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		msg := outcomeText(obj)
+		if msg == "" {
+			msg = strings.TrimSpace(string(body[:min(len(body), 200)]))
+		}
+		return obj, resp.StatusCode, fmt.Errorf("GET %s: %s: %s", u, resp.Status, msg)
+	}
+	if jerr != nil || obj == nil {
+		return nil, resp.StatusCode, fmt.Errorf("GET %s: the response is not a JSON object", u)
+	}
+	return obj, resp.StatusCode, nil
+}
+
+// outcomeText collects the diagnostics of an OperationOutcome.
+func outcomeText(obj map[string]any) string {
+	if str(obj["resourceType"]) != "OperationOutcome" {
+		return ""
+	}
+	var parts []string
+	issues, _ := obj["issue"].([]any)
+	for _, i := range issues {
+		im, _ := i.(map[string]any)
+		if d := str(im["diagnostics"]); d != "" {
+			parts = append(parts, d)
+		} else if d, ok := im["details"].(map[string]any); ok && str(d["text"]) != "" {
+			parts = append(parts, str(d["text"]))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// RESTOptions configure a RESTRetriever.
+type RESTOptions struct {
+	// BaseURL is the FHIR server base, e.g. https://example.org/fhir.
+	BaseURL string
+	Client  *http.Client
+	// Header is added to every request (Authorization, ...).
+	Header http.Header
+	// PatientID restricts searches to the patient's data (patient=Patient/id).
+	PatientID string
+	// Terminology expands value sets for `code in "VS"` retrieves.
+	Terminology Terminology
+	// MaxPages bounds the search result pages followed (default 50).
+	MaxPages int
+}
+
+// RESTRetriever answers retrieves by searching a FHIR server. Each
+// resource type is searched once (for the patient) and filtered by code
+// locally with the same indexes as the Bundle retriever.
+type RESTRetriever struct {
+	opts    RESTOptions
+	mu      sync.Mutex
+	fetched map[string]*fetchState
+}
+
+// fetchState holds one resource type's search results in their own store,
+// filled once and read-only afterwards.
+type fetchState struct {
+	once sync.Once
+	st   *store
+	err  error
+}
+
+// NewRESTRetriever returns a retriever over a FHIR server.
+func NewRESTRetriever(opts RESTOptions) *RESTRetriever {
+	if opts.MaxPages <= 0 {
+		opts.MaxPages = 50
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	return &RESTRetriever{opts: opts, fetched: map[string]*fetchState{}}
+}
+
+// Retrieve implements the engine's Retriever.
+func (r *RESTRetriever) Retrieve(ctx context.Context, dataType *types.Named, codePath string, codes value.Value) ([]value.Value, error) {
+	if dataType == nil || dataType.Model != ModelName {
+		return nil, fmt.Errorf("cannot retrieve %v from a FHIR server", dataType)
+	}
+	typ := dataType.Name
+	if !R4().Retrievable(typ) {
+		return nil, fmt.Errorf("FHIR.%s is not a resource type", typ)
+	}
+	r.mu.Lock()
+	fs, ok := r.fetched[typ]
+	if !ok {
+		fs = &fetchState{}
+		r.fetched[typ] = fs
+	}
+	r.mu.Unlock()
+	fs.once.Do(func() { fs.st, fs.err = r.fetch(ctx, typ) })
+	if fs.err != nil {
+		return nil, fs.err
+	}
+	return fs.st.retrieve(ctx, typ, codePath, codes)
+}
+
+func (r *RESTRetriever) searchURL(typ string) string {
+	q := url.Values{}
+	if r.opts.PatientID != "" {
+		if typ == "Patient" {
+			q.Set("_id", r.opts.PatientID)
+		} else if ti, _ := R4().Info(typ); len(ti.PatientPaths) > 0 {
+			param := "patient"
+			if ti.PatientPaths[0] == "subject" && typ == "Group" {
+				param = "subject"
+			}
+			q.Set(param, "Patient/"+r.opts.PatientID)
+		}
+	}
+	s := r.opts.BaseURL + "/" + typ
+	if len(q) > 0 {
+		s += "?" + q.Encode()
+	}
+	return s
+}
+
+func (r *RESTRetriever) fetch(ctx context.Context, typ string) (*store, error) {
+	next := r.searchURL(typ)
+	var nodes []*Node
+	for page := 0; next != ""; page++ {
+		if page >= r.opts.MaxPages {
+			return nil, fmt.Errorf("search of %s: more than %d pages of results", typ, r.opts.MaxPages)
+		}
+		obj, _, err := httpGetJSON(ctx, r.opts.Client, r.opts.Header, next)
+		if err != nil {
+			return nil, err
+		}
+		if str(obj["resourceType"]) != "Bundle" {
+			return nil, fmt.Errorf("search of %s: expected a Bundle, got %s", typ, str(obj["resourceType"]))
+		}
+		entries, _ := obj["entry"].([]any)
+		for i, e := range entries {
+			em, _ := e.(map[string]any)
+			if mode := str(mapOf(em["search"])["mode"]); mode == "include" || mode == "outcome" {
+				continue
+			}
+			res, ok := em["resource"].(map[string]any)
+			if !ok {
+				continue
+			}
+			n, err := R4().resourceNode(res, &location{resType: "Bundle", name: "Bundle", index: -1}, "")
+			if err != nil {
+				return nil, fmt.Errorf("search of %s, entry %d: %w", typ, i, err)
+			}
+			if n.TypeName() == typ {
+				nodes = append(nodes, n)
+			}
+		}
+		next = ""
+		links, _ := obj["link"].([]any)
+		for _, l := range links {
+			lm, _ := l.(map[string]any)
+			if str(lm["relation"]) == "next" {
+				next = str(lm["url"])
+			}
+		}
+	}
+	st := newStore(R4(), r.opts.Terminology)
+	for _, n := range nodes {
+		st.add(n, "")
+	}
+	return st, nil
+}
+
+func mapOf(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// RemoteTerminology is a Terminology backed by a FHIR terminology server
+// ($expand and $validate-code). Answers are cached.
+type RemoteTerminology struct {
+	BaseURL string
+	Client  *http.Client
+	Header  http.Header
+
+	mu         sync.Mutex
+	expansions map[string]*Expansion
+	answers    map[string]bool
+}
+
+// NewRemoteTerminology returns a terminology client for a server base URL.
+func NewRemoteTerminology(base string, client *http.Client) *RemoteTerminology {
+	return &RemoteTerminology{BaseURL: strings.TrimRight(base, "/"), Client: client,
+		expansions: map[string]*Expansion{}, answers: map[string]bool{}}
+}
+
+func vsParams(vs value.ValueSetRef) url.Values {
+	u, ver := splitCanonical(vs.ID)
+	if vs.Version != "" {
+		ver = vs.Version
+	}
+	q := url.Values{"url": {u}}
+	if ver != "" {
+		q.Set("valueSetVersion", ver)
+	}
+	return q
+}
+
+// Expand implements Terminology with ValueSet/$expand (paged by offset).
+func (t *RemoteTerminology) Expand(ctx context.Context, vs value.ValueSetRef) ([]value.Code, error) {
+	key := vs.ID + "|" + vs.Version
+	t.mu.Lock()
+	e, ok := t.expansions[key]
+	t.mu.Unlock()
+	if ok {
+		return e.Codes, nil
+	}
+	var codes []value.Code
+	const pageSize = 1000
+	for offset := 0; ; offset += pageSize {
+		q := vsParams(vs)
+		q.Set("offset", fmt.Sprint(offset))
+		q.Set("count", fmt.Sprint(pageSize))
+		obj, status, err := httpGetJSON(ctx, t.Client, t.Header, t.BaseURL+"/ValueSet/$expand?"+q.Encode())
+		if status == http.StatusNotFound {
+			return nil, &ValueSetNotFoundError{URL: vs.ID}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("expanding value set %s: %w", vs.ID, err)
+		}
+		s := NewValueSetStore()
+		obj["url"] = vs.ID
+		if _, has := obj["expansion"]; !has {
+			return nil, fmt.Errorf("expanding value set %s: the server returned no expansion", vs.ID)
+		}
+		if err := s.AddResource(obj); err != nil {
+			return nil, err
+		}
+		page, err := s.Expand(ctx, value.ValueSetRef{ID: vs.ID})
+		if err != nil {
+			return nil, err
+		}
+		codes = append(codes, page...)
+		exp := mapOf(obj["expansion"])
+		total, ok := exp["total"]
+		n, _ := numberText(total)
+		var tot int
+		fmt.Sscan(n, &tot)
+		if !ok || len(page) == 0 || len(codes) >= tot {
+			break
+		}
+	}
+	e = newExpansion(vs.ID, codes)
+	t.mu.Lock()
+	t.expansions[key] = e
+	t.mu.Unlock()
+	return codes, nil
+}
+
+// InValueSet implements Terminology with ValueSet/$validate-code, or the
+// cached expansion when the value set was expanded before.
+func (t *RemoteTerminology) InValueSet(ctx context.Context, code value.Code, vs value.ValueSetRef) (bool, error) {
+	key := vs.ID + "|" + vs.Version
+	t.mu.Lock()
+	e, ok := t.expansions[key]
+	ans, answered := t.answers[key+"#"+code.System+"|"+code.Code]
+	t.mu.Unlock()
+	if ok {
+		return e.Contains(code), nil
+	}
+	if answered {
+		return ans, nil
+	}
+	q := vsParams(vs)
+	q.Set("code", code.Code)
+	if code.System != "" {
+		q.Set("system", code.System)
+	}
+	obj, status, err := httpGetJSON(ctx, t.Client, t.Header, t.BaseURL+"/ValueSet/$validate-code?"+q.Encode())
+	if status == http.StatusNotFound {
+		return false, &ValueSetNotFoundError{URL: vs.ID}
+	}
+	if err != nil {
+		return false, fmt.Errorf("checking a code against value set %s: %w", vs.ID, err)
+	}
+	result, found := false, false
+	params, _ := obj["parameter"].([]any)
+	for _, p := range params {
+		pm := mapOf(p)
+		if str(pm["name"]) == "result" {
+			result, found = pm["valueBoolean"].(bool)
+		}
+	}
+	if !found {
+		return false, fmt.Errorf("checking a code against value set %s: no boolean result in the response", vs.ID)
+	}
+	t.mu.Lock()
+	t.answers[key+"#"+code.System+"|"+code.Code] = result
+	t.mu.Unlock()
+	return result, nil
+}
