@@ -316,7 +316,9 @@ type StringLiteral struct {
 
 // NumberLiteral is an unsigned number as written: "1", "1.50". It is a
 // Decimal when the text contains '.', otherwise an Integer. A leading minus
-// sign is a separate Negate UnaryExpr.
+// sign is a separate Negate UnaryExpr. The parser guarantees that an Integer
+// literal fits in 32 bits, except that "2147483648" appears as the direct
+// operand of a Negate (the literal -2147483648); Long literals likewise.
 type NumberLiteral struct {
 	Span
 	Text string

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/antlr4-go/antlr/v4"
 
@@ -55,7 +56,7 @@ func parseLibrary(name, src string, modes []int) (*ast.Library, []*Error) {
 		return lib, errs
 	}
 	tree := p.parse(libraryRule)
-	if len(p.errs) > 0 {
+	if p.failed() {
 		return lib, p.isolatedErrors()
 	}
 	c := &converter{src: src}
@@ -90,7 +91,7 @@ func (r *run) isolatedErrors() []*Error {
 		starts = append(starts, t)
 	}
 	if len(starts) < 2 {
-		return r.sorted()
+		return r.reported()
 	}
 	runes := []rune(r.src)
 	var errs []*Error
@@ -104,7 +105,7 @@ func (r *run) isolatedErrors() []*Error {
 			to = starts[i+1].GetStart()
 		}
 		if from < 0 || to > len(runes) || from > to {
-			return r.sorted()
+			return r.reported()
 		}
 		pad := ""
 		if i > 0 {
@@ -116,16 +117,16 @@ func (r *run) isolatedErrors() []*Error {
 		if i+1 < len(starts) {
 			// The piece's end of input is really the next statement.
 			next := starts[i+1]
-			for _, e := range piece.errs {
+			for _, e := range piece.reported() {
 				if e.Line == next.GetLine() && e.Col == next.GetColumn()+1 {
 					e.Message = strings.ReplaceAll(e.Message, "end of input", describe(next))
 				}
 			}
 		}
-		errs = append(errs, piece.errs...)
+		errs = append(errs, piece.reported()...)
 	}
 	if len(errs) == 0 {
-		return r.sorted()
+		return r.reported()
 	}
 	sortErrs(errs)
 	return errs
@@ -138,8 +139,8 @@ func ParseExpression(src string) (ast.Expr, []*Error) {
 		return nil, errs
 	}
 	tree := p.parse(func(cp *gen.CqlParser) antlr.ParserRuleContext { return cp.ExprOnly() })
-	if len(p.errs) > 0 {
-		return nil, p.sorted()
+	if p.failed() {
+		return nil, p.reported()
 	}
 	c := &converter{src: src}
 	var e ast.Expr
@@ -172,15 +173,18 @@ type run struct {
 	src    string
 	lexer  *gen.CqlLexer
 	tokens *antlr.CommonTokenStream
-	errs   []*Error
-	modes  []int
+	// lexErrs are the lexer's errors, errs the parser's (of the last
+	// prediction mode tried).
+	lexErrs []*Error
+	errs    []*Error
+	modes   []int
 }
 
 func newRun(src string) *run {
 	r := &run{src: src, modes: defaultModes}
 	r.lexer = gen.NewCqlLexer(antlr.NewInputStream(src))
 	r.lexer.RemoveErrorListeners()
-	r.lexer.AddErrorListener(&listener{run: r})
+	r.lexer.AddErrorListener(&listener{run: r, lexer: true})
 	r.tokens = antlr.NewCommonTokenStream(r.lexer, antlr.TokenDefaultChannel)
 	return r
 }
@@ -209,10 +213,9 @@ func (r *run) precheck() []*Error {
 // parse runs the parser with fast SLL prediction first and, only when that
 // reports an error, again with full LL prediction (which is exact).
 func (r *run) parse(entry func(*gen.CqlParser) antlr.ParserRuleContext) antlr.ParserRuleContext {
-	lexErrs := r.errs
 	var tree antlr.ParserRuleContext
 	for _, mode := range r.modes {
-		r.errs = append([]*Error(nil), lexErrs...)
+		r.errs = nil
 		r.tokens.Seek(0)
 		p := gen.NewCqlParser(r.tokens)
 		p.RemoveErrorListeners()
@@ -227,15 +230,25 @@ func (r *run) parse(entry func(*gen.CqlParser) antlr.ParserRuleContext) antlr.Pa
 	return tree
 }
 
-func (r *run) sorted() []*Error {
-	sortErrs(r.errs)
-	return r.errs
+func (r *run) failed() bool { return len(r.lexErrs) > 0 || len(r.errs) > 0 }
+
+// reported returns the errors to show: a lexer error usually leaves a token
+// stream whose parser errors are only consequences of it, so when there are
+// lexer errors only those are reported.
+func (r *run) reported() []*Error {
+	errs := r.errs
+	if len(r.lexErrs) > 0 {
+		errs = r.lexErrs
+	}
+	sortErrs(errs)
+	return errs
 }
 
 // listener collects lexer and parser errors.
 type listener struct {
 	*antlr.DefaultErrorListener
 	run   *run
+	lexer bool
 	count int
 }
 
@@ -249,7 +262,12 @@ func (l *listener) SyntaxError(_ antlr.Recognizer, offending interface{}, line, 
 			msg = "unexpected " + describe(t)
 		}
 	}
-	l.run.errs = append(l.run.errs, &Error{Line: line, Col: column + 1, Code: CodeSyntax, Message: tidyMessage(msg)})
+	e2 := &Error{Line: line, Col: column + 1, Code: CodeSyntax, Message: tidyMessage(msg)}
+	if l.lexer {
+		l.run.lexErrs = append(l.run.lexErrs, e2)
+	} else {
+		l.run.errs = append(l.run.errs, e2)
+	}
 }
 
 func describe(t antlr.Token) string {
@@ -280,6 +298,33 @@ func tidyMessage(msg string) string {
 	msg = strings.ReplaceAll(msg, "'<EOF>'", "end of input")
 	msg = strings.ReplaceAll(msg, "<EOF>", "end of input")
 	msg = strings.Replace(msg, " expecting ", ", expecting ", 1)
-	msg = strings.Replace(msg, "token recognition error at: ", "unexpected character ", 1)
+	const lexErr = "token recognition error at: '"
+	if strings.HasPrefix(msg, lexErr) && strings.HasSuffix(msg, "'") {
+		text := msg[len(lexErr) : len(msg)-1]
+		switch {
+		case len(text) >= 2 && strings.ContainsRune("'\"`", rune(text[0])) && text[len(text)-2] == '\\':
+			return fmt.Sprintf("invalid escape sequence %q", text[len(text)-2:])
+		case strings.HasPrefix(text, "'"):
+			return "unterminated string literal"
+		case strings.HasPrefix(text, "\""):
+			return "unterminated quoted identifier"
+		case strings.HasPrefix(text, "`"):
+			return "unterminated delimited identifier"
+		case strings.HasPrefix(text, "@"):
+			return fmt.Sprintf("invalid date/time literal %q", firstLine(text))
+		}
+		r, _ := utf8.DecodeRuneInString(text)
+		return fmt.Sprintf("unexpected character %q", r)
+	}
 	return msg
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	if utf8.RuneCountInString(s) > 30 {
+		s = string([]rune(s)[:30]) + "..."
+	}
+	return s
 }
