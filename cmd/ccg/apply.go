@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/content"
+	"github.com/ccg-project/ccg/engine/datain"
+	fj "github.com/ccg-project/ccg/engine/fhirjson"
+)
+
+const applySynopsis = "--package DIR|TGZ --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--explain] [--strict]"
+
+func init() {
+	register(&command{
+		Name:    "apply",
+		Args:    applySynopsis,
+		Summary: "apply a CCG PlanDefinition to a data-in Bundle offline ($apply) and print the Bundle",
+		Run:     runApply,
+	})
+}
+
+func runApply(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "apply", applySynopsis)
+	var pkgs multiFlag
+	fs.Var(&pkgs, "package", "CCG package `DIR` or .tgz (repeatable)")
+	planID := fs.String("plan", "", "PlanDefinition `ID` (a Folder, a CARD or Patient Plans); empty: the patient's Patient Plans")
+	planURL := fs.String("url", "", "PlanDefinition canonical `URL` instead of --plan")
+	dataFile := fs.String("data", "", "data-in Bundle `FILE` (JSON)")
+	subject := fs.String("subject", "", "subject `Patient/ID` (default: the Bundle's only Patient)")
+	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
+	explain := fs.Bool("explain", false, "add the explain Parameters (which condition gave what)")
+	strict := fs.Bool("strict", false, "fail when a package has profile violations or CQL errors")
+	lenient := fs.Bool("lenient", false, "do not hold the data to CCG_DataIn_Bundle (generic CPG PlanDefinitions)")
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(e, fs, "apply takes no positional arguments, got %q", pos)
+	}
+	if len(pkgs) == 0 || *dataFile == "" {
+		return usageError(e, fs, "--package and --data are required")
+	}
+	eng := engine.New(engine.Options{})
+	if code := loadPackages(e, eng, pkgs, *strict); code != exitOK {
+		return code
+	}
+	raw, err := os.ReadFile(*dataFile)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg apply: %v\n", err)
+		return exitFailure
+	}
+	bundle, err := fj.DecodeObj(raw)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg apply: %s: %v\n", *dataFile, err)
+		return exitFailure
+	}
+	if *subject == "" || *encounter == "" {
+		s, enc, derr := datain.Defaults(bundle)
+		if *subject == "" {
+			*subject = s
+		}
+		if *encounter == "" {
+			*encounter = enc
+		}
+		if *subject == "" || (*encounter == "" && !*lenient) {
+			fmt.Fprintf(e.Stderr, "ccg apply: %v\n", derr)
+			return exitFailure
+		}
+	}
+	res, err := eng.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: *planID, URL: *planURL, Subject: *subject, Encounter: *encounter,
+		Data: bundle, DataJSON: raw, Explain: *explain, Lenient: *lenient})
+	if err != nil {
+		var re *engine.RequestError
+		if errors.As(err, &re) {
+			for _, is := range re.Issues {
+				fmt.Fprintf(e.Stderr, "ccg apply: %s\n", is)
+			}
+			return exitFailure
+		}
+		fmt.Fprintf(e.Stderr, "ccg apply: %v\n", err)
+		return exitFailure
+	}
+	for _, ce := range res.Errors {
+		fmt.Fprintf(e.Stderr, "ccg apply: CARD %s did not fire: %s (%s)\n", ce.Card, ce.Message, ce.Expression)
+	}
+	out, err := fj.Marshal(res.Bundle)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg apply: %v\n", err)
+		return exitFailure
+	}
+	e.Stdout.Write(out)
+	return exitOK
+}
+
+// loadPackages loads package folders/tarballs, printing their problems.
+func loadPackages(e *env, eng *engine.Engine, paths []string, strict bool) int {
+	for _, p := range paths {
+		pkg, err := eng.LoadPath(p, content.Options{})
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
+			return exitFailure
+		}
+		for _, pr := range pkg.Problems {
+			fmt.Fprintf(e.Stderr, "ccg: %s: %s\n", pkg.Name, pr)
+		}
+		if strict && len(pkg.Problems) > 0 {
+			fmt.Fprintf(e.Stderr, "ccg: package %s has %d problems (--strict)\n", pkg.Name, len(pkg.Problems))
+			return exitFailure
+		}
+	}
+	return exitOK
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return fmt.Sprint([]string(*m)) }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
