@@ -78,7 +78,11 @@ func (s *Server) handleCQL(c echo.Context) error {
 	defer cancel()
 	var result value.Value
 	err = guard(ctx, func() error {
-		lib, errs := s.env.Compile(cqlLibraryName, src)
+		lib, errs, ok := s.cache.get(src)
+		if !ok {
+			lib, errs = s.env.Compile(cqlLibraryName, src)
+			s.cache.put(src, lib, errs)
+		}
 		if len(errs) > 0 {
 			return &CompileError{Errors: shiftErrors(errs, offset, span), Expression: req.expressionPath}
 		}
@@ -451,11 +455,10 @@ func wrapExpression(expr string, params []cqlParam) (string, int) {
 	return b.String(), lines
 }
 
+var identEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
 // quoteIdent writes name as a CQL quoted identifier.
-func quoteIdent(name string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-	return `"` + r.Replace(name) + `"`
-}
+func quoteIdent(name string) string { return `"` + identEscaper.Replace(name) + `"` }
 
 // span is the extent of the expression: its number of lines and the
 // length (in runes) of its last line.

@@ -2,12 +2,14 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/value"
 	"github.com/google/go-cmp/cmp"
 )
@@ -187,5 +189,42 @@ func TestEvalTimeout(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"timeout"}, issueCodes(decodeOutcome(t, body))); diff != "" {
 		t.Errorf("issue codes (-want +got):\n%s", diff)
+	}
+}
+
+func TestLibraryCache(t *testing.T) {
+	c := newLibraryCache(2)
+	c.put("a", nil, cql.Errors{{Message: "a"}})
+	c.put("b", nil, nil)
+	if _, errs, ok := c.get("a"); !ok || len(errs) != 1 {
+		t.Fatalf("get(a) = %v, %v; want the cached errors", errs, ok)
+	}
+	c.put("c", nil, nil) // evicts b, the least recently used
+	if _, _, ok := c.get("b"); ok {
+		t.Errorf("b is still cached after eviction")
+	}
+	for _, k := range []string{"a", "c"} {
+		if _, _, ok := c.get(k); !ok {
+			t.Errorf("%s was evicted", k)
+		}
+	}
+	if n := c.len(); n != 2 {
+		t.Errorf("cache holds %d entries, want 2", n)
+	}
+
+	// The server answers repeated expressions from the cache, with new
+	// parameter values each time.
+	s := New(Config{})
+	for i, want := range []float64{2, 4, 6} {
+		status, body := postCQL(t, s, "N * 2", fmt.Sprintf(`{"name":"N","valueInteger":%d}`, i+1))
+		if status != http.StatusOK {
+			t.Fatalf("status %d\n%s", status, body)
+		}
+		if diff := cmp.Diff(map[string]any{"valueInteger": want}, returnOf(t, body)); diff != "" {
+			t.Errorf("call %d (-want +got):\n%s", i, diff)
+		}
+	}
+	if n := s.cache.len(); n != 1 {
+		t.Errorf("cache holds %d entries after three calls of one expression, want 1", n)
 	}
 }

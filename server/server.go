@@ -38,6 +38,9 @@ type Config struct {
 	MaxDepth int
 	// Now returns the evaluation timestamp; nil means time.Now.
 	Now func() time.Time
+	// CacheSize is how many compiled $cql expressions are kept; 0 means
+	// 256, negative disables the cache.
+	CacheSize int
 	// Version is reported in the CapabilityStatement.
 	Version string
 	// ShutdownTimeout bounds the graceful shutdown in Run; 0 means 10s.
@@ -66,6 +69,8 @@ type Server struct {
 	echo *echo.Echo
 	// env compiles $cql expressions; a cql.Env is safe for concurrent use.
 	env *cql.Env
+	// cache holds recently compiled $cql expressions.
+	cache *libraryCache
 
 	mu  sync.Mutex
 	ops []Operation
@@ -87,6 +92,9 @@ func New(cfg Config) *Server {
 	} else if cfg.MaxListSize < 0 {
 		cfg.MaxListSize = 0
 	}
+	if cfg.CacheSize == 0 {
+		cfg.CacheSize = 256
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -96,7 +104,7 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv()}
+	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize)}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

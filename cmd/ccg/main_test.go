@@ -15,8 +15,12 @@ import (
 // ccg runs the command line args and returns the exit code and outputs.
 func ccg(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return ccgCtx(context.Background(), t, args...)
+}
+
+func ccgCtx(ctx context.Context, t *testing.T, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), &env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}, args)
+	code := run(ctx, &env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}, args)
 	return code, out.String(), errOut.String()
 }
 

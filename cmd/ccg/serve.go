@@ -3,14 +3,15 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
+	"net"
 	"os"
 	"time"
 
 	"github.com/ccg-project/ccg/server"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // serveConfig is the configuration of "ccg serve", passed to every mount.
@@ -64,11 +65,11 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return usageError(e, fs, "serve takes no arguments, got %q", pos)
 	}
 
-	log, err := newLogger(*debug)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg serve: %v\n", err)
-		return exitFailure
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return usageError(e, fs, "bad --addr %q: %v", cfg.Addr, err)
 	}
+
+	log := newLogger(e.Stderr, *debug)
 	defer log.Sync() //nolint:errcheck // nothing useful to do about a failed flush
 
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
@@ -104,15 +105,21 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// newLogger returns a JSON production logger, or a console development
-// logger with debug.
-func newLogger(debug bool) (*zap.Logger, error) {
+// newLogger returns a logger writing JSON lines to w, or with debug
+// human-readable lines at debug level.
+func newLogger(w io.Writer, debug bool) *zap.Logger {
+	level := zapcore.InfoLevel
+	var enc zapcore.Encoder
 	if debug {
-		return zap.NewDevelopment()
+		level = zapcore.DebugLevel
+		enc = zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
+	} else {
+		ec := zap.NewProductionEncoderConfig()
+		ec.TimeKey = "time"
+		ec.EncodeTime = zapcore.ISO8601TimeEncoder
+		enc = zapcore.NewJSONEncoder(ec)
 	}
-	cfg := zap.NewProductionConfig()
-	cfg.Sampling = nil
-	return cfg.Build()
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level))
 }
 
 // version is the program version, set at link time with
