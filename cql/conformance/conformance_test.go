@@ -243,3 +243,18 @@ func TestRunMini(t *testing.T) {
 		t.Errorf("summary = %q, want %q", b.String(), want)
 	}
 }
+
+// TestRunTimeout checks that a test running past its time limit fails
+// instead of holding up the run.
+func TestRunTimeout(t *testing.T) {
+	s := &Suite{File: "slow.xml", Tests: []*Test{{File: "slow.xml", Group: "g", Name: "Slow",
+		Expression: "Count(expand { Interval[1, 1000000] })", Outputs: []string{"1000000"}}}}
+	start := time.Now()
+	rep := Run(context.Background(), []*Suite{s}, Options{Timeout: time.Millisecond})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the run took %v with a 1ms test timeout", d)
+	}
+	if r := rep.Results[0]; r.Outcome != Fail {
+		t.Errorf("outcome = %s (%s), want fail", r.Outcome, r.Error)
+	}
+}
