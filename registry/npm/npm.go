@@ -557,9 +557,13 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		"unpackedSize": unpacked,
 		"signatures":   []sign.RegistrySignature{sig},
 	}
-	doc["_npmUser"] = map[string]any{"name": tok.User}
+	email := ""
+	if u, err := h.reg.Store().User(ctx, tok.User); err == nil {
+		email = u.Email
+	}
+	doc["_npmUser"] = map[string]any{"name": tok.User, "email": email}
 	if _, ok := doc["maintainers"]; !ok {
-		doc["maintainers"] = []any{map[string]any{"name": tok.User}}
+		doc["maintainers"] = []any{map[string]any{"name": tok.User, "email": email}}
 	}
 	doc["fhirVersions"] = m.FHIRVersions
 	if checked.Signed.Resources > 0 || checked.Signed.Package {
