@@ -38,8 +38,9 @@ import (
 // under; compile errors are reported as "expression:line:col: message".
 const cqlLibraryName = "expression"
 
-// cqlDefineName is the definition holding the expression.
-const cqlDefineName = "expression"
+// cqlDefineName is the definition holding the expression; a name no
+// client parameter is likely to take.
+const cqlDefineName = "ccg $cql expression"
 
 // cqlParam is one CQL parameter for the expression.
 type cqlParam struct {

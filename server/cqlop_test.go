@@ -93,6 +93,12 @@ func TestCQLEvaluate(t *testing.T) {
 		{"list as literal", "{1, 2}", nil, map[string]any{"valueString": "{1, 2}"}},
 		{"parameter", "N * 2", []string{`{"name":"N","valueInteger":21}`}, map[string]any{"valueInteger": 42.0}},
 		{"list parameter", "Count(X)", []string{`{"name":"X","valueString":"a"}`, `{"name":"X","valueString":"b"}`}, map[string]any{"valueInteger": 2.0}},
+		{"decimal parameter", "X * 2", []string{`{"name":"X","valueDecimal":1.25}`}, map[string]any{"valueDecimal": 2.5}},
+		{"date parameter", "D + 1 day", []string{`{"name":"D","valueDate":"2024-02-28"}`}, map[string]any{"valueDate": "2024-02-29"}},
+		{"quantity parameter", "Q + 2 'mg'", []string{`{"name":"Q","valueQuantity":{"value":3,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}`},
+			map[string]any{"valueQuantity": map[string]any{"value": 5.0, "unit": "mg", "system": ucumSystem, "code": "mg"}}},
+		{"coding parameter", "C.code", []string{`{"name":"C","valueCoding":{"system":"http://loinc.org","code":"8480-6"}}`}, map[string]any{"valueString": "8480-6"}},
+		{"time", "@T10:00:00 + 1 hour", nil, map[string]any{"valueTime": "11:00:00"}},
 		{"null", "null as Integer", nil, map[string]any{"_valueString": map[string]any{"extension": []any{
 			map[string]any{"url": extDataAbsentReason, "valueCode": "unknown"}}}}},
 	} {
@@ -226,5 +232,16 @@ func TestLibraryCache(t *testing.T) {
 	}
 	if n := s.cache.len(); n != 1 {
 		t.Errorf("cache holds %d entries after three calls of one expression, want 1", n)
+	}
+}
+
+func TestCQLParameterNamedExpression(t *testing.T) {
+	s, _ := newTestServer(t)
+	status, body := postCQL(t, s, "expression + 1", `{"name":"expression","valueInteger":1}`)
+	if status != http.StatusOK {
+		t.Fatalf("status = %d\n%s", status, body)
+	}
+	if diff := cmp.Diff(map[string]any{"valueInteger": 2.0}, returnOf(t, body)); diff != "" {
+		t.Errorf("return (-want +got):\n%s", diff)
 	}
 }

@@ -296,7 +296,7 @@ func TestCQLParams(t *testing.T) {
 		t.Errorf("declared parameters (-want +got):\n%s", diff)
 	}
 	src, offset := wrapExpression("N + 1", got)
-	wantSrc := "parameter \"Flag\" Boolean\nparameter \"N\" Integer\nparameter \"Name\" String\nparameter \"Codes\" List<String>\ndefine \"expression\":\nN + 1\n"
+	wantSrc := "parameter \"Flag\" Boolean\nparameter \"N\" Integer\nparameter \"Name\" String\nparameter \"Codes\" List<String>\ndefine \"ccg $cql expression\":\nN + 1\n"
 	if src != wantSrc || offset != 5 {
 		t.Errorf("wrapExpression = %q, %d; want %q, 5", src, offset, wantSrc)
 	}
