@@ -202,3 +202,15 @@ func (e *Engine) String() string {
 	s := e.set.Load()
 	return fmt.Sprintf("engine with %d packages", len(s.pkgs))
 }
+
+// ByCanonical finds a loaded resource by canonical ("url|version").
+func (e *Engine) ByCanonical(canonical string) (map[string]any, bool) {
+	_, r := e.set.Load().lookupCanonical(nil, canonical)
+	return r, r != nil
+}
+
+// Resource finds a loaded resource by type and id.
+func (e *Engine) Resource(typ, id string) (map[string]any, bool) {
+	_, r := e.set.Load().lookupRef(typ, id)
+	return r, r != nil
+}

@@ -277,7 +277,7 @@ type parser struct {
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
-func (p *parser) next() token  { t := p.toks[p.i]; p.i++; return t }
+func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
 
 var precedence = map[string]int{
 	"implies": 1, "or": 2, "xor": 2, "and": 3,

@@ -1,0 +1,106 @@
+package engine_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/content"
+	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/ccg-project/ccg/engine/perform"
+	"github.com/google/go-cmp/cmp"
+)
+
+var fixedNow = time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
+
+func testEngine(t testing.TB) *engine.Engine {
+	t.Helper()
+	e := engine.New(engine.Options{Now: func() time.Time { return fixedNow }})
+	p, err := e.LoadPath(filepath.Join("..", "testdata", "apply", "package"), content.Options{RequireIG: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pr := range p.Problems {
+		t.Errorf("package problem: %s", pr)
+	}
+	return e
+}
+
+func readJSON(t testing.TB, parts ...string) (map[string]any, []byte) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(parts...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := fj.DecodeObj(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, b
+}
+
+func dataIn(t testing.TB) map[string]any {
+	m, _ := readJSON(t, "..", "testdata", "apply", "data-in", "patient-1.json")
+	return m
+}
+
+func cardsOf(t testing.TB, bundle map[string]any) []string {
+	_, reqs, err := perform.Actions(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{}
+	for _, r := range reqs {
+		out = append(out, fj.Ref(r))
+	}
+	return out
+}
+
+// TestPerformLoop runs the Apply Guideline loop on the fixture: every
+// CARD type fires once, and the loop ends with an empty RequestGroup.
+func TestPerformLoop(t *testing.T) {
+	e := testEngine(t)
+	p := &perform.Performer{Now: func() time.Time { return fixedNow }, Resolve: func(_ context.Context, c string) (map[string]any, error) {
+		r, _ := e.ByCanonical(c)
+		return r, nil
+	}}
+	var rounds [][]string
+	var resulting [][]string
+	apply := func(ctx context.Context, data map[string]any) (map[string]any, error) {
+		res, err := e.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: "ccgtest-folder", Subject: "Patient/p1", Encounter: "Encounter/e1", Data: data})
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Errors) > 0 {
+			t.Errorf("CARD errors: %+v", res.Errors)
+		}
+		return res.Bundle, nil
+	}
+	_, err := p.Loop(context.Background(), apply, dataIn(t), 10, func(r perform.Round) {
+		rounds = append(rounds, cardsOf(t, r.Response))
+		var rs []string
+		for _, x := range r.Results {
+			s := fj.Ref(x.Resource) + " " + fj.Str(x.Resource, "status")
+			rs = append(rs, s)
+		}
+		resulting = append(resulting, rs)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"CommunicationRequest/ad-provide", "Task/ad-collect", "MedicationRequest/ad-reqvx", "Task/ad-stoprx", "Task/ad-stopsrv"},
+		{"ServiceRequest/ad-reqlab", "ServiceRequest/ad-reqrad", "ServiceRequest/ad-reqproc", "ServiceRequest/ad-reqref", "Task/ad-propdx"},
+		{"MedicationRequest/ad-orderrx"},
+		{"Task/ad-disprx"},
+		{"Task/ad-adminrx"},
+		{},
+	}
+	if d := cmp.Diff(want, rounds); d != "" {
+		t.Errorf("rounds (-want +got):\n%s", d)
+	}
+	t.Logf("resulting data: %v", resulting)
+}
