@@ -22,8 +22,13 @@ import (
 const CodeSyntax = "syntax"
 
 // MaxNesting bounds the nesting depth of brackets in the source; deeper
-// input is rejected before parsing so that recursion stays bounded.
+// input is rejected before parsing.
 const MaxNesting = 500
+
+// MaxTreeDepth bounds the depth of the parse tree (about three levels per
+// nested operator), so that the parser, the converter and every later pass
+// over the syntax tree recurse a bounded number of times whatever the input.
+const MaxTreeDepth = 10000
 
 // Error is a syntax error at a 1-based line and column.
 type Error struct {
@@ -222,12 +227,56 @@ func (r *run) parse(entry func(*gen.CqlParser) antlr.ParserRuleContext) antlr.Pa
 		l := &listener{run: r}
 		p.AddErrorListener(l)
 		p.GetInterpreter().SetPredictionMode(mode)
-		tree = entry(p)
+		p.AddParseListener(&depthGuard{})
+		var fatal *Error
+		tree, fatal = guardedEntry(p, entry)
+		if fatal != nil {
+			r.errs = []*Error{fatal}
+			return nil
+		}
 		if l.count == 0 {
 			break
 		}
 	}
 	return tree
+}
+
+// depthGuard aborts the parse when the tree gets deeper than MaxTreeDepth.
+// ANTLR reports rule entries and exits in balanced pairs, including the
+// contexts it pushes for left-recursive rules.
+type depthGuard struct{ depth int }
+
+type tooDeepPanic struct{ tok antlr.Token }
+
+func (g *depthGuard) EnterEveryRule(ctx antlr.ParserRuleContext) {
+	g.depth++
+	if g.depth > MaxTreeDepth {
+		panic(tooDeepPanic{ctx.GetStart()})
+	}
+}
+func (g *depthGuard) ExitEveryRule(antlr.ParserRuleContext) { g.depth-- }
+func (g *depthGuard) VisitTerminal(antlr.TerminalNode)      {}
+func (g *depthGuard) VisitErrorNode(antlr.ErrorNode)        {}
+
+func guardedEntry(p *gen.CqlParser, entry func(*gen.CqlParser) antlr.ParserRuleContext) (tree antlr.ParserRuleContext, fatal *Error) {
+	defer func() {
+		if r := recover(); r != nil {
+			// Besides the depth guard, this also catches any failure inside
+			// the ANTLR runtime so that no input can crash the caller.
+			tok := p.GetCurrentToken()
+			msg := fmt.Sprintf("internal parser error: %v", r)
+			if d, ok := r.(tooDeepPanic); ok {
+				tok = d.tok
+				msg = fmt.Sprintf("expression nested too deeply (more than %d levels)", MaxTreeDepth)
+			}
+			line, col := 1, 1
+			if tok != nil {
+				line, col = tok.GetLine(), tok.GetColumn()+1
+			}
+			tree, fatal = nil, &Error{Line: line, Col: col, Code: CodeSyntax, Message: msg}
+		}
+	}()
+	return entry(p), nil
 }
 
 func (r *run) failed() bool { return len(r.lexErrs) > 0 || len(r.errs) > 0 }

@@ -294,6 +294,18 @@ func TestSyntaxErrors(t *testing.T) {
 	}
 }
 
+func TestDepthLimit(t *testing.T) {
+	_, errs := Parse("t", "library T\ndefine X: "+strings.Repeat("not ", MaxTreeDepth)+"true\ndefine Y: 1 +")
+	if len(errs) != 2 || !strings.Contains(errs[0].Message, "nested too deeply") || errs[0].Line != 2 ||
+		errs[1].Line != 3 {
+		t.Errorf("deep prefix chain: %v", errs)
+	}
+	// Long flat chains of binary operators are fine well below the limit.
+	if _, errs := Parse("t", "define X: a"+strings.Repeat(" or a", 2000)); len(errs) > 0 {
+		t.Errorf("2000-term or chain: %v", errs)
+	}
+}
+
 func TestLiteralRanges(t *testing.T) {
 	ok := []string{"2147483647", "-2147483648", "9223372036854775807L", "-9223372036854775808L", "2147483648L", "2147483648.0"}
 	for _, src := range ok {
