@@ -3,6 +3,7 @@ package npm
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -392,5 +393,30 @@ func TestAuthEndpoints(t *testing.T) {
 	}
 	if code, _, _ := f.do(t, "GET", "-/whoami", bobTok, nil); code != 401 {
 		t.Errorf("whoami after logout %d", code)
+	}
+}
+
+func TestSizeLimits(t *testing.T) {
+	f := newFixture(t, func(o *registry.Options) {
+		o.Limits = fhirpkg.Limits{MaxCompressed: 4 << 10, MaxUnpacked: 64 << 10, MaxFile: 32 << 10, MaxFiles: 100}
+	})
+	noise := make([]byte, 8<<10)
+	rand.Read(noise)
+	bigFiles := testpkg.Files(testpkg.Options{Name: "big"})
+	bigFiles["other/noise.bin"] = noise // does not compress: over the 4 KiB compressed limit
+	big, _ := fhirpkg.WriteTarball(bigFiles)
+	files := testpkg.Files(testpkg.Options{Name: "bomb"})
+	files["other/zeros.bin"] = make([]byte, 200<<10) // compresses to almost nothing
+	bomb, _ := fhirpkg.WriteTarball(files)
+	for name, tgz := range map[string][]byte{"big": big, "bomb": bomb} {
+		code, m := f.publish(t, name, "1.0.0", tgz)
+		if code != 500 || !strings.Contains(m["error"].(string), "size limits") {
+			t.Errorf("%s (%d bytes): %d %v", name, len(tgz), code, m)
+		}
+	}
+	// A body far over the limit is cut off before it is parsed.
+	huge := bytes.Repeat([]byte("x"), 9<<20)
+	if code, _, _ := f.do(t, "PUT", "big", f.token, huge); code != 413 {
+		t.Errorf("huge body: %d", code)
 	}
 }
