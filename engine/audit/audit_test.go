@@ -1,0 +1,114 @@
+package audit
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// stores returns the back ends to test: SQLite always, PostgreSQL when
+// CCG_TEST_POSTGRES holds a DSN.
+func stores(t *testing.T) map[string]Store {
+	t.Helper()
+	out := map[string]Store{}
+	s, err := OpenSQLite(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["sqlite"] = s
+	if dsn := os.Getenv("CCG_TEST_POSTGRES"); dsn != "" {
+		p, err := OpenPostgres(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.(*sqlStore).db.Exec(`DELETE FROM ccg_audit_event`); err != nil {
+			t.Fatal(err)
+		}
+		out["postgres"] = p
+	}
+	for _, s := range out {
+		t.Cleanup(func() { s.Close() })
+	}
+	return out
+}
+
+func TestOutcomeDesc(t *testing.T) {
+	sub := &Event{Kind: KindSubmission, PlanDefinitionID: "folder-1", EncounterID: "e1", Parameters: `{"resourceType":"Parameters"}`}
+	if got, want := sub.OutcomeDesc(), `CPGPlanDefinitionApply submission|folder-1|e1|{"resourceType":"Parameters"}`; got != want {
+		t.Errorf("submission outcomeDesc = %q, want %q", got, want)
+	}
+	resp := &Event{Kind: KindResponse, Cards: []string{"http://x/PlanDefinition/a", "http://x/PlanDefinition/b"}}
+	if got, want := resp.OutcomeDesc(), "http://x/PlanDefinition/a|http://x/PlanDefinition/b"; got != want {
+		t.Errorf("response outcomeDesc = %q, want %q", got, want)
+	}
+	r := sub.Resource()
+	if r["purposeOfEvent"].([]any)[0].(map[string]any)["coding"].([]any)[0].(map[string]any)["code"] != "TREAT" {
+		t.Errorf("purposeOfEvent is not TREAT: %v", r["purposeOfEvent"])
+	}
+	if len(r["agent"].([]any)) != 4 {
+		t.Errorf("want 4 agents (source, recipient, custodian, authorizer), got %d", len(r["agent"].([]any)))
+	}
+}
+
+func TestStore(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			base := time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
+			add := func(min int, kind, patient, outcome string) string {
+				ev := &Event{Kind: kind, Recorded: base.Add(time.Duration(min) * time.Minute), Patient: patient, Outcome: outcome, PlanDefinitionID: "f"}
+				rec, err := s.Append(ctx, ev.Resource(), kind, patient)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return rec.ID
+			}
+			a := add(0, KindSubmission, "Patient/p1", "0")
+			b := add(1, KindResponse, "Patient/p1", "0")
+			c := add(2, KindSubmission, "Patient/p2", "0")
+			d := add(60*24, KindResponse, "Patient/p2", "4")
+			ids := func(q Query) []string {
+				rs, err := s.Search(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := []string{}
+				for _, r := range rs {
+					out = append(out, r.ID)
+				}
+				return out
+			}
+			cases := []struct {
+				name string
+				q    Query
+				want []string
+			}{
+				{"all newest first", Query{}, []string{d, c, b, a}},
+				{"patient", Query{Patient: "Patient/p1"}, []string{b, a}},
+				{"outcome", Query{Outcome: "4"}, []string{d}},
+				{"date range", Query{From: base, To: base.Add(time.Hour)}, []string{c, b, a}},
+				{"count", Query{Count: 2}, []string{d, c}},
+				{"kind", Query{Kind: KindResponse}, []string{d, b}},
+			}
+			for _, tc := range cases {
+				if diff := cmp.Diff(tc.want, ids(tc.q)); diff != "" {
+					t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+				}
+			}
+			got, err := s.Get(ctx, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(got.Resource["outcomeDesc"].(string), SubmissionPrefix) {
+				t.Errorf("stored outcomeDesc = %v", got.Resource["outcomeDesc"])
+			}
+			if _, err := s.Get(ctx, "nope"); err != ErrNotFound {
+				t.Errorf("Get(nope) = %v, want ErrNotFound", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,156 @@
+// Package audit records the Basic Audit Log Patterns (BALP) AuditEvents
+// that Apply Guideline [QRPH-64] requires of a Guideline Engine: one
+// "Privacy Disclosure at Source" event for every submission, persisted
+// before the submission is evaluated, and one for every response. Events
+// are stored through a small Store interface with an embedded SQLite and
+// a PostgreSQL implementation, and searched by patient, date and outcome.
+package audit
+
+import (
+	"strings"
+	"time"
+
+	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/google/uuid"
+)
+
+// Kinds of Apply Guideline audit events.
+const (
+	KindSubmission = "submission"
+	KindResponse   = "response"
+)
+
+// Outcome codes of AuditEvent.outcome.
+const (
+	OutcomeSuccess = "0"
+	OutcomeMinor   = "4"
+	OutcomeSerious = "8"
+	OutcomeMajor   = "12"
+)
+
+// SubmissionPrefix starts outcomeDesc of a submission event.
+const SubmissionPrefix = "CPGPlanDefinitionApply submission"
+
+// ApplyOperation is the canonical of the CPG $apply operation.
+const ApplyOperation = "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply"
+
+// Event is what an Apply Guideline audit event says.
+type Event struct {
+	Kind     string
+	Recorded time.Time
+	// PlanDefinitionID, EncounterID and Parameters (the parameters as they
+	// appeared in the submission) make the submission's outcomeDesc.
+	PlanDefinitionID string
+	EncounterID      string
+	Parameters       string
+	// Cards are the CARD canonicals returned (response events).
+	Cards []string
+	// Outcome is "0" or the failure code; Detail an error text for
+	// failed responses (appended to outcomeDesc after the CARD ids).
+	Outcome string
+	Detail  string
+	// Source and Recipient name the Guideline Performer and Engine
+	// software (name and version).
+	Source, Recipient string
+	// Patient is "Patient/id"; PatientIdentifier and
+	// PractitionerIdentifier are the identifiers (system|value) used for
+	// the custodian (practitioner in provider care, else the patient) and
+	// the authorizer (the patient).
+	Patient                                   string
+	PatientIdentifier, PractitionerIdentifier map[string]any
+	// Requests are the reference of the request resources (response).
+	Requests []string
+}
+
+// OutcomeDesc is the outcomeDesc QRPH-64 specifies: for a submission
+// "CPGPlanDefinitionApply submission|<PlanDefinition id>|<Encounter id>|<parameters>",
+// for a response the CARD ids returned, "|"-separated.
+func (ev *Event) OutcomeDesc() string {
+	if ev.Kind == KindSubmission {
+		return strings.Join([]string{SubmissionPrefix, ev.PlanDefinitionID, ev.EncounterID, ev.Parameters}, "|")
+	}
+	s := strings.Join(ev.Cards, "|")
+	if ev.Detail != "" {
+		if s != "" {
+			s += "|"
+		}
+		s += ev.Detail
+	}
+	return s
+}
+
+func coding(system, code, display string) map[string]any { return fj.Coding(system, code, display) }
+
+func who(ident map[string]any, display string) map[string]any {
+	w := map[string]any{}
+	if ident != nil {
+		w["identifier"] = ident
+	}
+	if display != "" {
+		w["display"] = display
+	}
+	return w
+}
+
+// Resource renders the event as a BALP AuditEvent resource
+// (IHE.BasicAudit.PrivacyDisclosure.Source).
+func (ev *Event) Resource() map[string]any {
+	id := uuid.NewString()
+	outcome := ev.Outcome
+	if outcome == "" {
+		outcome = OutcomeSuccess
+	}
+	custodian := ev.PractitionerIdentifier
+	if custodian == nil {
+		custodian = ev.PatientIdentifier
+	}
+	agents := []any{
+		map[string]any{"type": map[string]any{"coding": []any{coding("http://dicom.nema.org/resources/ontology/DCM", "110153", "Source Role ID")}},
+			"who": who(nil, ev.Source), "requestor": true},
+		map[string]any{"type": map[string]any{"coding": []any{coding("http://dicom.nema.org/resources/ontology/DCM", "110152", "Destination Role ID")}},
+			"who": who(nil, ev.Recipient), "requestor": false},
+		map[string]any{"type": map[string]any{"coding": []any{coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "CST", "custodian")}},
+			"who": who(custodian, ""), "requestor": false},
+		map[string]any{"type": map[string]any{"text": "authorizer"}, "who": who(ev.PatientIdentifier, ""), "requestor": false},
+	}
+	entities := []any{}
+	if ev.Patient != "" {
+		entities = append(entities, map[string]any{"what": fj.Reference(ev.Patient),
+			"type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"),
+			"role": coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient")})
+	}
+	if ev.PlanDefinitionID != "" {
+		entities = append(entities, map[string]any{"what": fj.Reference("PlanDefinition/" + ev.PlanDefinitionID),
+			"type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
+			"role": coding("http://terminology.hl7.org/CodeSystem/object-role", "24", "Query")})
+	}
+	if ev.EncounterID != "" {
+		entities = append(entities, map[string]any{"what": fj.Reference("Encounter/" + ev.EncounterID),
+			"type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object")})
+	}
+	for _, r := range ev.Requests {
+		entities = append(entities, map[string]any{"what": fj.Reference(r),
+			"type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
+			"role": coding("http://terminology.hl7.org/CodeSystem/object-role", "4", "Domain Resource")})
+	}
+	r := map[string]any{
+		"resourceType": "AuditEvent",
+		"id":           id,
+		"meta":         map[string]any{"profile": []any{"https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PrivacyDisclosure.Source"}},
+		"type":         coding("http://dicom.nema.org/resources/ontology/DCM", "110106", "Export"),
+		"subtype": []any{coding("urn:ietf:rfc:3986", ApplyOperation, "CPGPlanDefinitionApply"),
+			coding("https://ccg-project.github.io/CodeSystem/apply-audit", ev.Kind, ev.Kind)},
+		"action":         "E",
+		"recorded":       ev.Recorded.UTC().Format(time.RFC3339Nano),
+		"outcome":        outcome,
+		"outcomeDesc":    ev.OutcomeDesc(),
+		"purposeOfEvent": []any{map[string]any{"coding": []any{coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT", "treatment")}}},
+		"agent":          agents,
+		"source": map[string]any{"observer": map[string]any{"display": ev.Recipient},
+			"type": []any{coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server")}},
+	}
+	if len(entities) > 0 {
+		r["entity"] = entities
+	}
+	return r
+}

@@ -1,0 +1,239 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Record is a stored AuditEvent.
+type Record struct {
+	ID       string
+	Recorded time.Time
+	Kind     string
+	Patient  string // "Patient/id"
+	Outcome  string
+	Resource map[string]any
+}
+
+// Query selects records; zero fields do not filter.
+type Query struct {
+	Patient  string
+	From, To time.Time // recorded in [From, To)
+	Outcome  string
+	Kind     string
+	// Count bounds the result (0: 100); newest first.
+	Count int
+}
+
+// ErrNotFound is returned by Get for an unknown id.
+var ErrNotFound = errors.New("audit event not found")
+
+// Store persists AuditEvents. Append returns once the event is durable.
+type Store interface {
+	Append(ctx context.Context, resource map[string]any, kind, patient string) (Record, error)
+	Search(ctx context.Context, q Query) ([]Record, error)
+	Get(ctx context.Context, id string) (Record, error)
+	Close() error
+}
+
+// SQLiteFile is the database file of OpenSQLite in its directory.
+const SQLiteFile = "audit.db"
+
+// Open picks the back end: a postgres:// DSN opens PostgreSQL, "" the
+// SQLite database in dir.
+func Open(ctx context.Context, db, dir string) (Store, error) {
+	switch {
+	case db == "":
+		return OpenSQLite(ctx, dir)
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		return OpenPostgres(ctx, db)
+	}
+	return nil, fmt.Errorf("audit: unsupported database %q", db)
+}
+
+// OpenSQLite opens (creating) the SQLite audit database in dir, in WAL
+// mode with synchronous=FULL so that an appended event survives a crash.
+func OpenSQLite(ctx context.Context, dir string) (Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(20000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, SQLiteFile)+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("audit: open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(4)
+	s := &sqlStore{db: db, dollar: false}
+	if err := s.migrate(ctx, "BLOB"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenPostgres opens the PostgreSQL audit store and creates its table.
+func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("audit: open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(16)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("audit: connect postgres: %w", err)
+	}
+	s := &sqlStore{db: db, dollar: true}
+	if err := s.migrate(ctx, "BYTEA"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+type sqlStore struct {
+	db     *sql.DB
+	dollar bool // PostgreSQL placeholders
+}
+
+func (s *sqlStore) migrate(ctx context.Context, blob string) error {
+	stmts := []string{
+		`CREATE TABLE IF NOT EXISTS ccg_audit_event (
+			id TEXT PRIMARY KEY,
+			recorded_ns BIGINT NOT NULL,
+			kind TEXT NOT NULL,
+			patient TEXT NOT NULL,
+			outcome TEXT NOT NULL,
+			resource ` + blob + ` NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS ccg_audit_event_patient ON ccg_audit_event (patient, recorded_ns)`,
+		`CREATE INDEX IF NOT EXISTS ccg_audit_event_recorded ON ccg_audit_event (recorded_ns)`,
+	}
+	for _, q := range stmts {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("audit: migrate: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *sqlStore) rebind(q string) string {
+	if !s.dollar {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func (s *sqlStore) Append(ctx context.Context, res map[string]any, kind, patient string) (Record, error) {
+	rec := Record{ID: fj.ID(res), Kind: kind, Patient: patient, Outcome: fj.Str(res, "outcome"), Resource: res}
+	t, err := time.Parse(time.RFC3339Nano, fj.Str(res, "recorded"))
+	if err != nil {
+		return rec, fmt.Errorf("audit: recorded: %w", err)
+	}
+	rec.Recorded = t
+	body, err := fj.MarshalCompact(res)
+	if err != nil {
+		return rec, err
+	}
+	_, err = s.db.ExecContext(ctx, s.rebind(`INSERT INTO ccg_audit_event (id, recorded_ns, kind, patient, outcome, resource) VALUES (?, ?, ?, ?, ?, ?)`),
+		rec.ID, t.UnixNano(), kind, patient, rec.Outcome, body)
+	if err != nil {
+		return rec, fmt.Errorf("audit: append: %w", err)
+	}
+	return rec, nil
+}
+
+func (s *sqlStore) Search(ctx context.Context, q Query) ([]Record, error) {
+	var where []string
+	var args []any
+	if q.Patient != "" {
+		where, args = append(where, "patient = ?"), append(args, q.Patient)
+	}
+	if !q.From.IsZero() {
+		where, args = append(where, "recorded_ns >= ?"), append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where, args = append(where, "recorded_ns < ?"), append(args, q.To.UnixNano())
+	}
+	if q.Outcome != "" {
+		where, args = append(where, "outcome = ?"), append(args, q.Outcome)
+	}
+	if q.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, q.Kind)
+	}
+	n := q.Count
+	if n <= 0 {
+		n = 100
+	}
+	query := `SELECT id, recorded_ns, kind, patient, outcome, resource FROM ccg_audit_event`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += fmt.Sprintf(" ORDER BY recorded_ns DESC, id LIMIT %d", n)
+	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: search: %w", err)
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scan(sc scanner) (Record, error) {
+	var r Record
+	var ns int64
+	var body []byte
+	if err := sc.Scan(&r.ID, &ns, &r.Kind, &r.Patient, &r.Outcome, &body); err != nil {
+		return r, err
+	}
+	r.Recorded = time.Unix(0, ns).UTC()
+	m, err := fj.DecodeObj(body)
+	if err != nil {
+		return r, fmt.Errorf("audit: stored event %s: %w", r.ID, err)
+	}
+	r.Resource = m
+	return r, nil
+}
+
+func (s *sqlStore) Get(ctx context.Context, id string) (Record, error) {
+	row := s.db.QueryRowContext(ctx, s.rebind(`SELECT id, recorded_ns, kind, patient, outcome, resource FROM ccg_audit_event WHERE id = ?`), id)
+	r, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+func (s *sqlStore) Close() error { return s.db.Close() }
