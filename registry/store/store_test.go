@@ -414,3 +414,28 @@ func TestValidNameVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenDispatch(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.(*sqlStore).d.name != "sqlite" {
+		t.Errorf("empty db opened %s", s.(*sqlStore).d.name)
+	}
+	s.Close()
+	if _, err := Open(ctx, "mysql://x", t.TempDir()); err == nil {
+		t.Error("mysql URL accepted")
+	}
+	if dsn := os.Getenv("CCG_TEST_POSTGRES"); dsn != "" {
+		s, err := Open(ctx, dsn, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.(*sqlStore).d.name != "postgres" {
+			t.Errorf("postgres DSN opened %s", s.(*sqlStore).d.name)
+		}
+		s.Close()
+	}
+}
