@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccg-project/ccg/cql/ast"
@@ -137,11 +138,24 @@ type Env struct {
 	natives   map[string]NativeFunc
 	retriever Retriever
 	terms     Terminology
+
+	// cache holds checked included libraries by name|version; an entry is
+	// reused only when the resolver returns the same source again.
+	mu    sync.Mutex
+	cache map[string]cachedLib
 }
+
+type cachedLib struct {
+	src string
+	lib *checker.Library
+}
+
+// maxCachedLibs bounds the include cache of an Env.
+const maxCachedLibs = 256
 
 // NewEnv returns an Env with the given options.
 func NewEnv(opts ...Option) *Env {
-	e := &Env{models: map[string]checker.Model{}, natives: map[string]NativeFunc{}}
+	e := &Env{models: map[string]checker.Model{}, natives: map[string]NativeFunc{}, cache: map[string]cachedLib{}}
 	for _, o := range opts {
 		o(e)
 	}
@@ -250,6 +264,14 @@ func (c *compilation) include(name, version string) (*checker.Library, string, s
 	if err != nil {
 		return nil, checker.CodeIncludeNotFound, fmt.Sprintf("library %s version '%s' could not be loaded: %v", name, version, err)
 	}
+	e := c.env
+	e.mu.Lock()
+	ce, hit := e.cache[key]
+	e.mu.Unlock()
+	if hit && ce.src == src {
+		c.done[key] = ce.lib
+		return ce.lib, "", ""
+	}
 	n := len(c.errs)
 	tree, perrs := parser.Parse(name, src)
 	var lib *checker.Library
@@ -264,6 +286,15 @@ func (c *compilation) include(name, version string) (*checker.Library, string, s
 		return nil, checker.CodeInvalid, fmt.Sprintf("included library %s has errors", name)
 	}
 	c.done[key] = lib
+	e.mu.Lock()
+	if len(e.cache) >= maxCachedLibs {
+		for k := range e.cache {
+			delete(e.cache, k)
+			break
+		}
+	}
+	e.cache[key] = cachedLib{src: src, lib: lib}
+	e.mu.Unlock()
 	return lib, "", ""
 }
 

@@ -50,6 +50,25 @@ type Model interface {
 	PropertyType(t types.Type, name string) (types.Type, bool)
 }
 
+// ContextModel is implemented by models that define contexts (`context
+// Patient`): the context's type, retrieved to define the implicit
+// expression named after the context.
+type ContextModel interface {
+	ContextType(name string) (*types.Named, bool)
+}
+
+// RetrieveModel is implemented by models that know the default code path
+// of retrieves ([Condition: "Diabetes"] filters on Condition.code).
+type RetrieveModel interface {
+	PrimaryCodePath(typeName string) string
+}
+
+// InstanceModel is implemented by models whose types can be built with
+// instance selectors (FHIR.Coding { code: ..., system: ... }).
+type InstanceModel interface {
+	NewInstance(t *types.Named, names []string, vals []value.Value) (value.Value, error)
+}
+
 // IncludeFunc loads and checks an included library. It returns the checked
 // library, or an error code (CodeIncludeNotFound, CodeCycle, ...) and message.
 type IncludeFunc func(name, version string) (lib *Library, code, msg string)
@@ -86,7 +105,10 @@ type checker struct {
 	paramAST map[string]*ast.ParameterDef
 	paramSt  map[string]defState
 	incAlias map[string]*Library
-	private  map[string]bool // private declaration names (for this library)
+	// badInc are aliases of includes that failed; references to them are
+	// not reported again.
+	badInc  map[string]bool
+	private map[string]bool // private declaration names (for this library)
 
 	// per-body state
 	scope    *scope
@@ -108,7 +130,7 @@ func Check(src *ast.Library, opts Options) (*Library, []*Error) {
 		defASTs: map[string]*ast.ExpressionDef{}, defState: map[string]defState{},
 		funcASTs: map[*FuncDef]*ast.FunctionDef{}, funcSt: map[*FuncDef]defState{},
 		paramAST: map[string]*ast.ParameterDef{}, paramSt: map[string]defState{},
-		incAlias: map[string]*Library{}, private: map[string]bool{}}
+		incAlias: map[string]*Library{}, private: map[string]bool{}, badInc: map[string]bool{}}
 	lib := &Library{Includes: map[string]*Library{}, Defs: map[string]*ExprDef{}, Params: map[string]*ParamDef{},
 		Funcs: map[string][]*FuncDef{}, Terms: map[string]Node{}}
 	c.lib = lib
@@ -143,6 +165,7 @@ func Check(src *ast.Library, opts Options) (*Library, []*Error) {
 		il, code, msg := opts.Include(inc.Name, inc.Version)
 		if il == nil {
 			c.errorf(inc.Span, code, "%s", msg)
+			c.badInc[inc.LocalName()] = true
 			continue
 		}
 		if inc.Version != "" && il.Version != "" && il.Version != inc.Version {
@@ -177,6 +200,7 @@ func Check(src *ast.Library, opts Options) (*Library, []*Error) {
 			c.declareFunc(s)
 		}
 	}
+	c.declareContexts()
 	for _, name := range lib.ParamOrder {
 		c.checkParam(name)
 	}
@@ -323,6 +347,46 @@ func (c *checker) declareFunc(s *ast.FunctionDef) {
 	}
 	c.lib.Funcs[s.Name] = append(c.lib.Funcs[s.Name], f)
 	c.funcASTs[f] = s
+}
+
+// declareContexts adds, for each `context X` statement whose model defines
+// context X, the implicit definition X: singleton from [X].
+func (c *checker) declareContexts() {
+	for _, cd := range c.src.Contexts {
+		if cd.Name == "Unfiltered" {
+			continue
+		}
+		if _, dup := c.defASTs[cd.Name]; dup {
+			continue
+		}
+		if _, done := c.lib.Defs[cd.Name]; done {
+			continue
+		}
+		var ct *types.Named
+		for name, m := range c.models {
+			if cd.Model != "" && cd.Model != name {
+				continue
+			}
+			if cm, ok := m.(ContextModel); ok {
+				if t, ok := cm.ContextType(cd.Name); ok {
+					ct = t
+					break
+				}
+			}
+		}
+		if ct == nil {
+			if len(c.models) > 0 {
+				c.errorf(cd.Span, CodeUndeclared, "unknown context %s", cd.Name)
+			}
+			continue
+		}
+		ret := &Retrieve{Base: Base{T: &types.List{Elem: ct}, P: pos(cd.Span)}, DataType: ct}
+		body := c.call(cd.Span, "SingletonFrom", value.Unset, ret)
+		c.lib.Defs[cd.Name] = &ExprDef{Name: cd.Name, Body: body, Public: true, Context: cd.Name, P: pos(cd.Span)}
+		c.lib.DefOrder = append(c.lib.DefOrder, cd.Name)
+		c.defState[cd.Name] = stDone
+		c.defASTs[cd.Name] = &ast.ExpressionDef{Span: cd.Span, Name: cd.Name, Context: cd.Name}
+	}
 }
 
 // checkFuncBody checks a function body (once) and fixes its result type.

@@ -564,7 +564,10 @@ var instanceElems = map[string]map[string]types.Type{
 func (c *checker) instance(x *ast.InstanceSelector) Node {
 	t := c.typeOf(x.Type)
 	nt, ok := t.(*types.Named)
-	if !ok || nt.Model != "System" {
+	if ok && nt.Model != "System" {
+		return c.modelInstance(x, nt)
+	}
+	if !ok {
 		c.errorf(x.Span, CodeUnsupported, "instance selectors of %s are not supported", t)
 		return bad(x.Span)
 	}
@@ -594,6 +597,50 @@ func (c *checker) instance(x *ast.InstanceSelector) Node {
 		n.Elems = append(n.Elems, c.convertTo(v, et, el.Value.GetSpan(), "element "+el.Name))
 	}
 	return n
+}
+
+// modelInstance is an instance selector of a data model type.
+func (c *checker) modelInstance(x *ast.InstanceSelector, nt *types.Named) Node {
+	m := c.models[nt.Model]
+	im, ok := m.(InstanceModel)
+	if !ok {
+		c.errorf(x.Span, CodeUnsupported, "instance selectors of %s are not supported", nt)
+		return bad(x.Span)
+	}
+	n := &InstanceSel{Base: Base{T: nt, P: pos(x.Span)}, TypeName: nt.Name, Model: im, Named: nt}
+	for _, el := range x.Elems {
+		v := c.expr(el.Value)
+		et, ok := m.PropertyType(nt, el.Name)
+		if !ok {
+			c.errorf(el.Span, CodeUndeclared, "%s has no element %s", nt, el.Name)
+			continue
+		}
+		// The model converts System values into its element types, so only
+		// values that cannot fit at all are rejected.
+		if cost, _ := c.m.match(v.Type(), et); cost < 0 && !isModelish(v.Type()) && !isModelish(et) {
+			c.errorf(el.Value.GetSpan(), CodeTypeMismatch, "element %s: expected %s, found %s", el.Name, et, v.Type())
+		}
+		n.Names = append(n.Names, el.Name)
+		n.Elems = append(n.Elems, v)
+	}
+	return n
+}
+
+// isModelish reports whether t involves a non-System named type.
+func isModelish(t types.Type) bool {
+	switch x := t.(type) {
+	case *types.Named:
+		return x.Model != "System"
+	case *types.List:
+		return isModelish(x.Elem)
+	case *types.Choice:
+		for _, o := range x.Options {
+			if isModelish(o) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // intervalInstance is Interval { low: a, high: b, lowClosed: x, highClosed: y }.
@@ -638,6 +685,11 @@ func (c *checker) retrieve(x *ast.Retrieve) Node {
 	n := &Retrieve{Base: Base{T: &types.List{Elem: t}, P: pos(x.Span)}, DataType: nt, CodePath: x.CodePath}
 	if x.Codes != nil {
 		n.Codes = c.expr(x.Codes)
+		if n.CodePath == "" {
+			if rm, ok := c.models[nt.Model].(RetrieveModel); ok {
+				n.CodePath = rm.PrimaryCodePath(nt.Name)
+			}
+		}
 	}
 	return n
 }

@@ -126,6 +126,9 @@ type TupleSel struct {
 // Concept, Quantity, Ratio, ...) from named elements.
 type InstanceSel struct {
 	Base
+	// Model and Named are set for data model types; the model builds the value.
+	Model    InstanceModel
+	Named    *types.Named
 	TypeName string
 	Names    []string
 	Elems    []Node

@@ -24,6 +24,9 @@ func (c *checker) identifier(x *ast.IdentifierRef) Node {
 		c.errorf(x.Span, CodeInvalid, "library %s cannot be used as a value", x.Name)
 		return bad(x.Span)
 	}
+	if c.badInc[x.Name] {
+		return bad(x.Span)
+	}
 	c.errorf(x.Span, CodeUndeclared, "could not resolve identifier %s", x.Name)
 	return bad(x.Span)
 }
@@ -70,6 +73,9 @@ func (c *checker) libMember(lib *Library, name string, s ast.Span, local bool) N
 }
 
 func (c *checker) member(x *ast.MemberAccess) Node {
+	if id, ok := x.Source.(*ast.IdentifierRef); ok && c.badInc[id.Name] && c.lookupLocal(id.Name) == nil {
+		return bad(x.Span)
+	}
 	if id, ok := x.Source.(*ast.IdentifierRef); ok {
 		if il, ok := c.incAlias[id.Name]; ok && c.lookupLocal(id.Name) == nil {
 			if _, def := c.defASTs[id.Name]; !def {
@@ -163,6 +169,10 @@ func (c *checker) property(s ast.Span, src Node, name string) Node {
 
 func (c *checker) funcCall(x *ast.FunctionCall) Node {
 	// Library-qualified call.
+	if c.badInc[x.LibraryQualifier] && c.lookupLocal(x.LibraryQualifier) == nil {
+		c.exprs(x.Args)
+		return bad(x.Span)
+	}
 	if x.LibraryQualifier != "" {
 		if il, ok := c.incAlias[x.LibraryQualifier]; ok && c.lookupLocal(x.LibraryQualifier) == nil {
 			args := c.exprs(x.Args)

@@ -222,11 +222,28 @@ func (m *Matcher) CommonType(ts []types.Type) types.Type {
 	if len(cands) == 0 {
 		return types.Any
 	}
+	members := cands
+	if m != nil && len(cands) > 1 {
+		// Model types may meet in the System type they convert to
+		// (FHIR.CodeableConcept and System.Code meet in System.Concept).
+		for _, t := range members {
+			if n, ok := t.(*types.Named); ok && n.Model != "System" {
+				for _, cv := range m.Converters {
+					if to, _, ok := cv.ImplicitConversion(n); ok {
+						cands = append(cands, to)
+						if types.Equal(to, types.Code) {
+							cands = append(cands, types.Concept)
+						}
+					}
+				}
+			}
+		}
+	}
 	best, bestCost := types.Type(nil), -1
 	for _, c := range cands {
 		total := 0
 		ok := true
-		for _, o := range cands {
+		for _, o := range members {
 			k, _ := m.match(o, c)
 			if k < 0 || k == costAny {
 				ok = false
@@ -241,7 +258,7 @@ func (m *Matcher) CommonType(ts []types.Type) types.Type {
 	if best != nil {
 		return best
 	}
-	return types.NewChoice(cands...)
+	return types.NewChoice(members...)
 }
 
 // Resolution is the outcome of overload resolution for one call.
@@ -336,7 +353,7 @@ func (m *Matcher) tryOverload(o *builtins.Overload, args []types.Type) *Resoluti
 						fromArg = true
 					}
 				}
-				if !fromArg {
+				if !fromArg && o.Name != "Union" {
 					return nil
 				}
 			}

@@ -479,6 +479,25 @@ func (p *planner) planInstance(x *checker.InstanceSel) fn {
 	}
 	names := x.Names
 	tn := x.TypeName
+	if x.Model != nil {
+		m, nt := x.Model, x.Named
+		lib, pos := p.cur.lib.Name, x.P
+		return func(f *frame) (value.Value, error) {
+			vals := make([]value.Value, len(elems))
+			for i, e := range elems {
+				v, err := e(f)
+				if err != nil {
+					return nil, err
+				}
+				vals[i] = v
+			}
+			v, err := m.NewInstance(nt, names, vals)
+			if err != nil {
+				return nil, wrap(err, lib, pos.Line, pos.Col)
+			}
+			return v, nil
+		}
+	}
 	return func(f *frame) (value.Value, error) {
 		vals := map[string]value.Value{}
 		for i, e := range elems {
