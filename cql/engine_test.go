@@ -275,3 +275,21 @@ func TestConcurrentEval(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestParameterValues(t *testing.T) {
+	lib, errs := NewEnv().Compile("T", "library T\nparameter D Decimal\nparameter S String default 'x'\ndefine X: D + 1\ndefine Y: S")
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	v, err := lib.Eval(context.Background(), "X", EvalOptions{Parameters: map[string]value.Value{"D": value.Integer(2)}})
+	if err != nil || value.Format(v) != "3.0" {
+		t.Errorf("X = %v, %v; want 3.0", value.Format(v), err)
+	}
+	if _, err := lib.Eval(context.Background(), "Y", EvalOptions{Parameters: map[string]value.Value{"S": value.Integer(2)}}); err == nil {
+		t.Errorf("a wrongly typed parameter value was accepted")
+	}
+	v, err = lib.Eval(context.Background(), "Y", EvalOptions{})
+	if err != nil || v != value.String("x") {
+		t.Errorf("Y = %v, %v; want 'x'", v, err)
+	}
+}

@@ -192,6 +192,14 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 	if n := c.userCall(x.Span, c.lib, x.Name, args, true, fluent); n != nil {
 		return n
 	}
+	if fluent {
+		// Fluent functions of included libraries are callable unqualified.
+		for _, il := range c.lib.Includes {
+			if n := c.userCall(x.Span, il, x.Name, args, false, true); n != nil {
+				return n
+			}
+		}
+	}
 	if x.LibraryQualifier == "System" {
 		args = args[1:]
 	}

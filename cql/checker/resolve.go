@@ -403,3 +403,10 @@ func vague(t types.Type) bool {
 }
 
 func hasBuiltin(name string) bool { return len(builtins.Lookup(name)) > 0 }
+
+// ConversionFor returns the implicit conversion of a value of type from to
+// type to (nil when none is needed) and whether one exists.
+func ConversionFor(from, to types.Type) (*Conv, bool) {
+	cost, conv := match(from, to)
+	return conv, cost >= 0
+}

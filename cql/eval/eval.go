@@ -163,6 +163,25 @@ func (p *planner) register(lib *checker.Library) *libPlan {
 	return lp
 }
 
+// paramValue checks a supplied parameter value against the declared type,
+// applying implicit conversions (an Integer for a Decimal parameter).
+func (a *activation) paramValue(lp *libPlan, dp *defPlan, v value.Value) (value.Value, error) {
+	pd := lp.lib.Params[dp.name]
+	if v == nil || pd == nil || pd.T == nil || isType(v, pd.T) {
+		return v, nil
+	}
+	conv, ok := checker.ConversionFor(v.Type(), pd.T)
+	if !ok {
+		return nil, wrap(builtins.Errorf("parameter %s expects a value of type %s, got %s", dp.name, pd.T, v.Type()),
+			lp.lib.Name, dp.pos.Line, dp.pos.Col)
+	}
+	r, err := convert(conv, v)
+	if err != nil {
+		return nil, wrap(err, lp.lib.Name, dp.pos.Line, dp.pos.Col)
+	}
+	return r, nil
+}
+
 // Defines returns the expression definitions of the main library in source order.
 func (pr *Program) Defines() []string {
 	out := make([]string, len(pr.main.order))
@@ -251,12 +270,12 @@ func (a *activation) evalDef(lp *libPlan, dp *defPlan) (value.Value, error) {
 }
 
 func (a *activation) evalParam(lp *libPlan, dp *defPlan) (value.Value, error) {
-	if lp == a.main {
-		if v, ok := a.in[dp.name]; ok {
-			return v, nil
-		}
-	} else if v, ok := a.in[lp.lib.Name+"."+dp.name]; ok {
-		return v, nil
+	key := dp.name
+	if lp != a.main {
+		key = lp.lib.Name + "." + dp.name
+	}
+	if v, ok := a.in[key]; ok {
+		return a.paramValue(lp, dp, v)
 	}
 	if a.params[lp.idx] == nil {
 		a.params[lp.idx] = make([]defState, len(lp.params))
