@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ccg-project/ccg/engine/datain"
+	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/ccg-project/ccg/engine/perform"
+)
+
+const performSynopsis = "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--max-rounds N] [--out FILE]"
+
+func init() {
+	register(&command{
+		Name:    "perform",
+		Args:    performSynopsis,
+		Summary: "run the Guideline Performer loop against a Guideline Engine ($apply until the RequestGroup is empty)",
+		Run:     runPerform,
+	})
+}
+
+func runPerform(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "perform", performSynopsis)
+	base := fs.String("engine", "", "Guideline Engine base `URL` (e.g. http://127.0.0.1:8080)")
+	plan := fs.String("plan", "", "PlanDefinition `ID` to apply; empty: the patient's Patient Plans (type-level $apply)")
+	dataFile := fs.String("data", "", "initial data-in Bundle `FILE`")
+	subject := fs.String("subject", "", "subject `Patient/ID` (default: the Bundle's only Patient)")
+	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
+	maxRounds := fs.Int("max-rounds", 20, "give up after `N` rounds")
+	out := fs.String("out", "", "write the final data-in Bundle to `FILE`")
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(e, fs, "perform takes no positional arguments, got %q", pos)
+	}
+	if *base == "" || *dataFile == "" {
+		return usageError(e, fs, "--engine and --data are required")
+	}
+	raw, err := os.ReadFile(*dataFile)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg perform: %v\n", err)
+		return exitFailure
+	}
+	data, err := fj.DecodeObj(raw)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg perform: %s: %v\n", *dataFile, err)
+		return exitFailure
+	}
+	if *subject == "" || *encounter == "" {
+		s, enc, derr := datain.Defaults(data)
+		if *subject == "" {
+			*subject = s
+		}
+		if *encounter == "" {
+			*encounter = enc
+		}
+		if *subject == "" || *encounter == "" {
+			fmt.Fprintf(e.Stderr, "ccg perform: %v\n", derr)
+			return exitFailure
+		}
+	}
+	client := &engineClient{base: strings.TrimSuffix(*base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+	p := &perform.Performer{Resolve: client.resolve}
+	apply := func(ctx context.Context, d map[string]any) (map[string]any, error) {
+		return client.apply(ctx, *plan, *subject, *encounter, d)
+	}
+	final, err := p.Loop(ctx, apply, data, *maxRounds, func(r perform.Round) {
+		rg, reqs, _ := perform.Actions(r.Response)
+		fmt.Fprintf(e.Stdout, "round %d: %d recommended actions\n", r.N, len(fj.Objs(rg, "action")))
+		for i, req := range reqs {
+			line := fmt.Sprintf("  %s", fj.Ref(req))
+			if i < len(r.Results) {
+				res := r.Results[i].Resource
+				verb := "recorded"
+				if r.Results[i].Replaces {
+					verb = "updated"
+				}
+				line += fmt.Sprintf(" -> %s %s (%s)", verb, fj.Ref(res), fj.Str(res, "status"))
+			}
+			fmt.Fprintln(e.Stdout, line)
+		}
+		if len(reqs) == 0 {
+			fmt.Fprintln(e.Stdout, "  RequestGroup is empty: done")
+		}
+	})
+	if *out != "" && final != nil {
+		b, merr := fj.Marshal(final)
+		if merr == nil {
+			merr = os.WriteFile(*out, b, 0o644)
+		}
+		if merr != nil {
+			fmt.Fprintf(e.Stderr, "ccg perform: %v\n", merr)
+			return exitFailure
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg perform: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// engineClient calls a Guideline Engine over HTTP.
+type engineClient struct {
+	base string
+	http *http.Client
+}
+
+func (c *engineClient) apply(ctx context.Context, plan, subject, encounter string, data map[string]any) (map[string]any, error) {
+	params := []any{
+		map[string]any{"name": "subject", "valueString": subject},
+		map[string]any{"name": "encounter", "valueString": encounter},
+		map[string]any{"name": "data", "resource": data},
+	}
+	body, err := fj.MarshalCompact(map[string]any{"resourceType": "Parameters", "parameter": params})
+	if err != nil {
+		return nil, err
+	}
+	u := c.base + "/PlanDefinition/$apply"
+	if plan != "" {
+		u = c.base + "/PlanDefinition/" + url.PathEscape(plan) + "/$apply"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/fhir+json")
+	req.Header.Set("X-CCG-Performer", "ccg-guideline-performer/"+version)
+	return c.do(req)
+}
+
+func (c *engineClient) do(req *http.Request) (map[string]any, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	m, err := fj.DecodeObj(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: HTTP %d, not JSON: %v", req.URL, resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var msgs []string
+		for _, is := range fj.Objs(m, "issue") {
+			msg := fj.Str(is, "diagnostics")
+			if ex := fj.List(is, "expression"); len(ex) > 0 {
+				msg = fmt.Sprint(ex[0]) + ": " + msg
+			}
+			msgs = append(msgs, msg)
+		}
+		return nil, fmt.Errorf("%s: HTTP %d: %s", req.URL, resp.StatusCode, strings.Join(msgs, "; "))
+	}
+	return m, nil
+}
+
+// resolve fetches a definitional resource (a Questionnaire) by canonical.
+func (c *engineClient) resolve(ctx context.Context, canonical string) (map[string]any, error) {
+	typ := "Questionnaire"
+	if t, _, ok := fj.SplitRef(canonical); ok {
+		typ = t
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/"+typ+"?url="+url.QueryEscape(canonical), nil)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.do(req)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range fj.Objs(b, "entry") {
+		return fj.Obj(e, "resource"), nil
+	}
+	return nil, fmt.Errorf("%s not found", canonical)
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+
+	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/audit"
+	"github.com/ccg-project/ccg/engine/content"
+	"github.com/ccg-project/ccg/engine/httpapi"
+	"github.com/ccg-project/ccg/server"
+)
+
+// Guideline Engine settings of `ccg serve`, from the environment (serve's
+// flags belong to the server skeleton):
+//
+//	CCG_PACKAGES   glob of CCG package folders or .tgz files to load
+//	               (default examples/*/package; "" after '=' loads none)
+const envPackages = "CCG_PACKAGES"
+
+// defaultPackages is where `ccg serve` finds the example packages.
+const defaultPackages = "examples/*/package"
+
+// servePackagesGlob is the --packages flag value when given (see
+// packagesFlag); nil means unset.
+var servePackagesGlob *string
+
+// engineForServe is the Guideline Engine of a running `ccg serve`, for
+// other mounts (the registry's engine sync) to load packages into.
+var engineForServe *engine.Engine
+
+func init() { serveMounts = append(serveMounts, mountEngine) }
+
+func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
+	eng := engine.New(engine.Options{})
+	glob, ok := os.LookupEnv(envPackages)
+	if servePackagesGlob != nil {
+		glob, ok = *servePackagesGlob, true
+	}
+	if !ok {
+		glob = defaultPackages
+	}
+	if glob != "" {
+		matches, err := filepath.Glob(glob)
+		if err != nil {
+			return nil, fmt.Errorf("guideline engine: packages %q: %w", glob, err)
+		}
+		sort.Strings(matches)
+		for _, m := range matches {
+			p, err := eng.LoadPath(m, content.Options{})
+			if err != nil {
+				log.Warn("guideline engine: package not loaded", zap.String("path", m), zap.Error(err))
+				continue
+			}
+			for _, pr := range p.Problems {
+				log.Warn("guideline engine: package problem", zap.String("package", p.Name), zap.String("problem", pr.String()))
+			}
+			log.Info("guideline engine: package loaded", zap.String("package", p.Name), zap.String("version", p.Version),
+				zap.Int("resources", len(p.Resources)), zap.Int("problems", len(p.Problems)))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := audit.Open(ctx, cfg.DB, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("guideline engine audit store: %w", err)
+	}
+	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Logger: log.Named("engine")})
+	if cfg.Server != nil {
+		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})
+	}
+	engineForServe = eng
+	log.Info("guideline engine mounted", zap.Int("packages", len(eng.Packages())))
+	return st, nil
+}

@@ -1,0 +1,463 @@
+// Package httpapi serves the Guideline Engine over FHIR REST:
+//
+//	POST /PlanDefinition/{id}/$apply   Apply Guideline [QRPH-64] (instance level)
+//	POST /PlanDefinition/$apply        type level, with url (or canonical);
+//	                                   without one, the patient's Patient Plans
+//	GET  /AuditEvent?patient=&date=&outcome=&_count=   searchset Bundle
+//	GET  /AuditEvent/{id}
+//	GET  /{PlanDefinition|ActivityDefinition|Library|Questionnaire|ValueSet}/{id}
+//	GET  /{type}?url=                  the loaded definitional resources
+//
+// Every $apply submission is audited (BALP) before it is evaluated, and
+// every response after; a submission that cannot be audited is refused
+// (500). ?_explain=true or the header X-CCG-Explain: true adds the explain
+// Parameters resource to the response Bundle.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+
+	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/audit"
+	"github.com/ccg-project/ccg/engine/datain"
+	fj "github.com/ccg-project/ccg/engine/fhirjson"
+)
+
+// MediaType is FHIR JSON.
+const MediaType = "application/fhir+json"
+
+// Config configures the routes.
+type Config struct {
+	Engine *engine.Engine
+	// Audit stores the AuditEvents; nil disables auditing (tests only).
+	Audit audit.Store
+	// Software is the engine's name and version (the recipient agent).
+	Software string
+	// MaxBodyBytes bounds a $apply body (0: 16 MiB).
+	MaxBodyBytes int64
+	// Timeout bounds one $apply (0: 30s).
+	Timeout time.Duration
+	Logger  *zap.Logger
+}
+
+type handler struct{ cfg Config }
+
+// Mount adds the routes to e.
+func Mount(e *echo.Echo, cfg Config) {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 16 << 20
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Software == "" {
+		cfg.Software = "ccg-guideline-engine"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	h := &handler{cfg: cfg}
+	e.POST("/PlanDefinition/:id/$apply", h.apply)
+	e.POST("/PlanDefinition/$apply", h.apply)
+	e.GET("/AuditEvent", h.searchAudit)
+	e.GET("/AuditEvent/:id", h.readAudit)
+	for _, t := range []string{"PlanDefinition", "ActivityDefinition", "Library", "Questionnaire", "ValueSet", "CodeSystem"} {
+		typ := t
+		e.GET("/"+typ+"/:id", func(c echo.Context) error { return h.read(c, typ) })
+		e.GET("/"+typ, func(c echo.Context) error { return h.search(c, typ) })
+	}
+}
+
+func write(c echo.Context, status int, v any) error {
+	b, err := fj.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.Blob(status, MediaType+"; charset=utf-8", b)
+}
+
+func issue(code, expr, msg string) map[string]any {
+	is := map[string]any{"severity": "error", "code": code, "diagnostics": msg}
+	if expr != "" {
+		is["expression"] = []any{expr}
+	}
+	return is
+}
+
+func outcome(issues ...any) map[string]any {
+	return map[string]any{"resourceType": "OperationOutcome", "issue": issues}
+}
+
+func fail(c echo.Context, status int, code, expr, msg string) error {
+	return write(c, status, outcome(issue(code, expr, msg)))
+}
+
+// request is a parsed $apply Parameters body.
+type request struct {
+	subject, encounter, url string
+	data                    map[string]any
+	dataJSON                []byte
+	params                  map[string]any
+	paramsText              string
+}
+
+type rawParam struct {
+	Name           string          `json:"name"`
+	Resource       json.RawMessage `json:"resource"`
+	ValueString    *string         `json:"valueString"`
+	ValueURI       *string         `json:"valueUri"`
+	ValueCanonical *string         `json:"valueCanonical"`
+	ValueReference *struct {
+		Reference string `json:"reference"`
+	} `json:"valueReference"`
+}
+
+func (p rawParam) text() string {
+	switch {
+	case p.ValueString != nil:
+		return *p.ValueString
+	case p.ValueURI != nil:
+		return *p.ValueURI
+	case p.ValueCanonical != nil:
+		return *p.ValueCanonical
+	case p.ValueReference != nil:
+		return p.ValueReference.Reference
+	}
+	return ""
+}
+
+func parseBody(body []byte) (*request, error) {
+	var doc struct {
+		ResourceType string     `json:"resourceType"`
+		Parameter    []rawParam `json:"parameter"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("the body is not a JSON Parameters resource: %v", err)
+	}
+	if doc.ResourceType != "Parameters" {
+		return nil, fmt.Errorf("the body must be a Parameters resource, got %q", doc.ResourceType)
+	}
+	r := &request{}
+	for _, p := range doc.Parameter {
+		switch p.Name {
+		case "subject":
+			r.subject = p.text()
+		case "encounter":
+			r.encounter = p.text()
+		case "url", "canonical", "planDefinition":
+			if p.Name != "planDefinition" || p.text() != "" {
+				r.url = p.text()
+			}
+		case "data":
+			if len(p.Resource) == 0 {
+				return nil, errors.New("parameter data must carry a resource (the data-in Bundle)")
+			}
+			m, err := fj.DecodeObj(p.Resource)
+			if err != nil {
+				return nil, fmt.Errorf("parameter data: %v", err)
+			}
+			r.data, r.dataJSON = m, p.Resource
+		case "parameters":
+			if len(p.Resource) == 0 {
+				return nil, errors.New("parameter parameters must carry a Parameters resource")
+			}
+			m, err := fj.DecodeObj(p.Resource)
+			if err != nil {
+				return nil, fmt.Errorf("parameter parameters: %v", err)
+			}
+			r.params, r.paramsText = m, compact(p.Resource)
+		}
+	}
+	return r, nil
+}
+
+// compact is the parameters as they appeared, without insignificant
+// whitespace.
+func compact(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func explainAsked(c echo.Context) bool {
+	v := c.QueryParam("_explain")
+	if v == "" {
+		v = c.Request().Header.Get("X-CCG-Explain")
+	}
+	b, _ := strconv.ParseBool(v)
+	return b
+}
+
+func identifier(r map[string]any) map[string]any {
+	for _, id := range fj.Objs(r, "identifier") {
+		return map[string]any{"system": fj.Str(id, "system"), "value": fj.Str(id, "value")}
+	}
+	return nil
+}
+
+func (h *handler) apply(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), h.cfg.Timeout)
+	defer cancel()
+	id := c.Param("id")
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, h.cfg.MaxBodyBytes))
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return fail(c, http.StatusRequestEntityTooLarge, "too-costly", "", fmt.Sprintf("request body larger than %d bytes", mb.Limit))
+		}
+		return fail(c, http.StatusBadRequest, "structure", "", err.Error())
+	}
+	req, perr := parseBody(body)
+	if req == nil {
+		req = &request{}
+	}
+	subject := datain.NormalizeRef("Patient", req.subject)
+	encounter := datain.NormalizeRef("Encounter", req.encounter)
+	ev := &audit.Event{Kind: audit.KindSubmission, PlanDefinitionID: id, Parameters: req.paramsText,
+		Source: firstNonEmpty(c.Request().Header.Get("X-CCG-Performer"), c.Request().UserAgent(), "unknown performer"),
+		Recipient: h.cfg.Software, Patient: subject}
+	if id == "" {
+		ev.PlanDefinitionID = req.url
+	}
+	if _, eid, ok := fj.SplitRef(encounter); ok {
+		ev.EncounterID = eid
+	}
+	if req.data != nil {
+		d := datain.Index(req.data)
+		if p := d.Resolve(subject); p != nil {
+			ev.PatientIdentifier = identifier(p)
+		}
+		if d.Practitioner != nil {
+			ev.PractitionerIdentifier = identifier(d.Practitioner)
+		}
+	}
+	// The submission is durable before anything is evaluated.
+	if err := h.record(ctx, ev); err != nil {
+		h.cfg.Logger.Error("audit: cannot record the submission", zap.Error(err))
+		return fail(c, http.StatusInternalServerError, "exception", "", "the submission could not be audited")
+	}
+	status, resp, res := h.run(ctx, c, id, req, perr)
+	rev := *ev
+	rev.Kind, rev.Parameters = audit.KindResponse, ""
+	switch {
+	case status >= 500:
+		rev.Outcome = audit.OutcomeSerious
+	case status >= 400:
+		rev.Outcome = audit.OutcomeMinor
+		rev.Detail = diagnostics(resp)
+	case res != nil && len(res.Errors) > 0:
+		rev.Outcome = audit.OutcomeMinor
+	default:
+		rev.Outcome = audit.OutcomeSuccess
+	}
+	if res != nil {
+		for _, cr := range res.Cards {
+			if cr.Fired && cr.Resource != "" {
+				rev.Cards = append(rev.Cards, cr.Card)
+				rev.Requests = append(rev.Requests, cr.Resource)
+			}
+		}
+	}
+	if err := h.record(context.WithoutCancel(ctx), &rev); err != nil {
+		h.cfg.Logger.Error("audit: cannot record the response", zap.Error(err))
+		return fail(c, http.StatusInternalServerError, "exception", "", "the response could not be audited")
+	}
+	return write(c, status, resp)
+}
+
+func diagnostics(oo map[string]any) string {
+	var parts []string
+	for _, is := range fj.Objs(oo, "issue") {
+		parts = append(parts, fj.Str(is, "diagnostics"))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (h *handler) record(ctx context.Context, ev *audit.Event) error {
+	if h.cfg.Audit == nil {
+		return nil
+	}
+	ev.Recorded = time.Now()
+	_, err := h.cfg.Audit.Append(ctx, ev.Resource(), ev.Kind, ev.Patient)
+	return err
+}
+
+func (h *handler) run(ctx context.Context, c echo.Context, id string, req *request, perr error) (int, map[string]any, *engine.ApplyResult) {
+	if perr != nil {
+		return http.StatusBadRequest, outcome(issue("structure", "Parameters", perr.Error())), nil
+	}
+	res, err := h.cfg.Engine.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: id, URL: req.url, Subject: req.subject, Encounter: req.encounter,
+		Data: req.data, DataJSON: req.dataJSON, Parameters: req.params, Explain: explainAsked(c)})
+	if err != nil {
+		var re *engine.RequestError
+		switch {
+		case errors.As(err, &re):
+			var issues []any
+			for _, is := range re.Issues {
+				issues = append(issues, issue(is.Code, is.Expression, is.Message))
+			}
+			return re.Status, outcome(issues...), nil
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			return http.StatusServiceUnavailable, outcome(issue("timeout", "", "the $apply did not finish in time")), nil
+		}
+		h.cfg.Logger.Error("$apply failed", zap.Error(err))
+		return http.StatusInternalServerError, outcome(issue("exception", "", "internal error")), nil
+	}
+	return http.StatusOK, res.Bundle, res
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// parseDate reads a FHIR search date with an optional prefix into the
+// range [from, to) it selects.
+func parseDate(s string) (from, to time.Time, err error) {
+	prefix := "eq"
+	if len(s) > 2 && s[0] >= 'a' && s[0] <= 'z' {
+		prefix, s = s[:2], s[2:]
+	}
+	layouts := []struct {
+		layout string
+		next   func(time.Time) time.Time
+	}{
+		{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
+		{"2006-01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
+		{"2006-01-02", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
+		{time.RFC3339Nano, func(t time.Time) time.Time { return t.Add(time.Nanosecond) }},
+	}
+	for _, l := range layouts {
+		t, e := time.Parse(l.layout, s)
+		if e != nil {
+			continue
+		}
+		lo, hi := t, l.next(t)
+		switch prefix {
+		case "eq":
+			return lo, hi, nil
+		case "ge", "sa":
+			return lo, time.Time{}, nil
+		case "gt":
+			return hi, time.Time{}, nil
+		case "le":
+			return time.Time{}, hi, nil
+		case "lt", "eb":
+			return time.Time{}, lo, nil
+		}
+		return from, to, fmt.Errorf("unsupported date prefix %q", prefix)
+	}
+	return from, to, fmt.Errorf("%q is not a FHIR date", s)
+}
+
+func (h *handler) searchAudit(c echo.Context) error {
+	if h.cfg.Audit == nil {
+		return fail(c, http.StatusNotFound, "not-supported", "", "auditing is not enabled")
+	}
+	q := audit.Query{}
+	for key, vals := range c.QueryParams() {
+		for _, v := range vals {
+			switch key {
+			case "patient", "subject", "entity":
+				q.Patient = datain.NormalizeRef("Patient", v)
+			case "date":
+				from, to, err := parseDate(v)
+				if err != nil {
+					return fail(c, http.StatusBadRequest, "value", "date", err.Error())
+				}
+				if !from.IsZero() && from.After(q.From) {
+					q.From = from
+				}
+				if !to.IsZero() && (q.To.IsZero() || to.Before(q.To)) {
+					q.To = to
+				}
+			case "outcome":
+				q.Outcome = v
+			case "subtype", "_kind":
+				q.Kind = v
+			case "_count":
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 {
+					return fail(c, http.StatusBadRequest, "value", "_count", "_count must be a non-negative integer")
+				}
+				q.Count = min(n, 1000)
+			default:
+				return fail(c, http.StatusBadRequest, "not-supported", key, "unsupported search parameter "+key)
+			}
+		}
+	}
+	if c.QueryParam("_count") == "" {
+		q.Count = 100
+	}
+	var recs []audit.Record
+	if q.Count > 0 || c.QueryParam("_count") == "" {
+		var err error
+		recs, err = h.cfg.Audit.Search(c.Request().Context(), q)
+		if err != nil {
+			h.cfg.Logger.Error("audit search", zap.Error(err))
+			return fail(c, http.StatusInternalServerError, "exception", "", "audit search failed")
+		}
+	}
+	entries := []any{}
+	for _, r := range recs {
+		entries = append(entries, map[string]any{"fullUrl": "AuditEvent/" + r.ID, "resource": r.Resource, "search": map[string]any{"mode": "match"}})
+	}
+	b := map[string]any{"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+	return write(c, http.StatusOK, b)
+}
+
+func (h *handler) readAudit(c echo.Context) error {
+	if h.cfg.Audit == nil {
+		return fail(c, http.StatusNotFound, "not-supported", "", "auditing is not enabled")
+	}
+	r, err := h.cfg.Audit.Get(c.Request().Context(), c.Param("id"))
+	if errors.Is(err, audit.ErrNotFound) {
+		return fail(c, http.StatusNotFound, "not-found", "", "AuditEvent/"+c.Param("id")+" is not known")
+	}
+	if err != nil {
+		return fail(c, http.StatusInternalServerError, "exception", "", "audit read failed")
+	}
+	return write(c, http.StatusOK, r.Resource)
+}
+
+func (h *handler) read(c echo.Context, typ string) error {
+	r, ok := h.cfg.Engine.Resource(typ, c.Param("id"))
+	if !ok {
+		return fail(c, http.StatusNotFound, "not-found", "", typ+"/"+c.Param("id")+" is not loaded")
+	}
+	return write(c, http.StatusOK, r)
+}
+
+func (h *handler) search(c echo.Context, typ string) error {
+	entries := []any{}
+	if u := c.QueryParam("url"); u != "" {
+		if r, ok := h.cfg.Engine.ByCanonical(u); ok && fj.Type(r) == typ {
+			entries = append(entries, map[string]any{"fullUrl": typ + "/" + fj.ID(r), "resource": r, "search": map[string]any{"mode": "match"}})
+		}
+	} else {
+		for _, p := range h.cfg.Engine.Packages() {
+			for _, r := range p.OfType(typ) {
+				entries = append(entries, map[string]any{"fullUrl": typ + "/" + fj.ID(r), "resource": r, "search": map[string]any{"mode": "match"}})
+			}
+		}
+	}
+	return write(c, http.StatusOK, map[string]any{"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries})
+}
