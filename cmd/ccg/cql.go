@@ -23,7 +23,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "cql eval",
-		Args:    "FILE.cql [--expr NAME] [--json]",
+		Args:    "FILE.cql [--expr NAME] [--json] [--data BUNDLE.json [--patient ID]] [--valuesets DIR] [--now DATETIME]",
 		Summary: "evaluate a CQL library's definitions and print their values",
 		Run:     runCQLEval,
 	})
@@ -42,10 +42,15 @@ func init() {
 }
 
 func runCQLEval(ctx context.Context, e *env, args []string) int {
-	const synopsis = "FILE.cql [--expr NAME] [--json]"
+	const synopsis = "FILE.cql [--expr NAME] [--json] [--data BUNDLE.json [--patient ID]] [--valuesets DIR] [--now DATETIME]"
 	fs := newFlagSet(e, "cql eval", synopsis)
 	expr := fs.String("expr", "", "evaluate only the definition `NAME` and print just its value")
 	asJSON := fs.Bool("json", false, "print JSON instead of CQL literals")
+	var setup cqlSetup
+	fs.StringVar(&setup.dataFile, "data", "", "read retrieves from the FHIR Bundle in `FILE` (JSON)")
+	fs.StringVar(&setup.patient, "patient", "", "the subject Patient's `ID` in the --data Bundle (default: its only Patient)")
+	fs.StringVar(&setup.valueSets, "valuesets", "", "load ValueSet resources (JSON) from `DIR` for value set membership")
+	nowFlag := fs.String("now", "", "evaluate as of `DATETIME` (RFC 3339, e.g. 2024-01-31T09:00:00Z) instead of the current time")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -59,13 +64,21 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
 	}
+	now := time.Now()
+	if *nowFlag != "" {
+		if now, err = time.Parse(time.RFC3339, *nowFlag); err != nil {
+			return usageError(e, fs, "bad --now: %v", err)
+		}
+	}
+	if setup.patient != "" && setup.dataFile == "" {
+		return usageError(e, fs, "--patient needs --data")
+	}
 	// Included libraries are looked for among the .cql files next to FILE.
-	siblings, err := siblingCQLFiles(path)
-	if err != nil {
+	if setup.files, err = siblingCQLFiles(path); err != nil {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
 	}
-	cenv, err := envFor(siblings)
+	cenv, err := setup.env()
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
@@ -75,7 +88,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		printCompileErrors(e.Stderr, errs, path, string(src))
 		return exitFailure
 	}
-	opts := cql.EvalOptions{Now: time.Now()}
+	opts := cql.EvalOptions{Now: now}
 
 	if *expr != "" {
 		if !contains(lib.Defines(), *expr) {
@@ -140,7 +153,7 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 	}
 	// Included libraries are resolved among the files being checked, by
 	// the name and version of their library declarations.
-	cenv, err := envFor(files)
+	cenv, err := cqlSetup{files: files}.env()
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure

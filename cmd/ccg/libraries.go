@@ -4,90 +4,62 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/ccg-project/ccg/cql"
-	"github.com/ccg-project/ccg/cql/parser"
+	"github.com/ccg-project/ccg/cql/fhir"
 )
 
-// libraryIndex resolves included libraries among a set of .cql files, by
-// the name and version in each file's library declaration.
-type libraryIndex struct {
-	byName map[string][]libraryFile
+// cqlSetup is what the cql commands compile and evaluate with.
+type cqlSetup struct {
+	// files are the .cql files includes are resolved among (by the name
+	// and version of their library declarations); FHIRHelpers 4.0.1 is
+	// built in.
+	files []string
+	// dataFile is a FHIR Bundle (JSON) retrieves read from; "" for none.
+	dataFile string
+	// patient selects the subject Patient in dataFile; "" means the only one.
+	patient string
+	// valueSets is a directory of ValueSet resources (JSON) for
+	// terminology operations; "" for none.
+	valueSets string
 }
 
-type libraryFile struct {
-	path, version, src string
-}
-
-// indexLibraries reads files and indexes those that declare a library.
-// Files that do not parse are left out; compiling them reports why.
-func indexLibraries(files []string) (*libraryIndex, error) {
-	ix := &libraryIndex{byName: map[string][]libraryFile{}}
-	for _, f := range files {
+// env builds a cql.Env with the FHIR R4 model and the setup's libraries,
+// terminology and data.
+func (s cqlSetup) env() (*cql.Env, error) {
+	res := fhir.NewLibraryResolver()
+	for _, f := range s.files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		tree, errs := parser.Parse(f, string(b))
-		if len(errs) > 0 || tree == nil || tree.Identifier == nil {
-			continue
+		// A file without a library declaration cannot be included; its
+		// own compilation reports any problem with it.
+		_ = res.AddSource(string(b), f)
+	}
+	opts := []cql.Option{cql.WithModel(fhir.R4()), cql.WithLibraryResolver(res)}
+	var terms fhir.Terminology
+	if s.valueSets != "" {
+		vs := fhir.NewValueSetStore()
+		if err := vs.LoadDir(s.valueSets); err != nil {
+			return nil, fmt.Errorf("value sets: %w", err)
 		}
-		id := tree.Identifier
-		ix.byName[id.Name] = append(ix.byName[id.Name], libraryFile{path: f, version: id.Version, src: string(b)})
+		terms = vs
+		opts = append(opts, cql.WithTerminology(vs))
 	}
-	return ix, nil
-}
-
-// ResolveLibrary implements cql.LibraryResolver. Without a version, the
-// name must be declared by exactly one file.
-func (ix *libraryIndex) ResolveLibrary(name, version string) (string, error) {
-	cands := ix.byName[name]
-	if len(cands) == 0 {
-		return "", fmt.Errorf("no .cql file declares library %s", name)
-	}
-	if version == "" {
-		if len(cands) == 1 {
-			return cands[0].src, nil
+	if s.dataFile != "" {
+		b, err := os.ReadFile(s.dataFile)
+		if err != nil {
+			return nil, err
 		}
-		return "", fmt.Errorf("library %s is declared by several files (%s); include it with a version", name, paths(cands))
-	}
-	var match []libraryFile
-	for _, c := range cands {
-		if c.version == version {
-			match = append(match, c)
+		r, err := fhir.NewBundleRetriever(b, fhir.BundleOptions{PatientID: s.patient, Terminology: terms})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.dataFile, err)
 		}
+		opts = append(opts, cql.WithRetriever(r))
 	}
-	switch len(match) {
-	case 1:
-		return match[0].src, nil
-	case 0:
-		var have []string
-		for _, c := range cands {
-			have = append(have, fmt.Sprintf("'%s' in %s", c.version, c.path))
-		}
-		return "", fmt.Errorf("no file declares library %s version '%s' (found %s)", name, version, strings.Join(have, ", "))
-	}
-	return "", fmt.Errorf("library %s version '%s' is declared by several files (%s)", name, version, paths(match))
-}
-
-func paths(fs []libraryFile) string {
-	var p []string
-	for _, f := range fs {
-		p = append(p, f.path)
-	}
-	sort.Strings(p)
-	return strings.Join(p, ", ")
-}
-
-// envFor returns an Env that resolves includes among files.
-func envFor(files []string) (*cql.Env, error) {
-	ix, err := indexLibraries(files)
-	if err != nil {
-		return nil, err
-	}
-	return cql.NewEnv(cql.WithLibraryResolver(ix)), nil
+	return cql.NewEnv(opts...), nil
 }
 
 // siblingCQLFiles lists the .cql files in the directory of path, which

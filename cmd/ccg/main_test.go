@@ -232,3 +232,37 @@ func TestCQLIncludes(t *testing.T) {
 		t.Errorf("check with a missing include: exit %d, stderr:\n%s", code, errOut)
 	}
 }
+
+func TestCQLEvalWithData(t *testing.T) {
+	code, out, errOut := ccg(t, "cql", "eval", testdata("cql", "fhir", "Adult.cql"),
+		"--data", testdata("fhir", "patient-bundle.json"), "--now", "2024-06-01T12:00:00Z")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{
+		"Age: 44\n", "Is Adult: true\n",
+		"Systolic Readings: {142 'mm[Hg]', 128 'mm[Hg]'}\n", "Highest Systolic: 142 'mm[Hg]'\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Without data there is no patient: everything about it is null.
+	code, out, _ = ccg(t, "cql", "eval", testdata("cql", "fhir", "Adult.cql"), "--expr", "Is Adult")
+	if code != exitOK || out != "null\n" {
+		t.Errorf("without --data: exit %d, output %q; want null", code, out)
+	}
+	for _, bad := range [][]string{
+		{"--now", "yesterday"},
+		{"--patient", "p1"},
+	} {
+		args := append([]string{"cql", "eval", testdata("cql", "fhir", "Adult.cql")}, bad...)
+		if code, _, _ := ccg(t, args...); code != exitUsage {
+			t.Errorf("ccg %v: exit %d, want %d", bad, code, exitUsage)
+		}
+	}
+	code, _, errOut = ccg(t, "cql", "eval", testdata("cql", "fhir", "Adult.cql"), "--data", testdata("cql", "hello.cql"))
+	if code != exitFailure {
+		t.Errorf("--data with a file that is not a Bundle: exit %d, want %d; stderr:\n%s", code, exitFailure, errOut)
+	}
+}
