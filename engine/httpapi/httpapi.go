@@ -228,7 +228,7 @@ func (h *handler) apply(c echo.Context) error {
 	subject := datain.NormalizeRef("Patient", req.subject)
 	encounter := datain.NormalizeRef("Encounter", req.encounter)
 	ev := &audit.Event{Kind: audit.KindSubmission, PlanDefinitionID: id, Parameters: req.paramsText,
-		Source: firstNonEmpty(c.Request().Header.Get("X-CCG-Performer"), c.Request().UserAgent(), "unknown performer"),
+		Source:    firstNonEmpty(c.Request().Header.Get("X-CCG-Performer"), c.Request().UserAgent(), "unknown performer"),
 		Recipient: h.cfg.Software, Patient: subject}
 	if id == "" {
 		ev.PlanDefinitionID = req.url
