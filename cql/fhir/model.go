@@ -220,12 +220,18 @@ func build() *Model {
 		ti.Type.Base = codeType
 		ti.ValueType = types.String
 	}
-	for _, g := range genTypes {
-		for _, e := range g.Elems {
-			for _, t := range strings.Split(e.Types, "|") {
-				if !strings.HasPrefix(t, "System.") && m.lookupGen(t) == nil && !isKnown(m, t) {
-					addCode(t)
-				}
+	genNames := make(map[string]bool, len(genTypes))
+	for i := range genTypes {
+		genNames[genTypes[i].Name] = true
+	}
+	for i := range genTypes {
+		for _, e := range genTypes[i].Elems {
+			t := e.Types
+			if strings.IndexByte(t, '|') >= 0 || genNames[t] || strings.HasPrefix(t, "System.") {
+				continue // choices only hold datatypes and primitives
+			}
+			if _, ok := m.infos[t]; !ok {
+				addCode(t)
 			}
 		}
 	}
@@ -236,7 +242,9 @@ func build() *Model {
 		if _, ok := m.infos[g.Name]; ok {
 			continue
 		}
-		add(g.Name, g.Kind)
+		ti := add(g.Name, g.Kind)
+		ti.byName = make(map[string]*Element, len(g.Elems)+2)
+		ti.Elements = make([]*Element, 0, len(g.Elems)+2)
 	}
 	for _, g := range genTypes {
 		ti := m.infos[g.Name]
@@ -252,6 +260,18 @@ func build() *Model {
 		}
 		for _, ge := range g.Elems {
 			m.addElement(ti, ge.Name, ge.Types, ge.List)
+		}
+	}
+	// Profiles of Quantity that CQL libraries name as types.
+	for _, n := range []string{"SimpleQuantity", "MoneyQuantity"} {
+		if _, ok := m.infos[n]; ok {
+			continue
+		}
+		q := m.infos["Quantity"]
+		ti := add(n, KindComplex)
+		ti.Type.Base = q.Type
+		for _, e := range q.Elements {
+			ti.addElem(e)
 		}
 	}
 	// Base types' own elements.
@@ -305,24 +325,16 @@ func refersToPatient(e *Element) bool {
 	return false
 }
 
-func isKnown(m *Model, name string) bool {
-	_, ok := m.infos[name]
-	return ok
-}
-
-func (m *Model) lookupGen(name string) *genType {
-	i := sort.Search(len(genTypes), func(i int) bool { return genTypes[i].Name >= name })
-	if i < len(genTypes) && genTypes[i].Name == name {
-		return &genTypes[i]
-	}
-	return nil
-}
-
 func (m *Model) addElement(ti *TypeInfo, name, typeList string, list bool) {
 	if _, ok := ti.byName[name]; ok {
 		return
 	}
-	opts := strings.Split(typeList, "|")
+	var opts []string
+	if strings.IndexByte(typeList, '|') < 0 {
+		opts = []string{typeList}
+	} else {
+		opts = strings.Split(typeList, "|")
+	}
 	resolve := func(t string) *types.Named {
 		if strings.HasPrefix(t, "System.") {
 			s, _ := types.System(strings.TrimPrefix(t, "System."))
@@ -464,6 +476,13 @@ func (m *Model) Retrievable(typeName string) bool {
 	ti, ok := m.Info(typeName)
 	return ok && ti.Kind == KindResource && ti.Type.Name != "Resource" && ti.Type.Name != "DomainResource"
 }
+
+// PatientBirthDatePath is the path from a Patient to its birth date value,
+// used by AgeInYears(), AgeInYearsAt(...) and the like in Patient context.
+func (m *Model) PatientBirthDatePath() string { return "birthDate.value" }
+
+// PatientType is the type of the Patient context.
+func (m *Model) PatientType() *types.Named { return m.infos["Patient"].Type }
 
 // ContextType returns the type of a context (`context Patient`).
 func (m *Model) ContextType(name string) (*types.Named, bool) {

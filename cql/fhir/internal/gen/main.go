@@ -168,7 +168,15 @@ var complexSuffixes = []string{"Address", "Age", "Annotation", "Attachment", "Co
 	"Contributor", "DataRequirement", "Expression", "ParameterDefinition", "RelatedArtifact",
 	"TriggerDefinition", "UsageContext", "Dosage", "Meta"}
 
-func splitChoice(json string) (prefix, fhirType string, ok bool) {
+// splitChoice splits a choice element's field (valueQuantity) into the
+// element name and the FHIR type. The suffix must agree with the Go type,
+// and choice elements never repeat: reasonCode (a list of CodeableConcept)
+// is not a choice.
+func splitChoice(f field) (prefix, fhirType string, ok bool) {
+	if f.list {
+		return "", "", false
+	}
+	json := f.json
 	best := ""
 	for s := range choiceSuffixes {
 		if strings.HasSuffix(json, s) && len(s) > len(best) && len(json) > len(s) {
@@ -185,7 +193,14 @@ func splitChoice(json string) (prefix, fhirType string, ok bool) {
 	}
 	p := json[:len(json)-len(best)]
 	if t, ok := choiceSuffixes[best]; ok {
-		return p, t, true
+		switch f.goType {
+		case "string", "bool", "int", "json.Number":
+			return p, t, true
+		}
+		return "", "", false
+	}
+	if f.goType != best {
+		return "", "", false
 	}
 	return p, best, true
 }
@@ -250,11 +265,11 @@ func build(structs map[string]*structInfo, enums map[string]bool) []outType {
 		for i := 0; i < len(fs); i++ {
 			f := fs[i]
 			// Choice group: consecutive fields sharing a prefix with type suffixes.
-			if p, t, ok := splitChoice(f.json); ok {
+			if p, t, ok := splitChoice(f); ok {
 				opts := []string{t}
 				j := i + 1
 				for ; j < len(fs); j++ {
-					p2, t2, ok2 := splitChoice(fs[j].json)
+					p2, t2, ok2 := splitChoice(fs[j])
 					if !ok2 || p2 != p {
 						break
 					}
