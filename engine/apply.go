@@ -239,10 +239,8 @@ func (a *applier) run(plans []plan) (*ApplyResult, error) {
 			}
 			canon = append(canon, u)
 		}
-		for gi, g := range fj.Objs(pl.pd, "goal") {
-			goal := a.goal(g, len(a.goals)+1)
-			_ = gi
-			a.goals = append(a.goals, goal)
+		for _, g := range fj.Objs(pl.pd, "goal") {
+			a.goals = append(a.goals, a.goal(g, len(a.goals)+1))
 		}
 		acts, err := a.applyPlan(pl.pkg, pl.pd, 0, nil)
 		if err != nil {
@@ -308,10 +306,6 @@ func (a *applier) goal(g map[string]any, n int) map[string]any {
 		if v, ok := g[k]; ok {
 			out[k] = fj.Clone(v)
 		}
-	}
-	if _, ok := out["description"]; !ok {
-		out["description"] = map[string]any{"text": "goal " + strconv.Itoa(n)}
-		delete(out, "description")
 	}
 	out["subject"] = fj.Reference(a.subject)
 	if s := fj.Obj(g, "start"); s != nil {
@@ -385,13 +379,16 @@ func (a *applier) applyActions(pkg *content.Package, pd map[string]any, actions 
 			a.resources = append(a.resources, res)
 			cr.Resource = fj.Ref(res)
 			ra["resource"] = fj.Reference(cr.Resource)
-			if _, ok := ra["title"]; !ok {
-				if t := firstNonEmpty(fj.Str(pd, "title"), fj.Str(target, "title")); t != "" {
-					ra["title"] = t
+			if cards.IsCodeSystem(cardSystem(target)) {
+				// a CARD action without a title shows the CARD's
+				if _, ok := ra["title"]; !ok {
+					if t := firstNonEmpty(fj.Str(pd, "title"), fj.Str(target, "title")); t != "" {
+						ra["title"] = t
+					}
 				}
-			}
-			if _, ok := ra["description"]; !ok && fj.Str(pd, "description") != "" && cards.IsCodeSystem(cardSystem(target)) {
-				ra["description"] = fj.Str(pd, "description")
+				if _, ok := ra["description"]; !ok && fj.Str(pd, "description") != "" {
+					ra["description"] = fj.Str(pd, "description")
+				}
 			}
 		case def != "" && target == nil:
 			a.errs = append(a.errs, CardError{Card: cr.Card, Expression: apath + ".definitionCanonical", Message: fmt.Sprintf("definition %s is not loaded", def)})

@@ -196,7 +196,7 @@ func Check(bundle map[string]any, subject, encounter string, opts Options) (*Dat
 		add("value", "Parameters.parameter('subject')", "the subject must be a Patient reference, got %q", subject)
 	default:
 		d.Patient = d.byRef[subject]
-		if d.Patient == nil {
+		if d.Patient == nil && !opts.Lenient {
 			add("not-found", "Parameters.parameter('subject')", "the subject %s is not in the data-in Bundle", subject)
 		}
 	}

@@ -43,7 +43,7 @@ func brokenResources(t *testing.T) []map[string]any {
 			"expression": map[string]any{"language": "text/cql-identifier", "expression": "Boom"}}},
 			"definitionCanonical": "http://example.org/ccg-test/ActivityDefinition/ad-provide"}}}
 	folder := map[string]any{"resourceType": "PlanDefinition", "id": "broken-folder", "url": "http://example.org/ccg-test/PlanDefinition/broken-folder",
-		"type": fj.Concept("http://terminology.hl7.org/CodeSystem/plan-definition-type", "clinical-protocol", ""),
+		"type":   fj.Concept("http://terminology.hl7.org/CodeSystem/plan-definition-type", "clinical-protocol", ""),
 		"action": []any{map[string]any{"definitionCanonical": card["url"]}, map[string]any{"definitionCanonical": "http://example.org/ccg-test/PlanDefinition/card-provide"}}}
 	return []map[string]any{lib, card, folder}
 }
