@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 	"github.com/ccg-project/ccg/registry/testpkg"
 	"github.com/ccg-project/ccg/server"
@@ -89,4 +93,56 @@ func testStoreToken(t *testing.T, _ any, data string) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// TestPublishExamples publishes the project's example guidelines through
+// the mounted registry, with every check `ccg serve` runs (CCG profiles and
+// the CQL compile check), signed by a trusted key.
+func TestPublishExamples(t *testing.T) {
+	examples, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*", "package", "package.json"))
+	if len(examples) == 0 {
+		t.Skip("no examples/*/package in this tree")
+	}
+	data := t.TempDir()
+	key, err := sign.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := key.PublicPEM()
+	os.MkdirAll(filepath.Join(data, "trusted-keys"), 0o755)
+	os.WriteFile(filepath.Join(data, "trusted-keys", "publisher.pem"), pub, 0o644)
+	srv := server.New(server.Config{Logger: zap.NewNop()})
+	closer, err := mountRegistry(srv.Echo(), serveConfig{DataDir: data, Server: srv}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	tok := testStoreToken(t, nil, data)
+	for _, manifest := range examples {
+		dir := filepath.Dir(manifest)
+		files, err := readPackageDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err = sign.SignPackage(files, key, "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgz, _ := fhirpkg.WriteTarball(files)
+		var m struct{ Name, Version string }
+		json.Unmarshal(files["package.json"], &m)
+		req, _ := http.NewRequest("PUT", hs.URL+"/npm/"+m.Name, bytes.NewReader(testpkg.PublishBody(m.Name, m.Version, tgz)))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("publish %s: %d %s", dir, resp.StatusCode, body)
+		}
+	}
 }
