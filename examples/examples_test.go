@@ -347,7 +347,7 @@ func (ex *example) firing(t *testing.T, bundle []byte) []string {
 	return out
 }
 
-func dataIn(t *testing.T, name string) map[string][]byte {
+func dataInFiles(t *testing.T, name string) map[string][]byte {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(name, "data-in", "*.json"))
 	if err != nil || len(files) == 0 {
@@ -369,7 +369,7 @@ func TestCardFiring(t *testing.T) {
 	seen := map[string]bool{}
 	for _, name := range examples {
 		ex := loadExample(t, name)
-		for key, b := range dataIn(t, name) {
+		for key, b := range dataInFiles(t, name) {
 			seen[key] = true
 			want, ok := wantFires[key]
 			if !ok {
