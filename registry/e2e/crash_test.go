@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -69,13 +70,13 @@ type server struct {
 	log  *os.File
 }
 
-func startServer(t *testing.T, bin, data, addr string) *server {
+func startServer(t *testing.T, bin, data, addr string, extra ...string) *server {
 	t.Helper()
 	logf, err := os.OpenFile(filepath.Join(data, "..", "serve-"+strings.ReplaceAll(addr, ":", "_")+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", data}, extra...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -119,10 +120,42 @@ func TestCrashDuringPublishes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}
+	t.Run("sqlite", func(t *testing.T) { crashTest(t) })
+	dsn := os.Getenv("CCG_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but CCG_TEST_POSTGRES is not set (scripts/test-postgres.sh)")
+		}
+		t.Log("PostgreSQL crash test skipped: set CCG_TEST_POSTGRES")
+		return
+	}
+	t.Run("postgres", func(t *testing.T) { crashTest(t, "--db", pgSchema(t, dsn)) })
+}
+
+// pgSchema creates a fresh schema and returns a DSN that uses it.
+func pgSchema(t *testing.T, dsn string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := fmt.Sprintf("crash_%d", time.Now().UnixNano())
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Exec("DROP SCHEMA " + schema + " CASCADE"); db.Close() })
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema
+}
+
+func crashTest(t *testing.T, dbArgs ...string) {
 	bin := ccgBinary(t)
 	root := t.TempDir()
 	data := filepath.Join(root, "data")
-	out, err := exec.Command(bin, "token", "create", "--user", "crash", "--publish", "--data", data).CombinedOutput()
+	out, err := exec.Command(bin, append([]string{"token", "create", "--user", "crash", "--publish", "--data", data}, dbArgs...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("token create: %v\n%s", err, out)
 	}
@@ -141,7 +174,7 @@ func TestCrashDuringPublishes(t *testing.T) {
 	totalAcked := 0
 	for round := range 3 {
 		addr := freePort(t)
-		srv := startServer(t, bin, data, addr)
+		srv := startServer(t, bin, data, addr, dbArgs...)
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		var ackedThisRound atomic.Int64
@@ -191,7 +224,7 @@ func TestCrashDuringPublishes(t *testing.T) {
 
 	// Restart and audit everything that was attempted.
 	addr := freePort(t)
-	srv := startServer(t, bin, data, addr)
+	srv := startServer(t, bin, data, addr, dbArgs...)
 	defer srv.kill()
 	base := "http://" + addr + "/npm/"
 	present, lost, corrupt, tried := 0, 0, 0, 0
