@@ -630,10 +630,6 @@ func (a *applier) retriever(pkg *content.Package) cql.Retriever {
 		}
 		return r
 	}
-	data := a.req.DataJSON
-	if data == nil {
-		data, _ = fj.Marshal(a.data.Bundle)
-	}
 	opts := fhir.BundleOptions{}
 	if _, id, ok := fj.SplitRef(a.subject); ok {
 		opts.PatientID = id
@@ -641,7 +637,11 @@ func (a *applier) retriever(pkg *content.Package) cql.Retriever {
 	if pkg != nil {
 		opts.Terminology = pkg.Terminology()
 	}
-	r, err := fhir.NewBundleRetriever(data, opts)
+	var r *fhir.BundleRetriever
+	root, err := fhir.R4().ResourceNode(a.data.Bundle)
+	if err == nil {
+		r, err = fhir.NewBundleRetrieverFromNodes([]*fhir.Node{root}, opts)
+	}
 	if err != nil {
 		a.retrievers[pkg] = nil
 		return errRetriever{err}

@@ -33,7 +33,7 @@ func fixture(parts ...string) string {
 
 // brokenCARD is a CARD whose condition raises a run-time error, in a
 // Folder with the fixture's provide CARD.
-func brokenResources(t *testing.T) []map[string]any {
+func brokenResources(t testing.TB) []map[string]any {
 	src := "library Broken version '1.0.0'\nusing FHIR version '4.0.1'\ncontext Patient\ndefine \"Boom\": (singleton from {1, 2}) > 0\n"
 	lib := map[string]any{"resourceType": "Library", "id": "broken-lib", "url": "http://example.org/ccg-test/Library/broken-lib", "version": "1.0.0",
 		"name": "Broken", "content": []any{map[string]any{"contentType": "text/cql", "data": base64.StdEncoding.EncodeToString([]byte(src))}}}
@@ -53,7 +53,9 @@ type testServer struct {
 	audit audit.Store
 }
 
-func newServer(t *testing.T) *testServer {
+func newServer(t *testing.T) *testServer { return newServerB(t) }
+
+func newServerB(t testing.TB) *testServer {
 	t.Helper()
 	eng := engine.New(engine.Options{Now: func() time.Time { return fixedNow }})
 	p, err := content.LoadPath(fixture("package"), content.Options{})
@@ -77,7 +79,9 @@ func newServer(t *testing.T) *testServer {
 	return &testServer{srv: srv, audit: st}
 }
 
-func dataIn(t *testing.T) map[string]any {
+func dataIn(t *testing.T) map[string]any { return dataInB(t) }
+
+func dataInB(t testing.TB) map[string]any {
 	b, err := os.ReadFile(fixture("data-in", "patient-1.json"))
 	if err != nil {
 		t.Fatal(err)
