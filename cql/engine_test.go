@@ -81,6 +81,8 @@ func TestEvalExpressions(t *testing.T) {
 		{"minimum", "", "minimum Integer", "-2147483648"},
 		{"interval point type promoted", "", "Interval[1, 2.5]", "Interval[1.0, 2.5]"},
 		{"code selector", "codesystem LOINC: 'http://loinc.org'", "Code '8480-6' from LOINC display 'SBP'", "Code { code: '8480-6', system: 'http://loinc.org', display: 'SBP' }"},
+		{"list promotion", "", "Count(5) + Count(Tuple { a: 1 })", "2"},
+		{"list promotion with conversion", "define function Total(l List<Decimal>): Sum(l)", "Total(2)", "2.0"},
 		{"code def", "codesystem LOINC: 'http://loinc.org'\ncode SBP: '8480-6' from LOINC", "SBP.code", "'8480-6'"},
 	}
 	env := NewEnv()

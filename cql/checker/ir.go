@@ -52,8 +52,11 @@ type Conv struct {
 	Kind types.Conversion
 	// Elem converts the elements (List) or points (Interval) when non-nil.
 	Elem *Conv
-	// ListOf / IntervalOf tell which structure Elem applies to.
+	// List / Interval tell which structure Elem applies to.
 	List, Interval bool
+	// Promote wraps a single value into a list (after converting it with
+	// Elem when set).
+	Promote bool
 	// Target is the converted type.
 	Target types.Type
 	// Fn is a data model's conversion (FHIR.string to String); Then is

@@ -13,6 +13,7 @@ const (
 	costSubtype  = 1
 	costNull     = 2
 	costConvBase = 10
+	costPromote  = 50
 	costAny      = 60
 	noMatch      = -1
 )
@@ -66,6 +67,12 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 			}
 			return c, &Conv{List: true, Elem: conv, Target: p}
 		}
+		// List promotion: a single value where a list is expected.
+		if promotable(arg) {
+			if c, conv := m.match(arg, pt.Elem); c >= 0 && c < costPromote {
+				return costPromote + c, &Conv{Promote: true, Elem: conv, Target: p}
+			}
+		}
 	case *types.Interval:
 		if at, ok := arg.(*types.Interval); ok {
 			c, conv := m.match(at.Point, pt.Point)
@@ -106,6 +113,18 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 		return costAny, nil
 	}
 	return noMatch, nil
+}
+
+// promotable reports whether a value of type t may be promoted to a list
+// of one element.
+func promotable(t types.Type) bool {
+	switch x := t.(type) {
+	case *types.Named:
+		return !types.Equal(x, types.Any) && !types.Equal(x, types.Null)
+	case *types.Interval, *types.Tuple:
+		return true
+	}
+	return false
 }
 
 func isAnyOrChoice(t types.Type) bool {
@@ -186,6 +205,9 @@ func collect(p, arg types.Type, out map[string][]types.Type) bool {
 		if !ok {
 			if isAnyOrChoice(arg) {
 				return collect(x.Elem, types.Any, out)
+			}
+			if promotable(arg) {
+				return collect(x.Elem, arg, out)
 			}
 			return false
 		}

@@ -19,6 +19,13 @@ func convert(c *checker.Conv, v value.Value) (value.Value, error) {
 		}
 		return convert(c.Then, r)
 	}
+	if c.Promote {
+		r, err := convert(c.Elem, v)
+		if err != nil {
+			return nil, err
+		}
+		return value.List{Elems: []value.Value{r}, ElemType: c.Target.(*types.List).Elem}, nil
+	}
 	if c.List {
 		l, ok := v.(value.List)
 		if !ok {
