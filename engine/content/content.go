@@ -244,10 +244,6 @@ func (p *Package) build(resources []map[string]any, opts Options) error {
 	p.Resources = flat
 	for _, r := range flat {
 		p.index(r)
-		for _, c := range fj.Objs(r, "contained") {
-			// contained resources are found through "#id" by their container
-			_ = c
-		}
 		if fj.Type(r) == "ImplementationGuide" && p.Canonical == "" {
 			p.Canonical = fj.Str(r, "url")
 			if p.Version == "" {
