@@ -7,6 +7,11 @@
 //     separate the words;
 //   * a library's declarations and statements may appear in any order
 //     (the checker reports ordering problems, if it cares);
+//   * `cast` applies to a term rather than a whole expression, so that
+//     `cast x as T` cannot also be read as `cast (x as T)` and the fast SLL
+//     prediction mode always finds the right parse;
+//   * several query sources need `from`; without it a query has one source
+//     (`f(A a, B b)` is a call with two queries, not one query);
 //   * three identifier classes control where keywords may be used as names:
 //       identifier     - plain, "quoted" and `delimited` identifiers only
 //       refName        - identifier or a "soft" keyword usable as a
