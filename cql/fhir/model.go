@@ -173,7 +173,7 @@ var primaryCodePaths = map[string]string{
 }
 
 // patientPathNames are elements that tie a resource to the patient it is about.
-var patientPathNames = []string{"subject", "patient", "beneficiary", "individual"}
+var patientPathNames = []string{"subject", "patient", "for", "beneficiary", "individual"}
 
 var (
 	r4Once sync.Once
