@@ -500,10 +500,18 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		return errf(500, "version document names %v@%v, expected %s@%s", doc["name"], doc["version"], name, ver)
 	}
 	// Refuse a republish before doing any work.
-	if _, err := h.reg.Store().Version(ctx, name, ver); err == nil {
-		return errf(403, "cannot publish over the previously published versions: %s.", ver)
-	} else if !errors.Is(err, store.ErrNotFound) {
+	existing, err := h.reg.Store().Package(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		existing = nil
+	case err != nil:
 		return err
+	default:
+		for _, v := range existing.Versions {
+			if v.Version == ver {
+				return errf(403, "cannot publish over the previously published versions: %s.", ver)
+			}
+		}
 	}
 	var att struct {
 		Data   string
@@ -582,6 +590,9 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	}
 	if len(tags) == 0 {
 		tags["latest"] = ver
+	}
+	if existing == nil || existing.DistTags["latest"] == "" {
+		tags["latest"] = ver // a package always has a latest version
 	}
 	desc, _ := doc["description"].(string)
 	if desc == "" {

@@ -420,3 +420,31 @@ func TestSizeLimits(t *testing.T) {
 		t.Errorf("huge body: %d", code)
 	}
 }
+
+func TestFirstPublishWithTag(t *testing.T) {
+	f := newFixture(t, nil)
+	body := PublishBody("tagged", "1.0.0-rc.1", testpkg.Tarball(testpkg.Options{Name: "tagged", Version: "1.0.0-rc.1"}))
+	var pb map[string]any
+	json.Unmarshal(body, &pb)
+	pb["dist-tags"] = map[string]any{"next": "1.0.0-rc.1"}
+	body, _ = json.Marshal(pb)
+	if code, m, _ := f.do(t, "PUT", "tagged", f.token, body); code != 200 {
+		t.Fatalf("publish: %d %v", code, m)
+	}
+	_, tags, _ := f.do(t, "GET", "-/package/tagged/dist-tags", "", nil)
+	if diff := cmp.Diff(map[string]any{"latest": "1.0.0-rc.1", "next": "1.0.0-rc.1"}, tags); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+	// A later publish under another tag leaves latest alone.
+	body = PublishBody("tagged", "1.0.0-rc.2", testpkg.Tarball(testpkg.Options{Name: "tagged", Version: "1.0.0-rc.2"}))
+	json.Unmarshal(body, &pb)
+	pb["dist-tags"] = map[string]any{"next": "1.0.0-rc.2"}
+	body, _ = json.Marshal(pb)
+	if code, m, _ := f.do(t, "PUT", "tagged", f.token, body); code != 200 {
+		t.Fatalf("publish 2: %d %v", code, m)
+	}
+	_, tags, _ = f.do(t, "GET", "-/package/tagged/dist-tags", "", nil)
+	if diff := cmp.Diff(map[string]any{"latest": "1.0.0-rc.1", "next": "1.0.0-rc.2"}, tags); diff != "" {
+		t.Errorf("tags after second publish (-want +got):\n%s", diff)
+	}
+}
