@@ -120,7 +120,8 @@ func TestTemporalComparisons(t *testing.T) {
 		{"sooa full", SameOrAfter, mk(2017, 12, 21, 2, 0, 0, 0), mk(2017, 12, 20, 11, 0, 0, 0), Unset, T},
 		{"time soob", SameOrBefore, Time{23, 10, 25, 555, Millisecond}, Time{22, 15, 25, 900, Millisecond}, Minute, F},
 		{"null", SameAs, nil, mk(2014), Year, nil},
-		{"seconds vs ms", SameAs, Time{10, 0, 0, 0, Second}, Time{10, 0, 0, 0, Millisecond}, Unset, T},
+		{"seconds vs ms equal to the second", SameAs, Time{10, 0, 0, 0, Second}, Time{10, 0, 0, 0, Millisecond}, Unset, nil},
+		{"seconds vs ms differing seconds", Before, Time{10, 0, 0, 0, Second}, Time{10, 0, 1, 0, Millisecond}, Unset, T},
 		{"date vs datetime", SameAs, Date{2014, 1, 1, Day}, mk(2014, 1, 1), Day, T},
 	}
 	for _, tt := range tests {
