@@ -190,17 +190,20 @@ func (e *Env) Compile(name, src string) (lib *Library, errs Errors) {
 	c := &compilation{env: e, done: map[string]*checker.Library{}}
 	checked := c.compile(name, src)
 	if len(c.errs) > 0 || checked == nil {
-		sortErrors(c.errs)
+		sortErrors(c.errs, name)
 		return nil, c.errs
 	}
 	return &Library{Name: checked.Name, Version: checked.Version, checked: checked, prog: eval.Plan(checked), retriever: e.retriever, terms: e.terms}, nil
 }
 
-func sortErrors(es Errors) {
+func sortErrors(es Errors, main string) {
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := es[i], es[j]
+		if (a.Library == main) != (b.Library == main) {
+			return a.Library != main // errors of included libraries first
+		}
 		if a.Library != b.Library {
-			return false
+			return a.Library < b.Library
 		}
 		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
 	})

@@ -35,6 +35,8 @@ func (testModel) PropertyType(t types.Type, name string) (types.Type, bool) {
 			return tStr, true
 		case "age":
 			return types.Integer, true
+		case "nick":
+			return types.NewChoice(tStr, types.Integer), true
 		}
 	}
 	return nil, false
@@ -62,6 +64,8 @@ func (p person) Property(name string) (value.Value, error) {
 		return str(p.name), nil
 	case "age":
 		return value.Integer(p.age), nil
+	case "nick":
+		return str(p.name[:1]), nil
 	}
 	return nil, fmt.Errorf("no element %s", name)
 }
@@ -102,6 +106,7 @@ define function Shout(s String) returns String: external
 define Adults: [Person] P where P.age >= 18 return P.name
 define Names: [Person] P return Upper(P.name)
 define Shouted: Shout(First(Adults))
+define Nicks: [Person] P return Upper(P.nick)
 define InVS: Code 'a' from CS in VS
 define NotInVS: Code 'z' from CS in VS
 define InCS: Code 'a' from CS in CS
@@ -110,7 +115,7 @@ define InCS: Code 'a' from CS in CS
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	want := map[string]string{"Names": "{'ANN', 'BOB'}", "Shouted": "'Ann!'", "InVS": "true", "NotInVS": "false", "InCS": "true"}
+	want := map[string]string{"Names": "{'ANN', 'BOB'}", "Nicks": "{'A', 'B'}", "Shouted": "'Ann!'", "InVS": "true", "NotInVS": "false", "InCS": "true"}
 	for _, r := range lib.EvalAll(context.Background(), EvalOptions{}) {
 		if r.Err != nil {
 			t.Errorf("%s: %v", r.Name, r.Err)

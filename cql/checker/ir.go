@@ -57,6 +57,9 @@ type Conv struct {
 	// Promote wraps a single value into a list (after converting it with
 	// Elem when set).
 	Promote bool
+	// Dynamic, when set, chooses the conversion from the value's run-time
+	// type (an argument of a choice type).
+	Dynamic *Matcher
 	// Target is the converted type.
 	Target types.Type
 	// Fn is a data model's conversion (FHIR.string to String); Then is

@@ -103,12 +103,23 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 	// the parameter type at run time; the operator sees it as it is.
 	if isAnyOrChoice(arg) {
 		if ac, ok := arg.(*types.Choice); ok {
+			found, needsConv := false, false
 			for _, o := range ac.Options {
-				if c, _ := m.match(o, p); c >= 0 {
-					return costAny, nil
+				if c, conv := m.match(o, p); c >= 0 {
+					found = true
+					if conv != nil {
+						needsConv = true
+					}
 				}
 			}
-			return noMatch, nil
+			if !found {
+				return noMatch, nil
+			}
+			if needsConv && m != nil {
+				// Which conversion applies depends on the run-time type.
+				return costAny, &Conv{Dynamic: m, Target: p}
+			}
+			return costAny, nil
 		}
 		return costAny, nil
 	}
@@ -430,5 +441,12 @@ func hasBuiltin(name string) bool { return len(builtins.Lookup(name)) > 0 }
 // type to (nil when none is needed) and whether one exists.
 func ConversionFor(from, to types.Type) (*Conv, bool) {
 	cost, conv := match(from, to)
+	return conv, cost >= 0
+}
+
+// ConvertDynamic converts v to c.Target according to v's run-time type
+// (for arguments whose static type is a choice).
+func (m *Matcher) ConvertDynamic(v value.Value, target types.Type) (*Conv, bool) {
+	cost, conv := m.match(v.Type(), target)
 	return conv, cost >= 0
 }

@@ -19,6 +19,13 @@ func convert(c *checker.Conv, v value.Value) (value.Value, error) {
 		}
 		return convert(c.Then, r)
 	}
+	if c.Dynamic != nil {
+		conv, ok := c.Dynamic.ConvertDynamic(v, c.Target)
+		if !ok || conv == nil || conv.Dynamic != nil {
+			return v, nil
+		}
+		return convert(conv, v)
+	}
 	if c.Promote {
 		r, err := convert(c.Elem, v)
 		if err != nil {
