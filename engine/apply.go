@@ -42,10 +42,9 @@ type ApplyRequest struct {
 	URL              string
 	// Subject ("Patient/id") and Encounter ("Encounter/id").
 	Subject, Encounter string
-	// Data is the data-in Bundle (decoded JSON); DataJSON its JSON text
-	// when the caller has it (saves re-encoding it for the CQL engine).
-	Data     map[string]any
-	DataJSON []byte
+	// Data is the data-in Bundle, decoded with fhirjson.Decode (numbers
+	// as json.Number). The engine does not modify it.
+	Data map[string]any
 	// Parameters is the $apply "parameters" Parameters resource; its
 	// values are passed to CQL parameters of the same name.
 	Parameters map[string]any

@@ -36,9 +36,9 @@ func bigDataIn(t testing.TB, n int) (map[string]any, []byte) {
 // data-in Bundle in process (the package is compiled outside the loop).
 func BenchmarkApply13Cards(b *testing.B) {
 	e := testEngine(b)
-	data, raw := bigDataIn(b, 200)
+	data, _ := bigDataIn(b, 200)
 	req := func() *engine.ApplyRequest {
-		return &engine.ApplyRequest{PlanDefinitionID: "ccgtest-folder", Subject: "Patient/p1", Encounter: "Encounter/e1", Data: data, DataJSON: raw}
+		return &engine.ApplyRequest{PlanDefinitionID: "ccgtest-folder", Subject: "Patient/p1", Encounter: "Encounter/e1", Data: data}
 	}
 	ctx := context.Background()
 	if res, err := e.Apply(ctx, req()); err != nil || len(res.Errors) > 0 {

@@ -73,7 +73,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	res, err := eng.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: *planID, URL: *planURL, Subject: *subject, Encounter: *encounter,
-		Data: bundle, DataJSON: raw, Explain: *explain, Lenient: *lenient})
+		Data: bundle, Explain: *explain, Lenient: *lenient})
 	if err != nil {
 		var re *engine.RequestError
 		if errors.As(err, &re) {

@@ -108,7 +108,6 @@ func fail(c echo.Context, status int, code, expr, msg string) error {
 type request struct {
 	subject, encounter, url string
 	data                    map[string]any
-	dataJSON                []byte
 	params                  map[string]any
 	paramsText              string
 }
@@ -168,7 +167,7 @@ func parseBody(body []byte) (*request, error) {
 			if err != nil {
 				return nil, fmt.Errorf("parameter data: %v", err)
 			}
-			r.data, r.dataJSON = m, p.Resource
+			r.data = m
 		case "parameters":
 			if len(p.Resource) == 0 {
 				return nil, errors.New("parameter parameters must carry a Parameters resource")
@@ -301,7 +300,7 @@ func (h *handler) run(ctx context.Context, c echo.Context, id string, req *reque
 		return http.StatusBadRequest, outcome(issue("structure", "Parameters", perr.Error())), nil
 	}
 	res, err := h.cfg.Engine.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: id, URL: req.url, Subject: req.subject, Encounter: req.encounter,
-		Data: req.data, DataJSON: req.dataJSON, Parameters: req.params, Explain: explainAsked(c)})
+		Data: req.data, Parameters: req.params, Explain: explainAsked(c)})
 	if err != nil {
 		var re *engine.RequestError
 		switch {

@@ -28,6 +28,7 @@ package perform
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -106,12 +107,19 @@ func (p *Performer) Process(ctx context.Context, resp, data map[string]any, roun
 	return out, nil
 }
 
-func (p *Performer) now() string {
-	t := time.Now()
+// stamp is the timestamp of Resulting Data: Now when set, else the
+// present Encounter's start (so that runs are reproducible and the data
+// fall within the encounter), else the wall clock.
+func (p *Performer) stamp(data map[string]any, enc string) string {
 	if p.Now != nil {
-		t = p.Now()
+		return p.Now().UTC().Format(time.RFC3339)
 	}
-	return t.UTC().Format(time.RFC3339)
+	if e := find(data, enc); e != nil {
+		if s := fj.Str(fj.Obj(e, "period"), "start"); s != "" {
+			return s
+		}
+	}
+	return time.Now().UTC().Format(time.RFC3339)
 }
 
 func hasProfile(r map[string]any, suffix string) bool {
@@ -166,7 +174,7 @@ func instantiates(r map[string]any) []any {
 }
 
 func (p *Performer) result(ctx context.Context, req, data map[string]any, subj, enc string, round int) (Result, error) {
-	now := p.now()
+	now := p.stamp(data, enc)
 	id := func(typ string) string { return fmt.Sprintf("%s-%s-%d", strings.ToLower(typ), fj.ID(req), round) }
 	subjRef, encRef := fj.Reference(subj), fj.Reference(enc)
 	reqRef := fj.Reference(fj.Ref(req))
@@ -182,6 +190,11 @@ func (p *Performer) result(ctx context.Context, req, data map[string]any, subj, 
 			if v, ok := req[k]; ok {
 				c[k] = fj.Clone(v)
 			}
+		}
+		// the request's category (the ActivityDefinition's code) is what
+		// was communicated about
+		if cats := fj.List(req, "category"); len(cats) > 0 {
+			c["topic"] = fj.Clone(cats[0])
 		}
 		c["recipient"] = []any{subjRef}
 		res.Resource = c
@@ -222,8 +235,24 @@ func (p *Performer) result(ctx context.Context, req, data map[string]any, subj, 
 	return res, nil
 }
 
+// firstInput is the first Task.input with a value of the given element.
+func firstInput(req map[string]any, key string) map[string]any {
+	for _, in := range fj.Objs(req, "input") {
+		if _, ok := in[key]; ok {
+			return in
+		}
+	}
+	return nil
+}
+
 func medication(req map[string]any) map[string]any {
-	if in := taskInput(req, "medication"); in != nil {
+	in := taskInput(req, "medication")
+	if in == nil {
+		if in = firstInput(req, "valueCodeableConcept"); in == nil {
+			in = firstInput(req, "valueReference")
+		}
+	}
+	if in != nil {
 		if v := fj.Obj(in, "valueCodeableConcept"); v != nil {
 			return map[string]any{"medicationCodeableConcept": fj.Clone(v)}
 		}
@@ -244,7 +273,11 @@ func (p *Performer) task(ctx context.Context, req, data, subjRef, encRef map[str
 			"clinicalStatus":     fj.Concept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"),
 			"verificationStatus": fj.Concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"),
 			"subject":            subjRef, "encounter": encRef, "recordedDate": now}
-		if in := taskInput(req, "code"); in != nil {
+		in := taskInput(req, "code")
+		if in == nil {
+			in = firstInput(req, "valueCodeableConcept")
+		}
+		if in != nil {
 			c["code"] = fj.Clone(in["valueCodeableConcept"])
 		}
 		return c, false, nil
@@ -361,9 +394,9 @@ func answer(item map[string]any) (string, any) {
 	case "boolean":
 		return "valueBoolean", false
 	case "integer":
-		return "valueInteger", 0
+		return "valueInteger", json.Number("0")
 	case "decimal", "quantity":
-		q := map[string]any{"value": 0}
+		q := map[string]any{"value": json.Number("0")}
 		for k, v := range unit(item) {
 			q[k] = v
 		}
@@ -385,7 +418,7 @@ func answer(item map[string]any) (string, any) {
 
 func unit(item map[string]any) map[string]any {
 	for _, x := range fj.Objs(item, "extension") {
-		if strings.HasSuffix(fj.Str(x, "url"), "questionnaire-unit") {
+		if u := fj.Str(x, "url"); strings.HasSuffix(u, "questionnaire-unit") || strings.HasSuffix(u, "questionnaire-unitOption") {
 			c := fj.Obj(x, "valueCoding")
 			return map[string]any{"unit": firstNonEmpty(fj.Str(c, "display"), fj.Str(c, "code")), "system": fj.Str(c, "system"), "code": fj.Str(c, "code")}
 		}
