@@ -121,7 +121,7 @@ func apply(eng *engine.Engine, plan, file string) ([]byte, error) {
 		return nil, err
 	}
 	res, err := eng.Apply(context.Background(), &engine.ApplyRequest{PlanDefinitionID: plan, Subject: subject, Encounter: encounter,
-		Data: bundle, DataJSON: raw})
+		Data: bundle})
 	if err != nil {
 		return nil, err
 	}
