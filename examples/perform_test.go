@@ -24,14 +24,14 @@ import (
 // until the RequestGroup is empty. Round 1 is the coverage matrix; later
 // rounds are the next steps the recorded results open up.
 var wantRounds = map[string][][]string{
-	"hypertension/01-no-recent-bp":     {{"htn-card-collect-sbp"}},
-	"hypertension/02-raised-readings":  {{"htn-card-propdx"}, {"htn-card-orderrx", "htn-card-reqlab", "htn-card-reqproc"}},
-	"hypertension/03-untreated":        {{"htn-card-orderrx", "htn-card-reqlab", "htn-card-reqproc"}},
-	"hypertension/04-young-onset":      {{"htn-card-reqrad"}},
-	"hypertension/05-resistant":        {{"htn-card-reqref"}},
-	"hypertension/06-pregnant-on-acei": {{"htn-card-stoprx"}},// With the ACE inhibitor stopped she is untreated and her
-	// systolic (132) is below 140: nothing more to do.
-
+	"hypertension/01-no-recent-bp":    {{"htn-card-collect-sbp"}},
+	"hypertension/02-raised-readings": {{"htn-card-propdx"}, {"htn-card-orderrx", "htn-card-reqlab", "htn-card-reqproc"}},
+	"hypertension/03-untreated":       {{"htn-card-orderrx", "htn-card-reqlab", "htn-card-reqproc"}},
+	"hypertension/04-young-onset":     {{"htn-card-reqrad"}},
+	"hypertension/05-resistant":       {{"htn-card-reqref"}},
+	// With the ACE inhibitor stopped she is untreated, but her systolic
+	// (132 mmHg) is below 140: nothing more to do.
+	"hypertension/06-pregnant-on-acei":          {{"htn-card-stoprx"}},
 	"hypertension/07-untreated-after-actions":   nil,
 	"hypertension/08-pregnant-acei-stopped":     nil,
 	"diabetes/01-high-hba1c-undiagnosed":        {{"t2d-card-propdx"}, {"t2d-card-provide", "t2d-card-reqvx"}},
