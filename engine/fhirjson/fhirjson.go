@@ -226,6 +226,23 @@ func writeJSON(buf *bytes.Buffer, v any, nl string) error {
 		buf.WriteString(nl)
 		buf.WriteByte(']')
 		return nil
+	case string:
+		writeString(buf, x)
+		return nil
+	case bool:
+		if x {
+			buf.WriteString("true")
+		} else {
+			buf.WriteString("false")
+		}
+		return nil
+	case json.Number:
+		if x == "" {
+			buf.WriteString("0")
+		} else {
+			buf.WriteString(string(x))
+		}
+		return nil
 	case []map[string]any:
 		l := make([]any, len(x))
 		for i, m := range x {
@@ -244,6 +261,12 @@ func writeJSON(buf *bytes.Buffer, v any, nl string) error {
 }
 
 func writeString(buf *bytes.Buffer, s string) {
+	if plain(s) {
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -295,6 +318,17 @@ func itoa(i int) string {
 		i /= 10
 	}
 	return string(b[n:])
+}
+
+// plain reports whether s needs no escaping in JSON.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Coding is a FHIR Coding.

@@ -80,8 +80,13 @@ func Mount(e *echo.Echo, cfg Config) {
 	}
 }
 
+// write sends v as FHIR JSON, indented when _pretty=true.
 func write(c echo.Context, status int, v any) error {
-	b, err := fj.Marshal(v)
+	marshal := fj.MarshalCompact
+	if p, _ := strconv.ParseBool(c.QueryParam("_pretty")); p {
+		marshal = fj.Marshal
+	}
+	b, err := marshal(v)
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,11 @@ func newServerB(t testing.TB) *testServer {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := echo.New()
-	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-test-engine/1"})
+	cfg := httpapi.Config{Engine: eng, Audit: st, Software: "ccg-test-engine/1"}
+	if os.Getenv("CCG_BENCH_NO_AUDIT") != "" {
+		cfg.Audit = nil
+	}
+	httpapi.Mount(e, cfg)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &testServer{srv: srv, audit: st}
