@@ -351,3 +351,66 @@ func TestAuditTrail(t *testing.T) {
 		t.Errorf("date=lt2000: %d events", n)
 	}
 }
+
+// failingStore fails the Append calls whose kind is failKind.
+type failingStore struct {
+	audit.Store
+	failKind string
+}
+
+func (f failingStore) Append(ctx context.Context, r map[string]any, kind, patient string) (audit.Record, error) {
+	if kind == f.failKind {
+		return audit.Record{}, context.DeadlineExceeded
+	}
+	return f.Store.Append(ctx, r, kind, patient)
+}
+
+// TestAuditBeforeEvaluation: the submission is durable before the engine
+// runs (a failure after it keeps it), and a submission that cannot be
+// audited is not evaluated.
+func TestAuditBeforeEvaluation(t *testing.T) {
+	for _, kind := range []string{audit.KindResponse, audit.KindSubmission} {
+		t.Run("failing "+kind, func(t *testing.T) {
+			eng := engine.New(engine.Options{Now: func() time.Time { return fixedNow }})
+			if _, err := eng.LoadPath(fixture("package"), content.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			st, err := audit.OpenSQLite(context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := echo.New()
+			httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: failingStore{st, kind}})
+			srv := httptest.NewServer(e)
+			defer srv.Close()
+			s := &testServer{srv: srv}
+			status, _ := s.post(t, "/PlanDefinition/ccgtest-folder/$apply", params("Patient/p1", "Encounter/e1", dataIn(t)))
+			if status != 500 {
+				t.Errorf("status %d, want 500", status)
+			}
+			st.Close()
+			// reopen: what is on disk survives the process
+			st2, err := audit.OpenSQLite(context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st2.Close()
+			recs, err := st2.Search(context.Background(), audit.Query{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, r := range recs {
+				kinds = append(kinds, r.Kind)
+			}
+			want := []string{audit.KindSubmission}
+			if kind == audit.KindSubmission {
+				want = nil
+			}
+			if d := cmp.Diff(want, kinds); d != "" {
+				t.Errorf("stored events (-want +got):\n%s", d)
+			}
+		})
+	}
+}
