@@ -36,7 +36,7 @@ var wantFires = map[string][]string{
 	"hypertension/07-untreated-after-actions":   nil,
 	"hypertension/08-pregnant-acei-stopped":     nil,
 	"diabetes/01-high-hba1c-undiagnosed":        {"t2d-card-propdx"},
-	"diabetes/02-new-diagnosis":                 {"t2d-card-orderrx", "t2d-card-provide", "t2d-card-reqvx"},
+	"diabetes/02-new-diagnosis":                 {"t2d-card-orderrx", "t2d-card-pneumo", "t2d-card-provide", "t2d-card-reqvx", "t2d-card-statin"},
 	"diabetes/03-metformin-ordered-today":       {"t2d-card-disprx"},
 	"diabetes/04-ckd-on-metformin":              {"t2d-card-reqlab", "t2d-card-stoprx"},
 	"diabetes/05-hypoglycaemia":                 {"t2d-card-adminrx"},

@@ -208,7 +208,9 @@ var resultingData = map[string][]outcome{
 	"t2d-card-orderrx": {medicationRequest("861007", "metformin hydrochloride 500 MG Oral Tablet", "draft"), medicationRequest("861007", "metformin hydrochloride 500 MG Oral Tablet", "cancelled")},
 	"t2d-card-disprx":  {dispense("completed"), dispense("cancelled")},
 	"t2d-card-stoprx":  {stop("MedicationRequest", "stopped", "861007", "6809")},
-	"t2d-card-reqvx":   {immunization("completed"), immunization("not-done")},
+	"t2d-card-reqvx":   {immunization("150", "Influenza, injectable, quadrivalent, preservative free", "completed"), immunization("150", "Influenza, injectable, quadrivalent, preservative free", "not-done")},
+	"t2d-card-pneumo":  {immunization("216", "Pneumococcal conjugate PCV 20", "completed"), immunization("216", "Pneumococcal conjugate PCV 20", "not-done")},
+	"t2d-card-statin":  {medicationRequest("83367", "atorvastatin", "draft"), medicationRequest("83367", "atorvastatin", "active"), medicationRequest("83367", "atorvastatin", "cancelled")},
 	"t2d-card-adminrx": {administration("completed"), administration("not-done")},
 	"t2d-card-stopsrv": {stop("ServiceRequest", "revoked", "4548-4", "17856-6")},
 }
@@ -236,10 +238,10 @@ func dispense(status string) outcome {
 	}}
 }
 
-func immunization(status string) outcome {
+func immunization(code, display, status string) outcome {
 	return outcome{"Immunization " + status, func(t *testing.T, d *dataIn) {
 		i := map[string]any{"resourceType": "Immunization", "status": status,
-			"vaccineCode": concept(cvx, "150", "Influenza, injectable, quadrivalent, preservative free"),
+			"vaccineCode": concept(cvx, code, display),
 			"patient":     ref(d.patient), "encounter": ref(d.encounter), "occurrenceDateTime": d.start}
 		if status == "not-done" {
 			i["statusReason"] = concept("http://terminology.hl7.org/CodeSystem/v3-ActReason", "PATOBJ", "patient objection")
@@ -270,7 +272,7 @@ func TestResultingDataSilencesCards(t *testing.T) {
 	// makes the CARDs for diagnosed patients applicable.
 	followOn := map[string][]string{
 		"hypertension/02-raised-readings/htn-card-propdx/Condition confirmed":    {"htn-card-orderrx", "htn-card-reqlab", "htn-card-reqproc"},
-		"diabetes/01-high-hba1c-undiagnosed/t2d-card-propdx/Condition confirmed": {"t2d-card-provide", "t2d-card-reqvx"},
+		"diabetes/01-high-hba1c-undiagnosed/t2d-card-propdx/Condition confirmed": {"t2d-card-pneumo", "t2d-card-provide", "t2d-card-reqvx", "t2d-card-statin"},
 	}
 	for _, name := range examples {
 		ex := loadExample(t, name)
