@@ -17,6 +17,7 @@ import (
 
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/ccg-project/ccg/registry/fhirpkg"
 )
 
 // Options configure an Engine.
@@ -151,6 +152,31 @@ func (e *Engine) LoadPath(path string, opts content.Options) (*content.Package, 
 	}
 	e.Load(p)
 	return p, nil
+}
+
+// LoadFHIRPackage loads an unpacked FHIR package (as the registry holds
+// it): the compiled package comes from the cache when a package with the
+// same name, version and content hash was compiled before; otherwise it
+// is validated and compiled. This is the registry sync's entry point.
+func (e *Engine) LoadFHIRPackage(fp *fhirpkg.Package, source string, opts content.Options) (*content.Package, error) {
+	hash := content.Hash(fp)
+	e.mu.Lock()
+	var hit *content.Package
+	for _, p := range e.cache {
+		if p.Hash == hash && p.Name == fp.Manifest.Name && p.Version == fp.Manifest.Version {
+			hit = p
+			break
+		}
+	}
+	e.mu.Unlock()
+	if hit == nil {
+		var err error
+		if hit, err = content.FromFHIRPackage(fp, source, opts); err != nil {
+			return nil, err
+		}
+	}
+	e.Load(hit)
+	return hit, nil
 }
 
 func (e *Engine) remember(p *content.Package) {

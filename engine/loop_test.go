@@ -11,6 +11,7 @@ import (
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/engine/perform"
+	"github.com/ccg-project/ccg/registry/fhirpkg"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -103,4 +104,53 @@ func TestPerformLoop(t *testing.T) {
 		t.Errorf("rounds (-want +got):\n%s", d)
 	}
 	t.Logf("resulting data: %v", resulting)
+}
+
+// TestLoadSwapAndCache: loading a tarball of the fixture compiles once;
+// the same content again comes from the cache; Remove and Replace swap
+// the set atomically.
+func TestLoadSwapAndCache(t *testing.T) {
+	e := engine.New(engine.Options{})
+	dir := filepath.Join("..", "testdata", "apply", "package")
+	files := map[string][]byte{}
+	entries, _ := os.ReadDir(dir)
+	for _, en := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, en.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[en.Name()] = b
+	}
+	tgz, err := fhirpkg.WriteTarball(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := fhirpkg.ReadTarball(tgz, fhirpkg.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := e.LoadFHIRPackage(fp, "test.tgz", content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := e.LoadFHIRPackage(fp, "test.tgz", content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p1 != p2 {
+		t.Error("the unchanged package was compiled again")
+	}
+	if _, ok := e.PlanDefinition("ccgtest-folder"); !ok {
+		t.Error("folder not loaded")
+	}
+	if !e.Remove(p1.Name) {
+		t.Error("Remove reported nothing removed")
+	}
+	if _, ok := e.PlanDefinition("ccgtest-folder"); ok {
+		t.Error("folder still loaded after Remove")
+	}
+	e.Replace([]*content.Package{p1})
+	if len(e.Packages()) != 1 {
+		t.Errorf("%d packages after Replace", len(e.Packages()))
+	}
 }

@@ -183,18 +183,7 @@ func FromFHIRPackage(fp *fhirpkg.Package, source string, opts Options) (*Package
 		}
 		p.Problems = append(p.Problems, Problem{Resource: "package.json", Message: msg})
 	}
-	h := sha256.New()
-	names := make([]string, 0, len(fp.Files))
-	for n := range fp.Files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		h.Write([]byte(n))
-		h.Write([]byte{0})
-		h.Write(fp.Files[n])
-	}
-	p.Hash = hex.EncodeToString(h.Sum(nil))
+	p.Hash = Hash(fp)
 	var resources []map[string]any
 	for _, r := range res {
 		// Re-decode with json.Number so numbers round-trip exactly.
@@ -208,6 +197,23 @@ func FromFHIRPackage(fp *fhirpkg.Package, source string, opts Options) (*Package
 		return nil, err
 	}
 	return p, nil
+}
+
+// Hash is the SHA-256 (hex) of a package's files and names: the content
+// identity the engine's cache compares.
+func Hash(fp *fhirpkg.Package) string {
+	h := sha256.New()
+	names := make([]string, 0, len(fp.Files))
+	for n := range fp.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+		h.Write(fp.Files[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // FromResources builds a package from resources (tests, ad-hoc content,
