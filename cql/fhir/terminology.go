@@ -303,9 +303,8 @@ func (s *ValueSetStore) expandLocked(ctx context.Context, url string) (*Expansio
 		walk(list)
 	} else {
 		compose, _ := vs["compose"].(map[string]any)
-		if compose == nil {
-			return nil, fmt.Errorf("value set %s has neither an expansion nor a compose", url)
-		}
+		// A value set with neither an expansion nor a compose (a
+		// placeholder definition) has no members.
 		incl, _ := compose["include"].([]any)
 		for _, in := range incl {
 			cs, err := s.composePart(ctx, url, in)
