@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -153,4 +154,40 @@ func TestLoadSwapAndCache(t *testing.T) {
 	if len(e.Packages()) != 1 {
 		t.Errorf("%d packages after Replace", len(e.Packages()))
 	}
+}
+
+// TestConcurrentApply runs $apply from several goroutines while the
+// package set is swapped (run with -race).
+func TestConcurrentApply(t *testing.T) {
+	e := testEngine(t)
+	p := e.Packages()[0]
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 20; i++ {
+			e.Replace([]*content.Package{p})
+		}
+		close(done)
+	}()
+	errs := make(chan error, 8)
+	for w := 0; w < 4; w++ {
+		go func() {
+			for i := 0; i < 5; i++ {
+				res, err := e.Apply(context.Background(), &engine.ApplyRequest{PlanDefinitionID: "ccgtest-folder", Subject: "Patient/p1", Encounter: "Encounter/e1", Data: dataIn(t), Explain: true})
+				if err == nil && len(res.Fired) != 5 {
+					err = fmt.Errorf("fired %v", res.Fired)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	<-done
 }
