@@ -4,9 +4,9 @@ GO ?= go
 
 .PHONY: run test generate check-generated bench fuzz vet fmt build
 
-## run: start the server on http://127.0.0.1:8080 (data in ./.data)
+## run: start the server on http://127.0.0.1:8080 (data in ./.data) with the example packages
 run:
-	$(GO) run ./cmd/ccg serve
+	$(GO) run ./cmd/ccg serve --packages 'examples/*/package'
 
 ## test: the one test command (CI runs exactly this)
 test:

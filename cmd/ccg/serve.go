@@ -42,19 +42,23 @@ var serveMounts []serveMount
 func init() {
 	register(&command{
 		Name:    "serve",
-		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL]",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug]",
 		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
 		Run:     runServe,
 	})
 }
 
 func runServe(ctx context.Context, e *env, args []string) int {
-	const synopsis = "[--addr HOST:PORT] [--data DIR] [--db URL]"
+	const synopsis = "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug]"
 	fs := newFlagSet(e, "serve", synopsis)
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address `HOST:PORT`")
 	fs.StringVar(&cfg.DataDir, "data", "./.data", "data `DIR`ectory (created if missing)")
 	fs.StringVar(&cfg.DB, "db", "", "database `URL` (postgres://...); empty = embedded SQLite in the data directory")
+	fs.Func("packages", "load the CCG packages (folders or .tgz files) matching `GLOB` into the guideline engine (default $CCG_PACKAGES, else examples/*/package; empty: none)", func(v string) error {
+		servePackagesGlob = &v
+		return nil
+	})
 	timeout := fs.Duration("eval-timeout", 10*time.Second, "time limit for one CQL evaluation")
 	debug := fs.Bool("debug", false, "log at debug level in a human-readable format")
 	pos, code, ok := parseFlags(fs, args)
