@@ -228,7 +228,7 @@ func Check(bundle map[string]any, subject, encounter string, opts Options) (*Dat
 		if _, ok := period["end"]; ok {
 			add("value", p+".period.end", "an in-progress Encounter must not have an end timestamp")
 		}
-		if ref := fj.Str(fj.Obj(d.Encounter, "subject"), "reference"); ref != "" && subject != "" && NormalizeRef("Patient", ref) != subject {
+		if ref := fj.Str(fj.Obj(d.Encounter, "subject"), "reference"); ref != "" && strings.HasPrefix(subject, "Patient/") && NormalizeRef("Patient", ref) != subject {
 			add("value", p+".subject", "the Encounter is about %s, not the subject %s", ref, subject)
 		}
 	}
@@ -262,8 +262,16 @@ func checkIPS(d *Data, subject string, add func(code, expr, format string, a ...
 	if len(entries) == 0 || fj.Type(fj.Obj(entries[0], "resource")) != "Composition" {
 		add("invariant", ipsPath+".entry[0].resource", "an IPS document starts with its Composition")
 	}
+	seen := false
 	for i, e := range entries {
-		if i > 0 && fj.Type(fj.Obj(e, "resource")) == "Composition" {
+		if fj.Type(fj.Obj(e, "resource")) != "Composition" {
+			continue
+		}
+		if !seen {
+			seen = true
+			continue
+		}
+		{
 			add("invariant", fmt.Sprintf("%s.entry[%d].resource", ipsPath, i), "an IPS document has a single Composition (bdl-ips-1)")
 		}
 	}
