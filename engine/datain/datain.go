@@ -271,9 +271,7 @@ func checkIPS(d *Data, subject string, add func(code, expr, format string, a ...
 			seen = true
 			continue
 		}
-		{
-			add("invariant", fmt.Sprintf("%s.entry[%d].resource", ipsPath, i), "an IPS document has a single Composition (bdl-ips-1)")
-		}
+		add("invariant", fmt.Sprintf("%s.entry[%d].resource", ipsPath, i), "an IPS document has a single Composition (bdl-ips-1)")
 	}
 	hasPatient := false
 	for _, e := range entries {
