@@ -19,6 +19,14 @@ var calendarUnits = map[string]string{
 
 // str reads element name of a complex node as a Go string ("" if absent).
 func (n *Node) str(name string) (string, error) {
+	if n.obj != nil {
+		switch x := n.obj[name].(type) {
+		case string:
+			return x, nil
+		case nil:
+			return "", nil
+		}
+	}
 	v, err := n.Property(name)
 	if err != nil || v == nil {
 		return "", err
