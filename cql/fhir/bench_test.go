@@ -27,8 +27,8 @@ func bigBundle(n int) []byte {
 				"code": map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": fmt.Sprint(1000 + i%7)}}}}
 		case 1:
 			r = map[string]any{"resourceType": "Encounter", "id": fmt.Sprintf("e%d", i), "status": "finished", "subject": map[string]any{"reference": "Patient/p"},
-				"class": map[string]any{"code": "AMB"},
-				"type":  []any{map[string]any{"coding": []any{map[string]any{"system": "http://example.org/enc", "code": fmt.Sprint(i % 3)}}}},
+				"class":  map[string]any{"code": "AMB"},
+				"type":   []any{map[string]any{"coding": []any{map[string]any{"system": "http://example.org/enc", "code": fmt.Sprint(i % 3)}}}},
 				"period": map[string]any{"start": fmt.Sprintf("2024-%02d-%02dT10:00:00Z", 1+i%12, 1+i%28)}}
 		default:
 			r = map[string]any{"resourceType": "Observation", "id": fmt.Sprintf("o%d", i), "status": "final", "subject": map[string]any{"reference": "Patient/p"},
