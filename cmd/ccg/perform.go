@@ -11,12 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/datain"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/engine/perform"
 )
 
-const performSynopsis = "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--max-rounds N] [--out FILE]"
+const performSynopsis = "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--max-rounds N] [--out FILE] [--audit DIR]"
 
 func init() {
 	register(&command{
@@ -36,6 +37,7 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
 	maxRounds := fs.Int("max-rounds", 20, "give up after `N` rounds")
 	out := fs.String("out", "", "write the final data-in Bundle to `FILE`")
+	auditDir := fs.String("audit", "", "record the performer's BALP AuditEvents (submission, response) in the SQLite database in `DIR`")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -71,8 +73,34 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	}
 	client := &engineClient{base: strings.TrimSuffix(*base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
 	p := &perform.Performer{Resolve: client.resolve}
+	var st audit.Store
+	if *auditDir != "" {
+		if st, err = audit.OpenSQLite(ctx, *auditDir); err != nil {
+			fmt.Fprintf(e.Stderr, "ccg perform: %v\n", err)
+			return exitFailure
+		}
+		defer st.Close()
+	}
 	apply := func(ctx context.Context, d map[string]any) (map[string]any, error) {
-		return client.apply(ctx, *plan, *subject, *encounter, d)
+		ev := performerEvent(*plan, *subject, *encounter, *base, d)
+		if err := recordEvent(ctx, st, ev); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		resp, err := client.apply(ctx, *plan, *subject, *encounter, d)
+		ev.Kind, ev.Outcome = audit.KindResponse, audit.OutcomeSuccess
+		if err != nil {
+			ev.Outcome, ev.Detail = audit.OutcomeMinor, err.Error()
+		} else {
+			_, reqs, _ := perform.Actions(resp)
+			for _, r := range reqs {
+				ev.Requests = append(ev.Requests, fj.Ref(r))
+				ev.Cards = append(ev.Cards, cardOf(r))
+			}
+		}
+		if aerr := recordEvent(ctx, st, ev); aerr != nil && err == nil {
+			err = fmt.Errorf("audit: %w", aerr)
+		}
+		return resp, err
 	}
 	final, err := p.Loop(ctx, apply, data, *maxRounds, func(r perform.Round) {
 		rg, reqs, _ := perform.Actions(r.Response)
@@ -108,6 +136,56 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// performerEvent is the Guideline Performer's audit event of a submission.
+func performerEvent(plan, subject, encounter, engineURL string, data map[string]any) *audit.Event {
+	ev := &audit.Event{Kind: audit.KindSubmission, PlanDefinitionID: plan, Source: "ccg-guideline-performer/" + version,
+		Recipient: "Guideline Engine at " + engineURL, Patient: subject}
+	if _, id, ok := fj.SplitRef(encounter); ok {
+		ev.EncounterID = id
+	}
+	d := datain.Index(data)
+	if p := d.Resolve(subject); p != nil {
+		for _, id := range fj.Objs(p, "identifier") {
+			ev.PatientIdentifier = map[string]any{"system": fj.Str(id, "system"), "value": fj.Str(id, "value")}
+			break
+		}
+	}
+	if d.Practitioner != nil {
+		for _, id := range fj.Objs(d.Practitioner, "identifier") {
+			ev.PractitionerIdentifier = map[string]any{"system": fj.Str(id, "system"), "value": fj.Str(id, "value")}
+			break
+		}
+	}
+	return ev
+}
+
+func recordEvent(ctx context.Context, st audit.Store, ev *audit.Event) error {
+	if st == nil {
+		return nil
+	}
+	ev.Recorded = time.Now()
+	_, err := st.Append(ctx, ev.Resource(), ev.Kind, ev.Patient)
+	return err
+}
+
+// cardOf is the CARD a request instantiates (instantiatesUri for Tasks).
+func cardOf(r map[string]any) string {
+	if u := fj.Str(r, "instantiatesUri"); u != "" {
+		return fj.Canonical(u)
+	}
+	for _, c := range fj.List(r, "instantiatesCanonical") {
+		if s, ok := c.(string); ok {
+			return fj.Canonical(s)
+		}
+	}
+	for _, x := range fj.Objs(r, "extension") {
+		if strings.HasSuffix(fj.Str(x, "url"), "workflow-instantiatesCanonical") {
+			return fj.Canonical(fj.Str(x, "valueCanonical"))
+		}
+	}
+	return fj.Ref(r)
 }
 
 // engineClient calls a Guideline Engine over HTTP.
