@@ -350,7 +350,9 @@ func (l *Library) Eval(ctx context.Context, name string, opts EvalOptions) (valu
 	if !l.prog.HasDefine(name) {
 		return nil, fmt.Errorf("library %s has no expression definition named %q", l.Name, name)
 	}
-	return l.session(ctx, opts).Eval(name)
+	s := l.session(ctx, opts)
+	defer l.prog.Release(s)
+	return s.Eval(name)
 }
 
 // Result is the outcome of one definition in EvalAll.
@@ -364,6 +366,7 @@ type Result struct {
 // one evaluation (each definition is evaluated once).
 func (l *Library) EvalAll(ctx context.Context, opts EvalOptions) []Result {
 	s := l.session(ctx, opts)
+	defer l.prog.Release(s)
 	names := l.prog.Defines()
 	out := make([]Result, len(names))
 	for i, n := range names {

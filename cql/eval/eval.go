@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ccg-project/ccg/cql/builtins"
@@ -77,6 +78,10 @@ func (a *activation) tick() error {
 type Program struct {
 	main *libPlan
 	libs []*libPlan
+	// needsNow is false when no expression can depend on the evaluation
+	// time (no temporal values at all), so sessions skip reading the clock.
+	needsNow bool
+	pool     sync.Pool
 }
 
 type libPlan struct {
@@ -199,26 +204,49 @@ func (pr *Program) HasDefine(name string) bool {
 
 // Session is one evaluation: defines evaluated through the same Session are
 // cached (each is evaluated at most once).
-type Session struct{ a *activation }
+type Session struct {
+	a   *activation
+	act activation
+}
 
 // NewSession starts an evaluation.
 func (pr *Program) NewSession(ctx context.Context, o Options) *Session {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
+	s, _ := pr.pool.Get().(*Session)
+	if s == nil {
+		s = &Session{}
+		s.a = &s.act
+		both := make([][]defState, 2*len(pr.libs))
+		s.act.defs, s.act.params = both[:len(pr.libs)], both[len(pr.libs):]
 	}
-	a := &activation{ctx: ctx, in: o.Parameters, main: pr.main, maxDepth: o.MaxDepth, retriever: o.Retriever, terms: o.Terminology}
+	a := s.a
+	a.ctx, a.in, a.main, a.maxDepth, a.retriever, a.terms = ctx, o.Parameters, pr.main, o.MaxDepth, o.Retriever, o.Terminology
 	if a.maxDepth <= 0 {
 		a.maxDepth = DefaultMaxDepth
 	}
-	a.b = builtins.Context{Ctx: ctx, Now: dateTimeOf(now), MaxListSize: o.MaxListSize}
+	a.b = builtins.Context{Ctx: ctx, MaxListSize: o.MaxListSize}
+	if now := o.Now; !now.IsZero() {
+		a.b.Now = dateTimeOf(now)
+	} else if pr.needsNow {
+		a.b.Now = dateTimeOf(time.Now())
+	}
 	a.root.a = a
-	both := make([][]defState, 2*len(pr.libs))
-	a.defs, a.params = both[:len(pr.libs)], both[len(pr.libs):]
-	return &Session{a: a}
+	return s
+}
+
+// Release ends a session and lets the Program reuse its memory. The
+// session must not be used afterwards; values it produced stay valid.
+func (pr *Program) Release(s *Session) {
+	a := s.a
+	for i := range a.defs {
+		clear(a.defs[i])
+		clear(a.params[i])
+	}
+	a.ctx, a.in, a.retriever, a.terms, a.b = nil, nil, nil, nil, builtins.Context{}
+	a.depth, a.ticks = 0, 0
+	pr.pool.Put(s)
 }
 
 // Eval evaluates the named define of the main library.

@@ -16,6 +16,9 @@ func (p *planner) errAt(n checker.Node, err error) error {
 }
 
 func (p *planner) plan(n checker.Node) fn {
+	if !p.prog.needsNow && (isTemporal(n.Type()) || isNowCall(n)) {
+		p.prog.needsNow = true
+	}
 	switch x := n.(type) {
 	case *checker.Literal:
 		v := x.Value
@@ -319,6 +322,11 @@ func foldable(n checker.Node) bool {
 		return true
 	}
 	return false
+}
+
+func isNowCall(n checker.Node) bool {
+	c, ok := n.(*checker.Call)
+	return ok && (c.Name == "Now" || c.Name == "Today" || c.Name == "TimeOfDay")
 }
 
 func isTemporal(t types.Type) bool {
