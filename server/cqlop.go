@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/cql/value"
 	"github.com/labstack/echo/v4"
 )
@@ -27,12 +28,16 @@ import (
 //	parameters  0..1  Parameters  values for the expression's parameters;
 //	                              each is declared in CQL with the type of
 //	                              its FHIR value; a name given several times
-//	                              is a List
+//	                              is a List (POST only)
+//	data        0..1  Bundle      FHIR R4 resources the expression's
+//	                              retrieves read (POST only)
+//	subject     0..1  string      "Patient/ID": evaluate in Patient context
+//	                              for that patient of data
 //	useServerData 0..1 boolean    accepted and ignored (there is no server data)
 //
-// subject, library, data, prefetchData and the endpoints are answered
-// with 400 not-supported: the engine has no data access or library
-// loading behind this operation yet.
+// With data or subject the expression is compiled with the FHIR R4 model
+// and FHIRHelpers 4.0.1. library, prefetchData and the endpoints are
+// answered with 400 not-supported.
 
 // cqlLibraryName is the name the expression's wrapper library compiles
 // under; compile errors are reported as "expression:line:col: message".
@@ -55,6 +60,28 @@ type cqlRequest struct {
 	expressionPath string
 	params         []cqlParam
 	paramsPath     string
+	// data is the data Bundle (JSON) and dataPath its FHIRPath.
+	data     json.RawMessage
+	dataPath string
+	// patientID is the subject's id ("" without subject).
+	patientID   string
+	subjectPath string
+}
+
+// usesFHIR reports whether the expression is compiled with the FHIR model.
+func (r *cqlRequest) usesFHIR() bool { return r.data != nil || r.subjectPath != "" }
+
+// parseSubject checks a subject reference and returns the patient id.
+func parseSubject(ref, path string) (string, error) {
+	id, ok := strings.CutPrefix(ref, "Patient/")
+	if !ok {
+		return "", &RequestError{Status: http.StatusBadRequest, Code: "not-supported", Expression: path,
+			Message: fmt.Sprintf("subject %q: only Patient subjects (Patient/ID) are supported", ref)}
+	}
+	if id == "" || strings.ContainsAny(id, "/ \t\n") {
+		return "", badRequest("value", path, "subject %q is not a Patient/ID reference", ref)
+	}
+	return id, nil
 }
 
 func (s *Server) handleCQL(c echo.Context) error {
@@ -68,7 +95,23 @@ func (s *Server) handleCQL(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	src, offset := wrapExpression(req.expression, req.params)
+	if req.subjectPath != "" && req.data == nil {
+		return badRequest("required", req.subjectPath,
+			"subject needs data: this server has no stored patient data, so send the patient's resources as a Bundle in the data parameter")
+	}
+	env := s.env
+	var opts cql.EvalOptions
+	if req.usesFHIR() {
+		env = s.fhirEnv
+		if req.data != nil {
+			r, err := fhir.NewBundleRetriever(req.data, fhir.BundleOptions{PatientID: req.patientID})
+			if err != nil {
+				return badRequest("value", req.dataPath, "data: %v", err)
+			}
+			opts.Retriever = r
+		}
+	}
+	src, offset := wrapExpression(req.expression, req.params, req.usesFHIR(), req.subjectPath != "")
 	span := exprSpan(req.expression)
 	vals := make(map[string]value.Value, len(req.params))
 	for _, p := range req.params {
@@ -81,7 +124,7 @@ func (s *Server) handleCQL(c echo.Context) error {
 	err = guard(ctx, func() error {
 		lib, errs, ok := s.cache.get(src)
 		if !ok {
-			lib, errs = s.env.Compile(cqlLibraryName, src)
+			lib, errs = env.Compile(cqlLibraryName, src)
 			s.cache.put(src, lib, errs)
 		}
 		if len(errs) > 0 {
@@ -90,12 +133,11 @@ func (s *Server) handleCQL(c echo.Context) error {
 		if lib == nil {
 			return fmt.Errorf("compile returned no library and no errors")
 		}
-		v, err := lib.Eval(ctx, cqlDefineName, cql.EvalOptions{
-			Now:         s.cfg.Now(),
-			Parameters:  vals,
-			MaxListSize: s.cfg.MaxListSize,
-			MaxDepth:    s.cfg.MaxDepth,
-		})
+		opts.Now = s.cfg.Now()
+		opts.Parameters = vals
+		opts.MaxListSize = s.cfg.MaxListSize
+		opts.MaxDepth = s.cfg.MaxDepth
+		v, err := lib.Eval(ctx, cqlDefineName, opts)
 		if err != nil {
 			return shiftEvalError(err, offset, span)
 		}
@@ -120,8 +162,17 @@ func parseCQLQuery(c echo.Context) (*cqlRequest, error) {
 			}
 			req.expression = vals[0]
 		case strings.HasPrefix(name, "_"), name == "useServerData": // _format, _pretty: FHIR general parameters
-		case name == "parameters":
-			return nil, badRequest("not-supported", name, "parameters can only be given in a POST body")
+		case name == "subject":
+			if len(vals) != 1 {
+				return nil, badRequest("invalid", "subject", "subject must be given at most once")
+			}
+			id, err := parseSubject(vals[0], "subject")
+			if err != nil {
+				return nil, err
+			}
+			req.patientID, req.subjectPath = id, "subject"
+		case name == "parameters", name == "data":
+			return nil, badRequest("not-supported", name, "%s can only be given in a POST body", name)
 		case isUnsupportedCQLParam(name):
 			return nil, unsupportedParam(name, name)
 		default:
@@ -182,6 +233,30 @@ func parseCQLBody(c echo.Context) (*cqlRequest, error) {
 			if req.params, err = cqlParams(inner); err != nil {
 				return nil, err
 			}
+		case "data":
+			if req.dataPath != "" {
+				return nil, badRequest("invalid", p.path, "data must be given at most once")
+			}
+			if p.resource == nil {
+				return nil, badRequest("invalid", p.path, "data must hold a Bundle in 'resource'")
+			}
+			req.data, req.dataPath = p.resource, p.path+".resource"
+		case "subject":
+			if req.subjectPath != "" {
+				return nil, badRequest("invalid", p.path, "subject must be given at most once")
+			}
+			if p.valueKey != "valueString" {
+				return nil, badRequest("invalid", p.path, "subject must be a valueString (Patient/ID)")
+			}
+			var ref string
+			if err := json.Unmarshal(p.value, &ref); err != nil {
+				return nil, badRequest("invalid", p.path, "subject: %v", err)
+			}
+			id, err := parseSubject(ref, p.path+".valueString")
+			if err != nil {
+				return nil, err
+			}
+			req.patientID, req.subjectPath = id, p.path+".valueString"
 		case "useServerData":
 			if p.valueKey != "valueBoolean" {
 				return nil, badRequest("invalid", p.path, "useServerData must be a valueBoolean")
@@ -201,7 +276,7 @@ func parseCQLBody(c echo.Context) (*cqlRequest, error) {
 
 func isUnsupportedCQLParam(name string) bool {
 	switch name {
-	case "subject", "library", "data", "prefetchData", "dataEndpoint", "contentEndpoint", "terminologyEndpoint", "parameters":
+	case "library", "prefetchData", "dataEndpoint", "contentEndpoint", "terminologyEndpoint":
 		return true
 	}
 	return false
@@ -209,7 +284,7 @@ func isUnsupportedCQLParam(name string) bool {
 
 func unsupportedParam(name, path string) error {
 	return &RequestError{Status: http.StatusBadRequest, Code: "not-supported", Expression: path,
-		Message: fmt.Sprintf("$cql parameter %q is not supported by this server yet (no data access or library loading behind $cql); see README", name)}
+		Message: fmt.Sprintf("$cql parameter %q is not supported by this server (send data as a Bundle in the data parameter; libraries cannot be referenced yet)", name)}
 }
 
 // rawParam is one Parameters.parameter before interpretation.
@@ -441,12 +516,22 @@ func decimalFromJSON(raw json.RawMessage) (value.Decimal, error) {
 }
 
 // wrapExpression builds the library the expression is compiled in and
-// returns it with the number of lines before the expression.
-func wrapExpression(expr string, params []cqlParam) (string, int) {
+// returns it with the number of lines before the expression. With useFHIR
+// the library uses the FHIR R4 model and FHIRHelpers; with patient it is
+// in Patient context.
+func wrapExpression(expr string, params []cqlParam, useFHIR, patient bool) (string, int) {
 	var b strings.Builder
 	lines := 0
+	if useFHIR {
+		b.WriteString("using FHIR version '4.0.1'\ninclude FHIRHelpers version '4.0.1'\n")
+		lines += 2
+	}
 	for _, p := range params {
 		fmt.Fprintf(&b, "parameter %s %s\n", quoteIdent(p.name), p.typ)
+		lines++
+	}
+	if patient {
+		b.WriteString("context Patient\n")
 		lines++
 	}
 	fmt.Fprintf(&b, "define %s:\n", quoteIdent(cqlDefineName))
@@ -523,6 +608,14 @@ func returnParameter(v value.Value) Parameter {
 	}
 	typ := v.Type().String()
 	p.Extension = []Extension{{URL: extCQLType, ValueString: &typ}}
+	if n, ok := v.(*fhir.Node); ok {
+		if _, isResource := n.Raw()["resourceType"]; isResource {
+			if b, err := n.MarshalJSON(); err == nil {
+				p.Resource = b
+				return p
+			}
+		}
+	}
 	switch x := v.(type) {
 	case value.Boolean:
 		b := bool(x)

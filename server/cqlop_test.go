@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -243,5 +245,54 @@ func TestCQLParameterNamedExpression(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]any{"valueInteger": 2.0}, returnOf(t, body)); diff != "" {
 		t.Errorf("return (-want +got):\n%s", diff)
+	}
+}
+
+// postCQLData evaluates expr with the data Bundle of testdata and an
+// optional subject.
+func postCQLData(t *testing.T, s http.Handler, expr, subject string) (int, []byte) {
+	t.Helper()
+	bundle, err := os.ReadFile(filepath.Join("..", "testdata", "fhir", "patient-bundle.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := json.Marshal(expr)
+	body := `{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":` + string(e) + `},` +
+		`{"name":"data","resource":` + string(bundle) + `}`
+	if subject != "" {
+		body += `,{"name":"subject","valueString":"` + subject + `"}`
+	}
+	body += `]}`
+	status, _, resp := do(t, s, http.MethodPost, "/$cql", FHIRMediaType, body)
+	return status, resp
+}
+
+func TestCQLWithData(t *testing.T) {
+	s, _ := newTestServer(t) // now is 2024-03-01
+	for _, tc := range []struct {
+		name, expr, subject string
+		want                map[string]any
+	}{
+		{"patient context", "years between Patient.birthDate and Today()", "Patient/p1", map[string]any{"valueInteger": 43.0}},
+		{"retrieve", "Count([Observation] O where O.code.coding.code contains '8480-6')", "Patient/p1", map[string]any{"valueInteger": 2.0}},
+		{"unfiltered", "Count([Observation])", "", map[string]any{"valueInteger": 2.0}},
+		{"resource result", "Patient", "Patient/p1", map[string]any{"resource": map[string]any{
+			"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1980-03-15"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := postCQLData(t, s, tc.expr, tc.subject)
+			if status != http.StatusOK {
+				t.Fatalf("status = %d, want 200\n%s", status, body)
+			}
+			if diff := cmp.Diff(tc.want, returnOf(t, body)); diff != "" {
+				t.Errorf("return (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// FHIR types are unknown without data: plain expressions do not get
+	// the FHIR model.
+	status, body := postCQL(t, s, "Count([Observation])")
+	if status != http.StatusBadRequest {
+		t.Errorf("retrieve without data: status %d, want 400\n%s", status, body)
 	}
 }

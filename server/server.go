@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 )
@@ -69,6 +70,9 @@ type Server struct {
 	echo *echo.Echo
 	// env compiles $cql expressions; a cql.Env is safe for concurrent use.
 	env *cql.Env
+	// fhirEnv compiles $cql expressions that read FHIR data: it has the
+	// FHIR R4 model and FHIRHelpers.
+	fhirEnv *cql.Env
 	// cache holds recently compiled $cql expressions.
 	cache *libraryCache
 
@@ -104,7 +108,8 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize)}
+	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize),
+		fhirEnv: cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(fhir.NewLibraryResolver()))}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

@@ -232,8 +232,15 @@ func TestCQLRequestErrors(t *testing.T) {
 			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"expression","valueString":"2"}]}`, 400, []string{"invalid"}},
 		{"unknown parameter", "POST", "/$cql", FHIRMediaType,
 			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"colour","valueString":"red"}]}`, 400, []string{"invalid"}},
-		{"subject", "POST", "/$cql", FHIRMediaType,
-			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"subject","valueString":"Patient/1"}]}`, 400, []string{"not-supported"}},
+		{"subject without data", "POST", "/$cql", FHIRMediaType,
+			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"subject","valueString":"Patient/1"}]}`, 400, []string{"required"}},
+		{"subject not a patient", "POST", "/$cql", FHIRMediaType,
+			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"subject","valueString":"Practitioner/1"}]}`, 400, []string{"not-supported"}},
+		{"data not a resource", "POST", "/$cql", FHIRMediaType,
+			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"data","valueString":"x"}]}`, 400, []string{"invalid"}},
+		{"subject not in data", "POST", "/$cql", FHIRMediaType,
+			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"subject","valueString":"Patient/9"},{"name":"data","resource":{"resourceType":"Bundle","type":"collection","entry":[]}}]}`, 400, []string{"value"}},
+		{"get with data", "GET", "/$cql?expression=1&data=x", "", "", 400, []string{"not-supported"}},
 		{"library", "POST", "/$cql", FHIRMediaType,
 			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"library","part":[]}]}`, 400, []string{"not-supported"}},
 		{"bad parameter value", "POST", "/$cql", FHIRMediaType,
@@ -295,7 +302,7 @@ func TestCQLParams(t *testing.T) {
 	if diff := cmp.Diff(want, types); diff != "" {
 		t.Errorf("declared parameters (-want +got):\n%s", diff)
 	}
-	src, offset := wrapExpression("N + 1", got)
+	src, offset := wrapExpression("N + 1", got, false, false)
 	wantSrc := "parameter \"Flag\" Boolean\nparameter \"N\" Integer\nparameter \"Name\" String\nparameter \"Codes\" List<String>\ndefine \"ccg $cql expression\":\nN + 1\n"
 	if src != wantSrc || offset != 5 {
 		t.Errorf("wrapExpression = %q, %d; want %q, 5", src, offset, wantSrc)
