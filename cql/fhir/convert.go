@@ -71,6 +71,9 @@ func ToCode(v value.Value) (value.Value, error) {
 	if v == nil {
 		return nil, nil
 	}
+	if _, ok := v.(value.Code); ok {
+		return v, nil // already converted
+	}
 	n, err := asNode(v, "Coding")
 	if err != nil {
 		return nil, err
@@ -124,6 +127,9 @@ func ToConcept(v value.Value) (value.Value, error) {
 	if v == nil {
 		return nil, nil
 	}
+	if _, ok := v.(value.Concept); ok {
+		return v, nil // already converted
+	}
 	n, err := asNode(v, "CodeableConcept")
 	if err != nil {
 		return nil, err
@@ -146,6 +152,9 @@ func ToConcept(v value.Value) (value.Value, error) {
 func ToQuantity(v value.Value) (value.Value, error) {
 	if v == nil {
 		return nil, nil
+	}
+	if _, ok := v.(value.Quantity); ok {
+		return v, nil // already converted
 	}
 	n, err := asNode(v, "Quantity")
 	if err != nil {
@@ -208,6 +217,9 @@ func ToRatio(v value.Value) (value.Value, error) {
 	if v == nil {
 		return nil, nil
 	}
+	if _, ok := v.(value.Ratio); ok {
+		return v, nil // already converted
+	}
 	n, err := asNode(v, "Ratio")
 	if err != nil {
 		return nil, err
@@ -241,6 +253,9 @@ func ToRatio(v value.Value) (value.Value, error) {
 func ToInterval(v value.Value) (value.Value, error) {
 	if v == nil {
 		return nil, nil
+	}
+	if _, ok := v.(value.Interval); ok {
+		return v, nil // already converted
 	}
 	n, ok := v.(*Node)
 	if !ok {

@@ -34,6 +34,9 @@ type location struct {
 }
 
 func (l *location) child(name string, index int) *location {
+	if l == nil {
+		return &location{name: name, index: index}
+	}
 	return &location{resType: l.resType, resID: l.resID, parent: l, name: name, index: index}
 }
 
