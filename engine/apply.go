@@ -608,7 +608,16 @@ func (a *applier) evalCQL(pkg *content.Package, owner map[string]any, ref, name 
 		}
 		return v, nil
 	}
-	return nil, fmt.Errorf("no define %q in %s", name, libs[0].URL)
+	if pkg == nil {
+		return nil, fmt.Errorf("no define %q in %s", name, libs[0].URL)
+	}
+	// not a define name: CPG's inline CQL, compiled once per package
+	inl, err := pkg.InlineCQL(name, libs)
+	if err != nil {
+		return nil, fmt.Errorf("no define %q in %s, and as a CQL expression: %w", name, libs[0].URL, err)
+	}
+	return inl.Eval(a.ctx, content.InlineDefine, cql.EvalOptions{Now: a.now, Parameters: a.params, MaxListSize: a.e.opts.MaxListSize,
+		Retriever: a.retriever(pkg), Terminology: pkg.Terminology()})
 }
 
 func hasDefine(l *cql.Library, name string) bool {

@@ -191,3 +191,39 @@ func TestConcurrentApply(t *testing.T) {
 	}
 	<-done
 }
+
+// TestInlineCQL: a text/cql condition that is not a define name is
+// compiled as an expression (and may use the CARD library by name).
+func TestInlineCQL(t *testing.T) {
+	e := testEngine(t)
+	p := e.Packages()[0]
+	cases := []struct {
+		expr string
+		want bool
+	}{
+		{"CCGTest.\"Needs BP\" and Patient.birthDate.value < @1980-01-01", true},
+		{"exists [Observation]", false},
+		{"Patient.gender = 'male'", false},
+	}
+	for _, tc := range cases {
+		card := fj.CloneObj(p.Resource("PlanDefinition", "card-collect"))
+		card["id"], card["url"] = "card-inline", "http://example.org/ccg-test/PlanDefinition/card-inline"
+		fj.Objs(card, "action")[0]["condition"] = []any{map[string]any{"kind": "applicability", "expression": map[string]any{"language": "text/cql", "expression": tc.expr}}}
+		pkg, err := content.FromResources("inline", "1", append(append([]map[string]any{}, p.Resources...), card), content.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e2 := engine.New(engine.Options{Now: func() time.Time { return fixedNow }})
+		e2.Load(pkg)
+		res, err := e2.Apply(context.Background(), &engine.ApplyRequest{PlanDefinitionID: "card-inline", Subject: "Patient/p1", Encounter: "Encounter/e1", Data: dataIn(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Errors) > 0 {
+			t.Errorf("%s: %+v", tc.expr, res.Errors)
+		}
+		if got := len(res.Fired) == 1; got != tc.want {
+			t.Errorf("%s: fired %v, want %v", tc.expr, got, tc.want)
+		}
+	}
+}

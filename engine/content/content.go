@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/cql"
@@ -75,6 +76,58 @@ type Package struct {
 	byRef     map[string]map[string]any   // "Type/id"
 	libraries map[string]*Library         // url and url|version
 	terms     *fhir.ValueSetStore
+	env       *cql.Env
+	inline    sync.Map // expression source -> *inlineResult
+}
+
+type inlineResult struct {
+	once sync.Once
+	lib  *cql.Library
+	err  error
+}
+
+// InlineDefine is the define that InlineCQL wraps an expression in.
+const InlineDefine = "Expression"
+
+// InlineCQL compiles a text/cql expression that is not the name of a
+// define (CPG's inline CQL) once per package: it becomes the define
+// "Expression" of a library that uses FHIR 4.0.1, includes FHIRHelpers
+// and the given libraries (each under its own name, so the expression
+// can say Lib."Define"), in Patient context.
+func (p *Package) InlineCQL(expr string, includes []*Library) (*cql.Library, error) {
+	var key strings.Builder
+	for _, l := range includes {
+		key.WriteString(l.URL + "|" + l.Version + ";")
+	}
+	key.WriteString(expr)
+	v, _ := p.inline.LoadOrStore(key.String(), &inlineResult{})
+	r := v.(*inlineResult)
+	r.once.Do(func() {
+		var src strings.Builder
+		src.WriteString("library CCGInlineExpression version '0'\nusing FHIR version '4.0.1'\ninclude FHIRHelpers version '4.0.1' called FHIRHelpers\n")
+		for _, l := range includes {
+			if l.CQL == nil || l.CQL.Name == "FHIRHelpers" {
+				continue
+			}
+			fmt.Fprintf(&src, "include %s", l.CQL.Name)
+			if l.CQL.Version != "" {
+				fmt.Fprintf(&src, " version '%s'", strings.ReplaceAll(l.CQL.Version, "'", ""))
+			}
+			fmt.Fprintf(&src, " called %s\n", l.CQL.Name)
+		}
+		src.WriteString("context Patient\ndefine \"" + InlineDefine + "\":\n  " + expr + "\n")
+		lib, errs := p.env.Compile("inline expression", src.String())
+		if len(errs) > 0 {
+			var msgs []string
+			for _, e := range errs {
+				msgs = append(msgs, e.Message)
+			}
+			r.err = fmt.Errorf("inline CQL %q does not compile: %s", expr, strings.Join(msgs, "; "))
+			return
+		}
+		r.lib = lib
+	})
+	return r.lib, r.err
 }
 
 // Key is "canonical|version", the cache key of compiled packages.
@@ -323,6 +376,7 @@ func (p *Package) compile(res []map[string]any, opts Options) {
 		todo = append(todo, pending{r: r, src: src, name: fj.Ref(r)})
 	}
 	env := NewEnv(resolver, p.terms)
+	p.env = env
 	for _, t := range todo {
 		lib := &Library{URL: fj.Str(t.r, "url"), Version: fj.Str(t.r, "version"), Resource: t.name}
 		compiled, errs := env.Compile(t.name, t.src)
