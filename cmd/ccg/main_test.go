@@ -247,6 +247,12 @@ func TestCQLEvalWithData(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	code, out, errOut = ccg(t, "cql", "eval", testdata("cql", "fhir", "Adult.cql"),
+		"--data", testdata("fhir", "patient-bundle.json"), "--expr", "Patient", "--json")
+	var patient map[string]any
+	if err := json.Unmarshal([]byte(out), &patient); code != exitOK || err != nil || patient["resourceType"] != "Patient" {
+		t.Errorf("--expr Patient --json: exit %d, want the Patient resource as JSON, got:\n%s%s", code, out, errOut)
+	}
 	// Without data there is no patient: everything about it is null.
 	code, out, _ = ccg(t, "cql", "eval", testdata("cql", "fhir", "Adult.cql"), "--expr", "Is Adult")
 	if code != exitOK || out != "null\n" {
