@@ -107,6 +107,8 @@ define Adults: [Person] P where P.age >= 18 return P.name
 define Names: [Person] P return Upper(P.name)
 define Shouted: Shout(First(Adults))
 define Nicks: [Person] P return Upper(P.nick)
+define NickStrings: [Person] P return (P.nick as String) + '?'
+define NickIs: [Person] P return P.nick is String
 define InVS: Code 'a' from CS in VS
 define NotInVS: Code 'z' from CS in VS
 define InCS: Code 'a' from CS in CS
@@ -115,7 +117,7 @@ define InCS: Code 'a' from CS in CS
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	want := map[string]string{"Names": "{'ANN', 'BOB'}", "Nicks": "{'A', 'B'}", "Shouted": "'Ann!'", "InVS": "true", "NotInVS": "false", "InCS": "true"}
+	want := map[string]string{"Names": "{'ANN', 'BOB'}", "Nicks": "{'A', 'B'}", "NickStrings": "{'A?', 'B?'}", "NickIs": "{true}", "Shouted": "'Ann!'", "InVS": "true", "NotInVS": "false", "InCS": "true"}
 	for _, r := range lib.EvalAll(context.Background(), EvalOptions{}) {
 		if r.Err != nil {
 			t.Errorf("%s: %v", r.Name, r.Err)

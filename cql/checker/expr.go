@@ -211,7 +211,11 @@ func (c *checker) expr(e ast.Expr) Node {
 		}
 		return c.call(x.Span, name, value.Unset, op, lit(nil, types.Quantity, x.Span))
 	case *ast.IsExpr:
-		return &Is{Base: Base{T: types.Boolean, P: pos(x.Span)}, Operand: c.expr(x.Operand), Target: c.typeOf(x.Type)}
+		n := &Is{Base: Base{T: types.Boolean, P: pos(x.Span)}, Operand: c.expr(x.Operand), Target: c.typeOf(x.Type)}
+		if len(c.m.Converters) > 0 && !isModelish(n.Target) {
+			n.Models = c.m
+		}
+		return n
 	case *ast.AsExpr:
 		t := c.typeOf(x.Type)
 		op := c.expr(x.Operand)
@@ -224,7 +228,11 @@ func (c *checker) expr(e ast.Expr) Node {
 				return &Convert{Base: Base{T: t, P: pos(x.Span)}, Operand: op}
 			}
 		}
-		return &As{Base: Base{T: t, P: pos(x.Span)}, Operand: op, Target: t, Strict: x.Strict}
+		n := &As{Base: Base{T: t, P: pos(x.Span)}, Operand: op, Target: t, Strict: x.Strict}
+		if len(c.m.Converters) > 0 && !isModelish(t) {
+			n.Models = c.m
+		}
+		return n
 	case *ast.ConvertExpr:
 		return c.convertExpr(x)
 	case *ast.BooleanTest:

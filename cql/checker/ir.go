@@ -200,6 +200,9 @@ type Is struct {
 	Base
 	Operand Node
 	Target  types.Type
+	// Models, when set, also accepts model values that convert implicitly
+	// to a System target (a FHIR.Quantity value is a Quantity).
+	Models *Matcher
 }
 
 // As casts its operand; non-strict casts yield null on mismatch, strict
@@ -209,6 +212,8 @@ type As struct {
 	Operand Node
 	Target  types.Type
 	Strict  bool
+	// Models, when set, converts model values to a System target.
+	Models *Matcher
 }
 
 // Retrieve is [Type: codePath in codes].

@@ -145,17 +145,21 @@ func (p *planner) plan(n checker.Node) fn {
 		return func(*frame) (value.Value, error) { return v, nil }
 	case *checker.Is:
 		op := p.plan(x.Operand)
-		t := x.Target
+		t, models := x.Target, x.Models
 		return func(f *frame) (value.Value, error) {
 			v, err := op(f)
 			if err != nil {
 				return nil, err
 			}
+			if !isType(v, t) && models != nil && v != nil && isModelValue(v) {
+				conv, ok := models.ConvertDynamic(v, t)
+				return value.Boolean(ok && conv != nil), nil
+			}
 			return value.Boolean(isType(v, t)), nil
 		}
 	case *checker.As:
 		op := p.plan(x.Operand)
-		t, strict := x.Target, x.Strict
+		t, strict, models := x.Target, x.Strict, x.Models
 		lib, pos := p.cur.lib.Name, x.P
 		return func(f *frame) (value.Value, error) {
 			v, err := op(f)
@@ -164,6 +168,15 @@ func (p *planner) plan(n checker.Node) fn {
 			}
 			if isType(v, t) {
 				return v, nil
+			}
+			if models != nil && isModelValue(v) {
+				if conv, ok := models.ConvertDynamic(v, t); ok && conv != nil {
+					r, err := convert(conv, v)
+					if err != nil {
+						return nil, wrap(err, lib, pos.Line, pos.Col)
+					}
+					return r, nil
+				}
 			}
 			if strict {
 				return nil, wrap(builtins.Errorf("cannot cast a value of type %s to %s", v.Type(), t), lib, pos.Line, pos.Col)
@@ -179,6 +192,12 @@ func (p *planner) plan(n checker.Node) fn {
 	}
 	err := fmt.Errorf("internal error: cannot evaluate %T", n)
 	return func(*frame) (value.Value, error) { return nil, p.errAt(n, err) }
+}
+
+// isModelValue reports whether v is a value of a data model (not System).
+func isModelValue(v value.Value) bool {
+	n, ok := v.Type().(*types.Named)
+	return ok && n.Model != "System"
 }
 
 // isType reports whether v is a value of type t (null is of no type).
