@@ -29,7 +29,7 @@ type Options struct {
 }
 
 // DefaultMaxDepth bounds function recursion when Options.MaxDepth is 0.
-const DefaultMaxDepth = 256
+const DefaultMaxDepth = 1000
 
 var bg = context.Background()
 

@@ -733,12 +733,16 @@ func (p *planner) planFuncCall(x *checker.FuncCall) fn {
 			return nil, wrap(builtins.Errorf("external function %s is not available", def.Name), lib, pos.Line, pos.Col)
 		}
 		a := f.a
-		a.depth++
-		defer func() { a.depth-- }()
-		if a.depth > a.maxDepth {
+		if err := a.tick(); err != nil {
+			return nil, wrap(err, lib, pos.Line, pos.Col)
+		}
+		if a.depth >= a.maxDepth {
 			return nil, wrap(&builtins.LimitError{Limit: "recursion depth", Max: a.maxDepth}, lib, pos.Line, pos.Col)
 		}
-		return fp.body(nf)
+		a.depth++
+		v, err := fp.body(nf)
+		a.depth--
+		return v, err
 	}
 }
 
