@@ -768,7 +768,8 @@ func (a *applier) request(pkg *content.Package, card, ad map[string]any) (map[st
 	switch kind {
 	case "Task":
 		if isCARD {
-			r["instantiatesUri"] = cardURL
+			// a uri: the CARD's canonical without the version
+			r["instantiatesUri"] = canonicalOf(card)
 		}
 		if adURL != "" {
 			r["instantiatesCanonical"] = adURL
