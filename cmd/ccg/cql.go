@@ -35,7 +35,7 @@ func init() {
 	})
 	register(&command{
 		Name:    "cql spec-tests",
-		Args:    "DIR [--json FILE] [--skip FILE] [--run REGEXP] [--timeout D] [-v]",
+		Args:    "DIR [--json FILE] [--skip FILE] [--run REGEXP] [--timeout D] [--cql-version V] [-v]",
 		Summary: "run the CQL conformance suite (XML test files) and print pass rates",
 		Run:     runCQLSpecTests,
 	})
@@ -209,7 +209,7 @@ func cqlFiles(path string) ([]string, error) {
 }
 
 func runCQLSpecTests(ctx context.Context, e *env, args []string) int {
-	const synopsis = "DIR [--json FILE] [--skip FILE] [--run REGEXP] [--timeout D] [-v]"
+	const synopsis = "DIR [--json FILE] [--skip FILE] [--run REGEXP] [--timeout D] [--cql-version V] [-v]"
 	fs := newFlagSet(e, "cql spec-tests", synopsis)
 	jsonOut := fs.String("json", "", "write every test's result to `FILE` as JSON")
 	skipFile := fs.String("skip", "", "skip the tests listed in `FILE` (name and reason per line)")

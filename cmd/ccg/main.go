@@ -93,7 +93,11 @@ func run(ctx context.Context, e *env, args []string) int {
 	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 1 {
 			if c, _ := lookup(args[1:]); c != nil {
-				fmt.Fprintf(e.Stdout, "usage: ccg %s %s\n\n%s\n", c.Name, c.Args, c.Summary)
+				// The command's own -h prints its synopsis and flags.
+				fmt.Fprintf(e.Stdout, "%s\n\n", c.Summary)
+				help := *e
+				help.Stderr = e.Stdout
+				c.Run(ctx, &help, []string{"-h"})
 				return exitOK
 			}
 			usage(e.Stdout, strings.Join(args[1:], " "))

@@ -48,6 +48,7 @@ func TestDispatch(t *testing.T) {
 		{[]string{"cql"}, exitUsage, "cql eval"},
 		{[]string{"help"}, exitOK, "serve"},
 		{[]string{"help", "cql", "eval"}, exitOK, "usage: ccg cql eval FILE.cql"},
+		{[]string{"help", "serve"}, exitOK, "-packages GLOB"},
 		{[]string{"cql", "eval"}, exitUsage, "cql eval takes one CQL file"},
 		{[]string{"cql", "eval", "-h"}, exitOK, "-expr"},
 		{[]string{"cql", "eval", "--nope", "x.cql"}, exitUsage, "flag provided but not defined"},
