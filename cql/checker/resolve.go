@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"strings"
+
 	"github.com/ccg-project/ccg/cql/builtins"
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
@@ -32,6 +34,14 @@ type Converter interface {
 // conversions of the System model and of the configured data models.
 type Matcher struct {
 	Converters []Converter
+	// cache memoises Resolve within one checker (not safe for concurrent
+	// use; run-time dynamic conversions only call match).
+	cache map[string]cachedResolution
+}
+
+type cachedResolution struct {
+	r   *Resolution
+	amb bool
 }
 
 const costModel = 30
@@ -312,6 +322,28 @@ func Resolve(name string, args []types.Type) (res *Resolution, ambiguous bool) {
 
 // Resolve is the package Resolve with model conversions.
 func (m *Matcher) Resolve(name string, args []types.Type) (res *Resolution, ambiguous bool) {
+	if m == nil {
+		return m.resolve(name, args)
+	}
+	var sb strings.Builder
+	sb.WriteString(name)
+	for _, a := range args {
+		sb.WriteByte('|')
+		sb.WriteString(a.String())
+	}
+	key := sb.String()
+	if c, ok := m.cache[key]; ok {
+		return c.r, c.amb
+	}
+	res, ambiguous = m.resolve(name, args)
+	if m.cache == nil {
+		m.cache = map[string]cachedResolution{}
+	}
+	m.cache[key] = cachedResolution{res, ambiguous}
+	return res, ambiguous
+}
+
+func (m *Matcher) resolve(name string, args []types.Type) (res *Resolution, ambiguous bool) {
 	var best []*Resolution
 	for _, o := range builtins.Lookup(name) {
 		r := m.tryOverload(o, args)
