@@ -91,6 +91,7 @@ func TestCheckErrors(t *testing.T) {
 		{"unknown type", "library T\ndefine X: 1 is Foo", []errPos{{checker.CodeUnknownType, 2, 16}}},
 		{"duplicate define", "library T\ndefine X: 1\ndefine X: 2", []errPos{{checker.CodeDuplicate, 3, 1}}},
 		{"include without resolver", "library T\ninclude L version '1'\ndefine X: 1", []errPos{{checker.CodeIncludeNotFound, 2, 1}}},
+		{"ambiguous function call", "library T\ndefine function F(x Integer): 1\ndefine function F(x String): 2\ndefine X: F(null)", []errPos{{checker.CodeAmbiguous, 4, 11}}},
 		{"fluent call of non-fluent", "library T\ndefine function F(x Integer): x\ndefine X: (1).F()", []errPos{{checker.CodeUndeclared, 3, 11}}},
 	}
 	for _, tt := range tests {
