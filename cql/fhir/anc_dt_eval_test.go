@@ -1,0 +1,90 @@
+package fhir_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+type ancCase struct {
+	Library    string
+	Bundle     string
+	Patient    string
+	Parameters map[string]string
+	Expect     map[string]*bool
+}
+
+// TestANCDecisionTables evaluates WHO ANC decision-table libraries against
+// the patient Bundles of testdata/fhir/anc, as listed with their expected
+// results in testdata/fhir/anc/expectations.json. A library that does not
+// compile yet is skipped here (TestCompileANC tracks compilation).
+func TestANCDecisionTables(t *testing.T) {
+	ancDir := corpusDir(t, "who-smart-anc", "input", "cql")
+	term := ancTerminology(t)
+	dir := filepath.Join("..", "..", "testdata", "fhir", "anc")
+	b, err := os.ReadFile(filepath.Join(dir, "expectations.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []ancCase
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	env, _ := newEnv(t, ancDir)
+	libs := map[string]*cql.Library{}
+	libErrs := map[string]cql.Errors{}
+	for _, c := range cases {
+		t.Run(c.Library+"/"+c.Bundle, func(t *testing.T) {
+			lib, compiled := libs[c.Library]
+			if !compiled && libErrs[c.Library] == nil {
+				src, err := os.ReadFile(filepath.Join(ancDir, c.Library+".cql"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var errs cql.Errors
+				lib, errs = env.Compile(c.Library+".cql", string(src))
+				if errs != nil {
+					libErrs[c.Library] = errs
+				} else {
+					libs[c.Library] = lib
+				}
+			}
+			if errs := libErrs[c.Library]; errs != nil {
+				t.Skipf("%s does not compile yet (%d errors; first: %v)", c.Library, len(errs), errs[0])
+			}
+			data, err := os.ReadFile(filepath.Join(dir, c.Bundle))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := fhir.NewBundleRetriever(data, fhir.BundleOptions{PatientID: c.Patient, Terminology: term})
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := map[string]value.Value{}
+			for k, v := range c.Parameters {
+				params[k] = value.String(v)
+			}
+			opts := cql.EvalOptions{Retriever: r, Terminology: term, Parameters: params}
+			for name, want := range c.Expect {
+				got, err := lib.Eval(context.Background(), name, opts)
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+					continue
+				}
+				var w value.Value
+				if want != nil {
+					w = value.Boolean(*want)
+				}
+				if value.Format(got) != value.Format(w) {
+					t.Errorf("%s = %s, want %s", name, value.Format(got), value.Format(w))
+				}
+			}
+		})
+	}
+}
