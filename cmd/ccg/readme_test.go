@@ -1,16 +1,23 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ccg-project/ccg/server"
 )
 
 // TestReadmeExamples runs the "$ go run ./cmd/ccg ..." examples of the
 // README's console blocks and compares their output (standard output, then
 // standard error) with the text that follows them, so the manual stays
-// true. Blocks with an elided "..." line are not compared.
+// true; "$ curl" examples of /$cql and /metadata are replayed against the
+// server the same way. Blocks with an elided "..." line are not compared.
 func TestReadmeExamples(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
@@ -20,6 +27,14 @@ func TestReadmeExamples(t *testing.T) {
 	n := 0
 	for _, block := range consoleBlocks(string(readme)) {
 		for _, ex := range splitExamples(block) {
+			if strings.HasPrefix(ex.cmd, "curl ") {
+				// Only the server package's own endpoints are replayed.
+				if strings.Contains(ex.cmd, "/$cql") || strings.Contains(ex.cmd, "/metadata") {
+					n++
+					checkCurlExample(t, ex)
+				}
+				continue
+			}
 			if !strings.HasPrefix(ex.cmd, "go run ./cmd/ccg ") {
 				continue
 			}
@@ -39,6 +54,91 @@ func TestReadmeExamples(t *testing.T) {
 		t.Error("no ccg examples found in README.md")
 	}
 	t.Logf("%d README examples checked", n)
+}
+
+// checkCurlExample replays a README curl example (-s, -X, -H, --data
+// @FILE, -G, --data-urlencode) against the server's own endpoints and
+// compares the answer.
+func checkCurlExample(t *testing.T, ex example) {
+	t.Helper()
+	args, ok := shellWords(strings.TrimPrefix(ex.cmd, "curl "))
+	if !ok {
+		t.Errorf("cannot split %q", ex.cmd)
+		return
+	}
+	method, target, body := "", "", ""
+	header := http.Header{}
+	get := false
+	query := url.Values{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		next := func() string {
+			i++
+			if i < len(args) {
+				return args[i]
+			}
+			return ""
+		}
+		switch a {
+		case "-s":
+		case "-G":
+			get = true
+		case "-X":
+			method = next()
+		case "-H":
+			k, v, _ := strings.Cut(next(), ":")
+			header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+		case "--data":
+			d := next()
+			if f, ok := strings.CutPrefix(d, "@"); ok {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Errorf("%s: %v", ex.cmd, err)
+					return
+				}
+				d = string(b)
+			}
+			body = d
+		case "--data-urlencode":
+			k, v, _ := strings.Cut(next(), "=")
+			query.Add(k, v)
+		default:
+			if strings.HasPrefix(a, "-") {
+				t.Errorf("README curl example uses an option the test does not know: %s", a)
+				return
+			}
+			target = a
+		}
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Errorf("%s: %v", ex.cmd, err)
+		return
+	}
+	if get || method == "" && body == "" {
+		method = http.MethodGet
+	} else if method == "" {
+		method = http.MethodPost
+	}
+	path := u.EscapedPath()
+	if len(query) > 0 {
+		path += "?" + query.Encode()
+	}
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header = header
+	rec := httptest.NewRecorder()
+	// A fixed clock keeps the CapabilityStatement's date stable.
+	srv := server.New(server.Config{Now: func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	srv.ServeHTTP(rec, req)
+	if ex.want == "" {
+		if rec.Code != http.StatusOK {
+			t.Errorf("README example %q: status %d\n%s", ex.cmd, rec.Code, rec.Body)
+		}
+		return
+	}
+	if got := rec.Body.String(); got != ex.want {
+		t.Errorf("README example %q\n--- README says:\n%s--- the server answers:\n%s", ex.cmd, ex.want, got)
+	}
 }
 
 // consoleBlocks returns the bodies of the ```console blocks of md.
