@@ -83,6 +83,8 @@ func TestEvalExpressions(t *testing.T) {
 		{"code selector", "codesystem LOINC: 'http://loinc.org'", "Code '8480-6' from LOINC display 'SBP'", "Code { code: '8480-6', system: 'http://loinc.org', display: 'SBP' }"},
 		{"list promotion", "", "Count(5) + Count(Tuple { a: 1 })", "2"},
 		{"list promotion with conversion", "define function Total(l List<Decimal>): Sum(l)", "Total(2)", "2.0"},
+		{"list demotion", "", "Abs({-3})", "3"},
+		{"list demotion of empty list", "", "Abs(List<Integer>{})", "null"},
 		{"code def", "codesystem LOINC: 'http://loinc.org'\ncode SBP: '8480-6' from LOINC", "SBP.code", "'8480-6'"},
 	}
 	env := NewEnv()
@@ -180,6 +182,9 @@ func TestIncludes(t *testing.T) {
 
 func TestRuntimeErrors(t *testing.T) {
 	env := NewEnv()
+	if _, err := evalExpr(t, env, "", "Abs({1, 2})"); err == nil {
+		t.Errorf("demoting a list of two elements did not fail")
+	}
 	lib, errs := env.Compile("T", "library T\ndefine X:\n  Interval[5, 1]\ndefine F: Fact(100000)\ndefine function Fact(n Integer) returns Integer: if n <= 1 then 1 else n * Fact(n - 1)\n")
 	if errs != nil {
 		t.Fatal(errs)

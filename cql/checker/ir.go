@@ -57,6 +57,9 @@ type Conv struct {
 	// Promote wraps a single value into a list (after converting it with
 	// Elem when set).
 	Promote bool
+	// Demote takes the single element of a list (null when empty; an
+	// error when it has several), then converts it with Elem when set.
+	Demote bool
 	// Dynamic, when set, chooses the conversion from the value's run-time
 	// type (an argument of a choice type).
 	Dynamic *Matcher

@@ -16,6 +16,7 @@ const (
 	costNull     = 2
 	costConvBase = 10
 	costPromote  = 50
+	costDemote   = 55
 	costAny      = 60
 	noMatch      = -1
 )
@@ -64,6 +65,13 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 			c := types.ImplicitConversion(an, pt)
 			if c > types.None {
 				return costConvBase + int(c), &Conv{Kind: c, Target: p}
+			}
+		}
+		// List demotion: a list where a single value is expected (the
+		// list must hold at most one element at run time).
+		if at, ok := arg.(*types.List); ok && !types.Equal(pt, types.Any) {
+			if c, conv := m.match(at.Elem, pt); c >= 0 && c < costPromote {
+				return costDemote + c, &Conv{Demote: true, Elem: conv, Target: p}
 			}
 		}
 	case *types.List:

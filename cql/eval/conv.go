@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"github.com/ccg-project/ccg/cql/builtins"
 	"github.com/ccg-project/ccg/cql/checker"
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
@@ -25,6 +26,19 @@ func convert(c *checker.Conv, v value.Value) (value.Value, error) {
 			return v, nil
 		}
 		return convert(conv, v)
+	}
+	if c.Demote {
+		l, ok := v.(value.List)
+		if !ok {
+			return convert(c.Elem, v)
+		}
+		switch len(l.Elems) {
+		case 0:
+			return nil, nil
+		case 1:
+			return convert(c.Elem, l.Elems[0])
+		}
+		return nil, builtins.Errorf("expected a list of at most one element where a single value is needed, got %d elements", len(l.Elems))
 	}
 	if c.Promote {
 		r, err := convert(c.Elem, v)
