@@ -314,6 +314,25 @@ func (l *Library) ResultType(name string) (types.Type, bool) {
 	return d.Body.Type(), true
 }
 
+// Parameter describes a parameter of a library.
+type Parameter struct {
+	Name       string
+	Type       types.Type
+	HasDefault bool
+	Public     bool
+}
+
+// Parameters returns the library's parameters in declaration order (so that
+// callers can convert supplied values to the declared types).
+func (l *Library) Parameters() []Parameter {
+	out := make([]Parameter, 0, len(l.checked.ParamOrder))
+	for _, n := range l.checked.ParamOrder {
+		p := l.checked.Params[n]
+		out = append(out, Parameter{Name: n, Type: p.T, HasDefault: p.Default != nil, Public: p.Public})
+	}
+	return out
+}
+
 // EvalOptions are the settings of one evaluation.
 type EvalOptions struct {
 	// Now is the evaluation's timestamp (Now(), Today(), the default

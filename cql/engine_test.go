@@ -288,6 +288,10 @@ func TestParameterValues(t *testing.T) {
 	if errs != nil {
 		t.Fatal(errs)
 	}
+	ps := lib.Parameters()
+	if len(ps) != 2 || ps[0].Name != "D" || ps[0].Type.String() != "System.Decimal" || ps[0].HasDefault || !ps[1].HasDefault {
+		t.Errorf("Parameters() = %+v", ps)
+	}
 	v, err := lib.Eval(context.Background(), "X", EvalOptions{Parameters: map[string]value.Value{"D": value.Integer(2)}})
 	if err != nil || value.Format(v) != "3.0" {
 		t.Errorf("X = %v, %v; want 3.0", value.Format(v), err)
