@@ -83,6 +83,8 @@ func TestEvalExpressions(t *testing.T) {
 		{"code selector", "codesystem LOINC: 'http://loinc.org'", "Code '8480-6' from LOINC display 'SBP'", "Code { code: '8480-6', system: 'http://loinc.org', display: 'SBP' }"},
 		{"list promotion", "", "Count(5) + Count(Tuple { a: 1 })", "2"},
 		{"list promotion with conversion", "define function Total(l List<Decimal>): Sum(l)", "Total(2)", "2.0"},
+		{"tuple conversion", "", "Tuple { a: 1 } = Tuple { a: 1.0 }", "true"},
+		{"list of tuples", "", "{ Tuple { a: 1 }, Tuple { a: 2.5 } }", "{Tuple { a: 1.0 }, Tuple { a: 2.5 }}"},
 		{"list demotion", "", "Abs({-3})", "3"},
 		{"list demotion of empty list", "", "Abs(List<Integer>{})", "null"},
 		{"code def", "codesystem LOINC: 'http://loinc.org'\ncode SBP: '8480-6' from LOINC", "SBP.code", "'8480-6'"},

@@ -57,6 +57,8 @@ type Conv struct {
 	// Promote wraps a single value into a list (after converting it with
 	// Elem when set).
 	Promote bool
+	// TupleElems converts the elements of a tuple (nil entries: as is).
+	TupleElems []*Conv
 	// Demote takes the single element of a list (null when empty; an
 	// error when it has several), then converts it with Elem when set.
 	Demote bool

@@ -91,6 +91,26 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 				return costPromote + c, &Conv{Promote: true, Elem: conv, Target: p}
 			}
 		}
+	case *types.Tuple:
+		if at, ok := arg.(*types.Tuple); ok && len(at.Elements) == len(pt.Elements) {
+			total, convs, needs := 0, make([]*Conv, len(pt.Elements)), false
+			for i, e := range pt.Elements {
+				if at.Elements[i].Name != e.Name {
+					return noMatch, nil
+				}
+				c, conv := m.match(at.Elements[i].Type, e.Type)
+				if c < 0 || c >= costPromote {
+					return noMatch, nil
+				}
+				total += c
+				convs[i] = conv
+				needs = needs || conv != nil
+			}
+			if !needs {
+				return total, nil
+			}
+			return total, &Conv{TupleElems: convs, Target: p}
+		}
 	case *types.Interval:
 		if at, ok := arg.(*types.Interval); ok {
 			c, conv := m.match(at.Point, pt.Point)

@@ -27,6 +27,22 @@ func convert(c *checker.Conv, v value.Value) (value.Value, error) {
 		}
 		return convert(conv, v)
 	}
+	if c.TupleElems != nil {
+		t, ok := v.(value.Tuple)
+		if !ok || len(t.Values) != len(c.TupleElems) {
+			return v, nil
+		}
+		vals := make([]value.Value, len(t.Values))
+		for i, e := range t.Values {
+			r, err := convert(c.TupleElems[i], e)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = r
+		}
+		tt, _ := c.Target.(*types.Tuple)
+		return value.Tuple{Names: t.Names, Values: vals, TupleType: tt}, nil
+	}
 	if c.Demote {
 		l, ok := v.(value.List)
 		if !ok {
