@@ -147,19 +147,37 @@ func (s *ValueSetStore) AddJSON(data []byte) error {
 	return s.AddResource(obj)
 }
 
-// LoadDir adds every .json ValueSet, CodeSystem or Bundle under dir
-// (recursively); other JSON files are ignored.
+// LoadDir adds every ValueSet, CodeSystem or Bundle under dir
+// (recursively), in JSON (.json) or XML (.xml); other files are ignored.
 func (s *ValueSetStore) LoadDir(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.HasSuffix(p, ".json") {
+		if d.IsDir() {
+			return nil
+		}
+		isXML := strings.HasSuffix(p, ".xml")
+		if !isXML && !strings.HasSuffix(p, ".json") {
 			return nil
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
+		}
+		if isXML {
+			head := string(data[:min(len(data), 400)])
+			if !strings.Contains(head, "<ValueSet") && !strings.Contains(head, "<CodeSystem") && !strings.Contains(head, "<Bundle") {
+				return nil
+			}
+			obj, err := R4().DecodeXML(data)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			if err := s.AddResource(obj); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			return nil
 		}
 		if !strings.Contains(string(data[:min(len(data), 400)]), `"resourceType"`) {
 			return nil
