@@ -367,7 +367,8 @@ type Quantity struct {
 	Number string // unsigned number text as written ("5", "1.5")
 	// Unit is the unit: for a quoted UCUM unit its unquoted text ('mg' -> mg);
 	// for a calendar keyword the keyword as written ("day", "days", "year").
-	// "" when no unit was written.
+	// "" when no unit was written (a QuantityLiteral always had a unit
+	// written, so there "" means the empty string unit '').
 	Unit string
 	// Calendar is true when Unit is a calendar duration keyword.
 	Calendar bool

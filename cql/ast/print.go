@@ -402,6 +402,10 @@ func (p *printer) expr(e Expr) {
 		p.w("@T", x.Text)
 	case *QuantityLiteral:
 		p.quantity(x.Quantity)
+		if x.Quantity != nil && x.Quantity.Unit == "" {
+			// An explicitly empty unit ('') keeps this a quantity.
+			p.w(" ''")
+		}
 	case *RatioLiteral:
 		p.quantity(x.Numerator)
 		p.w(" : ")

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/antlr4-go/antlr/v4"
+
 	"github.com/ccg-project/ccg/cql/ast"
 )
 
@@ -51,6 +53,14 @@ func FuzzParse(f *testing.F) {
 			lib.Contexts, again.Contexts = nil, nil
 			if a, b := dump(lib), dump(again); a != b {
 				t.Fatalf("round trip changed the tree\n%s\n%s", a, b)
+			}
+			// Where fast SLL prediction succeeds it must agree with exact LL.
+			if len(src) < 4000 {
+				sllLib, sllErrs := parseLibrary("fuzz", src, []int{antlr.PredictionModeSLL})
+				llLib, _ := parseLibrary("fuzz", src, []int{antlr.PredictionModeLL})
+				if len(sllErrs) == 0 && dump(sllLib) != dump(llLib) {
+					t.Fatalf("SLL and LL parses differ\nSLL: %s\nLL:  %s", dump(sllLib), dump(llLib))
+				}
 			}
 		}
 		_, exprErrs := ParseExpression(src)
