@@ -18,6 +18,12 @@ DSN="postgres://postgres@127.0.0.1:${PORT}/${DB}?sslmode=disable"
 
 log() { echo "test-postgres: $*" >&2; }
 
+# Several test processes may call this at once: one at a time.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"${DIR}.lock"
+	flock 9
+fi
+
 find_bin() {
 	ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
@@ -46,7 +52,7 @@ as_pg() {
 
 if [ "${1:-}" = "stop" ]; then
 	if [ -f "$DIR/data/postmaster.pid" ]; then
-		as_pg "'$PGBIN/pg_ctl' -D '$DIR/data' -m fast -w stop" >&2 || true
+		as_pg "'$PGBIN/pg_ctl' -D '$DIR/data' -m fast -w stop" >&2 9>&- || true
 	fi
 	exit 0
 fi
@@ -62,8 +68,9 @@ else
 	fi
 	rm -f "$DIR/data/postmaster.pid" 2>/dev/null || true
 	log "starting on 127.0.0.1:$PORT"
+	# The server must not inherit the lock (fd 9), or it would hold it forever.
 	as_pg "'$PGBIN/pg_ctl' -D '$DIR/data' -l '$DIR/server.log' -w -t 60 \
-		-o \"-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c max_connections=200\" start" >&2
+		-o \"-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c max_connections=200\" start" >&2 9>&-
 fi
 
 if ! "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1; then

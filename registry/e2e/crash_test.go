@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/internal/testenv"
 	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
@@ -121,12 +122,9 @@ func TestCrashDuringPublishes(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	t.Run("sqlite", func(t *testing.T) { crashTest(t) })
-	dsn := os.Getenv("CCG_TEST_POSTGRES")
+	dsn := testenv.PostgresDSN(t)
 	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but CCG_TEST_POSTGRES is not set (scripts/test-postgres.sh)")
-		}
-		t.Log("PostgreSQL crash test skipped: set CCG_TEST_POSTGRES")
+		t.Log("PostgreSQL crash test skipped: set CCG_TEST_POSTGRES (see scripts/test-postgres.sh)")
 		return
 	}
 	t.Run("postgres", func(t *testing.T) { crashTest(t, "--db", pgSchema(t, dsn)) })
