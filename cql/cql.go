@@ -3,10 +3,21 @@
 // definitions many times, concurrently, each evaluation with its own
 // options.
 //
-//	env := cql.NewEnv()
+//	env := cql.NewEnv(cql.WithLibraryResolver(dir))
 //	lib, errs := env.Compile("example.cql", src)
-//	if errs != nil { ... }
-//	v, err := lib.Eval(ctx, "Result", cql.EvalOptions{})
+//	if errs != nil { ... }          // every error, sorted, with code and caret
+//	v, err := lib.Eval(ctx, "Result", cql.EvalOptions{Now: now})
+//
+// The phases live in their own packages: cql/parser builds the syntax tree
+// (cql/ast); cql/checker resolves names, infers a type for every
+// expression and picks one builtin overload per operator call, inserting
+// the implicit conversions (Integer to Long or Decimal, to Quantity, Date
+// to DateTime, Code to Concept, element-wise for lists, intervals and
+// tuples, list promotion and demotion, data model conversions such as
+// FHIR.string to String); cql/eval plans the checked tree once into
+// closures. Per-evaluation state (the define cache, the fixed Now, limits,
+// the retriever and terminology provider) lives in a session that is never
+// shared, so a Library is safe for concurrent use.
 package cql
 
 import (
