@@ -16,6 +16,7 @@ import (
 
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/internal/testenv"
 	"github.com/ccg-project/ccg/registry/npm"
 	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
@@ -25,6 +26,11 @@ import (
 // need skips (or, under CI=true, fails) when a tool is missing.
 func need(t *testing.T, tool, how string) string {
 	t.Helper()
+	if tool == "npm" {
+		if err := testenv.EnsureNPM(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p, err := exec.LookPath(tool)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
