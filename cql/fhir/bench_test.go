@@ -161,3 +161,40 @@ func BenchmarkCheckLibraryOnePatient(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkANCLibraryOnePatient evaluates every definition of a WHO ANC
+// decision-table library for one patient, after compilation; the patient's
+// Bundle is indexed once per iteration.
+func BenchmarkANCLibraryOnePatient(b *testing.B) {
+	for _, c := range []struct{ lib, bundle, patient string }{
+		{"ANCDT01", "ANCDT01-central-cyanosis.json", "dt01-central-cyanosis"},
+		{"ANCDT04", "ANCDT04-earliest-reading-counts.json", "dt04-earliest-reading-counts"},
+	} {
+		b.Run(c.lib, func(b *testing.B) {
+			ancDir := corpusDir(b, "who-smart-anc", "input", "cql")
+			term := ancTerminology(b)
+			env, _ := newEnv(b, ancDir)
+			src, _ := os.ReadFile(filepath.Join(ancDir, c.lib+".cql"))
+			lib, errs := env.Compile(c.lib+".cql", string(src))
+			if errs != nil {
+				b.Skipf("%s does not compile yet: %v", c.lib, errs[0])
+			}
+			data, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "fhir", "anc", c.bundle))
+			ctx := context.Background()
+			params := map[string]value.Value{"encounter": value.String("Encounter/contact-today")}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r, err := fhir.NewBundleRetriever(data, fhir.BundleOptions{PatientID: c.patient, Terminology: term})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, res := range lib.EvalAll(ctx, cql.EvalOptions{Retriever: r, Terminology: term, Parameters: params}) {
+					if res.Err != nil {
+						b.Fatal(res.Name, res.Err)
+					}
+				}
+			}
+		})
+	}
+}
