@@ -26,7 +26,7 @@ var fixedNow = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 func newTestServer(t *testing.T) (*Server, *observer.ObservedLogs) {
 	t.Helper()
 	core, logs := observer.New(zap.InfoLevel)
-	s := New(Config{Logger: zap.New(core), Now: func() time.Time { return fixedNow }, EvalTimeout: 2 * time.Second})
+	s := New(Config{Logger: zap.New(core), Now: func() time.Time { return fixedNow }, EvalTimeout: 30 * time.Second})
 	return s, logs
 }
 
