@@ -569,7 +569,9 @@ func shiftPos(line, col, offset int, sp span) (int, int) {
 	return line, col
 }
 
-// shiftErrors makes error positions relative to the expression.
+// shiftErrors makes the positions of errors in the expression's wrapper
+// library relative to the expression. Errors in included libraries
+// (FHIRHelpers) keep theirs.
 func shiftErrors(errs cql.Errors, offset int, sp span) cql.Errors {
 	out := make(cql.Errors, 0, len(errs))
 	for _, e := range errs {
@@ -577,8 +579,10 @@ func shiftErrors(errs cql.Errors, offset int, sp span) cql.Errors {
 			continue
 		}
 		c := *e
-		c.Library = cqlLibraryName
-		c.Line, c.Col = shiftPos(c.Line, c.Col, offset, sp)
+		if c.Library == "" || c.Library == cqlLibraryName {
+			c.Library = cqlLibraryName
+			c.Line, c.Col = shiftPos(c.Line, c.Col, offset, sp)
+		}
 		out = append(out, &c)
 	}
 	return out
@@ -587,6 +591,9 @@ func shiftErrors(errs cql.Errors, offset int, sp span) cql.Errors {
 func shiftEvalError(err error, offset int, sp span) error {
 	ee, ok := err.(*cql.EvalError)
 	if !ok {
+		return err
+	}
+	if ee.Library != "" && ee.Library != cqlLibraryName {
 		return err
 	}
 	c := *ee

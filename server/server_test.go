@@ -317,14 +317,16 @@ func TestQuoteIdent(t *testing.T) {
 
 func TestShiftErrors(t *testing.T) {
 	got := shiftErrors(cql.Errors{
-		{Library: "x", Line: 3, Col: 4, Message: "m"},
+		{Library: "expression", Line: 3, Col: 4, Message: "m"},
 		{Line: 1, Col: 1, Message: "header"},
-		{Line: 5, Col: 1, Message: "end of input"},
+		{Library: "expression", Line: 5, Col: 1, Message: "end of input"},
+		{Library: "FHIRHelpers", Line: 40, Col: 2, Message: "in an included library"},
 	}, 2, exprSpan("1 +\n  2 +"))
 	want := cql.Errors{
 		{Library: "expression", Line: 1, Col: 4, Message: "m"},
 		{Library: "expression", Message: "header"},
 		{Library: "expression", Line: 2, Col: 6, Message: "end of input"},
+		{Library: "FHIRHelpers", Line: 40, Col: 2, Message: "in an included library"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("shiftErrors (-want +got):\n%s", diff)
