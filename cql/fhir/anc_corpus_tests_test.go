@@ -63,7 +63,8 @@ func TestANCCorpusCases(t *testing.T) {
 					t.Fatal(err)
 				}
 				opts := cql.EvalOptions{Retriever: r, Terminology: term,
-					Parameters: map[string]value.Value{"encounter": value.String(encounter)}}
+					Parameters: map[string]value.Value{"encounter": value.String(encounter),
+						"ANCContactDataElements.encounter": value.String(encounter)}}
 				for _, p := range expected {
 					pn := p.(*fhir.Node)
 					name, _ := pn.Get("name.value")

@@ -69,6 +69,8 @@ func TestANCDecisionTables(t *testing.T) {
 			params := map[string]value.Value{}
 			for k, v := range c.Parameters {
 				params[k] = value.String(v)
+				// The data element libraries declare the same parameter.
+				params["ANCContactDataElements."+k] = value.String(v)
 			}
 			opts := cql.EvalOptions{Retriever: r, Terminology: term, Parameters: params}
 			for name, want := range c.Expect {
