@@ -8,9 +8,15 @@ GO ?= go
 run:
 	$(GO) run ./cmd/ccg serve --packages 'examples/*/package'
 
-## test: the one test command (CI runs exactly this)
+## test: the one test command (CI runs exactly this). Under CI=true it also
+## checks the generated parser and starts a throwaway PostgreSQL
+## (scripts/test-postgres.sh) so the storage suites run on both back ends;
+## set CCG_TEST_POSTGRES to a DSN to run them on your own server.
 test:
-	$(GO) test ./...
+	@if [ "$$CI" = "true" ]; then ./cql/grammar/check-generated.sh; fi
+	@if [ "$$CI" = "true" ] && [ -z "$$CCG_TEST_POSTGRES" ]; then \
+		CCG_TEST_POSTGRES="$$(scripts/test-postgres.sh)" || exit 1; export CCG_TEST_POSTGRES; fi; \
+	$(GO) test -timeout 20m ./...
 
 ## build: build the ccg binary into ./bin
 build:
