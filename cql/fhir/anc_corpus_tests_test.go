@@ -65,6 +65,8 @@ func TestANCCorpusCases(t *testing.T) {
 				opts := cql.EvalOptions{Retriever: r, Terminology: term,
 					Parameters: map[string]value.Value{"encounter": value.String(encounter),
 						"ANCContactDataElements.encounter": value.String(encounter)}}
+				ck := &checker{t: t, lib: libName}
+				defer ck.done()
 				for _, p := range expected {
 					pn := p.(*fhir.Node)
 					name, _ := pn.Get("name.value")
@@ -78,15 +80,15 @@ func TestANCCorpusCases(t *testing.T) {
 					}
 					got, err := lib.Eval(context.Background(), string(name.(value.String)), opts)
 					if err != nil {
-						t.Errorf("%s: %v", name, err)
+						ck.errorf("%s: %v", name, err)
 						continue
 					}
 					if got, err = fhir.ToSystem(got); err != nil {
-						t.Errorf("%s: %v", name, err)
+						ck.errorf("%s: %v", name, err)
 						continue
 					}
 					if value.Format(got) != value.Format(want) {
-						t.Errorf("%s = %s, want %s", name, value.Format(got), value.Format(want))
+						ck.errorf("%s = %s, want %s", name, value.Format(got), value.Format(want))
 					}
 				}
 			})
