@@ -85,6 +85,8 @@ func TestEvalExpressions(t *testing.T) {
 		{"list promotion with conversion", "define function Total(l List<Decimal>): Sum(l)", "Total(2)", "2.0"},
 		{"tuple conversion", "", "Tuple { a: 1 } = Tuple { a: 1.0 }", "true"},
 		{"list of tuples", "", "{ Tuple { a: 1 }, Tuple { a: 2.5 } }", "{Tuple { a: 1.0 }, Tuple { a: 2.5 }}"},
+		{"age calculation", "", "CalculateAgeInYearsAt(@2000-03-16, @2024-03-15)", "23"},
+		{"age calculation today", "", "CalculateAgeInMonths(@2024-01-15)", "2"},
 		{"list demotion", "", "Abs({-3})", "3"},
 		{"list demotion of empty list", "", "Abs(List<Integer>{})", "null"},
 		{"code def", "codesystem LOINC: 'http://loinc.org'\ncode SBP: '8480-6' from LOINC", "SBP.code", "'8480-6'"},

@@ -6,6 +6,7 @@ package checker
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/ccg-project/ccg/cql/ast"
 	"github.com/ccg-project/ccg/cql/types"
@@ -442,27 +443,39 @@ func (c *checker) typeOf(ts ast.TypeSpec) types.Type {
 	case *ast.NamedTypeSpec:
 		q := t.Qualifier()
 		if q == "" || q == "System" {
-			if st, ok := types.System(t.Name); ok {
-				return st
-			}
 			if q == "" {
-				for _, m := range c.models {
-					if mt, ok := m.ResolveType(t.Name); ok {
-						return mt
+				// Unqualified names resolve in the data models first (with
+				// `using FHIR`, Quantity is FHIR.Quantity), then in System.
+				for _, u := range c.src.Usings {
+					if m, ok := c.models[u.Model]; ok {
+						if mt, ok := m.ResolveType(t.Name); ok {
+							return mt
+						}
 					}
 				}
+			}
+			if st, ok := types.System(t.Name); ok {
+				return st
 			}
 			c.errorf(t.Span, CodeUnknownType, "unknown type %s", t.Name)
 			return types.Any
 		}
+		name := t.Name
 		m, ok := c.models[q]
+		if !ok && len(t.Qualifiers) > 1 {
+			// A nested (backbone) type: FHIR.Dosage.DoseAndRate.
+			if m, ok = c.models[t.Qualifiers[0]]; ok {
+				q = t.Qualifiers[0]
+				name = strings.Join(append(append([]string(nil), t.Qualifiers[1:]...), t.Name), ".")
+			}
+		}
 		if !ok {
 			c.errorf(t.Span, CodeUnknownModel, "unknown model %s", q)
 			return types.Any
 		}
-		mt, ok := m.ResolveType(t.Name)
+		mt, ok := m.ResolveType(name)
 		if !ok {
-			c.errorf(t.Span, CodeUnknownType, "unknown type %s.%s", q, t.Name)
+			c.errorf(t.Span, CodeUnknownType, "unknown type %s.%s", q, name)
 			return types.Any
 		}
 		return mt

@@ -214,6 +214,9 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 		}
 	}
 	if !hasBuiltin(name) {
+		if n, ok := c.ageFunction(x, name, args); ok {
+			return n
+		}
 		c.errorf(x.Span, CodeUndeclared, "could not resolve function %s", x.Name)
 		return bad(x.Span)
 	}
@@ -263,7 +266,15 @@ func (c *checker) userCall(s ast.Span, lib *Library, name string, args []Node, l
 		return nil
 	}
 	if ties > 0 {
-		c.errorf(s, CodeAmbiguous, "call to function %s is ambiguous", name)
+		vagueArg := false
+		for _, a := range args {
+			if types.Equal(a.Type(), types.Any) {
+				vagueArg = true // typically the result of an earlier error
+			}
+		}
+		if !vagueArg {
+			c.errorf(s, CodeAmbiguous, "call to function %s is ambiguous", name)
+		}
 	}
 	if !local && !best.Public {
 		c.errorf(s, CodeAccess, "function %s in library %s is private", name, lib.Name)
@@ -564,4 +575,59 @@ func (c *checker) query(x *ast.Query) Node {
 // properties of the element being sorted.
 func (c *checker) sortExpr(e ast.Expr, sv *Var) Node {
 	return c.expr(e)
+}
+
+var ageUnits = map[string]string{"Years": "year", "Months": "month", "Weeks": "week", "Days": "day",
+	"Hours": "hour", "Minutes": "minute", "Seconds": "second"}
+
+// ageFunction checks the age functions of the System model:
+// CalculateAgeIn<Unit>[At](birthDate[, asOf]) is the duration in <Unit>
+// between the birth date and asOf (Today() or Now() when absent), and
+// AgeIn<Unit>[At]([asOf]) is the same for the birth date of the context
+// Patient.
+func (c *checker) ageFunction(x *ast.FunctionCall, name string, args []Node) (Node, bool) {
+	rest, calc := strings.CutPrefix(name, "CalculateAgeIn")
+	if !calc {
+		var ok bool
+		if rest, ok = strings.CutPrefix(name, "AgeIn"); !ok {
+			return nil, false
+		}
+	}
+	rest, at := strings.CutSuffix(rest, "At")
+	unit, ok := ageUnits[rest]
+	if !ok {
+		return nil, false
+	}
+	want := 0
+	if calc {
+		want++
+	}
+	if at {
+		want++
+	}
+	if len(args) != want {
+		c.errorf(x.Span, CodeNoOverload, "%s expects %d arguments, got %d", name, want, len(args))
+		return bad(x.Span), true
+	}
+	var birth Node
+	if calc {
+		birth, args = args[0], args[1:]
+	} else {
+		pt := c.identifier(&ast.IdentifierRef{Span: x.Span, Name: "Patient"})
+		if types.Equal(pt.Type(), types.Any) {
+			return bad(x.Span), true
+		}
+		birth = c.property(x.Span, pt, "birthDate")
+	}
+	var asOf Node
+	if at {
+		asOf = args[0]
+	} else {
+		now := "Today"
+		if unit == "hour" || unit == "minute" || unit == "second" {
+			now = "Now"
+		}
+		asOf = c.call(x.Span, now, value.Unset)
+	}
+	return c.call(x.Span, "DurationBetween", Precision(unit), birth, asOf), true
 }

@@ -176,6 +176,11 @@ func promotable(t types.Type) bool {
 	return false
 }
 
+func isChoice(t types.Type) bool {
+	_, ok := t.(*types.Choice)
+	return ok
+}
+
 func isAnyOrChoice(t types.Type) bool {
 	if _, ok := t.(*types.Choice); ok {
 		return true
@@ -237,6 +242,25 @@ func hasVar(t types.Type) bool {
 
 // collect gathers, for each type variable in p, the argument types found at
 // its positions in arg.
+func (m *Matcher) collect(p, arg types.Type, out map[string][]types.Type) bool {
+	if m != nil {
+		if _, isVar := p.(*types.Var); !isVar {
+			if an, ok := arg.(*types.Named); ok && an.Model != "System" {
+				// A model value that converts to a list or interval
+				// (FHIR.Period to Interval<DateTime>) binds through it.
+				for _, cv := range m.Converters {
+					if to, _, ok := cv.ImplicitConversion(an); ok {
+						if _, named := to.(*types.Named); !named {
+							return collect(p, to, out)
+						}
+					}
+				}
+			}
+		}
+	}
+	return collect(p, arg, out)
+}
+
 func collect(p, arg types.Type, out map[string][]types.Type) bool {
 	switch x := p.(type) {
 	case *types.Var:
@@ -316,7 +340,7 @@ func (m *Matcher) CommonType(ts []types.Type) types.Type {
 		ok := true
 		for _, o := range members {
 			k, _ := m.match(o, c)
-			if k < 0 || k == costAny {
+			if k < 0 || k == costAny && !isChoice(o) {
 				ok = false
 				break
 			}
@@ -430,7 +454,7 @@ func (m *Matcher) tryOverload(o *builtins.Overload, args []types.Type) *Resoluti
 	if hasVarAny(params) {
 		found := map[string][]types.Type{}
 		for i, p := range params {
-			if !collect(p, args[i], found) {
+			if !m.collect(p, args[i], found) {
 				return nil
 			}
 		}
@@ -446,7 +470,7 @@ func (m *Matcher) tryOverload(o *builtins.Overload, args []types.Type) *Resoluti
 						fromArg = true
 					}
 				}
-				if !fromArg && o.Name != "Union" {
+				if !fromArg && o.Name != "Union" && o.Name != "Coalesce" {
 					return nil
 				}
 			}
