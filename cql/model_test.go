@@ -14,6 +14,7 @@ import (
 var (
 	tPerson = &types.Named{Model: "Test", Name: "Person"}
 	tStr    = &types.Named{Model: "Test", Name: "str"}
+	tSpan   = &types.Named{Model: "Test", Name: "span"}
 )
 
 type testModel struct{}
@@ -25,6 +26,8 @@ func (testModel) ResolveType(name string) (*types.Named, bool) {
 		return tPerson, true
 	case "str":
 		return tStr, true
+	case "span":
+		return tSpan, true
 	}
 	return nil, false
 }
@@ -37,6 +40,8 @@ func (testModel) PropertyType(t types.Type, name string) (types.Type, bool) {
 			return types.Integer, true
 		case "nick":
 			return types.NewChoice(tStr, types.Integer), true
+		case "life":
+			return tSpan, true
 		}
 	}
 	return nil, false
@@ -45,12 +50,22 @@ func (testModel) ImplicitConversion(from types.Type) (types.Type, func(value.Val
 	if types.Equal(from, tStr) {
 		return types.String, func(v value.Value) (value.Value, error) { return value.String(v.(str)), nil }, true
 	}
+	if types.Equal(from, tSpan) {
+		return &types.Interval{Point: types.Integer}, func(v value.Value) (value.Value, error) {
+			s := v.(span)
+			return value.Interval{Low: value.Integer(s[0]), High: value.Integer(s[1]), LowClosed: true, HighClosed: true, PointType: types.Integer}, nil
+		}, true
+	}
 	return nil, nil, false
 }
 
 type str string
 
 func (str) Type() types.Type { return tStr }
+
+type span [2]int32
+
+func (span) Type() types.Type { return tSpan }
 
 type person struct {
 	name string
@@ -66,6 +81,8 @@ func (p person) Property(name string) (value.Value, error) {
 		return value.Integer(p.age), nil
 	case "nick":
 		return str(p.name[:1]), nil
+	case "life":
+		return span{0, p.age}, nil
 	}
 	return nil, fmt.Errorf("no element %s", name)
 }
@@ -109,6 +126,8 @@ define Shouted: Shout(First(Adults))
 define Nicks: [Person] P return Upper(P.nick)
 define NickStrings: [Person] P return (P.nick as String) + '?'
 define NickIs: [Person] P return P.nick is String
+define LifeEnds: [Person] P return end of P.life
+define Teen: [Person] P where 10 in P.life and not (20 in P.life) return P.name
 define InVS: Code 'a' from CS in VS
 define NotInVS: Code 'z' from CS in VS
 define InCS: Code 'a' from CS in CS
@@ -117,7 +136,7 @@ define InCS: Code 'a' from CS in CS
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	want := map[string]string{"Names": "{'ANN', 'BOB'}", "Nicks": "{'A', 'B'}", "NickStrings": "{'A?', 'B?'}", "NickIs": "{true}", "Shouted": "'Ann!'", "InVS": "true", "NotInVS": "false", "InCS": "true"}
+	want := map[string]string{"Names": "{'ANN', 'BOB'}", "Nicks": "{'A', 'B'}", "NickStrings": "{'A?', 'B?'}", "NickIs": "{true}", "LifeEnds": "{40, 12}", "Teen": "{'Bob'}", "Shouted": "'Ann!'", "InVS": "true", "NotInVS": "false", "InCS": "true"}
 	for _, r := range lib.EvalAll(context.Background(), EvalOptions{}) {
 		if r.Err != nil {
 			t.Errorf("%s: %v", r.Name, r.Err)
