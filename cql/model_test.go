@@ -127,7 +127,7 @@ define Nicks: [Person] P return Upper(P.nick)
 define NickStrings: [Person] P return (P.nick as String) + '?'
 define NickIs: [Person] P return P.nick is String
 define LifeEnds: [Person] P return end of P.life
-define Teen: [Person] P where 10 in P.life and not (20 in P.life) return P.name
+define Teen: [Person] P where 10 in P.life and not (20 in P.life) return Upper(P.name)
 define InVS: Code 'a' from CS in VS
 define NotInVS: Code 'z' from CS in VS
 define InCS: Code 'a' from CS in CS
@@ -136,7 +136,7 @@ define InCS: Code 'a' from CS in CS
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	want := map[string]string{"Names": "{'ANN', 'BOB'}", "Nicks": "{'A', 'B'}", "NickStrings": "{'A?', 'B?'}", "NickIs": "{true}", "LifeEnds": "{40, 12}", "Teen": "{'Bob'}", "Shouted": "'Ann!'", "InVS": "true", "NotInVS": "false", "InCS": "true"}
+	want := map[string]string{"Names": "{'ANN', 'BOB'}", "Nicks": "{'A', 'B'}", "NickStrings": "{'A?', 'B?'}", "NickIs": "{true}", "LifeEnds": "{40, 12}", "Teen": "{'BOB'}", "Shouted": "'Ann!'", "InVS": "true", "NotInVS": "false", "InCS": "true"}
 	for _, r := range lib.EvalAll(context.Background(), EvalOptions{}) {
 		if r.Err != nil {
 			t.Errorf("%s: %v", r.Name, r.Err)
