@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"net"
 	"os"
@@ -39,6 +40,14 @@ type serveMount func(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer,
 // serveMounts are called in order by "ccg serve".
 var serveMounts []serveMount
 
+// serveFlagHooks let other files of this package add flags to "ccg serve":
+// each hook is called with serve's flag set after serve's own flags are
+// defined and binds its flags to its own package-level variables, which
+// the file's mount reads (flags are parsed before any mount runs):
+//
+//	func init() { serveFlagHooks = append(serveFlagHooks, func(fs *flag.FlagSet) { ... }) }
+var serveFlagHooks []func(fs *flag.FlagSet)
+
 func init() {
 	register(&command{
 		Name:    "serve",
@@ -61,6 +70,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	})
 	timeout := fs.Duration("eval-timeout", 10*time.Second, "time limit for one CQL evaluation")
 	debug := fs.Bool("debug", false, "log at debug level in a human-readable format")
+	for _, hook := range serveFlagHooks {
+		hook(fs)
+	}
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
