@@ -187,8 +187,6 @@ type FuncCall struct {
 type TermRef struct {
 	Base
 	Value value.Value
-	// Expr is used for concepts and codes built from other declarations.
-	Expr Node
 }
 
 // TermIn is `code in "ValueSet"` / `code in "CodeSystem"` (Code, Concept,

@@ -67,7 +67,7 @@ func (c *checker) libMember(lib *Library, name string, s ast.Span, local bool) N
 			c.errorf(s, CodeAccess, "%s in library %s is private", name, lib.Name)
 		}
 		tr := t.(*TermRef)
-		return &TermRef{Base: Base{T: tr.T, P: pos(s)}, Value: tr.Value, Expr: tr.Expr}
+		return &TermRef{Base: Base{T: tr.T, P: pos(s)}, Value: tr.Value}
 	}
 	return nil
 }
@@ -204,9 +204,6 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 		args = args[1:]
 	}
 	name := x.Name
-	if alias, ok := functionAliases[name]; ok {
-		name = alias
-	}
 	if !hasBuiltin(name) && name != "" && name[0] >= 'a' && name[0] <= 'z' {
 		// FHIRPath-style lower-case spelling of a System function.
 		if up := strings.ToUpper(name[:1]) + name[1:]; hasBuiltin(up) {
@@ -222,10 +219,6 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 	}
 	return c.call(x.Span, name, value.Unset, args...)
 }
-
-// functionAliases maps CQL function names that differ from the operator's
-// registered name.
-var functionAliases = map[string]string{}
 
 // userCall resolves a user-defined function of lib (nil when none fits).
 func (c *checker) userCall(s ast.Span, lib *Library, name string, args []Node, local, fluent bool) Node {

@@ -138,9 +138,6 @@ func (p *planner) plan(n checker.Node) fn {
 	case *checker.FuncCall:
 		return p.planFuncCall(x)
 	case *checker.TermRef:
-		if x.Expr != nil {
-			return p.plan(x.Expr)
-		}
 		v := x.Value
 		return func(*frame) (value.Value, error) { return v, nil }
 	case *checker.Is:
