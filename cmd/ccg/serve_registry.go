@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,20 +26,87 @@ import (
 	"github.com/ccg-project/ccg/registry/store"
 )
 
-// Registry settings that `ccg serve` has no flags for are read from the
-// environment:
+// Registry flags of `ccg serve`; each falls back to an environment
+// variable when not given:
 //
-//	CCG_REGISTRY_PREFIX        path of the npm registry (default /npm/)
-//	CCG_TRUSTED_KEYS           directory of trusted publisher keys (*.pem);
-//	                           default DATA/trusted-keys when it exists
-//	CCG_REGISTRY_READ_AUTH     "true": reads need a token
-//	CCG_REGISTRY_ALLOW_SIGNUP  "true": `npm adduser` may create accounts
+//	--trusted-keys DIR         CCG_TRUSTED_KEYS: directory of trusted
+//	                           publisher keys (*.pem, *.pub); default
+//	                           DATA/trusted-keys when it exists
+//	--registry-read-auth       CCG_REGISTRY_READ_AUTH=true: reads need a token
+//	--registry-allow-signup    CCG_REGISTRY_ALLOW_SIGNUP=true: `npm adduser`
+//	                           may create accounts
+//	--registry-prefix PATH     CCG_REGISTRY_PREFIX: path of the npm registry
+//	                           (default /npm/)
 const (
 	envRegistryPrefix = "CCG_REGISTRY_PREFIX"
 	envTrustedKeys    = "CCG_TRUSTED_KEYS"
 	envReadAuth       = "CCG_REGISTRY_READ_AUTH"
 	envAllowSignup    = "CCG_REGISTRY_ALLOW_SIGNUP"
 )
+
+// registryFlags holds the registry flags of the current `ccg serve`; the
+// zero value (no flag given, as when a test calls mountRegistry directly)
+// means "use the environment".
+var registryFlags registryFlagValues
+
+type registryFlagValues struct {
+	trustedKeys, prefix   string
+	readAuth, allowSignup optionalBool
+}
+
+// optionalBool is a boolean flag that remembers whether it was given.
+type optionalBool struct{ set, value bool }
+
+func (b *optionalBool) String() string {
+	if b == nil || !b.value {
+		return "false"
+	}
+	return "true"
+}
+
+func (b *optionalBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	b.set, b.value = true, v
+	return nil
+}
+
+func (b *optionalBool) IsBoolFlag() bool { return true }
+
+// or returns the flag's value when it was given, else def().
+func (b optionalBool) or(def func() bool) bool {
+	if b.set {
+		return b.value
+	}
+	return def()
+}
+
+func init() {
+	serveFlagHooks = append(serveFlagHooks, func(fs *flag.FlagSet) {
+		registryFlags = registryFlagValues{}
+		fs.StringVar(&registryFlags.trustedKeys, "trusted-keys", "", "`DIR`ectory of trusted publisher keys (*.pem, *.pub) for the repository and --trusted-ccg (default $"+envTrustedKeys+", else DATA/trusted-keys when it exists)")
+		fs.Var(&registryFlags.readAuth, "registry-read-auth", "repository reads need a token too (default $"+envReadAuth+")")
+		fs.Var(&registryFlags.allowSignup, "registry-allow-signup", "npm adduser may create repository accounts (default $"+envAllowSignup+")")
+		fs.StringVar(&registryFlags.prefix, "registry-prefix", "", "`PATH` of the npm registry (default $"+envRegistryPrefix+", else /npm/)")
+	})
+}
+
+// trustedKeysDir is the directory of trusted publisher keys: --trusted-keys,
+// else $CCG_TRUSTED_KEYS, else DATA/trusted-keys when it exists ("" for none).
+func trustedKeysDir(dataDir string) string {
+	if registryFlags.trustedKeys != "" {
+		return registryFlags.trustedKeys
+	}
+	if d := os.Getenv(envTrustedKeys); d != "" {
+		return d
+	}
+	if fi, err := os.Stat(filepath.Join(dataDir, "trusted-keys")); err == nil && fi.IsDir() {
+		return filepath.Join(dataDir, "trusted-keys")
+	}
+	return ""
+}
 
 // registrySigningKeyFile is the repository's own ECDSA key in the data
 // directory, created on first start.
@@ -70,13 +139,7 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 		st.Close()
 		return nil, fmt.Errorf("guideline repository signing key: %w", err)
 	}
-	keysDir := os.Getenv(envTrustedKeys)
-	if keysDir == "" {
-		if fi, err := os.Stat(filepath.Join(cfg.DataDir, "trusted-keys")); err == nil && fi.IsDir() {
-			keysDir = filepath.Join(cfg.DataDir, "trusted-keys")
-		}
-	}
-	trusted, err := sign.LoadKeyring(keysDir)
+	trusted, err := sign.LoadKeyring(trustedKeysDir(cfg.DataDir))
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("trusted keys: %w", err)
@@ -84,13 +147,17 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	reg, err := registry.New(registry.Options{
 		Store: st, Logger: log, SigningKey: key, TrustedKeys: trusted,
 		Validators:    []registry.Validator{cqlValidator()},
-		ReadNeedsAuth: envTrue(envReadAuth), AllowSignup: envTrue(envAllowSignup),
+		ReadNeedsAuth: registryFlags.readAuth.or(func() bool { return envTrue(envReadAuth) }),
+		AllowSignup:   registryFlags.allowSignup.or(func() bool { return envTrue(envAllowSignup) }),
 	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	prefix := os.Getenv(envRegistryPrefix)
+	prefix := registryFlags.prefix
+	if prefix == "" {
+		prefix = os.Getenv(envRegistryPrefix)
+	}
 	if prefix == "" {
 		prefix = "/npm/"
 	}
