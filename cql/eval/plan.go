@@ -2,7 +2,7 @@ package eval
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/ccg-project/ccg/cql/builtins"
 	"github.com/ccg-project/ccg/cql/checker"
@@ -772,22 +772,32 @@ func (p *planner) planRetrieve(x *checker.Retrieve) fn {
 	}
 }
 
-// sortValues sorts vs stably in place by keys (one key slice per item).
-func sortRows(rows []sortRow, desc []bool) {
-	sort.SliceStable(rows, func(i, j int) bool {
+// sortRows sorts rows stably by their keys (one per sort item, descending
+// where desc says so). It sorts an index, so swaps move no pointers.
+func sortRows(rows []sortRow, desc []bool) []sortRow {
+	idx := make([]int32, len(rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(i, j int32) int {
+		a, b := &rows[i], &rows[j]
 		for k := range desc {
-			a, b := rows[i].keys[k], rows[j].keys[k]
-			c := compareForSort(a, b)
+			c := compareForSort(a.keys[k], b.keys[k])
 			if c == 0 {
 				continue
 			}
 			if desc[k] {
-				return c > 0
+				return -c
 			}
-			return c < 0
+			return c
 		}
-		return false
+		return 0
 	})
+	out := make([]sortRow, len(rows))
+	for i, j := range idx {
+		out[i] = rows[j]
+	}
+	return out
 }
 
 type sortRow struct {

@@ -218,9 +218,10 @@ func (p *planner) planQuery(q *checker.Query) fn {
 		}
 		if len(desc) > 0 && len(out) > 1 {
 			rs := make([]sortRow, len(out))
+			keys := make([]value.Value, len(out)*len(desc))
 			for i, v := range out {
 				rs[i].v = v
-				rs[i].keys = make([]value.Value, len(desc))
+				rs[i].keys = keys[i*len(desc) : (i+1)*len(desc) : (i+1)*len(desc)]
 				for k, key := range sortKeys {
 					if key == nil {
 						rs[i].keys[k] = v
@@ -234,7 +235,7 @@ func (p *planner) planQuery(q *checker.Query) fn {
 					rs[i].keys[k] = kv
 				}
 			}
-			sortRows(rs, desc)
+			rs = sortRows(rs, desc)
 			for i := range rs {
 				out[i] = rs[i].v
 			}
@@ -301,7 +302,7 @@ func sameValue(a, b value.Value) bool {
 // distinctValues removes duplicates, keeping the first occurrence.
 func distinctValues(vs []value.Value) []value.Value {
 	out := make([]value.Value, 0, len(vs))
-	seen := map[any]bool{}
+	seen := make(map[any]bool, len(vs))
 	for _, v := range vs {
 		if k, ok := fastKey(v); ok {
 			if seen[k] {
