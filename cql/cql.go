@@ -247,7 +247,8 @@ func (c *compilation) compile(name, src string) *checker.Library {
 }
 
 func (c *compilation) check(name, src string, tree *ast.Library) *checker.Library {
-	if tree.Identifier != nil {
+	if tree.Identifier != nil && len(c.stack) == 0 {
+		// The main library: includes of it are cycles.
 		c.stack = append(c.stack, tree.Identifier.Name)
 		defer func() { c.stack = c.stack[:len(c.stack)-1] }()
 	}
@@ -286,6 +287,8 @@ func (c *compilation) include(name, version string) (*checker.Library, string, s
 		c.done[key] = ce.lib
 		return ce.lib, "", ""
 	}
+	c.stack = append(c.stack, name)
+	defer func() { c.stack = c.stack[:len(c.stack)-1] }()
 	n := len(c.errs)
 	tree, perrs := parser.Parse(name, src)
 	var lib *checker.Library

@@ -166,6 +166,7 @@ func TestIncludes(t *testing.T) {
 		"Common": "library Common version '1.0'\nparameter Factor Integer default 3\ndefine Ten: 10\ndefine private Hidden: 1\ndefine function Triple(x Integer): x * Factor\n",
 		"A":      "library A version '1'\ninclude B version '1' called B\ndefine X: 1\n",
 		"B":      "library B version '1'\ninclude A version '1' called A\ndefine Y: 2\n",
+		"Self":   "include Self called S\ndefine Z: 3\n",
 	}
 	env := NewEnv(WithLibraryResolver(libs))
 	got, err := evalExpr(t, env, "include Common version '1.0' called C", "C.Ten + C.Triple(2) + C.Factor")
@@ -181,6 +182,10 @@ func TestIncludes(t *testing.T) {
 	_, errs := env.Compile("A", libs["A"])
 	if errs == nil || !strings.Contains(errs.Error(), "cycle") {
 		t.Errorf("include cycle: got %v", errs)
+	}
+	_, errs = env.Compile("T", "library T\ninclude Self called S\ndefine X: 1")
+	if errs == nil || !strings.Contains(errs.Error(), "cycle") {
+		t.Errorf("self-including library without header: got %v", errs)
 	}
 }
 
