@@ -159,7 +159,13 @@ type Env struct {
 type cachedLib struct {
 	src string
 	lib *checker.Library
+	// deps are the libraries it includes, directly or not, with the
+	// source each was checked against; all must still resolve to the same
+	// source for the entry to be reused.
+	deps []libSource
 }
+
+type libSource struct{ name, version, src string }
 
 // maxCachedLibs bounds the include cache of an Env.
 const maxCachedLibs = 256
@@ -186,8 +192,13 @@ type Library struct {
 type compilation struct {
 	env   *Env
 	done  map[string]*checker.Library
+	deps  map[string][]libSource // by include key: transitive dependencies
+	srcs  map[string]string      // by include key: the source used
 	stack []string
 	errs  Errors
+	// direct collects the includes resolved while checking the library on
+	// top of the stack.
+	direct [][]libSource
 }
 
 // Compile parses, checks and plans a library. name is used in positions.
@@ -198,7 +209,7 @@ func (e *Env) Compile(name, src string) (lib *Library, errs Errors) {
 			lib, errs = nil, Errors{{Library: name, Line: 1, Col: 1, Code: "internal", Message: fmt.Sprintf("internal compiler error: %v", r)}}
 		}
 	}()
-	c := &compilation{env: e, done: map[string]*checker.Library{}}
+	c := &compilation{env: e, done: map[string]*checker.Library{}, deps: map[string][]libSource{}, srcs: map[string]string{}}
 	checked := c.compile(name, src)
 	if len(c.errs) > 0 || checked == nil {
 		sortErrors(c.errs, name)
@@ -270,6 +281,7 @@ func (c *compilation) include(name, version string) (*checker.Library, string, s
 	}
 	key := name + "|" + version
 	if l, ok := c.done[key]; ok {
+		c.noteDep(libSource{name, version, c.srcs[key]}, c.deps[key])
 		return l, "", ""
 	}
 	if c.env.resolver == nil {
@@ -279,15 +291,18 @@ func (c *compilation) include(name, version string) (*checker.Library, string, s
 	if err != nil {
 		return nil, checker.CodeIncludeNotFound, fmt.Sprintf("library %s version '%s' could not be loaded: %v", name, version, err)
 	}
+	self := libSource{name, version, src}
 	e := c.env
 	e.mu.Lock()
 	ce, hit := e.cache[key]
 	e.mu.Unlock()
-	if hit && ce.src == src {
-		c.done[key] = ce.lib
+	if hit && ce.src == src && c.unchanged(ce.deps) {
+		c.done[key], c.deps[key], c.srcs[key] = ce.lib, ce.deps, src
+		c.noteDep(self, ce.deps)
 		return ce.lib, "", ""
 	}
 	c.stack = append(c.stack, name)
+	c.direct = append(c.direct, nil)
 	defer func() { c.stack = c.stack[:len(c.stack)-1] }()
 	n := len(c.errs)
 	tree, perrs := parser.Parse(name, src)
@@ -299,10 +314,13 @@ func (c *compilation) include(name, version string) (*checker.Library, string, s
 	} else {
 		lib = c.check(name, src, tree)
 	}
+	deps := c.direct[len(c.direct)-1]
+	c.direct = c.direct[:len(c.direct)-1]
 	if lib == nil || len(c.errs) > n {
 		return nil, checker.CodeInvalid, fmt.Sprintf("included library %s has errors", name)
 	}
-	c.done[key] = lib
+	c.done[key], c.deps[key], c.srcs[key] = lib, deps, src
+	c.noteDep(self, deps)
 	e.mu.Lock()
 	if len(e.cache) >= maxCachedLibs {
 		for k := range e.cache {
@@ -310,9 +328,34 @@ func (c *compilation) include(name, version string) (*checker.Library, string, s
 			break
 		}
 	}
-	e.cache[key] = cachedLib{src: src, lib: lib}
+	e.cache[key] = cachedLib{src: src, lib: lib, deps: deps}
 	e.mu.Unlock()
 	return lib, "", ""
+}
+
+// noteDep records that the library being checked includes self (whose own
+// dependencies are deps).
+func (c *compilation) noteDep(self libSource, deps []libSource) {
+	if len(c.direct) == 0 {
+		return
+	}
+	top := &c.direct[len(c.direct)-1]
+	if self.src != "" {
+		*top = append(*top, self)
+	}
+	*top = append(*top, deps...)
+}
+
+// unchanged reports whether every dependency still resolves to the source
+// it was checked against.
+func (c *compilation) unchanged(deps []libSource) bool {
+	for _, d := range deps {
+		src, err := c.env.resolver.ResolveLibrary(d.name, d.version)
+		if err != nil || src != d.src {
+			return false
+		}
+	}
+	return true
 }
 
 // Defines returns the names of the library's expression definitions in

@@ -313,3 +313,30 @@ func TestParameterValues(t *testing.T) {
 		t.Errorf("Y = %v, %v; want 'x'", v, err)
 	}
 }
+
+func TestIncludeCacheSeesNestedChanges(t *testing.T) {
+	libs := mapResolver{
+		"B": "library B version '1'\ninclude C version '1' called C\ndefine Y: C.Z\n",
+		"C": "library C version '1'\ndefine Z: 1\n",
+	}
+	env := NewEnv(WithLibraryResolver(libs))
+	src := "library A\ninclude B version '1' called B\ndefine X: B.Y\n"
+	eval := func() string {
+		lib, errs := env.Compile("A", src)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		v, err := lib.Eval(context.Background(), "X", EvalOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return value.Format(v)
+	}
+	if got := eval(); got != "1" {
+		t.Fatalf("X = %s, want 1", got)
+	}
+	libs["C"] = "library C version '1'\ndefine Z: 2\n"
+	if got := eval(); got != "2" {
+		t.Errorf("after C changed, X = %s, want 2 (stale include cache)", got)
+	}
+}
