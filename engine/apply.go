@@ -328,6 +328,11 @@ func (a *applier) applyPlan(pkg *content.Package, pd map[string]any, depth int, 
 		}
 	}
 	stack = append(stack, url)
+	if why := pkg.InactiveReason(pd); why != "" {
+		// Trusted CCG option: an untrusted Folder or CARD is not applicable.
+		a.errs = append(a.errs, CardError{Card: canonicalOf(pd), Expression: fj.Ref(pd), Message: "not applicable: " + why})
+		return nil, nil
+	}
 	return a.applyActions(pkg, pd, fj.Objs(pd, "action"), fj.Ref(pd)+".action", depth, stack)
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/ccg-project/ccg/cql/value"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/sign"
 )
 
 // Problem is one thing wrong with a package: a profile violation, a CQL
@@ -71,6 +72,12 @@ type Package struct {
 	Resources []map[string]any
 	// Problems are the profile violations and compile errors found.
 	Problems []Problem
+	// Inactive lists, with the Trusted CCG option (Options.TrustedCCG),
+	// the PlanDefinitions ("PlanDefinition/id") that are not applicable
+	// because they or an artifact they rely on are unsigned, signed by an
+	// untrusted key or do not match their signature; values say why. Nil
+	// without the option.
+	Inactive map[string]string
 
 	byURL     map[string][]map[string]any // canonical -> versions
 	byRef     map[string]map[string]any   // "Type/id"
@@ -143,6 +150,10 @@ type Options struct {
 	// RequireIG asks validation for exactly one ImplementationGuide and a
 	// Folder (the deployment package rules). Off for ad-hoc content.
 	RequireIG bool
+	// TrustedCCG turns on the Trusted CCG option: PlanDefinitions whose
+	// artifacts are not signed by one of TrustedKeys are marked Inactive.
+	TrustedCCG  bool
+	TrustedKeys sign.Keyring
 }
 
 // LoadPath reads a package from a folder (the package/ folder itself, or
@@ -249,6 +260,9 @@ func FromFHIRPackage(fp *fhirpkg.Package, source string, opts Options) (*Package
 	if err := p.build(resources, opts); err != nil {
 		return nil, err
 	}
+	if opts.TrustedCCG {
+		p.checkTrust(fp, opts.TrustedKeys)
+	}
 	return p, nil
 }
 
@@ -281,6 +295,9 @@ func FromResources(name, version string, resources []map[string]any, opts Option
 	p.Hash = hex.EncodeToString(h.Sum(nil))
 	if err := p.build(resources, opts); err != nil {
 		return nil, err
+	}
+	if opts.TrustedCCG {
+		p.checkTrust(nil, opts.TrustedKeys)
 	}
 	return p, nil
 }
