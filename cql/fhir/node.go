@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -146,18 +145,9 @@ func (n *Node) String() string {
 	return string(b)
 }
 
-// DecodeJSON decodes JSON text keeping numbers exact.
+// DecodeJSON decodes JSON text keeping numbers exact (as json.Number).
 func DecodeJSON(data []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	if d.More() {
-		return nil, fmt.Errorf("trailing data after the JSON value")
-	}
-	return v, nil
+	return decodeJSON(data)
 }
 
 // ParseResource decodes a FHIR JSON resource.
