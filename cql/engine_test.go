@@ -69,6 +69,8 @@ func TestEvalExpressions(t *testing.T) {
 		{"query sort expr", "", "({3, 1, 2}) X sort desc", "{3, 2, 1}"},
 		{"query single source", "", "(4) X return X + 1", "5"},
 		{"query null source", "", "(null as Integer) X return X", "null"},
+		{"any-typed list source", "", "({1, 2} as Any) X return X", "{1, 2}"},
+		{"any-typed single source", "", "(1 as Any) X return X", "1"},
 		{"multi source", "", "from ({1, 2}) A, ({3}) B return A + B", "{4, 5}"},
 		{"aggregate", "", "({1, 2, 3}) X aggregate S starting 0: S + X", "6"},
 		{"aggregate distinct", "", "({1, 2, 2}) X aggregate distinct S starting 0: S + X", "3"},

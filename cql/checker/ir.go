@@ -270,10 +270,13 @@ type Query struct {
 	// SingleSource is true when the (only) source is not a list: the query
 	// yields a single value.
 	SingleSource bool
-	Lets         []Let
-	Withs        []With
-	Where        Node
-	Return       Node
+	// DynamicSource is set when the only source is of type Any: the query
+	// is a list query when the value is a list, a single-value one otherwise.
+	DynamicSource bool
+	Lets          []Let
+	Withs         []With
+	Where         Node
+	Return        Node
 	// TupleReturn is set for multi-source queries without a return clause.
 	TupleReturn bool
 	Distinct    bool

@@ -457,7 +457,12 @@ func (c *checker) query(x *ast.Query) Node {
 		srcs = append(srcs, c.expr(s.Expr))
 	}
 	if len(srcs) == 1 && !isList(srcs[0].Type()) {
-		q.SingleSource = true
+		if types.Equal(srcs[0].Type(), types.Any) {
+			// Whether it is a list is only known at run time.
+			q.DynamicSource = true
+		} else {
+			q.SingleSource = true
+		}
 	}
 	for i, s := range x.Sources {
 		et := srcs[i].Type()
@@ -556,9 +561,12 @@ func (c *checker) query(x *ast.Query) Node {
 		}
 		c.pop()
 	}
-	if q.SingleSource {
+	switch {
+	case q.DynamicSource:
+		q.T = types.Any
+	case q.SingleSource:
 		q.T = elem
-	} else {
+	default:
 		q.T = &types.List{Elem: elem}
 	}
 	return q

@@ -61,7 +61,7 @@ func (p *planner) planQuery(q *checker.Query) fn {
 		}
 		aggExpr = p.plan(agg.Expr)
 	}
-	single := q.SingleSource
+	staticSingle, dynamic := q.SingleSource, q.DynamicSource
 	tupleRet := q.TupleReturn
 	distinct := q.Distinct
 	var names []string
@@ -78,12 +78,17 @@ func (p *planner) planQuery(q *checker.Query) fn {
 
 	return func(f *frame) (value.Value, error) {
 		a := f.a
+		single := staticSingle
 		// Evaluate the sources.
 		lists := make([][]value.Value, len(srcs))
 		for i, s := range srcs {
 			v, err := s.src(f)
 			if err != nil {
 				return nil, err
+			}
+			if dynamic {
+				_, isList := v.(value.List)
+				single = !isList
 			}
 			if single {
 				if v == nil {
