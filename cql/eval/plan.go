@@ -469,7 +469,8 @@ func (p *planner) planInterval(x *checker.IntervalSel) fn {
 		}
 		if l != nil && h != nil {
 			if c, ok := value.Compare(l, h); ok && (c > 0 || c == 0 && !(iv.LowClosed && iv.HighClosed)) {
-				return nil, wrap(builtins.Errorf("invalid interval: the low bound is greater than the high bound"), lib, pos.Line, pos.Col)
+				return nil, wrap(builtins.Errorf("invalid interval: the low bound %s is not below the high bound %s",
+					value.Format(l), value.Format(h)), lib, pos.Line, pos.Col)
 			}
 		}
 		return iv, nil
