@@ -314,8 +314,10 @@ func elemType(owner, kind string, f field, structs map[string]*structInfo, names
 	return "string"
 }
 
-// bindingNames gives the type names CQL uses for code elements whose value
-// set the Go models name differently (the binding name of the element).
+// bindingNames gives the types of elements the Go models do not tell: the
+// type names CQL uses for code elements whose value set the Go models name
+// differently (the binding name of the element), and the primitive type of
+// string-valued elements the name rules below get wrong.
 var bindingNames = map[string]string{
 	"ActivityDefinition.kind": "ActivityDefinitionKind", "ActivityDefinition.Participant.type": "ActivityParticipantType",
 	"CarePlan.status": "CarePlanStatus", "CarePlan.intent": "CarePlanIntent",
@@ -348,6 +350,18 @@ var bindingNames = map[string]string{
 	"EvidenceVariable.type": "VariableType", "VisionPrescription.status": "VisionStatus",
 	"Encounter.status": "EncounterStatus", "Condition.clinicalStatus": "CodeableConcept",
 	"Signature.when": "instant", "Annotation.time": "dateTime",
+	// Temporal elements the name rules miss.
+	"Bundle.Entry.Request.ifModifiedSince": "instant", "CapabilityStatement.Software.releaseDate": "dateTime",
+	"Composition.Attester.time": "dateTime", "Consent.Verification.verificationDate": "dateTime",
+	"Contract.ContentDefinition.publicationDate": "dateTime", "Contract.Term.Asset.ValuedItem.effectiveTime": "dateTime",
+	"Device.manufactureDate": "dateTime", "DeviceMetric.Calibration.time": "instant",
+	"DeviceUseStatement.recordedOn": "dateTime", "Immunization.Education.publicationDate": "dateTime",
+	"Immunization.Education.presentationDate": "dateTime", "ImmunizationRecommendation.Recommendation.DateCriterion.value": "dateTime",
+	"MarketingStatus.restoreDate": "dateTime", "MedicinalProduct.ManufacturingBusinessOperation.effectiveDate": "dateTime",
+	"MedicinalProductAuthorization.restoreDate": "dateTime", "MedicinalProductAuthorization.dateOfFirstAuthorization": "dateTime",
+	"MedicinalProductAuthorization.internationalBirthDate": "dateTime", "Specimen.receivedTime": "dateTime",
+	"Substance.Instance.expiry": "dateTime", "Timing.event": "dateTime", "VerificationResult.PrimarySource.validationDate": "dateTime",
+	"Immunization.recorded": "dateTime", "Goal.statusDate": "date",
 }
 
 // Names of string-valued elements by their FHIR primitive type. Elements not
