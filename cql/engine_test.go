@@ -353,3 +353,15 @@ func TestIncludeCacheSeesNestedChanges(t *testing.T) {
 		t.Errorf("after C changed, X = %s, want 2 (stale include cache)", got)
 	}
 }
+
+func TestLiteralListRespectsLimit(t *testing.T) {
+	lib, errs := NewEnv().Compile("T", "library T\ndefine X: {1, 2, 3, 4, 5}")
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	_, err := lib.Eval(context.Background(), "X", EvalOptions{MaxListSize: 3})
+	var le *builtins.LimitError
+	if !errors.As(err, &le) {
+		t.Errorf("want a LimitError for a 5-element literal list with limit 3, got %v", err)
+	}
+}

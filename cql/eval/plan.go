@@ -102,9 +102,12 @@ func (p *planner) plan(n checker.Node) fn {
 	case *checker.Case:
 		return p.planCase(x)
 	case *checker.ListSel:
-		return p.planList(x)
+		return p.foldSelector(x, x.Elems, p.planList(x))
 	case *checker.IntervalSel:
-		return p.planInterval(x)
+		if x.LowClosedExpr != nil || x.HighClosedExpr != nil {
+			return p.planInterval(x)
+		}
+		return p.foldSelector(x, []checker.Node{x.Low, x.High}, p.planInterval(x))
 	case *checker.TupleSel:
 		return p.planTuple(x)
 	case *checker.InstanceSel:
@@ -314,6 +317,49 @@ func (p *planner) fold(x *checker.Call, f fn) (fn, bool) {
 		return nil, false
 	}
 	return func(*frame) (value.Value, error) { return v, nil }, true
+}
+
+// foldSelector evaluates a list or interval selector whose elements are
+// all literals once at plan time. Temporal literals are kept out unless
+// they carry their own offset (others take the evaluation's offset).
+func (p *planner) foldSelector(n checker.Node, elems []checker.Node, f fn) fn {
+	if len(elems) == 0 || len(elems) > 1000 {
+		return f
+	}
+	for _, e := range elems {
+		l, ok := e.(*checker.Literal)
+		if !ok || !offsetFree(l.Value) {
+			return f
+		}
+	}
+	a := &activation{ctx: bg, maxDepth: DefaultMaxDepth}
+	a.b.Ctx = bg
+	v, err := f(&frame{a: a})
+	if err != nil {
+		return f
+	}
+	if l, ok := v.(value.List); ok {
+		lib, pos := p.cur.lib.Name, n.Position()
+		return func(f *frame) (value.Value, error) {
+			if err := f.a.b.CheckListSize(len(l.Elems)); err != nil {
+				return nil, wrap(err, lib, pos.Line, pos.Col)
+			}
+			return v, nil
+		}
+	}
+	return func(*frame) (value.Value, error) { return v, nil }
+}
+
+// offsetFree reports whether a literal value's meaning is independent of
+// the evaluation's timezone offset.
+func offsetFree(v value.Value) bool {
+	switch x := v.(type) {
+	case value.DateTime:
+		return x.HasOffset
+	case value.List, value.Interval, value.Tuple:
+		return false
+	}
+	return true
 }
 
 func foldable(n checker.Node) bool {
