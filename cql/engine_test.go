@@ -56,6 +56,7 @@ func TestEvalExpressions(t *testing.T) {
 		{"function", "define function Double(x Integer): x * 2", "Double(21)", "42"},
 		{"function conversion", "define function Half(x Decimal): x / 2", "Half(3)", "1.5"},
 		{"fluent function", "define fluent function Twice(x Integer): x * 2", "(4).Twice()", "8"},
+		{"closest overload", "valueset VS: 'urn:x'\ndefine function G(v Vocabulary): 'vocab'\ndefine function G(v Any): 'any'", "G(VS)", "'vocab'"},
 		{"recursive function", "define function Fact(n Integer) returns Integer: if n <= 1 then 1 else n * Fact(n - 1)", "Fact(5)", "120"},
 		{"query where return", "", "({1, 2, 3, 4}) X where X > 2 return X * 10", "{30, 40}"},
 		{"query return distinct default", "", "({1, 2, 2, 3}) X return X", "{1, 2, 3}"},

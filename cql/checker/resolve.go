@@ -57,7 +57,7 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 		return costNull, nil
 	}
 	if types.SubtypeOf(arg, p) {
-		return costSubtype, nil
+		return subtypeCost(arg, p), nil
 	}
 	switch pt := p.(type) {
 	case *types.Named:
@@ -162,6 +162,24 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 		return costAny, nil
 	}
 	return noMatch, nil
+}
+
+// subtypeCost prefers the closest ancestor: a Patient argument fits a
+// DomainResource parameter better than a Resource one.
+func subtypeCost(arg, p types.Type) int {
+	an, ok1 := arg.(*types.Named)
+	pn, ok2 := p.(*types.Named)
+	if !ok1 || !ok2 || types.Equal(pn, types.Any) {
+		return costSubtype + 1
+	}
+	d := costSubtype
+	for b := an.Base; b != nil && !types.Equal(b, pn); b = b.Base {
+		d++
+	}
+	if d > 8 {
+		d = 8
+	}
+	return d
 }
 
 // promotable reports whether a value of type t may be promoted to a list
