@@ -91,9 +91,12 @@ type RESTOptions struct {
 	MaxPages int
 }
 
-// RESTRetriever answers retrieves by searching a FHIR server. Each
-// resource type is searched once (for the patient) and filtered by code
-// locally with the same indexes as the Bundle retriever.
+// RESTRetriever answers retrieves by searching a FHIR server (for the
+// patient). A retrieve with explicit codes on a searchable code path, for a
+// type not fetched yet, becomes a code search (code=system|code,...); other
+// retrieves fetch the type once, and are filtered locally with the same
+// indexes as the Bundle retriever. Results are cached per search; value
+// sets are expanded through the Terminology.
 type RESTRetriever struct {
 	opts    RESTOptions
 	mu      sync.Mutex
@@ -127,17 +130,15 @@ func (r *RESTRetriever) Retrieve(ctx context.Context, dataType *types.Named, cod
 		return nil, fmt.Errorf("FHIR.%s is not a resource type", typ)
 	}
 	r.mu.Lock()
-	fs, ok := r.fetched[typ]
-	if !ok {
-		fs = &fetchState{}
-		r.fetched[typ] = fs
-	}
+	_, whole := r.fetched[typ]
 	r.mu.Unlock()
-	fs.once.Do(func() { fs.st, fs.err = r.fetch(ctx, typ) })
-	if fs.err != nil {
-		return nil, fs.err
+	if !whole && codes != nil {
+		// Not fetched whole yet: let the server filter explicit codes.
+		if q, ok := r.codeSearch(typ, codePath, codes); ok {
+			return r.search(ctx, typ, q, codePath, codes)
+		}
 	}
-	return fs.st.retrieve(ctx, typ, codePath, codes)
+	return r.search(ctx, typ, r.searchURL(typ), codePath, codes)
 }
 
 func (r *RESTRetriever) searchURL(typ string) string {
@@ -160,8 +161,67 @@ func (r *RESTRetriever) searchURL(typ string) string {
 	return s
 }
 
-func (r *RESTRetriever) fetch(ctx context.Context, typ string) (*store, error) {
-	next := r.searchURL(typ)
+// codeSearchParams are the search parameters of primary code paths.
+var codeSearchParams = map[string]string{
+	"Observation.code": "code", "Condition.code": "code", "Procedure.code": "code",
+	"AllergyIntolerance.code": "code", "DiagnosticReport.code": "code", "ServiceRequest.code": "code",
+	"Task.code": "code", "DeviceRequest.code": "code", "MedicationRequest.medication": "code",
+	"MedicationAdministration.medication": "code", "MedicationStatement.medication": "code",
+	"MedicationDispense.medication": "code", "Encounter.type": "type", "Immunization.vaccineCode": "vaccine-code",
+	"Communication.category": "category", "Goal.category": "category", "CarePlan.category": "category",
+}
+
+// codeSearch builds the search URL of a retrieve with explicit codes on a
+// path the server can search; ok is false for value sets and other paths.
+func (r *RESTRetriever) codeSearch(typ, codePath string, codes value.Value) (string, bool) {
+	if codePath == "" {
+		codePath = R4().PrimaryCodePath(typ)
+	}
+	param, known := codeSearchParams[typ+"."+codePath]
+	if !known {
+		return "", false
+	}
+	list, vs, err := filterCodes(codes)
+	if err != nil || vs != "" || len(list) == 0 || len(list) > 50 {
+		return "", false
+	}
+	tokens := make([]string, len(list))
+	for i, c := range list {
+		if c.System != "" {
+			tokens[i] = c.System + "|" + c.Code
+		} else {
+			tokens[i] = c.Code
+		}
+	}
+	u := r.searchURL(typ)
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + url.Values{param: {strings.Join(tokens, ",")}}.Encode(), true
+}
+
+// search runs (once) a code search and filters its results locally too.
+func (r *RESTRetriever) search(ctx context.Context, typ, query, codePath string, codes value.Value) ([]value.Value, error) {
+	key := query
+	if query == r.searchURL(typ) {
+		key = typ // the whole type
+	}
+	r.mu.Lock()
+	fs, ok := r.fetched[key]
+	if !ok {
+		fs = &fetchState{}
+		r.fetched[key] = fs
+	}
+	r.mu.Unlock()
+	fs.once.Do(func() { fs.st, fs.err = r.fetch(ctx, typ, query) })
+	if fs.err != nil {
+		return nil, fs.err
+	}
+	return fs.st.retrieve(ctx, typ, codePath, codes)
+}
+
+func (r *RESTRetriever) fetch(ctx context.Context, typ, next string) (*store, error) {
 	var nodes []*Node
 	for page := 0; next != ""; page++ {
 		if page >= r.opts.MaxPages {

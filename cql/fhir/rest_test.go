@@ -36,6 +36,14 @@ func fhirServer(t *testing.T) (*httptest.Server, *int32) {
 		if r.Header.Get("Authorization") != "Bearer tok" {
 			t.Errorf("missing header")
 		}
+		if code := r.URL.Query().Get("code"); code != "" {
+			if code != "http://loinc.org|8302-2,http://loinc.org|nope" {
+				t.Errorf("code search %q", code)
+			}
+			write(w, 200, map[string]any{"resourceType": "Bundle", "type": "searchset",
+				"entry": []any{map[string]any{"resource": obs("o2", "8302-2", "p1")}}})
+			return
+		}
 		if r.URL.Query().Get("page") == "2" {
 			write(w, 200, map[string]any{"resourceType": "Bundle", "type": "searchset",
 				"entry": []any{map[string]any{"resource": obs("o3", "718-7", "p1")}}})
@@ -84,7 +92,16 @@ func TestRESTRetrieverAndTerminology(t *testing.T) {
 	term := NewRemoteTerminology(srv.URL+"/fhir/", srv.Client())
 	r := NewRESTRetriever(RESTOptions{BaseURL: srv.URL + "/fhir", Client: srv.Client(), PatientID: "p1",
 		Header: http.Header{"Authorization": {"Bearer tok"}}, Terminology: term})
-	got, err := r.Retrieve(ctx, typ(t, "Observation"), "", nil)
+	// Explicit codes before the type is fetched: a server-side code search.
+	got, err := r.Retrieve(ctx, typ(t, "Observation"), "", value.List{Elems: []value.Value{
+		value.Code{System: "http://loinc.org", Code: "8302-2"}, value.Code{System: "http://loinc.org", Code: "nope"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"o2"}, ids(got)); diff != "" {
+		t.Error(diff)
+	}
+	got, err = r.Retrieve(ctx, typ(t, "Observation"), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +119,9 @@ func TestRESTRetrieverAndTerminology(t *testing.T) {
 	if err != nil || len(got) != 1 {
 		t.Errorf("by code: %v %v", ids(got), err)
 	}
-	// Two pages of search + two pages of expansion, nothing refetched.
-	if n := atomic.LoadInt32(calls); n != 4 {
-		t.Errorf("%d server calls, want 4", n)
+	// A code search, two pages of search, two pages of expansion; nothing refetched.
+	if n := atomic.LoadInt32(calls); n != 5 {
+		t.Errorf("%d server calls, want 5", n)
 	}
 	_, err = r.Retrieve(ctx, typ(t, "Condition"), "", nil)
 	if err == nil || !strings.Contains(err.Error(), "database down") {
