@@ -12,6 +12,7 @@ import (
 
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
 )
 
@@ -55,7 +56,12 @@ type ancCase struct {
 	Parameters map[string]string
 	// Now fixes the evaluation time (RFC 3339), for Today() and ages.
 	Now    string
-	Expect map[string]*bool
+	// Intervals are Interval<Date> parameters, closed, given by their bounds;
+	// they also go to ANCStratifiers, which declares the same parameter.
+	Intervals map[string]struct{ Low, High string }
+	Expect    map[string]*bool
+	// ExpectFormat holds expected results in CQL literal form.
+	ExpectFormat map[string]string
 }
 
 // TestANCDecisionTables evaluates WHO ANC decision-table libraries against
@@ -110,6 +116,16 @@ func TestANCDecisionTables(t *testing.T) {
 				// The data element libraries declare the same parameter.
 				params["ANCContactDataElements."+k] = value.String(v)
 			}
+			for k, iv := range c.Intervals {
+				lo, err1 := fhir.ParseDate(iv.Low)
+				hi, err2 := fhir.ParseDate(iv.High)
+				if err1 != nil || err2 != nil {
+					t.Fatalf("bad interval %v", iv)
+				}
+				v := value.Interval{Low: lo, High: hi, LowClosed: true, HighClosed: true, PointType: types.Date}
+				params[k] = v
+				params["ANCStratifiers."+k] = v
+			}
 			opts := cql.EvalOptions{Retriever: r, Terminology: term, Parameters: params}
 			if c.Now != "" {
 				if opts.Now, err = time.Parse(time.RFC3339, c.Now); err != nil {
@@ -130,6 +146,20 @@ func TestANCDecisionTables(t *testing.T) {
 				}
 				if value.Format(got) != value.Format(w) {
 					ck.errorf("%s = %s, want %s", name, value.Format(got), value.Format(w))
+				}
+			}
+			for name, want := range c.ExpectFormat {
+				got, err := lib.Eval(context.Background(), name, opts)
+				if err != nil {
+					ck.errorf("%s: %v", name, err)
+					continue
+				}
+				if got, err = fhir.ToSystem(got); err != nil {
+					ck.errorf("%s: %v", name, err)
+					continue
+				}
+				if value.Format(got) != want {
+					ck.errorf("%s = %s, want %s", name, value.Format(got), want)
 				}
 			}
 		})
