@@ -55,7 +55,7 @@ type ancCase struct {
 	Patient    string
 	Parameters map[string]string
 	// Now fixes the evaluation time (RFC 3339), for Today() and ages.
-	Now    string
+	Now string
 	// Intervals are Interval<Date> parameters, closed, given by their bounds;
 	// they also go to ANCStratifiers, which declares the same parameter.
 	Intervals map[string]struct{ Low, High string }
