@@ -9,7 +9,15 @@ import (
 )
 
 // Costs of matching an argument type against a parameter type; lower is
-// better. A candidate's score is the sum over its arguments.
+// better. A candidate's score is the sum over its arguments; the lowest
+// score wins and a tie is an ambiguity (unless it only comes from null or
+// Any arguments, or a fixed-arity overload ties with a variadic one).
+//
+//	exact 0 < subtype 1.. (closest ancestor first) < null 2 <
+//	System implicit conversion 10+kind (Integer->Long, Integer->Decimal,
+//	Long->Decimal, ->Quantity, Date->DateTime, Code->Concept) <
+//	data model conversion 30+ < list promotion 50+ < list demotion 55+ <
+//	an Any or choice argument 60 (checked or converted at run time).
 const (
 	costExact    = 0
 	costSubtype  = 1
@@ -21,9 +29,6 @@ const (
 	noMatch      = -1
 )
 
-// match computes how an argument of type arg fits a parameter of type p
-// (with all type variables substituted). It returns the cost and the
-// conversion to apply (nil when none is needed).
 // Converter is implemented by data models whose types convert implicitly
 // to System types (FHIR.string to System.String, FHIR.Quantity to
 // System.Quantity, ...). fn performs the conversion at run time.
@@ -47,6 +52,9 @@ type cachedResolution struct {
 
 const costModel = 30
 
+// match computes how an argument of type arg fits a parameter of type p
+// (with all type variables substituted). It returns the cost (noMatch when
+// it does not fit) and the conversion to apply (nil when none is needed).
 func match(arg, p types.Type) (int, *Conv) { return (*Matcher)(nil).match(arg, p) }
 
 func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
