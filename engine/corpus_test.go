@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,20 +11,13 @@ import (
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/ccg-project/ccg/internal/sharedtest"
 )
 
-// corpus returns a folder of ../shared/corpus/cqf-clinical-reasoning-r4,
-// skipping the test when ../shared is absent (failing in CI).
+// corpus returns a folder of ../shared/corpus/cqf-clinical-reasoning-r4.
 func corpus(t *testing.T, parts ...string) string {
 	t.Helper()
-	dir := filepath.Join(append([]string{"..", "..", "shared", "corpus", "cqf-clinical-reasoning-r4"}, parts...)...)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus folder %s is missing: %v", dir, err)
-		}
-		t.Skipf("corpus folder %s is absent (check out ../shared to run the clinical-reasoning $apply cases)", dir)
-	}
-	return dir
+	return sharedtest.Dir(t, append([]string{"corpus", "cqf-clinical-reasoning-r4"}, parts...)...)
 }
 
 func readObj(t *testing.T, path string) map[string]any {

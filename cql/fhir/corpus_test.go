@@ -9,20 +9,13 @@ import (
 
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/internal/sharedtest"
 )
 
-// corpusDir returns a folder of the shared corpus (../shared from the
-// module root), skipping the test when it is absent, except in CI.
+// corpusDir returns a folder of ../shared/corpus.
 func corpusDir(t testing.TB, parts ...string) string {
 	t.Helper()
-	dir := filepath.Join(append([]string{"..", "..", "..", "shared", "corpus"}, parts...)...)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus folder %s is missing: %v", dir, err)
-		}
-		t.Skipf("corpus folder %s is absent (set up ../shared to run this test)", dir)
-	}
-	return dir
+	return sharedtest.Dir(t, append([]string{"corpus"}, parts...)...)
 }
 
 // newEnv builds an engine environment for the libraries of a folder.

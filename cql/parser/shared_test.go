@@ -2,41 +2,15 @@ package parser
 
 import (
 	"encoding/xml"
-	"github.com/antlr4-go/antlr/v4"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-)
 
-// sharedDir locates ../shared next to the module root. When it is missing
-// the test is skipped, except under CI=true where that is a failure.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the module root (go.mod)")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(filepath.Dir(dir), "shared")
-	if _, err := os.Stat(shared); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test material not found at %s (required when CI=true)", shared)
-		}
-		t.Skipf("shared test material not found at %s; skipping", shared)
-	}
-	return shared
-}
+	"github.com/antlr4-go/antlr/v4"
+	"github.com/ccg-project/ccg/internal/sharedtest"
+)
 
 type conformanceTest struct {
 	File, Group, Name string
@@ -58,7 +32,7 @@ type xmlTests struct {
 }
 
 func loadConformance(t testing.TB) []conformanceTest {
-	dir := filepath.Join(sharedDir(t), "conformance", "cql-tests", "tests", "cql")
+	dir := sharedtest.Dir(t, "conformance", "cql-tests", "tests", "cql")
 	files, err := filepath.Glob(filepath.Join(dir, "*.xml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no conformance files in %s", dir)
@@ -85,7 +59,7 @@ func loadConformance(t testing.TB) []conformanceTest {
 }
 
 func cqlFiles(t testing.TB, rel ...string) []string {
-	dir := filepath.Join(append([]string{sharedDir(t)}, rel...)...)
+	dir := sharedtest.Dir(t, rel...)
 	files, err := filepath.Glob(filepath.Join(dir, "*.cql"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no .cql files in %s", dir)

@@ -1,0 +1,49 @@
+// Package sharedtest locates the project's shared test material: the
+// folder ../shared beside the module root (the CQL conformance suite, the
+// CCG specification and the guideline corpora). The material is never
+// copied into the repository.
+package sharedtest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Dir returns the path of ../shared joined with parts. When it does not
+// exist the test is skipped with a message naming the path, except under
+// CI=true, where the material is required and its absence fails the test.
+func Dir(t testing.TB, parts ...string) string {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(append([]string{filepath.Dir(root), "shared"}, parts...)...)
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared test material %s is missing (required under CI=true): %v", dir, err)
+		}
+		t.Skipf("shared test material %s is absent; check out ../shared beside the repository to run this test", dir)
+	}
+	return dir
+}
+
+// moduleRoot walks up from the working directory (a package folder under
+// `go test`) to the folder holding go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", os.ErrNotExist
+		}
+		dir = parent
+	}
+}
