@@ -465,14 +465,29 @@ func (c *checker) termIn(s ast.Span, l, r Node) Node {
 		c.errorf(s, CodeNoOverload, "membership in a value set or code system needs a Code, Concept or String, found %s", l.Type())
 		return bad(s)
 	}
-	// Model values (FHIR Coding, CodeableConcept) are converted to System.
+	// Model values (FHIR Coding, CodeableConcept, and lists of them) are
+	// converted to the System operand type they fit best; a list is never
+	// demoted: it is in the set when any of its elements is
+	// (AnyInValueSet / AnyInCodeSystem).
+	best, bestConv := -1, (*Conv)(nil)
 	for _, t := range termOperand {
-		if cost, conv := c.m.match(l.Type(), t); cost >= 0 && conv != nil && conv.Fn != nil {
-			l = &Convert{Base: Base{T: t, P: l.Position()}, Conv: conv, Operand: l}
-			break
+		cost, conv := c.m.match(l.Type(), t)
+		if cost < 0 || cost >= costPromote && cost < costAny {
+			continue
+		}
+		if best < 0 || cost < best {
+			best, bestConv = cost, conv
 		}
 	}
-	return &TermIn{Base: Base{T: types.Boolean, P: pos(s)}, Code: l, Set: r, CodeSystem: types.Equal(r.Type(), types.CodeSys)}
+	if bestConv != nil && bestConv.Dynamic == nil {
+		l = &Convert{Base: Base{T: bestConv.Target, P: l.Position()}, Conv: bestConv, Operand: l}
+	}
+	n := &TermIn{Base: Base{T: types.Boolean, P: pos(s)}, Code: l, Set: r, CodeSystem: types.Equal(r.Type(), types.CodeSys)}
+	if len(c.m.Converters) > 0 && (best < 0 || best >= costAny || vague(l.Type())) {
+		// Any or choice-typed operands (or elements) may hold model values.
+		n.Models = c.m
+	}
+	return n
 }
 
 func (c *checker) convertExpr(x *ast.ConvertExpr) Node {

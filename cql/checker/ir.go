@@ -196,6 +196,9 @@ type TermIn struct {
 	Code       Node
 	Set        Node
 	CodeSystem bool
+	// Models, when set, converts model values found at run time (in an
+	// operand of type Any or a choice) to Code or Concept.
+	Models *Matcher
 }
 
 // Is tests the run-time type of its operand.

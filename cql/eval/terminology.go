@@ -6,6 +6,7 @@ import (
 
 	"github.com/ccg-project/ccg/cql/builtins"
 	"github.com/ccg-project/ccg/cql/checker"
+	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
 )
 
@@ -23,6 +24,7 @@ var ErrNoTerminology = errors.New("no terminology provider is configured")
 func (p *planner) planTermIn(x *checker.TermIn) fn {
 	code, set := p.plan(x.Code), p.plan(x.Set)
 	lib, pos := p.cur.lib.Name, x.P
+	models := x.Models
 	return func(f *frame) (value.Value, error) {
 		cv, err := code(f)
 		if err != nil || cv == nil {
@@ -34,6 +36,9 @@ func (p *planner) planTermIn(x *checker.TermIn) fn {
 		}
 		var codes []value.Code
 		collect := func(v value.Value) {
+			if models != nil && isModelValue(v) {
+				v = toTerm(models, v)
+			}
 			switch c := v.(type) {
 			case value.Code:
 				codes = append(codes, c)
@@ -70,4 +75,19 @@ func (p *planner) planTermIn(x *checker.TermIn) fn {
 		}
 		return value.Boolean(false), nil
 	}
+}
+
+// toTerm converts a model value (a FHIR Coding or CodeableConcept) to a
+// System Code or Concept; other values come back unchanged.
+func toTerm(m *checker.Matcher, v value.Value) value.Value {
+	for _, t := range []types.Type{types.Code, types.Concept, types.String} {
+		conv, ok := m.ConvertDynamic(v, t)
+		if !ok || conv == nil || conv.Dynamic != nil {
+			continue
+		}
+		if r, err := convert(conv, v); err == nil {
+			return r
+		}
+	}
+	return v
 }

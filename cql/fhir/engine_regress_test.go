@@ -1,0 +1,98 @@
+package fhir_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// Engine regressions found with FHIR data: each case compiles a small
+// library over regressBundle and checks the formatted result of one define.
+
+const regressBundle = `{"resourceType": "Bundle", "type": "collection", "entry": [
+  {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1990-04-02"}},
+  {"resource": {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+    "category": [
+      {"coding": [{"system": "http://example.org/cs", "code": "other"}]},
+      {"coding": [{"system": "http://example.org/cs", "code": "danger"}]}],
+    "code": {"coding": [{"system": "http://example.org/cs", "code": "x"}]}}},
+  {"resource": {"resourceType": "Observation", "id": "w2", "status": "final", "subject": {"reference": "Patient/p1"},
+    "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}, "effectiveDateTime": "2024-05-03T10:00:00Z",
+    "valueQuantity": {"value": 71.5, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}},
+  {"resource": {"resourceType": "Observation", "id": "w1", "status": "final", "subject": {"reference": "Patient/p1"},
+    "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}, "effectiveDateTime": "2024-05-01T10:00:00Z",
+    "valueQuantity": {"value": 70, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}},
+  {"resource": {"resourceType": "Observation", "id": "w3", "status": "final", "subject": {"reference": "Patient/p1"},
+    "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}, "effectiveDateTime": "2024-05-02T10:00:00Z",
+    "valueQuantity": {"value": 72, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}}]}`
+
+func regressTerms(t *testing.T) *fhir.ValueSetStore {
+	t.Helper()
+	terms := fhir.NewValueSetStore()
+	for _, vs := range []string{
+		`{"resourceType": "ValueSet", "url": "http://example.org/ValueSet/danger",
+		  "compose": {"include": [{"system": "http://example.org/cs", "concept": [{"code": "danger"}]}]}}`,
+		`{"resourceType": "ValueSet", "url": "http://example.org/ValueSet/none",
+		  "compose": {"include": [{"system": "http://example.org/cs", "concept": [{"code": "nothing"}]}]}}`,
+	} {
+		if err := terms.AddJSON([]byte(vs)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return terms
+}
+
+func TestEngineRegressions(t *testing.T) {
+	const head = `library R version '1'
+using FHIR version '4.0.1'
+include FHIRHelpers version '4.0.1'
+valueset "Danger": 'http://example.org/ValueSet/danger'
+valueset "None": 'http://example.org/ValueSet/none'
+codesystem "LOINC": 'http://loinc.org'
+codesystem "CS": 'http://example.org/cs'
+context Patient
+define "Cats": First([Condition]).category
+define "Weights": [Observation] O where O.code ~ Code '29463-7' from "LOINC"
+`
+	tests := []struct {
+		name, define, want string
+	}{
+		// 1. A list of Concepts (or Codes) is in a value set when any element is.
+		{"list of CodeableConcept in VS", `"Cats" in "Danger"`, "true"},
+		{"list of CodeableConcept not in VS", `"Cats" in "None"`, "false"},
+		{"list of Code in VS", `("Cats" C return FHIRHelpers.ToCode(C.coding[0])) in "Danger"`, "true"},
+		{"list of Coding in VS", `("Cats" C return C.coding[0]) in "Danger"`, "true"},
+		{"list of Coding not in VS", `("Cats" C return C.coding[0]) in "None"`, "false"},
+		{"empty list in VS", `(List<FHIR.CodeableConcept>{}) in "Danger"`, "false"},
+		{"list of Concept via Any", `(("Cats" C return C as Any)) in "Danger"`, "true"},
+		{"list of System Code in VS", `{Code 'x' from "LOINC", Code 'danger' from "CS"} in "Danger"`, "true"},
+	}
+	terms := regressTerms(t)
+	r, err := fhir.NewBundleRetriever([]byte(regressBundle), fhir.BundleOptions{Terminology: terms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(fhir.NewLibraryResolver()))
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := head + "define \"Test\": " + tc.define + "\n"
+			lib, errs := env.Compile("R.cql", src)
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			v, err := lib.Eval(context.Background(), "Test", cql.EvalOptions{Retriever: r, Terminology: terms})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v2, err := fhir.ToSystem(v); err == nil {
+				v = v2
+			}
+			if got := value.Format(v); got != tc.want {
+				t.Errorf("%s = %s, want %s", tc.define, got, tc.want)
+			}
+		})
+	}
+}
