@@ -395,8 +395,10 @@ type EvalOptions struct {
 	// Now is the evaluation's timestamp (Now(), Today(), the default
 	// timezone offset); zero means the current time.
 	Now time.Time
-	// Parameters override parameter defaults by name (included libraries'
-	// parameters as "Lib.Name").
+	// Parameters override parameter defaults. A plain name applies to the
+	// main library and to every included library declaring a parameter of
+	// that name (when the value fits its type); "Lib.Name" applies to
+	// library Lib only and takes precedence over a plain name.
 	Parameters map[string]value.Value
 	// MaxListSize bounds lists built during evaluation (0: no limit).
 	MaxListSize int

@@ -366,3 +366,50 @@ func TestLiteralListRespectsLimit(t *testing.T) {
 		t.Errorf("want a LimitError for a 5-element literal list with limit 3, got %v", err)
 	}
 }
+
+func TestParametersReachIncludes(t *testing.T) {
+	libs := mapResolver{
+		"Inner": "library Inner version '1'\nparameter Enc String default 'inner-default'\nparameter N Integer default 1\ndefine E: Enc\ndefine M: N\n",
+		"Mid":   "library Mid version '1'\ninclude Inner version '1' called I\nparameter Enc String\ndefine E: Enc + '/' + I.E\n",
+	}
+	env := NewEnv(WithLibraryResolver(libs))
+	src := "library Main version '1'\ninclude Mid version '1' called M\ninclude Inner version '1' called I\n" +
+		"parameter Enc String\nparameter N String default 'main'\n" +
+		"define X: Enc + '|' + M.E + '|' + I.E\ndefine Y: N + '|' + ToString(I.M)\n"
+	lib, errs := env.Compile("Main", src)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	s := func(v string) value.Value { return value.String(v) }
+	tests := []struct {
+		name   string
+		params map[string]value.Value
+		def    string
+		want   string
+	}{
+		{"plain name reaches every library", map[string]value.Value{"Enc": s("e1")}, "X", "'e1|e1/e1|e1'"},
+		{"qualified name wins for its library", map[string]value.Value{"Enc": s("e1"), "Inner.Enc": s("e2")}, "X", "'e1|e1/e2|e2'"},
+		{"qualified name only", map[string]value.Value{"Mid.Enc": s("m")}, "X", "null"},
+		{"qualified main name", map[string]value.Value{"Main.Enc": s("a"), "Mid.Enc": s("b")}, "X", "'a|b/inner-default|inner-default'"},
+		{"no value keeps defaults", nil, "Y", "'main|1'"},
+		// A plain value that does not fit an included library's parameter
+		// leaves that library's default in place.
+		{"type mismatch keeps include default", map[string]value.Value{"N": s("x")}, "Y", "'x|1'"},
+		{"plain and qualified with different types", map[string]value.Value{"N": s("x"), "Inner.N": value.Integer(7)}, "Y", "'x|7'"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := lib.Eval(context.Background(), tc.def, EvalOptions{Parameters: tc.params})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := value.Format(v); got != tc.want {
+				t.Errorf("%s = %s, want %s", tc.def, got, tc.want)
+			}
+		})
+	}
+	// A qualified value of the wrong type is still an error.
+	if _, err := lib.Eval(context.Background(), "Y", EvalOptions{Parameters: map[string]value.Value{"Inner.N": s("x")}}); err == nil {
+		t.Error("Inner.N = 'x' (String for an Integer parameter): no error")
+	}
+}

@@ -170,6 +170,16 @@ func (p *planner) register(lib *checker.Library) *libPlan {
 
 // paramValue checks a supplied parameter value against the declared type,
 // applying implicit conversions (an Integer for a Decimal parameter).
+// fitsParam reports whether v can be the value of the parameter.
+func fitsParam(lp *libPlan, dp *defPlan, v value.Value) bool {
+	pd := lp.lib.Params[dp.name]
+	if v == nil || pd == nil || pd.T == nil || isType(v, pd.T) {
+		return true
+	}
+	_, ok := checker.ConversionFor(v.Type(), pd.T)
+	return ok
+}
+
 func (a *activation) paramValue(lp *libPlan, dp *defPlan, v value.Value) (value.Value, error) {
 	pd := lp.lib.Params[dp.name]
 	if v == nil || pd == nil || pd.T == nil || isType(v, pd.T) {
@@ -298,12 +308,18 @@ func (a *activation) evalDef(lp *libPlan, dp *defPlan) (value.Value, error) {
 }
 
 func (a *activation) evalParam(lp *libPlan, dp *defPlan) (value.Value, error) {
-	key := dp.name
-	if lp != a.main {
-		key = lp.lib.Name + "." + dp.name
-	}
-	if v, ok := a.in[key]; ok {
+	// A library-qualified name ("Lib.name") sets the parameter of that
+	// library only; a plain name sets the parameter of every library that
+	// declares one of that name (the main library and its includes), unless
+	// a qualified value is given for it. An included library whose
+	// parameter cannot hold the plain value keeps its default.
+	if v, ok := a.in[lp.lib.Name+"."+dp.name]; ok {
 		return a.paramValue(lp, dp, v)
+	}
+	if v, ok := a.in[dp.name]; ok {
+		if lp == a.main || fitsParam(lp, dp, v) {
+			return a.paramValue(lp, dp, v)
+		}
 	}
 	if a.params[lp.idx] == nil {
 		a.params[lp.idx] = make([]defState, len(lp.params))

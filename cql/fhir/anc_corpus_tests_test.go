@@ -63,8 +63,7 @@ func TestANCCorpusCases(t *testing.T) {
 					t.Fatal(err)
 				}
 				opts := cql.EvalOptions{Retriever: r, Terminology: term,
-					Parameters: map[string]value.Value{"encounter": value.String(encounter),
-						"ANCContactDataElements.encounter": value.String(encounter)}}
+					Parameters: map[string]value.Value{"encounter": value.String(encounter)}}
 				ck := &checker{t: t, lib: libName}
 				defer ck.done()
 				for _, p := range expected {

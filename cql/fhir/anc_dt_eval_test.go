@@ -54,7 +54,8 @@ type ancCase struct {
 	// Now fixes the evaluation time (RFC 3339), for Today() and ages.
 	Now string
 	// Intervals are Interval<Date> parameters, closed, given by their bounds;
-	// they also go to ANCStratifiers, which declares the same parameter.
+	// the plain name also reaches ANCStratifiers, which declares the same
+	// parameter.
 	Intervals map[string]struct{ Low, High string }
 	Expect    map[string]*bool
 	// ExpectFormat holds expected results in CQL literal form.
@@ -109,9 +110,9 @@ func TestANCDecisionTables(t *testing.T) {
 			}
 			params := map[string]value.Value{}
 			for k, v := range c.Parameters {
+				// Plain names also reach the included data element
+				// libraries, which declare the same parameter.
 				params[k] = value.String(v)
-				// The data element libraries declare the same parameter.
-				params["ANCContactDataElements."+k] = value.String(v)
 			}
 			for k, iv := range c.Intervals {
 				lo, err1 := fhir.ParseDate(iv.Low)
@@ -120,8 +121,7 @@ func TestANCDecisionTables(t *testing.T) {
 					t.Fatalf("bad interval %v", iv)
 				}
 				v := value.Interval{Low: lo, High: hi, LowClosed: true, HighClosed: true, PointType: types.Date}
-				params[k] = v
-				params["ANCStratifiers."+k] = v
+				params[k] = v // also ANCStratifiers' parameter of that name
 			}
 			opts := cql.EvalOptions{Retriever: r, Terminology: term, Parameters: params}
 			if c.Now != "" {

@@ -46,7 +46,7 @@ func TestANCEvaluateAll(t *testing.T) {
 			}
 			enc := value.String("Encounter/contact-today")
 			opts := cql.EvalOptions{Retriever: r, Terminology: term, Parameters: map[string]value.Value{
-				"encounter": enc, "ANCContactDataElements.encounter": enc}}
+				"encounter": enc}}
 			for _, res := range lib.EvalAll(context.Background(), opts) {
 				evaluated++
 				if res.Err != nil {
