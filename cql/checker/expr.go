@@ -51,7 +51,47 @@ func (c *checker) tryCall(s ast.Span, name string, prec value.Precision, args ..
 			cargs[i] = a
 		}
 	}
-	return &Call{Base: Base{T: r.Result, P: pos(s)}, Op: r.Op, Name: name, Args: cargs, Precision: prec}, true
+	n := &Call{Base: Base{T: r.Result, P: pos(s)}, Op: r.Op, Name: name, Args: cargs, Precision: prec}
+	if anyOrChoiceArg(ts) {
+		// An Any or choice argument may hold a value of another overload's
+		// parameter type: when several overloads fit, the run-time types
+		// decide, and the result is of any of their result types.
+		// With Any arguments only (nothing known about them) the result
+		// keeps the type of the compile-time choice.
+		if cands := c.m.Candidates(name, ts); len(cands) > 1 {
+			if choiceArg(ts) {
+				rts := make([]types.Type, len(cands))
+				for i, cd := range cands {
+					rts[i] = cd.Result
+				}
+				if !types.Equal(types.NewChoice(rts...), r.Result) {
+					n.T = types.NewChoice(append(rts, r.Result)...)
+				}
+			}
+			n.Dispatch = &Dispatch{Models: c.m, Args: args, Convs: r.Convs}
+		}
+	}
+	return n, true
+}
+
+// choiceArg reports whether an argument type is a choice.
+func choiceArg(ts []types.Type) bool {
+	for _, t := range ts {
+		if isChoice(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyOrChoiceArg reports whether an argument type is Any or a choice.
+func anyOrChoiceArg(ts []types.Type) bool {
+	for _, t := range ts {
+		if isAnyOrChoice(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // Precision parses a normalised precision keyword.

@@ -44,6 +44,22 @@ type Call struct {
 	Name      string
 	Args      []Node
 	Precision value.Precision
+	// Dispatch, when set, re-resolves the operator on the run-time types
+	// of the arguments: Op and Args are only the fallback.
+	Dispatch *Dispatch
+}
+
+// Dispatch is the run-time overload resolution of a call whose Any or
+// choice-typed arguments left several overloads equally good at compile
+// time (`O.value - P.value` with FHIR Observation values): the argument
+// values, with model values converted as the chosen overload needs
+// (FHIR.Quantity to System.Quantity), select the operator.
+type Dispatch struct {
+	Models *Matcher
+	// Args are the arguments before any conversion.
+	Args []Node
+	// Convs are the conversions of the compile-time choice (Op).
+	Convs []*Conv
 }
 
 // Conv is a run-time conversion plan: a scalar implicit conversion, or an

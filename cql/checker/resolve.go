@@ -391,6 +391,26 @@ type Resolution struct {
 	Score  int
 }
 
+// Candidates returns every overload of name that the argument types fit,
+// however well (for calls that are resolved again at run time).
+func (m *Matcher) Candidates(name string, args []types.Type) []*Resolution {
+	var out []*Resolution
+	for _, o := range builtins.Lookup(name) {
+		if r := m.tryOverload(o, args); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ResolveRuntime resolves name for the run-time types of argument values
+// (null arguments as Null). Unlike Resolve it keeps no cache, so it is safe
+// for concurrent use once checking is over.
+func (m *Matcher) ResolveRuntime(name string, args []types.Type) *Resolution {
+	r, _ := m.resolve(name, args)
+	return r
+}
+
 // Resolve picks the best overload of name for the argument types. It
 // returns nil and ambiguous=false when nothing matches, and the first best
 // candidate with ambiguous=true when several match equally well.
@@ -450,7 +470,8 @@ func (m *Matcher) resolve(name string, args []types.Type) (res *Resolution, ambi
 			return fixed[0], false
 		}
 		// Candidates that only differ through null (or Any) arguments are
-		// not ambiguous in practice: the result is null whichever runs.
+		// not ambiguous in practice: the result is null whichever runs, or
+		// (Any and choice arguments) the run-time types decide.
 		hasNull := false
 		for _, a := range args {
 			if vague(a) {

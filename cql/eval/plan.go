@@ -235,6 +235,9 @@ func isType(v value.Value, t types.Type) bool {
 }
 
 func (p *planner) planCall(x *checker.Call) fn {
+	if x.Dispatch != nil {
+		return p.planDispatch(x)
+	}
 	args := make([]fn, len(x.Args))
 	for i, a := range x.Args {
 		args[i] = p.plan(a)

@@ -56,6 +56,9 @@ codesystem "CS": 'http://example.org/cs'
 context Patient
 define "Cats": First([Condition]).category
 define "Weights": [Observation] O where O.code ~ Code '29463-7' from "LOINC"
+define "W1": singleton from ("Weights" O where O.id = 'w1')
+define "W2": singleton from ("Weights" O where O.id = 'w2')
+define "W3": singleton from ("Weights" O where O.id = 'w3')
 `
 	tests := []struct {
 		name, define, want string
@@ -69,6 +72,21 @@ define "Weights": [Observation] O where O.code ~ Code '29463-7' from "LOINC"
 		{"empty list in VS", `(List<FHIR.CodeableConcept>{}) in "Danger"`, "false"},
 		{"list of Concept via Any", `(("Cats" C return C as Any)) in "Danger"`, "true"},
 		{"list of System Code in VS", `{Code 'x' from "LOINC", Code 'danger' from "CS"} in "Danger"`, "true"},
+		// 3. Operators on choice-typed values (Observation.value) are chosen
+		// on the run-time types, with the model's conversions.
+		{"choice minus choice", `"W2".value - "W1".value`, "1.5 'kg'"},
+		{"choice plus choice", `"W1".value + "W3".value`, "142 'kg'"},
+		{"choice times integer", `"W1".value * 2`, "140 'kg'"},
+		{"integer times choice", `2 * "W1".value`, "140 'kg'"},
+		{"choice divided by integer", `"W3".value / 2`, "36.0 'kg'"},
+		{"choice less than choice", `"W1".value < "W3".value`, "true"},
+		{"choice greater than quantity", `"W1".value > 71 'kg'`, "false"},
+		{"negate choice", `-("W1".value)`, "-70 'kg'"},
+		{"abs of choice", `Abs("W1".value - "W3".value)`, "2 'kg'"},
+		{"chained arithmetic", `("W2".value - "W1".value) * 2 + 1 'kg'`, "4.0 'kg'"},
+		{"null choice", `"W1".value - (null as Choice<FHIR.Quantity, FHIR.string>)`, "null"},
+		{"choice and incompatible operand", `"W1".value + 'text'`, "error"},
+		{"Any operand", `("W1".value as Any) - ("W3".value as Any)`, "-2 'kg'"},
 	}
 	terms := regressTerms(t)
 	r, err := fhir.NewBundleRetriever([]byte(regressBundle), fhir.BundleOptions{Terminology: terms})
@@ -84,6 +102,12 @@ define "Weights": [Observation] O where O.code ~ Code '29463-7' from "LOINC"
 				t.Fatal(errs)
 			}
 			v, err := lib.Eval(context.Background(), "Test", cql.EvalOptions{Retriever: r, Terminology: terms})
+			if tc.want == "error" {
+				if err == nil {
+					t.Errorf("%s = %s, want an error", tc.define, value.Format(v))
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,84 @@
+package eval
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/ccg-project/ccg/cql/checker"
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// planDispatch plans a call whose overload depends on the run-time types
+// of its Any or choice-typed arguments. Resolutions are memoised per call
+// site by the argument types.
+func (p *planner) planDispatch(x *checker.Call) fn {
+	d := x.Dispatch
+	args := make([]fn, len(d.Args))
+	for i, a := range d.Args {
+		args[i] = p.plan(a)
+	}
+	name, prec := x.Name, x.Precision
+	static := &checker.Resolution{Op: x.Op, Convs: d.Convs}
+	lib, pos := p.cur.lib.Name, x.P
+	var cache sync.Map // argument type key -> *checker.Resolution
+	resolve := func(vs []value.Value) *checker.Resolution {
+		ts := make([]types.Type, len(vs))
+		var sb strings.Builder
+		for i, v := range vs {
+			ts[i] = types.Null
+			if v != nil {
+				ts[i] = v.Type()
+			}
+			sb.WriteString(ts[i].String())
+			sb.WriteByte('|')
+		}
+		key := sb.String()
+		if r, ok := cache.Load(key); ok {
+			return r.(*checker.Resolution)
+		}
+		r := d.Models.ResolveRuntime(name, ts)
+		cache.Store(key, r)
+		return r
+	}
+	return func(f *frame) (value.Value, error) {
+		vs := make([]value.Value, len(args))
+		allNull := true
+		for i, a := range args {
+			v, err := a(f)
+			if err != nil {
+				return nil, err
+			}
+			vs[i] = v
+			allNull = allNull && v == nil
+		}
+		r := static
+		if !allNull {
+			// Without a fitting overload the compile-time choice runs
+			// (and reports the argument it cannot take).
+			if rr := resolve(vs); rr != nil {
+				r = rr
+			}
+		}
+		for i, v := range vs {
+			if i < len(r.Convs) && r.Convs[i] != nil {
+				cv, err := convert(r.Convs[i], v)
+				if err != nil {
+					return nil, wrap(err, lib, pos.Line, pos.Col)
+				}
+				vs[i] = cv
+			}
+		}
+		var v value.Value
+		var err error
+		if r.Op.PFn != nil {
+			v, err = r.Op.PFn(&f.a.b, prec, vs)
+		} else {
+			v, err = r.Op.Fn(&f.a.b, vs)
+		}
+		if err != nil {
+			return nil, wrap(err, lib, pos.Line, pos.Col)
+		}
+		return v, nil
+	}
+}
