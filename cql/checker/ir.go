@@ -301,8 +301,11 @@ type Query struct {
 	Distinct    bool
 	Sort        []SortItem
 	// SortSlot holds the element being sorted while sort items evaluate.
-	SortSlot  int
-	Aggregate *Aggregate
+	SortSlot int
+	// SortModels, when set, converts data model sort keys to System
+	// values (FHIR.dateTime to DateTime) before they are compared.
+	SortModels *Matcher
+	Aggregate  *Aggregate
 }
 
 // FuncDef is a checked user-defined function.

@@ -558,6 +558,13 @@ func (c *checker) query(x *ast.Query) Node {
 				c.scope.sortElem = nil
 			}
 			q.Sort = append(q.Sort, si)
+			kt := elem
+			if si.Expr != nil {
+				kt = si.Expr.Type()
+			}
+			if len(c.m.Converters) > 0 && (isModelish(kt) || vague(kt)) {
+				q.SortModels = c.m
+			}
 		}
 		c.pop()
 	}

@@ -581,3 +581,25 @@ func (m *Matcher) ConvertDynamic(v value.Value, target types.Type) (*Conv, bool)
 	cost, conv := m.match(v.Type(), target)
 	return conv, cost >= 0
 }
+
+// ToSystem converts a data model value to the System type its type
+// converts to implicitly (FHIR.dateTime to DateTime, FHIR.Quantity to
+// Quantity, ...). Other values, and values that fail to convert, come back
+// unchanged.
+func (m *Matcher) ToSystem(v value.Value) value.Value {
+	if m == nil || v == nil {
+		return v
+	}
+	n, ok := v.Type().(*types.Named)
+	if !ok || n.Model == "System" {
+		return v
+	}
+	for _, cv := range m.Converters {
+		if _, fn, ok := cv.ImplicitConversion(n); ok {
+			if r, err := fn(v); err == nil {
+				return r
+			}
+		}
+	}
+	return v
+}

@@ -52,6 +52,7 @@ func (p *planner) planQuery(q *checker.Query) fn {
 		desc = append(desc, s.Desc)
 	}
 	sortSlot := q.SortSlot
+	sortModels := q.SortModels
 	var agg *checker.Aggregate
 	var aggStart, aggExpr fn
 	if q.Aggregate != nil {
@@ -229,7 +230,7 @@ func (p *planner) planQuery(q *checker.Query) fn {
 				rs[i].keys = keys[i*len(desc) : (i+1)*len(desc) : (i+1)*len(desc)]
 				for k, key := range sortKeys {
 					if key == nil {
-						rs[i].keys[k] = v
+						rs[i].keys[k] = sortModels.ToSystem(v)
 						continue
 					}
 					f.vars[sortSlot] = v
@@ -237,7 +238,7 @@ func (p *planner) planQuery(q *checker.Query) fn {
 					if err != nil {
 						return nil, err
 					}
-					rs[i].keys[k] = kv
+					rs[i].keys[k] = sortModels.ToSystem(kv)
 				}
 			}
 			rs = sortRows(rs, desc)

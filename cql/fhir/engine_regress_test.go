@@ -87,6 +87,14 @@ define "W3": singleton from ("Weights" O where O.id = 'w3')
 		{"null choice", `"W1".value - (null as Choice<FHIR.Quantity, FHIR.string>)`, "null"},
 		{"choice and incompatible operand", `"W1".value + 'text'`, "error"},
 		{"Any operand", `("W1".value as Any) - ("W3".value as Any)`, "-2 'kg'"},
+		// 4. Sort keys of FHIR primitive types compare as their System values.
+		{"sort by FHIR.dateTime asc", `Combine(("Weights" O sort by (effective as FHIR.dateTime)) S return S.id, ',')`, "'w1,w3,w2'"},
+		{"sort by FHIR.dateTime desc", `Combine(("Weights" O sort by (effective as FHIR.dateTime) desc) S return S.id, ',')`, "'w2,w3,w1'"},
+		{"sort by choice", `Combine(("Weights" O sort by effective desc) S return S.id, ',')`, "'w2,w3,w1'"},
+		{"sort by FHIR.Quantity", `Combine(("Weights" O sort by (value as FHIR.Quantity)) S return S.id, ',')`, "'w1,w2,w3'"},
+		{"sort by two keys", `Combine(("Weights" O sort by status, (effective as FHIR.dateTime) desc) S return S.id, ',')`, "'w2,w3,w1'"},
+		{"sort returned FHIR values", `First("Weights" O return O.effective as FHIR.dateTime sort desc)`, "@2024-05-03T10:00:00Z"},
+		{"sort returned FHIR values asc", `First("Weights" O return O.effective as FHIR.dateTime sort asc)`, "@2024-05-01T10:00:00Z"},
 	}
 	terms := regressTerms(t)
 	r, err := fhir.NewBundleRetriever([]byte(regressBundle), fhir.BundleOptions{Terminology: terms})
