@@ -36,6 +36,13 @@ func TestEvalExpressions(t *testing.T) {
 		name, preamble, expr, want string
 	}{
 		{"arith", "", "1 + 2 * 3", "7"},
+		{"interval instance", "", "Interval { low: 1, high: 5, lowClosed: true, highClosed: false }", "Interval[1, 5)"},
+		{"interval instance defaults closed", "", "Interval { low: 1, high: 5 }", "Interval[1, 5]"},
+		{"interval instance open low", "", "Interval { low: 1.5, high: 5, lowClosed: false }", "Interval(1.5, 5.0]"},
+		{"System.Interval instance", "", "System.Interval { low: @2012-01-01, high: @2012-02-01, highClosed: 1 > 2 }", "Interval[@2012-01-01, @2012-02-01)"},
+		{"interval instance null closed bound", "", "Interval { high: 3 } contains 2", "true"},
+		{"interval instance null open bound", "", "Interval { high: 3, lowClosed: false } contains 2", "null"},
+		{"interval instance in operator", "", "3 in Interval { low: 1, high: 3, highClosed: false }", "false"},
 		{"implicit decimal", "", "1 + 2.5", "3.5"},
 		{"string concat plus", "", "'a' + 'b'", "'ab'"},
 		{"ampersand null", "", "'a' & null", "'a'"},

@@ -625,6 +625,9 @@ var instanceElems = map[string]map[string]types.Type{
 }
 
 func (c *checker) instance(x *ast.InstanceSelector) Node {
+	if c.isIntervalType(x.Type) {
+		return c.intervalInstance(x)
+	}
 	t := c.typeOf(x.Type)
 	nt, ok := t.(*types.Named)
 	if ok && nt.Model != "System" {
@@ -702,6 +705,30 @@ func isModelish(t types.Type) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// isIntervalType reports whether an instance selector's type names the
+// System Interval type: System.Interval, or Interval when no data model in
+// use declares a type of that name.
+func (c *checker) isIntervalType(ts ast.TypeSpec) bool {
+	t, ok := ts.(*ast.NamedTypeSpec)
+	if !ok || t.Name != "Interval" {
+		return false
+	}
+	switch t.Qualifier() {
+	case "System":
+		return true
+	case "":
+		for _, u := range c.src.Usings {
+			if m, ok := c.models[u.Model]; ok {
+				if _, ok := m.ResolveType(t.Name); ok {
+					return false
+				}
+			}
+		}
+		return true
 	}
 	return false
 }

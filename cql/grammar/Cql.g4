@@ -218,13 +218,21 @@ primary
     | ('$this' | '$index' | '$total')                                        # SpecialPrimary
     | 'Interval' ('[' | '(') expr ',' expr (']' | ')')                       # IntervalPrimary
     | 'Tuple'? '{' (':' | tupleElement (',' tupleElement)*) '}'              # TuplePrimary
-    | namedTypeSpec '{' (':' | tupleElement (',' tupleElement)*) '}'         # InstancePrimary
+    | instanceType '{' (':' | tupleElement (',' tupleElement)*) '}'          # InstancePrimary
     | ('List' ('<' typeSpec '>')?)? '{' (expr (',' expr)*)? '}'              # ListPrimary
     | codeSelector                                                           # CodePrimary
     | 'Concept' '{' codeSelector (',' codeSelector)* '}' displayClause?      # ConceptPrimary
     | functionName '(' argList? ')'                                          # CallPrimary
     | refName                                                                # NamePrimary
     | '(' expr ')'                                                           # ParenPrimary
+    ;
+
+// The type of an instance selector: a named type, or the System Interval
+// type (Interval { low: 1, high: 5, lowClosed: true, highClosed: false }),
+// whose name is a keyword.
+instanceType
+    : namedTypeSpec
+    | (refName '.')? 'Interval'
     ;
 
 argList

@@ -456,6 +456,19 @@ func (c *converter) namedTypeSpec(ctx gen.INamedTypeSpecContext) *ast.NamedTypeS
 	return t
 }
 
+// instanceType is the type of an instance selector; the keyword Interval
+// (optionally qualified, System.Interval) becomes a named type "Interval".
+func (c *converter) instanceType(ctx gen.IInstanceTypeContext) *ast.NamedTypeSpec {
+	if n := ctx.NamedTypeSpec(); n != nil {
+		return c.namedTypeSpec(n)
+	}
+	t := &ast.NamedTypeSpec{Span: spanOf(ctx), Name: "Interval"}
+	if r := ctx.RefName(); r != nil {
+		t.Qualifiers = []string{c.refName(r)}
+	}
+	return t
+}
+
 // ---------------------------------------------------------------------------
 // Expressions
 
@@ -710,7 +723,7 @@ func (c *converter) primary(ctx gen.IPrimaryContext) ast.Expr {
 	case *gen.TuplePrimaryContext:
 		return &ast.TupleSelector{Span: sp, Elems: c.tupleElements(x.AllTupleElement())}
 	case *gen.InstancePrimaryContext:
-		return &ast.InstanceSelector{Span: sp, Type: c.namedTypeSpec(x.NamedTypeSpec()),
+		return &ast.InstanceSelector{Span: sp, Type: c.instanceType(x.InstanceType()),
 			Elems: c.tupleElements(x.AllTupleElement())}
 	case *gen.ListPrimaryContext:
 		l := &ast.ListSelector{Span: sp}

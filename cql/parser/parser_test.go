@@ -110,6 +110,8 @@ func TestExpressionShapes(t *testing.T) {
 		{`Tuple{code: 1, display: 2}`, `(TupleSelector Elems=[(TupleElement Name="code" Value=(NumberLiteral Text="1")) (TupleElement Name="display" Value=(NumberLiteral Text="2"))])`},
 		{`{ a: 1 }.a`, `(MemberAccess Source=(TupleSelector Elems=[(TupleElement Name="a" Value=(NumberLiteral Text="1"))]) Name="a")`},
 		{`Code { code: '1' }`, `(InstanceSelector Type=(NamedTypeSpec Name="Code") Elems=[(TupleElement Name="code" Value=(StringLiteral Value="1"))])`},
+		{`Interval { low: 1, highClosed: false }`, `(InstanceSelector Type=(NamedTypeSpec Name="Interval") Elems=[(TupleElement Name="low" Value=(NumberLiteral Text="1")) (TupleElement Name="highClosed" Value=(BooleanLiteral))])`},
+		{`System.Interval { high: 2 }`, `(InstanceSelector Type=(NamedTypeSpec Qualifiers=["System"] Name="Interval") Elems=[(TupleElement Name="high" Value=(NumberLiteral Text="2"))])`},
 		{`Quantity { value: 5, unit: 'g' }`, `(InstanceSelector Type=(NamedTypeSpec Name="Quantity") Elems=[(TupleElement Name="value" Value=(NumberLiteral Text="5")) (TupleElement Name="unit" Value=(StringLiteral Value="g"))])`},
 		{`Code 'x' from "S" display 'd'`, `(CodeSelector Code="x" System=(CodeSystemRef Name="S") Display="d")`},
 		{`Code 'x' from L."S"`, `(CodeSelector Code="x" System=(CodeSystemRef Library="L" Name="S"))`},

@@ -331,6 +331,10 @@ func (v *BaseCqlVisitor) VisitParenPrimary(ctx *ParenPrimaryContext) interface{}
 	return v.VisitChildren(ctx)
 }
 
+func (v *BaseCqlVisitor) VisitInstanceType(ctx *InstanceTypeContext) interface{} {
+	return v.VisitChildren(ctx)
+}
+
 func (v *BaseCqlVisitor) VisitArgList(ctx *ArgListContext) interface{} {
 	return v.VisitChildren(ctx)
 }

@@ -250,6 +250,9 @@ type CqlVisitor interface {
 	// Visit a parse tree produced by CqlParser#ParenPrimary.
 	VisitParenPrimary(ctx *ParenPrimaryContext) interface{}
 
+	// Visit a parse tree produced by CqlParser#instanceType.
+	VisitInstanceType(ctx *InstanceTypeContext) interface{}
+
 	// Visit a parse tree produced by CqlParser#argList.
 	VisitArgList(ctx *ArgListContext) interface{}
 
