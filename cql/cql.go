@@ -97,6 +97,14 @@ type EvalError = eval.EvalError
 // Retriever supplies data to retrieve expressions.
 type Retriever = eval.Retriever
 
+// RetrieveRequest is a retrieve with its code comparator and context.
+type RetrieveRequest = eval.RetrieveRequest
+
+// RequestRetriever is a Retriever that also takes the code comparator and
+// the context of related-context retrieves ([Mother -> Observation]);
+// evaluations use RetrieveRequest when the retriever implements it.
+type RequestRetriever = eval.RequestRetriever
+
 // Terminology answers value set membership questions (`code in "VS"`).
 type Terminology = eval.Terminology
 

@@ -152,3 +152,102 @@ define InCS: Code 'a' from CS in CS
 		t.Errorf("want an error without terminology provider")
 	}
 }
+
+// requestRetriever records the requests it receives and returns the people
+// whose name is the context's name (all people without a context).
+type requestRetriever struct {
+	people testRetriever
+	got    []RetrieveRequest
+}
+
+func (r *requestRetriever) Retrieve(ctx context.Context, t *types.Named, codePath string, codes value.Value) ([]value.Value, error) {
+	return nil, fmt.Errorf("Retrieve called instead of RetrieveRequest")
+}
+
+func (r *requestRetriever) RetrieveRequest(ctx context.Context, req RetrieveRequest) ([]value.Value, error) {
+	r.got = append(r.got, req)
+	if !req.HasContext {
+		return r.people, nil
+	}
+	ctxPerson, ok := req.Context.(person)
+	if !ok {
+		return nil, fmt.Errorf("context %v is not a person", req.Context)
+	}
+	var out []value.Value
+	for _, p := range r.people {
+		if p.(person).name != ctxPerson.name {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func TestRetrieveRequests(t *testing.T) {
+	src := `library Test version '1'
+using Test
+codesystem CS: 'urn:cs'
+valueset VS: 'urn:vs'
+code "A": 'a' from CS
+define Ann: First([Person] P where P.age > 18)
+define Nobody: null as Person
+define All: [Person] P return P.age
+define InVS: [Person: name in VS] P return P.age
+define Equiv: [Person: name ~ "A"] P return P.age
+define Implied: [Person: "A"] P return P.age
+define Others: [Ann -> Person] P return P.age
+define NoContext: [Nobody -> Person] P return P.age
+`
+	a := value.Code{Code: "a", System: "urn:cs"}
+	tests := []struct {
+		def  string
+		want string
+		req  RetrieveRequest
+	}{
+		{"All", "{40, 12}", RetrieveRequest{}},
+		{"InVS", "{40, 12}", RetrieveRequest{CodePath: "name", CodeComparator: "in", Codes: value.ValueSetRef{ID: "urn:vs"}}},
+		{"Equiv", "{40, 12}", RetrieveRequest{CodePath: "name", CodeComparator: "~", Codes: a}},
+		{"Implied", "{40, 12}", RetrieveRequest{Codes: a}},
+		{"Others", "{12}", RetrieveRequest{HasContext: true, Context: person{"Ann", 40}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.def, func(t *testing.T) {
+			rr := &requestRetriever{people: testRetriever{person{"Ann", 40}, person{"Bob", 12}}}
+			lib, errs := NewEnv(WithModel(testModel{}), WithRetriever(rr)).Compile("Test", src)
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			v, err := lib.Eval(context.Background(), tc.def, EvalOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := value.Format(v); got != tc.want {
+				t.Errorf("%s = %s, want %s", tc.def, got, tc.want)
+			}
+			last := rr.got[len(rr.got)-1]
+			if last.DataType == nil || last.DataType.Name != "Person" {
+				t.Errorf("data type %v", last.DataType)
+			}
+			last.DataType = nil
+			if fmt.Sprint(last) != fmt.Sprint(tc.req) {
+				t.Errorf("request %+v, want %+v", last, tc.req)
+			}
+		})
+	}
+	// A null context retrieves nothing, without asking the retriever.
+	rr := &requestRetriever{people: testRetriever{person{"Ann", 40}}}
+	lib, errs := NewEnv(WithModel(testModel{}), WithRetriever(rr)).Compile("Test", src)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if v, err := lib.Eval(context.Background(), "NoContext", EvalOptions{}); err != nil || value.Format(v) != "{}" || len(rr.got) != 0 {
+		t.Errorf("NoContext = %v, %v (%d requests)", v, err, len(rr.got))
+	}
+	// A retriever without RetrieveRequest cannot serve a related-context retrieve.
+	lib, _ = NewEnv(WithModel(testModel{}), WithRetriever(testRetriever{person{"Ann", 40}})).Compile("Test", src)
+	if _, err := lib.Eval(context.Background(), "Others", EvalOptions{}); err == nil {
+		t.Error("related-context retrieve with a plain Retriever: no error")
+	}
+	if v, err := lib.Eval(context.Background(), "All", EvalOptions{}); err != nil || value.Format(v) != "{40}" {
+		t.Errorf("All with a plain Retriever = %v, %v", v, err)
+	}
+}

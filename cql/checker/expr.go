@@ -772,7 +772,14 @@ func (c *checker) retrieve(x *ast.Retrieve) Node {
 	if !ok {
 		return bad(x.Span)
 	}
-	n := &Retrieve{Base: Base{T: &types.List{Elem: t}, P: pos(x.Span)}, DataType: nt, CodePath: x.CodePath}
+	n := &Retrieve{Base: Base{T: &types.List{Elem: t}, P: pos(x.Span)}, DataType: nt, CodePath: x.CodePath,
+		CodeComparator: x.CodeComparator}
+	if x.Context != nil {
+		n.Context = c.expr(x.Context)
+		if isList(n.Context.Type()) {
+			c.errorf(x.Context.GetSpan(), CodeTypeMismatch, "the context of a retrieve must be a single value, found %s", n.Context.Type())
+		}
+	}
 	if x.Codes != nil {
 		n.Codes = c.expr(x.Codes)
 		if n.CodePath == "" {

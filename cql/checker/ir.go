@@ -238,12 +238,17 @@ type As struct {
 	Models *Matcher
 }
 
-// Retrieve is [Type: codePath in codes].
+// Retrieve is [Context -> Type: codePath comparator codes].
 type Retrieve struct {
 	Base
 	DataType *types.Named
 	CodePath string
 	Codes    Node
+	// CodeComparator is "in", "=" or "~" as written, "" when not written.
+	CodeComparator string
+	// Context is the context expression of a related-context retrieve
+	// ([Mother -> Observation]), nil when there is none.
+	Context Node
 }
 
 // AliasedSource is one source of a query.

@@ -18,6 +18,33 @@ type Retriever interface {
 	Retrieve(ctx context.Context, dataType *types.Named, codePath string, codes value.Value) ([]value.Value, error)
 }
 
+// RetrieveRequest is a retrieve with all its parts.
+type RetrieveRequest struct {
+	DataType *types.Named
+	// CodePath is the path of the codes compared ("" when no codes are
+	// given); the model's primary code path when none was written.
+	CodePath string
+	// Codes is the terminology filter (a Code, Concept, list of them or a
+	// value set reference); nil without one.
+	Codes value.Value
+	// CodeComparator is the comparator as written: "in", "=" or "~", or ""
+	// when not written (then: in for value sets, ~ for codes).
+	CodeComparator string
+	// HasContext is set for a related-context retrieve ([Mother ->
+	// Observation]); Context is the value of its context expression (a
+	// resource or an id; never null: a null context retrieves nothing).
+	HasContext bool
+	Context    value.Value
+}
+
+// RequestRetriever is a Retriever that also takes the code comparator and
+// the context of related-context retrieves. The evaluator calls
+// RetrieveRequest instead of Retrieve when a retriever implements it.
+type RequestRetriever interface {
+	Retriever
+	RetrieveRequest(ctx context.Context, req RetrieveRequest) ([]value.Value, error)
+}
+
 // Options are the per-evaluation settings.
 type Options struct {
 	Now         time.Time

@@ -798,20 +798,42 @@ func (p *planner) planRetrieve(x *checker.Retrieve) fn {
 	if x.Codes != nil {
 		codes = p.plan(x.Codes)
 	}
-	dt, path := x.DataType, x.CodePath
+	var context fn
+	if x.Context != nil {
+		context = p.plan(x.Context)
+	}
+	dt, path, comparator := x.DataType, x.CodePath, x.CodeComparator
 	lib, pos := p.cur.lib.Name, x.P
 	return func(f *frame) (value.Value, error) {
-		var cv value.Value
+		var cv, ctxv value.Value
 		if codes != nil {
 			var err error
 			if cv, err = codes(f); err != nil {
 				return nil, err
 			}
 		}
+		if context != nil {
+			var err error
+			if ctxv, err = context(f); err != nil {
+				return nil, err
+			}
+			if ctxv == nil {
+				return value.List{Elems: []value.Value{}, ElemType: dt}, nil
+			}
+		}
 		if f.a.retriever == nil {
 			return value.List{ElemType: dt}, nil
 		}
-		vs, err := f.a.retriever.Retrieve(f.a.ctx, dt, path, cv)
+		var vs []value.Value
+		var err error
+		if rr, ok := f.a.retriever.(RequestRetriever); ok {
+			vs, err = rr.RetrieveRequest(f.a.ctx, RetrieveRequest{DataType: dt, CodePath: path, Codes: cv,
+				CodeComparator: comparator, HasContext: context != nil, Context: ctxv})
+		} else if context != nil {
+			err = builtins.Errorf("the data provider does not support related-context retrieves ([... -> %s])", dt.Name)
+		} else {
+			vs, err = f.a.retriever.Retrieve(f.a.ctx, dt, path, cv)
+		}
 		if err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)
 		}
