@@ -108,6 +108,10 @@ type RequestRetriever = eval.RequestRetriever
 // Terminology answers value set membership questions (`code in "VS"`).
 type Terminology = eval.Terminology
 
+// Expander is a Terminology that also lists a value set's codes; it is
+// needed where a value set stands for its List<Code> (`Count("VS")`).
+type Expander = eval.Expander
+
 // WithTerminology sets the default terminology provider of evaluations.
 func WithTerminology(t Terminology) Option { return func(e *Env) { e.terms = t } }
 

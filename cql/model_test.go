@@ -3,6 +3,7 @@ package cql
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ccg-project/ccg/cql/types"
@@ -249,5 +250,70 @@ define NoContext: [Nobody -> Person] P return P.age
 	}
 	if v, err := lib.Eval(context.Background(), "All", EvalOptions{}); err != nil || value.Format(v) != "{40}" {
 		t.Errorf("All with a plain Retriever = %v, %v", v, err)
+	}
+}
+
+// expandingTerms is testTerms with expansion (codes of system urn:cs).
+type expandingTerms struct{ testTerms }
+
+func (tt expandingTerms) Expand(ctx context.Context, vs value.ValueSetRef) ([]value.Code, error) {
+	codes, ok := tt.testTerms[vs.ID]
+	if !ok {
+		return nil, fmt.Errorf("unknown value set %s", vs.ID)
+	}
+	var out []value.Code
+	for _, c := range codes {
+		out = append(out, value.Code{Code: c, System: "urn:cs"})
+	}
+	return out, nil
+}
+
+func TestValueSetAsList(t *testing.T) {
+	terms := expandingTerms{testTerms{"urn:vs": {"a", "b"}, "urn:empty": {}}}
+	src := `library Test version '1'
+codesystem CS: 'urn:cs'
+valueset VS: 'urn:vs'
+valueset Empty: 'urn:empty'
+define function Codes(l List<Code>): l C return C.code
+define function Concepts(l List<Concept>): Count(l)
+define X: 1
+`
+	tests := []struct{ expr, want string }{
+		{"exists VS", "true"},
+		{"exists Empty", "false"},
+		{"Count(VS)", "2"},
+		{"VS contains Code 'b' from CS", "true"},
+		{"VS contains Code 'z' from CS", "false"},
+		{"VS V where V.code = 'b' return V.code", "{'b'}"},
+		{"First(VS).code", "'a'"},
+		{"Codes(VS)", "{'a', 'b'}"},
+		{"Concepts(VS)", "2"},
+		{"VS union Empty", "{Code { code: 'a', system: 'urn:cs' }, Code { code: 'b', system: 'urn:cs' }}"},
+		{"Code 'a' from CS in VS", "true"},
+		{"VS ~ VS", "true"},
+	}
+	env := NewEnv(WithTerminology(terms))
+	for _, tc := range tests {
+		t.Run(tc.expr, func(t *testing.T) {
+			lib, errs := env.Compile("Test", src+"define Y: "+tc.expr+"\n")
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			v, err := lib.Eval(context.Background(), "Y", EvalOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := value.Format(v); got != tc.want {
+				t.Errorf("%s = %s, want %s", tc.expr, got, tc.want)
+			}
+		})
+	}
+	// A terminology provider that cannot expand: a run-time error.
+	lib, errs := NewEnv(WithTerminology(terms.testTerms)).Compile("Test", src+"define Y: Count(VS)\n")
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if _, err := lib.Eval(context.Background(), "Y", EvalOptions{}); err == nil || !strings.Contains(err.Error(), "expand") {
+		t.Errorf("Count(VS) without expansion: %v", err)
 	}
 }

@@ -87,6 +87,9 @@ type Conv struct {
 	// the conversion applied to its result.
 	Fn   func(value.Value) (value.Value, error)
 	Then *Conv
+	// ExpandValueSet converts a value set to the List<Code> of its
+	// expansion (by the terminology provider), then applies Then.
+	ExpandValueSet bool
 }
 
 // Convert applies an implicit conversion to its operand.

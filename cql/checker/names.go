@@ -454,7 +454,12 @@ func (c *checker) query(x *ast.Query) Node {
 	defer c.pop()
 	var srcs []Node
 	for _, s := range x.Sources {
-		srcs = append(srcs, c.expr(s.Expr))
+		src := c.expr(s.Expr)
+		if types.Equal(src.Type(), types.ValueSet) {
+			// A query over a value set ranges over its codes.
+			src = c.coerce(src, codeList)
+		}
+		srcs = append(srcs, src)
 	}
 	if len(srcs) == 1 && !isList(srcs[0].Type()) {
 		if types.Equal(srcs[0].Type(), types.Any) {

@@ -52,6 +52,12 @@ type cachedResolution struct {
 
 const costModel = 30
 
+// costExpand is the cost of expanding a value set into its codes, after
+// the System conversions and before the model ones.
+const costExpand = 20
+
+var codeList = &types.List{Elem: types.Code}
+
 // match computes how an argument of type arg fits a parameter of type p
 // (with all type variables substituted). It returns the cost (noMatch when
 // it does not fit) and the conversion to apply (nil when none is needed).
@@ -92,6 +98,13 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 				return c, nil
 			}
 			return c, &Conv{List: true, Elem: conv, Target: p}
+		}
+		// A value set where a list of codes is expected is its expansion
+		// (CQL 1.5 ExpandValueSet).
+		if types.Equal(arg, types.ValueSet) {
+			if c, conv := m.match(codeList, pt); c >= 0 && c < costPromote {
+				return costExpand + c, &Conv{ExpandValueSet: true, Then: conv, Target: p}
+			}
 		}
 		// List promotion: a single value where a list is expected.
 		if promotable(arg) {
@@ -288,6 +301,10 @@ func (m *Matcher) collect(p, arg types.Type, out map[string][]types.Type) bool {
 }
 
 func collect(p, arg types.Type, out map[string][]types.Type) bool {
+	if _, ok := p.(*types.List); ok && types.Equal(arg, types.ValueSet) {
+		// A value set binds as the list of its codes.
+		arg = codeList
+	}
 	switch x := p.(type) {
 	case *types.Var:
 		if !types.Equal(arg, types.Null) {

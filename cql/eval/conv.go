@@ -20,6 +20,11 @@ func convert(c *checker.Conv, v value.Value) (value.Value, error) {
 		}
 		return convert(c.Then, r)
 	}
+	if c.ExpandValueSet {
+		// Expansion needs the evaluation's terminology provider: only
+		// Convert nodes (planConvert) can apply it.
+		return nil, builtins.Errorf("a value set cannot be expanded here")
+	}
 	if c.Dynamic != nil {
 		conv, ok := c.Dynamic.ConvertDynamic(v, c.Target)
 		if !ok || conv == nil || conv.Dynamic != nil {

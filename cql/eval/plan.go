@@ -32,6 +32,23 @@ func (p *planner) plan(n checker.Node) fn {
 			return op
 		}
 		lib, pos := p.cur.lib.Name, x.P
+		if c.ExpandValueSet {
+			return func(f *frame) (value.Value, error) {
+				v, err := op(f)
+				if err != nil || v == nil {
+					return nil, err
+				}
+				l, err := expandValueSet(f, v)
+				if err != nil {
+					return nil, wrap(err, lib, pos.Line, pos.Col)
+				}
+				r, err := convert(c.Then, l)
+				if err != nil {
+					return nil, wrap(err, lib, pos.Line, pos.Col)
+				}
+				return r, nil
+			}
+		}
 		return func(f *frame) (value.Value, error) {
 			v, err := op(f)
 			if err != nil {

@@ -17,6 +17,40 @@ type Terminology interface {
 	InValueSet(ctx context.Context, code value.Code, vs value.ValueSetRef) (bool, error)
 }
 
+// Expander is a Terminology that also lists the codes of a value set
+// (used where a value set stands for a List<Code>: `exists "VS"`,
+// `Count("VS")`, a query over "VS").
+type Expander interface {
+	Expand(ctx context.Context, vs value.ValueSetRef) ([]value.Code, error)
+}
+
+// expandValueSet returns the codes of the value set v as a List<Code>.
+func expandValueSet(f *frame, v value.Value) (value.Value, error) {
+	vs, ok := v.(value.ValueSetRef)
+	if !ok {
+		return nil, builtins.Errorf("expected a value set, got %s", v.Type())
+	}
+	if f.a.terms == nil {
+		return nil, builtins.Errorf("cannot expand value set %s: %v", vs.ID, ErrNoTerminology)
+	}
+	ex, ok := f.a.terms.(Expander)
+	if !ok {
+		return nil, builtins.Errorf("cannot expand value set %s: the terminology provider does not expand value sets", vs.ID)
+	}
+	codes, err := ex.Expand(f.a.ctx, vs)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.a.b.CheckListSize(len(codes)); err != nil {
+		return nil, err
+	}
+	elems := make([]value.Value, len(codes))
+	for i, c := range codes {
+		elems[i] = c
+	}
+	return value.List{Elems: elems, ElemType: types.Code}, nil
+}
+
 // ErrNoTerminology is the cause of errors raised when a value set
 // membership test runs without a terminology provider.
 var ErrNoTerminology = errors.New("no terminology provider is configured")

@@ -87,6 +87,10 @@ define "W3": singleton from ("Weights" O where O.id = 'w3')
 		{"null choice", `"W1".value - (null as Choice<FHIR.Quantity, FHIR.string>)`, "null"},
 		{"choice and incompatible operand", `"W1".value + 'text'`, "error"},
 		{"Any operand", `("W1".value as Any) - ("W3".value as Any)`, "-2 'kg'"},
+		// A value set where a list of codes is expected is its expansion.
+		{"value set count", `Count("Danger")`, "1"},
+		{"value set as list", `("Danger" C return C.code)`, "{'danger'}"},
+		{"union of value sets", `Count("Danger" union "None")`, "2"},
 		// 4. Sort keys of FHIR primitive types compare as their System values.
 		{"sort by FHIR.dateTime asc", `Combine(("Weights" O sort by (effective as FHIR.dateTime)) S return S.id, ',')`, "'w1,w3,w2'"},
 		{"sort by FHIR.dateTime desc", `Combine(("Weights" O sort by (effective as FHIR.dateTime) desc) S return S.id, ',')`, "'w2,w3,w1'"},
