@@ -36,6 +36,19 @@ func TestEvalExpressions(t *testing.T) {
 		name, preamble, expr, want string
 	}{
 		{"arith", "", "1 + 2 * 3", "7"},
+		{"path where", "", "({1, 2, 3}).where($this > 1)", "{2, 3}"},
+		{"path select keeps duplicates", "", "({1, 1, 2}).select($this * 2)", "{2, 2, 4}"},
+		{"path select flattens", "", "({1, 2}).select({$this, $this})", "{1, 1, 2, 2}"},
+		{"path all", "", "({1, 2}).all($this > 0)", "true"},
+		{"path all false", "", "({1, 2}).all($this > 1)", "false"},
+		{"path all empty", "", "(List<Integer>{}).all($this > 5)", "true"},
+		{"path exists", "", "({1, 2}).exists($this > 1)", "true"},
+		{"path exists none", "", "({1, 2}).exists($this > 2)", "false"},
+		{"path exists no argument", "", "({1, 2}).exists()", "true"},
+		{"path nested this", "", "({1, 2}).where(({10, 20}).exists($this = 20))", "{1, 2}"},
+		{"path tuple property", "", "({Tuple { a: 1 }, Tuple { a: 2 }}).where(a > 1).a", "{2}"},
+		{"path chain", "", "({1, 2, 3}).where($this > 1).select($this + 1)", "{3, 4}"},
+		{"path user fluent wins", "define fluent function where(l List<Integer>, n Integer): 'user'", "({1}).where(1)", "'user'"},
 		{"interval instance", "", "Interval { low: 1, high: 5, lowClosed: true, highClosed: false }", "Interval[1, 5)"},
 		{"interval instance defaults closed", "", "Interval { low: 1, high: 5 }", "Interval[1, 5]"},
 		{"interval instance open low", "", "Interval { low: 1.5, high: 5, lowClosed: false }", "Interval(1.5, 5.0]"},
@@ -139,6 +152,7 @@ func TestCompileErrors(t *testing.T) {
 		{"include missing", "library T\ninclude Other version '1' called O\ndefine X: 1", "include-not-found", 2, 1},
 		{"unknown model", "library T\nusing QDM version '5'\ndefine X: 1", "unknown-model", 2, 1},
 		{"syntax", "library T\ndefine X: (1 + ", "syntax", 2, 0},
+		{"$this outside a path function", "library T\ndefine X: $this + 1", "undeclared-identifier", 2, 11},
 		{"tuple equivalence of different shapes", "library T\ndefine X: Tuple { a: 1 } ~ Tuple { a: 1, b: 2 }", "no-matching-overload", 2, 11},
 	}
 	for _, tt := range tests {

@@ -74,24 +74,34 @@ func (c *checker) tryCall(s ast.Span, name string, prec value.Precision, args ..
 	return n, true
 }
 
-// choiceArg reports whether an argument type is a choice.
+// choiceArg reports whether an argument type is a choice or a list of
+// choices.
 func choiceArg(ts []types.Type) bool {
 	for _, t := range ts {
-		if isChoice(t) {
+		if isChoice(elemOf(t)) {
 			return true
 		}
 	}
 	return false
 }
 
-// anyOrChoiceArg reports whether an argument type is Any or a choice.
+// anyOrChoiceArg reports whether an argument type is Any or a choice, or a
+// list of them.
 func anyOrChoiceArg(ts []types.Type) bool {
 	for _, t := range ts {
-		if isAnyOrChoice(t) {
+		if isAnyOrChoice(elemOf(t)) {
 			return true
 		}
 	}
 	return false
+}
+
+// elemOf is the element type of a list type, t itself otherwise.
+func elemOf(t types.Type) types.Type {
+	if l, ok := t.(*types.List); ok {
+		return l.Elem
+	}
+	return t
 }
 
 // Precision parses a normalised precision keyword.
@@ -331,6 +341,13 @@ func (c *checker) expr(e ast.Expr) Node {
 	case *ast.Query:
 		return c.query(x)
 	case *ast.SpecialRef:
+		if x.Name == "this" {
+			if v := c.lookupLocal(thisAlias); v != nil {
+				return &Var{Base: Base{T: v.T, P: pos(x.Span)}, Name: v.Name, Slot: v.Slot}
+			}
+			c.errorf(x.Span, CodeUndeclared, "$this is only defined in the argument of where(), select(), all() or exists()")
+			return bad(x.Span)
+		}
 		c.errorf(x.Span, CodeUnsupported, "$%s is not supported in CQL expressions", x.Name)
 		return bad(x.Span)
 	case *ast.ExternalConstant:

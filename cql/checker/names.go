@@ -183,6 +183,11 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 			return bad(x.Span)
 		}
 	}
+	if x.Source != nil {
+		if n, ok := c.pathFunction(x); ok {
+			return n
+		}
+	}
 	var args []Node
 	fluent := x.Source != nil
 	if fluent {
@@ -476,6 +481,11 @@ func (c *checker) query(x *ast.Query) Node {
 		}
 		v := c.declare(s.Alias, et, pos(s.Span))
 		q.Sources = append(q.Sources, AliasedSource{Alias: s.Alias, Slot: v.Slot, Source: srcs[i]})
+		if s.Alias == thisAlias {
+			// FHIRPath-style .where()/.select(): names that are not in
+			// scope are properties of $this.
+			c.scope.sortElem = v
+		}
 	}
 	for _, l := range x.Lets {
 		e := c.expr(l.Expr)
@@ -643,4 +653,65 @@ func (c *checker) ageFunction(x *ast.FunctionCall, name string, args []Node) (No
 		asOf = c.call(x.Span, now, value.Unset)
 	}
 	return c.call(x.Span, "DurationBetween", Precision(unit), birth, asOf), true
+}
+
+// thisAlias is the alias of the element in FHIRPath-style functions; it is
+// not an identifier, so no query can declare it.
+const thisAlias = "$this"
+
+// pathFunction checks the FHIRPath-style functions taking an expression of
+// the element $this: X.where(criteria), X.select(projection),
+// X.all(criteria) and X.exists(criteria). They are queries over X with the
+// alias $this; a fluent user-defined function of that name takes precedence.
+func (c *checker) pathFunction(x *ast.FunctionCall) (Node, bool) {
+	switch x.Name {
+	case "where", "select", "all", "exists":
+	default:
+		return nil, false
+	}
+	if len(x.Args) != 1 || c.hasFluent(x.Name) {
+		return nil, false
+	}
+	if x.LibraryQualifier != "" {
+		if _, ok := c.incAlias[x.LibraryQualifier]; ok && c.lookupLocal(x.LibraryQualifier) == nil {
+			return nil, false
+		}
+	}
+	q := &ast.Query{Span: x.Span, Sources: []*ast.AliasedSource{{Span: x.Source.GetSpan(), Expr: x.Source, Alias: thisAlias}}}
+	switch x.Name {
+	case "where", "exists":
+		q.Where = x.Args[0]
+	case "select", "all":
+		q.Return = &ast.ReturnClause{Span: x.Args[0].GetSpan(), All: true, Expr: x.Args[0]}
+	}
+	n := c.query(q)
+	switch x.Name {
+	case "select":
+		// Lists returned for the elements are flattened.
+		if l, ok := n.Type().(*types.List); ok && isList(l.Elem) {
+			return c.call(x.Span, "Flatten", value.Unset, n), true
+		}
+	case "exists":
+		return c.call(x.Span, "Exists", value.Unset, n), true
+	case "all":
+		return c.call(x.Span, "AllTrue", value.Unset, n), true
+	}
+	return n, true
+}
+
+// hasFluent reports whether a fluent function name is declared in the
+// library or one of its includes.
+func (c *checker) hasFluent(name string) bool {
+	libs := []*Library{c.lib}
+	for _, il := range c.lib.Includes {
+		libs = append(libs, il)
+	}
+	for _, l := range libs {
+		for _, f := range l.Funcs[name] {
+			if f.Fluent {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -26,10 +26,7 @@ func (p *planner) planDispatch(x *checker.Call) fn {
 		ts := make([]types.Type, len(vs))
 		var sb strings.Builder
 		for i, v := range vs {
-			ts[i] = types.Null
-			if v != nil {
-				ts[i] = v.Type()
-			}
+			ts[i] = runtimeType(d.Models, v)
 			sb.WriteString(ts[i].String())
 			sb.WriteByte('|')
 		}
@@ -81,4 +78,38 @@ func (p *planner) planDispatch(x *checker.Call) fn {
 		}
 		return v, nil
 	}
+}
+
+// runtimeType is the type of v for run-time overload resolution: Null for
+// null, and for a list whose element type is Any or a choice, the list of
+// the common type of its elements.
+func runtimeType(m *checker.Matcher, v value.Value) types.Type {
+	if v == nil {
+		return types.Null
+	}
+	l, ok := v.(value.List)
+	if !ok {
+		return v.Type()
+	}
+	if l.ElemType != nil {
+		if _, choice := l.ElemType.(*types.Choice); !choice && !types.Equal(l.ElemType, types.Any) {
+			return v.Type()
+		}
+	}
+	var ets []types.Type
+	seen := map[string]bool{}
+	for _, e := range l.Elems {
+		if e == nil {
+			continue
+		}
+		t := e.Type()
+		if k := t.String(); !seen[k] {
+			seen[k] = true
+			ets = append(ets, t)
+		}
+	}
+	if len(ets) == 0 {
+		return v.Type()
+	}
+	return &types.List{Elem: m.CommonType(ets)}
 }

@@ -91,6 +91,13 @@ define "W3": singleton from ("Weights" O where O.id = 'w3')
 		{"value set count", `Count("Danger")`, "1"},
 		{"value set as list", `("Danger" C return C.code)`, "{'danger'}"},
 		{"union of value sets", `Count("Danger" union "None")`, "2"},
+		// FHIRPath-style functions with $this (and implicit $this properties).
+		{"where with implicit property", `Count("Weights".where(status = 'final'))`, "3"},
+		{"where with $this", `Count("Weights".where($this.id = 'w1'))`, "1"},
+		{"select", `Sum("Weights".select(FHIRHelpers.ToQuantity(value as FHIR.Quantity)))`, "213.5 'kg'"},
+		{"all", `"Weights".all((value as FHIR.Quantity).value > 60)`, "true"},
+		{"exists with criteria", `"Weights".exists($this.id = 'w3')`, "true"},
+		{"select flattens lists", `Count(First([Condition]).category.select(coding))`, "2"},
 		// 4. Sort keys of FHIR primitive types compare as their System values.
 		{"sort by FHIR.dateTime asc", `Combine(("Weights" O sort by (effective as FHIR.dateTime)) S return S.id, ',')`, "'w1,w3,w2'"},
 		{"sort by FHIR.dateTime desc", `Combine(("Weights" O sort by (effective as FHIR.dateTime) desc) S return S.id, ',')`, "'w2,w3,w1'"},
