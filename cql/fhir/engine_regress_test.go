@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/ccg-project/ccg/cql"
@@ -98,6 +99,12 @@ define "W3": singleton from ("Weights" O where O.id = 'w3')
 		{"all", `"Weights".all((value as FHIR.Quantity).value > 60)`, "true"},
 		{"exists with criteria", `"Weights".exists($this.id = 'w3')`, "true"},
 		{"select flattens lists", `Count(First([Condition]).category.select(coding))`, "2"},
+		// Age functions of the Patient context (birthDate 1990-04-02).
+		{"AgeInYearsAt", `AgeInYearsAt(@2024-04-01)`, "33"},
+		{"AgeInYearsAt birthday", `AgeInYearsAt(@2024-04-02T10:00:00Z)`, "34"},
+		{"CalculateAgeInYearsAt", `CalculateAgeInYearsAt(Patient.birthDate, @2024-04-02)`, "34"},
+		{"instance selector of a FHIR type", `FHIR.Reference { reference: string { value: 'Patient/p1' } }.reference.value`, "'Patient/p1'"},
+		{"start of a Period", `start of FHIR.Period { start: dateTime { value: @2024-01-01T00:00:00Z } }`, "@2024-01-01T00:00:00Z"},
 		// 4. Sort keys of FHIR primitive types compare as their System values.
 		{"sort by FHIR.dateTime asc", `Combine(("Weights" O sort by (effective as FHIR.dateTime)) S return S.id, ',')`, "'w1,w3,w2'"},
 		{"sort by FHIR.dateTime desc", `Combine(("Weights" O sort by (effective as FHIR.dateTime) desc) S return S.id, ',')`, "'w2,w3,w1'"},
@@ -137,5 +144,54 @@ define "W3": singleton from ("Weights" O where O.id = 'w3')
 				t.Errorf("%s = %s, want %s", tc.define, got, tc.want)
 			}
 		})
+	}
+}
+
+// Calls resolved at run time share their resolution cache between
+// concurrent evaluations (run with -race).
+func TestDispatchConcurrent(t *testing.T) {
+	src := `library R version '1'
+using FHIR version '4.0.1'
+include FHIRHelpers version '4.0.1'
+context Patient
+define "Obs": [Observation] O sort by (effective as FHIR.dateTime)
+define "Change": Last("Obs").value - First("Obs").value
+define "Total": Sum("Obs".select(FHIRHelpers.ToQuantity(value as FHIR.Quantity)))
+`
+	r, err := fhir.NewBundleRetriever([]byte(regressBundle), fhir.BundleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(fhir.NewLibraryResolver()))
+	lib, errs := env.Compile("R.cql", src)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	want := map[string]string{"Change": "1.5 'kg'", "Total": "213.5 'kg'"}
+	errc := make(chan error, 16)
+	for range 16 {
+		go func() {
+			for name, w := range want {
+				v, err := lib.Eval(context.Background(), name, cql.EvalOptions{Retriever: r})
+				if err == nil {
+					if v2, err2 := fhir.ToSystem(v); err2 == nil {
+						v = v2
+					}
+					if got := value.Format(v); got != w {
+						err = fmt.Errorf("%s = %s, want %s", name, got, w)
+					}
+				}
+				if err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range 16 {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
 	}
 }
