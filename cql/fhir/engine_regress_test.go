@@ -105,6 +105,7 @@ define "W3": singleton from ("Weights" O where O.id = 'w3')
 		{"CalculateAgeInYearsAt", `CalculateAgeInYearsAt(Patient.birthDate, @2024-04-02)`, "34"},
 		{"instance selector of a FHIR type", `FHIR.Reference { reference: string { value: 'Patient/p1' } }.reference.value`, "'Patient/p1'"},
 		{"start of a Period", `start of FHIR.Period { start: dateTime { value: @2024-01-01T00:00:00Z } }`, "@2024-01-01T00:00:00Z"},
+		{"Interval instance with using FHIR", `Interval { low: 1, high: 5, highClosed: false }`, "Interval[1, 5)"},
 		// 4. Sort keys of FHIR primitive types compare as their System values.
 		{"sort by FHIR.dateTime asc", `Combine(("Weights" O sort by (effective as FHIR.dateTime)) S return S.id, ',')`, "'w1,w3,w2'"},
 		{"sort by FHIR.dateTime desc", `Combine(("Weights" O sort by (effective as FHIR.dateTime) desc) S return S.id, ',')`, "'w2,w3,w1'"},
