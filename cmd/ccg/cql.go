@@ -101,7 +101,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 			return exitFailure
 		}
 		if *asJSON {
-			return writeJSON(e, toJSON(v))
+			return writeJSON(e, value.ToJSON(v))
 		}
 		fmt.Fprintln(e.Stdout, value.Format(v))
 		return exitOK
@@ -117,7 +117,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 			continue
 		}
 		if *asJSON {
-			obj = append(obj, jsonField{r.Name, toJSON(r.Value)})
+			obj = append(obj, jsonField{r.Name, value.ToJSON(r.Value)})
 			continue
 		}
 		fmt.Fprintf(e.Stdout, "%s: %s\n", r.Name, value.Format(r.Value))
@@ -392,18 +392,6 @@ func (o orderedJSON) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
-}
-
-// toJSON is value.ToJSON, except that values with their own JSON form
-// (FHIR resources and elements) are written as that JSON rather than as a
-// string.
-func toJSON(v value.Value) any {
-	if m, ok := v.(json.Marshaler); ok {
-		if b, err := m.MarshalJSON(); err == nil && json.Valid(b) {
-			return json.RawMessage(b)
-		}
-	}
-	return value.ToJSON(v)
 }
 
 func writeJSON(e *env, v any) int {

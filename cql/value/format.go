@@ -1,6 +1,7 @@
 package value
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -353,6 +354,11 @@ func ToJSON(v Value) any {
 			m["version"] = x.Version
 		}
 		return m
+	case json.Marshaler:
+		// Model values (FHIR resources and elements) have their own JSON.
+		if b, err := x.MarshalJSON(); err == nil && json.Valid(b) {
+			return json.RawMessage(b)
+		}
 	}
 	return Format(v)
 }
