@@ -470,17 +470,8 @@ func (e *b2Expander) expandNumeric(lo, hi value.Value, per *b2Per) error {
 			}
 		}
 	}
-	// Decimal points expanded per a whole number become whole numbers; the
-	// conformance suite writes them as Integers (expand Interval[10.0, 12.5]
-	// per 1 is { 10, 11, 12 }).
-	wholeDec := !integral && unit == "" && perScale == 0
 	mk := func(d *apd.Decimal) (value.Value, types.Type, error) {
 		switch {
-		case wholeDec:
-			n, err := d.Int64()
-			if err == nil && n <= 1<<31-1 && n >= -1<<31 {
-				return value.Integer(n), types.Integer, nil
-			}
 		case integral && isInt:
 			n, err := d.Int64()
 			if err != nil || n > 1<<31-1 || n < -1<<31 {

@@ -293,7 +293,10 @@ func LibrarySource(define, expr string) string {
 }
 
 // sameValue is the suite's notion of a matching result: both null, the
-// same CQL literal text, or equal by CQL equality.
+// same CQL literal text, or equal by CQL equality once the expected value's
+// Integers are converted to Decimals where the result has Decimals — the
+// implicit conversion `=` itself applies (the suite writes { 10, 11, 12 }
+// for a list of Decimals).
 func sameValue(got, want value.Value) bool {
 	if got == nil || want == nil {
 		return got == nil && want == nil
@@ -301,8 +304,48 @@ func sameValue(got, want value.Value) bool {
 	if value.Format(got) == value.Format(want) {
 		return true
 	}
-	b, ok := value.Equal(got, want).(value.Boolean)
+	b, ok := value.Equal(got, promote(want, got)).(value.Boolean)
 	return ok && bool(b)
+}
+
+// promote converts the Integers of want to Decimals where the matching
+// part of got is a Decimal, through lists, intervals and tuples.
+func promote(want, got value.Value) value.Value {
+	switch w := want.(type) {
+	case value.Integer:
+		if _, ok := got.(value.Decimal); ok {
+			return value.DecimalFromInt(int64(w))
+		}
+	case value.List:
+		g, ok := got.(value.List)
+		if !ok || len(g.Elems) != len(w.Elems) {
+			return want
+		}
+		elems := make([]value.Value, len(w.Elems))
+		for i := range w.Elems {
+			elems[i] = promote(w.Elems[i], g.Elems[i])
+		}
+		return value.List{Elems: elems, ElemType: g.ElemType}
+	case value.Interval:
+		g, ok := got.(value.Interval)
+		if !ok {
+			return want
+		}
+		w.Low, w.High, w.PointType = promote(w.Low, g.Low), promote(w.High, g.High), g.PointType
+		return w
+	case value.Tuple:
+		g, ok := got.(value.Tuple)
+		if !ok {
+			return want
+		}
+		vals := make([]value.Value, len(w.Values))
+		for i, n := range w.Names {
+			gv, _ := g.Get(n)
+			vals[i] = promote(w.Values[i], gv)
+		}
+		return value.Tuple{Names: w.Names, Values: vals}
+	}
+	return want
 }
 
 func summarize(suites []*Suite, results []Result) *Report {
