@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cql/value"
 	"github.com/ccg-project/ccg/internal/sharedtest"
 	"github.com/google/go-cmp/cmp"
 )
@@ -236,5 +237,28 @@ func TestRunTimeout(t *testing.T) {
 	}
 	if r := rep.Results[0]; r.Outcome != Fail {
 		t.Errorf("outcome = %s (%s), want fail", r.Outcome, r.Error)
+	}
+}
+
+func TestSameValue(t *testing.T) {
+	dec := func(s string) value.Value { d, _ := value.NewDecimal(s); return d }
+	list := func(vs ...value.Value) value.Value { return value.List{Elems: vs} }
+	tests := []struct {
+		name      string
+		got, want value.Value
+		same      bool
+	}{
+		{"both null", nil, nil, true},
+		{"null and a value", nil, value.Integer(1), false},
+		{"integer expected for a decimal", dec("10.0"), value.Integer(10), true},
+		{"integer expected for another decimal", dec("10.5"), value.Integer(10), false},
+		{"list of decimals written as integers", list(dec("10.0"), dec("11.0")), list(value.Integer(10), value.Integer(11)), true},
+		{"decimal expected for an integer", value.Integer(10), dec("10.0"), false},
+		{"lists of different length", list(dec("10.0")), list(value.Integer(10), value.Integer(11)), false},
+	}
+	for _, tt := range tests {
+		if got := sameValue(tt.got, tt.want); got != tt.same {
+			t.Errorf("%s: sameValue = %v, want %v", tt.name, got, tt.same)
+		}
 	}
 }
