@@ -42,6 +42,13 @@ func BenchmarkOnePlusTwo(b *testing.B) {
 	benchEval(b, "library B\ndefine X: 1 + 2\n", "X", EvalOptions{})
 }
 
+// BenchmarkArithmeticOnParameter is a simple expression that cannot be
+// folded at compile time: it reads a parameter and does three operations.
+func BenchmarkArithmeticOnParameter(b *testing.B) {
+	benchEval(b, "library B\nparameter P Integer\ndefine X: (P + 2) * 3 - 1\n", "X",
+		EvalOptions{Parameters: map[string]value.Value{"P": value.Integer(5)}})
+}
+
 func BenchmarkDateTimeDifference(b *testing.B) {
 	benchEval(b, "library B\ndefine X: difference in days between @2012-01-01T10:00:00.000Z and @2014-03-05T08:00:00.000+01:00\n",
 		"X", EvalOptions{Now: time.Now()})
