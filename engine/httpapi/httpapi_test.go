@@ -67,6 +67,13 @@ func newServerB(t testing.TB) *testServer {
 		t.Fatal(err)
 	}
 	eng.Replace([]*content.Package{p, extra})
+	return serve(t, eng)
+}
+
+// serve mounts the routes for eng on an httptest server, with a SQLite
+// audit store in a temporary directory.
+func serve(t testing.TB, eng *engine.Engine) *testServer {
+	t.Helper()
 	st, err := audit.OpenSQLite(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -178,12 +185,20 @@ func golden(t *testing.T, name string, got map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// compare as generic JSON (numbers as text)
-	gb, _ := fj.MarshalCompact(got)
-	gotJ, _ := fj.DecodeObj(gb)
-	if d := cmp.Diff(want, gotJ); d != "" {
+	if d := jsonDiff(want, got); d != "" {
 		t.Errorf("%s (-want +got):\n%s", name, d)
 	}
+}
+
+// jsonDiff compares two resources as generic JSON (numbers as text) after
+// normalising both; "" when they are equal.
+func jsonDiff(want, got map[string]any) string {
+	generic := func(m map[string]any) map[string]any {
+		b, _ := fj.MarshalCompact(normalise(m))
+		out, _ := fj.DecodeObj(b)
+		return out
+	}
+	return cmp.Diff(generic(want), generic(got))
 }
 
 func TestApplyGolden(t *testing.T) {
