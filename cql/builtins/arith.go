@@ -20,135 +20,135 @@ func init() {
 	i, l, d, q := types.Integer, types.Long, types.Decimal, types.Quantity
 	dt, da, tm := types.DateTime, types.Date, types.Time
 
-	b1Reg("Add", i, b1AddInt, i, i)
-	b1Reg("Add", l, b1AddLong, l, l)
-	b1Reg("Add", d, b1DecOp2("Add", value.DecAdd), d, d)
-	b1Reg("Add", q, b1QtyAddSub("Add", value.DecAdd), q, q)
+	reg("Add", i, addInt, i, i)
+	reg("Add", l, addLong, l, l)
+	reg("Add", d, decOp2("Add", value.DecAdd), d, d)
+	reg("Add", q, qtyAddSub("Add", value.DecAdd), q, q)
 
-	b1Reg("Subtract", i, b1SubInt, i, i)
-	b1Reg("Subtract", l, b1SubLong, l, l)
-	b1Reg("Subtract", d, b1DecOp2("Subtract", value.DecSub), d, d)
-	b1Reg("Subtract", q, b1QtyAddSub("Subtract", value.DecSub), q, q)
+	reg("Subtract", i, subInt, i, i)
+	reg("Subtract", l, subLong, l, l)
+	reg("Subtract", d, decOp2("Subtract", value.DecSub), d, d)
+	reg("Subtract", q, qtyAddSub("Subtract", value.DecSub), q, q)
 
-	b1Reg("Multiply", i, b1MulInt, i, i)
-	b1Reg("Multiply", l, b1MulLongFn, l, l)
-	b1Reg("Multiply", d, b1DecOp2("Multiply", value.DecMul), d, d)
-	b1Reg("Multiply", q, b1QtyMul, q, q)
+	reg("Multiply", i, mulInt, i, i)
+	reg("Multiply", l, mulLongFn, l, l)
+	reg("Multiply", d, decOp2("Multiply", value.DecMul), d, d)
+	reg("Multiply", q, qtyMul, q, q)
 
-	b1Reg("Divide", d, b1DecOp2("Divide", value.DecDiv), d, d)
-	b1Reg("Divide", q, b1QtyDiv, q, q)
+	reg("Divide", d, decOp2("Divide", value.DecDiv), d, d)
+	reg("Divide", q, qtyDiv, q, q)
 
-	b1Reg("TruncatedDivide", i, b1DivInt, i, i)
-	b1Reg("TruncatedDivide", l, b1DivLong, l, l)
-	b1Reg("TruncatedDivide", d, b1DecOp2("TruncatedDivide", value.DecTruncDiv), d, d)
-	b1Reg("TruncatedDivide", q, b1QtyAddSub("TruncatedDivide", value.DecTruncDiv), q, q)
+	reg("TruncatedDivide", i, divInt, i, i)
+	reg("TruncatedDivide", l, divLong, l, l)
+	reg("TruncatedDivide", d, decOp2("TruncatedDivide", value.DecTruncDiv), d, d)
+	reg("TruncatedDivide", q, qtyAddSub("TruncatedDivide", value.DecTruncDiv), q, q)
 
-	b1Reg("Modulo", i, b1ModInt, i, i)
-	b1Reg("Modulo", l, b1ModLong, l, l)
-	b1Reg("Modulo", d, b1DecOp2("Modulo", value.DecMod), d, d)
-	b1Reg("Modulo", q, b1QtyAddSub("Modulo", value.DecMod), q, q)
+	reg("Modulo", i, modInt, i, i)
+	reg("Modulo", l, modLong, l, l)
+	reg("Modulo", d, decOp2("Modulo", value.DecMod), d, d)
+	reg("Modulo", q, qtyAddSub("Modulo", value.DecMod), q, q)
 
-	b1Reg("Negate", i, b1NegInt, i)
-	b1Reg("Negate", l, b1NegLong, l)
-	b1Reg("Negate", d, b1NegDec, d)
-	b1Reg("Negate", q, b1NegQty, q)
+	reg("Negate", i, negInt, i)
+	reg("Negate", l, negLong, l)
+	reg("Negate", d, negDec, d)
+	reg("Negate", q, negQty, q)
 
-	b1Reg("Abs", i, b1AbsInt, i)
-	b1Reg("Abs", l, b1AbsLong, l)
-	b1Reg("Abs", d, b1AbsDec, d)
-	b1Reg("Abs", q, b1AbsQty, q)
+	reg("Abs", i, absInt, i)
+	reg("Abs", l, absLong, l)
+	reg("Abs", d, absDec, d)
+	reg("Abs", q, absQty, q)
 
-	b1Reg("Ceiling", i, b1ToIntegerWith("Ceiling", value.DecCeiling), d)
-	b1Reg("Floor", i, b1ToIntegerWith("Floor", value.DecFloor), d)
-	b1Reg("Truncate", i, b1ToIntegerWith("Truncate", value.DecTruncate), d)
-	b1Reg("Round", d, b1Round, d)
-	b1Reg("Round", d, b1Round, d, i)
+	reg("Ceiling", i, toIntegerWith("Ceiling", value.DecCeiling), d)
+	reg("Floor", i, toIntegerWith("Floor", value.DecFloor), d)
+	reg("Truncate", i, toIntegerWith("Truncate", value.DecTruncate), d)
+	reg("Round", d, round, d)
+	reg("Round", d, round, d, i)
 
-	b1Reg("Ln", d, b1Ln, d)
-	b1Reg("Exp", d, b1Exp, d)
-	b1Reg("Log", d, b1Log, d, d)
+	reg("Ln", d, arithLn, d)
+	reg("Exp", d, arithExp, d)
+	reg("Log", d, arithLog, d, d)
 
 	// Power(Integer, Integer) and Power(Long, Long) with a negative
 	// exponent return a Decimal (Power(2, -2) = 0.25), as the conformance
 	// suite expects.
-	b1Reg("Power", i, b1PowInt, i, i)
-	b1Reg("Power", l, b1PowLong, l, l)
-	b1Reg("Power", d, b1PowDec, d, d)
+	reg("Power", i, powInt, i, i)
+	reg("Power", l, powLong, l, l)
+	reg("Power", d, powDec, d, d)
 
 	for _, t := range []types.Type{i, l, d, q, da, dt, tm} {
-		b1Reg("Successor", t, b1Successor, t)
-		b1Reg("Predecessor", t, b1Predecessor, t)
+		reg("Successor", t, successorOp, t)
+		reg("Predecessor", t, predecessorOp, t)
 	}
 
 	for _, t := range []types.Type{d, da, dt, tm} {
-		b1Reg("Precision", i, b1Precision, t)
-		b1Reg("LowBoundary", t, b1LowBoundary, t, i)
-		b1Reg("HighBoundary", t, b1HighBoundary, t, i)
+		reg("Precision", i, precisionOp, t)
+		reg("LowBoundary", t, lowBoundary, t, i)
+		reg("HighBoundary", t, highBoundary, t, i)
 	}
 
 	// MinValue/MaxValue receive the System type name as a String; the
 	// checker fixes the result type.
-	b1Reg("MinValue", types.Any, b1MinValue, types.String)
-	b1Reg("MaxValue", types.Any, b1MaxValue, types.String)
+	reg("MinValue", types.Any, minValue, types.String)
+	reg("MaxValue", types.Any, maxValue, types.String)
 }
 
 // ---- Integer and Long -------------------------------------------------
 
-func b1IntResult(r int64) value.Value {
+func intResult(r int64) value.Value {
 	if r < math.MinInt32 || r > math.MaxInt32 {
 		return nil
 	}
 	return value.Integer(r)
 }
 
-func b1AddInt(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Integer]("Add", a)
+func addInt(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Integer]("Add", a)
 	if err != nil {
-		return b1Redispatch(c, "Add", a)
+		return redispatch(c, "Add", a)
 	}
 	if null {
 		return nil, nil
 	}
-	return b1IntResult(int64(x) + int64(y)), nil
+	return intResult(int64(x) + int64(y)), nil
 }
 
-func b1SubInt(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Integer]("Subtract", a)
+func subInt(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Integer]("Subtract", a)
 	if err != nil {
-		return b1Redispatch(c, "Subtract", a)
+		return redispatch(c, "Subtract", a)
 	}
 	if null {
 		return nil, nil
 	}
-	return b1IntResult(int64(x) - int64(y)), nil
+	return intResult(int64(x) - int64(y)), nil
 }
 
-func b1MulInt(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Integer]("Multiply", a)
+func mulInt(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Integer]("Multiply", a)
 	if err != nil {
-		return b1Redispatch(c, "Multiply", a)
+		return redispatch(c, "Multiply", a)
 	}
 	if null {
 		return nil, nil
 	}
-	return b1IntResult(int64(x) * int64(y)), nil
+	return intResult(int64(x) * int64(y)), nil
 }
 
-func b1DivInt(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Integer]("TruncatedDivide", a)
+func divInt(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Integer]("TruncatedDivide", a)
 	if err != nil {
-		return b1Redispatch(c, "TruncatedDivide", a)
+		return redispatch(c, "TruncatedDivide", a)
 	}
 	if null || y == 0 {
 		return nil, nil
 	}
-	return b1IntResult(int64(x) / int64(y)), nil
+	return intResult(int64(x) / int64(y)), nil
 }
 
-func b1ModInt(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Integer]("Modulo", a)
+func modInt(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Integer]("Modulo", a)
 	if err != nil {
-		return b1Redispatch(c, "Modulo", a)
+		return redispatch(c, "Modulo", a)
 	}
 	if null || y == 0 {
 		return nil, nil
@@ -156,44 +156,44 @@ func b1ModInt(c *Context, a []value.Value) (value.Value, error) {
 	return value.Integer(int64(x) % int64(y)), nil
 }
 
-func b1NegInt(c *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Integer]("Negate", a)
+func negInt(c *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Integer]("Negate", a)
 	if err != nil {
-		return b1Redispatch(c, "Negate", a)
+		return redispatch(c, "Negate", a)
 	}
 	if null {
 		return nil, nil
 	}
-	return b1IntResult(-int64(x)), nil
+	return intResult(-int64(x)), nil
 }
 
-func b1AbsInt(c *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Integer]("Abs", a)
+func absInt(c *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Integer]("Abs", a)
 	if err != nil {
-		return b1Redispatch(c, "Abs", a)
+		return redispatch(c, "Abs", a)
 	}
 	if null {
 		return nil, nil
 	}
 	if x < 0 {
-		return b1IntResult(-int64(x)), nil
+		return intResult(-int64(x)), nil
 	}
 	return x, nil
 }
 
-// b1AddLongOK returns x+y and whether it did not overflow.
-func b1AddLongOK(x, y int64) (int64, bool) {
+// addLongOK returns x+y and whether it did not overflow.
+func addLongOK(x, y int64) (int64, bool) {
 	r := x + y
 	return r, (x >= 0) != (y >= 0) || (r >= 0) == (x >= 0)
 }
 
-func b1SubLongOK(x, y int64) (int64, bool) {
+func subLongOK(x, y int64) (int64, bool) {
 	r := x - y
 	return r, (x >= 0) == (y >= 0) || (r >= 0) == (x >= 0)
 }
 
-// b1MulLongOK returns x*y and whether it did not overflow.
-func b1MulLongOK(x, y int64) (int64, bool) {
+// mulLongOK returns x*y and whether it did not overflow.
+func mulLongOK(x, y int64) (int64, bool) {
 	if x == 0 || y == 0 {
 		return 0, true
 	}
@@ -221,50 +221,50 @@ func b1MulLongOK(x, y int64) (int64, bool) {
 	return int64(lo), true
 }
 
-func b1LongResult(r int64, ok bool) value.Value {
+func longResult(r int64, ok bool) value.Value {
 	if !ok {
 		return nil
 	}
 	return value.Long(r)
 }
 
-func b1AddLong(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Long]("Add", a)
+func addLong(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Long]("Add", a)
 	if err != nil {
-		return b1Redispatch(c, "Add", a)
+		return redispatch(c, "Add", a)
 	}
 	if null {
 		return nil, nil
 	}
-	return b1LongResult(b1AddLongOK(int64(x), int64(y))), nil
+	return longResult(addLongOK(int64(x), int64(y))), nil
 }
 
-func b1SubLong(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Long]("Subtract", a)
+func subLong(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Long]("Subtract", a)
 	if err != nil {
-		return b1Redispatch(c, "Subtract", a)
+		return redispatch(c, "Subtract", a)
 	}
 	if null {
 		return nil, nil
 	}
-	return b1LongResult(b1SubLongOK(int64(x), int64(y))), nil
+	return longResult(subLongOK(int64(x), int64(y))), nil
 }
 
-func b1MulLongFn(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Long]("Multiply", a)
+func mulLongFn(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Long]("Multiply", a)
 	if err != nil {
-		return b1Redispatch(c, "Multiply", a)
+		return redispatch(c, "Multiply", a)
 	}
 	if null {
 		return nil, nil
 	}
-	return b1LongResult(b1MulLongOK(int64(x), int64(y))), nil
+	return longResult(mulLongOK(int64(x), int64(y))), nil
 }
 
-func b1DivLong(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Long]("TruncatedDivide", a)
+func divLong(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Long]("TruncatedDivide", a)
 	if err != nil {
-		return b1Redispatch(c, "TruncatedDivide", a)
+		return redispatch(c, "TruncatedDivide", a)
 	}
 	if null || y == 0 {
 		return nil, nil
@@ -275,10 +275,10 @@ func b1DivLong(c *Context, a []value.Value) (value.Value, error) {
 	return x / y, nil
 }
 
-func b1ModLong(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Long]("Modulo", a)
+func modLong(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Long]("Modulo", a)
 	if err != nil {
-		return b1Redispatch(c, "Modulo", a)
+		return redispatch(c, "Modulo", a)
 	}
 	if null || y == 0 {
 		return nil, nil
@@ -289,10 +289,10 @@ func b1ModLong(c *Context, a []value.Value) (value.Value, error) {
 	return x % y, nil
 }
 
-func b1NegLong(c *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Long]("Negate", a)
+func negLong(c *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Long]("Negate", a)
 	if err != nil {
-		return b1Redispatch(c, "Negate", a)
+		return redispatch(c, "Negate", a)
 	}
 	if null || x == math.MinInt64 {
 		return nil, nil
@@ -300,10 +300,10 @@ func b1NegLong(c *Context, a []value.Value) (value.Value, error) {
 	return -x, nil
 }
 
-func b1AbsLong(c *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Long]("Abs", a)
+func absLong(c *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Long]("Abs", a)
 	if err != nil {
-		return b1Redispatch(c, "Abs", a)
+		return redispatch(c, "Abs", a)
 	}
 	if null || x == math.MinInt64 {
 		return nil, nil
@@ -316,13 +316,13 @@ func b1AbsLong(c *Context, a []value.Value) (value.Value, error) {
 
 // ---- Decimal -------------------------------------------------------------
 
-// b1DecOp2 adapts a value.Dec* helper: errors (overflow, division by zero)
+// decOp2 adapts a value.Dec* helper: errors (overflow, division by zero)
 // give null.
-func b1DecOp2(op string, f func(x, y value.Decimal) (value.Decimal, error)) Func {
+func decOp2(op string, f func(x, y value.Decimal) (value.Decimal, error)) Func {
 	return func(c *Context, a []value.Value) (value.Value, error) {
-		x, y, null, err := b1Args2[value.Decimal](op, a)
+		x, y, null, err := args2[value.Decimal](op, a)
 		if err != nil {
-			return b1Redispatch(c, op, a)
+			return redispatch(c, op, a)
 		}
 		if null {
 			return nil, nil
@@ -335,10 +335,10 @@ func b1DecOp2(op string, f func(x, y value.Decimal) (value.Decimal, error)) Func
 	}
 }
 
-func b1NegDec(c *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Decimal]("Negate", a)
+func negDec(c *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Decimal]("Negate", a)
 	if err != nil {
-		return b1Redispatch(c, "Negate", a)
+		return redispatch(c, "Negate", a)
 	}
 	if null {
 		return nil, nil
@@ -346,10 +346,10 @@ func b1NegDec(c *Context, a []value.Value) (value.Value, error) {
 	return value.DecNeg(x), nil
 }
 
-func b1AbsDec(c *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Decimal]("Abs", a)
+func absDec(c *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Decimal]("Abs", a)
 	if err != nil {
-		return b1Redispatch(c, "Abs", a)
+		return redispatch(c, "Abs", a)
 	}
 	if null {
 		return nil, nil
@@ -357,11 +357,11 @@ func b1AbsDec(c *Context, a []value.Value) (value.Value, error) {
 	return value.DecAbs(x), nil
 }
 
-// b1ToIntegerWith rounds a Decimal to an integral value with f and returns
+// toIntegerWith rounds a Decimal to an integral value with f and returns
 // it as an Integer, or null when it does not fit.
-func b1ToIntegerWith(op string, f func(value.Decimal) (value.Decimal, error)) Func {
+func toIntegerWith(op string, f func(value.Decimal) (value.Decimal, error)) Func {
 	return func(_ *Context, a []value.Value) (value.Value, error) {
-		x, null, err := b1Arg1[value.Decimal](op, a)
+		x, null, err := arg1[value.Decimal](op, a)
 		if null || err != nil {
 			return nil, err
 		}
@@ -373,14 +373,14 @@ func b1ToIntegerWith(op string, f func(value.Decimal) (value.Decimal, error)) Fu
 		if err != nil {
 			return nil, nil
 		}
-		return b1IntResult(n), nil
+		return intResult(n), nil
 	}
 }
 
-// b1Round rounds half away from zero (Round(-1.5) = -2.0) to the given
+// round rounds half away from zero (Round(-1.5) = -2.0) to the given
 // number of places, 0 when absent or null.
-func b1Round(_ *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Decimal]("Round", a)
+func round(_ *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Decimal]("Round", a)
 	if null || err != nil {
 		return nil, err
 	}
@@ -388,7 +388,7 @@ func b1Round(_ *Context, a []value.Value) (value.Value, error) {
 	if len(a) > 1 && a[1] != nil {
 		p, ok := a[1].(value.Integer)
 		if !ok {
-			return nil, b1TypeErr("Round", a[1])
+			return nil, typeErr("Round", a[1])
 		}
 		places = int(p)
 	}
@@ -399,10 +399,10 @@ func b1Round(_ *Context, a []value.Value) (value.Value, error) {
 	return r, nil
 }
 
-// b1Ln is the natural logarithm: Ln(0) is an error (negative infinity),
+// arithLn is the natural logarithm: Ln(0) is an error (negative infinity),
 // negative arguments give null.
-func b1Ln(_ *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Decimal]("Ln", a)
+func arithLn(_ *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Decimal]("Ln", a)
 	if null || err != nil {
 		return nil, err
 	}
@@ -413,32 +413,32 @@ func b1Ln(_ *Context, a []value.Value) (value.Value, error) {
 		return nil, nil
 	}
 	r := new(apd.Decimal)
-	if _, err := b1Ctx.Ln(r, x.D); err != nil {
+	if _, err := decCtx.Ln(r, x.D); err != nil {
 		return nil, nil
 	}
-	return b1DecResult(b1TrimTo(r, 1)), nil
+	return decResult(trimTo(r, 1)), nil
 }
 
-// b1Exp is e^x; a result beyond the Decimal range is an error.
-func b1Exp(_ *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Decimal]("Exp", a)
+// arithExp is e^x; a result beyond the Decimal range is an error.
+func arithExp(_ *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Decimal]("Exp", a)
 	if null || err != nil {
 		return nil, err
 	}
 	r := new(apd.Decimal)
-	if _, err := b1Ctx.Exp(r, x.D); err != nil || r.Form != apd.Finite {
-		return nil, Errorf("Exp(%s) is outside the Decimal range", b1DecText(x))
+	if _, err := decCtx.Exp(r, x.D); err != nil || r.Form != apd.Finite {
+		return nil, Errorf("Exp(%s) is outside the Decimal range", decText(x))
 	}
-	v, err := value.DecimalFromApd(b1TrimTo(r, 1))
+	v, err := value.DecimalFromApd(trimTo(r, 1))
 	if err != nil {
-		return nil, Errorf("Exp(%s) is outside the Decimal range", b1DecText(x))
+		return nil, Errorf("Exp(%s) is outside the Decimal range", decText(x))
 	}
 	return v, nil
 }
 
-// b1Log is the logarithm of x to a base; undefined cases give null.
-func b1Log(_ *Context, a []value.Value) (value.Value, error) {
-	x, base, null, err := b1Args2[value.Decimal]("Log", a)
+// arithLog is the logarithm of x to a base; undefined cases give null.
+func arithLog(_ *Context, a []value.Value) (value.Value, error) {
+	x, base, null, err := args2[value.Decimal]("Log", a)
 	if null || err != nil {
 		return nil, err
 	}
@@ -446,70 +446,70 @@ func b1Log(_ *Context, a []value.Value) (value.Value, error) {
 		return nil, nil
 	}
 	lb := new(apd.Decimal)
-	if _, err := b1Ctx.Ln(lb, base.D); err != nil || lb.IsZero() {
+	if _, err := decCtx.Ln(lb, base.D); err != nil || lb.IsZero() {
 		return nil, nil
 	}
 	r := new(apd.Decimal)
-	if _, err := b1Ctx.Ln(r, x.D); err != nil {
+	if _, err := decCtx.Ln(r, x.D); err != nil {
 		return nil, nil
 	}
-	if _, err := b1Ctx.Quo(r, r, lb); err != nil {
+	if _, err := decCtx.Quo(r, r, lb); err != nil {
 		return nil, nil
 	}
-	return b1DecResult(b1TrimTo(r, 1)), nil
+	return decResult(trimTo(r, 1)), nil
 }
 
-// b1PowInt computes x^y for Integers; see b1PowIntegral.
-func b1PowInt(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Integer]("Power", a)
+// powInt computes x^y for Integers; see powIntegral.
+func powInt(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Integer]("Power", a)
 	if err != nil {
-		return b1Redispatch(c, "Power", a)
+		return redispatch(c, "Power", a)
 	}
 	if null {
 		return nil, nil
 	}
-	return b1PowIntegral(int64(x), int64(y), math.MinInt32, math.MaxInt32, func(r int64) value.Value {
+	return powIntegral(int64(x), int64(y), math.MinInt32, math.MaxInt32, func(r int64) value.Value {
 		return value.Integer(r)
 	}), nil
 }
 
-func b1PowLong(c *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Long]("Power", a)
+func powLong(c *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Long]("Power", a)
 	if err != nil {
-		return b1Redispatch(c, "Power", a)
+		return redispatch(c, "Power", a)
 	}
 	if null {
 		return nil, nil
 	}
-	return b1PowIntegral(int64(x), int64(y), math.MinInt64, math.MaxInt64, func(r int64) value.Value {
+	return powIntegral(int64(x), int64(y), math.MinInt64, math.MaxInt64, func(r int64) value.Value {
 		return value.Long(r)
 	}), nil
 }
 
-// b1PowIntegral raises x to y by repeated squaring, giving null on overflow
+// powIntegral raises x to y by repeated squaring, giving null on overflow
 // beyond [lo, hi]. A negative exponent yields a Decimal (null for 0^-n).
-func b1PowIntegral(x, y, lo, hi int64, box func(int64) value.Value) value.Value {
+func powIntegral(x, y, lo, hi int64, box func(int64) value.Value) value.Value {
 	if y < 0 {
 		if x == 0 {
 			return nil
 		}
 		r := new(apd.Decimal)
-		if _, err := b1Ctx.Pow(r, apd.New(x, 0), apd.New(y, 0)); err != nil {
+		if _, err := decCtx.Pow(r, apd.New(x, 0), apd.New(y, 0)); err != nil {
 			return nil
 		}
-		return b1DecResult(b1TrimTo(r, 1))
+		return decResult(trimTo(r, 1))
 	}
 	result, base := int64(1), x
 	for y > 0 {
 		var ok bool
 		if y&1 == 1 {
-			if result, ok = b1MulLongOK(result, base); !ok || result < lo || result > hi {
+			if result, ok = mulLongOK(result, base); !ok || result < lo || result > hi {
 				return nil
 			}
 		}
 		y >>= 1
 		if y > 0 {
-			if base, ok = b1MulLongOK(base, base); !ok || base < lo || base > hi {
+			if base, ok = mulLongOK(base, base); !ok || base < lo || base > hi {
 				// base is needed again and |base| >= 2, so the result
 				// overflows too.
 				return nil
@@ -519,11 +519,11 @@ func b1PowIntegral(x, y, lo, hi int64, box func(int64) value.Value) value.Value 
 	return box(result)
 }
 
-// b1PowDec is x^y for Decimals: null when the result is undefined (a
+// powDec is x^y for Decimals: null when the result is undefined (a
 // negative base with a fractional exponent, 0 to a negative power) or out
 // of range.
-func b1PowDec(_ *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Decimal]("Power", a)
+func powDec(_ *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Decimal]("Power", a)
 	if null || err != nil {
 		return nil, err
 	}
@@ -531,18 +531,18 @@ func b1PowDec(_ *Context, a []value.Value) (value.Value, error) {
 		return nil, nil
 	}
 	r := new(apd.Decimal)
-	if _, err := b1Ctx.Pow(r, x.D, y.D); err != nil {
+	if _, err := decCtx.Pow(r, x.D, y.D); err != nil {
 		return nil, nil
 	}
-	return b1DecResult(b1TrimTo(r, max(1, -x.D.Exponent))), nil
+	return decResult(trimTo(r, max(1, -x.D.Exponent))), nil
 }
 
 // ---- Quantity ------------------------------------------------------------
 
-// b1QtyPair extracts two Quantities with the second converted to the unit
+// qtyPair extracts two Quantities with the second converted to the unit
 // of the first; incompatible units give null.
-func b1QtyPair(op string, a []value.Value) (x, y value.Quantity, null bool, err error) {
-	x, y, null, err = b1Args2[value.Quantity](op, a)
+func qtyPair(op string, a []value.Value) (x, y value.Quantity, null bool, err error) {
+	x, y, null, err = args2[value.Quantity](op, a)
 	if null || err != nil {
 		return
 	}
@@ -557,13 +557,13 @@ func b1QtyPair(op string, a []value.Value) (x, y value.Quantity, null bool, err 
 	return
 }
 
-// b1QtyAddSub applies f to the values of two quantities expressed in the
+// qtyAddSub applies f to the values of two quantities expressed in the
 // first one's unit; the result keeps that unit. It serves Add, Subtract and
 // also TruncatedDivide and Modulo, whose results the conformance suite
 // expects in the operands' unit (10.0 'g' div 5.0 'g' = 2.0 'g').
-func b1QtyAddSub(op string, f func(x, y value.Decimal) (value.Decimal, error)) Func {
+func qtyAddSub(op string, f func(x, y value.Decimal) (value.Decimal, error)) Func {
 	return func(_ *Context, a []value.Value) (value.Value, error) {
-		x, y, null, err := b1QtyPair(op, a)
+		x, y, null, err := qtyPair(op, a)
 		if null || err != nil {
 			return nil, err
 		}
@@ -575,9 +575,9 @@ func b1QtyAddSub(op string, f func(x, y value.Decimal) (value.Decimal, error)) F
 	}
 }
 
-// b1QtyMul multiplies quantities; the unit is the UCUM product.
-func b1QtyMul(_ *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Quantity]("Multiply", a)
+// qtyMul multiplies quantities; the unit is the UCUM product.
+func qtyMul(_ *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Quantity]("Multiply", a)
 	if null || err != nil || x.Value.D == nil || y.Value.D == nil {
 		return nil, err
 	}
@@ -588,10 +588,10 @@ func b1QtyMul(_ *Context, a []value.Value) (value.Value, error) {
 	return r, nil
 }
 
-// b1QtyDiv divides quantities; the unit is the UCUM quotient and division
+// qtyDiv divides quantities; the unit is the UCUM quotient and division
 // by zero gives null.
-func b1QtyDiv(_ *Context, a []value.Value) (value.Value, error) {
-	x, y, null, err := b1Args2[value.Quantity]("Divide", a)
+func qtyDiv(_ *Context, a []value.Value) (value.Value, error) {
+	x, y, null, err := args2[value.Quantity]("Divide", a)
 	if null || err != nil || x.Value.D == nil || y.Value.D == nil {
 		return nil, err
 	}
@@ -602,16 +602,16 @@ func b1QtyDiv(_ *Context, a []value.Value) (value.Value, error) {
 	return r, nil
 }
 
-func b1NegQty(_ *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Quantity]("Negate", a)
+func negQty(_ *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Quantity]("Negate", a)
 	if null || err != nil {
 		return nil, err
 	}
 	return value.Quantity{Value: value.DecNeg(x.Value), Unit: x.Unit}, nil
 }
 
-func b1AbsQty(_ *Context, a []value.Value) (value.Value, error) {
-	x, null, err := b1Arg1[value.Quantity]("Abs", a)
+func absQty(_ *Context, a []value.Value) (value.Value, error) {
+	x, null, err := arg1[value.Quantity]("Abs", a)
 	if null || err != nil {
 		return nil, err
 	}
@@ -620,7 +620,7 @@ func b1AbsQty(_ *Context, a []value.Value) (value.Value, error) {
 
 // ---- Successor, Predecessor, Precision, boundaries, MinValue/MaxValue ---
 
-func b1Successor(_ *Context, a []value.Value) (value.Value, error) {
+func successorOp(_ *Context, a []value.Value) (value.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
@@ -631,7 +631,7 @@ func b1Successor(_ *Context, a []value.Value) (value.Value, error) {
 	return r, nil
 }
 
-func b1Predecessor(_ *Context, a []value.Value) (value.Value, error) {
+func predecessorOp(_ *Context, a []value.Value) (value.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
@@ -642,10 +642,10 @@ func b1Predecessor(_ *Context, a []value.Value) (value.Value, error) {
 	return r, nil
 }
 
-// b1Precision is the number of digits of precision: places after the point
+// precisionOp is the number of digits of precision: places after the point
 // for a Decimal, digits of the literal form for temporal values (4 for a
 // year, 17 for a DateTime to the millisecond, 9 for a Time likewise).
-func b1Precision(_ *Context, a []value.Value) (value.Value, error) {
+func precisionOp(_ *Context, a []value.Value) (value.Value, error) {
 	switch x := a[0].(type) {
 	case nil:
 		return nil, nil
@@ -658,25 +658,25 @@ func b1Precision(_ *Context, a []value.Value) (value.Value, error) {
 		if x.Precision < value.Year || x.Precision > value.Day {
 			return nil, nil
 		}
-		return value.Integer(b1DateDigits[x.Precision]), nil
+		return value.Integer(dateDigits[x.Precision]), nil
 	case value.DateTime:
 		if x.Precision < value.Year || x.Precision > value.Millisecond {
 			return nil, nil
 		}
-		return value.Integer(b1DateTimeDigits[x.Precision]), nil
+		return value.Integer(dateTimeDigits[x.Precision]), nil
 	case value.Time:
 		if x.Precision < value.Hour || x.Precision > value.Millisecond {
 			return nil, nil
 		}
-		return value.Integer(b1TimeDigits[x.Precision]), nil
+		return value.Integer(timeDigits[x.Precision]), nil
 	}
-	return nil, b1TypeErr("Precision", a[0])
+	return nil, typeErr("Precision", a[0])
 }
 
-// b1DigitsToPrecision maps a digit count to the finest precision whose
+// digitsToPrecision maps a digit count to the finest precision whose
 // literal has at most that many digits; ok is false when the count is out of
 // range for the type.
-func b1DigitsToPrecision(table []int, first value.Precision, digits int) (value.Precision, bool) {
+func digitsToPrecision(table []int, first value.Precision, digits int) (value.Precision, bool) {
 	if digits < table[first] || digits > table[len(table)-1] {
 		return value.Unset, false
 	}
@@ -689,18 +689,18 @@ func b1DigitsToPrecision(table []int, first value.Precision, digits int) (value.
 	return p, true
 }
 
-func b1LowBoundary(_ *Context, a []value.Value) (value.Value, error) {
-	return b1Boundary(a, false)
+func lowBoundary(_ *Context, a []value.Value) (value.Value, error) {
+	return boundaryOf(a, false)
 }
 
-func b1HighBoundary(_ *Context, a []value.Value) (value.Value, error) {
-	return b1Boundary(a, true)
+func highBoundary(_ *Context, a []value.Value) (value.Value, error) {
+	return boundaryOf(a, true)
 }
 
-// b1Boundary computes the least (high=false) or greatest (high=true) value
+// boundaryOf computes the least (high=false) or greatest (high=true) value
 // that the input could stand for at the given precision (digits; null
 // means the finest precision of the type).
-func b1Boundary(a []value.Value, high bool) (value.Value, error) {
+func boundaryOf(a []value.Value, high bool) (value.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
@@ -708,7 +708,7 @@ func b1Boundary(a []value.Value, high bool) (value.Value, error) {
 	if len(a) > 1 && a[1] != nil {
 		p, ok := a[1].(value.Integer)
 		if !ok {
-			return nil, b1TypeErr("LowBoundary", a[1])
+			return nil, typeErr("LowBoundary", a[1])
 		}
 		digits, given = int(p), true
 	}
@@ -717,45 +717,45 @@ func b1Boundary(a []value.Value, high bool) (value.Value, error) {
 		if !given {
 			digits = 8
 		}
-		return b1DecBoundary(x, digits, high), nil
+		return decBoundary(x, digits, high), nil
 	case value.Date:
 		if !given {
 			digits = 8
 		}
-		p, ok := b1DigitsToPrecision(b1DateDigits[:], value.Year, digits)
+		p, ok := digitsToPrecision(dateDigits[:], value.Year, digits)
 		if !ok {
 			return nil, nil
 		}
-		dt := b1DateTimeBoundary(value.DateTime{Year: x.Year, Month: x.Month, Day: x.Day, Precision: x.Precision}, p, high)
+		dt := dateTimeBoundary(value.DateTime{Year: x.Year, Month: x.Month, Day: x.Day, Precision: x.Precision}, p, high)
 		return value.Date{Year: dt.Year, Month: dt.Month, Day: dt.Day, Precision: p}, nil
 	case value.DateTime:
 		if !given {
 			digits = 17
 		}
-		p, ok := b1DigitsToPrecision(b1DateTimeDigits[:], value.Year, digits)
+		p, ok := digitsToPrecision(dateTimeDigits[:], value.Year, digits)
 		if !ok {
 			return nil, nil
 		}
-		return b1DateTimeBoundary(x, p, high), nil
+		return dateTimeBoundary(x, p, high), nil
 	case value.Time:
 		if !given {
 			digits = 9
 		}
-		p, ok := b1DigitsToPrecision(b1TimeDigits[:], value.Hour, digits)
+		p, ok := digitsToPrecision(timeDigits[:], value.Hour, digits)
 		if !ok {
 			return nil, nil
 		}
-		dt := b1DateTimeBoundary(value.DateTime{Year: 2000, Month: 1, Day: 1, Hour: x.Hour, Minute: x.Minute,
+		dt := dateTimeBoundary(value.DateTime{Year: 2000, Month: 1, Day: 1, Hour: x.Hour, Minute: x.Minute,
 			Second: x.Second, Millisecond: x.Millisecond, Precision: x.Precision}, p, high)
 		return value.Time{Hour: dt.Hour, Minute: dt.Minute, Second: dt.Second, Millisecond: dt.Millisecond, Precision: p}, nil
 	}
-	return nil, b1TypeErr("LowBoundary", a[0])
+	return nil, typeErr("LowBoundary", a[0])
 }
 
-// b1DecBoundary pads (low) or fills with 9s (high) the digits of x beyond
+// decBoundary pads (low) or fills with 9s (high) the digits of x beyond
 // its own scale up to places digits; places outside 0..8 give null. For a
 // negative number the roles swap: its low boundary is the larger magnitude.
-func b1DecBoundary(x value.Decimal, places int, high bool) value.Value {
+func decBoundary(x value.Decimal, places int, high bool) value.Value {
 	if places < 0 || places > 8 {
 		return nil
 	}
@@ -767,12 +767,12 @@ func b1DecBoundary(x value.Decimal, places int, high bool) value.Value {
 	r := new(apd.Decimal)
 	if places <= scale {
 		// Fewer digits than the input has: truncate toward zero.
-		if _, err := b1Trunc(r, x.D, places); err != nil {
+		if _, err := decTrunc(r, x.D, places); err != nil {
 			return nil
 		}
-		return b1DecResult(r)
+		return decResult(r)
 	}
-	if _, err := b1Ctx.Quantize(r, x.D, int32(-places)); err != nil {
+	if _, err := decCtx.Quantize(r, x.D, int32(-places)); err != nil {
 		return nil
 	}
 	if fillNines {
@@ -780,32 +780,32 @@ func b1DecBoundary(x value.Decimal, places int, high bool) value.Value {
 		nines := new(apd.Decimal)
 		one := apd.New(1, int32(-scale))
 		step := apd.New(1, int32(-places))
-		if _, err := b1Ctx.Sub(nines, one, step); err != nil {
+		if _, err := decCtx.Sub(nines, one, step); err != nil {
 			return nil
 		}
 		if x.D.Negative {
 			nines.Negative = true
 		}
-		if _, err := b1Ctx.Add(r, r, nines); err != nil {
+		if _, err := decCtx.Add(r, r, nines); err != nil {
 			return nil
 		}
-		if _, err := b1Ctx.Quantize(r, r, int32(-places)); err != nil {
+		if _, err := decCtx.Quantize(r, r, int32(-places)); err != nil {
 			return nil
 		}
 	}
-	return b1DecResult(r)
+	return decResult(r)
 }
 
-// b1Trunc truncates x toward zero to places digits after the point.
-func b1Trunc(r, x *apd.Decimal, places int) (apd.Condition, error) {
-	ctx := *b1Ctx
+// decTrunc truncates x toward zero to places digits after the point.
+func decTrunc(r, x *apd.Decimal, places int) (apd.Condition, error) {
+	ctx := *decCtx
 	ctx.Rounding = apd.RoundDown
 	return ctx.Quantize(r, x, int32(-places))
 }
 
-// b1DateTimeBoundary sets the fields between the value's precision and p to
+// dateTimeBoundary sets the fields between the value's precision and p to
 // their least or greatest values and gives the result precision p.
-func b1DateTimeBoundary(x value.DateTime, p value.Precision, high bool) value.DateTime {
+func dateTimeBoundary(x value.DateTime, p value.Precision, high bool) value.DateTime {
 	r := x
 	have := x.Precision
 	if p < have {
@@ -822,7 +822,7 @@ func b1DateTimeBoundary(x value.DateTime, p value.Precision, high bool) value.Da
 	if have < value.Day {
 		r.Day = 1
 		if high {
-			r.Day = b1DaysIn(r.Year, r.Month)
+			r.Day = daysIn(r.Year, r.Month)
 		}
 	}
 	if have < value.Hour {
@@ -872,11 +872,11 @@ func b1DateTimeBoundary(x value.DateTime, p value.Precision, high bool) value.Da
 	return r
 }
 
-func b1MinValue(_ *Context, a []value.Value) (value.Value, error) { return b1Extreme(a, false) }
-func b1MaxValue(_ *Context, a []value.Value) (value.Value, error) { return b1Extreme(a, true) }
+func minValue(_ *Context, a []value.Value) (value.Value, error) { return typeExtreme(a, false) }
+func maxValue(_ *Context, a []value.Value) (value.Value, error) { return typeExtreme(a, true) }
 
-func b1Extreme(a []value.Value, max bool) (value.Value, error) {
-	name, null, err := b1Arg1[value.String]("MinValue", a)
+func typeExtreme(a []value.Value, max bool) (value.Value, error) {
+	name, null, err := arg1[value.String]("MinValue", a)
 	if null || err != nil {
 		return nil, err
 	}

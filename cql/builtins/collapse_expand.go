@@ -10,20 +10,20 @@ import (
 	"github.com/cockroachdb/apd/v3"
 )
 
-// b2RegisterCollapseExpand registers the operators of this file (called from b2_init.go).
-func b2RegisterCollapseExpand() {
+// registerCollapseExpand registers the operators of this file (called from collections.go).
+func registerCollapseExpand() {
 	lt := ListOf(IvlT)
 	q := types.Quantity
-	b2Reg("Collapse", lt, b2Collapse, lt)
-	b2Reg("Collapse", lt, b2Collapse, lt, q)
-	b2Reg("Expand", lt, b2ExpandList, lt)
-	b2Reg("Expand", lt, b2ExpandList, lt, q)
-	b2Reg("Expand", ListT, b2ExpandIvl, IvlT)
-	b2Reg("Expand", ListT, b2ExpandIvl, IvlT, q)
+	reg("Collapse", lt, collapseOp, lt)
+	reg("Collapse", lt, collapseOp, lt, q)
+	reg("Expand", lt, expandList, lt)
+	reg("Expand", lt, expandList, lt, q)
+	reg("Expand", ListT, expandIvl, IvlT)
+	reg("Expand", ListT, expandIvl, IvlT, q)
 }
 
-// b2Per is the "per" argument of Collapse and Expand.
-type b2Per struct {
+// perQuantity is the "per" argument of Collapse and Expand.
+type perQuantity struct {
 	temporal bool
 	prec     value.Precision // temporal: the precision of the unit
 	n        int64           // temporal: the number of units (weeks count as 7 days)
@@ -32,7 +32,7 @@ type b2Per struct {
 	unit     string          // numeric: the unit ("1" when dimensionless)
 }
 
-var b2TemporalUnits = map[string]struct {
+var temporalUnits = map[string]struct {
 	p    value.Precision
 	mult int64
 	kw   string
@@ -48,8 +48,8 @@ var b2TemporalUnits = map[string]struct {
 	"ms": {value.Millisecond, 1, "millisecond"},
 }
 
-// b2PerArg reads the optional per argument i; nil when absent or null.
-func b2PerArg(op string, a []value.Value, i int) (*b2Per, error) {
+// perArg reads the optional per argument i; nil when absent or null.
+func perArg(op string, a []value.Value, i int) (*perQuantity, error) {
 	if i >= len(a) || a[i] == nil {
 		return nil, nil
 	}
@@ -60,7 +60,7 @@ func b2PerArg(op string, a []value.Value, i int) (*b2Per, error) {
 	if q.Value.D == nil || q.Value.D.Sign() <= 0 {
 		return nil, Errorf("%s: per must be positive", op)
 	}
-	if u, ok := b2TemporalUnits[q.Unit]; ok {
+	if u, ok := temporalUnits[q.Unit]; ok {
 		n, err := value.DecToInt64(q.Value)
 		if err != nil {
 			t, terr := value.DecTruncate(q.Value)
@@ -74,18 +74,18 @@ func b2PerArg(op string, a []value.Value, i int) (*b2Per, error) {
 		if n <= 0 {
 			return nil, Errorf("%s: per must be at least one %s", op, q.Unit)
 		}
-		return &b2Per{temporal: true, prec: u.p, n: n * u.mult, unitKw: u.kw}, nil
+		return &perQuantity{temporal: true, prec: u.p, n: n * u.mult, unitKw: u.kw}, nil
 	}
 	unit := q.Unit
 	if unit == "" {
 		unit = "1"
 	}
-	return &b2Per{dec: q.Value, unit: unit}, nil
+	return &perQuantity{dec: q.Value, unit: unit}, nil
 }
 
-// b2IvlItems prepares the non-null intervals of a list, sorted by start.
-func b2IvlItems(op string, l value.List) ([]b2Ivl, error) {
-	items := make([]b2Ivl, 0, len(l.Elems))
+// ivlItems prepares the non-null intervals of a list, sorted by start.
+func ivlItems(op string, l value.List) ([]normIvl, error) {
+	items := make([]normIvl, 0, len(l.Elems))
 	for _, e := range l.Elems {
 		if e == nil {
 			continue
@@ -94,18 +94,18 @@ func b2IvlItems(op string, l value.List) ([]b2Ivl, error) {
 		if !ok {
 			return nil, Errorf("%s: expected a list of intervals, found a value of type %s", op, e.Type())
 		}
-		if x, ok := b2Prep(iv, nil); ok {
+		if x, ok := normalize(iv, nil); ok {
 			items = append(items, x)
 		}
 	}
 	sort.SliceStable(items, func(i, j int) bool {
-		return b2PLT(items[i].start.lo, items[j].start.lo, value.Unset) == b2T
+		return ltInf(items[i].start.lo, items[j].start.lo, value.Unset) == triTrue
 	})
 	return items, nil
 }
 
-// b2IvlListType is the element type of a list of intervals.
-func b2IvlListType(l value.List, items []b2Ivl) types.Type {
+// ivlListType is the element type of a list of intervals.
+func ivlListType(l value.List, items []normIvl) types.Type {
 	if it, ok := l.ElemType.(*types.Interval); ok && types.IsOrdered(it.Point) {
 		return it
 	}
@@ -118,98 +118,88 @@ func b2IvlListType(l value.List, items []b2Ivl) types.Type {
 	return IntervalOf(types.Any)
 }
 
-func b2Collapse(c *Context, a []value.Value) (value.Value, error) {
-	l, null, err := b2ListArg("Collapse", a, 0)
+func collapseOp(c *Context, a []value.Value) (value.Value, error) {
+	l, null, err := listArg("Collapse", a, 0)
 	if err != nil || null {
 		return nil, err
 	}
-	per, err := b2PerArg("Collapse", a, 1)
+	per, err := perArg("Collapse", a, 1)
 	if err != nil {
 		return nil, err
 	}
-	items, err := b2IvlItems("Collapse", l)
+	items, err := ivlItems("Collapse", l)
 	if err != nil {
 		return nil, err
 	}
-	et := b2IvlListType(l, items)
+	et := ivlListType(l, items)
 	out := make([]value.Value, 0, len(items))
 	if len(items) == 0 {
-		return b2MkList(out, et), nil
+		return makeList(out, et), nil
 	}
 	cur := items[0]
 	for i, next := range items[1:] {
 		if i&1023 == 1023 {
-			if err := b2Cancelled(c); err != nil {
+			if err := cancelled(c); err != nil {
 				return nil, err
 			}
 		}
-		if b2Joins(cur, next, per) != b2T {
+		if ivlJoins(cur, next, per) != triTrue {
 			out = append(out, cur.iv)
 			cur = next
 			continue
 		}
-		hi, ok := b2Pick(b2RLE(next.end, cur.end, value.Unset), cur.high(), next.high())
+		hi, ok := pickBound(leRange(next.end, cur.end, value.Unset), cur.high(), next.high())
 		if !ok {
 			hi = next.high()
 		}
-		merged := b2MkIvl(cur.low(), hi, cur.pt)
-		if m, ok := b2Prep(merged, cur.pt); ok {
+		merged := makeIvl(cur.low(), hi, cur.pt)
+		if m, ok := normalize(merged, cur.pt); ok {
 			cur = m
 		}
 	}
 	out = append(out, cur.iv)
-	return b2MkList(out, et), nil
+	return makeList(out, et), nil
 }
 
-// b2Joins reports whether next (which does not start before cur) overlaps
+// ivlJoins reports whether next (which does not start before cur) overlaps
 // or meets cur, with the per granularity when given.
-func b2Joins(cur, next b2Ivl, per *b2Per) b2Tri {
+func ivlJoins(cur, next normIvl, per *perQuantity) tri {
 	if per != nil {
-		end := b2Finite(cur.end)
-		start := b2Finite(next.start)
+		end := finitePoint(cur.end)
+		start := finitePoint(next.start)
 		if end != nil && start != nil {
-			if per.temporal && b2IsTemporal(end) {
-				e := b2Trunc(end, per.prec)
+			if per.temporal && isTemporal(end) {
+				e := truncatePoint(end, per.prec)
 				lim, err := value.AddQuantity(e, value.Quantity{Value: value.DecimalFromInt(per.n), Unit: per.unitKw})
 				if err == nil && lim != nil {
-					return b2LE(b2Trunc(start, per.prec), lim, per.prec)
+					return leAt(truncatePoint(start, per.prec), lim, per.prec)
 				}
 			} else if !per.temporal {
-				if ed, ok := b2DecOf(end); ok {
-					if sd, ok := b2DecOf(start); ok {
+				if ed, ok := magnitudeOf(end); ok {
+					if sd, ok := magnitudeOf(start); ok {
 						var lim apd.Decimal
-						if _, err := b2Dec.Add(&lim, ed, per.dec.D); err == nil {
-							return b2TriBool(sd.Cmp(&lim) <= 0)
+						if _, err := decCtx.Add(&lim, ed, per.dec.D); err == nil {
+							return triBool(sd.Cmp(&lim) <= 0)
 						}
 					}
 				}
 			}
 		}
 	}
-	return b2RLE(next.start, b2RSucc(cur.end, value.Unset), value.Unset)
+	return leRange(next.start, succRange(cur.end, value.Unset), value.Unset)
 }
 
-// b2Dec is the context for Expand and Collapse arithmetic.
-var b2Dec = &apd.Context{Precision: 40, MaxExponent: 100, MinExponent: -100, Rounding: apd.RoundHalfUp}
-
-// b2DecOf returns the decimal form of an Integer, Long, Decimal or the value
-// of a Quantity.
-func b2DecOf(v value.Value) (*apd.Decimal, bool) {
-	switch x := v.(type) {
-	case value.Integer:
-		return apd.New(int64(x), 0), true
-	case value.Long:
-		return apd.New(int64(x), 0), true
-	case value.Decimal:
-		return x.D, x.D != nil
-	case value.Quantity:
-		return x.Value.D, x.Value.D != nil
+// magnitudeOf returns the decimal form of an Integer, Long, Decimal or the
+// value of a Quantity.
+func magnitudeOf(v value.Value) (*apd.Decimal, bool) {
+	if q, ok := v.(value.Quantity); ok {
+		return q.Value.D, q.Value.D != nil
 	}
-	return nil, false
+	return decOf(v)
 }
 
-// b2Expander accumulates the output of Expand.
-type b2Expander struct {
+// expander accumulates the output of Expand.
+type expander struct {
 	c      *Context
 	points bool // emit the start points rather than unit intervals
 	out    []value.Value
@@ -219,12 +209,12 @@ type b2Expander struct {
 	anchor *apd.Decimal // numeric: the first unit's start, for alignment
 }
 
-// b2MaxExpand bounds the size of an expansion, also when no list size
+// maxExpand bounds the size of an expansion, also when no list size
 // limit is set.
-const b2MaxExpand = 1_000_000
+const maxExpand = 1_000_000
 
-func (e *b2Expander) emit(lo, hi value.Value, pt types.Type) error {
-	if e.last != nil && b2PLE(lo, e.last, value.Unset) == b2T {
+func (e *expander) emit(lo, hi value.Value, pt types.Type) error {
+	if e.last != nil && leInf(lo, e.last, value.Unset) == triTrue {
 		return nil
 	}
 	e.last = lo
@@ -232,8 +222,8 @@ func (e *b2Expander) emit(lo, hi value.Value, pt types.Type) error {
 	if err := e.c.CheckListSize(len(e.out) + 1); err != nil {
 		return err
 	}
-	if len(e.out) >= b2MaxExpand {
-		return Errorf("expand: the result would have more than %d elements", b2MaxExpand)
+	if len(e.out) >= maxExpand {
+		return Errorf("expand: the result would have more than %d elements", maxExpand)
 	}
 	if e.points {
 		e.out = append(e.out, lo)
@@ -242,18 +232,18 @@ func (e *b2Expander) emit(lo, hi value.Value, pt types.Type) error {
 	}
 	e.steps++
 	if e.steps&1023 == 0 {
-		return b2Cancelled(e.c)
+		return cancelled(e.c)
 	}
 	return nil
 }
 
-// b2CoarsestPrecision is the coarsest precision among the temporal
+// coarsestPrecision is the coarsest precision among the temporal
 // boundaries of the intervals, or Unset when there are none.
-func b2CoarsestPrecision(items []b2Ivl) value.Precision {
+func coarsestPrecision(items []normIvl) value.Precision {
 	p := value.Unset
 	for _, x := range items {
 		for _, v := range []value.Value{x.iv.Low, x.iv.High} {
-			if q := b2PrecisionOf(v); q != value.Unset && (p == value.Unset || q < p) {
+			if q := precisionOf(v); q != value.Unset && (p == value.Unset || q < p) {
 				p = q
 			}
 		}
@@ -261,15 +251,15 @@ func b2CoarsestPrecision(items []b2Ivl) value.Precision {
 	return p
 }
 
-// b2ExpandOne contributes the units of one interval. Intervals with a
+// expandOne contributes the units of one interval. Intervals with a
 // null boundary contribute nothing (an open null boundary is unknown; a
 // closed one would reach the end of the point type's range).
-func (e *b2Expander) expandOne(x b2Ivl, per *b2Per, defPrec value.Precision) error {
+func (e *expander) expandOne(x normIvl, per *perQuantity, defPrec value.Precision) error {
 	if x.iv.Low == nil || x.iv.High == nil {
 		return nil
 	}
-	lo, hi := b2Finite(x.start), b2Finite(x.end)
-	if lo == nil || hi == nil || b2PLE(lo, hi, value.Unset) != b2T {
+	lo, hi := finitePoint(x.start), finitePoint(x.end)
+	if lo == nil || hi == nil || leInf(lo, hi, value.Unset) != triTrue {
 		return nil
 	}
 	switch lo.(type) {
@@ -281,7 +271,7 @@ func (e *b2Expander) expandOne(x b2Ivl, per *b2Per, defPrec value.Precision) err
 	return Errorf("expand: intervals of %s cannot be expanded", x.pt)
 }
 
-func (e *b2Expander) expandTemporal(lo, hi value.Value, per *b2Per, defPrec value.Precision) error {
+func (e *expander) expandTemporal(lo, hi value.Value, per *perQuantity, defPrec value.Precision) error {
 	prec, n, kw := defPrec, int64(1), ""
 	if per != nil {
 		if !per.temporal {
@@ -303,16 +293,16 @@ func (e *b2Expander) expandTemporal(lo, hi value.Value, per *b2Per, defPrec valu
 		return nil
 	}
 	// Boundaries less precise than the unit are uncertain at that unit.
-	if b2PrecisionOf(lo) < prec || b2PrecisionOf(hi) < prec {
+	if precisionOf(lo) < prec || precisionOf(hi) < prec {
 		return nil
 	}
-	s, end := b2Trunc(lo, prec), b2Trunc(hi, prec)
+	s, end := truncatePoint(lo, prec), truncatePoint(hi, prec)
 	// Refuse hopeless expansions before building anything.
 	if d, err := value.DifferenceBetween(s, end, prec); err == nil {
 		if k, ok := d.(value.Integer); ok && n > 0 {
 			est := int64(k) / n
-			if est > b2MaxExpand {
-				return Errorf("expand: the result would have more than %d elements", b2MaxExpand)
+			if est > maxExpand {
+				return Errorf("expand: the result would have more than %d elements", maxExpand)
 			}
 			if err := e.c.CheckListSize(len(e.out) + int(est)); err != nil {
 				return err
@@ -325,10 +315,10 @@ func (e *b2Expander) expandTemporal(lo, hi value.Value, per *b2Per, defPrec valu
 	last := value.Quantity{Value: value.DecimalFromInt(n - 1), Unit: kw}
 	for {
 		ue, err := value.AddQuantity(s, last)
-		if err != nil || ue == nil || b2PLE(ue, end, value.Unset) != b2T {
+		if err != nil || ue == nil || leInf(ue, end, value.Unset) != triTrue {
 			return nil
 		}
-		if n > 1 && b2PLE(s, ue, value.Unset) != b2T {
+		if n > 1 && leInf(s, ue, value.Unset) != triTrue {
 			return nil // wrapped around midnight (Time)
 		}
 		next, err := value.AddQuantity(s, step)
@@ -338,7 +328,7 @@ func (e *b2Expander) expandTemporal(lo, hi value.Value, per *b2Per, defPrec valu
 		if err := e.emit(s, ue, s.Type()); err != nil {
 			return err
 		}
-		if next == nil || b2PLT(s, next, value.Unset) != b2T {
+		if next == nil || ltInf(s, next, value.Unset) != triTrue {
 			return nil // the calendar ended, or Time wrapped around
 		}
 		s = next
@@ -347,7 +337,7 @@ func (e *b2Expander) expandTemporal(lo, hi value.Value, per *b2Per, defPrec valu
 
 // expandNumeric expands Integer, Long, Decimal and Quantity intervals. The
 // units of later intervals are aligned with those of the first one.
-func (e *b2Expander) expandNumeric(lo, hi value.Value, per *b2Per) error {
+func (e *expander) expandNumeric(lo, hi value.Value, per *perQuantity) error {
 	unit := ""
 	if q, ok := lo.(value.Quantity); ok {
 		unit = q.Unit
@@ -381,8 +371,8 @@ func (e *b2Expander) expandNumeric(lo, hi value.Value, per *b2Per) error {
 	if pv.Sign() <= 0 {
 		return nil
 	}
-	ld, _ := b2DecOf(lo)
-	hd, _ := b2DecOf(hi)
+	ld, _ := magnitudeOf(lo)
+	hd, _ := magnitudeOf(hi)
 	_, isInt := lo.(value.Integer)
 	_, isLong := lo.(value.Long)
 	integral := (isInt || isLong) && (per == nil || value.DecIsInteger(value.Decimal{D: pv}))
@@ -396,23 +386,23 @@ func (e *b2Expander) expandNumeric(lo, hi value.Value, per *b2Per) error {
 	var err error
 	if integral {
 		perScale = 0
-		if _, err = b2Dec.Quantize(&loD, ld, 0); err == nil {
-			_, err = b2Dec.Quantize(&hiD, hd, 0)
+		if _, err = decCtx.Quantize(&loD, ld, 0); err == nil {
+			_, err = decCtx.Quantize(&hiD, hd, 0)
 		}
 	} else if perScale > pointScale {
 		// Each point of the coarser point type covers the range up to the
 		// next one: Interval[10, 10] per 0.1 is 10.0 .. 10.9.
 		var up apd.Decimal
-		if _, err = b2Dec.Sub(&up, apd.New(1, int32(-pointScale)), apd.New(1, int32(-perScale))); err == nil {
-			if _, err = b2Dec.Add(&hiD, hd, &up); err == nil {
-				if _, err = b2Dec.Quantize(&hiD, &hiD, int32(-perScale)); err == nil {
-					_, err = b2Dec.Quantize(&loD, ld, int32(-perScale))
+		if _, err = decCtx.Sub(&up, apd.New(1, int32(-pointScale)), apd.New(1, int32(-perScale))); err == nil {
+			if _, err = decCtx.Add(&hiD, hd, &up); err == nil {
+				if _, err = decCtx.Quantize(&hiD, &hiD, int32(-perScale)); err == nil {
+					_, err = decCtx.Quantize(&loD, ld, int32(-perScale))
 				}
 			}
 		}
 	} else {
 		// More precise boundaries are truncated to the precision of per.
-		fl := *b2Dec
+		fl := *decCtx
 		fl.Rounding = apd.RoundFloor
 		if _, err = fl.Quantize(&loD, ld, int32(-perScale)); err == nil {
 			_, err = fl.Quantize(&hiD, hd, int32(-perScale))
@@ -426,41 +416,41 @@ func (e *b2Expander) expandNumeric(lo, hi value.Value, per *b2Per) error {
 		e.anchor = new(apd.Decimal).Set(&loD)
 	} else if e.anchor.Cmp(&loD) < 0 {
 		var k, off apd.Decimal
-		ce := *b2Dec
+		ce := *decCtx
 		ce.Rounding = apd.RoundCeiling
-		if _, err := b2Dec.Sub(&off, &loD, e.anchor); err != nil {
+		if _, err := decCtx.Sub(&off, &loD, e.anchor); err != nil {
 			return Errorf("expand: %v", err)
 		}
-		if _, err := b2Dec.Quo(&k, &off, pv); err != nil {
+		if _, err := decCtx.Quo(&k, &off, pv); err != nil {
 			return Errorf("expand: %v", err)
 		}
 		if _, err := ce.Quantize(&k, &k, 0); err != nil {
 			return Errorf("expand: %v", err)
 		}
-		if _, err := b2Dec.Mul(&k, &k, pv); err != nil {
+		if _, err := decCtx.Mul(&k, &k, pv); err != nil {
 			return Errorf("expand: %v", err)
 		}
-		if _, err := b2Dec.Add(&loD, &k, e.anchor); err != nil {
+		if _, err := decCtx.Add(&loD, &k, e.anchor); err != nil {
 			return Errorf("expand: %v", err)
 		}
 	}
 	var width apd.Decimal
-	if _, err := b2Dec.Sub(&width, pv, apd.New(1, int32(-perScale))); err != nil {
+	if _, err := decCtx.Sub(&width, pv, apd.New(1, int32(-perScale))); err != nil {
 		return Errorf("expand: %v", err)
 	}
 	// Estimate the number of units to refuse hopeless expansions early.
 	var cnt apd.Decimal
-	if _, err := b2Dec.Sub(&cnt, &hiD, &loD); err != nil {
+	if _, err := decCtx.Sub(&cnt, &hiD, &loD); err != nil {
 		return Errorf("expand: %v", err)
 	}
-	if _, err := b2Dec.Quo(&cnt, &cnt, pv); err != nil {
+	if _, err := decCtx.Quo(&cnt, &cnt, pv); err != nil {
 		return Errorf("expand: %v", err)
 	}
-	if cnt.Cmp(apd.New(b2MaxExpand, 0)) > 0 {
-		return Errorf("expand: the result would have more than %d elements", b2MaxExpand)
+	if cnt.Cmp(apd.New(maxExpand, 0)) > 0 {
+		return Errorf("expand: the result would have more than %d elements", maxExpand)
 	}
 	if cnt.Sign() > 0 {
-		fl := *b2Dec
+		fl := *decCtx
 		fl.Rounding = apd.RoundFloor
 		if _, err := fl.Quantize(&cnt, &cnt, 0); err == nil {
 			if n, err := cnt.Int64(); err == nil {
@@ -497,7 +487,7 @@ func (e *b2Expander) expandNumeric(lo, hi value.Value, per *b2Per) error {
 	s := new(apd.Decimal).Set(&loD)
 	for {
 		var ue apd.Decimal
-		if _, err := b2Dec.Add(&ue, s, &width); err != nil {
+		if _, err := decCtx.Add(&ue, s, &width); err != nil {
 			return Errorf("expand: %v", err)
 		}
 		if ue.Cmp(&hiD) > 0 {
@@ -515,63 +505,63 @@ func (e *b2Expander) expandNumeric(lo, hi value.Value, per *b2Per) error {
 			return err
 		}
 		next := new(apd.Decimal)
-		if _, err := b2Dec.Add(next, s, pv); err != nil {
+		if _, err := decCtx.Add(next, s, pv); err != nil {
 			return Errorf("expand: %v", err)
 		}
 		s = next
 	}
 }
 
-// b2ExpandList is Expand(List<Interval<T>>[, per]) -> List<Interval<T>>.
-func b2ExpandList(c *Context, a []value.Value) (value.Value, error) {
-	l, null, err := b2ListArg("Expand", a, 0)
+// expandList is Expand(List<Interval<T>>[, per]) -> List<Interval<T>>.
+func expandList(c *Context, a []value.Value) (value.Value, error) {
+	l, null, err := listArg("Expand", a, 0)
 	if err != nil || null {
 		return nil, err
 	}
-	per, err := b2PerArg("Expand", a, 1)
+	per, err := perArg("Expand", a, 1)
 	if err != nil {
 		return nil, err
 	}
-	items, err := b2IvlItems("Expand", l)
+	items, err := ivlItems("Expand", l)
 	if err != nil {
 		return nil, err
 	}
-	e := &b2Expander{c: c, out: []value.Value{}}
-	def := b2CoarsestPrecision(items)
+	e := &expander{c: c, out: []value.Value{}}
+	def := coarsestPrecision(items)
 	for _, x := range items {
 		if err := e.expandOne(x, per, def); err != nil {
 			return nil, err
 		}
 	}
-	et := b2IvlListType(l, items)
+	et := ivlListType(l, items)
 	if e.pt != nil {
 		et = IntervalOf(e.pt)
 	}
-	return b2MkList(e.out, et), nil
+	return makeList(e.out, et), nil
 }
 
-// b2ExpandIvl is Expand(Interval<T>[, per]) -> List<T>: the start points of
+// expandIvl is Expand(Interval<T>[, per]) -> List<T>: the start points of
 // the units.
-func b2ExpandIvl(c *Context, a []value.Value) (value.Value, error) {
-	iv, null, err := b2IvlArg("Expand", a, 0)
+func expandIvl(c *Context, a []value.Value) (value.Value, error) {
+	iv, null, err := ivlArg("Expand", a, 0)
 	if err != nil || null {
 		return nil, err
 	}
-	per, err := b2PerArg("Expand", a, 1)
+	per, err := perArg("Expand", a, 1)
 	if err != nil {
 		return nil, err
 	}
-	e := &b2Expander{c: c, points: true, out: []value.Value{}}
-	x, ok := b2Prep(iv, nil)
+	e := &expander{c: c, points: true, out: []value.Value{}}
+	x, ok := normalize(iv, nil)
 	var et types.Type = types.Any
 	if ok {
 		et = x.pt
-		if err := e.expandOne(x, per, b2CoarsestPrecision([]b2Ivl{x})); err != nil {
+		if err := e.expandOne(x, per, coarsestPrecision([]normIvl{x})); err != nil {
 			return nil, err
 		}
 	}
 	if e.pt != nil {
 		et = e.pt
 	}
-	return b2MkList(e.out, et), nil
+	return makeList(e.out, et), nil
 }

@@ -6,8 +6,13 @@ package builtins
 // registered first. The list forms come first, so that
 // "null properly includes {2}" is the list-list ProperIncludes (null)
 // rather than the interval-point form (false).
+//
+// Go runs the init functions of a package in the order of their file
+// names, so the name of this file also places these operators after the
+// arithmetic ones and before those of compare.go, datetime.go and
+// strings.go.
 func init() {
-	b2RegisterLists()
-	b2RegisterIntervals()
-	b2RegisterCollapseExpand()
+	registerLists()
+	registerIntervals()
+	registerCollapseExpand()
 }

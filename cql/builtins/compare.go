@@ -11,67 +11,67 @@ import (
 
 func init() {
 	b := types.Boolean
-	b1Reg("Equal", b, b1Equal, T, T)
-	b1Reg("NotEqual", b, b1NotEqual, T, T)
-	b1Reg("Equivalent", b, b1Equivalent, T, T)
-	b1Reg("NotEquivalent", b, b1NotEquivalent, T, T)
+	reg("Equal", b, cmpEqual, T, T)
+	reg("NotEqual", b, cmpNotEqual, T, T)
+	reg("Equivalent", b, cmpEquivalent, T, T)
+	reg("NotEquivalent", b, cmpNotEquivalent, T, T)
 	for _, t := range []types.Type{types.Integer, types.Long, types.Decimal, types.String,
 		types.Date, types.DateTime, types.Time, types.Quantity} {
-		b1Reg("Less", b, b1Less, t, t)
-		b1Reg("Greater", b, b1Greater, t, t)
-		b1Reg("LessOrEqual", b, b1LessOrEqual, t, t)
-		b1Reg("GreaterOrEqual", b, b1GreaterOrEqual, t, t)
+		reg("Less", b, cmpLess, t, t)
+		reg("Greater", b, cmpGreater, t, t)
+		reg("LessOrEqual", b, cmpLessOrEqual, t, t)
+		reg("GreaterOrEqual", b, cmpGreaterOrEqual, t, t)
 	}
 }
 
-// b1EqualValue is CQL '=': true, false or null.
-func b1EqualValue(x, y value.Value) value.Value {
+// equalValue is CQL '=': true, false or null.
+func equalValue(x, y value.Value) value.Value {
 	if x == nil || y == nil {
 		return nil
 	}
 	switch p := x.(type) {
 	case value.Integer:
 		if q, ok := y.(value.Integer); ok {
-			return b1Bool(p == q)
+			return boolValue(p == q)
 		}
 	case value.String:
 		if q, ok := y.(value.String); ok {
-			return b1Bool(p == q)
+			return boolValue(p == q)
 		}
 	case value.Boolean:
 		if q, ok := y.(value.Boolean); ok {
-			return b1Bool(p == q)
+			return boolValue(p == q)
 		}
 	case value.Long:
 		if q, ok := y.(value.Long); ok {
-			return b1Bool(p == q)
+			return boolValue(p == q)
 		}
 	}
 	return value.Equal(x, y)
 }
 
-func b1Equal(_ *Context, a []value.Value) (value.Value, error) {
-	return b1EqualValue(a[0], a[1]), nil
+func cmpEqual(_ *Context, a []value.Value) (value.Value, error) {
+	return equalValue(a[0], a[1]), nil
 }
 
-func b1NotEqual(_ *Context, a []value.Value) (value.Value, error) {
-	if r, ok := b1EqualValue(a[0], a[1]).(value.Boolean); ok {
-		return b1Bool(!bool(r)), nil
+func cmpNotEqual(_ *Context, a []value.Value) (value.Value, error) {
+	if r, ok := equalValue(a[0], a[1]).(value.Boolean); ok {
+		return boolValue(!bool(r)), nil
 	}
 	return nil, nil
 }
 
-func b1Equivalent(_ *Context, a []value.Value) (value.Value, error) {
-	return b1Bool(value.Equivalent(a[0], a[1])), nil
+func cmpEquivalent(_ *Context, a []value.Value) (value.Value, error) {
+	return boolValue(value.Equivalent(a[0], a[1])), nil
 }
 
-func b1NotEquivalent(_ *Context, a []value.Value) (value.Value, error) {
-	return b1Bool(!value.Equivalent(a[0], a[1])), nil
+func cmpNotEquivalent(_ *Context, a []value.Value) (value.Value, error) {
+	return boolValue(!value.Equivalent(a[0], a[1])), nil
 }
 
-// b1Cmp orders two values: ok is false when either is null or the order is
+// compareValues orders two values: ok is false when either is null or the order is
 // uncertain (temporal values of different precisions).
-func b1Cmp(x, y value.Value) (int, bool) {
+func compareValues(x, y value.Value) (int, bool) {
 	if x == nil || y == nil {
 		return 0, false
 	}
@@ -100,34 +100,34 @@ func b1Cmp(x, y value.Value) (int, bool) {
 	return value.Compare(x, y)
 }
 
-func b1Less(_ *Context, a []value.Value) (value.Value, error) {
-	c, ok := b1Cmp(a[0], a[1])
+func cmpLess(_ *Context, a []value.Value) (value.Value, error) {
+	c, ok := compareValues(a[0], a[1])
 	if !ok {
 		return nil, nil
 	}
-	return b1Bool(c < 0), nil
+	return boolValue(c < 0), nil
 }
 
-func b1Greater(_ *Context, a []value.Value) (value.Value, error) {
-	c, ok := b1Cmp(a[0], a[1])
+func cmpGreater(_ *Context, a []value.Value) (value.Value, error) {
+	c, ok := compareValues(a[0], a[1])
 	if !ok {
 		return nil, nil
 	}
-	return b1Bool(c > 0), nil
+	return boolValue(c > 0), nil
 }
 
-func b1LessOrEqual(_ *Context, a []value.Value) (value.Value, error) {
-	c, ok := b1Cmp(a[0], a[1])
+func cmpLessOrEqual(_ *Context, a []value.Value) (value.Value, error) {
+	c, ok := compareValues(a[0], a[1])
 	if !ok {
 		return nil, nil
 	}
-	return b1Bool(c <= 0), nil
+	return boolValue(c <= 0), nil
 }
 
-func b1GreaterOrEqual(_ *Context, a []value.Value) (value.Value, error) {
-	c, ok := b1Cmp(a[0], a[1])
+func cmpGreaterOrEqual(_ *Context, a []value.Value) (value.Value, error) {
+	c, ok := compareValues(a[0], a[1])
 	if !ok {
 		return nil, nil
 	}
-	return b1Bool(c >= 0), nil
+	return boolValue(c >= 0), nil
 }

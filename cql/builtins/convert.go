@@ -14,33 +14,33 @@ import (
 	"github.com/ccg-project/ccg/cql/value"
 )
 
-// b1Converter converts a non-null value; nil means "cannot convert". The
+// converter converts a non-null value; nil means "cannot convert". The
 // context gives conversions that need it the evaluation's timezone offset.
-type b1Converter func(c *Context, v value.Value) value.Value
+type converter func(c *Context, v value.Value) value.Value
 
 func init() {
 	bo, i, l, d, s := types.Boolean, types.Integer, types.Long, types.Decimal, types.String
 	q, r, da, dt, tm := types.Quantity, types.Ratio, types.Date, types.DateTime, types.Time
 
-	b1RegConversion("Boolean", bo, b1ToBoolean, s, i, l, d, bo)
-	b1RegConversion("Integer", i, b1ToInteger, s, l, bo, i)
-	b1RegConversion("Long", l, b1ToLong, s, i, bo, l)
-	b1RegConversion("Decimal", d, b1ToDecimal, s, i, l, bo, d)
-	b1RegConversion("String", s, b1ToString, bo, i, l, d, q, r, da, dt, tm, s)
-	b1RegConversion("Quantity", q, b1ToQuantity, s, i, l, d, q)
-	b1RegConversion("Ratio", r, b1ToRatio, s, r)
-	b1RegConversion("Date", da, b1ToDate, s, dt, da)
-	b1RegConversion("DateTime", dt, b1ToDateTime, s, da, dt)
-	b1RegConversion("Time", tm, b1ToTime, s, tm)
+	regConversion("Boolean", bo, toBoolean, s, i, l, d, bo)
+	regConversion("Integer", i, toInteger, s, l, bo, i)
+	regConversion("Long", l, toLong, s, i, bo, l)
+	regConversion("Decimal", d, toDecimal, s, i, l, bo, d)
+	regConversion("String", s, toString, bo, i, l, d, q, r, da, dt, tm, s)
+	regConversion("Quantity", q, toQuantity, s, i, l, d, q)
+	regConversion("Ratio", r, toRatio, s, r)
+	regConversion("Date", da, toDate, s, dt, da)
+	regConversion("DateTime", dt, toDateTime, s, da, dt)
+	regConversion("Time", tm, toTime, s, tm)
 
-	b1Reg("ToConcept", types.Concept, b1ToConcept, types.Code)
-	b1Reg("ToConcept", types.Concept, b1ToConcept, ListOf(types.Code))
-	b1Reg("ConvertQuantity", q, b1ConvertQuantity, q, s)
-	b1Reg("CanConvertQuantity", bo, b1CanConvertQuantity, q, s)
+	reg("ToConcept", types.Concept, toConcept, types.Code)
+	reg("ToConcept", types.Concept, toConcept, ListOf(types.Code))
+	reg("ConvertQuantity", q, convertQuantity, q, s)
+	reg("CanConvertQuantity", bo, canConvertQuantity, q, s)
 }
 
-// b1RegConversion registers ToX and ConvertsToX for each source type.
-func b1RegConversion(target string, result types.Type, conv b1Converter, from ...types.Type) {
+// regConversion registers ToX and ConvertsToX for each source type.
+func regConversion(target string, result types.Type, conv converter, from ...types.Type) {
 	to := func(c *Context, a []value.Value) (value.Value, error) {
 		if a[0] == nil {
 			return nil, nil
@@ -51,51 +51,51 @@ func b1RegConversion(target string, result types.Type, conv b1Converter, from ..
 		if a[0] == nil {
 			return nil, nil
 		}
-		return b1Bool(conv(c, a[0]) != nil), nil
+		return boolValue(conv(c, a[0]) != nil), nil
 	}
 	for _, f := range from {
-		b1Reg("To"+target, result, to, f)
-		b1Reg("ConvertsTo"+target, types.Boolean, can, f)
+		reg("To"+target, result, to, f)
+		reg("ConvertsTo"+target, types.Boolean, can, f)
 	}
 }
 
-// b1ToBoolean accepts (case-insensitively) true/t/yes/y/1 and
+// toBoolean accepts (case-insensitively) true/t/yes/y/1 and
 // false/f/no/n/0, and the numbers 1 and 0.
-func b1ToBoolean(_ *Context, v value.Value) value.Value {
+func toBoolean(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Boolean:
 		return x
 	case value.String:
 		switch strings.ToLower(string(x)) {
 		case "true", "t", "yes", "y", "1":
-			return b1True
+			return trueValue
 		case "false", "f", "no", "n", "0":
-			return b1False
+			return falseValue
 		}
 	case value.Integer:
-		return b1IntToBool(int64(x))
+		return intToBool(int64(x))
 	case value.Long:
-		return b1IntToBool(int64(x))
+		return intToBool(int64(x))
 	case value.Decimal:
 		if n, err := value.DecToInt64(x); err == nil {
-			return b1IntToBool(n)
+			return intToBool(n)
 		}
 	}
 	return nil
 }
 
-func b1IntToBool(n int64) value.Value {
+func intToBool(n int64) value.Value {
 	switch n {
 	case 1:
-		return b1True
+		return trueValue
 	case 0:
-		return b1False
+		return falseValue
 	}
 	return nil
 }
 
-// b1IsIntegerText reports whether s is (+|-)?digits.
-func b1IsIntegerText(s string) bool {
+// isIntegerText reports whether s is (+|-)?digits.
+func isIntegerText(s string) bool {
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		s = s[1:]
 	}
@@ -110,31 +110,31 @@ func b1IsIntegerText(s string) bool {
 	return true
 }
 
-// b1IsDecimalText reports whether s is (+|-)?digits(.digits)?.
-func b1IsDecimalText(s string) bool {
+// isDecimalText reports whether s is (+|-)?digits(.digits)?.
+func isDecimalText(s string) bool {
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		s = s[1:]
 	}
 	whole, frac, hasPoint := strings.Cut(s, ".")
-	if !b1IsIntegerText(whole) || whole[0] == '+' || whole[0] == '-' {
+	if !isIntegerText(whole) || whole[0] == '+' || whole[0] == '-' {
 		return false
 	}
-	return !hasPoint || (frac != "" && frac[0] != '+' && frac[0] != '-' && b1IsIntegerText(frac))
+	return !hasPoint || (frac != "" && frac[0] != '+' && frac[0] != '-' && isIntegerText(frac))
 }
 
-func b1ToInteger(_ *Context, v value.Value) value.Value {
+func toInteger(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Integer:
 		return x
 	case value.Long:
-		return b1IntResult(int64(x))
+		return intResult(int64(x))
 	case value.Boolean:
 		if x {
 			return value.Integer(1)
 		}
 		return value.Integer(0)
 	case value.String:
-		if !b1IsIntegerText(string(x)) {
+		if !isIntegerText(string(x)) {
 			return nil
 		}
 		n, err := strconv.ParseInt(string(x), 10, 32)
@@ -146,7 +146,7 @@ func b1ToInteger(_ *Context, v value.Value) value.Value {
 	return nil
 }
 
-func b1ToLong(_ *Context, v value.Value) value.Value {
+func toLong(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Long:
 		return x
@@ -158,7 +158,7 @@ func b1ToLong(_ *Context, v value.Value) value.Value {
 		}
 		return value.Long(0)
 	case value.String:
-		if !b1IsIntegerText(string(x)) {
+		if !isIntegerText(string(x)) {
 			return nil
 		}
 		n, err := strconv.ParseInt(string(x), 10, 64)
@@ -170,9 +170,9 @@ func b1ToLong(_ *Context, v value.Value) value.Value {
 	return nil
 }
 
-// b1ParseDecimal parses (+|-)?#0(.0#)?; digits beyond 8 places are rounded.
-func b1ParseDecimal(s string) (value.Decimal, bool) {
-	if !b1IsDecimalText(s) {
+// parseDecimal parses (+|-)?#0(.0#)?; digits beyond 8 places are rounded.
+func parseDecimal(s string) (value.Decimal, bool) {
+	if !isDecimalText(s) {
 		return value.Decimal{}, false
 	}
 	d, err := value.NewDecimalLax(strings.TrimPrefix(s, "+"))
@@ -186,30 +186,30 @@ func b1ParseDecimal(s string) (value.Decimal, bool) {
 	return r, true
 }
 
-func b1ToDecimal(_ *Context, v value.Value) value.Value {
+func toDecimal(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Decimal:
 		return x
 	case value.Integer:
-		return b1NewDec(int64(x))
+		return newDec(int64(x))
 	case value.Long:
-		return b1NewDec(int64(x))
+		return newDec(int64(x))
 	case value.Boolean:
 		if x {
 			return value.MustDecimal("1.0")
 		}
 		return value.MustDecimal("0.0")
 	case value.String:
-		if d, ok := b1ParseDecimal(string(x)); ok {
+		if d, ok := parseDecimal(string(x)); ok {
 			return d
 		}
 	}
 	return nil
 }
 
-// b1QuantityText renders a quantity as CQL text: 5.5 'cm', 3 days.
-func b1QuantityText(q value.Quantity) string {
-	num := b1DecText(q.Value)
+// quantityText renders a quantity as CQL text: 5.5 'cm', 3 days.
+func quantityText(q value.Quantity) string {
+	num := decText(q.Value)
 	unit := q.Unit
 	if unit == "" {
 		unit = "1"
@@ -220,10 +220,10 @@ func b1QuantityText(q value.Quantity) string {
 	return num + " '" + strings.ReplaceAll(unit, "'", `\'`) + "'"
 }
 
-// b1ToString renders values in the formats CQL's ToString specifies: no
+// toString renders values in the formats CQL's ToString specifies: no
 // quotes or '@', Long without the L suffix, DateTime without a trailing T
 // when it has no time part.
-func b1ToString(_ *Context, v value.Value) value.Value {
+func toString(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.String:
 		return x
@@ -237,38 +237,38 @@ func b1ToString(_ *Context, v value.Value) value.Value {
 	case value.Long:
 		return value.String(strconv.FormatInt(int64(x), 10))
 	case value.Decimal:
-		return value.String(b1DecText(x))
+		return value.String(decText(x))
 	case value.Quantity:
 		if x.Value.D == nil {
 			return nil
 		}
-		return value.String(b1QuantityText(x))
+		return value.String(quantityText(x))
 	case value.Ratio:
 		if x.Numerator.Value.D == nil || x.Denominator.Value.D == nil {
 			return nil
 		}
-		return value.String(b1QuantityText(x.Numerator) + ":" + b1QuantityText(x.Denominator))
+		return value.String(quantityText(x.Numerator) + ":" + quantityText(x.Denominator))
 	case value.Date:
-		return value.String(b1FormatDate(nil, x))
+		return value.String(formatDate(nil, x))
 	case value.DateTime:
-		return value.String(b1FormatDateTime(nil, x))
+		return value.String(formatDateTime(nil, x))
 	case value.Time:
-		return value.String(b1FormatTime(nil, x))
+		return value.String(formatTime(nil, x))
 	}
 	return nil
 }
 
-// b1ParseQuantity parses a number optionally followed by a unit: a quoted
+// parseQuantity parses a number optionally followed by a unit: a quoted
 // UCUM unit ('cm') or a calendar duration keyword (days). Without a unit
 // the quantity is dimensionless ('1').
-func b1ParseQuantity(s string) (value.Quantity, bool) {
+func parseQuantity(s string) (value.Quantity, bool) {
 	s = strings.TrimSpace(s)
 	end := 0
 	for end < len(s) && (s[end] == '+' || s[end] == '-' || s[end] == '.' || (s[end] >= '0' && s[end] <= '9')) {
 		end++
 	}
 	num, rest := s[:end], strings.TrimSpace(s[end:])
-	d, ok := b1ParseDecimal(num)
+	d, ok := parseDecimal(num)
 	if !ok {
 		return value.Quantity{}, false
 	}
@@ -297,26 +297,26 @@ func b1ParseQuantity(s string) (value.Quantity, bool) {
 	return value.Quantity{Value: d, Unit: unit}, true
 }
 
-func b1ToQuantity(_ *Context, v value.Value) value.Value {
+func toQuantity(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Quantity:
 		return x
 	case value.Decimal:
 		return value.Quantity{Value: x, Unit: "1"}
 	case value.Integer:
-		return value.Quantity{Value: b1NewDec(int64(x)), Unit: "1"}
+		return value.Quantity{Value: newDec(int64(x)), Unit: "1"}
 	case value.Long:
-		return value.Quantity{Value: b1NewDec(int64(x)), Unit: "1"}
+		return value.Quantity{Value: newDec(int64(x)), Unit: "1"}
 	case value.String:
-		if q, ok := b1ParseQuantity(string(x)); ok {
+		if q, ok := parseQuantity(string(x)); ok {
 			return q
 		}
 	}
 	return nil
 }
 
-// b1ToRatio parses <quantity>:<quantity>, e.g. 1 'mg':2 'mL' or 1:128.
-func b1ToRatio(_ *Context, v value.Value) value.Value {
+// toRatio parses <quantity>:<quantity>, e.g. 1 'mg':2 'mL' or 1:128.
+func toRatio(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Ratio:
 		return x
@@ -337,8 +337,8 @@ func b1ToRatio(_ *Context, v value.Value) value.Value {
 		if at < 0 {
 			return nil
 		}
-		n, ok1 := b1ParseQuantity(s[:at])
-		d, ok2 := b1ParseQuantity(s[at+1:])
+		n, ok1 := parseQuantity(s[:at])
+		d, ok2 := parseQuantity(s[at+1:])
 		if !ok1 || !ok2 {
 			return nil
 		}
@@ -347,7 +347,7 @@ func b1ToRatio(_ *Context, v value.Value) value.Value {
 	return nil
 }
 
-func b1ToDate(c *Context, v value.Value) value.Value {
+func toDate(c *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Date:
 		return x
@@ -372,16 +372,16 @@ func b1ToDate(c *Context, v value.Value) value.Value {
 			if err2 != nil {
 				return nil
 			}
-			return b1ToDate(c, dt)
+			return toDate(c, dt)
 		}
 		return d
 	}
 	return nil
 }
 
-// b1ToDateTime converts a Date or parses an ISO 8601 date/time string; a
+// toDateTime converts a Date or parses an ISO 8601 date/time string; a
 // result without a written offset gets the evaluation's offset.
-func b1ToDateTime(c *Context, v value.Value) value.Value {
+func toDateTime(c *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.DateTime:
 		return x
@@ -397,9 +397,9 @@ func b1ToDateTime(c *Context, v value.Value) value.Value {
 	return nil
 }
 
-// b1ToTime parses hh[:mm[:ss[.fff]]], optionally prefixed by 'T'; a trailing
+// toTime parses hh[:mm[:ss[.fff]]], optionally prefixed by 'T'; a trailing
 // timezone offset (Z, +hh:mm, -hh:mm) is accepted and ignored.
-func b1ToTime(_ *Context, v value.Value) value.Value {
+func toTime(_ *Context, v value.Value) value.Value {
 	switch x := v.(type) {
 	case value.Time:
 		return x
@@ -409,7 +409,7 @@ func b1ToTime(_ *Context, v value.Value) value.Value {
 			s = s[:len(s)-1]
 		} else if k := strings.IndexAny(s, "+-"); k >= 0 {
 			off := s[k+1:]
-			if len(off) != 5 || off[2] != ':' || !b1IsIntegerText(off[:2]) || !b1IsIntegerText(off[3:]) {
+			if len(off) != 5 || off[2] != ':' || !isIntegerText(off[:2]) || !isIntegerText(off[3:]) {
 				return nil
 			}
 			s = s[:k]
@@ -423,7 +423,7 @@ func b1ToTime(_ *Context, v value.Value) value.Value {
 	return nil
 }
 
-func b1ToConcept(_ *Context, a []value.Value) (value.Value, error) {
+func toConcept(_ *Context, a []value.Value) (value.Value, error) {
 	switch x := a[0].(type) {
 	case nil:
 		return nil, nil
@@ -437,7 +437,7 @@ func b1ToConcept(_ *Context, a []value.Value) (value.Value, error) {
 			case value.Code:
 				codes = append(codes, c)
 			default:
-				return nil, b1TypeErr("ToConcept", e)
+				return nil, typeErr("ToConcept", e)
 			}
 		}
 		if len(codes) == 0 {
@@ -445,20 +445,20 @@ func b1ToConcept(_ *Context, a []value.Value) (value.Value, error) {
 		}
 		return value.Concept{Codes: codes}, nil
 	}
-	return nil, b1TypeErr("ToConcept", a[0])
+	return nil, typeErr("ToConcept", a[0])
 }
 
-func b1ConvertQuantity(_ *Context, a []value.Value) (value.Value, error) {
+func convertQuantity(_ *Context, a []value.Value) (value.Value, error) {
 	if a[0] == nil || a[1] == nil {
 		return nil, nil
 	}
 	q, ok := a[0].(value.Quantity)
 	if !ok {
-		return nil, b1TypeErr("ConvertQuantity", a[0])
+		return nil, typeErr("ConvertQuantity", a[0])
 	}
 	u, ok := a[1].(value.String)
 	if !ok {
-		return nil, b1TypeErr("ConvertQuantity", a[1])
+		return nil, typeErr("ConvertQuantity", a[1])
 	}
 	if q.Value.D == nil {
 		return nil, nil
@@ -470,21 +470,21 @@ func b1ConvertQuantity(_ *Context, a []value.Value) (value.Value, error) {
 	return r, nil
 }
 
-func b1CanConvertQuantity(_ *Context, a []value.Value) (value.Value, error) {
+func canConvertQuantity(_ *Context, a []value.Value) (value.Value, error) {
 	if a[0] == nil || a[1] == nil {
 		return nil, nil
 	}
 	q, ok := a[0].(value.Quantity)
 	if !ok {
-		return nil, b1TypeErr("CanConvertQuantity", a[0])
+		return nil, typeErr("CanConvertQuantity", a[0])
 	}
 	u, ok := a[1].(value.String)
 	if !ok {
-		return nil, b1TypeErr("CanConvertQuantity", a[1])
+		return nil, typeErr("CanConvertQuantity", a[1])
 	}
 	if q.Value.D == nil {
 		return nil, nil
 	}
 	_, err := value.ConvertQuantity(q, string(u))
-	return b1Bool(err == nil), nil
+	return boolValue(err == nil), nil
 }

@@ -10,34 +10,34 @@ import (
 // TestExtremeArgumentsAreQuick feeds extreme Decimal/Integer arguments to
 // the transcendental operators: they must neither panic nor take long.
 func TestExtremeArgumentsAreQuick(t *testing.T) {
-	big, small, tiny := b1D("99999999999999999999.99999999"), b1D("-99999999999999999999.99999999"), b1D("0.00000001")
-	d, i := b1TD, b1TI
+	big, small, tiny := decV("99999999999999999999.99999999"), decV("-99999999999999999999.99999999"), decV("0.00000001")
+	d, i := tD, tI
 	calls := []struct {
 		op   string
 		args []value.Value
 		int  bool
 	}{
-		{"Power", b1Vs(b1D("2.0"), big), false},
-		{"Power", b1Vs(b1D("2.0"), small), false},
-		{"Power", b1Vs(b1D("0.5"), b1D("12345678901234.5")), false},
-		{"Power", b1Vs(b1D("-2.0"), b1D("12345678901235")), false},
-		{"Power", b1Vs(tiny, big), false},
-		{"Power", b1Vs(big, big), false},
-		{"Power", b1Vs(b1I(2), b1I(-2147483648)), true},
-		{"Power", b1Vs(b1I(-3), b1I(2147483647)), true},
-		{"Exp", b1Vs(big), false},
-		{"Exp", b1Vs(small), false},
-		{"Ln", b1Vs(tiny), false},
-		{"Ln", b1Vs(big), false},
-		{"Log", b1Vs(big, tiny), false},
-		{"Log", b1Vs(tiny, b1D("1.00000001")), false},
+		{"Power", argv(decV("2.0"), big), false},
+		{"Power", argv(decV("2.0"), small), false},
+		{"Power", argv(decV("0.5"), decV("12345678901234.5")), false},
+		{"Power", argv(decV("-2.0"), decV("12345678901235")), false},
+		{"Power", argv(tiny, big), false},
+		{"Power", argv(big, big), false},
+		{"Power", argv(intV(2), intV(-2147483648)), true},
+		{"Power", argv(intV(-3), intV(2147483647)), true},
+		{"Exp", argv(big), false},
+		{"Exp", argv(small), false},
+		{"Ln", argv(tiny), false},
+		{"Ln", argv(big), false},
+		{"Log", argv(big, tiny), false},
+		{"Log", argv(tiny, decV("1.00000001")), false},
 	}
 	for _, c := range calls {
-		params := b1Ts(d, d)[:len(c.args)]
+		params := tys(d, d)[:len(c.args)]
 		if c.int {
-			params = b1Ts(i, i)[:len(c.args)]
+			params = tys(i, i)[:len(c.args)]
 		}
-		o := b1Find(t, c.op, params...)
+		o := findOverload(t, c.op, params...)
 		start := time.Now()
 		r, err := o.Fn(&Context{}, c.args)
 		if el := time.Since(start); el > 200*time.Millisecond {
@@ -45,7 +45,7 @@ func TestExtremeArgumentsAreQuick(t *testing.T) {
 		}
 		if err == nil && r != nil {
 			if dv, ok := r.(value.Decimal); ok && dv.D.NumDigits() > 28 {
-				t.Errorf("%s%v = %s has more than 28 digits", c.op, c.args, b1DecText(dv))
+				t.Errorf("%s%v = %s has more than 28 digits", c.op, c.args, decText(dv))
 			}
 		}
 	}

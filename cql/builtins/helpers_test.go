@@ -11,12 +11,12 @@ import (
 	"github.com/cockroachdb/apd/v3"
 )
 
-// b1Find returns the overload of name whose parameters equal params (a
+// findOverload returns the overload of name whose parameters equal params (a
 // variadic overload matches when params extend its fixed parameters).
-func b1Find(t testing.TB, name string, params ...types.Type) *Overload {
+func findOverload(t testing.TB, name string, params ...types.Type) *Overload {
 	t.Helper()
 	for _, o := range Lookup(name) {
-		if b1ParamsMatch(o, params) {
+		if paramsMatch(o, params) {
 			return o
 		}
 	}
@@ -24,7 +24,7 @@ func b1Find(t testing.TB, name string, params ...types.Type) *Overload {
 	return nil
 }
 
-func b1ParamsMatch(o *Overload, params []types.Type) bool {
+func paramsMatch(o *Overload, params []types.Type) bool {
 	if !o.Variadic && len(params) != len(o.Params) {
 		return false
 	}
@@ -45,9 +45,9 @@ func b1ParamsMatch(o *Overload, params []types.Type) bool {
 	return true
 }
 
-// b1Case is one table-driven test: an operator, its parameter types, the
+// opCase is one table-driven test: an operator, its parameter types, the
 // arguments and the expected result (or an expected error).
-type b1Case struct {
+type opCase struct {
 	name    string
 	op      string
 	params  []types.Type
@@ -56,11 +56,11 @@ type b1Case struct {
 	wantErr bool
 }
 
-func b1Run(t *testing.T, cases []b1Case) {
+func runOpCases(t *testing.T, cases []opCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			o := b1Find(t, tc.op, tc.params...)
+			o := findOverload(t, tc.op, tc.params...)
 			c := &Context{}
 			var got value.Value
 			var err error
@@ -71,7 +71,7 @@ func b1Run(t *testing.T, cases []b1Case) {
 			}
 			if tc.wantErr {
 				if err == nil {
-					t.Fatalf("%s: want error, got %s", tc.op, b1Show(got))
+					t.Fatalf("%s: want error, got %s", tc.op, showValue(got))
 				}
 				var be *Error
 				if !errors.As(err, &be) {
@@ -82,16 +82,16 @@ func b1Run(t *testing.T, cases []b1Case) {
 			if err != nil {
 				t.Fatalf("%s: unexpected error %v", tc.op, err)
 			}
-			if !b1Same(got, tc.want) {
-				t.Fatalf("%s: got %s, want %s", tc.op, b1Show(got), b1Show(tc.want))
+			if !sameResult(got, tc.want) {
+				t.Fatalf("%s: got %s, want %s", tc.op, showValue(got), showValue(tc.want))
 			}
 		})
 	}
 }
 
-// b1Same compares results: decimals numerically (scale ignored), other
+// sameResult compares results: decimals numerically (scale ignored), other
 // values structurally.
-func b1Same(a, b value.Value) bool {
+func sameResult(a, b value.Value) bool {
 	switch x := a.(type) {
 	case nil:
 		return b == nil
@@ -103,21 +103,21 @@ func b1Same(a, b value.Value) bool {
 		return ok && x.Unit == y.Unit && x.Value.D.Cmp(y.Value.D) == 0
 	case value.Ratio:
 		y, ok := b.(value.Ratio)
-		return ok && b1Same(x.Numerator, y.Numerator) && b1Same(x.Denominator, y.Denominator)
+		return ok && sameResult(x.Numerator, y.Numerator) && sameResult(x.Denominator, y.Denominator)
 	case value.List:
 		y, ok := b.(value.List)
 		if !ok || len(x.Elems) != len(y.Elems) {
 			return false
 		}
 		for k := range x.Elems {
-			if !b1Same(x.Elems[k], y.Elems[k]) {
+			if !sameResult(x.Elems[k], y.Elems[k]) {
 				return false
 			}
 		}
 		return true
 	case value.Interval:
 		y, ok := b.(value.Interval)
-		return ok && b1Same(x.Low, y.Low) && b1Same(x.High, y.High) &&
+		return ok && sameResult(x.Low, y.Low) && sameResult(x.High, y.High) &&
 			x.LowClosed == y.LowClosed && x.HighClosed == y.HighClosed
 	case value.Concept:
 		y, ok := b.(value.Concept)
@@ -134,8 +134,8 @@ func b1Same(a, b value.Value) bool {
 	return a == b
 }
 
-// b1Show renders a value for failure messages.
-func b1Show(v value.Value) string {
+// showValue renders a value for failure messages.
+func showValue(v value.Value) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
@@ -148,23 +148,23 @@ func b1Show(v value.Value) string {
 	case value.String:
 		return strconv.Quote(string(x))
 	case value.Decimal:
-		return "D(" + b1DecText(x) + ")"
+		return "D(" + decText(x) + ")"
 	case value.Quantity:
-		return b1DecText(x.Value) + " '" + x.Unit + "'"
+		return decText(x.Value) + " '" + x.Unit + "'"
 	case value.Ratio:
-		return b1Show(x.Numerator) + ":" + b1Show(x.Denominator)
+		return showValue(x.Numerator) + ":" + showValue(x.Denominator)
 	case value.Date:
-		return "@" + string(b1FormatDate(nil, x))
+		return "@" + string(formatDate(nil, x))
 	case value.DateTime:
-		return "@" + string(b1FormatDateTime(nil, x)) + "/p" + strconv.Itoa(int(x.Precision))
+		return "@" + string(formatDateTime(nil, x)) + "/p" + strconv.Itoa(int(x.Precision))
 	case value.Time:
-		return "@T" + string(b1FormatTime(nil, x))
+		return "@T" + string(formatTime(nil, x))
 	case value.Interval:
-		return "Interval[" + b1Show(x.Low) + ", " + b1Show(x.High) + "]"
+		return "Interval[" + showValue(x.Low) + ", " + showValue(x.High) + "]"
 	case value.List:
 		parts := make([]string, len(x.Elems))
 		for k, e := range x.Elems {
-			parts[k] = b1Show(e)
+			parts[k] = showValue(e)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
@@ -172,14 +172,14 @@ func b1Show(v value.Value) string {
 }
 
 // Value constructors for tables.
-func b1I(i int32) value.Value  { return value.Integer(i) }
-func b1L(i int64) value.Value  { return value.Long(i) }
-func b1S(s string) value.Value { return value.String(s) }
-func b1B(b bool) value.Value   { return value.Boolean(b) }
+func intV(i int32) value.Value  { return value.Integer(i) }
+func longV(i int64) value.Value { return value.Long(i) }
+func strV(s string) value.Value { return value.String(s) }
+func boolV(b bool) value.Value  { return value.Boolean(b) }
 
-func b1D(s string) value.Value { return b1Dec(s) }
+func decV(s string) value.Value { return mustDec(s) }
 
-func b1Dec(s string) value.Decimal {
+func mustDec(s string) value.Decimal {
 	d, _, err := apd.NewFromString(s)
 	if err != nil {
 		panic(err)
@@ -187,11 +187,11 @@ func b1Dec(s string) value.Decimal {
 	return value.Decimal{D: d}
 }
 
-func b1Q(v, unit string) value.Value { return value.Quantity{Value: b1Dec(v), Unit: unit} }
+func qtyV(v, unit string) value.Value { return value.Quantity{Value: mustDec(v), Unit: unit} }
 
-func b1List(et types.Type, elems ...value.Value) value.Value {
+func listV(et types.Type, elems ...value.Value) value.Value {
 	return value.List{Elems: elems, ElemType: et}
 }
 
-func b1Ts(ts ...types.Type) []types.Type   { return ts }
-func b1Vs(vs ...value.Value) []value.Value { return vs }
+func tys(ts ...types.Type) []types.Type    { return ts }
+func argv(vs ...value.Value) []value.Value { return vs }

@@ -11,7 +11,7 @@ package builtins
 // ranges are three-valued.
 //
 // When the point type has no minimum or maximum (String), or its extreme
-// cannot be computed, the unbounded ends are represented by b2Inf markers
+// cannot be computed, the unbounded ends are represented by infPoint markers
 // that compare below (above) every point.
 
 import (
@@ -19,20 +19,20 @@ import (
 	"github.com/ccg-project/ccg/cql/value"
 )
 
-// b2Inf is an infinite point: -inf when neg, +inf otherwise. It only lives
+// infPoint is an infinite point: -inf when neg, +inf otherwise. It only lives
 // inside interval computations and is never returned to callers.
-type b2Inf struct{ neg bool }
+type infPoint struct{ neg bool }
 
-func (b2Inf) Type() types.Type { return types.Any }
+func (infPoint) Type() types.Type { return types.Any }
 
 var (
-	b2NegInf value.Value = b2Inf{neg: true}
-	b2PosInf value.Value = b2Inf{neg: false}
+	negInf value.Value = infPoint{neg: true}
+	posInf value.Value = infPoint{neg: false}
 )
 
-// b2InfSign returns -1 for -inf, 1 for +inf and 0 for other values.
-func b2InfSign(v value.Value) int {
-	if i, ok := v.(b2Inf); ok {
+// infSign returns -1 for -inf, 1 for +inf and 0 for other values.
+func infSign(v value.Value) int {
+	if i, ok := v.(infPoint); ok {
 		if i.neg {
 			return -1
 		}
@@ -41,26 +41,26 @@ func b2InfSign(v value.Value) int {
 	return 0
 }
 
-// b2Rng is a point that may be uncertain: some value in [lo, hi]. exact
+// pointRange is a point that may be uncertain: some value in [lo, hi]. exact
 // means lo and hi are the same known point. A nil lo or hi is unknown.
-type b2Rng struct {
+type pointRange struct {
 	lo, hi value.Value
 	exact  bool
 }
 
-func b2Exact(v value.Value) b2Rng { return b2Rng{lo: v, hi: v, exact: true} }
+func exactRange(v value.Value) pointRange { return pointRange{lo: v, hi: v, exact: true} }
 
-// b2Ivl is a prepared interval.
-type b2Ivl struct {
+// normIvl is a prepared interval.
+type normIvl struct {
 	iv         value.Interval
 	pt         types.Type
-	start, end b2Rng
+	start, end pointRange
 }
 
-// b2PointType returns the point type of iv: the run-time type of a
+// pointType returns the point type of iv: the run-time type of a
 // boundary, else its static type when that is an ordered type, else hint. nil
 // means the type cannot be determined (both boundaries null).
-func b2PointType(iv value.Interval, hint types.Type) types.Type {
+func pointType(iv value.Interval, hint types.Type) types.Type {
 	// A boundary's run-time type is exact and cheap to get.
 	if iv.Low != nil {
 		return iv.Low.Type()
@@ -77,9 +77,9 @@ func b2PointType(iv value.Interval, hint types.Type) types.Type {
 	return nil
 }
 
-// b2Extreme returns the minimum (max=false) or maximum of t, or an
+// pointExtreme returns the minimum (max=false) or maximum of t, or an
 // infinity when the type has none.
-func b2Extreme(t types.Type, max bool) value.Value {
+func pointExtreme(t types.Type, max bool) value.Value {
 	var v value.Value
 	var err error
 	if max {
@@ -89,94 +89,94 @@ func b2Extreme(t types.Type, max bool) value.Value {
 	}
 	if err != nil || v == nil {
 		if max {
-			return b2PosInf
+			return posInf
 		}
-		return b2NegInf
+		return negInf
 	}
 	return v
 }
 
-// b2Succ is the successor of a point; infinities stay put and the successor
+// succ is the successor of a point; infinities stay put and the successor
 // of the maximum is +inf.
-func b2Succ(v value.Value) value.Value {
-	if v == nil || b2InfSign(v) != 0 {
+func succ(v value.Value) value.Value {
+	if v == nil || infSign(v) != 0 {
 		return v
 	}
 	s, err := value.Successor(v)
 	if err != nil || s == nil {
-		return b2PosInf
+		return posInf
 	}
 	return s
 }
 
-// b2Pred is the predecessor of a point; the predecessor of the minimum is
+// pred is the predecessor of a point; the predecessor of the minimum is
 // -inf.
-func b2Pred(v value.Value) value.Value {
-	if v == nil || b2InfSign(v) != 0 {
+func pred(v value.Value) value.Value {
+	if v == nil || infSign(v) != 0 {
 		return v
 	}
 	s, err := value.Predecessor(v)
 	if err != nil || s == nil {
-		return b2NegInf
+		return negInf
 	}
 	return s
 }
 
-// b2Prep prepares iv. It returns ok=false when the interval must be
+// normalize prepares iv. It returns ok=false when the interval must be
 // treated as null: both boundaries null and no point type known (the
 // interval literal Interval[null, null] without a type).
-func b2Prep(iv value.Interval, hint types.Type) (b2Ivl, bool) {
-	pt := b2PointType(iv, hint)
+func normalize(iv value.Interval, hint types.Type) (normIvl, bool) {
+	pt := pointType(iv, hint)
 	if pt == nil {
-		return b2Ivl{}, false
+		return normIvl{}, false
 	}
-	r := b2Ivl{iv: iv, pt: pt}
+	r := normIvl{iv: iv, pt: pt}
 	// The known start and end points, when the boundaries give them.
 	var lo, hi value.Value
 	switch {
 	case iv.Low != nil && iv.LowClosed:
 		lo = iv.Low
 	case iv.Low != nil:
-		lo = b2Succ(iv.Low)
+		lo = succ(iv.Low)
 	case iv.LowClosed:
-		lo = b2Extreme(pt, false)
+		lo = pointExtreme(pt, false)
 	}
 	switch {
 	case iv.High != nil && iv.HighClosed:
 		hi = iv.High
 	case iv.High != nil:
-		hi = b2Pred(iv.High)
+		hi = pred(iv.High)
 	case iv.HighClosed:
-		hi = b2Extreme(pt, true)
+		hi = pointExtreme(pt, true)
 	}
 	switch {
 	case lo != nil && hi != nil:
-		r.start, r.end = b2Exact(lo), b2Exact(hi)
+		r.start, r.end = exactRange(lo), exactRange(hi)
 	case lo != nil:
-		r.start = b2Exact(lo)
-		r.end = b2Rng{lo: lo, hi: b2Extreme(pt, true)}
+		r.start = exactRange(lo)
+		r.end = pointRange{lo: lo, hi: pointExtreme(pt, true)}
 	case hi != nil:
-		r.start = b2Rng{lo: b2Extreme(pt, false), hi: hi}
-		r.end = b2Exact(hi)
+		r.start = pointRange{lo: pointExtreme(pt, false), hi: hi}
+		r.end = exactRange(hi)
 	default:
-		all := b2Rng{lo: b2Extreme(pt, false), hi: b2Extreme(pt, true)}
+		all := pointRange{lo: pointExtreme(pt, false), hi: pointExtreme(pt, true)}
 		r.start, r.end = all, all
 	}
 	return r, true
 }
 
-// b2PointRng turns a point argument into a range; ok is false for null.
-func b2PointRng(v value.Value) (b2Rng, bool) {
+// pointRng turns a point argument into a range; ok is false for null.
+func pointRng(v value.Value) (pointRange, bool) {
 	if v == nil {
-		return b2Rng{}, false
+		return pointRange{}, false
 	}
-	return b2Exact(v), true
+	return exactRange(v), true
 }
 
-// b2CmpInf orders two points when at least one is infinite; ok is false
+// cmpInf orders two points when at least one is infinite; ok is false
 // when neither is.
-func b2CmpInf(a, b value.Value) (int, bool) {
-	sa, sb := b2InfSign(a), b2InfSign(b)
+func cmpInf(a, b value.Value) (int, bool) {
+	sa, sb := infSign(a), infSign(b)
 	if sa == 0 && sb == 0 {
 		return 0, false
 	}
@@ -189,98 +189,98 @@ func b2CmpInf(a, b value.Value) (int, bool) {
 	return 1, true
 }
 
-// b2PLT, b2PLE and b2PEQ compare points that may be infinite.
-func b2PLT(a, b value.Value, p value.Precision) b2Tri {
+// ltInf, leInf and eqInf compare points that may be infinite.
+func ltInf(a, b value.Value, p value.Precision) tri {
 	if a == nil || b == nil {
-		return b2U
+		return triUnknown
 	}
-	if c, ok := b2CmpInf(a, b); ok {
-		return b2TriBool(c < 0)
+	if c, ok := cmpInf(a, b); ok {
+		return triBool(c < 0)
 	}
-	return b2LT(a, b, p)
+	return ltAt(a, b, p)
 }
 
-func b2PLE(a, b value.Value, p value.Precision) b2Tri {
+func leInf(a, b value.Value, p value.Precision) tri {
 	if a == nil || b == nil {
-		return b2U
+		return triUnknown
 	}
-	if c, ok := b2CmpInf(a, b); ok {
-		return b2TriBool(c <= 0)
+	if c, ok := cmpInf(a, b); ok {
+		return triBool(c <= 0)
 	}
-	return b2LE(a, b, p)
+	return leAt(a, b, p)
 }
 
-func b2PEQ(a, b value.Value, p value.Precision) b2Tri {
+func eqInf(a, b value.Value, p value.Precision) tri {
 	if a == nil || b == nil {
-		return b2U
+		return triUnknown
 	}
-	if c, ok := b2CmpInf(a, b); ok {
-		return b2TriBool(c == 0)
+	if c, ok := cmpInf(a, b); ok {
+		return triBool(c == 0)
 	}
-	return b2EQ(a, b, p)
+	return eqAt(a, b, p)
 }
 
-// b2RLE is x <= y for possibly uncertain points.
-func b2RLE(x, y b2Rng, p value.Precision) b2Tri {
+// leRange is x <= y for possibly uncertain points.
+func leRange(x, y pointRange, p value.Precision) tri {
 	if x.exact && y.exact {
-		return b2PLE(x.lo, y.lo, p)
+		return leInf(x.lo, y.lo, p)
 	}
-	if b2PLE(x.hi, y.lo, p) == b2T {
-		return b2T
+	if leInf(x.hi, y.lo, p) == triTrue {
+		return triTrue
 	}
-	if b2PLT(y.hi, x.lo, p) == b2T {
-		return b2F
+	if ltInf(y.hi, x.lo, p) == triTrue {
+		return triFalse
 	}
-	return b2U
+	return triUnknown
 }
 
-// b2RLT is x < y.
-func b2RLT(x, y b2Rng, p value.Precision) b2Tri {
+// ltRange is x < y.
+func ltRange(x, y pointRange, p value.Precision) tri {
 	if x.exact && y.exact {
-		return b2PLT(x.lo, y.lo, p)
+		return ltInf(x.lo, y.lo, p)
 	}
-	if b2PLT(x.hi, y.lo, p) == b2T {
-		return b2T
+	if ltInf(x.hi, y.lo, p) == triTrue {
+		return triTrue
 	}
-	if b2PLE(y.hi, x.lo, p) == b2T {
-		return b2F
+	if leInf(y.hi, x.lo, p) == triTrue {
+		return triFalse
 	}
-	return b2U
+	return triUnknown
 }
 
-// b2REQ is x = y.
-func b2REQ(x, y b2Rng, p value.Precision) b2Tri {
+// eqRange is x = y.
+func eqRange(x, y pointRange, p value.Precision) tri {
 	if x.exact && y.exact {
-		return b2PEQ(x.lo, y.lo, p)
+		return eqInf(x.lo, y.lo, p)
 	}
-	if b2PLT(x.hi, y.lo, p) == b2T || b2PLT(y.hi, x.lo, p) == b2T {
-		return b2F
+	if ltInf(x.hi, y.lo, p) == triTrue || ltInf(y.hi, x.lo, p) == triTrue {
+		return triFalse
 	}
-	return b2U
+	return triUnknown
 }
 
-// b2SuccAt is the successor used by meets: at precision p for temporal
+// succAt is the successor used by meets: at precision p for temporal
 // points (the value is first truncated to p), else the point type's
 // successor.
-func b2SuccAt(v value.Value, p value.Precision) value.Value {
-	if p != value.Unset && b2IsTemporal(v) {
-		v = b2Trunc(v, p)
+func succAt(v value.Value, p value.Precision) value.Value {
+	if p != value.Unset && isTemporal(v) {
+		v = truncatePoint(v, p)
 	}
-	return b2Succ(v)
+	return succ(v)
 }
 
-// b2RSucc is the successor of an uncertain point.
-func b2RSucc(r b2Rng, p value.Precision) b2Rng {
+// succRange is the successor of an uncertain point.
+func succRange(r pointRange, p value.Precision) pointRange {
 	if r.exact {
-		return b2Exact(b2SuccAt(r.lo, p))
+		return exactRange(succAt(r.lo, p))
 	}
-	return b2Rng{lo: b2SuccAt(r.lo, p), hi: b2SuccAt(r.hi, p)}
+	return pointRange{lo: succAt(r.lo, p), hi: succAt(r.hi, p)}
 }
 
-// b2Trunc drops the components of a Date, DateTime or Time finer than p.
+// truncatePoint drops the components of a Date, DateTime or Time finer than p.
 // Other values are returned unchanged, as are values already at p or
 // coarser.
-func b2Trunc(v value.Value, p value.Precision) value.Value {
+func truncatePoint(v value.Value, p value.Precision) value.Value {
 	switch x := v.(type) {
 	case value.Date:
 		if x.Precision <= p || p > value.Day {
@@ -337,8 +337,8 @@ func b2Trunc(v value.Value, p value.Precision) value.Value {
 	return v
 }
 
-// b2PrecisionOf returns the precision of a temporal value, or Unset.
-func b2PrecisionOf(v value.Value) value.Precision {
+// precisionOf returns the precision of a temporal value, or Unset.
+func precisionOf(v value.Value) value.Precision {
 	switch x := v.(type) {
 	case value.Date:
 		return x.Precision
@@ -350,5 +350,5 @@ func b2PrecisionOf(v value.Value) value.Precision {
 	return value.Unset
 }
 
-// b2IsNullOpen reports whether a boundary is an open null (uncertain).
-func b2IsNullOpen(v value.Value, closed bool) bool { return v == nil && !closed }
+// isNullOpen reports whether a boundary is an open null (uncertain).
+func isNullOpen(v value.Value, closed bool) bool { return v == nil && !closed }

@@ -13,19 +13,19 @@ import (
 	"github.com/ccg-project/ccg/cql/value"
 )
 
-type b2Reader struct {
+type litReader struct {
 	s   string
 	pos int
 	err string
 }
 
-// b2Lit reads one literal: null, true, false, numbers (5, 5L, 1.5), quantities
+// parseLit reads one literal: null, true, false, numbers (5, 5L, 1.5), quantities
 // (1.5 'g'), strings ('a'), @dates, @datetimes (with T), @Ttimes, lists
 // { ... } and intervals Interval[a, b) whose boundaries may be written
 // "null as Integer" to type an all-null interval.
-func b2Lit(t testing.TB, s string) value.Value {
+func parseLit(t testing.TB, s string) value.Value {
 	t.Helper()
-	r := &b2Reader{s: s}
+	r := &litReader{s: s}
 	v, _ := r.value()
 	r.ws()
 	if r.err == "" && r.pos != len(r.s) {
@@ -37,13 +37,13 @@ func b2Lit(t testing.TB, s string) value.Value {
 	return v
 }
 
-func (r *b2Reader) ws() {
+func (r *litReader) ws() {
 	for r.pos < len(r.s) && unicode.IsSpace(rune(r.s[r.pos])) {
 		r.pos++
 	}
 }
 
-func (r *b2Reader) eat(tok string) bool {
+func (r *litReader) eat(tok string) bool {
 	r.ws()
 	if strings.HasPrefix(r.s[r.pos:], tok) {
 		r.pos += len(tok)
@@ -52,7 +52,7 @@ func (r *b2Reader) eat(tok string) bool {
 	return false
 }
 
-func (r *b2Reader) fail(msg string) (value.Value, types.Type) {
+func (r *litReader) fail(msg string) (value.Value, types.Type) {
 	if r.err == "" {
 		r.err = msg
 	}
@@ -60,7 +60,7 @@ func (r *b2Reader) fail(msg string) (value.Value, types.Type) {
 }
 
 // value returns the value and, for "null as T", the type T.
-func (r *b2Reader) value() (value.Value, types.Type) {
+func (r *litReader) value() (value.Value, types.Type) {
 	r.ws()
 	if r.pos >= len(r.s) {
 		return r.fail("unexpected end")
@@ -228,8 +228,8 @@ func (r *b2Reader) value() (value.Value, types.Type) {
 	return r.fail("unexpected character")
 }
 
-// b2Fits reports whether a run-time value may be passed for parameter p.
-func b2Fits(v value.Value, p types.Type, lenient bool) bool {
+// fitsParam reports whether a run-time value may be passed for parameter p.
+func fitsParam(v value.Value, p types.Type, lenient bool) bool {
 	if v == nil {
 		return true
 	}
@@ -258,11 +258,11 @@ func b2Fits(v value.Value, p types.Type, lenient bool) bool {
 	return false
 }
 
-// b2Call runs the first registered overload of name whose parameters fit
+// callFitting runs the first registered overload of name whose parameters fit
 // the arguments (as the checker does for ties) with precision p. A type
 // variable is bound to a list or interval only when no overload fits
 // otherwise.
-func b2Call(t testing.TB, name string, p value.Precision, args ...value.Value) (value.Value, error) {
+func callFitting(t testing.TB, name string, p value.Precision, args ...value.Value) (value.Value, error) {
 	t.Helper()
 	n := 0
 	for _, o := range append(Lookup(name), Lookup(name)...) {
@@ -273,7 +273,7 @@ func b2Call(t testing.TB, name string, p value.Precision, args ...value.Value) (
 		}
 		fits := true
 		for i, a := range args {
-			if !b2Fits(a, o.Params[i], lenient) {
+			if !fitsParam(a, o.Params[i], lenient) {
 				fits = false
 				break
 			}
@@ -294,26 +294,26 @@ func b2Call(t testing.TB, name string, p value.Precision, args ...value.Value) (
 	return nil, nil
 }
 
-// b2Case is one table-driven case: an operator applied to literal arguments
+// litCase is one table-driven case: an operator applied to literal arguments
 // with an optional precision; want is the literal result, or "error".
-type b2Case struct {
+type litCase struct {
 	op   string
 	args []string
 	prec value.Precision
 	want string
 }
 
-func b2c(op, want string, args ...string) b2Case {
-	return b2Case{op: op, args: args, prec: value.Unset, want: want}
+func lcase(op, want string, args ...string) litCase {
+	return litCase{op: op, args: args, prec: value.Unset, want: want}
 }
 
-func b2cp(op string, p value.Precision, want string, args ...string) b2Case {
-	return b2Case{op: op, args: args, prec: p, want: want}
+func lcaseP(op string, p value.Precision, want string, args ...string) litCase {
+	return litCase{op: op, args: args, prec: p, want: want}
 }
 
-// b2Same reports whether got matches want: same formatted text, or CQL
+// sameLitResult reports whether got matches want: same formatted text, or CQL
 // equivalent values of the same run-time type.
-func b2Same(got, want value.Value) bool {
+func sameLitResult(got, want value.Value) bool {
 	if got == nil || want == nil {
 		return got == nil && want == nil
 	}
@@ -323,16 +323,16 @@ func b2Same(got, want value.Value) bool {
 	return types.Equal(got.Type(), want.Type()) && value.Equivalent(got, want)
 }
 
-func b2Run(t *testing.T, cases []b2Case) {
+func runLitCases(t *testing.T, cases []litCase) {
 	t.Helper()
 	for _, tc := range cases {
 		name := tc.op + "(" + strings.Join(tc.args, "; ") + ")"
 		t.Run(name, func(t *testing.T) {
 			args := make([]value.Value, len(tc.args))
 			for i, a := range tc.args {
-				args[i] = b2Lit(t, a)
+				args[i] = parseLit(t, a)
 			}
-			got, err := b2Call(t, tc.op, tc.prec, args...)
+			got, err := callFitting(t, tc.op, tc.prec, args...)
 			if tc.want == "error" {
 				if err == nil {
 					t.Fatalf("got %s, want an error", value.Format(got))
@@ -342,8 +342,8 @@ func b2Run(t *testing.T, cases []b2Case) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			want := b2Lit(t, tc.want)
-			if !b2Same(got, want) {
+			want := parseLit(t, tc.want)
+			if !sameLitResult(got, want) {
 				t.Errorf("got %s, want %s", value.Format(got), value.Format(want))
 			}
 		})

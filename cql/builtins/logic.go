@@ -9,15 +9,15 @@ import (
 
 func init() {
 	b := types.Boolean
-	b1Reg("And", b, b1And, b, b)
-	b1Reg("Or", b, b1Or, b, b)
-	b1Reg("Xor", b, b1Xor, b, b)
-	b1Reg("Implies", b, b1Implies, b, b)
-	b1Reg("Not", b, b1Not, b)
+	reg("And", b, logicAnd, b, b)
+	reg("Or", b, logicOr, b, b)
+	reg("Xor", b, logicXor, b, b)
+	reg("Implies", b, logicImplies, b, b)
+	reg("Not", b, logicNot, b)
 }
 
-// b1Tri reads a Boolean argument as 0 (false), 1 (true) or -1 (null).
-func b1Tri(op string, v value.Value) (int, error) {
+// logicArg reads a Boolean argument as 0 (false), 1 (true) or -1 (null).
+func logicArg(op string, v value.Value) (int, error) {
 	switch x := v.(type) {
 	case nil:
 		return -1, nil
@@ -27,83 +27,83 @@ func b1Tri(op string, v value.Value) (int, error) {
 		}
 		return 0, nil
 	}
-	return -1, b1TypeErr(op, v)
+	return -1, typeErr(op, v)
 }
 
-func b1And(_ *Context, a []value.Value) (value.Value, error) {
-	x, err := b1Tri("And", a[0])
+func logicAnd(_ *Context, a []value.Value) (value.Value, error) {
+	x, err := logicArg("And", a[0])
 	if err != nil {
 		return nil, err
 	}
-	y, err := b1Tri("And", a[1])
+	y, err := logicArg("And", a[1])
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case x == 0 || y == 0:
-		return b1False, nil
+		return falseValue, nil
 	case x == 1 && y == 1:
-		return b1True, nil
+		return trueValue, nil
 	}
 	return nil, nil
 }
 
-func b1Or(_ *Context, a []value.Value) (value.Value, error) {
-	x, err := b1Tri("Or", a[0])
+func logicOr(_ *Context, a []value.Value) (value.Value, error) {
+	x, err := logicArg("Or", a[0])
 	if err != nil {
 		return nil, err
 	}
-	y, err := b1Tri("Or", a[1])
+	y, err := logicArg("Or", a[1])
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case x == 1 || y == 1:
-		return b1True, nil
+		return trueValue, nil
 	case x == 0 && y == 0:
-		return b1False, nil
+		return falseValue, nil
 	}
 	return nil, nil
 }
 
-func b1Xor(_ *Context, a []value.Value) (value.Value, error) {
-	x, err := b1Tri("Xor", a[0])
+func logicXor(_ *Context, a []value.Value) (value.Value, error) {
+	x, err := logicArg("Xor", a[0])
 	if err != nil {
 		return nil, err
 	}
-	y, err := b1Tri("Xor", a[1])
+	y, err := logicArg("Xor", a[1])
 	if err != nil {
 		return nil, err
 	}
 	if x < 0 || y < 0 {
 		return nil, nil
 	}
-	return b1Bool(x != y), nil
+	return boolValue(x != y), nil
 }
 
-// b1Implies is (not a) or b.
-func b1Implies(_ *Context, a []value.Value) (value.Value, error) {
-	x, err := b1Tri("Implies", a[0])
+// logicImplies is (not a) or b.
+func logicImplies(_ *Context, a []value.Value) (value.Value, error) {
+	x, err := logicArg("Implies", a[0])
 	if err != nil {
 		return nil, err
 	}
-	y, err := b1Tri("Implies", a[1])
+	y, err := logicArg("Implies", a[1])
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case x == 0 || y == 1:
-		return b1True, nil
+		return trueValue, nil
 	case x == 1 && y == 0:
-		return b1False, nil
+		return falseValue, nil
 	}
 	return nil, nil
 }
 
-func b1Not(_ *Context, a []value.Value) (value.Value, error) {
-	x, err := b1Tri("Not", a[0])
+func logicNot(_ *Context, a []value.Value) (value.Value, error) {
+	x, err := logicArg("Not", a[0])
 	if err != nil || x < 0 {
 		return nil, err
 	}
-	return b1Bool(x == 0), nil
+	return boolValue(x == 0), nil
 }

@@ -9,55 +9,55 @@ import (
 
 func TestLogicTruthTables(t *testing.T) {
 	b := types.Boolean
-	vals := []value.Value{b1B(true), b1B(false), nil}
+	vals := []value.Value{boolV(true), boolV(false), nil}
 	names := []string{"true", "false", "null"}
 	// Expected results indexed [x][y] in the order true, false, null, from
 	// CqlLogicalOperatorsTest.xml.
 	tables := map[string][3][3]value.Value{
 		"And": {
-			{b1B(true), b1B(false), nil},
-			{b1B(false), b1B(false), b1B(false)},
-			{nil, b1B(false), nil},
+			{boolV(true), boolV(false), nil},
+			{boolV(false), boolV(false), boolV(false)},
+			{nil, boolV(false), nil},
 		},
 		"Or": {
-			{b1B(true), b1B(true), b1B(true)},
-			{b1B(true), b1B(false), nil},
-			{b1B(true), nil, nil},
+			{boolV(true), boolV(true), boolV(true)},
+			{boolV(true), boolV(false), nil},
+			{boolV(true), nil, nil},
 		},
 		"Xor": {
-			{b1B(false), b1B(true), nil},
-			{b1B(true), b1B(false), nil},
+			{boolV(false), boolV(true), nil},
+			{boolV(true), boolV(false), nil},
 			{nil, nil, nil},
 		},
 		"Implies": {
-			{b1B(true), b1B(false), nil},
-			{b1B(true), b1B(true), b1B(true)},
-			{b1B(true), nil, nil},
+			{boolV(true), boolV(false), nil},
+			{boolV(true), boolV(true), boolV(true)},
+			{boolV(true), nil, nil},
 		},
 	}
-	var cases []b1Case
+	var cases []opCase
 	for op, tab := range tables {
 		for i := range vals {
 			for j := range vals {
-				cases = append(cases, b1Case{
+				cases = append(cases, opCase{
 					name: names[i] + " " + op + " " + names[j], op: op,
-					params: b1Ts(b, b), args: b1Vs(vals[i], vals[j]), want: tab[i][j],
+					params: tys(b, b), args: argv(vals[i], vals[j]), want: tab[i][j],
 				})
 			}
 		}
 	}
 	cases = append(cases,
-		b1Case{name: "NotTrue", op: "Not", params: b1Ts(b), args: b1Vs(b1B(true)), want: b1B(false)},
-		b1Case{name: "NotFalse", op: "Not", params: b1Ts(b), args: b1Vs(b1B(false)), want: b1B(true)},
-		b1Case{name: "NotNull", op: "Not", params: b1Ts(b), args: b1Vs(nil), want: nil},
-		b1Case{name: "AndBadType", op: "And", params: b1Ts(b, b), args: b1Vs(b1I(1), b1B(true)), wantErr: true},
+		opCase{name: "NotTrue", op: "Not", params: tys(b), args: argv(boolV(true)), want: boolV(false)},
+		opCase{name: "NotFalse", op: "Not", params: tys(b), args: argv(boolV(false)), want: boolV(true)},
+		opCase{name: "NotNull", op: "Not", params: tys(b), args: argv(nil), want: nil},
+		opCase{name: "AndBadType", op: "And", params: tys(b, b), args: argv(intV(1), boolV(true)), wantErr: true},
 	)
-	b1Run(t, cases)
+	runOpCases(t, cases)
 }
 
 func TestLogicNoAllocs(t *testing.T) {
-	and := b1Find(t, "And", types.Boolean, types.Boolean).Fn
-	args := b1Vs(b1B(true), b1B(false))
+	and := findOverload(t, "And", types.Boolean, types.Boolean).Fn
+	args := argv(boolV(true), boolV(false))
 	n := testing.AllocsPerRun(100, func() { _, _ = and(nil, args) })
 	if n != 0 {
 		t.Fatalf("And allocates %v times", n)

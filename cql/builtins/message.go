@@ -13,13 +13,13 @@ import (
 
 func init() {
 	s := types.String
-	b1Reg("Message", T, b1Message, T, types.Boolean, s, s, s)
+	reg("Message", T, messageOp, T, types.Boolean, s, s, s)
 }
 
-// b1Message implements Message. Messages of other severities (Message,
+// messageOp implements Message. Messages of other severities (Message,
 // Warning, Trace) have no effect besides returning the source: the Context
 // offers no channel to report them.
-func b1Message(_ *Context, a []value.Value) (value.Value, error) {
+func messageOp(_ *Context, a []value.Value) (value.Value, error) {
 	cond, _ := a[1].(value.Boolean)
 	if !cond {
 		return a[0], nil

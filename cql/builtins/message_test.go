@@ -9,26 +9,26 @@ import (
 
 func TestMessage(t *testing.T) {
 	s, b := types.String, types.Boolean
-	p := b1Ts(T, b, s, s, s)
-	b1Run(t, []b1Case{
+	p := tys(T, b, s, s, s)
+	runOpCases(t, []opCase{
 		{name: "TestMessageInfo", op: "Message", params: p,
-			args: b1Vs(b1I(1), b1B(true), b1S("100"), b1S("Message"), b1S("Test Message")), want: b1I(1)},
+			args: argv(intV(1), boolV(true), strV("100"), strV("Message"), strV("Test Message")), want: intV(1)},
 		{name: "TestMessageWarn", op: "Message", params: p,
-			args: b1Vs(b1I(2), b1B(true), b1S("200"), b1S("Warning"), b1S("You have been warned!")), want: b1I(2)},
+			args: argv(intV(2), boolV(true), strV("200"), strV("Warning"), strV("You have been warned!")), want: intV(2)},
 		{name: "TestMessageTrace", op: "Message", params: p,
-			args: b1Vs(b1List(types.Integer, b1I(3), b1I(4), b1I(5)), b1B(true), b1S("300"), b1S("Trace"), b1S("This is a trace")),
-			want: b1List(types.Integer, b1I(3), b1I(4), b1I(5))},
+			args: argv(listV(types.Integer, intV(3), intV(4), intV(5)), boolV(true), strV("300"), strV("Trace"), strV("This is a trace")),
+			want: listV(types.Integer, intV(3), intV(4), intV(5))},
 		{name: "TestMessageError", op: "Message", params: p,
-			args: b1Vs(b1I(4), b1B(true), b1S("400"), b1S("Error"), b1S("This is an error!")), wantErr: true},
+			args: argv(intV(4), boolV(true), strV("400"), strV("Error"), strV("This is an error!")), wantErr: true},
 		{name: "ErrorConditionFalse", op: "Message", params: p,
-			args: b1Vs(b1I(4), b1B(false), b1S("400"), b1S("Error"), b1S("x")), want: b1I(4)},
+			args: argv(intV(4), boolV(false), strV("400"), strV("Error"), strV("x")), want: intV(4)},
 		{name: "ErrorConditionNull", op: "Message", params: p,
-			args: b1Vs(b1I(4), nil, b1S("400"), b1S("Error"), b1S("x")), want: b1I(4)},
+			args: argv(intV(4), nil, strV("400"), strV("Error"), strV("x")), want: intV(4)},
 		{name: "NullSource", op: "Message", params: p,
-			args: b1Vs(nil, b1B(true), b1S("1"), b1S("Warning"), b1S("x")), want: nil},
+			args: argv(nil, boolV(true), strV("1"), strV("Warning"), strV("x")), want: nil},
 	})
-	o := b1Find(t, "Message", p...)
-	_, err := o.Fn(nil, b1Vs(b1I(4), b1B(true), b1S("400"), b1S("Error"), b1S("This is an error!")))
+	o := findOverload(t, "Message", p...)
+	_, err := o.Fn(nil, argv(intV(4), boolV(true), strV("400"), strV("Error"), strV("This is an error!")))
 	if err == nil || !strings.Contains(err.Error(), "400: This is an error!") {
 		t.Fatalf("error text %v", err)
 	}

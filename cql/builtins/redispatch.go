@@ -14,12 +14,12 @@ import (
 	"github.com/ccg-project/ccg/cql/value"
 )
 
-// b1Redispatch evaluates op on the run-time types of a. It is only called
+// redispatch evaluates op on the run-time types of a. It is only called
 // after a type mismatch, so it is not on the fast path.
-func b1Redispatch(c *Context, op string, a []value.Value) (value.Value, error) {
+func redispatch(c *Context, op string, a []value.Value) (value.Value, error) {
 	for _, v := range a {
 		if _, ok := v.(value.Interval); ok {
-			return b1UncertainArith(c, op, a)
+			return uncertainArith(c, op, a)
 		}
 	}
 	rank := 0
@@ -33,7 +33,7 @@ func b1Redispatch(c *Context, op string, a []value.Value) (value.Value, error) {
 		case value.Decimal:
 			rank = max(rank, 3)
 		default:
-			return nil, b1TypeErr(op, v)
+			return nil, typeErr(op, v)
 		}
 	}
 	var target types.Type
@@ -49,43 +49,43 @@ func b1Redispatch(c *Context, op string, a []value.Value) (value.Value, error) {
 	}
 	args := make([]value.Value, len(a))
 	for k, v := range a {
-		args[k] = b1Promote(v, rank)
+		args[k] = promote(v, rank)
 	}
 	// Operators that are only defined on Decimal (Ln, Exp, Round, ...)
 	// accept the promoted arguments as they are.
-	fn := b1OverloadFor(op, target, len(a))
+	fn := overloadFor(op, target, len(a))
 	if fn == nil && rank < 3 {
 		for k, v := range a {
-			args[k] = b1Promote(v, 3)
+			args[k] = promote(v, 3)
 		}
-		fn = b1OverloadFor(op, types.Decimal, len(a))
+		fn = overloadFor(op, types.Decimal, len(a))
 	}
 	if fn == nil {
-		return nil, b1TypeErr(op, a[0])
+		return nil, typeErr(op, a[0])
 	}
 	return fn(c, args)
 }
 
-// b1Promote widens an Integer/Long/Decimal value to the given rank.
-func b1Promote(v value.Value, rank int) value.Value {
+// promote widens an Integer/Long/Decimal value to the given rank.
+func promote(v value.Value, rank int) value.Value {
 	switch x := v.(type) {
 	case value.Integer:
 		switch rank {
 		case 2:
 			return value.Long(x)
 		case 3:
-			return b1NewDec(int64(x))
+			return newDec(int64(x))
 		}
 	case value.Long:
 		if rank == 3 {
-			return b1NewDec(int64(x))
+			return newDec(int64(x))
 		}
 	}
 	return v
 }
 
-// b1OverloadFor finds the Fn of op whose n parameters are all of type t.
-func b1OverloadFor(op string, t types.Type, n int) Func {
+// overloadFor finds the Fn of op whose n parameters are all of type t.
+func overloadFor(op string, t types.Type, n int) Func {
 	for _, o := range Lookup(op) {
 		if o.Fn == nil || o.Variadic || len(o.Params) != n {
 			continue
@@ -104,24 +104,24 @@ func b1OverloadFor(op string, t types.Type, n int) Func {
 	return nil
 }
 
-// b1UncertainArith combines uncertainty intervals: a point x counts as
+// uncertainArith combines uncertainty intervals: a point x counts as
 // [x, x]; Add and Subtract work on the bounds, Multiply takes the least
 // and greatest of the bound products. Other operators are not defined on
 // uncertainties.
-func b1UncertainArith(c *Context, op string, a []value.Value) (value.Value, error) {
+func uncertainArith(c *Context, op string, a []value.Value) (value.Value, error) {
 	if len(a) != 2 || a[0] == nil || a[1] == nil {
 		return nil, nil
 	}
-	lo1, hi1, ok1 := b1UncertainBounds(a[0])
-	lo2, hi2, ok2 := b1UncertainBounds(a[1])
+	lo1, hi1, ok1 := uncertainBounds(a[0])
+	lo2, hi2, ok2 := uncertainBounds(a[1])
 	if !ok1 || !ok2 {
 		if !ok1 {
-			return nil, b1TypeErr(op, a[0])
+			return nil, typeErr(op, a[0])
 		}
-		return nil, b1TypeErr(op, a[1])
+		return nil, typeErr(op, a[1])
 	}
 	call := func(x, y value.Value) (value.Value, error) {
-		return b1Redispatch(c, op, []value.Value{x, y})
+		return redispatch(c, op, []value.Value{x, y})
 	}
 	var lo, hi value.Value
 	var err error
@@ -149,10 +149,10 @@ func b1UncertainArith(c *Context, op string, a []value.Value) (value.Value, erro
 		}
 		lo, hi = ps[0], ps[0]
 		for _, p := range ps[1:] {
-			if cmp, ok := b1Cmp(p, lo); ok && cmp < 0 {
+			if cmp, ok := compareValues(p, lo); ok && cmp < 0 {
 				lo = p
 			}
-			if cmp, ok := b1Cmp(p, hi); ok && cmp > 0 {
+			if cmp, ok := compareValues(p, hi); ok && cmp > 0 {
 				hi = p
 			}
 		}
@@ -168,9 +168,9 @@ func b1UncertainArith(c *Context, op string, a []value.Value) (value.Value, erro
 	return value.Interval{Low: lo, High: hi, LowClosed: true, HighClosed: true, PointType: lo.Type()}, nil
 }
 
-// b1UncertainBounds returns the bounds of an uncertainty interval, or x and
+// uncertainBounds returns the bounds of an uncertainty interval, or x and
 // x for a point value.
-func b1UncertainBounds(v value.Value) (lo, hi value.Value, ok bool) {
+func uncertainBounds(v value.Value) (lo, hi value.Value, ok bool) {
 	switch x := v.(type) {
 	case value.Interval:
 		if x.Low == nil || x.High == nil || !x.LowClosed || !x.HighClosed {

@@ -20,27 +20,27 @@ import (
 func init() {
 	s, i, b := types.String, types.Integer, types.Boolean
 	ls := ListOf(s)
-	b1Reg("Concatenate", s, b1Concatenate, s, s)
-	b1Reg("Combine", s, b1Combine, ls)
-	b1Reg("Combine", s, b1Combine, ls, s)
-	b1Reg("Split", ls, b1Split, s, s)
-	b1Reg("SplitOnMatches", ls, b1SplitOnMatches, s, s)
-	b1Reg("Length", i, b1Length, s)
-	b1Reg("Upper", s, b1Upper, s)
-	b1Reg("Lower", s, b1Lower, s)
-	b1Reg("Indexer", s, b1StringIndexer, s, i)
-	b1Reg("PositionOf", i, b1PositionOf, s, s)
-	b1Reg("LastPositionOf", i, b1LastPositionOf, s, s)
-	b1Reg("Substring", s, b1Substring, s, i)
-	b1Reg("Substring", s, b1Substring, s, i, i)
-	b1Reg("StartsWith", b, b1StartsWith, s, s)
-	b1Reg("EndsWith", b, b1EndsWith, s, s)
-	b1Reg("Matches", b, b1Matches, s, s)
-	b1Reg("ReplaceMatches", s, b1ReplaceMatches, s, s, s)
+	reg("Concatenate", s, concatenate, s, s)
+	reg("Combine", s, combine, ls)
+	reg("Combine", s, combine, ls, s)
+	reg("Split", ls, split, s, s)
+	reg("SplitOnMatches", ls, splitOnMatches, s, s)
+	reg("Length", i, strLength, s)
+	reg("Upper", s, strUpper, s)
+	reg("Lower", s, strLower, s)
+	reg("Indexer", s, stringIndexer, s, i)
+	reg("PositionOf", i, positionOf, s, s)
+	reg("LastPositionOf", i, lastPositionOf, s, s)
+	reg("Substring", s, strSubstring, s, i)
+	reg("Substring", s, strSubstring, s, i, i)
+	reg("StartsWith", b, startsWith, s, s)
+	reg("EndsWith", b, endsWith, s, s)
+	reg("Matches", b, strMatches, s, s)
+	reg("ReplaceMatches", s, replaceMatches, s, s, s)
 }
 
-// b1Strs extracts n String arguments; null reports that one of them is null.
-func b1Strs(op string, a []value.Value, n int) (out [3]string, null bool, err error) {
+// strs extracts n String arguments; null reports that one of them is null.
+func strs(op string, a []value.Value, n int) (out [3]string, null bool, err error) {
 	for k := 0; k < n; k++ {
 		switch x := a[k].(type) {
 		case nil:
@@ -48,24 +48,24 @@ func b1Strs(op string, a []value.Value, n int) (out [3]string, null bool, err er
 		case value.String:
 			out[k] = string(x)
 		default:
-			return out, false, b1TypeErr(op, a[k])
+			return out, false, typeErr(op, a[k])
 		}
 	}
 	return out, null, nil
 }
 
-func b1Concatenate(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Strs("Concatenate", a, 2)
+func concatenate(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := strs("Concatenate", a, 2)
 	if null || err != nil {
 		return nil, err
 	}
 	return value.String(s[0] + s[1]), nil
 }
 
-// b1Combine joins the non-null strings of a list; an empty result (no
+// combine joins the non-null strings of a list; an empty result (no
 // non-null elements) is null.
-func b1Combine(_ *Context, a []value.Value) (value.Value, error) {
-	l, null, err := b1Arg1[value.List]("Combine", a)
+func combine(_ *Context, a []value.Value) (value.Value, error) {
+	l, null, err := arg1[value.List]("Combine", a)
 	if null || err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func b1Combine(_ *Context, a []value.Value) (value.Value, error) {
 		}
 		x, ok := a[1].(value.String)
 		if !ok {
-			return nil, b1TypeErr("Combine", a[1])
+			return nil, typeErr("Combine", a[1])
 		}
 		sep = string(x)
 	}
@@ -88,7 +88,7 @@ func b1Combine(_ *Context, a []value.Value) (value.Value, error) {
 		}
 		x, ok := e.(value.String)
 		if !ok {
-			return nil, b1TypeErr("Combine", e)
+			return nil, typeErr("Combine", e)
 		}
 		if n > 0 {
 			sb.WriteString(sep)
@@ -102,7 +102,7 @@ func b1Combine(_ *Context, a []value.Value) (value.Value, error) {
 	return value.String(sb.String()), nil
 }
 
-func b1StringList(parts []string) value.Value {
+func stringList(parts []string) value.Value {
 	elems := make([]value.Value, len(parts))
 	for k, p := range parts {
 		elems[k] = value.String(p)
@@ -110,44 +110,44 @@ func b1StringList(parts []string) value.Value {
 	return value.List{Elems: elems, ElemType: types.String}
 }
 
-func b1Split(c *Context, a []value.Value) (value.Value, error) {
+func split(c *Context, a []value.Value) (value.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
 	src, ok := a[0].(value.String)
 	if !ok {
-		return nil, b1TypeErr("Split", a[0])
+		return nil, typeErr("Split", a[0])
 	}
 	if a[1] == nil {
-		return b1StringList([]string{string(src)}), nil
+		return stringList([]string{string(src)}), nil
 	}
 	sep, ok := a[1].(value.String)
 	if !ok {
-		return nil, b1TypeErr("Split", a[1])
+		return nil, typeErr("Split", a[1])
 	}
 	parts := strings.Split(string(src), string(sep))
 	if err := c.CheckListSize(len(parts)); err != nil {
 		return nil, err
 	}
-	return b1StringList(parts), nil
+	return stringList(parts), nil
 }
 
-func b1SplitOnMatches(c *Context, a []value.Value) (value.Value, error) {
+func splitOnMatches(c *Context, a []value.Value) (value.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
 	src, ok := a[0].(value.String)
 	if !ok {
-		return nil, b1TypeErr("SplitOnMatches", a[0])
+		return nil, typeErr("SplitOnMatches", a[0])
 	}
 	if a[1] == nil {
-		return b1StringList([]string{string(src)}), nil
+		return stringList([]string{string(src)}), nil
 	}
 	pat, ok := a[1].(value.String)
 	if !ok {
-		return nil, b1TypeErr("SplitOnMatches", a[1])
+		return nil, typeErr("SplitOnMatches", a[1])
 	}
-	re, err := b1Regexp(string(pat), false)
+	re, err := compileRegexp(string(pat), false)
 	if err != nil {
 		return nil, err
 	}
@@ -155,36 +155,36 @@ func b1SplitOnMatches(c *Context, a []value.Value) (value.Value, error) {
 	if err := c.CheckListSize(len(parts)); err != nil {
 		return nil, err
 	}
-	return b1StringList(parts), nil
+	return stringList(parts), nil
 }
 
-func b1Length(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Arg1[value.String]("Length", a)
+func strLength(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := arg1[value.String]("Length", a)
 	if null || err != nil {
 		return nil, err
 	}
 	return value.Integer(utf8.RuneCountInString(string(s))), nil
 }
 
-func b1Upper(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Arg1[value.String]("Upper", a)
+func strUpper(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := arg1[value.String]("Upper", a)
 	if null || err != nil {
 		return nil, err
 	}
-	return value.String(b1CaseMap(string(s), true)), nil
+	return value.String(caseMap(string(s), true)), nil
 }
 
-func b1Lower(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Arg1[value.String]("Lower", a)
+func strLower(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := arg1[value.String]("Lower", a)
 	if null || err != nil {
 		return nil, err
 	}
-	return value.String(b1CaseMap(string(s), false)), nil
+	return value.String(caseMap(string(s), false)), nil
 }
 
-// b1CaseMap converts to upper or lower case with the full Unicode mappings
+// caseMap converts to upper or lower case with the full Unicode mappings
 // (upper-case 'ß' is "SS", as in Java); ASCII text takes the fast path.
-func b1CaseMap(s string, upper bool) string {
+func caseMap(s string, upper bool) string {
 	ascii := true
 	for k := 0; k < len(s); k++ {
 		if s[k] >= utf8.RuneSelf {
@@ -203,9 +203,9 @@ func b1CaseMap(s string, upper bool) string {
 	return cases.Lower(language.Und).String(s)
 }
 
-// b1RuneOffset returns the byte offset of the code point with index i in s,
+// runeOffset returns the byte offset of the code point with index i in s,
 // or -1 when i is out of range; i == rune count gives len(s).
-func b1RuneOffset(s string, i int) int {
+func runeOffset(s string, i int) int {
 	if i < 0 {
 		return -1
 	}
@@ -222,19 +222,19 @@ func b1RuneOffset(s string, i int) int {
 	return -1
 }
 
-func b1StringIndexer(_ *Context, a []value.Value) (value.Value, error) {
+func stringIndexer(_ *Context, a []value.Value) (value.Value, error) {
 	if a[0] == nil || a[1] == nil {
 		return nil, nil
 	}
 	s, ok := a[0].(value.String)
 	if !ok {
-		return nil, b1TypeErr("Indexer", a[0])
+		return nil, typeErr("Indexer", a[0])
 	}
 	i, ok := a[1].(value.Integer)
 	if !ok {
-		return nil, b1TypeErr("Indexer", a[1])
+		return nil, typeErr("Indexer", a[1])
 	}
-	off := b1RuneOffset(string(s), int(i))
+	off := runeOffset(string(s), int(i))
 	if off < 0 || off >= len(s) {
 		return nil, nil
 	}
@@ -242,8 +242,8 @@ func b1StringIndexer(_ *Context, a []value.Value) (value.Value, error) {
 	return s[off : off+size], nil
 }
 
-func b1PositionOf(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Strs("PositionOf", a, 2)
+func positionOf(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := strs("PositionOf", a, 2)
 	if null || err != nil {
 		return nil, err
 	}
@@ -254,8 +254,8 @@ func b1PositionOf(_ *Context, a []value.Value) (value.Value, error) {
 	return value.Integer(utf8.RuneCountInString(s[1][:k])), nil
 }
 
-func b1LastPositionOf(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Strs("LastPositionOf", a, 2)
+func lastPositionOf(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := strs("LastPositionOf", a, 2)
 	if null || err != nil {
 		return nil, err
 	}
@@ -266,22 +266,22 @@ func b1LastPositionOf(_ *Context, a []value.Value) (value.Value, error) {
 	return value.Integer(utf8.RuneCountInString(s[1][:k])), nil
 }
 
-// b1Substring returns the substring starting at a 0-based start index,
+// strSubstring returns the substring starting at a 0-based start index,
 // optionally limited to length code points. A start index outside the
 // string is null (the empty string accepts start 0).
-func b1Substring(_ *Context, a []value.Value) (value.Value, error) {
+func strSubstring(_ *Context, a []value.Value) (value.Value, error) {
 	if a[0] == nil || a[1] == nil {
 		return nil, nil
 	}
 	s, ok := a[0].(value.String)
 	if !ok {
-		return nil, b1TypeErr("Substring", a[0])
+		return nil, typeErr("Substring", a[0])
 	}
 	start, ok := a[1].(value.Integer)
 	if !ok {
-		return nil, b1TypeErr("Substring", a[1])
+		return nil, typeErr("Substring", a[1])
 	}
-	from := b1RuneOffset(string(s), int(start))
+	from := runeOffset(string(s), int(start))
 	if from < 0 || (from == len(s) && len(s) > 0) {
 		return nil, nil
 	}
@@ -291,61 +291,61 @@ func b1Substring(_ *Context, a []value.Value) (value.Value, error) {
 	}
 	n, ok := a[2].(value.Integer)
 	if !ok {
-		return nil, b1TypeErr("Substring", a[2])
+		return nil, typeErr("Substring", a[2])
 	}
 	if n < 0 {
 		return nil, nil
 	}
-	if to := b1RuneOffset(string(rest), int(n)); to >= 0 {
+	if to := runeOffset(string(rest), int(n)); to >= 0 {
 		return rest[:to], nil
 	}
 	return rest, nil
 }
 
-func b1StartsWith(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Strs("StartsWith", a, 2)
+func startsWith(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := strs("StartsWith", a, 2)
 	if null || err != nil {
 		return nil, err
 	}
-	return b1Bool(strings.HasPrefix(s[0], s[1])), nil
+	return boolValue(strings.HasPrefix(s[0], s[1])), nil
 }
 
-func b1EndsWith(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Strs("EndsWith", a, 2)
+func endsWith(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := strs("EndsWith", a, 2)
 	if null || err != nil {
 		return nil, err
 	}
-	return b1Bool(strings.HasSuffix(s[0], s[1])), nil
+	return boolValue(strings.HasSuffix(s[0], s[1])), nil
 }
 
-// b1Matches reports whether the whole string matches the pattern.
-func b1Matches(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Strs("Matches", a, 2)
+// strMatches reports whether the whole string matches the pattern.
+func strMatches(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := strs("Matches", a, 2)
 	if null || err != nil {
 		return nil, err
 	}
-	re, err := b1Regexp(s[1], true)
+	re, err := compileRegexp(s[1], true)
 	if err != nil {
 		return nil, err
 	}
-	return b1Bool(re.MatchString(s[0])), nil
+	return boolValue(re.MatchString(s[0])), nil
 }
 
-func b1ReplaceMatches(_ *Context, a []value.Value) (value.Value, error) {
-	s, null, err := b1Strs("ReplaceMatches", a, 3)
+func replaceMatches(_ *Context, a []value.Value) (value.Value, error) {
+	s, null, err := strs("ReplaceMatches", a, 3)
 	if null || err != nil {
 		return nil, err
 	}
-	re, err := b1Regexp(s[1], false)
+	re, err := compileRegexp(s[1], false)
 	if err != nil {
 		return nil, err
 	}
-	return value.String(re.ReplaceAllString(s[0], b1Replacement(s[2], re.NumSubexp()))), nil
+	return value.String(re.ReplaceAllString(s[0], translateReplacement(s[2], re.NumSubexp()))), nil
 }
 
-// b1Replacement rewrites a Java-style replacement string (\x is a literal x,
+// translateReplacement rewrites a Java-style replacement string (\x is a literal x,
 // $n is group n, ${name} a named group) into Go's template syntax.
-func b1Replacement(r string, groups int) string {
+func translateReplacement(r string, groups int) string {
 	if !strings.ContainsAny(r, `\$`) {
 		return r
 	}
@@ -393,29 +393,29 @@ func b1Replacement(r string, groups int) string {
 	return sb.String()
 }
 
-// Compiled patterns are cached; the cache stops growing at b1RegexpCacheMax
+// Compiled patterns are cached; the cache stops growing at regexpCacheMax
 // entries so that generated patterns cannot exhaust memory.
-const b1RegexpCacheMax = 512
+const regexpCacheMax = 512
 
 var (
-	b1RegexpMu    sync.RWMutex
-	b1RegexpCache = map[string]*regexp.Regexp{}
-	b1AnchorCache = map[string]*regexp.Regexp{}
+	regexpMu    sync.RWMutex
+	regexpCache = map[string]*regexp.Regexp{}
+	anchorCache = map[string]*regexp.Regexp{}
 )
 
-// b1Regexp compiles pattern, anchored to the whole string when whole is set.
-func b1Regexp(pattern string, whole bool) (*regexp.Regexp, error) {
-	cache := b1RegexpCache
+// compileRegexp compiles pattern, anchored to the whole string when whole is set.
+func compileRegexp(pattern string, whole bool) (*regexp.Regexp, error) {
+	cache := regexpCache
 	if whole {
-		cache = b1AnchorCache
+		cache = anchorCache
 	}
-	b1RegexpMu.RLock()
+	regexpMu.RLock()
 	re := cache[pattern]
-	b1RegexpMu.RUnlock()
+	regexpMu.RUnlock()
 	if re != nil {
 		return re, nil
 	}
-	src := b1JavaRegexp(pattern)
+	src := javaRegexp(pattern)
 	if whole {
 		src = `\A(?:` + src + `)\z`
 	}
@@ -423,28 +423,28 @@ func b1Regexp(pattern string, whole bool) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, Errorf("invalid regular expression %q: %v", pattern, err)
 	}
-	b1RegexpMu.Lock()
-	if len(cache) < b1RegexpCacheMax {
+	regexpMu.Lock()
+	if len(cache) < regexpCacheMax {
 		cache[pattern] = re
 	}
-	b1RegexpMu.Unlock()
+	regexpMu.Unlock()
 	return re, nil
 }
 
-// b1PosixClasses maps Java's \p{Name} POSIX character classes (US-ASCII)
+// posixClasses maps Java's \p{Name} POSIX character classes (US-ASCII)
 // to Go's bracket-expression names.
-var b1PosixClasses = map[string]string{
+var posixClasses = map[string]string{
 	"Lower": "lower", "Upper": "upper", "ASCII": "ascii", "Alpha": "alpha", "Digit": "digit",
 	"Alnum": "alnum", "Punct": "punct", "Graph": "graph", "Print": "print", "Blank": "blank",
 	"Cntrl": "cntrl", "XDigit": "xdigit", "Space": "space",
 }
 
-// b1JavaRegexp rewrites the Java-only parts of a pattern that have a
+// javaRegexp rewrites the Java-only parts of a pattern that have a
 // direct RE2 equivalent: the POSIX classes \p{Alpha} etc. (\P{...} negated),
 // \p{IsLatin}-style script names and \p{javaLowerCase}-style classes.
 // Everything else is passed through; unsupported constructs (lookaround,
 // backreferences) make regexp.Compile fail with an error.
-func b1JavaRegexp(p string) string {
+func javaRegexp(p string) string {
 	if !strings.Contains(p, `\p{`) && !strings.Contains(p, `\P{`) {
 		return p
 	}
@@ -461,7 +461,7 @@ func b1JavaRegexp(p string) string {
 			}
 			name := p[k+3 : k+end]
 			neg := p[k+1] == 'P'
-			sb.WriteString(b1ClassFor(name, neg, inClass))
+			sb.WriteString(classFor(name, neg, inClass))
 			k += end
 		case ch == '\\' && k+1 < len(p):
 			sb.WriteByte(ch)
@@ -489,9 +489,9 @@ func b1JavaRegexp(p string) string {
 	return sb.String()
 }
 
-// b1ClassFor renders one Java \p{name} class in RE2 syntax.
-func b1ClassFor(name string, neg, inClass bool) string {
-	if posix, ok := b1PosixClasses[name]; ok {
+// classFor renders one Java \p{name} class in RE2 syntax.
+func classFor(name string, neg, inClass bool) string {
+	if posix, ok := posixClasses[name]; ok {
 		c := "[:" + posix + ":]"
 		if neg {
 			c = "[:^" + posix + ":]"
