@@ -12,17 +12,18 @@ import (
 func init() {
 	register(&command{
 		Name:    "token create",
-		Args:    "--user NAME [--publish] [--password PW] [--data DIR] [--db URL]",
+		Args:    "--user NAME [--publish] [--admin] [--password PW] [--data DIR] [--db URL]",
 		Summary: "create a Guideline Repository access token (printed once, stored hashed)",
 		Run:     runTokenCreate,
 	})
 }
 
 func runTokenCreate(ctx context.Context, e *env, args []string) int {
-	const synopsis = "--user NAME [--publish] [--password PW] [--data DIR] [--db URL]"
+	const synopsis = "--user NAME [--publish] [--admin] [--password PW] [--data DIR] [--db URL]"
 	fs := newFlagSet(e, "token create", synopsis)
 	user := fs.String("user", "", "user `NAME` (created when missing)")
-	publish := fs.Bool("publish", false, "the token may publish packages and change dist-tags")
+	publish := fs.Bool("publish", false, "the token may publish packages and change dist-tags and owners of the packages its user maintains")
+	admin := fs.Bool("admin", false, "the token may publish and change every package, whoever maintains it (implies --publish)")
 	password := fs.String("password", "", "password for a new user (enables `npm login`)")
 	dataDir := fs.String("data", "./.data", "data `DIR`ectory of `ccg serve`")
 	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
@@ -60,7 +61,7 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 	}
 	tok, hash, err := registry.NewToken()
 	if err == nil {
-		err = st.CreateToken(ctx, store.Token{Hash: hash, User: *user, Publish: *publish})
+		err = st.CreateToken(ctx, store.Token{Hash: hash, User: *user, Publish: *publish || *admin, Admin: *admin})
 	}
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)

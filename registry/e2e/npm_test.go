@@ -112,9 +112,14 @@ func TestNPMEndToEnd(t *testing.T) {
 	defer srv.Close()
 	regURL := srv.URL + "/npm/"
 
-	st.CreateUser(ctx, store.User{Name: "alice"})
+	st.CreateUser(ctx, store.User{Name: "alice", Email: "alice@example.org"})
 	token, hash, _ := registry.NewToken()
 	if err := st.CreateToken(ctx, store.Token{Hash: hash, User: "alice", Publish: true}); err != nil {
+		t.Fatal(err)
+	}
+	st.CreateUser(ctx, store.User{Name: "bob", Email: "bob@example.org"})
+	bobToken, bobHash, _ := registry.NewToken()
+	if err := st.CreateToken(ctx, store.Token{Hash: bobHash, User: "bob", Publish: true}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -243,5 +248,38 @@ func TestNPMEndToEnd(t *testing.T) {
 	out, err = n.run(work, nil, "publish", invPath)
 	if err == nil || !strings.Contains(out, "500") || !strings.Contains(out, "CCG Folder") {
 		t.Errorf("invalid publish: err=%v\n%s", err, out)
+	}
+
+	// 9. Ownership: alice published @ccg/hypertension first, so bob's
+	// publish of a new version is refused until alice adds him.
+	asBob := "--" + hostPath + ":_authToken=" + bobToken
+	v11 := testpkg.Tarball(testpkg.Options{Name: "@ccg/hypertension", Version: "1.1.0", Description: "Hypertension CCG"})
+	v11Path := filepath.Join(work, "htn-1.1.0.tgz")
+	os.WriteFile(v11Path, v11, 0o644)
+	out, err = n.run(work, nil, "publish", v11Path, asBob)
+	if err == nil || !strings.Contains(out, "403") || !strings.Contains(out, "bob is not a maintainer of @ccg/hypertension") {
+		t.Errorf("bob's publish of alice's package: err=%v\n%s", err, out)
+	}
+	if _, err := st.Version(ctx, "@ccg/hypertension", "1.1.0"); err != store.ErrNotFound {
+		t.Errorf("refused version stored: %v", err)
+	}
+	if out := n.must(work, "owner", "ls", "@ccg/hypertension"); strings.TrimSpace(out) != "alice <alice@example.org>" {
+		t.Errorf("npm owner ls = %q", out)
+	}
+	if out, err := n.run(work, nil, "owner", "add", "bob", "@ccg/hypertension", asBob); err == nil {
+		t.Errorf("bob added himself:\n%s", out)
+	}
+	if out := n.must(work, "owner", "add", "bob", "@ccg/hypertension"); !strings.Contains(out, "+ bob (@ccg/hypertension)") {
+		t.Errorf("npm owner add:\n%s", out)
+	}
+	if out := n.must(work, "owner", "ls", "@ccg/hypertension"); strings.TrimSpace(out) != "alice <alice@example.org>\nbob <bob@example.org>" {
+		t.Errorf("npm owner ls after add = %q", out)
+	}
+	n.must(work, "publish", v11Path, asBob)
+	if out := n.must(work, "owner", "rm", "alice", "@ccg/hypertension", asBob); !strings.Contains(out, "- alice (@ccg/hypertension)") {
+		t.Errorf("npm owner rm:\n%s", out)
+	}
+	if out := n.must(work, "owner", "ls", "@ccg/hypertension"); strings.TrimSpace(out) != "bob <bob@example.org>" {
+		t.Errorf("npm owner ls after rm = %q", out)
 	}
 }

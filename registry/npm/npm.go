@@ -8,13 +8,16 @@ package npm
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,7 +175,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return h.getTarball(w, r, name, tail[1])
-	case len(tail) >= 1 && tail[0] == "-rev":
+	case len(tail) == 2 && tail[0] == "-rev" && r.Method == http.MethodPut:
+		return h.changePackage(w, r, name, tail[1])
+	case len(tail) >= 1 && tail[0] == "-rev", len(tail) >= 3 && tail[0] == "-" && tail[2] == "-rev":
+		return errf(405, "unpublishing is not supported: versions are immutable")
+	case len(tail) == 0 && r.Method == http.MethodDelete:
 		return errf(405, "unpublishing is not supported: versions are immutable")
 	}
 	return errf(405, "method not allowed")
@@ -237,6 +244,21 @@ func (h *Handler) serveSpecial(w http.ResponseWriter, r *http.Request, segs []st
 		return nil
 	case len(segs) == 2 && segs[0] == "user" && strings.HasPrefix(segs[1], "org.couchdb.user:") && r.Method == http.MethodPut:
 		return h.login(w, r, strings.TrimPrefix(segs[1], "org.couchdb.user:"))
+	case len(segs) == 2 && segs[0] == "user" && strings.HasPrefix(segs[1], "org.couchdb.user:") && get:
+		// npm owner add/rm look the user up first.
+		if err := h.readAuth(ctx, r); err != nil {
+			return err
+		}
+		name := strings.TrimPrefix(segs[1], "org.couchdb.user:")
+		u, err := h.reg.Store().User(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return errf(404, "user %s not found", name)
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, map[string]any{"_id": "org.couchdb.user:" + u.Name, "name": u.Name, "email": u.Email, "type": "user"})
+		return nil
 	case len(segs) >= 2 && segs[0] == "package":
 		name, tail, err := splitName(segs[1:])
 		if err != nil {
@@ -272,6 +294,26 @@ func (h *Handler) token(ctx context.Context, r *http.Request) (*store.Token, err
 		return nil, errf(401, "invalid token")
 	}
 	return tok, err
+}
+
+func actor(t *store.Token) store.Actor { return store.Actor{User: t.User, Admin: t.Admin} }
+
+// notMaintainer is the 403 for a user who does not own a package.
+func notMaintainer(user, name string) *apiError {
+	return errf(403, "user %s is not a maintainer of %s: ask one of its maintainers to run `npm owner add %s %s`", user, name, user, name)
+}
+
+// revString is the package document's _rev: the change count, then a
+// digest that makes it unique to the package.
+func revString(p *store.Package) string {
+	d := sha256.Sum256([]byte(p.Name + "\x00" + strconv.FormatInt(p.Rev, 10)))
+	return strconv.FormatInt(p.Rev, 10) + "-" + hex.EncodeToString(d[:8])
+}
+
+func parseRev(s string) (int64, bool) {
+	n, _, _ := strings.Cut(s, "-")
+	v, err := strconv.ParseInt(n, 10, 64)
+	return v, err == nil && v >= 0
 }
 
 func (h *Handler) readAuth(ctx context.Context, r *http.Request) error {
@@ -365,12 +407,16 @@ func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string
 	if d, ok := versions[p.DistTags["latest"]].(map[string]any); ok {
 		latestDoc = d
 	}
-	body := map[string]any{
-		"_id": p.Name, "name": p.Name, "description": p.Description,
-		"dist-tags": p.DistTags, "versions": versions, "time": times,
-		"keywords": p.Keywords,
+	maintainers := make([]map[string]string, 0, len(p.Maintainers))
+	for _, m := range p.Maintainers {
+		maintainers = append(maintainers, map[string]string{"name": m.Name, "email": m.Email})
 	}
-	for _, k := range []string{"maintainers", "author", "license", "readme", "homepage", "repository", "fhirVersions"} {
+	body := map[string]any{
+		"_id": p.Name, "_rev": revString(p), "name": p.Name, "description": p.Description,
+		"dist-tags": p.DistTags, "versions": versions, "time": times,
+		"keywords": p.Keywords, "maintainers": maintainers,
+	}
+	for _, k := range []string{"author", "license", "readme", "homepage", "repository", "fhirVersions"} {
 		if v, ok := latestDoc[k]; ok {
 			body[k] = v
 		}
@@ -512,6 +558,9 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 				return errf(403, "cannot publish over the previously published versions: %s.", ver)
 			}
 		}
+		if !tok.Admin && len(existing.Maintainers) > 0 && !slices.ContainsFunc(existing.Maintainers, func(m store.Maintainer) bool { return m.Name == tok.User }) {
+			return notMaintainer(tok.User, name)
+		}
 	}
 	var att struct {
 		Data   string
@@ -610,9 +659,13 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		},
 		Tarball:  tgz,
 		DistTags: tags,
+		Admin:    tok.Admin,
 	})
 	if errors.Is(err, store.ErrVersionExists) {
 		return errf(403, "cannot publish over the previously published versions: %s.", ver)
+	}
+	if errors.Is(err, store.ErrForbidden) {
+		return notMaintainer(tok.User, name)
 	}
 	if err != nil {
 		return err
@@ -641,7 +694,8 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, name, tag str
 		writeJSON(w, 200, p.DistTags)
 		return nil
 	case tag != "" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
-		if _, err := h.publishAuth(ctx, r); err != nil {
+		tok, err := h.publishAuth(ctx, r)
+		if err != nil {
 			return err
 		}
 		var ver string
@@ -652,10 +706,12 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, name, tag str
 		if err := json.Unmarshal(bytes.TrimSpace(b), &ver); err != nil {
 			return errf(400, "body must be a JSON string naming a version")
 		}
-		err = s.SetDistTag(ctx, name, tag, ver)
+		err = s.SetDistTag(ctx, actor(tok), name, tag, ver)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return errf(404, "%s@%s not found", name, ver)
+		case errors.Is(err, store.ErrForbidden):
+			return notMaintainer(tok.User, name)
 		case errors.Is(err, store.ErrInvalid):
 			return errf(400, "%v", err)
 		case err != nil:
@@ -664,13 +720,16 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, name, tag str
 		writeJSON(w, 201, map[string]any{"ok": true})
 		return nil
 	case tag != "" && r.Method == http.MethodDelete:
-		if _, err := h.publishAuth(ctx, r); err != nil {
+		tok, err := h.publishAuth(ctx, r)
+		if err != nil {
 			return err
 		}
-		err := s.DeleteDistTag(ctx, name, tag)
+		err = s.DeleteDistTag(ctx, actor(tok), name, tag)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return errf(404, "tag %s of %s not found", tag, name)
+		case errors.Is(err, store.ErrForbidden):
+			return notMaintainer(tok.User, name)
 		case errors.Is(err, store.ErrInvalid):
 			return errf(400, "%v", err)
 		case err != nil:
@@ -680,6 +739,84 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, name, tag str
 		return nil
 	}
 	return errf(405, "method not allowed")
+}
+
+// changePackage serves PUT /{name}/-rev/{rev}: `npm owner add` and
+// `npm owner rm` send {_id, _rev, maintainers}. Changing anything else
+// (unpublishing versions) is refused: versions are immutable.
+func (h *Handler) changePackage(w http.ResponseWriter, r *http.Request, name, revText string) error {
+	ctx := r.Context()
+	tok, err := h.publishAuth(ctx, r)
+	if err != nil {
+		return err
+	}
+	rev, ok := parseRev(revText)
+	if !ok {
+		return errf(400, "bad revision %q", revText)
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return errf(400, "reading the request: %v", err)
+	}
+	var body struct {
+		ID          string                     `json:"_id"`
+		Maintainers *[]struct{ Name string }   `json:"maintainers"`
+		Versions    map[string]json.RawMessage `json:"versions"`
+	}
+	if err := json.Unmarshal(b, &body); err != nil {
+		return errf(400, "body is not a package document: %v", err)
+	}
+	if body.ID != "" && body.ID != name {
+		return errf(400, "_id %q does not match the URL %q", body.ID, name)
+	}
+	p, err := h.reg.Store().Package(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return errf(404, "package %s not found", name)
+	}
+	if err != nil {
+		return err
+	}
+	if body.Versions != nil {
+		for _, v := range p.Versions {
+			if _, ok := body.Versions[v.Version]; !ok {
+				return errf(405, "unpublishing is not supported: versions are immutable (%s@%s)", name, v.Version)
+			}
+		}
+	}
+	if body.Maintainers == nil {
+		return errf(400, "only the maintainers of a package can be changed")
+	}
+	var users []string
+	for _, m := range *body.Maintainers {
+		if m.Name == "" {
+			return errf(400, "a maintainer without a name")
+		}
+		if !slices.Contains(users, m.Name) {
+			users = append(users, m.Name)
+		}
+	}
+	err = h.reg.Store().SetMaintainers(ctx, actor(tok), name, rev, users)
+	switch {
+	case errors.Is(err, store.ErrForbidden):
+		return notMaintainer(tok.User, name)
+	case errors.Is(err, store.ErrConflict):
+		return errf(409, "%s changed since revision %s: read it again and retry", name, revText)
+	case errors.Is(err, store.ErrNoUser):
+		return errf(404, "%v", err)
+	case errors.Is(err, store.ErrInvalid):
+		return errf(400, "%s needs at least one maintainer", name)
+	case errors.Is(err, store.ErrNotFound):
+		return errf(404, "package %s not found", name)
+	case err != nil:
+		return err
+	}
+	h.log.Info("maintainers changed", zap.String("package", name), zap.String("user", tok.User), zap.Strings("maintainers", users))
+	np, err := h.reg.Store().Package(ctx, name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"ok": true, "id": name, "rev": revString(np)})
+	return nil
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request, name string) error {

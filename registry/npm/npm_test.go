@@ -33,12 +33,19 @@ type fixture struct {
 
 func newFixture(t *testing.T, mod func(*registry.Options)) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, t.TempDir())
+	st, err := store.OpenSQLite(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newFixtureOn(t, st, mod)
+}
+
+// newFixtureOn serves st (any back end) with user alice holding a publish
+// token and a read-only one.
+func newFixtureOn(t *testing.T, st store.Store, mod func(*registry.Options)) *fixture {
+	t.Helper()
+	ctx := context.Background()
 	key, _ := sign.GenerateKey()
 	signer, _ := sign.GenerateKey()
 	kr := sign.Keyring{}
@@ -69,6 +76,21 @@ func newFixture(t *testing.T, mod func(*registry.Options)) *fixture {
 // PublishBody builds the JSON `npm publish` sends for a tarball.
 func PublishBody(name, version string, tgz []byte) []byte {
 	return testpkg.PublishBody(name, version, tgz)
+}
+
+// user adds a user (with an email) and returns a token for it.
+func (f *fixture) user(t *testing.T, name string, tok store.Token) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.st.CreateUser(ctx, store.User{Name: name, Email: name + "@example.org"}); err != nil && err != store.ErrUserExists {
+		t.Fatal(err)
+	}
+	token, hash, _ := registry.NewToken()
+	tok.Hash, tok.User = hash, name
+	if err := f.st.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
 
 func (f *fixture) do(t *testing.T, method, path, token string, body []byte) (int, map[string]any, []byte) {

@@ -23,9 +23,10 @@ func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
 		return nil, fmt.Errorf("store: connect postgres: %w", err)
 	}
 	s := &sqlStore{db: db, d: dialect{
-		name:     "postgres",
-		blobType: "BYTEA",
-		rebind:   rebindDollar,
+		name:      "postgres",
+		blobType:  "BYTEA",
+		rebind:    rebindDollar,
+		hasColumn: `SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?`,
 		isUnique: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"

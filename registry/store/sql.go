@@ -19,6 +19,9 @@ type dialect struct {
 	rebind func(string) string
 	// isUnique reports a unique-constraint violation.
 	isUnique func(error) bool
+	// hasColumn is a query with two '?' (table, column) counting the
+	// column in the current schema.
+	hasColumn string
 }
 
 // sqlStore implements Store on database/sql.
@@ -89,11 +92,58 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			publish INTEGER NOT NULL,
 			created BIGINT NOT NULL)`,
 		`CREATE INDEX IF NOT EXISTS packages_modified ON packages(modified)`,
+		`CREATE TABLE IF NOT EXISTS maintainers (
+			name TEXT NOT NULL REFERENCES packages(name),
+			username TEXT NOT NULL,
+			added BIGINT NOT NULL,
+			PRIMARY KEY (name, username))`,
+		`CREATE TABLE IF NOT EXISTS web_logins (
+			done_hash TEXT PRIMARY KEY,
+			login_hash TEXT NOT NULL UNIQUE,
+			username TEXT NOT NULL,
+			created BIGINT NOT NULL)`,
 	}
 	for _, st := range stmts {
 		if _, err := s.db.ExecContext(ctx, st); err != nil {
 			return fmt.Errorf("store: migrate %s: %w", s.d.name, err)
 		}
+	}
+	// Columns added after the first release: existing rows get the default.
+	for _, c := range []struct{ table, column, decl string }{
+		{"packages", "rev", "BIGINT NOT NULL DEFAULT 1"},
+		{"tokens", "admin", "INTEGER NOT NULL DEFAULT 0"},
+	} {
+		if err := s.addColumn(ctx, c.table, c.column, c.decl); err != nil {
+			return err
+		}
+	}
+	// Packages stored before ownership existed get their first publisher
+	// as maintainer (only those without any maintainer, so this is a no-op
+	// on every later start).
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO maintainers (name, username, added)
+		SELECT v.name, v.publisher, v.published FROM versions v
+		WHERE v.publisher <> ''
+		  AND NOT EXISTS (SELECT 1 FROM maintainers m WHERE m.name = v.name)
+		  AND EXISTS (SELECT 1 FROM users u WHERE u.name = v.publisher)
+		  AND v.published = (SELECT min(w.published) FROM versions w WHERE w.name = v.name)
+		ON CONFLICT (name, username) DO NOTHING`); err != nil {
+		return fmt.Errorf("store: migrate %s: maintainers: %w", s.d.name, err)
+	}
+	return nil
+}
+
+// addColumn adds a column unless the table has it already.
+func (s *sqlStore) addColumn(ctx context.Context, table, column, decl string) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q(s.d.hasColumn), table, column).Scan(&n); err != nil {
+		return fmt.Errorf("store: migrate %s: %s.%s: %w", s.d.name, table, column, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN `+column+` `+decl)
+	if err != nil && !strings.Contains(strings.ToLower(err.Error()), "duplicate column") && !strings.Contains(err.Error(), "already exists") {
+		return fmt.Errorf("store: migrate %s: add %s.%s: %w", s.d.name, table, column, err)
 	}
 	return nil
 }
@@ -228,10 +278,25 @@ func (s *sqlStore) Publish(ctx context.Context, req PublishRequest) (err error) 
 	}
 	kw := keywordsText(v.Keywords)
 	_, latest := req.DistTags["latest"]
-	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO packages (name, description, fhir_version, keywords, latest, publisher, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET modified = excluded.modified`),
+	// The upsert locks the package row, so concurrent first publishes of
+	// one name by different users are serialised and only one owns it.
+	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO packages (name, description, fhir_version, keywords, latest, publisher, created, modified, rev)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (name) DO UPDATE SET modified = excluded.modified, rev = packages.rev + 1`),
 		v.Name, v.Description, v.FHIRVersion, kw, v.Version, v.Publisher, now, now); err != nil {
 		return fmt.Errorf("store: package: %w", err)
+	}
+	owners, err := maintainerNames(ctx, tx, s, v.Name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(owners) == 0 && v.Publisher != "":
+		if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO maintainers (name, username, added) VALUES (?, ?, ?)`), v.Name, v.Publisher, now); err != nil {
+			return fmt.Errorf("store: maintainer: %w", err)
+		}
+	case len(owners) > 0 && !req.Admin && !contains(owners, v.Publisher):
+		err = fmt.Errorf("%w: %s is not a maintainer of %s", ErrForbidden, v.Publisher, v.Name)
+		return err
 	}
 	if latest {
 		if _, err = tx.ExecContext(ctx, s.q(`UPDATE packages SET description = ?, fhir_version = ?, keywords = ?, latest = ?, publisher = ? WHERE name = ?`),
@@ -263,6 +328,65 @@ func (s *sqlStore) Publish(ctx context.Context, req PublishRequest) (err error) 
 	return nil
 }
 
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// maintainerNames lists the user names owning a package.
+func maintainerNames(ctx context.Context, q querier, s *sqlStore, name string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, s.q(`SELECT username FROM maintainers WHERE name = ? ORDER BY added, username`), name)
+	if err != nil {
+		return nil, fmt.Errorf("store: maintainers: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("store: maintainers: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// lockPackage bumps the revision of a package (locking its row until the
+// transaction ends) and checks that a may change it. rev >= 0 must equal
+// the stored revision.
+func (s *sqlStore) lockPackage(ctx context.Context, tx *sql.Tx, a Actor, name string, rev int64) error {
+	var cur int64
+	err := tx.QueryRowContext(ctx, s.q(`UPDATE packages SET rev = rev + 1, modified = ? WHERE name = ? RETURNING rev`), nanos(time.Now()), name).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if rev >= 0 && cur-1 != rev {
+		return fmt.Errorf("%w: %s is at revision %d, not %d", ErrConflict, name, cur-1, rev)
+	}
+	if a.Admin {
+		return nil
+	}
+	owners, err := maintainerNames(ctx, tx, s, name)
+	if err != nil {
+		return err
+	}
+	if len(owners) > 0 && !contains(owners, a.User) {
+		return fmt.Errorf("%w: %s is not a maintainer of %s", ErrForbidden, a.User, name)
+	}
+	return nil
+}
+
 const versionCols = `name, version, doc, integrity, shasum, sha512, size, description, fhir_version, keywords, publisher, published`
 
 func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
@@ -280,8 +404,8 @@ func (s *sqlStore) Package(ctx context.Context, name string) (*Package, error) {
 	p := &Package{Name: name, DistTags: map[string]string{}}
 	var kw string
 	var created, modified int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT description, fhir_version, keywords, latest, created, modified FROM packages WHERE name = ?`), name).
-		Scan(&p.Description, &p.FHIRVersion, &kw, &p.Latest, &created, &modified)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT description, fhir_version, keywords, latest, created, modified, rev FROM packages WHERE name = ?`), name).
+		Scan(&p.Description, &p.FHIRVersion, &kw, &p.Latest, &created, &modified, &p.Rev)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -317,7 +441,23 @@ func (s *sqlStore) Package(ctx context.Context, name string) (*Package, error) {
 		}
 		p.DistTags[t] = v
 	}
-	return p, trows.Err()
+	if err := trows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	mrows, err := s.db.QueryContext(ctx, s.q(`SELECT m.username, COALESCE(u.email, '') FROM maintainers m LEFT JOIN users u ON u.name = m.username
+		WHERE m.name = ? ORDER BY m.added, m.username`), name)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer mrows.Close()
+	for mrows.Next() {
+		var m Maintainer
+		if err := mrows.Scan(&m.Name, &m.Email); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		p.Maintainers = append(p.Maintainers, m)
+	}
+	return p, mrows.Err()
 }
 
 func (s *sqlStore) Version(ctx context.Context, name, version string) (*Version, error) {
@@ -347,7 +487,7 @@ func (s *sqlStore) Tarball(ctx context.Context, name, version string) ([]byte, e
 	return data, nil
 }
 
-func (s *sqlStore) SetDistTag(ctx context.Context, name, tag, version string) error {
+func (s *sqlStore) SetDistTag(ctx context.Context, a Actor, name, tag, version string) error {
 	if tag == "" || ValidVersion(tag) {
 		return fmt.Errorf("%w: bad tag %q", ErrInvalid, tag)
 	}
@@ -356,6 +496,9 @@ func (s *sqlStore) SetDistTag(ctx context.Context, name, tag, version string) er
 		return fmt.Errorf("store: %w", err)
 	}
 	defer tx.Rollback()
+	if err := s.lockPackage(ctx, tx, a, name, -1); err != nil {
+		return err
+	}
 	v, err := scanVersion(tx.QueryRowContext(ctx, s.q(`SELECT `+versionCols+` FROM versions WHERE name = ? AND version = ?`), name, version))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
@@ -367,28 +510,77 @@ func (s *sqlStore) SetDistTag(ctx context.Context, name, tag, version string) er
 		ON CONFLICT (name, tag) DO UPDATE SET version = excluded.version`), name, tag, version); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	now := nanos(time.Now())
 	if tag == "latest" {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE packages SET description = ?, fhir_version = ?, keywords = ?, latest = ?, publisher = ?, modified = ? WHERE name = ?`),
-			v.Description, v.FHIRVersion, keywordsText(v.Keywords), v.Version, v.Publisher, now, name); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE packages SET description = ?, fhir_version = ?, keywords = ?, latest = ?, publisher = ? WHERE name = ?`),
+			v.Description, v.FHIRVersion, keywordsText(v.Keywords), v.Version, v.Publisher, name); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
-	} else if _, err := tx.ExecContext(ctx, s.q(`UPDATE packages SET modified = ? WHERE name = ?`), now, name); err != nil {
-		return fmt.Errorf("store: %w", err)
 	}
 	return tx.Commit()
 }
 
-func (s *sqlStore) DeleteDistTag(ctx context.Context, name, tag string) error {
+func (s *sqlStore) DeleteDistTag(ctx context.Context, a Actor, name, tag string) error {
 	if tag == "latest" {
 		return fmt.Errorf("%w: the latest tag cannot be removed", ErrInvalid)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM dist_tags WHERE name = ? AND tag = ?`), name, tag)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer tx.Rollback()
+	if err := s.lockPackage(ctx, tx, a, name, -1); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM dist_tags WHERE name = ? AND tag = ?`), name, tag)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
+	}
+	return tx.Commit()
+}
+
+func (s *sqlStore) SetMaintainers(ctx context.Context, a Actor, name string, rev int64, users []string) error {
+	if len(users) == 0 {
+		return fmt.Errorf("%w: a package needs at least one maintainer", ErrInvalid)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer tx.Rollback()
+	if err := s.lockPackage(ctx, tx, a, name, rev); err != nil {
+		return err
+	}
+	now := nanos(time.Now())
+	keep := map[string]bool{}
+	for _, u := range users {
+		var one int
+		switch err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM users WHERE name = ?`), u).Scan(&one); {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("%w: %q", ErrNoUser, u)
+		case err != nil:
+			return fmt.Errorf("store: %w", err)
+		}
+		keep[u] = true
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO maintainers (name, username, added) VALUES (?, ?, ?) ON CONFLICT (name, username) DO NOTHING`), name, u, now); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	old, err := maintainerNames(ctx, tx, s, name)
+	if err != nil {
+		return err
+	}
+	for _, u := range old {
+		if !keep[u] {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM maintainers WHERE name = ? AND username = ?`), name, u); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
 }
@@ -500,12 +692,15 @@ func (s *sqlStore) CreateToken(ctx context.Context, t Token) error {
 	if t.Created.IsZero() {
 		t.Created = time.Now()
 	}
-	pub := 0
-	if t.Publish {
+	pub, adm := 0, 0
+	if t.Publish || t.Admin {
 		pub = 1
 	}
-	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (hash, username, publish, created) VALUES (?, ?, ?, ?)`),
-		t.Hash, t.User, pub, nanos(t.Created)); err != nil {
+	if t.Admin {
+		adm = 1
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (hash, username, publish, admin, created) VALUES (?, ?, ?, ?, ?)`),
+		t.Hash, t.User, pub, adm, nanos(t.Created)); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
@@ -513,9 +708,9 @@ func (s *sqlStore) CreateToken(ctx context.Context, t Token) error {
 
 func (s *sqlStore) LookupToken(ctx context.Context, hash string) (*Token, error) {
 	t := &Token{Hash: hash}
-	var pub int
+	var pub, adm int
 	var c int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT username, publish, created FROM tokens WHERE hash = ?`), hash).Scan(&t.User, &pub, &c)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT username, publish, admin, created FROM tokens WHERE hash = ?`), hash).Scan(&t.User, &pub, &adm, &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -523,6 +718,7 @@ func (s *sqlStore) LookupToken(ctx context.Context, hash string) (*Token, error)
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	t.Publish = pub != 0
+	t.Admin = adm != 0
 	t.Created = fromNanos(c)
 	return t, nil
 }
@@ -536,4 +732,56 @@ func (s *sqlStore) DeleteToken(ctx context.Context, hash string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+func (s *sqlStore) CreateWebLogin(ctx context.Context, loginHash, doneHash string, since time.Time) error {
+	if loginHash == "" || doneHash == "" || loginHash == doneHash {
+		return fmt.Errorf("%w: a web login needs two distinct hashes", ErrInvalid)
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM web_logins WHERE created < ?`), nanos(since)); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO web_logins (done_hash, login_hash, username, created) VALUES (?, ?, '', ?)`),
+		doneHash, loginHash, nanos(time.Now())); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) ApproveWebLogin(ctx context.Context, loginHash, user string, since time.Time) error {
+	if user == "" {
+		return fmt.Errorf("%w: empty user", ErrInvalid)
+	}
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE web_logins SET username = ? WHERE login_hash = ? AND username = '' AND created >= ?`),
+		user, loginHash, nanos(since))
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (s *sqlStore) ClaimWebLogin(ctx context.Context, doneHash string, since time.Time) (string, error) {
+	var user string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT username FROM web_logins WHERE done_hash = ? AND created >= ?`), doneHash, nanos(since)).Scan(&user)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	if user == "" {
+		return "", nil
+	}
+	// Only the caller whose DELETE removes the row gets the user.
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM web_logins WHERE done_hash = ? AND username = ?`), doneHash, user)
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", ErrNotFound
+	}
+	return user, nil
 }

@@ -35,9 +35,10 @@ func OpenSQLite(ctx context.Context, dir string) (Store, error) {
 	}
 	db.SetMaxOpenConns(4)
 	s := &sqlStore{db: db, d: dialect{
-		name:     "sqlite",
-		blobType: "BLOB",
-		rebind:   func(q string) string { return q },
+		name:      "sqlite",
+		blobType:  "BLOB",
+		rebind:    func(q string) string { return q },
+		hasColumn: `SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`,
 		isUnique: func(err error) bool {
 			return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 		},

@@ -23,7 +23,28 @@ var (
 	ErrCorrupt       = errors.New("stored tarball does not match its digest")
 	ErrUserExists    = errors.New("user already exists")
 	ErrInvalid       = errors.New("invalid argument")
+	// ErrForbidden: the actor is not a maintainer of the package.
+	ErrForbidden = errors.New("not a maintainer of the package")
+	// ErrConflict: the package changed since the revision the caller read.
+	ErrConflict = errors.New("package revision conflict")
+	// ErrNoUser: a user named in a maintainer change does not exist.
+	ErrNoUser = errors.New("no such user")
 )
+
+// Actor is the user on whose behalf a package is changed. An admin may
+// change any package; anybody else must be one of its maintainers (a
+// package without maintainers, stored before ownership existed, may be
+// changed by anyone with publish rights).
+type Actor struct {
+	User  string
+	Admin bool
+}
+
+// Maintainer is one owner of a package.
+type Maintainer struct {
+	Name  string
+	Email string
+}
 
 // Version is one published, immutable version of a package.
 type Version struct {
@@ -52,6 +73,12 @@ type Package struct {
 	Modified    time.Time
 	DistTags    map[string]string
 	Versions    []Version // publish order
+	// Maintainers may publish new versions and change dist-tags and
+	// owners; the first publisher becomes the first maintainer.
+	Maintainers []Maintainer
+	// Rev counts the changes of the package (publishes, dist-tags,
+	// owners); a maintainer change names the revision it was based on.
+	Rev int64
 }
 
 // PublishRequest is everything one publish stores, in one transaction.
@@ -59,6 +86,8 @@ type PublishRequest struct {
 	Version  Version
 	Tarball  []byte
 	DistTags map[string]string // tag -> version; normally {"latest": Version.Version}
+	// Admin lets Version.Publisher publish although not a maintainer.
+	Admin bool
 }
 
 // SearchQuery filters packages. Text matches name, description and keywords
@@ -97,13 +126,17 @@ type Token struct {
 	Hash    string
 	User    string
 	Publish bool
+	Admin   bool // may publish and change any package (implies Publish)
 	Created time.Time
 }
 
 // Store is the persistence contract of the Guideline Repository.
 type Store interface {
 	// Publish stores the version, its tarball and dist-tags atomically.
-	// It returns ErrVersionExists when name@version is already stored.
+	// It returns ErrVersionExists when name@version is already stored and
+	// ErrForbidden when the package has maintainers and the publisher is
+	// none of them (unless req.Admin). The first publisher of a name
+	// becomes its maintainer in the same transaction.
 	Publish(ctx context.Context, req PublishRequest) error
 	// Package returns the package with every version, or ErrNotFound.
 	Package(ctx context.Context, name string) (*Package, error)
@@ -112,10 +145,16 @@ type Store interface {
 	// Tarball returns the tarball of name@version after checking its
 	// sha512; ErrCorrupt when it does not match.
 	Tarball(ctx context.Context, name, version string) ([]byte, error)
-	// SetDistTag points tag at an existing version.
-	SetDistTag(ctx context.Context, name, tag, version string) error
+	// SetDistTag points tag at an existing version (ErrForbidden when
+	// the actor may not change the package).
+	SetDistTag(ctx context.Context, a Actor, name, tag, version string) error
 	// DeleteDistTag removes a tag ("latest" cannot be removed).
-	DeleteDistTag(ctx context.Context, name, tag string) error
+	DeleteDistTag(ctx context.Context, a Actor, name, tag string) error
+	// SetMaintainers replaces the maintainers of a package in one
+	// transaction. rev is the revision the change was based on
+	// (ErrConflict when the package changed since; negative: any). The
+	// list must not be empty and every user must exist (ErrNoUser).
+	SetMaintainers(ctx context.Context, a Actor, name string, rev int64, users []string) error
 	// Search finds packages; total counts all matches before paging.
 	Search(ctx context.Context, q SearchQuery) (hits []SearchHit, total int, err error)
 	// CreateUser adds a user; ErrUserExists if the name is taken.
@@ -128,6 +167,17 @@ type Store interface {
 	LookupToken(ctx context.Context, hash string) (*Token, error)
 	// DeleteToken revokes a token by its hash; ErrNotFound if unknown.
 	DeleteToken(ctx context.Context, hash string) error
+	// CreateWebLogin records a pending `npm login` web session under the
+	// hashes of its two secrets (the login page's and the polling URL's),
+	// dropping sessions started before since.
+	CreateWebLogin(ctx context.Context, loginHash, doneHash string, since time.Time) error
+	// ApproveWebLogin binds a pending session started at or after since to
+	// user; ErrNotFound when there is none.
+	ApproveWebLogin(ctx context.Context, loginHash, user string, since time.Time) error
+	// ClaimWebLogin returns the user a session was approved for and deletes
+	// it (so its token is handed out once); "" while still pending;
+	// ErrNotFound when unknown or started before since.
+	ClaimWebLogin(ctx context.Context, doneHash string, since time.Time) (string, error)
 	// Close releases the database.
 	Close() error
 }

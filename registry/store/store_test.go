@@ -96,6 +96,10 @@ func TestStoreSuite(t *testing.T) {
 			t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
 			t.Run("Corrupt", func(t *testing.T) { testCorrupt(t, open(t)) })
 			t.Run("Invalid", func(t *testing.T) { testInvalid(t, open(t)) })
+			t.Run("Ownership", func(t *testing.T) { testOwnership(t, open(t)) })
+			t.Run("ConcurrentFirstPublish", func(t *testing.T) { testConcurrentOwners(t, open(t)) })
+			t.Run("Migration", func(t *testing.T) { testMigration(t, open(t)) })
+			t.Run("WebLogin", func(t *testing.T) { testWebLogin(t, open(t)) })
 		})
 	}
 }
@@ -235,16 +239,16 @@ func testDistTags(t *testing.T, s Store) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.SetDistTag(ctx, "tags", "beta", "2.0.0-beta.1"); err != nil {
+	if err := s.SetDistTag(ctx, admin, "tags", "beta", "2.0.0-beta.1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetDistTag(ctx, "tags", "latest", "1.0.0"); err != nil {
+	if err := s.SetDistTag(ctx, admin, "tags", "latest", "1.0.0"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetDistTag(ctx, "tags", "x", "3.0.0"); !errors.Is(err, ErrNotFound) {
+	if err := s.SetDistTag(ctx, admin, "tags", "x", "3.0.0"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("tag to missing version: %v", err)
 	}
-	if err := s.SetDistTag(ctx, "tags", "1.0.0", "1.0.0"); !errors.Is(err, ErrInvalid) {
+	if err := s.SetDistTag(ctx, admin, "tags", "1.0.0", "1.0.0"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("semver tag: %v", err)
 	}
 	p, _ := s.Package(ctx, "tags")
@@ -254,13 +258,13 @@ func testDistTags(t *testing.T, s Store) {
 	if p.Latest != "1.0.0" {
 		t.Errorf("latest = %s", p.Latest)
 	}
-	if err := s.DeleteDistTag(ctx, "tags", "beta"); err != nil {
+	if err := s.DeleteDistTag(ctx, admin, "tags", "beta"); err != nil {
 		t.Error(err)
 	}
-	if err := s.DeleteDistTag(ctx, "tags", "beta"); !errors.Is(err, ErrNotFound) {
+	if err := s.DeleteDistTag(ctx, admin, "tags", "beta"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("delete twice: %v", err)
 	}
-	if err := s.DeleteDistTag(ctx, "tags", "latest"); !errors.Is(err, ErrInvalid) {
+	if err := s.DeleteDistTag(ctx, admin, "tags", "latest"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("delete latest: %v", err)
 	}
 }
