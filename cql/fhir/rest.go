@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ccg-project/ccg/cql/eval"
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
 )
@@ -50,13 +52,21 @@ func httpGetJSON(ctx context.Context, client *http.Client, header http.Header, u
 		if msg == "" {
 			msg = strings.TrimSpace(string(body[:min(len(body), 200)]))
 		}
-		return obj, resp.StatusCode, fmt.Errorf("GET %s: %s: %s", u, resp.Status, msg)
+		return obj, resp.StatusCode, &httpError{status: resp.StatusCode, msg: fmt.Sprintf("GET %s: %s: %s", u, resp.Status, msg)}
 	}
 	if jerr != nil || obj == nil {
 		return nil, resp.StatusCode, fmt.Errorf("GET %s: the response is not a JSON object", u)
 	}
 	return obj, resp.StatusCode, nil
 }
+
+// httpError is an unsuccessful response.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
 
 // outcomeText collects the diagnostics of an OperationOutcome.
 func outcomeText(obj map[string]any) string {
@@ -92,23 +102,32 @@ type RESTOptions struct {
 }
 
 // RESTRetriever answers retrieves by searching a FHIR server (for the
-// patient). A retrieve with explicit codes on a searchable code path, for a
-// type not fetched yet, becomes a code search (code=system|code,...); other
-// retrieves fetch the type once, and are filtered locally with the same
-// indexes as the Bundle retriever. Results are cached per search; value
-// sets are expanded through the Terminology.
+// patient). A retrieve with a code filter on a searchable code path, for a
+// type not fetched yet, becomes a code search: code=system|code,... for
+// codes, code:in=url for a value set (when the server rejects the :in
+// modifier the type is fetched whole instead). Other retrieves fetch the
+// type once. Results are always filtered locally too, with the same
+// indexes as the Bundle retriever (value sets are expanded through the
+// Terminology; without one, the server's code:in answer is used as it
+// is). Related-context retrieves ([Encounter -> Condition]) search by the
+// relating element (encounter=Encounter/id, patient=Patient/id, ...; see
+// related.go). Results are cached per search; a search cancelled by its
+// context is not cached.
 type RESTRetriever struct {
 	opts    RESTOptions
 	mu      sync.Mutex
 	fetched map[string]*fetchState
 }
 
-// fetchState holds one resource type's search results in their own store,
-// filled once and read-only afterwards.
+// fetchState holds one search's results in their own store, filled once
+// and read-only afterwards. ready is closed when the search ends; a
+// cancelled search is removed from the cache so that the next retrieve
+// runs it again.
 type fetchState struct {
-	once sync.Once
-	st   *store
-	err  error
+	ready     chan struct{}
+	st        *store
+	err       error
+	cancelled bool
 }
 
 // NewRESTRetriever returns a retriever over a FHIR server.
@@ -122,6 +141,13 @@ func NewRESTRetriever(opts RESTOptions) *RESTRetriever {
 
 // Retrieve implements the engine's Retriever.
 func (r *RESTRetriever) Retrieve(ctx context.Context, dataType *types.Named, codePath string, codes value.Value) ([]value.Value, error) {
+	return r.RetrieveRequest(ctx, eval.RetrieveRequest{DataType: dataType, CodePath: codePath, Codes: codes})
+}
+
+// RetrieveRequest implements the engine's RequestRetriever (code
+// comparators as in the Bundle retriever; related-context retrieves).
+func (r *RESTRetriever) RetrieveRequest(ctx context.Context, req eval.RetrieveRequest) ([]value.Value, error) {
+	dataType := req.DataType
 	if dataType == nil || dataType.Model != ModelName {
 		return nil, fmt.Errorf("cannot retrieve %v from a FHIR server", dataType)
 	}
@@ -129,19 +155,82 @@ func (r *RESTRetriever) Retrieve(ctx context.Context, dataType *types.Named, cod
 	if !R4().Retrievable(typ) {
 		return nil, fmt.Errorf("FHIR.%s is not a resource type", typ)
 	}
-	r.mu.Lock()
-	_, whole := r.fetched[typ]
-	r.mu.Unlock()
-	if !whole && codes != nil {
-		// Not fetched whole yet: let the server filter explicit codes.
-		if q, ok := r.codeSearch(typ, codePath, codes); ok {
-			return r.search(ctx, typ, q, codePath, codes)
+	q := request{typ: typ, path: req.CodePath, codes: req.Codes, comparator: req.CodeComparator}
+	if !req.HasContext {
+		return r.retrieveBy(ctx, q, r.patientParams(typ))
+	}
+	t, err := contextTarget(req.Context)
+	if err != nil {
+		return nil, err
+	}
+	q.related = &t
+	searches, err := relatedParams(typ, t)
+	if err != nil {
+		return nil, err
+	}
+	if len(searches) == 1 {
+		return r.retrieveBy(ctx, q, searches[0])
+	}
+	var out []value.Value
+	seen := map[*Node]bool{}
+	ids := map[string]bool{}
+	for _, base := range searches {
+		vs, err := r.retrieveBy(ctx, q, base)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vs {
+			n, _ := v.(*Node)
+			if n == nil || seen[n] || (n.ID() != "" && ids[n.ID()]) {
+				continue
+			}
+			seen[n] = true
+			if n.ID() != "" {
+				ids[n.ID()] = true
+			}
+			out = append(out, v)
 		}
 	}
-	return r.search(ctx, typ, r.searchURL(typ), codePath, codes)
+	return out, nil
 }
 
-func (r *RESTRetriever) searchURL(typ string) string {
+// retrieveBy answers a request from the searches with the base parameters
+// (a code search when possible, else the whole type).
+func (r *RESTRetriever) retrieveBy(ctx context.Context, q request, base url.Values) ([]value.Value, error) {
+	typ := q.typ
+	wholeURL := r.searchURL(typ, base)
+	r.mu.Lock()
+	_, whole := r.fetched[wholeURL]
+	r.mu.Unlock()
+	if !whole && q.codes != nil {
+		// Not fetched whole yet: let the server filter the codes.
+		if cq, vs, ok := r.codeSearch(typ, q, base); ok {
+			st, err := r.load(ctx, typ, cq)
+			var he *httpError
+			switch {
+			case err == nil && vs && r.opts.Terminology == nil:
+				// Trust the server's value set membership.
+				unfiltered := q
+				unfiltered.codes = nil
+				return st.query(ctx, unfiltered)
+			case err == nil:
+				return st.query(ctx, q)
+			case vs && errors.As(err, &he) && he.status >= 400 && he.status < 500:
+				// The server does not support code:in: fetch the type whole.
+			default:
+				return nil, err
+			}
+		}
+	}
+	st, err := r.load(ctx, typ, wholeURL)
+	if err != nil {
+		return nil, err
+	}
+	return st.query(ctx, q)
+}
+
+// patientParams restrict a search to the subject patient.
+func (r *RESTRetriever) patientParams(typ string) url.Values {
 	q := url.Values{}
 	if r.opts.PatientID != "" {
 		if typ == "Patient" {
@@ -154,6 +243,47 @@ func (r *RESTRetriever) searchURL(typ string) string {
 			q.Set(param, "Patient/"+r.opts.PatientID)
 		}
 	}
+	return q
+}
+
+// relatedParams are the searches of a related-context retrieve: _id for
+// the target's own type; patient=Patient/id for a Patient target; else
+// one search per relating element, by the element's name (the first
+// segment of a path; DocumentReference.context.encounter is encounter).
+// Results are filtered locally by all the relating elements too.
+func relatedParams(typ string, t relatedTarget) ([]url.Values, error) {
+	paths, self, err := relatedPaths(R4(), typ, t.typ)
+	if err != nil {
+		return nil, err
+	}
+	if self {
+		return []url.Values{{"_id": {t.id}}}, nil
+	}
+	if t.typ == "Patient" {
+		param := "patient"
+		if typ == "Group" {
+			param = "member"
+		}
+		return []url.Values{{param: {t.String()}}}, nil
+	}
+	var out []url.Values
+	seen := map[string]bool{}
+	for _, p := range paths {
+		param := p
+		if p == "context.encounter" {
+			param = "encounter"
+		} else if i := strings.IndexByte(p, '.'); i >= 0 {
+			param = p[:i]
+		}
+		if !seen[param] {
+			seen[param] = true
+			out = append(out, url.Values{param: {t.String()}})
+		}
+	}
+	return out, nil
+}
+
+func (r *RESTRetriever) searchURL(typ string, q url.Values) string {
 	s := r.opts.BaseURL + "/" + typ
 	if len(q) > 0 {
 		s += "?" + q.Encode()
@@ -171,54 +301,89 @@ var codeSearchParams = map[string]string{
 	"Communication.category": "category", "Goal.category": "category", "CarePlan.category": "category",
 }
 
-// codeSearch builds the search URL of a retrieve with explicit codes on a
-// path the server can search; ok is false for value sets and other paths.
-func (r *RESTRetriever) codeSearch(typ, codePath string, codes value.Value) (string, bool) {
+// codeSearch builds the search URL of a retrieve with a code filter on a
+// path the server can search: a token list for codes, param:in=url for a
+// value set (vs is set). ok is false for other paths and filters.
+func (r *RESTRetriever) codeSearch(typ string, q request, base url.Values) (u string, vs bool, ok bool) {
+	codePath := q.path
 	if codePath == "" {
 		codePath = R4().PrimaryCodePath(typ)
 	}
 	param, known := codeSearchParams[typ+"."+codePath]
 	if !known {
-		return "", false
+		return "", false, false
 	}
-	list, vs, err := filterCodes(codes)
-	if err != nil || vs != "" || len(list) == 0 || len(list) > 50 {
-		return "", false
+	list, set, err := filterCodes(q.codes)
+	if err != nil {
+		return "", false, false
+	}
+	params := url.Values{}
+	for k, v := range base {
+		params[k] = v
+	}
+	if set != "" {
+		if q.comparator == "=" || q.comparator == "~" {
+			return "", false, false // an error, reported by the local filter
+		}
+		params.Set(param+":in", set)
+		return r.searchURL(typ, params), true, true
+	}
+	if len(list) == 0 || len(list) > 50 {
+		return "", false, false
 	}
 	tokens := make([]string, len(list))
 	for i, c := range list {
 		if c.System != "" {
 			tokens[i] = c.System + "|" + c.Code
+		} else if q.comparator == "=" || q.comparator == "~" {
+			// A code without a system only matches codes without one.
+			tokens[i] = "|" + c.Code
 		} else {
 			tokens[i] = c.Code
 		}
 	}
-	u := r.searchURL(typ)
-	sep := "?"
-	if strings.Contains(u, "?") {
-		sep = "&"
-	}
-	return u + sep + url.Values{param: {strings.Join(tokens, ",")}}.Encode(), true
+	params.Set(param, strings.Join(tokens, ","))
+	return r.searchURL(typ, params), false, true
 }
 
-// search runs (once) a code search and filters its results locally too.
-func (r *RESTRetriever) search(ctx context.Context, typ, query, codePath string, codes value.Value) ([]value.Value, error) {
-	key := query
-	if query == r.searchURL(typ) {
-		key = typ // the whole type
+// load returns the results of a search, running it once. A search whose
+// context is cancelled is not kept: the next caller runs it again; callers
+// waiting for it then run it with their own context.
+func (r *RESTRetriever) load(ctx context.Context, typ, query string) (*store, error) {
+	for {
+		r.mu.Lock()
+		fs, ok := r.fetched[query]
+		if !ok {
+			fs = &fetchState{ready: make(chan struct{})}
+			r.fetched[query] = fs
+			r.mu.Unlock()
+			st, err := r.fetch(ctx, typ, query)
+			if err != nil && (ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+				r.mu.Lock()
+				delete(r.fetched, query)
+				r.mu.Unlock()
+				fs.err, fs.cancelled = err, true
+				close(fs.ready)
+				return nil, err
+			}
+			fs.st, fs.err = st, err
+			close(fs.ready)
+			return st, err
+		}
+		r.mu.Unlock()
+		select {
+		case <-fs.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if fs.cancelled {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return fs.st, fs.err
 	}
-	r.mu.Lock()
-	fs, ok := r.fetched[key]
-	if !ok {
-		fs = &fetchState{}
-		r.fetched[key] = fs
-	}
-	r.mu.Unlock()
-	fs.once.Do(func() { fs.st, fs.err = r.fetch(ctx, typ, query) })
-	if fs.err != nil {
-		return nil, fs.err
-	}
-	return fs.st.retrieve(ctx, typ, codePath, codes)
 }
 
 func (r *RESTRetriever) fetch(ctx context.Context, typ, next string) (*store, error) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ccg-project/ccg/cql/eval"
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
 )
@@ -193,52 +194,124 @@ func filterCodes(codes value.Value) (list []value.Code, valueSet string, err err
 	return nil, "", fmt.Errorf("cannot filter a retrieve by %s", codes.Type())
 }
 
+// request is one retrieve answered by a store.
+type request struct {
+	typ, path string
+	codes     value.Value
+	// comparator is "in", "=", "~" or "" (as "in").
+	comparator string
+	// related is the target of a related-context retrieve, nil otherwise.
+	related *relatedTarget
+}
+
+// codeFilter decides whether a resource code passes a retrieve's filter.
+//
+// With "in" (and when no comparator was written) a filter code with a
+// system matches the same system and code, and one without a system
+// matches the code in any system; a value set matches its members. With
+// "~" codes match by code and system (CQL Code equivalence: version and
+// display do not count); with "=" by code, system and version (CQL Code
+// equality). A Concept filter matches when one of its codes does.
+type codeFilter struct {
+	comparator string
+	list       []value.Code
+}
+
+func (f *codeFilter) matches(c value.Code) bool {
+	for _, fc := range f.list {
+		switch f.comparator {
+		case "=":
+			if c.Code == fc.Code && c.System == fc.System && c.Version == fc.Version {
+				return true
+			}
+		case "~":
+			if c.Code == fc.Code && c.System == fc.System {
+				return true
+			}
+		default:
+			if c.Code == fc.Code && (fc.System == "" || c.System == fc.System) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// key is the index key of a filter code: system|code, or the bare code
+// for "in" with a code without a system.
+func (f *codeFilter) keys(ix *codeIndex, fc value.Code) []int {
+	if fc.System == "" && f.comparator != "=" && f.comparator != "~" {
+		return ix.byCode[fc.Code]
+	}
+	return ix.bySystem[fc.System+"|"+fc.Code]
+}
+
+// filterFor builds the code filter of a request.
+func (s *store) filterFor(ctx context.Context, req request) (*codeFilter, error) {
+	list, vs, err := filterCodes(req.codes)
+	if err != nil {
+		return nil, err
+	}
+	f := &codeFilter{comparator: req.comparator, list: list}
+	switch req.comparator {
+	case "", "in", "=", "~":
+	default:
+		return nil, fmt.Errorf("retrieve of %s: unknown code comparator %q", req.typ, req.comparator)
+	}
+	if vs != "" {
+		if req.comparator == "=" || req.comparator == "~" {
+			return nil, fmt.Errorf("retrieve of %s: the %s comparator compares codes; use in with value set %s", req.typ, req.comparator, vs)
+		}
+		if s.term == nil {
+			return nil, fmt.Errorf("retrieve of %s in value set %s: no terminology service is configured", req.typ, vs)
+		}
+		exp, err := s.term.Expand(ctx, value.ValueSetRef{ID: vs})
+		if err != nil {
+			return nil, err
+		}
+		f.list = exp
+	}
+	return f, nil
+}
+
 // retrieve answers [typ: path in codes] from the store's resources of typ.
 func (s *store) retrieve(ctx context.Context, typ, path string, codes value.Value) ([]value.Value, error) {
-	all := s.byType[typ]
-	if codes == nil {
+	return s.query(ctx, request{typ: typ, path: path, codes: codes})
+}
+
+// query answers a request from the store's resources of its type.
+func (s *store) query(ctx context.Context, req request) ([]value.Value, error) {
+	all := s.byType[req.typ]
+	if req.codes != nil && req.path == "" {
+		req.path = s.model.PrimaryCodePath(req.typ)
+		if req.path == "" {
+			return nil, fmt.Errorf("retrieve of %s has a code filter but %s has no primary code path", req.typ, req.typ)
+		}
+	}
+	if req.related != nil {
+		return s.queryRelated(ctx, req)
+	}
+	if req.codes == nil {
 		out := make([]value.Value, len(all))
 		for i, n := range all {
 			out[i] = n
 		}
 		return out, nil
 	}
-	if path == "" {
-		path = s.model.PrimaryCodePath(typ)
-		if path == "" {
-			return nil, fmt.Errorf("retrieve of %s has a code filter but %s has no primary code path", typ, typ)
-		}
-	}
 	if len(all) == 0 {
 		return nil, nil
 	}
-	list, vs, err := filterCodes(codes)
+	f, err := s.filterFor(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	ix, err := s.index(typ, path)
+	ix, err := s.index(req.typ, req.path)
 	if err != nil {
 		return nil, err
 	}
 	hit := map[int]bool{}
-	if vs != "" {
-		if s.term == nil {
-			return nil, fmt.Errorf("retrieve of %s in value set %s: no terminology service is configured", typ, vs)
-		}
-		exp, err := s.term.Expand(ctx, value.ValueSetRef{ID: vs})
-		if err != nil {
-			return nil, err
-		}
-		list = exp
-	}
-	for _, c := range list {
-		var pos []int
-		if c.System == "" {
-			pos = ix.byCode[c.Code]
-		} else {
-			pos = ix.bySystem[c.System+"|"+c.Code]
-		}
-		for _, p := range pos {
+	for _, c := range f.list {
+		for _, p := range f.keys(ix, c) {
 			hit[p] = true
 		}
 	}
@@ -247,9 +320,78 @@ func (s *store) retrieve(ctx context.Context, typ, path string, codes value.Valu
 		idx = append(idx, p)
 	}
 	sort.Ints(idx)
-	out := make([]value.Value, len(idx))
-	for i, p := range idx {
-		out[i] = all[p]
+	out := make([]value.Value, 0, len(idx))
+	for _, p := range idx {
+		if f.comparator == "=" {
+			// The index does not hold versions: check the candidate's codes.
+			ok, err := s.codesMatch(all[p], req.path, f)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, all[p])
+	}
+	return out, nil
+}
+
+func (s *store) codesMatch(n *Node, path string, f *codeFilter) (bool, error) {
+	cs, err := s.codesOf(n, path)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range cs {
+		if f.matches(c) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// queryRelated answers a related-context request: the resources relating
+// to the target, then filtered by codes.
+func (s *store) queryRelated(ctx context.Context, req request) ([]value.Value, error) {
+	paths, self, err := relatedPaths(s.model, req.typ, req.related.typ)
+	if err != nil {
+		return nil, err
+	}
+	var cand []*Node
+	if self {
+		cand = s.self(*req.related)
+	} else {
+		for _, n := range s.byType[req.typ] {
+			ok, err := s.refersTo(n, paths, *req.related)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				cand = append(cand, n)
+			}
+		}
+	}
+	var f *codeFilter
+	if req.codes != nil && len(cand) > 0 {
+		if f, err = s.filterFor(ctx, req); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]value.Value, 0, len(cand))
+	for _, n := range cand {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if f != nil {
+			ok, err := s.codesMatch(n, req.path, f)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
@@ -270,7 +412,10 @@ type BundleOptions struct {
 // patient (subject/patient references) are returned, with resources not
 // tied to any patient (Medication, Practitioner, ...) kept.
 type BundleRetriever struct {
-	s       *store
+	s *store
+	// rel holds every resource of the data, also those of other patients:
+	// related-context retrieves ([Mother -> Observation]) search it.
+	rel     *store
 	patient *Node
 }
 
@@ -383,23 +528,46 @@ func NewBundleRetrieverFromNodes(roots []*Node, opts BundleOptions) (*BundleRetr
 		}
 	}
 	items = kept
-	r := &BundleRetriever{s: all, patient: patient}
+	r := &BundleRetriever{s: all, rel: all, patient: patient}
+	if patient != nil {
+		r.rel = newStore(m, opts.Terminology)
+		for u := range all.byURL {
+			r.rel.byURL[u] = nil // the dropped duplicates, filled by fixURLs
+		}
+	}
 	for _, it := range items {
+		if r.rel != all {
+			r.rel.add(it.n, it.url)
+		}
 		if patient != nil && !belongsTo(it.n, patient, patientURLs) {
 			continue
 		}
 		all.add(it.n, it.url)
 	}
+	fixURLs(all, urls)
+	if r.rel != all {
+		fixURLs(r.rel, urls)
+	}
+	return r, nil
+}
+
+// fixURLs points the fullUrls of dropped duplicate entries at the kept
+// copy of the resource, and drops those of resources not in the store.
+func fixURLs(st *store, urls map[string]*Node) {
 	for u, n := range urls {
-		if _, ok := all.byURL[u]; !ok || all.byURL[u] == nil {
-			if k := all.byURL[n.TypeName()+"/"+n.ID()]; k != nil {
-				all.byURL[u] = k
+		if _, ok := st.byURL[u]; !ok || st.byURL[u] == nil {
+			if k := st.byURL[n.TypeName()+"/"+n.ID()]; k != nil {
+				st.byURL[u] = k
 			} else {
-				delete(all.byURL, u)
+				delete(st.byURL, u)
 			}
 		}
 	}
-	return r, nil
+	for u, n := range st.byURL {
+		if n == nil {
+			delete(st.byURL, u)
+		}
+	}
 }
 
 // belongsTo reports whether a resource is in the patient's data.
@@ -455,6 +623,30 @@ func (r *BundleRetriever) Retrieve(ctx context.Context, dataType *types.Named, c
 		return nil, err
 	}
 	return r.s.retrieve(ctx, dataType.Name, codePath, codes)
+}
+
+// RetrieveRequest implements the engine's RequestRetriever: Retrieve with
+// the code comparator ("in", "=" or "~"; see codeFilter) and related-context
+// retrieves ([Encounter -> Condition]: see related.go for the elements
+// used). Related-context retrieves search all the resources of the data,
+// not only those of the subject patient.
+func (r *BundleRetriever) RetrieveRequest(ctx context.Context, req eval.RetrieveRequest) ([]value.Value, error) {
+	if req.DataType == nil || req.DataType.Model != ModelName {
+		return nil, fmt.Errorf("cannot retrieve %v from FHIR data", req.DataType)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	q := request{typ: req.DataType.Name, path: req.CodePath, codes: req.Codes, comparator: req.CodeComparator}
+	if !req.HasContext {
+		return r.s.query(ctx, q)
+	}
+	t, err := contextTarget(req.Context)
+	if err != nil {
+		return nil, err
+	}
+	q.related = &t
+	return r.rel.query(ctx, q)
 }
 
 // Resolve finds a resource by reference ("Patient/p1" or a fullUrl).
