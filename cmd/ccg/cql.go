@@ -266,7 +266,8 @@ func runCQLSpecTests(ctx context.Context, e *env, args []string) int {
 	}
 	if *jsonOut != "" {
 		var buf bytes.Buffer
-		if err := rep.WriteJSON(&buf); err == nil {
+		err := rep.WriteJSON(&buf)
+		if err == nil {
 			err = os.WriteFile(*jsonOut, buf.Bytes(), 0o644)
 		}
 		if err != nil {

@@ -165,14 +165,6 @@ func normalize(iv value.Interval, hint types.Type) (normIvl, bool) {
 	return r, true
 }
 
-// pointRng turns a point argument into a range; ok is false for null.
-func pointRng(v value.Value) (pointRange, bool) {
-	if v == nil {
-		return pointRange{}, false
-	}
-	return exactRange(v), true
-}
-
 // cmpInf orders two points when at least one is infinite; ok is false
 // when neither is.
 func cmpInf(a, b value.Value) (int, bool) {

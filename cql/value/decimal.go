@@ -35,12 +35,8 @@ var decCtx = &apd.Context{
 // decLimit is 10^28: every Decimal result must have |x| < decLimit.
 var decLimit = apd.New(1, 28)
 
-// Common decimal constants. They must not be mutated.
-var (
-	decZero = apd.New(0, 0)
-	decOne  = apd.New(1, 0)
-	decStep = apd.New(1, -MaxScale)
-)
+// decStep is the smallest Decimal step, 10^-8. It must not be mutated.
+var decStep = apd.New(1, -MaxScale)
 
 // NewDecimal parses decimal text such as "1.50" or "-3" with CQL literal
 // rules: at most 8 digits after the point and |x| < 10^28.

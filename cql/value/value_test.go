@@ -17,15 +17,6 @@ func dt(t *testing.T, s string) DateTime {
 	return v
 }
 
-func date(t *testing.T, s string) Date {
-	t.Helper()
-	v, err := ParseDate(s)
-	if err != nil {
-		t.Fatalf("ParseDate(%q): %v", s, err)
-	}
-	return v
-}
-
 func tm(t *testing.T, s string) Time {
 	t.Helper()
 	v, err := ParseTime(s)
