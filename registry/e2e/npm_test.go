@@ -6,11 +6,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,7 +110,14 @@ func TestNPMEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := npm.New(reg, "/npm/", nil)
-	srv := httptest.NewServer(h) // loopback listener
+	var notModified atomic.Int32 // 304s: npm revalidating its cache with our ETags
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		if sw.status == http.StatusNotModified {
+			notModified.Add(1)
+		}
+	})) // loopback listener
 	defer srv.Close()
 	regURL := srv.URL + "/npm/"
 
@@ -282,4 +291,21 @@ func TestNPMEndToEnd(t *testing.T) {
 	if out := n.must(work, "owner", "ls", "@ccg/hypertension"); strings.TrimSpace(out) != "bob <bob@example.org>" {
 		t.Errorf("npm owner ls after rm = %q", out)
 	}
+	// npm revalidated cached documents with If-None-Match and got 304s.
+	n.must(work, "view", "@ccg/diabetes", "version")
+	n.must(work, "view", "@ccg/diabetes", "version", "--prefer-online")
+	t.Logf("304 Not Modified answers: %d", notModified.Load())
+	if notModified.Load() == 0 {
+		t.Errorf("npm never got a 304 Not Modified")
+	}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
 }

@@ -82,7 +82,88 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
+// Cache-Control of the documents: package documents and documents named
+// by a dist-tag change with every publish, so clients revalidate them each
+// time (cheap: ETag and 304); a version document is fixed once published;
+// tarballs never change.
+const (
+	cacheRevalidate = "max-age=0, must-revalidate"
+	cacheVersion    = "max-age=300"
+	cacheImmutable  = "max-age=31536000, immutable"
+)
+
+// cacheControl scopes a policy: shared caches may keep documents only when
+// reads need no token.
+func (h *Handler) cacheControl(policy string) string {
+	if h.reg.ReadNeedsAuth() {
+		return "private, " + policy
+	}
+	return "public, " + policy
+}
+
+// etagMatch reports whether an If-None-Match header names etag (weak
+// comparison, as RFC 9110 asks for If-None-Match).
+func etagMatch(header, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	for _, c := range strings.Split(header, ",") {
+		c = strings.TrimSpace(c)
+		if c == "*" || strings.TrimPrefix(c, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
+
+// notModified answers 304 when the request's validators match: an
+// If-None-Match that names etag, else an If-Modified-Since at or after
+// lastMod (which has second resolution in HTTP).
+func notModified(w http.ResponseWriter, r *http.Request, etag string, lastMod time.Time) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	match := false
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		match = etagMatch(inm, etag)
+	} else if ims := r.Header.Get("If-Modified-Since"); ims != "" && !lastMod.IsZero() {
+		if t, err := http.ParseTime(ims); err == nil && !lastMod.Truncate(time.Second).After(t) {
+			match = true
+		}
+	}
+	if match {
+		w.WriteHeader(http.StatusNotModified)
+	}
+	return match
+}
+
+// writeCachedJSON writes a document with its validators (a strong ETag
+// over the exact bytes, Last-Modified) and Cache-Control, or 304.
+func (h *Handler) writeCachedJSON(w http.ResponseWriter, r *http.Request, v any, lastMod time.Time, policy string) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding the document: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	hd := w.Header()
+	hd.Set("ETag", etag)
+	hd.Set("Last-Modified", lastMod.UTC().Format(http.TimeFormat))
+	hd.Set("Cache-Control", h.cacheControl(policy))
+	if notModified(w, r, etag, lastMod) {
+		return nil
+	}
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(200)
+	w.Write(b)
+	return nil
+}
+
 func writeError(w http.ResponseWriter, err error) {
+	// Validators set before the failure must not describe the error.
+	hd := w.Header()
+	hd.Del("ETag")
+	hd.Del("Last-Modified")
+	hd.Set("Cache-Control", "no-store")
 	var ae *apiError
 	var re *registry.Error
 	switch {
@@ -424,12 +505,12 @@ func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string
 	if _, ok := body["readme"]; !ok {
 		body["readme"] = ""
 	}
-	writeJSON(w, 200, body)
-	return nil
+	return h.writeCachedJSON(w, r, body, p.Modified, cacheRevalidate)
 }
 
 func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec string) error {
-	ver := spec
+	ver, policy := spec, cacheVersion
+	var tagged time.Time
 	if !store.ValidVersion(spec) {
 		p, err := h.reg.Store().Package(r.Context(), name)
 		if errors.Is(err, store.ErrNotFound) {
@@ -442,7 +523,8 @@ func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec 
 		if !ok {
 			return errf(404, "version or tag %q of %s not found", spec, name)
 		}
-		ver = v
+		// A tag can move: revalidate, and date the document by the package.
+		ver, policy, tagged = v, cacheRevalidate, p.Modified
 	}
 	v, err := h.reg.Store().Version(r.Context(), name, ver)
 	if errors.Is(err, store.ErrNotFound) {
@@ -455,8 +537,11 @@ func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, 200, doc)
-	return nil
+	lastMod := v.Published
+	if tagged.After(lastMod) {
+		lastMod = tagged
+	}
+	return h.writeCachedJSON(w, r, doc, lastMod, policy)
 }
 
 func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file string) error {
@@ -468,6 +553,21 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file 
 	ver, ok2 := strings.CutSuffix(ver, ".tgz")
 	if !ok || !ok2 || !store.ValidVersion(ver) {
 		return errf(404, "tarball %s not found", file)
+	}
+	v, err := h.reg.Store().Version(r.Context(), name, ver)
+	if errors.Is(err, store.ErrNotFound) {
+		return errf(404, "tarball %s not found", file)
+	}
+	if err != nil {
+		return err
+	}
+	// A tarball never changes: its integrity is its entity tag.
+	hd := w.Header()
+	hd.Set("ETag", `"`+v.Integrity+`"`)
+	hd.Set("Last-Modified", v.Published.UTC().Format(http.TimeFormat))
+	hd.Set("Cache-Control", h.cacheControl(cacheImmutable))
+	if notModified(w, r, `"`+v.Integrity+`"`, v.Published) {
+		return nil
 	}
 	data, err := h.reg.Store().Tarball(r.Context(), name, ver)
 	if errors.Is(err, store.ErrNotFound) {
