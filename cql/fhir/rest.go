@@ -561,3 +561,48 @@ func (t *RemoteTerminology) InValueSet(ctx context.Context, code value.Code, vs 
 	t.mu.Unlock()
 	return result, nil
 }
+
+// InCodeSystem implements CodeSystemMember with CodeSystem/$validate-code
+// (url, version, code). Answers are cached.
+func (t *RemoteTerminology) InCodeSystem(ctx context.Context, code value.Code, cs value.CodeSystemRef) (bool, error) {
+	u, ver := splitCanonical(cs.ID)
+	if cs.Version != "" {
+		ver = cs.Version
+	}
+	if code.System != "" && code.System != u {
+		return false, nil
+	}
+	key := "CodeSystem#" + u + "|" + ver + "#" + code.Code
+	t.mu.Lock()
+	ans, answered := t.answers[key]
+	t.mu.Unlock()
+	if answered {
+		return ans, nil
+	}
+	q := url.Values{"url": {u}, "code": {code.Code}}
+	if ver != "" {
+		q.Set("version", ver)
+	}
+	obj, status, err := httpGetJSON(ctx, t.Client, t.Header, t.BaseURL+"/CodeSystem/$validate-code?"+q.Encode())
+	if status == http.StatusNotFound {
+		return false, &CodeSystemNotFoundError{URL: u, Version: ver}
+	}
+	if err != nil {
+		return false, fmt.Errorf("checking a code against code system %s: %w", u, err)
+	}
+	result, found := false, false
+	params, _ := obj["parameter"].([]any)
+	for _, p := range params {
+		pm := mapOf(p)
+		if str(pm["name"]) == "result" {
+			result, found = pm["valueBoolean"].(bool)
+		}
+	}
+	if !found {
+		return false, fmt.Errorf("checking a code against code system %s: no boolean result in the response", u)
+	}
+	t.mu.Lock()
+	t.answers[key] = result
+	t.mu.Unlock()
+	return result, nil
+}

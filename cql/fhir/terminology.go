@@ -87,9 +87,16 @@ type csConcept struct {
 }
 
 type codeSystem struct {
-	url      string
-	concepts []*csConcept
-	byCode   map[string]*csConcept
+	url, version string
+	// content is CodeSystem.content: complete, fragment, example,
+	// not-present or supplement ("" is taken as complete).
+	content       string
+	caseSensitive bool
+	concepts      []*csConcept
+	byCode        map[string]*csConcept
+	// byFolded holds the codes lower-cased, for code systems that are not
+	// case sensitive.
+	byFolded map[string]*csConcept
 }
 
 // NewValueSetStore returns an empty store.
@@ -199,7 +206,15 @@ func (s *ValueSetStore) Len() int {
 func str(v any) string { s, _ := v.(string); return s }
 
 func parseCodeSystem(obj map[string]any) (*codeSystem, error) {
-	cs := &codeSystem{url: str(obj["url"]), byCode: map[string]*csConcept{}}
+	cs := &codeSystem{url: str(obj["url"]), version: str(obj["version"]), content: str(obj["content"]),
+		byCode: map[string]*csConcept{}}
+	// caseSensitive has no default in R4; codes are compared exactly unless
+	// the code system says it is not case sensitive.
+	if b, ok := obj["caseSensitive"].(bool); !ok || b {
+		cs.caseSensitive = true
+	} else {
+		cs.byFolded = map[string]*csConcept{}
+	}
 	if cs.url == "" {
 		return nil, &DataError{Resource: "CodeSystem/" + str(obj["id"]), Msg: "code system without a url"}
 	}
@@ -235,6 +250,9 @@ func parseCodeSystem(obj map[string]any) (*codeSystem, error) {
 			}
 			cs.concepts = append(cs.concepts, cc)
 			cs.byCode[cc.code] = cc
+			if cs.byFolded != nil {
+				cs.byFolded[strings.ToLower(cc.code)] = cc
+			}
 			kids, _ := cm["concept"].([]any)
 			walk(kids, cc.code)
 		}
@@ -518,4 +536,68 @@ func (s *ValueSetStore) URLs() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// CodeSystemMember answers code system membership: `code in "CodeSystem"`
+// (InCodeSystem / AnyInCodeSystem). ValueSetStore and RemoteTerminology
+// implement it.
+type CodeSystemMember interface {
+	// InCodeSystem reports whether code is a concept of the code system
+	// whose canonical URL is cs.ID (at cs.Version when given). A code with
+	// a different system is not a member; a code without a system is
+	// looked up by its code alone.
+	InCodeSystem(ctx context.Context, code value.Code, cs value.CodeSystemRef) (bool, error)
+}
+
+// CodeSystemNotFoundError reports a code system the terminology does not
+// know (or not at the version asked for).
+type CodeSystemNotFoundError struct{ URL, Version string }
+
+func (e *CodeSystemNotFoundError) Error() string {
+	if e.Version != "" {
+		return fmt.Sprintf("code system %s version %s not found", e.URL, e.Version)
+	}
+	return fmt.Sprintf("code system %s not found", e.URL)
+}
+
+// InCodeSystem implements CodeSystemMember over the CodeSystem resources
+// of the store: the code is a member when one of the code system's
+// concepts (at any depth of the concept hierarchy) has it, compared
+// case-insensitively when the code system is not case sensitive. A code
+// system whose content is not-present, or a fragment or example that does
+// not hold the code, cannot answer: that is an error.
+func (s *ValueSetStore) InCodeSystem(ctx context.Context, code value.Code, ref value.CodeSystemRef) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	u, ver := splitCanonical(ref.ID)
+	if ref.Version != "" {
+		ver = ref.Version
+	}
+	s.mu.Lock()
+	cs, ok := s.codeSystems[u]
+	s.mu.Unlock()
+	if !ok {
+		return false, &CodeSystemNotFoundError{URL: u, Version: ver}
+	}
+	if ver != "" && cs.version != "" && ver != cs.version {
+		return false, &CodeSystemNotFoundError{URL: u, Version: ver}
+	}
+	if code.System != "" && code.System != u {
+		return false, nil
+	}
+	if code.Version != "" && cs.version != "" && code.Version != cs.version {
+		return false, nil
+	}
+	if cs.content == "not-present" {
+		return false, fmt.Errorf("code system %s: its concepts are not in the package (content not-present)", u)
+	}
+	found := cs.byCode[code.Code] != nil
+	if !found && cs.byFolded != nil {
+		found = cs.byFolded[strings.ToLower(code.Code)] != nil
+	}
+	if !found && (cs.content == "fragment" || cs.content == "example") {
+		return false, fmt.Errorf("code system %s holds only a %s of its concepts: cannot tell whether %s is one", u, cs.content, code.Code)
+	}
+	return found, nil
 }
