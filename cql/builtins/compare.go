@@ -5,6 +5,8 @@ package builtins
 // value.Compare); this file adds fast paths for the common scalar cases.
 
 import (
+	"cmp"
+
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
 )
@@ -78,23 +80,11 @@ func compareValues(x, y value.Value) (int, bool) {
 	switch p := x.(type) {
 	case value.Integer:
 		if q, ok := y.(value.Integer); ok {
-			switch {
-			case p < q:
-				return -1, true
-			case p > q:
-				return 1, true
-			}
-			return 0, true
+			return cmp.Compare(p, q), true
 		}
 	case value.Long:
 		if q, ok := y.(value.Long); ok {
-			switch {
-			case p < q:
-				return -1, true
-			case p > q:
-				return 1, true
-			}
-			return 0, true
+			return cmp.Compare(p, q), true
 		}
 	}
 	return value.Compare(x, y)

@@ -8,31 +8,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// dtCall finds the overload of name whose parameters equal the run-time
-// types of args (nil args take the type given in nilTypes order) and calls it.
+// dtCall calls the overload of name whose parameters are params.
 func dtCall(t *testing.T, c *Context, name string, p value.Precision, params []types.Type, args ...value.Value) (value.Value, error) {
 	t.Helper()
-	for _, o := range Lookup(name) {
-		if len(o.Params) != len(params) {
-			continue
-		}
-		match := true
-		for k := range params {
-			if !types.Equal(o.Params[k], params[k]) {
-				match = false
-				break
-			}
-		}
-		if !match {
-			continue
-		}
-		if o.PFn != nil {
-			return o.PFn(c, p, args)
-		}
-		return o.Fn(c, args)
-	}
-	t.Fatalf("no overload %s%v", name, params)
-	return nil, nil
+	return invoke(findOverload(t, name, params...), c, p, args)
 }
 
 func dtInts(vs ...int) []value.Value {

@@ -45,6 +45,14 @@ func paramsMatch(o *Overload, params []types.Type) bool {
 	return true
 }
 
+// invoke calls the Fn of o, or its PFn with precision p.
+func invoke(o *Overload, c *Context, p value.Precision, args []value.Value) (value.Value, error) {
+	if o.PFn != nil {
+		return o.PFn(c, p, args)
+	}
+	return o.Fn(c, args)
+}
+
 // opCase is one table-driven test: an operator, its parameter types, the
 // arguments and the expected result (or an expected error).
 type opCase struct {
@@ -61,14 +69,7 @@ func runOpCases(t *testing.T, cases []opCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			o := findOverload(t, tc.op, tc.params...)
-			c := &Context{}
-			var got value.Value
-			var err error
-			if o.Fn != nil {
-				got, err = o.Fn(c, tc.args)
-			} else {
-				got, err = o.PFn(c, value.Unset, tc.args)
-			}
+			got, err := invoke(o, &Context{}, value.Unset, tc.args)
 			if tc.wantErr {
 				if err == nil {
 					t.Fatalf("%s: want error, got %s", tc.op, showValue(got))

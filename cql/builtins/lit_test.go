@@ -281,14 +281,10 @@ func callFitting(t testing.TB, name string, p value.Precision, args ...value.Val
 		if !fits {
 			continue
 		}
-		c := &Context{}
-		if o.PFn != nil {
-			return o.PFn(c, p, args)
-		}
-		if p != value.Unset {
+		if o.PFn == nil && p != value.Unset {
 			t.Fatalf("%s: overload takes no precision", name)
 		}
-		return o.Fn(c, args)
+		return invoke(o, &Context{}, p, args)
 	}
 	t.Fatalf("no overload of %s fits the arguments", name)
 	return nil, nil

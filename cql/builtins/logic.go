@@ -16,94 +16,63 @@ func init() {
 	reg("Not", b, logicNot, b)
 }
 
-// logicArg reads a Boolean argument as 0 (false), 1 (true) or -1 (null).
-func logicArg(op string, v value.Value) (int, error) {
+// logicArg reads a Boolean argument as a three-valued result.
+func logicArg(op string, v value.Value) (tri, error) {
 	switch x := v.(type) {
 	case nil:
-		return -1, nil
+		return triUnknown, nil
 	case value.Boolean:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
+		return triBool(bool(x)), nil
 	}
-	return -1, typeErr(op, v)
+	return triUnknown, typeErr(op, v)
+}
+
+// logicArgs reads the two Boolean arguments of a binary operator.
+func logicArgs(op string, a []value.Value) (x, y tri, err error) {
+	if x, err = logicArg(op, a[0]); err != nil {
+		return
+	}
+	y, err = logicArg(op, a[1])
+	return
 }
 
 func logicAnd(_ *Context, a []value.Value) (value.Value, error) {
-	x, err := logicArg("And", a[0])
+	x, y, err := logicArgs("And", a)
 	if err != nil {
 		return nil, err
 	}
-	y, err := logicArg("And", a[1])
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case x == 0 || y == 0:
-		return falseValue, nil
-	case x == 1 && y == 1:
-		return trueValue, nil
-	}
-	return nil, nil
+	return triAnd(x, y).val(), nil
 }
 
 func logicOr(_ *Context, a []value.Value) (value.Value, error) {
-	x, err := logicArg("Or", a[0])
+	x, y, err := logicArgs("Or", a)
 	if err != nil {
 		return nil, err
 	}
-	y, err := logicArg("Or", a[1])
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case x == 1 || y == 1:
-		return trueValue, nil
-	case x == 0 && y == 0:
-		return falseValue, nil
-	}
-	return nil, nil
+	return triOr(x, y).val(), nil
 }
 
 func logicXor(_ *Context, a []value.Value) (value.Value, error) {
-	x, err := logicArg("Xor", a[0])
-	if err != nil {
+	x, y, err := logicArgs("Xor", a)
+	if err != nil || x == triUnknown || y == triUnknown {
 		return nil, err
-	}
-	y, err := logicArg("Xor", a[1])
-	if err != nil {
-		return nil, err
-	}
-	if x < 0 || y < 0 {
-		return nil, nil
 	}
 	return boolValue(x != y), nil
 }
 
 // logicImplies is (not a) or b.
 func logicImplies(_ *Context, a []value.Value) (value.Value, error) {
-	x, err := logicArg("Implies", a[0])
+	x, y, err := logicArgs("Implies", a)
 	if err != nil {
 		return nil, err
 	}
-	y, err := logicArg("Implies", a[1])
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case x == 0 || y == 1:
-		return trueValue, nil
-	case x == 1 && y == 0:
-		return falseValue, nil
-	}
-	return nil, nil
+	return triOr(triNot(x), y).val(), nil
 }
 
 func logicNot(_ *Context, a []value.Value) (value.Value, error) {
 	x, err := logicArg("Not", a[0])
-	if err != nil || x < 0 {
+	if err != nil {
 		return nil, err
 	}
-	return boolValue(x == 0), nil
+	return triNot(x).val(), nil
 }
