@@ -281,10 +281,8 @@ func (p *parser) term() ([]term, error) {
 				inner[k].exp *= e
 			}
 		}
-		if p.i < len(p.s) && p.s[p.i] == '{' {
-			if err := p.annotation(); err != nil {
-				return nil, err
-			}
+		if err := p.optionalAnnotation(); err != nil {
+			return nil, err
 		}
 		return inner, nil
 	case c == '{':
@@ -299,26 +297,11 @@ func (p *parser) term() ([]term, error) {
 		}
 		if p.s[start:p.i] == "10" && p.i < len(p.s) && (p.s[p.i] == '*' || p.s[p.i] == '^') {
 			p.i++
-			sym := p.s[start:p.i]
-			e, has, err := p.exponent()
-			if err != nil {
-				return nil, err
-			}
-			if !has {
-				e = 1
-			}
-			if p.i < len(p.s) && p.s[p.i] == '{' {
-				if err := p.annotation(); err != nil {
-					return nil, err
-				}
-			}
-			return []term{{sym, e}}, nil
+			return p.powerTerm(p.s[start:p.i])
 		}
 		num := p.s[start:p.i]
-		if p.i < len(p.s) && p.s[p.i] == '{' {
-			if err := p.annotation(); err != nil {
-				return nil, err
-			}
+		if err := p.optionalAnnotation(); err != nil {
+			return nil, err
 		}
 		if num == "1" {
 			return nil, nil
@@ -354,6 +337,12 @@ func (p *parser) term() ([]term, error) {
 	if strings.ContainsAny(sym, "# ") {
 		return nil, p.errf("invalid character in " + strconv.Quote(sym))
 	}
+	return p.powerTerm(sym)
+}
+
+// powerTerm reads the optional exponent (default 1) and annotation that
+// follow the symbol sym.
+func (p *parser) powerTerm(sym string) ([]term, error) {
 	e, has, err := p.exponent()
 	if err != nil {
 		return nil, err
@@ -361,12 +350,18 @@ func (p *parser) term() ([]term, error) {
 	if !has {
 		e = 1
 	}
-	if p.i < len(p.s) && p.s[p.i] == '{' {
-		if err := p.annotation(); err != nil {
-			return nil, err
-		}
+	if err := p.optionalAnnotation(); err != nil {
+		return nil, err
 	}
 	return []term{{sym, e}}, nil
+}
+
+// optionalAnnotation skips a {annotation} when one follows.
+func (p *parser) optionalAnnotation() error {
+	if p.i < len(p.s) && p.s[p.i] == '{' {
+		return p.annotation()
+	}
+	return nil
 }
 
 func (p *parser) exponent() (int, bool, error) {
@@ -389,8 +384,7 @@ func (p *parser) exponent() (int, bool, error) {
 	return n, true, nil
 }
 
-// resolved atoms are cached; the cache is filled at init and read-only
-// afterwards except through resolveAtom's local computation.
+// mustDec parses a decimal constant of the unit tables.
 func mustDec(s string) *apd.Decimal {
 	d, _, err := apd.NewFromString(s)
 	if err != nil {
