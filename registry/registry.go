@@ -257,27 +257,45 @@ func (r *Registry) Authenticate(ctx context.Context, token string) (*store.Token
 // Login checks a user's password (creating the user when AllowSignup is
 // set and the name is free) and returns a new publish token.
 func (r *Registry) Login(ctx context.Context, name, password, email string) (string, error) {
+	if err := r.VerifyUser(ctx, name, password, email); err != nil {
+		return "", err
+	}
+	return r.IssueToken(ctx, name)
+}
+
+// VerifyUser checks a user's password; when AllowSignup is set and the
+// name is free it creates the user instead. Failures are *Error (400, 401
+// or 409).
+func (r *Registry) VerifyUser(ctx context.Context, name, password, email string) error {
 	if name == "" || password == "" {
-		return "", fail(400, nil, "name and password are required")
+		return fail(400, nil, "name and password are required")
 	}
 	u, err := r.opts.Store.User(ctx, name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if !r.opts.AllowSignup {
-			return "", fail(401, err, "unknown user %q (accounts are created with `ccg token create`)", name)
+			return fail(401, err, "unknown user %q (accounts are created with `ccg token create`)", name)
 		}
 		h, err := HashPassword(password)
 		if err != nil {
-			return "", err
+			return err
 		}
 		if err := r.opts.Store.CreateUser(ctx, store.User{Name: name, Email: email, PasswordHash: h}); err != nil {
-			return "", fail(409, err, "cannot create user %q: %v", name, err)
+			return fail(409, err, "cannot create user %q: %v", name, err)
 		}
 	case err != nil:
-		return "", err
+		return err
 	case !CheckPassword(u.PasswordHash, password):
-		return "", fail(401, nil, "wrong user name or password")
+		return fail(401, nil, "wrong user name or password")
 	}
+	return nil
+}
+
+// AllowSignup reports whether logins may create accounts.
+func (r *Registry) AllowSignup() bool { return r.opts.AllowSignup }
+
+// IssueToken stores and returns a new publish token for an existing user.
+func (r *Registry) IssueToken(ctx context.Context, name string) (string, error) {
 	tok, hash, err := NewToken()
 	if err != nil {
 		return "", err

@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,5 +99,84 @@ func TestNPMLogin(t *testing.T) {
 	}
 	if out, err := run("npm", "whoami", "--registry", regURL); err == nil {
 		t.Errorf("whoami after logout succeeded: %s", out)
+	}
+}
+
+// TestNPMWebLogin runs npm 11's default `npm login` (the web flow) without
+// a terminal: npm prints the login URL and polls; the test plays the
+// browser, filling in the form (first with a wrong password), and npm
+// saves the token it then receives.
+func TestNPMWebLogin(t *testing.T) {
+	need(t, "npm", "install Node.js 20+ and npm")
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	key, _ := sign.GenerateKey()
+	reg, _ := registry.New(registry.Options{Store: st, SigningKey: key})
+	srv := httptest.NewServer(npm.New(reg, "/npm/", nil))
+	defer srv.Close()
+	hash, _ := registry.HashPassword("pw-web")
+	st.CreateUser(ctx, store.User{Name: "dana", PasswordHash: hash})
+	regURL := srv.URL + "/npm/"
+
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "npm_config_cache=" + filepath.Join(home, ".npm"),
+		"npm_config_update_notifier=false", "NO_COLOR=1"}
+	c, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(c, "npm", "login", "--registry", regURL)
+	cmd.Env = env
+	stdout, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var printed strings.Builder
+	loginURL := ""
+	for loginURL == "" && sc.Scan() {
+		line := sc.Text()
+		printed.WriteString(line + "\n")
+		if strings.HasPrefix(line, regURL+"-/v1/login/web/") {
+			loginURL = line
+		}
+	}
+	if loginURL == "" {
+		cmd.Wait()
+		t.Fatalf("npm login printed no login URL:\n%s\n%s", printed.String(), stderr.String())
+	}
+	if !strings.Contains(printed.String(), "Login at:") {
+		t.Errorf("npm login output:\n%s", printed.String())
+	}
+	for _, tc := range []struct {
+		pw   string
+		want int
+	}{{"wrong", 401}, {"pw-web", 200}} {
+		resp, err := http.PostForm(loginURL, url.Values{"username": {"dana"}, "password": {tc.pw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("form with password %q: %d, want %d", tc.pw, resp.StatusCode, tc.want)
+		}
+	}
+	rest, _ := io.ReadAll(stdout)
+	printed.Write(rest)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("npm login: %v\n%s\n%s", err, printed.String(), stderr.String())
+	}
+	if !strings.Contains(printed.String(), "Logged in on "+regURL) {
+		t.Errorf("npm login output:\n%s", printed.String())
+	}
+	who := exec.CommandContext(c, "npm", "whoami", "--registry", regURL)
+	who.Env = env
+	out, err := who.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "dana" {
+		t.Errorf("npm whoami after web login: %v %q", err, out)
 	}
 }

@@ -310,6 +310,12 @@ func (h *Handler) serveSpecial(w http.ResponseWriter, r *http.Request, segs []st
 			return err
 		}
 		return h.Catalog(w, r)
+	case path == "v1/login" && r.Method == http.MethodPost:
+		return h.startWebLogin(w, r)
+	case len(segs) == 4 && segs[0] == "v1" && segs[1] == "login" && segs[2] == "web":
+		return h.webLoginPage(w, r, segs[3])
+	case len(segs) == 4 && segs[0] == "v1" && segs[1] == "login" && segs[2] == "done" && get:
+		return h.pollWebLogin(w, r, segs[3])
 	case len(segs) == 3 && segs[0] == "user" && segs[1] == "token" && r.Method == http.MethodDelete:
 		// npm logout: revoke the token named in the path (only by its holder).
 		if bearer(r) != segs[2] {
