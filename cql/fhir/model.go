@@ -6,7 +6,7 @@
 // directories of .cql files.
 package fhir
 
-//go:generate go run ./internal/gen -o model_gen.go
+//go:generate go run ./internal/gen/fhirgen -o model_gen.go
 
 import (
 	"sort"

@@ -1,6 +1,6 @@
 //go:build gen
 
-package main
+package gen
 
 // The generator reads the source of this package (located with go list);
 // importing it under the gen build tag keeps the module requirement in
