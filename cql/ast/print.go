@@ -102,48 +102,48 @@ func (p *printer) access(a Access) {
 	}
 }
 
+// version writes " version 'v'" when v is set.
+func (p *printer) version(v string) {
+	if v != "" {
+		p.w(" version ", QuoteString(v))
+	}
+}
+
+// alias writes " called "a"" when a is set.
+func (p *printer) alias(a string) {
+	if a != "" {
+		p.w(" called ", quoteIdent(a))
+	}
+}
+
 func (p *printer) library(l *Library) {
 	if id := l.Identifier; id != nil {
 		p.w("library ", qualified(id.Qualifiers, id.Name))
-		if id.Version != "" {
-			p.w(" version ", QuoteString(id.Version))
-		}
+		p.version(id.Version)
 		p.w("\n")
 	}
 	for _, u := range l.Usings {
 		p.w("using ", qualified(u.Qualifiers, u.Model))
-		if u.Version != "" {
-			p.w(" version ", QuoteString(u.Version))
-		}
-		if u.Alias != "" {
-			p.w(" called ", quoteIdent(u.Alias))
-		}
+		p.version(u.Version)
+		p.alias(u.Alias)
 		p.w("\n")
 	}
 	for _, in := range l.Includes {
 		p.w("include ", qualified(in.Qualifiers, in.Name))
-		if in.Version != "" {
-			p.w(" version ", QuoteString(in.Version))
-		}
-		if in.Alias != "" {
-			p.w(" called ", quoteIdent(in.Alias))
-		}
+		p.version(in.Version)
+		p.alias(in.Alias)
 		p.w("\n")
 	}
 	for _, cs := range l.CodeSystems {
 		p.access(cs.Access)
 		p.w("codesystem ", quoteIdent(cs.Name), ": ", QuoteString(cs.ID))
-		if cs.Version != "" {
-			p.w(" version ", QuoteString(cs.Version))
-		}
+		p.version(cs.Version)
 		p.w("\n")
 	}
 	for _, vs := range l.ValueSets {
 		p.access(vs.Access)
 		p.w("valueset ", quoteIdent(vs.Name), ": ", QuoteString(vs.ID))
-		if vs.Version != "" {
-			p.w(" version ", QuoteString(vs.Version))
-		}
+		p.version(vs.Version)
 		if len(vs.CodeSystems) > 0 {
 			p.w(" codesystems { ")
 			for i, r := range vs.CodeSystems {
