@@ -291,6 +291,20 @@ func TestNPMEndToEnd(t *testing.T) {
 	if out := n.must(work, "owner", "ls", "@ccg/hypertension"); strings.TrimSpace(out) != "bob <bob@example.org>" {
 		t.Errorf("npm owner ls after rm = %q", out)
 	}
+	// 10. Versions are immutable: npm deprecate and npm unpublish get an
+	// npm error naming why, and change nothing.
+	out, err = n.run(work, nil, "deprecate", "@ccg/diabetes@2.0.0", "use 3")
+	if err == nil || !strings.Contains(out, "400") || !strings.Contains(out, "versions are immutable") {
+		t.Errorf("npm deprecate: err=%v\n%s", err, out)
+	}
+	out, err = n.run(work, nil, "unpublish", "@ccg/diabetes@2.0.0", "--force")
+	if err == nil || !strings.Contains(out, "405") || !strings.Contains(out, "unpublishing is not supported") {
+		t.Errorf("npm unpublish: err=%v\n%s", err, out)
+	}
+	if v, err := st.Version(ctx, "@ccg/diabetes", "2.0.0"); err != nil || bytes.Contains(v.Doc, []byte("use 3")) {
+		t.Errorf("@ccg/diabetes@2.0.0 after deprecate and unpublish: %v", err)
+	}
+
 	// npm revalidated cached documents with If-None-Match and got 304s.
 	n.must(work, "view", "@ccg/diabetes", "version")
 	n.must(work, "view", "@ccg/diabetes", "version", "--prefer-online")

@@ -628,7 +628,9 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		return errf(500, "publish body is not JSON: %v", err)
 	}
 	if len(pb.Attachments) == 0 {
-		return errf(500, "only publishing new versions is supported (no _attachments in the request)")
+		// npm deprecate, npm access and the like PUT the package document
+		// without a tarball: changing published metadata is not offered.
+		return errf(400, "only new versions can be published here (the request has no tarball): npm deprecate, npm unpublish and other changes to published versions are not supported, versions are immutable")
 	}
 	if pb.Name != name || (pb.ID != "" && pb.ID != name) {
 		return errf(500, "package name %q in the body does not match the URL %q", pb.Name, name)
