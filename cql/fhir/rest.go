@@ -208,6 +208,10 @@ func (r *RESTRetriever) retrieveBy(ctx context.Context, q request, base url.Valu
 			st, err := r.load(ctx, typ, cq)
 			var he *httpError
 			switch {
+			case err == nil && vs && r.opts.Terminology == nil && !st.applied(codeInParam(typ, q)):
+				// The server ignored code:in (its self link does not have
+				// it): fetch the type whole; filtering it needs a
+				// terminology, which reports the error.
 			case err == nil && vs && r.opts.Terminology == nil:
 				// Trust the server's value set membership.
 				unfiltered := q
@@ -346,6 +350,32 @@ func (r *RESTRetriever) codeSearch(typ string, q request, base url.Values) (u st
 	return r.searchURL(typ, params), false, true
 }
 
+// codeInParam is the name of the code:in search parameter of a request.
+func codeInParam(typ string, q request) string {
+	path := q.path
+	if path == "" {
+		path = R4().PrimaryCodePath(typ)
+	}
+	return codeSearchParams[typ+"."+path] + ":in"
+}
+
+// applied reports whether the search the store holds used a parameter,
+// as told by the self link; true when there is no self link to tell.
+func (s *store) applied(param string) bool {
+	if s.selfLink == "" {
+		return true
+	}
+	u, err := url.Parse(s.selfLink)
+	if err != nil {
+		return true
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return true
+	}
+	return q.Has(param)
+}
+
 // load returns the results of a search, running it once. A search whose
 // context is cancelled is not kept: the next caller runs it again; callers
 // waiting for it then run it with their own context.
@@ -388,6 +418,7 @@ func (r *RESTRetriever) load(ctx context.Context, typ, query string) (*store, er
 
 func (r *RESTRetriever) fetch(ctx context.Context, typ, next string) (*store, error) {
 	var nodes []*Node
+	var self string
 	for page := 0; next != ""; page++ {
 		if page >= r.opts.MaxPages {
 			return nil, fmt.Errorf("search of %s: more than %d pages of results", typ, r.opts.MaxPages)
@@ -421,12 +452,18 @@ func (r *RESTRetriever) fetch(ctx context.Context, typ, next string) (*store, er
 		links, _ := obj["link"].([]any)
 		for _, l := range links {
 			lm, _ := l.(map[string]any)
-			if str(lm["relation"]) == "next" {
+			switch str(lm["relation"]) {
+			case "next":
 				next = str(lm["url"])
+			case "self":
+				if page == 0 {
+					self = str(lm["url"])
+				}
 			}
 		}
 	}
 	st := newStore(R4(), r.opts.Terminology)
+	st.selfLink = self
 	for _, n := range nodes {
 		st.add(n, "")
 	}

@@ -24,8 +24,11 @@ type requestServer struct {
 	srv      *httptest.Server
 	mu       sync.Mutex
 	queries  []string
-	noCodeIn bool          // reject code:in with 400
-	block    chan struct{} // when set, searches wait for it (or the request's cancellation)
+	noCodeIn bool // reject code:in with 400
+	// ignoreCodeIn makes the server ignore code:in, as lenient servers do
+	// with parameters they do not know (the self link leaves it out).
+	ignoreCodeIn bool
+	block        chan struct{} // when set, searches wait for it (or the request's cancellation)
 }
 
 func (s *requestServer) log() []string {
@@ -75,6 +78,12 @@ func newRequestServer(t *testing.T) *requestServer {
 			write(400, map[string]any{"resourceType": "OperationOutcome", "issue": []any{map[string]any{"diagnostics": "unknown modifier :in"}}})
 			return
 		}
+		self := *r.URL
+		if s.ignoreCodeIn {
+			q.Del("code:in")
+			self.RawQuery = q.Encode()
+		}
+		self.Scheme, self.Host = "http", r.Host
 		var entries []any
 		for _, rm := range res {
 			if rm["resourceType"] != typ {
@@ -103,7 +112,8 @@ func newRequestServer(t *testing.T) *requestServer {
 			}
 			entries = append(entries, map[string]any{"resource": rm})
 		}
-		write(200, map[string]any{"resourceType": "Bundle", "type": "searchset", "entry": entries})
+		write(200, map[string]any{"resourceType": "Bundle", "type": "searchset", "entry": entries,
+			"link": []any{map[string]any{"relation": "self", "url": self.String()}}})
 	}))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -130,12 +140,13 @@ func TestRESTRetrieveRequest(t *testing.T) {
 	labsVS := value.ValueSetRef{ID: "http://example.org/vs/labs"}
 	enc1 := mustNode(t, `{"resourceType": "Encounter", "id": "e1"}`)
 	cases := []struct {
-		name        string
-		noCodeIn    bool
-		term        Terminology
-		req         eval.RetrieveRequest
-		want        []string
-		wantQueries []string
+		name         string
+		noCodeIn     bool
+		ignoreCodeIn bool
+		term         Terminology
+		req          eval.RetrieveRequest
+		want         []string
+		wantQueries  []string
 	}{
 		{name: "value set as code:in, checked locally with the terminology",
 			term: vsTerminology(t, "http://example.org/vs/labs", "http://loinc.org", "718-7"),
@@ -148,6 +159,10 @@ func TestRESTRetrieveRequest(t *testing.T) {
 			term: vsTerminology(t, "http://example.org/vs/labs", "http://loinc.org", "718-7"),
 			req:  eval.RetrieveRequest{DataType: typ(t, "Observation"), Codes: labsVS},
 			want: []string{"o1"}, wantQueries: []string{"Observation?code:in=http://example.org/vs/labs&patient=Patient/p1", "Observation?patient=Patient/p1"}},
+		{name: "code:in ignored by the server: fetched whole, filtered with the terminology", ignoreCodeIn: true,
+			term: vsTerminology(t, "http://example.org/vs/labs", "http://loinc.org", "718-7"),
+			req:  eval.RetrieveRequest{DataType: typ(t, "Observation"), Codes: labsVS},
+			want: []string{"o1"}, wantQueries: []string{"Observation?code:in=http://example.org/vs/labs&patient=Patient/p1"}},
 		{name: "encounter context",
 			req:  eval.RetrieveRequest{DataType: typ(t, "Condition"), HasContext: true, Context: enc1},
 			want: []string{"c1"}, wantQueries: []string{"Condition?encounter=Encounter/e1"}},
@@ -167,7 +182,7 @@ func TestRESTRetrieveRequest(t *testing.T) {
 	}
 	for _, c := range cases {
 		s := newRequestServer(t)
-		s.noCodeIn = c.noCodeIn
+		s.noCodeIn, s.ignoreCodeIn = c.noCodeIn, c.ignoreCodeIn
 		got, err := s.retriever(c.term).RetrieveRequest(ctx, c.req)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
@@ -268,5 +283,17 @@ func TestRESTWaiterRetriesCancelledFetch(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"o1", "o2"}, ids(got)); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// Without a terminology, a server that ignored code:in cannot be trusted:
+// the retrieve fails rather than return every resource of the type.
+func TestRESTIgnoredCodeInWithoutTerminology(t *testing.T) {
+	s := newRequestServer(t)
+	s.ignoreCodeIn = true
+	_, err := s.retriever(nil).RetrieveRequest(context.Background(), eval.RetrieveRequest{DataType: typ(t, "Observation"),
+		Codes: value.ValueSetRef{ID: "http://example.org/vs/labs"}})
+	if err == nil || !strings.Contains(err.Error(), "no terminology service is configured") {
+		t.Errorf("got %v", err)
 	}
 }

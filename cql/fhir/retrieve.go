@@ -21,6 +21,10 @@ type store struct {
 	// byURL resolves references: "Type/id" and entry fullUrls.
 	byURL map[string]*Node
 
+	// selfLink is the self link of a REST search's first page: the search
+	// as the server ran it ("" when the server gave none).
+	selfLink string
+
 	mu    sync.Mutex
 	codes map[string]*codeIndex // "Type|path"
 }
