@@ -69,11 +69,19 @@ type frame struct {
 	vars []value.Value
 }
 
+// defState memoises the value of one definition or parameter in an
+// activation.
 type defState struct {
-	state int8 // 0 new, 1 running, 2 done
+	state int8 // notEvaluated, evaluating or evaluated
 	v     value.Value
 	err   error
 }
+
+const (
+	notEvaluated int8 = iota
+	evaluating
+	evaluated
+)
 
 type activation struct {
 	ctx       context.Context
@@ -313,25 +321,7 @@ func dateTimeOf(t time.Time) value.DateTime {
 }
 
 func (a *activation) evalDef(lp *libPlan, dp *defPlan) (value.Value, error) {
-	if a.defs[lp.idx] == nil {
-		a.defs[lp.idx] = make([]defState, len(lp.order))
-	}
-	st := &a.defs[lp.idx][dp.idx]
-	switch st.state {
-	case 2:
-		return st.v, st.err
-	case 1:
-		return nil, wrap(fmt.Errorf("definition %q refers to itself", dp.name), lp.lib.Name, dp.pos.Line, dp.pos.Col)
-	}
-	st.state = 1
-	f := &a.root
-	if dp.frame > 0 {
-		f = &frame{a: a, vars: make([]value.Value, dp.frame)}
-	}
-	v, err := dp.body(f)
-	st = &a.defs[lp.idx][dp.idx]
-	st.state, st.v, st.err = 2, v, err
-	return v, err
+	return a.evalOnce(a.defs, len(lp.order), lp, dp, "definition")
 }
 
 func (a *activation) evalParam(lp *libPlan, dp *defPlan) (value.Value, error) {
@@ -348,26 +338,34 @@ func (a *activation) evalParam(lp *libPlan, dp *defPlan) (value.Value, error) {
 			return a.paramValue(lp, dp, v)
 		}
 	}
-	if a.params[lp.idx] == nil {
-		a.params[lp.idx] = make([]defState, len(lp.params))
+	return a.evalOnce(a.params, len(lp.params), lp, dp, "parameter")
+}
+
+// evalOnce evaluates the body of dp at most once per activation, keeping
+// the result in rows (a.defs or a.params, one row of n states per library).
+// A definition met again while it is being evaluated is an error; a
+// parameter without a body (no default) is null.
+func (a *activation) evalOnce(rows [][]defState, n int, lp *libPlan, dp *defPlan, kind string) (value.Value, error) {
+	if rows[lp.idx] == nil {
+		rows[lp.idx] = make([]defState, n)
 	}
-	st := &a.params[lp.idx][dp.idx]
+	st := &rows[lp.idx][dp.idx]
 	switch st.state {
-	case 2:
+	case evaluated:
 		return st.v, st.err
-	case 1:
-		return nil, wrap(fmt.Errorf("parameter %q refers to itself", dp.name), lp.lib.Name, dp.pos.Line, dp.pos.Col)
+	case evaluating:
+		return nil, wrap(fmt.Errorf("%s %q refers to itself", kind, dp.name), lp.lib.Name, dp.pos.Line, dp.pos.Col)
 	}
 	if dp.body == nil {
 		return nil, nil
 	}
-	st.state = 1
+	st.state = evaluating
 	f := &a.root
 	if dp.frame > 0 {
 		f = &frame{a: a, vars: make([]value.Value, dp.frame)}
 	}
 	v, err := dp.body(f)
-	st = &a.params[lp.idx][dp.idx]
-	st.state, st.v, st.err = 2, v, err
+	st = &rows[lp.idx][dp.idx]
+	st.state, st.v, st.err = evaluated, v, err
 	return v, err
 }
