@@ -658,3 +658,9 @@ func (r *BundleRetriever) Resolve(reference string) (*Node, bool) {
 	n, ok := r.s.byURL[reference]
 	return n, ok
 }
+
+// Both retrievers take the engine's full retrieve requests.
+var (
+	_ eval.RequestRetriever = (*BundleRetriever)(nil)
+	_ eval.RequestRetriever = (*RESTRetriever)(nil)
+)
