@@ -12,19 +12,17 @@ import (
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 )
 
-const applySynopsis = "--package DIR|TGZ --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--explain] [--strict]"
-
 func init() {
 	register(&command{
 		Name:    "apply",
-		Args:    applySynopsis,
+		Args:    "--package DIR|TGZ --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--explain] [--strict]",
 		Summary: "apply a CCG PlanDefinition to a data-in Bundle offline ($apply) and print the Bundle",
 		Run:     runApply,
 	})
 }
 
 func runApply(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "apply", applySynopsis)
+	fs := commandFlags(e, "apply")
 	var pkgs multiFlag
 	fs.Var(&pkgs, "package", "CCG package `DIR` or .tgz (repeatable)")
 	planID := fs.String("plan", "", "PlanDefinition `ID` (a Folder, a CARD or Patient Plans); empty: the patient's Patient Plans")

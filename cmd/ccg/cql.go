@@ -42,8 +42,7 @@ func init() {
 }
 
 func runCQLEval(ctx context.Context, e *env, args []string) int {
-	const synopsis = "FILE.cql [--expr NAME] [--json] [--data BUNDLE.json [--patient ID]] [--valuesets DIR] [--now DATETIME]"
-	fs := newFlagSet(e, "cql eval", synopsis)
+	fs := commandFlags(e, "cql eval")
 	expr := fs.String("expr", "", "evaluate only the definition `NAME` and print just its value")
 	asJSON := fs.Bool("json", false, "print JSON instead of CQL literals")
 	var setup cqlSetup
@@ -134,7 +133,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 }
 
 func runCQLCheck(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "cql check", "FILE.cql|DIR")
+	fs := commandFlags(e, "cql check")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -209,8 +208,7 @@ func cqlFiles(path string) ([]string, error) {
 }
 
 func runCQLSpecTests(ctx context.Context, e *env, args []string) int {
-	const synopsis = "DIR [--json FILE] [--skip FILE] [--run REGEXP] [--timeout D] [--cql-version V] [-v]"
-	fs := newFlagSet(e, "cql spec-tests", synopsis)
+	fs := commandFlags(e, "cql spec-tests")
 	jsonOut := fs.String("json", "", "write every test's result to `FILE` as JSON")
 	skipFile := fs.String("skip", "", "skip the tests listed in `FILE` (name and reason per line)")
 	runRE := fs.String("run", "", "run only tests whose name matches `REGEXP`")

@@ -57,7 +57,7 @@ type command struct {
 	Summary string
 	// Run runs the command with the arguments that follow its name and
 	// returns the process exit code. Flag parsing is the command's job;
-	// newFlagSet gives a FlagSet that reports usage errors consistently.
+	// commandFlags gives a FlagSet that reports usage errors consistently.
 	Run func(ctx context.Context, e *env, args []string) int
 }
 
@@ -168,6 +168,12 @@ func newFlagSet(e *env, c string, args string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// commandFlags returns the FlagSet of the registered command name, whose
+// usage line is the command's Args.
+func commandFlags(e *env, name string) *flag.FlagSet {
+	return newFlagSet(e, name, commands[name].Args)
 }
 
 // parseFlags parses args with fs, allowing flags after positional

@@ -85,7 +85,7 @@ func readPackageDir(dir string) (map[string][]byte, error) {
 }
 
 func runPackageBuild(ctx context.Context, e *env, args []string) int {
-	fset := newFlagSet(e, "package build", "DIR [-o FILE]")
+	fset := commandFlags(e, "package build")
 	out := fset.String("o", "package.tgz", "output `FILE`")
 	pos, code, ok := parseFlags(fset, args)
 	if !ok {
@@ -115,7 +115,7 @@ func runPackageBuild(ctx context.Context, e *env, args []string) int {
 }
 
 func runPackageValidate(ctx context.Context, e *env, args []string) int {
-	fset := newFlagSet(e, "package validate", "DIR|FILE.tgz [--trusted-keys DIR] [--json]")
+	fset := commandFlags(e, "package validate")
 	keys := fset.String("trusted-keys", "", "verify signatures against the *.pem keys in `DIR`")
 	asJSON := fset.Bool("json", false, "print the violations as JSON")
 	pos, code, ok := parseFlags(fset, args)
@@ -187,7 +187,7 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 }
 
 func runPackageSign(ctx context.Context, e *env, args []string) int {
-	fset := newFlagSet(e, "package sign", "DIR --key KEY [--publisher NAME]")
+	fset := commandFlags(e, "package sign")
 	keyPath := fset.String("key", "", "PEM private `KEY` (ECDSA P-256)")
 	publisher := fset.String("publisher", "", "publisher `NAME` recorded in the Provenance agent")
 	pos, code, ok := parseFlags(fset, args)
@@ -246,7 +246,7 @@ func runPackageSign(ctx context.Context, e *env, args []string) int {
 }
 
 func runPackageKeygen(ctx context.Context, e *env, args []string) int {
-	fset := newFlagSet(e, "package keygen", "--out KEY")
+	fset := commandFlags(e, "package keygen")
 	out := fset.String("out", "", "private key `FILE` (the public key goes to FILE.pub)")
 	pos, code, ok := parseFlags(fset, args)
 	if !ok {

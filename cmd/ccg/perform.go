@@ -17,19 +17,17 @@ import (
 	"github.com/ccg-project/ccg/engine/perform"
 )
 
-const performSynopsis = "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--max-rounds N] [--out FILE] [--audit DIR]"
-
 func init() {
 	register(&command{
 		Name:    "perform",
-		Args:    performSynopsis,
+		Args:    "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--max-rounds N] [--out FILE] [--audit DIR]",
 		Summary: "run the Guideline Performer loop against a Guideline Engine ($apply until the RequestGroup is empty)",
 		Run:     runPerform,
 	})
 }
 
 func runPerform(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "perform", performSynopsis)
+	fs := commandFlags(e, "perform")
 	base := fs.String("engine", "", "Guideline Engine base `URL` (e.g. http://127.0.0.1:8080)")
 	plan := fs.String("plan", "", "PlanDefinition `ID` to apply; empty: the patient's Patient Plans (type-level $apply)")
 	dataFile := fs.String("data", "", "initial data-in Bundle `FILE`")

@@ -58,8 +58,7 @@ func init() {
 }
 
 func runServe(ctx context.Context, e *env, args []string) int {
-	const synopsis = "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug]"
-	fs := newFlagSet(e, "serve", synopsis)
+	fs := commandFlags(e, "serve")
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address `HOST:PORT`")
 	fs.StringVar(&cfg.DataDir, "data", "./.data", "data `DIR`ectory (created if missing)")

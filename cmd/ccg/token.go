@@ -19,8 +19,7 @@ func init() {
 }
 
 func runTokenCreate(ctx context.Context, e *env, args []string) int {
-	const synopsis = "--user NAME [--publish] [--admin] [--password PW] [--data DIR] [--db URL]"
-	fs := newFlagSet(e, "token create", synopsis)
+	fs := commandFlags(e, "token create")
 	user := fs.String("user", "", "user `NAME` (created when missing)")
 	publish := fs.Bool("publish", false, "the token may publish packages and change dist-tags and owners of the packages its user maintains")
 	admin := fs.Bool("admin", false, "the token may publish and change every package, whoever maintains it (implies --publish)")
