@@ -3,6 +3,7 @@ package value
 import (
 	"testing"
 
+	"github.com/ccg-project/ccg/cql/types"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -325,7 +326,7 @@ func TestQuantityHelpers(t *testing.T) {
 		t.Errorf("CanConvertUnit wrong")
 	}
 	for _, typ := range []string{"Integer", "Long", "Decimal", "Date", "DateTime", "Time"} {
-		tt, _ := typesSystem(typ)
+		tt, _ := types.System(typ)
 		lo, err1 := MinValue(tt)
 		hi, err2 := MaxValue(tt)
 		if err1 != nil || err2 != nil {
@@ -336,13 +337,13 @@ func TestQuantityHelpers(t *testing.T) {
 			t.Errorf("min %s !< max %s", Format(lo), Format(hi))
 		}
 	}
-	if got, _ := MaxValue(typeDecimalForTest()); Format(got) != "99999999999999999999.99999999" {
+	if got, _ := MaxValue(types.Decimal); Format(got) != "99999999999999999999.99999999" {
 		t.Errorf("max decimal = %s", Format(got))
 	}
-	if got, _ := MinValue(typeDateTimeForTest()); Format(got) != "@0001-01-01T00:00:00.000Z" {
+	if got, _ := MinValue(types.DateTime); Format(got) != "@0001-01-01T00:00:00.000Z" {
 		t.Errorf("min datetime = %s", Format(got))
 	}
-	if _, err := MaxValue(typeBooleanForTest()); err == nil {
+	if _, err := MaxValue(types.Boolean); err == nil {
 		t.Errorf("maximum Boolean should fail")
 	}
 }
