@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -33,11 +34,11 @@ func (h *Handler) webLoginSince() time.Time { return h.now().Add(-webLoginTTL) }
 // {"create": true}).
 func (h *Handler) startWebLogin(w http.ResponseWriter, r *http.Request) error {
 	io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
-	loginID, loginHash, err := registry.NewToken()
+	loginID, loginHash, err := sessionSecret()
 	if err != nil {
 		return err
 	}
-	doneID, doneHash, err := registry.NewToken()
+	doneID, doneHash, err := sessionSecret()
 	if err != nil {
 		return err
 	}
@@ -50,6 +51,17 @@ func (h *Handler) startWebLogin(w http.ResponseWriter, r *http.Request) error {
 		"doneUrl":  base + "-/v1/login/done/" + doneID,
 	})
 	return nil
+}
+
+// sessionSecret is a random URL segment (not shaped like a token, so it is
+// not mistaken for one) and the hash the store keeps.
+func sessionSecret() (secret, hash string, err error) {
+	tok, _, err := registry.NewToken()
+	if err != nil {
+		return "", "", err
+	}
+	secret = strings.TrimPrefix(tok, "ccg_")
+	return secret, registry.HashToken(secret), nil
 }
 
 // pollWebLogin serves GET /-/v1/login/done/{secret}.
