@@ -52,12 +52,24 @@ func TestReturnParameter(t *testing.T) {
 // given as raw FHIR JSON parameter objects.
 func postCQL(t *testing.T, s http.Handler, expr string, params ...string) (int, []byte) {
 	t.Helper()
-	e, _ := json.Marshal(expr)
-	body := `{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":` + string(e) + `}`
+	parts := []string{expressionParam(expr)}
 	if len(params) > 0 {
-		body += `,{"name":"parameters","resource":{"resourceType":"Parameters","parameter":[` + strings.Join(params, ",") + `]}}`
+		parts = append(parts, `{"name":"parameters","resource":{"resourceType":"Parameters","parameter":[`+strings.Join(params, ",")+`]}}`)
 	}
-	body += `]}`
+	return postParameters(t, s, parts...)
+}
+
+// expressionParam is the "expression" parameter of $cql as JSON.
+func expressionParam(expr string) string {
+	e, _ := json.Marshal(expr)
+	return `{"name":"expression","valueString":` + string(e) + `}`
+}
+
+// postParameters posts a Parameters resource with the given parameters
+// (JSON objects) to /$cql.
+func postParameters(t *testing.T, s http.Handler, params ...string) (int, []byte) {
+	t.Helper()
+	body := `{"resourceType":"Parameters","parameter":[` + strings.Join(params, ",") + `]}`
 	status, _, resp := do(t, s, http.MethodPost, "/$cql", FHIRMediaType, body)
 	return status, resp
 }
@@ -256,15 +268,11 @@ func postCQLData(t *testing.T, s http.Handler, expr, subject string) (int, []byt
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, _ := json.Marshal(expr)
-	body := `{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":` + string(e) + `},` +
-		`{"name":"data","resource":` + string(bundle) + `}`
+	parts := []string{expressionParam(expr), `{"name":"data","resource":` + string(bundle) + `}`}
 	if subject != "" {
-		body += `,{"name":"subject","valueString":"` + subject + `"}`
+		parts = append(parts, `{"name":"subject","valueString":"`+subject+`"}`)
 	}
-	body += `]}`
-	status, _, resp := do(t, s, http.MethodPost, "/$cql", FHIRMediaType, body)
-	return status, resp
+	return postParameters(t, s, parts...)
 }
 
 func TestCQLWithData(t *testing.T) {

@@ -3,8 +3,6 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 )
@@ -30,19 +28,16 @@ func FuzzCQLOperation(f *testing.F) {
 	}
 	s := New(Config{EvalTimeout: time.Second, MaxListSize: 10000})
 	f.Fuzz(func(t *testing.T, body string) {
-		req := httptest.NewRequest(http.MethodPost, "/$cql", strings.NewReader(body))
-		req.Header.Set("Content-Type", FHIRMediaType)
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, req)
-		if rec.Code == http.StatusInternalServerError {
-			t.Fatalf("500 for body %q:\n%s", body, rec.Body)
+		status, _, resp := do(t, s, http.MethodPost, "/$cql", FHIRMediaType, body)
+		if status == http.StatusInternalServerError {
+			t.Fatalf("500 for body %q:\n%s", body, resp)
 		}
 		var res struct {
 			ResourceType string `json:"resourceType"`
 		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil ||
+		if err := json.Unmarshal(resp, &res); err != nil ||
 			(res.ResourceType != "Parameters" && res.ResourceType != "OperationOutcome") {
-			t.Fatalf("status %d, answer is not a FHIR resource (%v):\n%s", rec.Code, err, rec.Body)
+			t.Fatalf("status %d, answer is not a FHIR resource (%v):\n%s", status, err, resp)
 		}
 	})
 }
@@ -61,17 +56,8 @@ func FuzzCQLExpression(f *testing.F) {
 	}
 	s := New(Config{EvalTimeout: time.Second, MaxListSize: 10000})
 	f.Fuzz(func(t *testing.T, expr string) {
-		e, err := json.Marshal(expr)
-		if err != nil {
-			return
-		}
-		body := `{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":` + string(e) + `}]}`
-		req := httptest.NewRequest(http.MethodPost, "/$cql", strings.NewReader(body))
-		req.Header.Set("Content-Type", FHIRMediaType)
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, req)
-		if rec.Code == http.StatusInternalServerError {
-			t.Fatalf("500 for expression %q:\n%s", expr, rec.Body)
+		if status, resp := postCQL(t, s, expr); status == http.StatusInternalServerError {
+			t.Fatalf("500 for expression %q:\n%s", expr, resp)
 		}
 	})
 }
