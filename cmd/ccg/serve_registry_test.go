@@ -35,21 +35,11 @@ func TestMountRegistry(t *testing.T) {
 		t.Errorf("signing key not created: %v", err)
 	}
 	// A token in the same store `ccg token create` writes to.
-	st := testStoreToken(t, closer, data)
+	st := testStoreToken(t, data)
 
-	tgz := testpkg.Tarball(testpkg.Options{Name: "@ccg/mounted", Version: "1.0.0"})
-	req, _ := http.NewRequest("PUT", hs.URL+"/npm/@ccg%2fmounted", bytes.NewReader(testpkg.PublishBody("@ccg/mounted", "1.0.0", tgz)))
-	req.Header.Set("Authorization", "Bearer "+st)
 	// Bigger than the FHIR endpoints' 4 MiB limit would also pass: the
 	// registry route sets its own limit.
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("publish through echo: %d", resp.StatusCode)
-	}
+	publishPackage(t, hs.URL+"/npm/@ccg%2fmounted", st, "@ccg/mounted", "1.0.0")
 	for _, p := range []string{"/npm/@ccg%2fmounted", "/npm/@ccg/mounted/1.0.0", "/npm/-/ping", "/npm/-/npm/v1/keys", "/npm/@ccg/mounted/-/mounted-1.0.0.tgz"} {
 		resp, err := http.Get(hs.URL + p)
 		if err != nil {
@@ -60,7 +50,7 @@ func TestMountRegistry(t *testing.T) {
 			t.Errorf("GET %s: %d", p, resp.StatusCode)
 		}
 	}
-	resp, err = http.Get(hs.URL + "/catalog?fhirversion=4.0.1")
+	resp, err := http.Get(hs.URL + "/catalog?fhirversion=4.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +67,7 @@ func TestMountRegistry(t *testing.T) {
 
 // testStoreToken creates a publish token with the token command while the
 // server holds the same SQLite database open.
-func testStoreToken(t *testing.T, _ any, data string) string {
+func testStoreToken(t *testing.T, data string) string {
 	t.Helper()
 	code, out, errOut := ccg(t, "token", "create", "--user", "bob", "--publish", "--data", data)
 	if code != 0 {
@@ -119,7 +109,7 @@ func TestPublishExamples(t *testing.T) {
 	defer closer.Close()
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
-	tok := testStoreToken(t, nil, data)
+	tok := testStoreToken(t, data)
 	for _, manifest := range examples {
 		dir := filepath.Dir(manifest)
 		files, err := readPackageDir(dir)
@@ -144,5 +134,23 @@ func TestPublishExamples(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Errorf("publish %s: %d %s", dir, resp.StatusCode, body)
 		}
+	}
+}
+
+// publishPackage publishes a generated tarball of name@version with a PUT
+// to url (the package document's address) and fails the test unless the
+// registry answers 200.
+func publishPackage(t *testing.T, url, token, name, version string) {
+	t.Helper()
+	tgz := testpkg.Tarball(testpkg.Options{Name: name, Version: version})
+	req, _ := http.NewRequest("PUT", url, bytes.NewReader(testpkg.PublishBody(name, version, tgz)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("publish %s@%s: %d", name, version, resp.StatusCode)
 	}
 }

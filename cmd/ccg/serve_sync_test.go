@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"io"
@@ -100,17 +99,7 @@ func TestServeSync(t *testing.T) {
 	st.CreateToken(ctx, store.Token{Hash: hash, User: "pub", Publish: true})
 	repo := httptest.NewServer(npm.New(reg, "/npm/", nil))
 	defer repo.Close()
-	tgz := testpkg.Tarball(testpkg.Options{Name: "ccg.served", Version: "1.0.0"})
-	req, _ := http.NewRequest("PUT", repo.URL+"/npm/ccg.served", bytes.NewReader(testpkg.PublishBody("ccg.served", "1.0.0", tgz)))
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("publish: %d", resp.StatusCode)
-	}
+	publishPackage(t, repo.URL+"/npm/ccg.served", tok, "ccg.served", "1.0.0")
 
 	t.Setenv(envSyncToken, tok)
 	parseServeHooks(t, "--repository", repo.URL+"/npm/", "--sync-interval", "50ms")
