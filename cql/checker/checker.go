@@ -231,9 +231,24 @@ func (c *checker) errorf(s ast.Span, code, format string, args ...any) {
 // matches every parameter.
 func bad(s ast.Span) Node { return &Literal{Base: Base{T: types.Any, P: pos(s)}} }
 
-func (c *checker) startBody() {
+// startBody begins the body of a definition, parameter default or function:
+// an empty scope and no local slots. endBody restores the enclosing state
+// that startBody returned.
+func (c *checker) startBody() bodyState {
+	saved := bodyState{c.scope, c.slots, c.maxSlots}
 	c.scope = &scope{names: map[string]*Var{}}
 	c.slots, c.maxSlots = 0, 0
+	return saved
+}
+
+func (c *checker) endBody(saved bodyState) {
+	c.scope, c.slots, c.maxSlots = saved.scope, saved.slots, saved.maxSlots
+}
+
+// bodyState is the scope and slot counters of the enclosing body.
+type bodyState struct {
+	scope           *scope
+	slots, maxSlots int
 }
 
 func (c *checker) push() { c.scope = &scope{parent: c.scope, names: map[string]*Var{}} }
@@ -277,8 +292,7 @@ func (c *checker) checkParam(name string) *ParamDef {
 		return nil
 	}
 	c.paramSt[name] = stChecking
-	saveScope, saveSlots, saveMax := c.scope, c.slots, c.maxSlots
-	c.startBody()
+	saved := c.startBody()
 	pd := &ParamDef{Name: name, Public: pa.Access == ast.Public, P: pos(pa.Span)}
 	if pa.Type != nil {
 		pd.T = c.typeOf(pa.Type)
@@ -296,7 +310,7 @@ func (c *checker) checkParam(name string) *ParamDef {
 		pd.T = types.Any
 	}
 	pd.Frame = c.maxSlots
-	c.scope, c.slots, c.maxSlots = saveScope, saveSlots, saveMax
+	c.endBody(saved)
 	c.lib.Params[name] = pd
 	c.paramSt[name] = stDone
 	return pd
@@ -312,11 +326,10 @@ func (c *checker) checkDef(name string) *ExprDef {
 		return nil
 	}
 	c.defState[name] = stChecking
-	saveScope, saveSlots, saveMax := c.scope, c.slots, c.maxSlots
-	c.startBody()
+	saved := c.startBody()
 	body := c.expr(da.Expr)
 	d := &ExprDef{Name: name, Body: body, Public: da.Access == ast.Public, Context: da.Context, Frame: c.maxSlots, P: pos(da.Span)}
-	c.scope, c.slots, c.maxSlots = saveScope, saveSlots, saveMax
+	c.endBody(saved)
 	c.lib.Defs[name] = d
 	c.defState[name] = stDone
 	return d
@@ -419,8 +432,7 @@ func (c *checker) checkFuncBody(f *FuncDef) {
 		c.funcSt[f] = stDone
 		return
 	}
-	saveScope, saveSlots, saveMax := c.scope, c.slots, c.maxSlots
-	c.startBody()
+	saved := c.startBody()
 	for i, n := range f.Names {
 		v := c.declare(n, f.Params[i], pos(fa.Operands[i].Span))
 		f.Slots = append(f.Slots, v.Slot)
@@ -433,7 +445,7 @@ func (c *checker) checkFuncBody(f *FuncDef) {
 	}
 	f.Body = body
 	f.Frame = c.maxSlots
-	c.scope, c.slots, c.maxSlots = saveScope, saveSlots, saveMax
+	c.endBody(saved)
 	c.funcSt[f] = stDone
 }
 
