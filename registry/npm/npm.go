@@ -977,13 +977,17 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
 		if kw == nil {
 			kw = []string{}
 		}
+		maintainers := make([]any, 0, len(hit.Maintainers))
+		for _, m := range hit.Maintainers {
+			maintainers = append(maintainers, map[string]any{"username": m.Name, "email": m.Email})
+		}
 		objects = append(objects, map[string]any{
 			"package": map[string]any{
 				"name": hit.Name, "scope": scope, "version": hit.Version, "description": hit.Description,
 				"keywords": kw, "date": hit.Modified.Format(time.RFC3339Nano),
 				"links":       map[string]any{"npm": h.baseURL(r) + escapeName(hit.Name)},
 				"publisher":   map[string]any{"username": hit.Publisher},
-				"maintainers": []any{map[string]any{"username": hit.Publisher}},
+				"maintainers": maintainers,
 				"fhirVersion": hit.FHIRVersion,
 			},
 			"score":       map[string]any{"final": 1.0, "detail": map[string]any{"quality": 1.0, "popularity": 1.0, "maintenance": 1.0}},

@@ -2,6 +2,7 @@ package npm
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,6 +89,11 @@ func TestOwnership(t *testing.T) {
 			}
 			if code, m := pub(bob, "1.3.0"); code != 200 {
 				t.Errorf("bob's publish as maintainer: %d %v", code, m)
+			}
+			_, res, _ := f.do(t, "GET", "-/v1/search?text=owned", "", nil)
+			objs, _ := res["objects"].([]any)
+			if len(objs) != 1 || !strings.Contains(fmt.Sprint(objs[0]), "maintainers:[map[email: username:alice] map[email:bob@example.org username:bob]]") {
+				t.Errorf("search maintainers: %v", objs)
 			}
 			// Refusals of the -rev endpoint, each with an npm error body.
 			_, doc, _ = f.do(t, "GET", "@ccg%2fowned", "", nil)

@@ -84,6 +84,13 @@ func testOwnership(t *testing.T, s Store) {
 	if err := publishAs(s, "bob", false, "owned", "1.3.0"); err != nil {
 		t.Errorf("bob's publish as maintainer: %v", err)
 	}
+	hits, _, err := s.Search(ctx, SearchQuery{Name: "owned"})
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("search: %v %v", hits, err)
+	}
+	if diff := cmp.Diff([]Maintainer{{"alice", "alice@example.org"}, {"bob", "bob@example.org"}}, hits[0].Maintainers); diff != "" {
+		t.Errorf("search hit maintainers (-want +got):\n%s", diff)
+	}
 	// A stale revision conflicts; the table of refusals changes nothing.
 	for i, tc := range []struct {
 		a     Actor

@@ -647,7 +647,39 @@ func (s *sqlStore) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int,
 		h.Modified = fromNanos(mod)
 		hits = append(hits, h)
 	}
-	return hits, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("store: %w", err)
+	}
+	rows.Close()
+	if len(hits) == 0 {
+		return hits, total, nil
+	}
+	// The maintainers of the page's packages, in one query.
+	at := map[string]int{}
+	ph := make([]string, 0, len(hits))
+	margs := make([]any, 0, len(hits))
+	for i, h := range hits {
+		at[h.Name] = i
+		ph = append(ph, "?")
+		margs = append(margs, h.Name)
+	}
+	mrows, err := s.db.QueryContext(ctx, s.q(`SELECT m.name, m.username, COALESCE(u.email, '') FROM maintainers m LEFT JOIN users u ON u.name = m.username
+		WHERE m.name IN (`+strings.Join(ph, ", ")+`) ORDER BY m.added, m.username`), margs...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: %w", err)
+	}
+	defer mrows.Close()
+	for mrows.Next() {
+		var name string
+		var m Maintainer
+		if err := mrows.Scan(&name, &m.Name, &m.Email); err != nil {
+			return nil, 0, fmt.Errorf("store: %w", err)
+		}
+		if i, ok := at[name]; ok {
+			hits[i].Maintainers = append(hits[i].Maintainers, m)
+		}
+	}
+	return hits, total, mrows.Err()
 }
 
 func (s *sqlStore) CreateUser(ctx context.Context, u User) error {

@@ -110,6 +110,7 @@ type SearchHit struct {
 	FHIRVersion string
 	Keywords    []string
 	Publisher   string
+	Maintainers []Maintainer
 	Modified    time.Time
 }
 
