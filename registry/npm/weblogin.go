@@ -143,6 +143,15 @@ func (h *Handler) webLoginPage(w http.ResponseWriter, r *http.Request, secret st
 	}
 	ctx := r.Context()
 	user := r.PostForm.Get("username")
+	// No password is checked (nor account made) for a session that does not exist.
+	expired := loginPageData{User: user, Error: "This login session is unknown, already used or expired: run npm login again."}
+	switch err := h.reg.Store().PendingWebLogin(ctx, registry.HashToken(secret), h.webLoginSince()); {
+	case errors.Is(err, store.ErrNotFound):
+		h.writeLoginPage(w, 404, expired)
+		return nil
+	case err != nil:
+		return err
+	}
 	if err := h.reg.VerifyUser(ctx, user, r.PostForm.Get("password"), r.PostForm.Get("email")); err != nil {
 		var re *registry.Error
 		if !errors.As(err, &re) {
@@ -153,7 +162,7 @@ func (h *Handler) webLoginPage(w http.ResponseWriter, r *http.Request, secret st
 	}
 	err := h.reg.Store().ApproveWebLogin(ctx, registry.HashToken(secret), user, h.webLoginSince())
 	if errors.Is(err, store.ErrNotFound) {
-		h.writeLoginPage(w, 404, loginPageData{User: user, Error: "This login session is unknown, already used or expired: run npm login again."})
+		h.writeLoginPage(w, 404, expired)
 		return nil
 	}
 	if err != nil {

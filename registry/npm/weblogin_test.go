@@ -92,6 +92,10 @@ func TestWebLogin(t *testing.T) {
 			if code, _ := postForm(t, loginURL, url.Values{"username": {"carol"}, "password": {"pw-1"}}); code != 404 {
 				t.Errorf("reused login page: %d", code)
 			}
+			// A made-up session checks no password and creates no account.
+			if code, body := postForm(t, f.url+"-/v1/login/web/made-up", url.Values{"username": {"carol"}, "password": {"nope"}}); code != 404 || strings.Contains(body, "wrong") {
+				t.Errorf("made-up session: %d %s", code, body)
+			}
 			if code, m, _ := f.do(t, "GET", "-/v1/login/done/unknown", "", nil); code != 404 || m["error"] == nil {
 				t.Errorf("unknown session: %d %v", code, m)
 			}

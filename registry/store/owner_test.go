@@ -259,8 +259,17 @@ func testWebLogin(t *testing.T, s Store) {
 	if err := s.ApproveWebLogin(ctx, "D1", "alice", old); !errors.Is(err, ErrNotFound) {
 		t.Errorf("approve by the done secret: %v", err)
 	}
+	if err := s.PendingWebLogin(ctx, "L1", old); err != nil {
+		t.Errorf("pending: %v", err)
+	}
+	if err := s.PendingWebLogin(ctx, "D1", old); !errors.Is(err, ErrNotFound) {
+		t.Errorf("pending by the done secret: %v", err)
+	}
 	if err := s.ApproveWebLogin(ctx, "L1", "alice", old); err != nil {
 		t.Fatal(err)
+	}
+	if err := s.PendingWebLogin(ctx, "L1", old); !errors.Is(err, ErrNotFound) {
+		t.Errorf("pending after approval: %v", err)
 	}
 	if err := s.ApproveWebLogin(ctx, "L1", "mallory", old); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second approval: %v", err)

@@ -780,6 +780,18 @@ func (s *sqlStore) CreateWebLogin(ctx context.Context, loginHash, doneHash strin
 	return nil
 }
 
+func (s *sqlStore) PendingWebLogin(ctx context.Context, loginHash string, since time.Time) error {
+	var one int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT 1 FROM web_logins WHERE login_hash = ? AND username = '' AND created >= ?`), loginHash, nanos(since)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
 func (s *sqlStore) ApproveWebLogin(ctx context.Context, loginHash, user string, since time.Time) error {
 	if user == "" {
 		return fmt.Errorf("%w: empty user", ErrInvalid)

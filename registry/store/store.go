@@ -172,6 +172,9 @@ type Store interface {
 	// hashes of its two secrets (the login page's and the polling URL's),
 	// dropping sessions started before since.
 	CreateWebLogin(ctx context.Context, loginHash, doneHash string, since time.Time) error
+	// PendingWebLogin reports (nil) whether a session started at or after
+	// since awaits its user; ErrNotFound otherwise.
+	PendingWebLogin(ctx context.Context, loginHash string, since time.Time) error
 	// ApproveWebLogin binds a pending session started at or after since to
 	// user; ErrNotFound when there is none.
 	ApproveWebLogin(ctx context.Context, loginHash, user string, since time.Time) error
