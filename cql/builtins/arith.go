@@ -822,7 +822,7 @@ func dateTimeBoundary(x value.DateTime, p value.Precision, high bool) value.Date
 	if have < value.Day {
 		r.Day = 1
 		if high {
-			r.Day = daysIn(r.Year, r.Month)
+			r.Day = value.DaysInMonth(r.Year, r.Month)
 		}
 	}
 	if have < value.Hour {

@@ -249,11 +249,11 @@ func toString(_ *Context, v value.Value) value.Value {
 		}
 		return value.String(quantityText(x.Numerator) + ":" + quantityText(x.Denominator))
 	case value.Date:
-		return value.String(formatDate(nil, x))
+		return value.String(x.String())
 	case value.DateTime:
-		return value.String(formatDateTime(nil, x))
+		return value.String(formatDateTime(x))
 	case value.Time:
-		return value.String(formatTime(nil, x))
+		return value.String(x.String())
 	}
 	return nil
 }

@@ -5,8 +5,6 @@ package builtins
 // value package and the text forms of temporal values.
 
 import (
-	"strconv"
-
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
 	"github.com/cockroachdb/apd/v3"
@@ -126,91 +124,25 @@ var (
 	timeDigits = [...]int{value.Hour: 2, value.Minute: 4, value.Second: 6, value.Millisecond: 9}
 )
 
-func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
-
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if isLeap(y) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-func pad(b []byte, n, width int) []byte {
-	s := strconv.Itoa(n)
-	for i := len(s); i < width; i++ {
-		b = append(b, '0')
-	}
-	return append(b, s...)
-}
-
-// formatDate renders a Date as YYYY[-MM[-DD]].
-func formatDate(b []byte, d value.Date) []byte {
-	b = pad(b, d.Year, 4)
-	if d.Precision >= value.Month {
-		b = pad(append(b, '-'), d.Month, 2)
-	}
-	if d.Precision >= value.Day {
-		b = pad(append(b, '-'), d.Day, 2)
-	}
-	return b
-}
-
-// formatTimeFields renders hh[:mm[:ss[.fff]]] for precisions Hour and finer.
-func formatTimeFields(b []byte, p value.Precision, h, mi, s, ms int) []byte {
-	b = pad(b, h, 2)
-	if p >= value.Minute {
-		b = pad(append(b, ':'), mi, 2)
-	}
-	if p >= value.Second {
-		b = pad(append(b, ':'), s, 2)
-	}
-	if p >= value.Millisecond {
-		b = pad(append(b, '.'), ms, 3)
-	}
-	return b
-}
-
-// formatOffset renders a timezone offset as +hh:mm / -hh:mm.
-func formatOffset(b []byte, minutes int) []byte {
-	if minutes < 0 {
-		b = append(b, '-')
-		minutes = -minutes
-	} else {
-		b = append(b, '+')
-	}
-	b = pad(b, minutes/60, 2)
-	return pad(append(b, ':'), minutes%60, 2)
-}
-
 // formatDateTime renders a DateTime in ISO 8601 form without the '@' of a
 // literal: 2012-01-01, 2012-01-01T10:30:00.000+01:00. The offset is written
-// only when the value carries one and has a time part.
-func formatDateTime(b []byte, dt value.DateTime) []byte {
-	p := dt.Precision
-	dp := p
-	if dp > value.Day {
-		dp = value.Day
+// (always as +hh:mm, never Z) only when the value carries one and has a
+// time part.
+func formatDateTime(dt value.DateTime) string {
+	s := dt.Date().String()
+	t, ok := dt.Time()
+	if !ok {
+		return s
 	}
-	b = formatDate(b, value.Date{Year: dt.Year, Month: dt.Month, Day: dt.Day, Precision: dp})
-	if p >= value.Hour {
-		b = append(b, 'T')
-		b = formatTimeFields(b, p, dt.Hour, dt.Minute, dt.Second, dt.Millisecond)
-		if dt.HasOffset {
-			b = formatOffset(b, dt.OffsetMinutes)
+	s += "T" + t.String()
+	if dt.HasOffset {
+		if dt.OffsetMinutes == 0 {
+			s += "+00:00"
+		} else {
+			s += value.FormatOffset(dt.OffsetMinutes)
 		}
 	}
-	return b
-}
-
-// formatTime renders a Time as hh[:mm[:ss[.fff]]].
-func formatTime(b []byte, t value.Time) []byte {
-	return formatTimeFields(b, t.Precision, t.Hour, t.Minute, t.Second, t.Millisecond)
+	return s
 }
 
 // decText renders a decimal in plain notation (never exponent form).

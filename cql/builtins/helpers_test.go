@@ -155,11 +155,11 @@ func showValue(v value.Value) string {
 	case value.Ratio:
 		return showValue(x.Numerator) + ":" + showValue(x.Denominator)
 	case value.Date:
-		return "@" + string(formatDate(nil, x))
+		return "@" + x.String()
 	case value.DateTime:
-		return "@" + string(formatDateTime(nil, x)) + "/p" + strconv.Itoa(int(x.Precision))
+		return "@" + formatDateTime(x) + "/p" + strconv.Itoa(int(x.Precision))
 	case value.Time:
-		return "@T" + string(formatTime(nil, x))
+		return "@T" + x.String()
 	case value.Interval:
 		return "Interval[" + showValue(x.Low) + ", " + showValue(x.High) + "]"
 	case value.List:

@@ -129,7 +129,9 @@ func (dt DateTime) Time() (Time, bool) {
 
 // ---------------------------------------------------------------- parsing
 
-func daysIn(year, month int) int {
+// DaysInMonth is the number of days of a month of the proleptic Gregorian
+// calendar.
+func DaysInMonth(year, month int) int {
 	switch month {
 	case 2:
 		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
@@ -177,7 +179,7 @@ func ParseDate(s string) (Date, error) {
 		d.Precision = Month
 	}
 	if len(parts) > 2 {
-		if d.Day, ok = atoiN(parts[2], 2); !ok || d.Day < 1 || d.Day > daysIn(d.Year, d.Month) {
+		if d.Day, ok = atoiN(parts[2], 2); !ok || d.Day < 1 || d.Day > DaysInMonth(d.Year, d.Month) {
 			return d, bad
 		}
 		d.Precision = Day
@@ -304,7 +306,7 @@ func NewDate(year, month, day int, p Precision) (Date, error) {
 	if p >= Month && (month < 1 || month > 12) {
 		return d, fmt.Errorf("month %d out of range", month)
 	}
-	if p >= Day && (day < 1 || day > daysIn(year, month)) {
+	if p >= Day && (day < 1 || day > DaysInMonth(year, month)) {
 		return d, fmt.Errorf("day %d out of range", day)
 	}
 	return d, nil
@@ -665,7 +667,7 @@ func addToDateTime(dt DateTime, v Decimal, unit Precision, sign int64) (DateTime
 			return dt, ErrTemporalRange
 		}
 		y, m := int(months/12), int(months%12)+1
-		d := min(f[2], daysIn(y, m))
+		d := min(f[2], DaysInMonth(y, m))
 		r = DateTime{Year: y, Month: m, Day: d, Hour: f[3], Minute: f[4], Second: f[5], Millisecond: f[6], Precision: Millisecond}
 	default:
 		if n > 4e6*86400000/msPer[unit] || n < -4e6*86400000/msPer[unit] {
@@ -737,7 +739,7 @@ func fillFields(f [7]int, p Precision, first Precision, high bool) [7]int {
 		case i == Month:
 			f[i] = 12
 		case i == Day:
-			f[i] = daysIn(f[0], f[1])
+			f[i] = DaysInMonth(f[0], f[1])
 		case i == Hour:
 			f[i] = 23
 		case i == Minute || i == Second:
