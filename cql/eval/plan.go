@@ -61,49 +61,9 @@ func (p *planner) plan(n checker.Node) fn {
 			return r, nil
 		}
 	case *checker.And:
-		l, r := p.plan(x.L), p.plan(x.R)
-		return func(f *frame) (value.Value, error) {
-			a, err := l(f)
-			if err != nil {
-				return nil, err
-			}
-			if a == value.Boolean(false) {
-				return a, nil
-			}
-			b, err := r(f)
-			if err != nil {
-				return nil, err
-			}
-			if b == value.Boolean(false) {
-				return b, nil
-			}
-			if a == nil || b == nil {
-				return nil, nil
-			}
-			return value.Boolean(true), nil
-		}
+		return shortCircuit(p.plan(x.L), p.plan(x.R), false)
 	case *checker.Or:
-		l, r := p.plan(x.L), p.plan(x.R)
-		return func(f *frame) (value.Value, error) {
-			a, err := l(f)
-			if err != nil {
-				return nil, err
-			}
-			if a == value.Boolean(true) {
-				return a, nil
-			}
-			b, err := r(f)
-			if err != nil {
-				return nil, err
-			}
-			if b == value.Boolean(true) {
-				return b, nil
-			}
-			if a == nil || b == nil {
-				return nil, nil
-			}
-			return value.Boolean(false), nil
-		}
+		return shortCircuit(p.plan(x.L), p.plan(x.R), true)
 	case *checker.If:
 		c, t, e := p.plan(x.Cond), p.plan(x.Then), p.plan(x.Else)
 		return func(f *frame) (value.Value, error) {
@@ -209,6 +169,32 @@ func (p *planner) plan(n checker.Node) fn {
 	}
 	err := fmt.Errorf("internal error: cannot evaluate %T", n)
 	return func(*frame) (value.Value, error) { return nil, p.errAt(n, err) }
+}
+
+// shortCircuit plans And (decisive false) and Or (decisive true) with
+// three-valued logic: the right operand is evaluated only when the left
+// one is not decisive; otherwise null wins over the other value.
+func shortCircuit(l, r fn, decisive value.Boolean) fn {
+	return func(f *frame) (value.Value, error) {
+		a, err := l(f)
+		if err != nil {
+			return nil, err
+		}
+		if a == decisive {
+			return a, nil
+		}
+		b, err := r(f)
+		if err != nil {
+			return nil, err
+		}
+		if b == decisive {
+			return b, nil
+		}
+		if a == nil || b == nil {
+			return nil, nil
+		}
+		return !decisive, nil
+	}
 }
 
 // isModelValue reports whether v is a value of a data model (not System).
