@@ -47,28 +47,9 @@ func runApply(ctx context.Context, e *env, args []string) int {
 	if code := loadPackages(e, eng, pkgs, *strict); code != exitOK {
 		return code
 	}
-	raw, err := os.ReadFile(*dataFile)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg apply: %v\n", err)
+	bundle, ok := readDataIn(e, "apply", *dataFile, subject, encounter, *lenient)
+	if !ok {
 		return exitFailure
-	}
-	bundle, err := fj.DecodeObj(raw)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg apply: %s: %v\n", *dataFile, err)
-		return exitFailure
-	}
-	if *subject == "" || *encounter == "" {
-		s, enc, derr := datain.Defaults(bundle)
-		if *subject == "" {
-			*subject = s
-		}
-		if *encounter == "" {
-			*encounter = enc
-		}
-		if *subject == "" || (*encounter == "" && !*lenient) {
-			fmt.Fprintf(e.Stderr, "ccg apply: %v\n", derr)
-			return exitFailure
-		}
 	}
 	res, err := eng.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: *planID, URL: *planURL, Subject: *subject, Encounter: *encounter,
 		Data: bundle, Explain: *explain, Lenient: *lenient})
@@ -119,3 +100,34 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return fmt.Sprint([]string(*m)) }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+// readDataIn reads the data-in Bundle for apply or perform (cmd) from file
+// and fills subject and encounter from it where they were not given (see
+// datain.Defaults). The encounter may stay empty only when
+// encounterOptional. ok is false after an error has been printed.
+func readDataIn(e *env, cmd, file string, subject, encounter *string, encounterOptional bool) (bundle map[string]any, ok bool) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg %s: %v\n", cmd, err)
+		return nil, false
+	}
+	bundle, err = fj.DecodeObj(raw)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg %s: %s: %v\n", cmd, file, err)
+		return nil, false
+	}
+	if *subject == "" || *encounter == "" {
+		s, enc, derr := datain.Defaults(bundle)
+		if *subject == "" {
+			*subject = s
+		}
+		if *encounter == "" {
+			*encounter = enc
+		}
+		if *subject == "" || (*encounter == "" && !encounterOptional) {
+			fmt.Fprintf(e.Stderr, "ccg %s: %v\n", cmd, derr)
+			return nil, false
+		}
+	}
+	return bundle, true
+}

@@ -46,33 +46,15 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	if *base == "" || *dataFile == "" {
 		return usageError(e, fs, "--engine and --data are required")
 	}
-	raw, err := os.ReadFile(*dataFile)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg perform: %v\n", err)
+	data, ok := readDataIn(e, "perform", *dataFile, subject, encounter, false)
+	if !ok {
 		return exitFailure
-	}
-	data, err := fj.DecodeObj(raw)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg perform: %s: %v\n", *dataFile, err)
-		return exitFailure
-	}
-	if *subject == "" || *encounter == "" {
-		s, enc, derr := datain.Defaults(data)
-		if *subject == "" {
-			*subject = s
-		}
-		if *encounter == "" {
-			*encounter = enc
-		}
-		if *subject == "" || *encounter == "" {
-			fmt.Fprintf(e.Stderr, "ccg perform: %v\n", derr)
-			return exitFailure
-		}
 	}
 	client := &engineClient{base: strings.TrimSuffix(*base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
 	p := &perform.Performer{Resolve: client.resolve}
 	var st audit.Store
 	if *auditDir != "" {
+		var err error
 		if st, err = audit.OpenSQLite(ctx, *auditDir); err != nil {
 			fmt.Fprintf(e.Stderr, "ccg perform: %v\n", err)
 			return exitFailure
