@@ -673,12 +673,8 @@ func isJSONNumber(s string) bool {
 
 func fhirDate(d value.Date) (string, bool) {
 	switch d.Precision {
-	case value.Year:
-		return fmt.Sprintf("%04d", d.Year), true
-	case value.Month:
-		return fmt.Sprintf("%04d-%02d", d.Year, d.Month), true
-	case value.Day:
-		return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day), true
+	case value.Year, value.Month, value.Day:
+		return d.String(), true
 	}
 	return "", false
 }
@@ -688,43 +684,23 @@ func fhirDate(d value.Date) (string, bool) {
 func fhirDateTime(dt value.DateTime) (string, bool) {
 	switch dt.Precision {
 	case value.Year, value.Month, value.Day:
-		return fhirDate(value.Date{Year: dt.Year, Month: dt.Month, Day: dt.Day, Precision: dt.Precision})
+		return dt.Date().String(), true
 	case value.Second, value.Millisecond:
 		if !dt.HasOffset {
 			return "", false
 		}
-		s := fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d", dt.Year, dt.Month, dt.Day, dt.Hour, dt.Minute, dt.Second)
-		if dt.Precision == value.Millisecond {
-			s += fmt.Sprintf(".%03d", dt.Millisecond)
-		}
-		off := dt.OffsetMinutes
-		if off == 0 {
-			return s + "Z", true
-		}
-		sign := '+'
-		if off < 0 {
-			sign, off = '-', -off
-		}
-		return s + fmt.Sprintf("%c%02d:%02d", sign, off/60, off%60), true
+		t, _ := dt.Time()
+		return dt.Date().String() + "T" + t.String() + value.FormatOffset(dt.OffsetMinutes), true
 	}
 	return "", false
 }
 
 func fhirTime(t value.Time) (string, bool) {
 	switch t.Precision {
-	case value.Second:
-		return fmt.Sprintf("%02d:%02d:%02d", t.Hour, t.Minute, t.Second), true
-	case value.Millisecond:
-		return fmt.Sprintf("%02d:%02d:%02d.%03d", t.Hour, t.Minute, t.Second, t.Millisecond), true
+	case value.Second, value.Millisecond:
+		return t.String(), true
 	}
 	return "", false
-}
-
-// calendarUCUM maps CQL calendar duration keywords to UCUM codes.
-var calendarUCUM = map[string]string{
-	"year": "a", "years": "a", "month": "mo", "months": "mo", "week": "wk", "weeks": "wk",
-	"day": "d", "days": "d", "hour": "h", "hours": "h", "minute": "min", "minutes": "min",
-	"second": "s", "seconds": "s", "millisecond": "ms", "milliseconds": "ms",
 }
 
 func fhirQuantity(q value.Quantity) (Quantity, bool) {
@@ -736,8 +712,8 @@ func fhirQuantity(q value.Quantity) (Quantity, bool) {
 		return Quantity{}, false
 	}
 	code := q.Unit
-	if c, ok := calendarUCUM[q.Unit]; ok {
-		code = c
+	if code != "" {
+		code = value.UCUMUnit(code)
 	}
 	return Quantity{Value: json.Number(s), Unit: q.Unit, System: ucumSystem, Code: code}, true
 }

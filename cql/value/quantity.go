@@ -20,9 +20,9 @@ import (
 // (null). For equivalence (~) years and months count as UCUM 'a' and 'mo',
 // so 1 year ~ 1 'a', 1 year ~ 365 days and 1 month ~ 30 days hold.
 
-// ucumFor maps a calendar keyword to its UCUM unit; other units are
-// returned unchanged ("" becomes "1").
-func ucumFor(unit string) string {
+// UCUMUnit maps a CQL calendar duration keyword (year, weeks, ...) to its
+// UCUM unit; other units are returned unchanged ("" becomes "1").
+func UCUMUnit(unit string) string {
 	switch unit {
 	case "":
 		return "1"
@@ -54,14 +54,15 @@ func isCalendarYearMonth(unit string) bool {
 	return false
 }
 
-// sameUnitClass reports whether q1 and q2 can be compared exactly: ok is
-// false when exactly one of them is a calendar year/month quantity (or
-// both are but one is UCUM), making the comparison unknown.
+// quantityExactComparable reports whether quantities with units a and b
+// can be compared exactly: false when exactly one of them is a calendar
+// year or month keyword, which makes the comparison unknown.
 func quantityExactComparable(a, b string) bool {
 	return isCalendarYearMonth(a) == isCalendarYearMonth(b)
 }
 
-// toUnitOf converts q's value to unit (both already mapped to UCUM).
+// convertValue converts v from unit from to unit to (both already mapped to
+// UCUM).
 func convertValue(v Decimal, from, to string) (Decimal, error) {
 	if from == to {
 		return v, nil
@@ -91,7 +92,7 @@ func ConvertQuantity(q Quantity, unit string) (Quantity, error) {
 	if q.Unit == unit {
 		return q, nil
 	}
-	v, err := convertValue(q.Value, ucumFor(q.Unit), ucumFor(unit))
+	v, err := convertValue(q.Value, UCUMUnit(q.Unit), UCUMUnit(unit))
 	if err != nil {
 		return Quantity{}, err
 	}
@@ -101,7 +102,7 @@ func ConvertQuantity(q Quantity, unit string) (Quantity, error) {
 // CanConvertUnit reports whether a quantity in unit from can be converted
 // to unit to.
 func CanConvertUnit(from, to string) bool {
-	return ucum.Commensurable(ucumFor(from), ucumFor(to))
+	return ucum.Commensurable(UCUMUnit(from), UCUMUnit(to))
 }
 
 // commonValues returns the values of a and b in a common unit.
@@ -109,7 +110,7 @@ func commonValues(a, b Quantity) (Decimal, Decimal, bool) {
 	if a.Unit == b.Unit {
 		return a.Value, b.Value, true
 	}
-	ua, ub := ucumFor(a.Unit), ucumFor(b.Unit)
+	ua, ub := UCUMUnit(a.Unit), UCUMUnit(b.Unit)
 	if ua == ub {
 		return a.Value, b.Value, true
 	}
@@ -157,7 +158,7 @@ func monthsOf(q Quantity) Decimal {
 // canonicalPair converts both values to the canonical unit of their
 // dimension (exact to 40 digits), failing for incommensurable units.
 func canonicalPair(a, b Quantity) (*apd.Decimal, *apd.Decimal, bool) {
-	ua, ub := ucumFor(a.Unit), ucumFor(b.Unit)
+	ua, ub := UCUMUnit(a.Unit), UCUMUnit(b.Unit)
 	ca, fa, err1 := ucum.Canonical(ua)
 	cb, fb, err2 := ucum.Canonical(ub)
 	if err1 != nil || err2 != nil || ca != cb {
@@ -211,7 +212,7 @@ func multiplyQuantities(a, b Quantity) (Quantity, error) {
 	if err != nil {
 		return Quantity{}, err
 	}
-	return Quantity{Value: v, Unit: ucum.Multiply(ucumFor(a.Unit), ucumFor(b.Unit))}, nil
+	return Quantity{Value: v, Unit: ucum.Multiply(UCUMUnit(a.Unit), UCUMUnit(b.Unit))}, nil
 }
 
 // DivideQuantities returns a/b with the quotient unit ('g/cm3' / 'g/cm3'
@@ -220,8 +221,8 @@ func DivideQuantities(a, b Quantity) (Quantity, error) {
 	if a.Value.D == nil || b.Value.D == nil {
 		return Quantity{}, fmt.Errorf("null quantity value")
 	}
-	bu := ucumFor(b.Unit)
-	au := ucumFor(a.Unit)
+	bu := UCUMUnit(b.Unit)
+	au := UCUMUnit(a.Unit)
 	v, err := DecDiv(a.Value, b.Value)
 	if err != nil {
 		return Quantity{}, err
@@ -238,7 +239,7 @@ func AlignQuantities(a, b Quantity) (Quantity, Quantity, error) {
 	if !quantityExactComparable(a.Unit, b.Unit) {
 		return a, b, fmt.Errorf("cannot combine quantities in %q and %q", a.Unit, b.Unit)
 	}
-	bv, err := convertValue(b.Value, ucumFor(b.Unit), ucumFor(a.Unit))
+	bv, err := convertValue(b.Value, UCUMUnit(b.Unit), UCUMUnit(a.Unit))
 	if err != nil {
 		return a, b, err
 	}
