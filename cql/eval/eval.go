@@ -203,8 +203,6 @@ func (p *planner) register(lib *checker.Library) *libPlan {
 	return lp
 }
 
-// paramValue checks a supplied parameter value against the declared type,
-// applying implicit conversions (an Integer for a Decimal parameter).
 // fitsParam reports whether v can be the value of the parameter.
 func fitsParam(lp *libPlan, dp *defPlan, v value.Value) bool {
 	pd := lp.lib.Params[dp.name]
@@ -215,6 +213,8 @@ func fitsParam(lp *libPlan, dp *defPlan, v value.Value) bool {
 	return ok
 }
 
+// paramValue checks a supplied parameter value against the declared type,
+// applying implicit conversions (an Integer for a Decimal parameter).
 func (a *activation) paramValue(lp *libPlan, dp *defPlan, v value.Value) (value.Value, error) {
 	pd := lp.lib.Params[dp.name]
 	if v == nil || pd == nil || pd.T == nil || isType(v, pd.T) {
