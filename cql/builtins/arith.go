@@ -885,14 +885,17 @@ func typeExtreme(a []value.Value, max bool) (value.Value, error) {
 	if !ok {
 		return nil, Errorf("unknown type %s", string(name))
 	}
-	var v value.Value
-	if max {
-		v, err = value.MaxValue(t)
-	} else {
-		v, err = value.MinValue(t)
-	}
+	v, err := minOrMax(t, max)
 	if err != nil {
 		return nil, Errorf("%v", err)
 	}
 	return v, nil
+}
+
+// minOrMax is value.MaxValue(t) when max, else value.MinValue(t).
+func minOrMax(t types.Type, max bool) (value.Value, error) {
+	if max {
+		return value.MaxValue(t)
+	}
+	return value.MinValue(t)
 }

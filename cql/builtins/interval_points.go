@@ -80,13 +80,7 @@ func pointType(iv value.Interval, hint types.Type) types.Type {
 // pointExtreme returns the minimum (max=false) or maximum of t, or an
 // infinity when the type has none.
 func pointExtreme(t types.Type, max bool) value.Value {
-	var v value.Value
-	var err error
-	if max {
-		v, err = value.MaxValue(t)
-	} else {
-		v, err = value.MinValue(t)
-	}
+	v, err := minOrMax(t, max)
 	if err != nil || v == nil {
 		if max {
 			return posInf
