@@ -850,24 +850,7 @@ func dateTimeBoundary(x value.DateTime, p value.Precision, high bool) value.Date
 		}
 	}
 	// Fields finer than p are not part of the result.
-	if p < value.Millisecond {
-		r.Millisecond = 0
-	}
-	if p < value.Second {
-		r.Second = 0
-	}
-	if p < value.Minute {
-		r.Minute = 0
-	}
-	if p < value.Hour {
-		r.Hour = 0
-	}
-	if p < value.Day {
-		r.Day = 0
-	}
-	if p < value.Month {
-		r.Month = 0
-	}
+	r = clearFinerThan(r, p)
 	r.Precision = p
 	return r
 }

@@ -124,6 +124,30 @@ var (
 	timeDigits = [...]int{value.Hour: 2, value.Minute: 4, value.Second: 6, value.Millisecond: 9}
 )
 
+// clearFinerThan zeroes the fields of dt finer than p; the precision is
+// left to the caller.
+func clearFinerThan(dt value.DateTime, p value.Precision) value.DateTime {
+	if p < value.Millisecond {
+		dt.Millisecond = 0
+	}
+	if p < value.Second {
+		dt.Second = 0
+	}
+	if p < value.Minute {
+		dt.Minute = 0
+	}
+	if p < value.Hour {
+		dt.Hour = 0
+	}
+	if p < value.Day {
+		dt.Day = 0
+	}
+	if p < value.Month {
+		dt.Month = 0
+	}
+	return dt
+}
+
 // formatDateTime renders a DateTime in ISO 8601 form without the '@' of a
 // literal: 2012-01-01, 2012-01-01T10:30:00.000+01:00. The offset is written
 // (always as +hh:mm, never Z) only when the value carries one and has a

@@ -284,24 +284,7 @@ func truncatePoint(v value.Value, p value.Precision) value.Value {
 		if x.Precision <= p || p > value.Millisecond {
 			return x
 		}
-		if p < value.Millisecond {
-			x.Millisecond = 0
-		}
-		if p < value.Second {
-			x.Second = 0
-		}
-		if p < value.Minute {
-			x.Minute = 0
-		}
-		if p < value.Hour {
-			x.Hour = 0
-		}
-		if p < value.Day {
-			x.Day = 0
-		}
-		if p < value.Month {
-			x.Month = 0
-		}
+		x = clearFinerThan(x, p)
 		x.Precision = p
 		return x
 	case value.Time:
