@@ -185,13 +185,16 @@ func (r *litReader) value() (value.Value, types.Type) {
 		}
 		num := rest[:end]
 		r.pos += end
-		if r.pos < len(r.s) && r.s[r.pos] == 'L' {
-			r.pos++
+		whole := func() (int64, error) {
 			d, err := value.NewDecimal(num)
 			if err != nil {
-				return r.fail(err.Error())
+				return 0, err
 			}
-			n, err := value.DecToInt64(d)
+			return value.DecToInt64(d)
+		}
+		if r.pos < len(r.s) && r.s[r.pos] == 'L' {
+			r.pos++
+			n, err := whole()
 			if err != nil {
 				return r.fail(err.Error())
 			}
@@ -215,11 +218,7 @@ func (r *litReader) value() (value.Value, types.Type) {
 			}
 			return d, nil
 		}
-		d, err := value.NewDecimal(num)
-		if err != nil {
-			return r.fail(err.Error())
-		}
-		n, err := value.DecToInt64(d)
+		n, err := whole()
 		if err != nil {
 			return r.fail(err.Error())
 		}
