@@ -26,10 +26,11 @@
 // result is uncertain (Compare's ok=false, SameAs & co. return null).
 // Seconds and milliseconds compare as one decimal precision.
 //
-// Uncertainty (temporal.go, uncertainty.go). DurationBetween and
+// Uncertainty (temporal.go, compare.go). DurationBetween and
 // DifferenceBetween return Integer when certain and a closed
-// Interval<Integer> [low, high] otherwise; Compare, Equal and
-// UncertainArith accept such intervals where Integers are expected.
+// Interval<Integer> [low, high] otherwise; Compare and Equal accept such
+// intervals where Integers are expected (arithmetic on them is in the
+// builtins package).
 //
 // Quantities (quantity.go). Units are UCUM (package ucum) or calendar
 // keywords; week and finer keywords equal their UCUM units, years and

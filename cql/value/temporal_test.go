@@ -265,31 +265,6 @@ func TestSuccessorAndBounds(t *testing.T) {
 	}
 }
 
-func TestUncertainArith(t *testing.T) {
-	days, _ := DurationBetween(mk(2014, 1, 15), mk(2014, 2), Day)
-	months, _ := DurationBetween(mk(2005), mk(2006, 5), Month)
-	tests := []struct {
-		op   byte
-		a, b Value
-		want Value
-	}{
-		{'+', days, days, ivl(32, 88)},
-		{'-', days, months, ivl(0, 40)},
-		{'*', days, days, ivl(256, 1936)},
-		{'+', ivl(1, 1), Integer(2), Integer(3)},
-		{'+', nil, days, nil},
-	}
-	for _, tt := range tests {
-		got, err := UncertainArith(tt.op, tt.a, tt.b)
-		if err != nil || !cmp.Equal(got, tt.want) {
-			t.Errorf("%s %c %s = %s, %v; want %s", Format(tt.a), tt.op, Format(tt.b), Format(got), err, Format(tt.want))
-		}
-	}
-	if _, err := UncertainArith('/', days, months); err == nil {
-		t.Errorf("div on uncertainties should fail")
-	}
-}
-
 func TestAddQuantityLimits(t *testing.T) {
 	if _, err := AddQuantity(mk(2000, 1, 1), q("9000000000000000000", "years")); err == nil {
 		t.Errorf("huge years should be out of range")
