@@ -55,6 +55,7 @@ func TestCompareForSort(t *testing.T) {
 		{value.Integer(1), value.Integer(2), -1},
 		{day, hour, -1},
 		{hour, day, 1},
+		{value.DateTime{Year: 2012, Month: 1, Day: 1, Hour: 12, Precision: value.Hour}, day, -1},
 	}
 	for _, tt := range tests {
 		if got := compareForSort(tt.a, tt.b); got != tt.want {

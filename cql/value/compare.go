@@ -434,36 +434,6 @@ func equivStrings(a, b string) bool {
 	return strings.EqualFold(strings.Map(norm, a), strings.Map(norm, b))
 }
 
-// SortCompare is a total order for sorting: nulls first, then Compare;
-// Date/DateTime/Time values whose order is uncertain (equal as far as the
-// less precise one goes) put the less precise value first, so that
-// @2012-10-05T sorts before @2012-10-05T10. Other incomparable pairs are 0.
-func SortCompare(a, b Value) int {
-	switch {
-	case a == nil && b == nil:
-		return 0
-	case a == nil:
-		return -1
-	case b == nil:
-		return 1
-	}
-	c, ok := Compare(a, b)
-	if ok {
-		return c
-	}
-	ta, tb, tok := asTemporalPair(a, b)
-	if !tok {
-		return 0
-	}
-	switch {
-	case ta.p < tb.p:
-		return -1
-	case ta.p > tb.p:
-		return 1
-	}
-	return 0
-}
-
 // fastFields compares two DateTimes of the same precision and offset; the
 // fields finer than the precision are zero in both.
 func fastFields(x, y DateTime) int {

@@ -285,22 +285,3 @@ func TestAddQuantityLimits(t *testing.T) {
 		t.Errorf("adding grams should fail")
 	}
 }
-
-func TestSortCompare(t *testing.T) {
-	tests := []struct {
-		a, b Value
-		want int
-	}{
-		{mk(2012, 10, 5), mk(2012, 10, 5, 10), -1},
-		{mk(2012, 10, 5, 10), mk(2012, 10, 5), 1},
-		{mk(2012, 1, 1, 12), mk(2012, 10, 5), -1},
-		{nil, Integer(1), -1},
-		{Integer(2), Integer(1), 1},
-		{nil, nil, 0},
-	}
-	for _, tt := range tests {
-		if got := SortCompare(tt.a, tt.b); got != tt.want {
-			t.Errorf("SortCompare(%s, %s) = %d, want %d", Format(tt.a), Format(tt.b), got, tt.want)
-		}
-	}
-}
