@@ -104,27 +104,11 @@ func elemOf(t types.Type) types.Type {
 	return t
 }
 
-// Precision parses a normalised precision keyword.
+// Precision parses a normalised precision keyword ("year", "week", ...);
+// "" and anything else give value.Unset.
 func Precision(s string) value.Precision {
-	switch s {
-	case "year":
-		return value.Year
-	case "month":
-		return value.Month
-	case "week":
-		return value.Week
-	case "day":
-		return value.Day
-	case "hour":
-		return value.Hour
-	case "minute":
-		return value.Minute
-	case "second":
-		return value.Second
-	case "millisecond":
-		return value.Millisecond
-	}
-	return value.Unset
+	p, _ := value.ParsePrecision(s)
+	return p
 }
 
 func (c *checker) exprs(es []ast.Expr) []Node {
