@@ -27,25 +27,25 @@ type perQuantity struct {
 	temporal bool
 	prec     value.Precision // temporal: the precision of the unit
 	n        int64           // temporal: the number of units (weeks count as 7 days)
-	unitKw   string          // temporal: the calendar keyword added per step
 	dec      value.Decimal   // numeric: the amount
 	unit     string          // numeric: the unit ("1" when dimensionless)
 }
 
+// temporalUnits maps the calendar keywords and UCUM units of a temporal
+// per quantity to the precision stepped and the number of steps (a week is
+// seven days).
 var temporalUnits = map[string]struct {
 	p    value.Precision
 	mult int64
-	kw   string
 }{
-	"year": {value.Year, 1, "year"}, "years": {value.Year, 1, "year"}, "a": {value.Year, 1, "year"},
-	"month": {value.Month, 1, "month"}, "months": {value.Month, 1, "month"}, "mo": {value.Month, 1, "month"},
-	"week": {value.Day, 7, "day"}, "weeks": {value.Day, 7, "day"}, "wk": {value.Day, 7, "day"},
-	"day": {value.Day, 1, "day"}, "days": {value.Day, 1, "day"}, "d": {value.Day, 1, "day"},
-	"hour": {value.Hour, 1, "hour"}, "hours": {value.Hour, 1, "hour"}, "h": {value.Hour, 1, "hour"},
-	"minute": {value.Minute, 1, "minute"}, "minutes": {value.Minute, 1, "minute"}, "min": {value.Minute, 1, "minute"},
-	"second": {value.Second, 1, "second"}, "seconds": {value.Second, 1, "second"}, "s": {value.Second, 1, "second"},
-	"millisecond": {value.Millisecond, 1, "millisecond"}, "milliseconds": {value.Millisecond, 1, "millisecond"},
-	"ms": {value.Millisecond, 1, "millisecond"},
+	"year": {value.Year, 1}, "years": {value.Year, 1}, "a": {value.Year, 1},
+	"month": {value.Month, 1}, "months": {value.Month, 1}, "mo": {value.Month, 1},
+	"week": {value.Day, 7}, "weeks": {value.Day, 7}, "wk": {value.Day, 7},
+	"day": {value.Day, 1}, "days": {value.Day, 1}, "d": {value.Day, 1},
+	"hour": {value.Hour, 1}, "hours": {value.Hour, 1}, "h": {value.Hour, 1},
+	"minute": {value.Minute, 1}, "minutes": {value.Minute, 1}, "min": {value.Minute, 1},
+	"second": {value.Second, 1}, "seconds": {value.Second, 1}, "s": {value.Second, 1},
+	"millisecond": {value.Millisecond, 1}, "milliseconds": {value.Millisecond, 1}, "ms": {value.Millisecond, 1},
 }
 
 // perArg reads the optional per argument i; nil when absent or null.
@@ -74,7 +74,7 @@ func perArg(op string, a []value.Value, i int) (*perQuantity, error) {
 		if n <= 0 {
 			return nil, Errorf("%s: per must be at least one %s", op, q.Unit)
 		}
-		return &perQuantity{temporal: true, prec: u.p, n: n * u.mult, unitKw: u.kw}, nil
+		return &perQuantity{temporal: true, prec: u.p, n: n * u.mult}, nil
 	}
 	unit := q.Unit
 	if unit == "" {
@@ -170,7 +170,7 @@ func ivlJoins(cur, next normIvl, per *perQuantity) tri {
 		if end != nil && start != nil {
 			if per.temporal && isTemporal(end) {
 				e := truncatePoint(end, per.prec)
-				lim, err := value.AddQuantity(e, value.Quantity{Value: value.DecimalFromInt(per.n), Unit: per.unitKw})
+				lim, err := value.AddQuantity(e, value.Quantity{Value: value.DecimalFromInt(per.n), Unit: per.prec.String()})
 				if err == nil && lim != nil {
 					return leAt(truncatePoint(start, per.prec), lim, per.prec)
 				}
@@ -272,19 +272,15 @@ func (e *expander) expandOne(x normIvl, per *perQuantity, defPrec value.Precisio
 }
 
 func (e *expander) expandTemporal(lo, hi value.Value, per *perQuantity, defPrec value.Precision) error {
-	prec, n, kw := defPrec, int64(1), ""
+	prec, n := defPrec, int64(1)
 	if per != nil {
 		if !per.temporal {
 			return Errorf("expand: the per quantity of a date or time interval must have a time unit")
 		}
-		prec, n, kw = per.prec, per.n, per.unitKw
+		prec, n = per.prec, per.n
 	}
 	if prec == value.Unset {
 		return nil
-	}
-	if kw == "" {
-		kw = [...]string{value.Year: "year", value.Month: "month", value.Day: "day", value.Hour: "hour",
-			value.Minute: "minute", value.Second: "second", value.Millisecond: "millisecond"}[prec]
 	}
 	if _, isTime := lo.(value.Time); isTime && prec < value.Hour {
 		return nil
@@ -309,6 +305,7 @@ func (e *expander) expandTemporal(lo, hi value.Value, per *perQuantity, defPrec 
 			}
 		}
 	}
+	kw := prec.String()
 	// kw is the unit of prec, so a unit of n steps ends n-1 steps after
 	// its start.
 	step := value.Quantity{Value: value.DecimalFromInt(n), Unit: kw}
