@@ -308,15 +308,8 @@ func truncatePoint(v value.Value, p value.Precision) value.Value {
 
 // precisionOf returns the precision of a temporal value, or Unset.
 func precisionOf(v value.Value) value.Precision {
-	switch x := v.(type) {
-	case value.Date:
-		return x.Precision
-	case value.DateTime:
-		return x.Precision
-	case value.Time:
-		return x.Precision
-	}
-	return value.Unset
+	p, _ := value.PrecisionOf(v)
+	return p
 }
 
 // isNullOpen reports whether a boundary is an open null (uncertain).

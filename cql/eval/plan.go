@@ -894,8 +894,8 @@ func compareForSort(a, b value.Value) int {
 	if !ok {
 		// Uncertain temporal comparisons (equal on the common precision):
 		// the less precise value sorts first.
-		pa, okA := precisionOf(a)
-		pb, okB := precisionOf(b)
+		pa, okA := value.PrecisionOf(a)
+		pb, okB := value.PrecisionOf(b)
 		if okA && okB {
 			switch {
 			case pa < pb:
@@ -907,16 +907,4 @@ func compareForSort(a, b value.Value) int {
 		return 0
 	}
 	return c
-}
-
-func precisionOf(v value.Value) (value.Precision, bool) {
-	switch x := v.(type) {
-	case value.Date:
-		return x.Precision, true
-	case value.DateTime:
-		return x.Precision, true
-	case value.Time:
-		return x.Precision, true
-	}
-	return 0, false
 }

@@ -929,6 +929,20 @@ func (p Precision) String() string {
 	return "unset"
 }
 
+// PrecisionOf returns the precision of a Date, DateTime or Time; ok is
+// false (and the precision Unset) for other values.
+func PrecisionOf(v Value) (p Precision, ok bool) {
+	switch x := v.(type) {
+	case Date:
+		return x.Precision, true
+	case DateTime:
+		return x.Precision, true
+	case Time:
+		return x.Precision, true
+	}
+	return Unset, false
+}
+
 // ParsePrecision maps a CQL precision keyword (singular or plural,
 // case-insensitive) to a Precision.
 func ParsePrecision(s string) (Precision, bool) {
