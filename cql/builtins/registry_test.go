@@ -31,3 +31,22 @@ func TestNoDuplicateSignatures(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectionOverloadsComeFirst pins the registration order that
+// collections.go relies on: Go runs a package's init functions in file
+// name order, and the checker takes the first of equally good overloads,
+// so renaming a file could otherwise change how calls with untyped null
+// arguments resolve.
+func TestCollectionOverloadsComeFirst(t *testing.T) {
+	for _, name := range []string{"Before", "After", "SameAs", "SameOrBefore", "SameOrAfter", "Indexer", "Length", "ProperIncludes"} {
+		ovs := Lookup(name)
+		if len(ovs) == 0 {
+			t.Fatalf("no overloads of %s", name)
+		}
+		switch ovs[0].Params[0].(type) {
+		case *types.List, *types.Interval:
+		default:
+			t.Errorf("the first overload of %s takes %v, want a list or interval first", name, ovs[0].Params)
+		}
+	}
+}
