@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -90,7 +91,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 	opts := cql.EvalOptions{Now: now}
 
 	if *expr != "" {
-		if !contains(lib.Defines(), *expr) {
+		if !slices.Contains(lib.Defines(), *expr) {
 			fmt.Fprintf(e.Stderr, "ccg: %s has no definition named %q\n", path, *expr)
 			return exitFailure
 		}
@@ -350,15 +351,6 @@ func caretAt(src string, line, col int) string {
 		}
 	}
 	return "    " + text + "\n    " + pad.String() + "^"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // jsonField and orderedJSON write a JSON object whose keys keep their
