@@ -1,6 +1,7 @@
 package value
 
 import (
+	"cmp"
 	"strings"
 	"unicode"
 
@@ -439,26 +440,19 @@ func equivStrings(a, b string) bool {
 func fastFields(x, y DateTime) int {
 	switch {
 	case x.Year != y.Year:
-		return sign(x.Year - y.Year)
+		return cmp.Compare(x.Year, y.Year)
 	case x.Month != y.Month:
-		return sign(x.Month - y.Month)
+		return cmp.Compare(x.Month, y.Month)
 	case x.Day != y.Day:
-		return sign(x.Day - y.Day)
+		return cmp.Compare(x.Day, y.Day)
 	case x.Hour != y.Hour:
-		return sign(x.Hour - y.Hour)
+		return cmp.Compare(x.Hour, y.Hour)
 	case x.Minute != y.Minute:
-		return sign(x.Minute - y.Minute)
+		return cmp.Compare(x.Minute, y.Minute)
 	case x.Second != y.Second:
-		return sign(x.Second - y.Second)
+		return cmp.Compare(x.Second, y.Second)
 	case x.Millisecond != y.Millisecond:
-		return sign(x.Millisecond - y.Millisecond)
+		return cmp.Compare(x.Millisecond, y.Millisecond)
 	}
 	return 0
-}
-
-func sign(d int) int {
-	if d < 0 {
-		return -1
-	}
-	return 1
 }
