@@ -28,9 +28,9 @@ func registerLists() {
 	reg("Skip", ListT, listSkip, ListT, i)
 	reg("Tail", ListT, listTail, ListT)
 	reg("Take", ListT, listTake, ListT, i)
-	reg("Slice", ListT, slice, ListT)
-	reg("Slice", ListT, slice, ListT, i)
-	reg("Slice", ListT, slice, ListT, i, i)
+	reg("Slice", ListT, listSlice, ListT)
+	reg("Slice", ListT, listSlice, ListT, i)
+	reg("Slice", ListT, listSlice, ListT, i, i)
 	reg("IndexOf", i, listIndexOf, ListT, T)
 	reg("Indexer", T, listIndexer, ListT, i)
 	reg("Length", i, listLength, ListT)
@@ -41,15 +41,15 @@ func registerLists() {
 	// checker takes the overload registered first: the list-list one. For
 	// Includes and IncludedIn that gives null, as the conformance suite
 	// expects; the list-list ProperIncludes and ProperIncludedIn treat a
-	// null on the element side as the null element (see properIncludes).
+	// null on the element side as the null element (see listProperIncludes).
 	reg("Includes", b, listIncludes, ListT, ListT)
 	reg("Includes", b, listContains, ListT, T)
-	reg("IncludedIn", b, includedIn, ListT, ListT)
+	reg("IncludedIn", b, listIncludedIn, ListT, ListT)
 	reg("IncludedIn", b, listIn, T, ListT)
-	reg("ProperIncludes", b, properIncludes, ListT, ListT)
+	reg("ProperIncludes", b, listProperIncludes, ListT, ListT)
 	reg("ProperIncludes", b, listProperContains, ListT, T)
 	reg("ProperContains", b, listProperContains, ListT, T)
-	reg("ProperIncludedIn", b, properIncludedIn, ListT, ListT)
+	reg("ProperIncludedIn", b, listProperIncludedIn, ListT, ListT)
 	reg("ProperIncludedIn", b, listProperIn, T, ListT)
 	reg("ProperIn", b, listProperIn, T, ListT)
 
@@ -289,9 +289,9 @@ func listTake(_ *Context, a []value.Value) (value.Value, error) {
 	return subList(l, 0, n), nil
 }
 
-// slice implements Slice(list[, start[, end]]) with negative indexes
+// listSlice implements Slice(list[, start[, end]]) with negative indexes
 // counting back from the end of the list.
-func slice(_ *Context, a []value.Value) (value.Value, error) {
+func listSlice(_ *Context, a []value.Value) (value.Value, error) {
 	l, null, err := listArg("Slice", a, 0)
 	if err != nil || null {
 		return nil, err
@@ -438,11 +438,11 @@ func listIn(_ *Context, a []value.Value) (value.Value, error) {
 	return listHas(l.Elems, a[0]).val(), nil
 }
 
-// properHas is the list-element form of "properly includes": the element
+// listProperHas is the list-element form of "properly includes": the element
 // is in the list and the list holds some other element. For a null element
 // the other element is any non-null one; for a non-null element a null
 // list element makes the answer uncertain.
-func properHas(elems []value.Value, x value.Value) tri {
+func listProperHas(elems []value.Value, x value.Value) tri {
 	in := listHas(elems, x)
 	if in == triFalse {
 		return triFalse
@@ -470,7 +470,7 @@ func listProperContains(_ *Context, a []value.Value) (value.Value, error) {
 	if err != nil || null {
 		return falseValue, err
 	}
-	return properHas(l.Elems, a[1]).val(), nil
+	return listProperHas(l.Elems, a[1]).val(), nil
 }
 
 func listProperIn(_ *Context, a []value.Value) (value.Value, error) {
@@ -478,7 +478,7 @@ func listProperIn(_ *Context, a []value.Value) (value.Value, error) {
 	if err != nil || null {
 		return falseValue, err
 	}
-	return properHas(l.Elems, a[0]).val(), nil
+	return listProperHas(l.Elems, a[0]).val(), nil
 }
 
 // listIncluded reports whether every element of sub is in super.
@@ -507,8 +507,8 @@ func listIncludes(_ *Context, a []value.Value) (value.Value, error) {
 	return listIncluded(r.Elems, l.Elems).val(), nil
 }
 
-// includedIn is IncludedIn(List<T>, List<T>): null when either is null.
-func includedIn(_ *Context, a []value.Value) (value.Value, error) {
+// listIncludedIn is IncludedIn(List<T>, List<T>): null when either is null.
+func listIncludedIn(_ *Context, a []value.Value) (value.Value, error) {
 	l, lnull, err := listArg("IncludedIn", a, 0)
 	if err != nil || lnull {
 		return nil, err
@@ -520,9 +520,9 @@ func includedIn(_ *Context, a []value.Value) (value.Value, error) {
 	return listIncluded(l.Elems, r.Elems).val(), nil
 }
 
-// properIncluded: every element of sub is in super, and super holds an
+// listProperIncluded: every element of sub is in super, and super holds an
 // element that is not in sub.
-func properIncluded(sub, super []value.Value) tri {
+func listProperIncluded(sub, super []value.Value) tri {
 	r := listIncluded(sub, super)
 	if r == triFalse {
 		return triFalse
@@ -538,11 +538,11 @@ func properIncluded(sub, super []value.Value) tri {
 	return triAnd(r, extra)
 }
 
-// properIncludes is ProperIncludes(List<T>, List<T>). A null first list
+// listProperIncludes is ProperIncludes(List<T>, List<T>). A null first list
 // gives null. A null second argument is treated as the null element (the
 // list-element form), because an untyped null there is resolved to this
 // overload: { 'a', null } properly includes null is true.
-func properIncludes(_ *Context, a []value.Value) (value.Value, error) {
+func listProperIncludes(_ *Context, a []value.Value) (value.Value, error) {
 	l, lnull, err := listArg("ProperIncludes", a, 0)
 	if err != nil || lnull {
 		return nil, err
@@ -552,15 +552,15 @@ func properIncludes(_ *Context, a []value.Value) (value.Value, error) {
 		return nil, err
 	}
 	if rnull {
-		return properHas(l.Elems, nil).val(), nil
+		return listProperHas(l.Elems, nil).val(), nil
 	}
-	return properIncluded(r.Elems, l.Elems).val(), nil
+	return listProperIncluded(r.Elems, l.Elems).val(), nil
 }
 
-// properIncludedIn is ProperIncludedIn(List<T>, List<T>), the mirror of
-// properIncludes: a null second list gives null, a null first argument is
+// listProperIncludedIn is ProperIncludedIn(List<T>, List<T>), the mirror of
+// listProperIncludes: a null second list gives null, a null first argument is
 // the null element.
-func properIncludedIn(_ *Context, a []value.Value) (value.Value, error) {
+func listProperIncludedIn(_ *Context, a []value.Value) (value.Value, error) {
 	r, rnull, err := listArg("ProperIncludedIn", a, 1)
 	if err != nil || rnull {
 		return nil, err
@@ -570,9 +570,9 @@ func properIncludedIn(_ *Context, a []value.Value) (value.Value, error) {
 		return nil, err
 	}
 	if lnull {
-		return properHas(r.Elems, nil).val(), nil
+		return listProperHas(r.Elems, nil).val(), nil
 	}
-	return properIncluded(l.Elems, r.Elems).val(), nil
+	return listProperIncluded(l.Elems, r.Elems).val(), nil
 }
 
 // listUnion is the distinct union; a null argument counts as an empty list.
