@@ -495,7 +495,7 @@ func statQtyFn(op string, f func([]*apd.Decimal) *apd.Decimal, squared bool) Fun
 			return nil, nil
 		}
 		if squared && !isUnity(unit) {
-			one := value.Quantity{Value: newDec(1), Unit: unit}
+			one := value.Quantity{Value: value.DecimalFromInt(1), Unit: unit}
 			if sq, merr := value.MultiplyQuantities(one, one); merr == nil {
 				unit = sq.Unit
 			}

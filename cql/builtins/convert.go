@@ -191,9 +191,9 @@ func toDecimal(_ *Context, v value.Value) value.Value {
 	case value.Decimal:
 		return x
 	case value.Integer:
-		return newDec(int64(x))
+		return value.DecimalFromInt(int64(x))
 	case value.Long:
-		return newDec(int64(x))
+		return value.DecimalFromInt(int64(x))
 	case value.Boolean:
 		if x {
 			return value.MustDecimal("1.0")
@@ -304,9 +304,9 @@ func toQuantity(_ *Context, v value.Value) value.Value {
 	case value.Decimal:
 		return value.Quantity{Value: x, Unit: "1"}
 	case value.Integer:
-		return value.Quantity{Value: newDec(int64(x)), Unit: "1"}
+		return value.Quantity{Value: value.DecimalFromInt(int64(x)), Unit: "1"}
 	case value.Long:
-		return value.Quantity{Value: newDec(int64(x)), Unit: "1"}
+		return value.Quantity{Value: value.DecimalFromInt(int64(x)), Unit: "1"}
 	case value.String:
 		if q, ok := parseQuantity(string(x)); ok {
 			return q

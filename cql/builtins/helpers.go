@@ -12,9 +12,9 @@ import (
 
 // decCtx is the context for decimal computations that the value package's
 // helpers do not cover (Ln, Exp, Power, square roots, the steps of Expand
-// and Collapse). Results are brought
-// into the CQL Decimal range and scale by value.DecimalFromApd. Traps are off:
-// special results are checked explicitly.
+// and Collapse). Results are brought into the CQL Decimal range and scale
+// by value.DecimalFromApd. Traps are off: special results are checked
+// explicitly.
 var decCtx = &apd.Context{
 	Precision:   40,
 	MaxExponent: 5000,
@@ -47,9 +47,6 @@ func decOf(v value.Value) (*apd.Decimal, bool) {
 	}
 	return nil, false
 }
-
-// newDec builds a Decimal value from an integer.
-func newDec(i int64) value.Decimal { return value.Decimal{D: apd.New(i, 0)} }
 
 // typeErr reports an argument of an unexpected run-time type, which
 // indicates a checker/evaluator bug rather than bad user input.

@@ -74,11 +74,11 @@ func promote(v value.Value, rank int) value.Value {
 		case 2:
 			return value.Long(x)
 		case 3:
-			return newDec(int64(x))
+			return value.DecimalFromInt(int64(x))
 		}
 	case value.Long:
 		if rank == 3 {
-			return newDec(int64(x))
+			return value.DecimalFromInt(int64(x))
 		}
 	}
 	return v
