@@ -96,9 +96,25 @@ func intToBool(n int64) value.Value {
 
 // isIntegerText reports whether s is (+|-)?digits.
 func isIntegerText(s string) bool {
+	return isDigits(trimSign(s))
+}
+
+// isDecimalText reports whether s is (+|-)?digits(.digits)?.
+func isDecimalText(s string) bool {
+	whole, frac, hasPoint := strings.Cut(trimSign(s), ".")
+	return isDigits(whole) && (!hasPoint || isDigits(frac))
+}
+
+// trimSign drops one leading + or -.
+func trimSign(s string) string {
 	if s != "" && (s[0] == '+' || s[0] == '-') {
-		s = s[1:]
+		return s[1:]
 	}
+	return s
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -108,18 +124,6 @@ func isIntegerText(s string) bool {
 		}
 	}
 	return true
-}
-
-// isDecimalText reports whether s is (+|-)?digits(.digits)?.
-func isDecimalText(s string) bool {
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		s = s[1:]
-	}
-	whole, frac, hasPoint := strings.Cut(s, ".")
-	if !isIntegerText(whole) || whole[0] == '+' || whole[0] == '-' {
-		return false
-	}
-	return !hasPoint || (frac != "" && frac[0] != '+' && frac[0] != '-' && isIntegerText(frac))
 }
 
 func toInteger(_ *Context, v value.Value) value.Value {
