@@ -209,12 +209,9 @@ func parseCQLBody(c echo.Context) (*cqlRequest, error) {
 			if req.expressionPath != "" {
 				return nil, badRequest("invalid", p.path, "expression must be given exactly once")
 			}
-			if p.valueKey != "valueString" {
-				return nil, badRequest("invalid", p.path, "expression must be a valueString")
-			}
-			var s string
-			if err := json.Unmarshal(p.value, &s); err != nil {
-				return nil, badRequest("invalid", p.path, "expression: %v", err)
+			s, err := valueString(p, "expression must be a valueString")
+			if err != nil {
+				return nil, err
 			}
 			req.expression = s
 			req.expressionPath = p.path + ".valueString"
@@ -245,12 +242,9 @@ func parseCQLBody(c echo.Context) (*cqlRequest, error) {
 			if req.subjectPath != "" {
 				return nil, badRequest("invalid", p.path, "subject must be given at most once")
 			}
-			if p.valueKey != "valueString" {
-				return nil, badRequest("invalid", p.path, "subject must be a valueString (Patient/ID)")
-			}
-			var ref string
-			if err := json.Unmarshal(p.value, &ref); err != nil {
-				return nil, badRequest("invalid", p.path, "subject: %v", err)
+			ref, err := valueString(p, "subject must be a valueString (Patient/ID)")
+			if err != nil {
+				return nil, err
 			}
 			id, err := parseSubject(ref, p.path+".valueString")
 			if err != nil {
@@ -272,6 +266,19 @@ func parseCQLBody(c echo.Context) (*cqlRequest, error) {
 		return nil, badRequest("required", "Parameters", "the expression parameter is required")
 	}
 	return req, nil
+}
+
+// valueString returns the valueString of p; notString is the error message
+// when p has another kind of value.
+func valueString(p rawParam, notString string) (string, error) {
+	if p.valueKey != "valueString" {
+		return "", badRequest("invalid", p.path, "%s", notString)
+	}
+	var s string
+	if err := json.Unmarshal(p.value, &s); err != nil {
+		return "", badRequest("invalid", p.path, "%s: %v", p.name, err)
+	}
+	return s, nil
 }
 
 func isUnsupportedCQLParam(name string) bool {
