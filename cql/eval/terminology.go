@@ -24,6 +24,31 @@ type Expander interface {
 	Expand(ctx context.Context, vs value.ValueSetRef) ([]value.Code, error)
 }
 
+// CodeSystemMember is a Terminology that can also tell whether a code is
+// defined by a code system (`code in "SomeCodeSystem"`). Without it, or when
+// it does not know the code system (an error matching
+// ErrCodeSystemNotFound, as for LOINC or SNOMED CT, which packages do not
+// ship), a code counts as in a code system when its system (and version,
+// when both are given) names that code system.
+type CodeSystemMember interface {
+	InCodeSystem(ctx context.Context, code value.Code, cs value.CodeSystemRef) (bool, error)
+}
+
+// ErrCodeSystemNotFound is what a CodeSystemMember's error matches (with
+// errors.Is) when it does not know the code system.
+var ErrCodeSystemNotFound = errors.New("code system not found")
+
+// inCodeSystem answers `code in "CodeSystem"`.
+func inCodeSystem(f *frame, c value.Code, cs value.CodeSystemRef) (bool, error) {
+	if m, ok := f.a.terms.(CodeSystemMember); ok {
+		in, err := m.InCodeSystem(f.a.ctx, c, cs)
+		if !errors.Is(err, ErrCodeSystemNotFound) {
+			return in, err
+		}
+	}
+	return c.System == cs.ID && (cs.Version == "" || c.Version == "" || c.Version == cs.Version), nil
+}
+
 // expandValueSet returns the codes of the value set v as a List<Code>.
 func expandValueSet(f *frame, v value.Value) (value.Value, error) {
 	vs, ok := v.(value.ValueSetRef)
@@ -93,7 +118,9 @@ func (p *planner) planTermIn(x *checker.TermIn) fn {
 			var in bool
 			switch s := sv.(type) {
 			case value.CodeSystemRef:
-				in = c.System == s.ID && (s.Version == "" || c.Version == "" || c.Version == s.Version)
+				if in, err = inCodeSystem(f, c, s); err != nil {
+					return nil, wrap(err, lib, pos.Line, pos.Col)
+				}
 			case value.ValueSetRef:
 				if f.a.terms == nil {
 					return nil, wrap(builtins.Errorf("cannot test membership in value set %s: %v", s.ID, ErrNoTerminology), lib, pos.Line, pos.Col)

@@ -38,6 +38,8 @@ func regressTerms(t *testing.T) *fhir.ValueSetStore {
 		  "compose": {"include": [{"system": "http://example.org/cs", "concept": [{"code": "danger"}]}]}}`,
 		`{"resourceType": "ValueSet", "url": "http://example.org/ValueSet/none",
 		  "compose": {"include": [{"system": "http://example.org/cs", "concept": [{"code": "nothing"}]}]}}`,
+		`{"resourceType": "CodeSystem", "url": "http://example.org/cs", "content": "complete",
+		  "concept": [{"code": "danger"}, {"code": "other"}, {"code": "nothing"}]}`,
 	} {
 		if err := terms.AddJSON([]byte(vs)); err != nil {
 			t.Fatal(err)
@@ -73,6 +75,12 @@ define "W3": singleton from ("Weights" O where O.id = 'w3')
 		{"empty list in VS", `(List<FHIR.CodeableConcept>{}) in "Danger"`, "false"},
 		{"list of Concept via Any", `(("Cats" C return C as Any)) in "Danger"`, "true"},
 		{"list of System Code in VS", `{Code 'x' from "LOINC", Code 'danger' from "CS"} in "Danger"`, "true"},
+		// Code system membership: a loaded code system is searched for the
+		// concept; one the package does not ship (LOINC) is matched by URL.
+		{"code in a loaded code system", `Code 'danger' from "CS" in "CS"`, "true"},
+		{"unknown code in a loaded code system", `Code 'no-such-code' from "CS" in "CS"`, "false"},
+		{"code in a code system not shipped", `Code '8480-6' from "LOINC" in "LOINC"`, "true"},
+		{"code of another system", `Code 'danger' from "CS" in "LOINC"`, "false"},
 		// 3. Operators on choice-typed values (Observation.value) are chosen
 		// on the run-time types, with the model's conversions.
 		{"choice minus choice", `"W2".value - "W1".value`, "1.5 'kg'"},

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ccg-project/ccg/cql/eval"
 	"github.com/ccg-project/ccg/cql/value"
 )
 
@@ -540,18 +541,17 @@ func (s *ValueSetStore) URLs() []string {
 
 // CodeSystemMember answers code system membership: `code in "CodeSystem"`
 // (InCodeSystem / AnyInCodeSystem). ValueSetStore and RemoteTerminology
-// implement it.
-type CodeSystemMember interface {
-	// InCodeSystem reports whether code is a concept of the code system
-	// whose canonical URL is cs.ID (at cs.Version when given). A code with
-	// a different system is not a member; a code without a system is
-	// looked up by its code alone.
-	InCodeSystem(ctx context.Context, code value.Code, cs value.CodeSystemRef) (bool, error)
-}
+// implement it: a code with a different system is not a member; a code
+// without a system is looked up by its code alone.
+type CodeSystemMember = eval.CodeSystemMember
 
 // CodeSystemNotFoundError reports a code system the terminology does not
 // know (or not at the version asked for).
 type CodeSystemNotFoundError struct{ URL, Version string }
+
+// Is lets the evaluator recognise the error (errors.Is with
+// eval.ErrCodeSystemNotFound) and fall back to comparing system URLs.
+func (e *CodeSystemNotFoundError) Is(target error) bool { return target == eval.ErrCodeSystemNotFound }
 
 func (e *CodeSystemNotFoundError) Error() string {
 	if e.Version != "" {
