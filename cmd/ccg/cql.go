@@ -24,7 +24,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "cql eval",
-		Args:    "FILE.cql [--expr NAME] [--json] [--data BUNDLE.json [--patient ID]] [--valuesets DIR] [--now DATETIME]",
+		Args:    "FILE.cql [--expr NAME] [--json] [--data BUNDLE.json [--subject Patient/ID]] [--valuesets DIR] [--now DATETIME]",
 		Summary: "evaluate a CQL library's definitions and print their values",
 		Run:     runCQLEval,
 	})
@@ -48,7 +48,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON instead of CQL literals")
 	var setup cqlSetup
 	fs.StringVar(&setup.dataFile, "data", "", "read retrieves from the FHIR Bundle in `FILE` (JSON)")
-	fs.StringVar(&setup.patient, "patient", "", "the subject Patient's `ID` in the --data Bundle (default: its only Patient)")
+	fs.StringVar(&setup.patient, "subject", "", "the subject `Patient/ID` (or bare ID) in the --data Bundle (default: its only Patient)")
 	fs.StringVar(&setup.valueSets, "valuesets", "", "load ValueSet resources (JSON) from `DIR` for value set membership")
 	nowFlag := fs.String("now", "", "evaluate as of `DATETIME` (RFC 3339, e.g. 2024-01-31T09:00:00Z) instead of the current time")
 	pos, code, ok := parseFlags(fs, args)
@@ -70,8 +70,9 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 			return usageError(e, fs, "bad --now: %v", err)
 		}
 	}
+	setup.patient = strings.TrimPrefix(setup.patient, "Patient/")
 	if setup.patient != "" && setup.dataFile == "" {
-		return usageError(e, fs, "--patient needs --data")
+		return usageError(e, fs, "--subject needs --data")
 	}
 	// Included libraries are looked for among the .cql files next to FILE.
 	if setup.files, err = siblingCQLFiles(path); err != nil {

@@ -261,7 +261,7 @@ func TestCQLEvalWithData(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"--now", "yesterday"},
-		{"--patient", "p1"},
+		{"--subject", "Patient/p1"},
 	} {
 		args := append([]string{"cql", "eval", testdata("cql", "fhir", "Adult.cql")}, bad...)
 		if code, _, _ := ccg(t, args...); code != exitUsage {
