@@ -584,10 +584,10 @@ func (a *applier) libraries(pkg *content.Package, owner map[string]any, ref stri
 			}
 		}
 		if lib == nil {
-			return nil, fmt.Errorf("Library %s is not loaded", r)
+			return nil, fmt.Errorf("library %s is not loaded", r)
 		}
 		if lib.CQL == nil {
-			return nil, fmt.Errorf("Library %s did not compile: %v", r, lib.Errors)
+			return nil, fmt.Errorf("library %s did not compile: %v", r, lib.Errors)
 		}
 		out = append(out, lib)
 	}

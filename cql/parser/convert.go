@@ -113,8 +113,6 @@ func spanOf(ctx antlr.ParserRuleContext) ast.Span {
 	return ast.Span{Start: s, End: tokEnd(stop)}
 }
 
-func tokSpan(t antlr.Token) ast.Span { return ast.Span{Start: tokPos(t), End: tokEnd(t)} }
-
 // tokens returns the texts of ctx's direct terminal children.
 func tokens(ctx antlr.ParserRuleContext) []string {
 	var out []string

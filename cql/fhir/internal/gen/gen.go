@@ -91,55 +91,75 @@ type outType struct {
 	Elems []outElem
 }
 
-func load(dir string) (map[string]*structInfo, map[string]bool, error) {
+// parseGoFiles parses the non-test Go files of dir (the samply module's
+// package, which has no build-tagged files).
+func parseGoFiles(dir string) ([]*ast.File, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, nil, parser.ParseComments)
+	var files []*ast.File
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+func load(dir string) (map[string]*structInfo, map[string]bool, error) {
+	files, err := parseGoFiles(dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	structs := map[string]*structInfo{}
 	enums := map[string]bool{}
 	unmarshal := map[string]bool{}
-	for _, p := range pkgs {
-		for _, f := range p.Files {
-			for _, d := range f.Decls {
-				switch d := d.(type) {
-				case *ast.FuncDecl:
-					if d.Recv == nil && strings.HasPrefix(d.Name.Name, "Unmarshal") {
-						unmarshal[strings.TrimPrefix(d.Name.Name, "Unmarshal")] = true
+	for _, f := range files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && strings.HasPrefix(d.Name.Name, "Unmarshal") {
+					unmarshal[strings.TrimPrefix(d.Name.Name, "Unmarshal")] = true
+				}
+			case *ast.GenDecl:
+				if d.Tok != token.TYPE {
+					continue
+				}
+				for _, s := range d.Specs {
+					ts := s.(*ast.TypeSpec)
+					doc := ""
+					if d.Doc != nil {
+						doc = d.Doc.Text()
 					}
-				case *ast.GenDecl:
-					if d.Tok != token.TYPE {
-						continue
-					}
-					for _, s := range d.Specs {
-						ts := s.(*ast.TypeSpec)
-						doc := ""
-						if d.Doc != nil {
-							doc = d.Doc.Text()
+					switch t := ts.Type.(type) {
+					case *ast.Ident:
+						if t.Name == "int" {
+							enums[ts.Name.Name] = true
 						}
-						switch t := ts.Type.(type) {
-						case *ast.Ident:
-							if t.Name == "int" {
-								enums[ts.Name.Name] = true
+					case *ast.StructType:
+						si := &structInfo{name: ts.Name.Name, topLevel: strings.Contains(doc, "StructureDefinition/")}
+						for _, fl := range t.Fields.List {
+							if fl.Tag == nil {
+								continue
 							}
-						case *ast.StructType:
-							si := &structInfo{name: ts.Name.Name, topLevel: strings.Contains(doc, "StructureDefinition/")}
-							for _, fl := range t.Fields.List {
-								if fl.Tag == nil {
-									continue
-								}
-								tag := reflect.StructTag(strings.Trim(fl.Tag.Value, "`")).Get("json")
-								name := strings.Split(tag, ",")[0]
-								if name == "" || name == "-" {
-									continue
-								}
-								fd := field{json: name}
-								fd.goType, fd.list = goTypeName(fl.Type)
-								si.fields = append(si.fields, fd)
+							tag := reflect.StructTag(strings.Trim(fl.Tag.Value, "`")).Get("json")
+							name := strings.Split(tag, ",")[0]
+							if name == "" || name == "-" {
+								continue
 							}
-							structs[si.name] = si
+							fd := field{json: name}
+							fd.goType, fd.list = goTypeName(fl.Type)
+							si.fields = append(si.fields, fd)
 						}
+						structs[si.name] = si
 					}
 				}
 			}
