@@ -14,7 +14,11 @@
 // the implicit conversions (Integer to Long or Decimal, to Quantity, Date
 // to DateTime, Code to Concept, element-wise for lists, intervals and
 // tuples, list promotion and demotion, data model conversions such as
-// FHIR.string to String); cql/eval plans the checked tree once into
+// FHIR.string to String, and, only when WithIntervalPromotion /
+// WithIntervalDemotion enable them (both are off by default), interval
+// promotion of a point x to Interval[x, x] and interval demotion of a
+// unit interval to its point with PointFrom; these two are tried only
+// for calls that resolve no other way); cql/eval plans the checked tree once into
 // closures. Per-evaluation state (the define cache, the fixed Now, limits,
 // the retriever and terminology provider) lives in a session that is never
 // shared, so a Library is safe for concurrent use.
@@ -135,6 +139,23 @@ func (f LibraryResolverFunc) ResolveLibrary(name, version string) (string, error
 // Option configures an Env.
 type Option func(*Env)
 
+// WithIntervalPromotion enables interval promotion (CQL 1.5, "Promotion
+// and Demotion"): where an operator or function expects an Interval<T>
+// and no overload fits the arguments as they are, a point x of type T (or
+// of a type that converts implicitly to T) stands for the unit interval
+// Interval[x, x], so `Interval[1, 10] overlaps 5` is
+// Overlaps(Interval[1, 10], Interval[5, 5]). Off by default, as in the
+// reference translator.
+func WithIntervalPromotion(on bool) Option { return func(e *Env) { e.ivlPromotion = on } }
+
+// WithIntervalDemotion enables interval demotion (CQL 1.5, "Promotion and
+// Demotion"): where an operator or function expects a point and no
+// overload fits the arguments as they are, an interval stands for its
+// point, PointFrom(x), which is a run-time error unless x is a unit
+// interval (null when x is null). Off by default, as in the reference
+// translator.
+func WithIntervalDemotion(on bool) Option { return func(e *Env) { e.ivlDemotion = on } }
+
 // WithLibraryResolver sets where included libraries come from.
 func WithLibraryResolver(r LibraryResolver) Option { return func(e *Env) { e.resolver = r } }
 
@@ -161,6 +182,8 @@ type Env struct {
 	natives   map[string]NativeFunc
 	retriever Retriever
 	terms     Terminology
+
+	ivlPromotion, ivlDemotion bool
 
 	// cache holds checked included libraries by name|version; an entry is
 	// reused only when the resolver returns the same source again.
@@ -275,7 +298,8 @@ func (c *compilation) check(name, src string, tree *ast.Library) *checker.Librar
 		c.stack = append(c.stack, tree.Identifier.Name)
 		defer func() { c.stack = c.stack[:len(c.stack)-1] }()
 	}
-	lib, cerrs := checker.Check(tree, checker.Options{Models: c.env.models, Include: c.include, Natives: c.env.natives})
+	lib, cerrs := checker.Check(tree, checker.Options{Models: c.env.models, Include: c.include, Natives: c.env.natives,
+		IntervalPromotion: c.env.ivlPromotion, IntervalDemotion: c.env.ivlDemotion})
 	for _, ce := range cerrs {
 		c.errs = append(c.errs, &Error{Library: name, Line: ce.Pos.Line, Col: ce.Pos.Col, Code: ce.Code, Message: ce.Message, Source: sourceLine(src, ce.Pos.Line)})
 	}

@@ -81,6 +81,10 @@ type Options struct {
 	// Natives implement functions in Go, keyed by "Library.Function"
 	// (the library's name without version).
 	Natives map[string]func(args []value.Value) (value.Value, error)
+	// IntervalPromotion and IntervalDemotion enable the interval
+	// conversions of CQL's "Promotion and Demotion" (see
+	// Matcher.IntervalPromotion); both default to off.
+	IntervalPromotion, IntervalDemotion bool
 }
 
 type defState int8
@@ -135,7 +139,7 @@ func Check(src *ast.Library, opts Options) (*Library, []*Error) {
 	lib := &Library{Includes: map[string]*Library{}, Defs: map[string]*ExprDef{}, Params: map[string]*ParamDef{},
 		Funcs: map[string][]*FuncDef{}, Terms: map[string]Node{}}
 	c.lib = lib
-	c.m = &Matcher{}
+	c.m = &Matcher{IntervalPromotion: opts.IntervalPromotion, IntervalDemotion: opts.IntervalDemotion}
 	if src.Identifier != nil {
 		lib.Name, lib.Version = src.Identifier.Name, src.Identifier.Version
 	} else {

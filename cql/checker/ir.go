@@ -78,6 +78,11 @@ type Conv struct {
 	// Demote takes the single element of a list (null when empty; an
 	// error when it has several), then converts it with Elem when set.
 	Demote bool
+	// IvlPromote makes the unit interval Interval[x, x] of a point (after
+	// converting it with Elem when set); IvlDemote takes the point of a
+	// unit interval (PointFrom: an error when it is not one), then
+	// converts it with Elem when set.
+	IvlPromote, IvlDemote bool
 	// Dynamic, when set, chooses the conversion from the value's run-time
 	// type (an argument of a choice type).
 	Dynamic *Matcher

@@ -231,33 +231,12 @@ func (c *checker) userCall(s ast.Span, lib *Library, name string, args []Node, l
 	if len(cands) == 0 {
 		return nil
 	}
-	var best *FuncDef
-	var bestConvs []*Conv
-	bestScore, ties := -1, 0
-	for _, f := range cands {
-		if fluent && !f.Fluent || len(f.Params) != len(args) {
-			continue
-		}
-		score := 0
-		convs := make([]*Conv, len(args))
-		ok := true
-		for i, a := range args {
-			cost, conv := c.m.match(a.Type(), f.Params[i])
-			if cost < 0 {
-				ok = false
-				break
-			}
-			score += cost
-			convs[i] = conv
-		}
-		if !ok {
-			continue
-		}
-		switch {
-		case bestScore < 0 || score < bestScore:
-			best, bestConvs, bestScore, ties = f, convs, score, 0
-		case score == bestScore:
-			ties++
+	best, bestConvs, ties := pickFunc(c.m, cands, args, fluent)
+	if best == nil {
+		// Interval promotion and demotion, when enabled, only apply when
+		// nothing fits without them.
+		if m2 := c.m.withIntervals(); m2 != nil {
+			best, bestConvs, ties = pickFunc(m2, cands, args, fluent)
 		}
 	}
 	if best == nil {
@@ -293,6 +272,40 @@ func (c *checker) userCall(s ast.Span, lib *Library, name string, args []Node, l
 		rt = types.Any
 	}
 	return &FuncCall{Base: Base{T: rt, P: pos(s)}, Func: best, Args: cargs}
+}
+
+// pickFunc chooses the user-defined function of cands that args fit best,
+// with the conversions of its arguments and the number of other candidates
+// that fit equally well.
+func pickFunc(m *Matcher, cands []*FuncDef, args []Node, fluent bool) (best *FuncDef, bestConvs []*Conv, ties int) {
+	bestScore := -1
+	for _, f := range cands {
+		if fluent && !f.Fluent || len(f.Params) != len(args) {
+			continue
+		}
+		score := 0
+		convs := make([]*Conv, len(args))
+		ok := true
+		for i, a := range args {
+			cost, conv := m.match(a.Type(), f.Params[i])
+			if cost < 0 {
+				ok = false
+				break
+			}
+			score += cost
+			convs[i] = conv
+		}
+		if !ok {
+			continue
+		}
+		switch {
+		case bestScore < 0 || score < bestScore:
+			best, bestConvs, bestScore, ties = f, convs, score, 0
+		case score == bestScore:
+			ties++
+		}
+	}
+	return best, bestConvs, ties
 }
 
 func isInterval(t types.Type) bool {

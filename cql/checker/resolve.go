@@ -18,6 +18,14 @@ import (
 //	Long->Decimal, ->Quantity, Date->DateTime, Code->Concept) <
 //	data model conversion 30+ < list promotion 50+ < list demotion 55+ <
 //	an Any or choice argument 60 (checked or converted at run time).
+//
+// Interval promotion (a point where an interval is expected) and interval
+// demotion (an interval where a point is expected) are off unless the
+// Matcher enables them, and even then they are never weighed against the
+// other conversions: Resolve first looks for a candidate without them and
+// only when nothing fits tries again with them (costs 70+ and 75+ in that
+// second round). Turning them on therefore never changes a call that
+// already resolves.
 const (
 	costExact    = 0
 	costSubtype  = 1
@@ -26,7 +34,11 @@ const (
 	costPromote  = 50
 	costDemote   = 55
 	costAny      = 60
-	noMatch      = -1
+	// costIvlPromote and costIvlDemote only occur in the second round of
+	// resolution (see Matcher.withIntervals).
+	costIvlPromote = 70
+	costIvlDemote  = 75
+	noMatch        = -1
 )
 
 // Converter is implemented by data models whose types convert implicitly
@@ -40,6 +52,18 @@ type Converter interface {
 // conversions of the System model and of the configured data models.
 type Matcher struct {
 	Converters []Converter
+	// IntervalPromotion lets a point stand where an Interval<T> is
+	// expected (it becomes the unit interval Interval[x, x]);
+	// IntervalDemotion lets an interval stand where a point is expected
+	// (it becomes PointFrom(x), an error at run time unless it is a unit
+	// interval). Both are off by default, as in the reference translator
+	// (its EnableIntervalPromotion / EnableIntervalDemotion options), and
+	// apply only to operator and function calls that do not resolve
+	// without them.
+	IntervalPromotion, IntervalDemotion bool
+	// ivl is set on the copy used for the second round of resolution,
+	// where the enabled interval conversions are considered.
+	ivl bool
 	// cache memoises Resolve within one checker (not safe for concurrent
 	// use; run-time dynamic conversions only call match).
 	cache map[string]cachedResolution
@@ -182,7 +206,50 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 		}
 		return costAny, nil
 	}
+	if m != nil && m.ivl {
+		return m.matchInterval(arg, p)
+	}
 	return noMatch, nil
+}
+
+// matchInterval tries interval promotion and demotion (second round of
+// resolution only). The point conversion inside them may not itself be a
+// promotion or demotion.
+func (m *Matcher) matchInterval(arg, p types.Type) (int, *Conv) {
+	switch pt := p.(type) {
+	case *types.Interval:
+		if m.IntervalPromotion && ivlPromotable(arg) {
+			if c, conv := m.match(arg, pt.Point); c >= 0 && c < costPromote {
+				return costIvlPromote + c, &Conv{IvlPromote: true, Elem: conv, Target: p}
+			}
+		}
+	case *types.Named:
+		if at, ok := arg.(*types.Interval); ok && m.IntervalDemotion && !types.Equal(pt, types.Any) {
+			if c, conv := m.match(at.Point, pt); c >= 0 && c < costPromote {
+				return costIvlDemote + c, &Conv{IvlDemote: true, Elem: conv, Target: p}
+			}
+		}
+	}
+	return noMatch, nil
+}
+
+// ivlPromotable reports whether a value of type t may be promoted to a
+// unit interval: a single value of a named type (interval points are
+// ordered System types; a model type converts to one first).
+func ivlPromotable(t types.Type) bool {
+	n, ok := t.(*types.Named)
+	return ok && !types.Equal(n, types.Any) && !types.Equal(n, types.Null)
+}
+
+// withIntervals returns the matcher of the second round of resolution,
+// or nil when neither interval conversion is enabled (or this already is
+// that round).
+func (m *Matcher) withIntervals() *Matcher {
+	if m == nil || m.ivl || !m.IntervalPromotion && !m.IntervalDemotion {
+		return nil
+	}
+	return &Matcher{Converters: m.Converters, IntervalPromotion: m.IntervalPromotion,
+		IntervalDemotion: m.IntervalDemotion, ivl: true}
 }
 
 // subtypeCost prefers the closest ancestor: a Patient argument fits a
@@ -282,6 +349,12 @@ func hasVar(t types.Type) bool {
 // collect gathers, for each type variable in p, the argument types found at
 // its positions in arg.
 func (m *Matcher) collect(p, arg types.Type, out map[string][]types.Type) bool {
+	if m != nil && m.ivl && m.IntervalPromotion {
+		// A point binds Interval<T> through its unit interval.
+		if pi, ok := p.(*types.Interval); ok && ivlPromotable(arg) {
+			return m.collect(pi.Point, arg, out)
+		}
+	}
 	if m != nil {
 		if _, isVar := p.(*types.Var); !isVar {
 			if an, ok := arg.(*types.Named); ok && an.Model != "System" {
@@ -459,6 +532,16 @@ func (m *Matcher) Resolve(name string, args []types.Type) (res *Resolution, ambi
 }
 
 func (m *Matcher) resolve(name string, args []types.Type) (res *Resolution, ambiguous bool) {
+	res, ambiguous = m.resolveRound(name, args)
+	if res == nil {
+		if m2 := m.withIntervals(); m2 != nil {
+			return m2.resolveRound(name, args)
+		}
+	}
+	return res, ambiguous
+}
+
+func (m *Matcher) resolveRound(name string, args []types.Type) (res *Resolution, ambiguous bool) {
 	var best []*Resolution
 	for _, o := range builtins.Lookup(name) {
 		r := m.tryOverload(o, args)

@@ -61,6 +61,24 @@ func convert(c *checker.Conv, v value.Value) (value.Value, error) {
 		}
 		return nil, builtins.Errorf("expected a list of at most one element where a single value is needed, got %d elements", len(l.Elems))
 	}
+	if c.IvlPromote {
+		r, err := convert(c.Elem, v)
+		if err != nil {
+			return nil, err
+		}
+		return value.Interval{Low: r, High: r, LowClosed: true, HighClosed: true,
+			PointType: c.Target.(*types.Interval).Point}, nil
+	}
+	if c.IvlDemote {
+		if _, ok := v.(value.Interval); !ok {
+			return convert(c.Elem, v)
+		}
+		p, err := pointFrom(v)
+		if err != nil {
+			return nil, err
+		}
+		return convert(c.Elem, p)
+	}
 	if c.Promote {
 		r, err := convert(c.Elem, v)
 		if err != nil {
@@ -100,6 +118,25 @@ func convert(c *checker.Conv, v value.Value) (value.Value, error) {
 			PointType: c.Target.(*types.Interval).Point}, nil
 	}
 	return convertScalar(c.Kind, v), nil
+}
+
+// pointFromOp is the PointFrom builtin, which interval demotion applies.
+var pointFromOp = func() *builtins.Overload {
+	for _, o := range builtins.Lookup("PointFrom") {
+		if len(o.Params) == 1 && o.Fn != nil {
+			return o
+		}
+	}
+	return nil
+}()
+
+// pointFrom is the point of a unit interval; any other interval is an
+// error (CQL PointFrom).
+func pointFrom(v value.Value) (value.Value, error) {
+	if pointFromOp == nil {
+		return nil, builtins.Errorf("point from: operator not available")
+	}
+	return pointFromOp.Fn(nil, []value.Value{v})
 }
 
 func decFromInt(i int64) value.Decimal { return value.Decimal{D: apd.New(i, 0)} }

@@ -1,0 +1,70 @@
+package cql
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestIntervalPromotionEval evaluates interval promotion and demotion
+// (WithIntervalPromotion / WithIntervalDemotion) and checks that they are
+// off by default and do not change calls that resolve without them.
+func TestIntervalPromotionEval(t *testing.T) {
+	both := []Option{WithIntervalPromotion(true), WithIntervalDemotion(true)}
+	tests := []struct {
+		name, preamble, expr string
+		opts                 []Option
+		want                 string // formatted value, or "error: <substring>"
+	}{
+		// Default: neither conversion applies.
+		{"promotion off by default", "", "Interval[1, 10] overlaps 5", nil, "error: no-matching-overload"},
+		{"demotion off by default", "", "Interval[5, 5] + 1", nil, "error: no-matching-overload"},
+		{"promotion option alone", "", "Interval[5, 5] + 1", []Option{WithIntervalPromotion(true)}, "error: no-matching-overload"},
+		{"demotion option alone", "", "Interval[1, 10] overlaps 5", []Option{WithIntervalDemotion(true)}, "error: no-matching-overload"},
+		// Existing resolutions are unchanged.
+		{"in interval", "", "5 in Interval[1, 10]", both, "true"},
+		{"in interval outside", "", "11 in Interval[1, 10]", both, "false"},
+		{"contains list promotion", "", "{1, 2} contains 2", both, "true"},
+		{"point before interval", "", "Interval[1, 3] before 5", both, "true"},
+		{"cast does not promote", "", "5 as Interval<Integer>", both, "null"},
+		{"interval equality unchanged", "", "Interval[1, 10] = Interval[1, 10]", both, "true"},
+		// Promotion builds the unit interval of the point's type.
+		{"overlaps point", "", "Interval[1, 10] overlaps 5", both, "true"},
+		{"overlaps point outside", "", "Interval[1, 10] overlaps 11", both, "false"},
+		{"start of point", "", "start of 7", both, "7"},
+		{"width of point", "", "width of 7", both, "0"},
+		{"promoted point converted", "", "Interval[1.5, 2.5] overlaps 2", both, "true"},
+		{"meets point", "", "Interval[1, 4] meets 5", both, "true"},
+		{"promoted null point", "define N: null as Integer", "start of N", both, "null"},
+		{"promoted date", "", "Interval[@2012-01-01, @2012-12-31] overlaps @2012-06-01", both, "true"},
+		{"user function promotion", "define function W(i Interval<Integer>): end of i", "W(4)", both, "4"},
+		// Demotion takes the point of a unit interval (PointFrom).
+		{"demoted add", "", "Interval[5, 5] + 1", both, "6"},
+		{"demoted abs", "", "Abs(Interval[-3, -3])", both, "3"},
+		{"demoted then converted", "", "Interval[2, 2] + 0.5", both, "2.5"},
+		{"demoted half-open unit interval", "", "Interval[4, 5) * 2", both, "8"},
+		{"demoted null interval", "define N: null as Interval<Integer>", "N + 1", both, "null"},
+		{"demoted user function", "define function D(i Integer): i * 10", "D(Interval[2, 2])", both, "20"},
+		{"demotion of a wider interval fails", "", "Interval[1, 5] + 1", both, "error: unit interval"},
+		{"demotion of an open-ended interval fails", "", "Interval[1, null] + 1", both, "error: unit interval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := evalExpr(t, NewEnv(tt.opts...), tt.preamble, tt.expr)
+			if want, ok := strings.CutPrefix(tt.want, "error: "); ok {
+				if err == nil {
+					t.Fatalf("%s = %s, want an error containing %q", tt.expr, got, want)
+				}
+				if !strings.Contains(err.Error(), want) {
+					t.Fatalf("%s: error %v, want one containing %q", tt.expr, err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", tt.expr, err)
+			}
+			if got != tt.want {
+				t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
+			}
+		})
+	}
+}
