@@ -14,14 +14,24 @@
 // the implicit conversions (Integer to Long or Decimal, to Quantity, Date
 // to DateTime, Code to Concept, element-wise for lists, intervals and
 // tuples, list promotion and demotion, data model conversions such as
-// FHIR.string to String, and, only when WithIntervalPromotion /
-// WithIntervalDemotion enable them (both are off by default), interval
-// promotion of a point x to Interval[x, x] and interval demotion of a
-// unit interval to its point with PointFrom; these two are tried only
-// for calls that resolve no other way); cql/eval plans the checked tree once into
-// closures. Per-evaluation state (the define cache, the fixed Now, limits,
-// the retriever and terminology provider) lives in a session that is never
-// shared, so a Library is safe for concurrent use.
+// FHIR.string to String, and the optional interval conversions below);
+// cql/eval plans the checked tree once into closures. Per-evaluation state
+// (the define cache, the fixed Now, limits, the retriever and terminology
+// provider) lives in a session that is never shared, so a Library is safe
+// for concurrent use.
+//
+// Interval promotion and demotion (CQL 1.5, "Promotion and Demotion") are
+// off by default, as in the reference translator; WithIntervalPromotion
+// and WithIntervalDemotion turn them on. Promotion lets a point x stand
+// where an Interval<T> is expected, as the unit interval Interval[x, x]
+// (`Interval[1, 10] overlaps 5`); demotion lets an interval stand where a
+// point is expected, as PointFrom(x), a run-time error unless x is a unit
+// interval (`Interval[5, 5] + 1` is 6). They rank below every other
+// conversion: the checker tries them only for operator and function calls
+// that resolve no other way, so turning them on never changes a call that
+// already resolves (`5 in Interval[1, 10]` stays In(T, Interval<T>)).
+// Casts (`as`) and the other places that convert implicitly (define
+// results, tuple elements, parameter defaults) never use them.
 package cql
 
 import (

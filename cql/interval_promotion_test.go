@@ -1,6 +1,7 @@
 package cql
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -34,6 +35,9 @@ func TestIntervalPromotionEval(t *testing.T) {
 		{"width of point", "", "width of 7", both, "0"},
 		{"promoted point converted", "", "Interval[1.5, 2.5] overlaps 2", both, "true"},
 		{"meets point", "", "Interval[1, 4] meets 5", both, "true"},
+		{"except point", "", "Interval[1, 10] except 10", both, "Interval[1, 9]"},
+		{"equal binds through the unit interval", "", "Interval[5, 5] = 5", both, "true"},
+		{"equal of a wider interval", "", "Interval[1, 10] = 5", both, "false"},
 		{"promoted null point", "define N: null as Integer", "start of N", both, "null"},
 		{"promoted date", "", "Interval[@2012-01-01, @2012-12-31] overlaps @2012-06-01", both, "true"},
 		{"user function promotion", "define function W(i Interval<Integer>): end of i", "W(4)", both, "4"},
@@ -66,5 +70,19 @@ func TestIntervalPromotionEval(t *testing.T) {
 				t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestIntervalDemotionErrorPosition checks that a failed demotion is a
+// run-time EvalError at the demoted operand.
+func TestIntervalDemotionErrorPosition(t *testing.T) {
+	env := NewEnv(WithIntervalDemotion(true))
+	_, err := evalExpr(t, env, "", "Interval[1, 5] + 1")
+	var ee *EvalError
+	if !errors.As(err, &ee) {
+		t.Fatalf("error %v (%T), want an *EvalError", err, err)
+	}
+	if ee.Line != 3 || ee.Col != 11 || !strings.Contains(ee.Message, "unit interval") {
+		t.Errorf("error at %d:%d %q, want 3:11 and a message about a unit interval", ee.Line, ee.Col, ee.Message)
 	}
 }
