@@ -101,33 +101,3 @@ func TestRoundTripAndIndex(t *testing.T) {
 		t.Errorf("missing index: %v", got)
 	}
 }
-
-// FuzzReadTarball checks that no input makes the reader panic or exceed
-// its limits.
-func FuzzReadTarball(f *testing.F) {
-	files, _ := WithIndex(map[string][]byte{
-		"package.json":   []byte(`{"name":"a","version":"1.0.0","fhirVersions":["4.0.1"]}`),
-		"Library-x.json": []byte(`{"resourceType":"Library","id":"x"}`),
-	})
-	good, _ := WriteTarball(files)
-	f.Add(good)
-	f.Add(good[:len(good)/2])
-	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3})
-	lim := Limits{MaxCompressed: 1 << 20, MaxUnpacked: 1 << 20, MaxFile: 1 << 19, MaxFiles: 50}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := ReadTarball(data, lim)
-		if err != nil {
-			return
-		}
-		total := 0
-		for _, b := range p.Files {
-			total += len(b)
-		}
-		if total > int(lim.MaxUnpacked) || len(p.Files) > lim.MaxFiles {
-			t.Fatalf("limits exceeded: %d bytes, %d files", total, len(p.Files))
-		}
-		p.Resources()
-		p.CheckIndex()
-		p.CheckManifest()
-	})
-}
