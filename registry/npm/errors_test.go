@@ -43,7 +43,7 @@ func TestErrorBodies(t *testing.T) {
 		{"PUT", "errs", f.readOnly, "{}", 403, "no publish rights"},
 		{"PUT", "errs", bob, string(PublishBody("errs", "1.1.0", testpkg.Tarball(testpkg.Options{Name: "errs", Version: "1.1.0"}))), 403, "not a maintainer"},
 		{"PUT", "errs", f.token, string(PublishBody("errs", "1.0.0", tgz)), 403, "previously published"},
-		{"PUT", "errs", f.token, "{", 500, "not JSON"},
+		{"PUT", "errs", f.token, "{", 400, "not an npm package document"},
 		{"PUT", "errs", f.token, string(deprecate), 400, "npm deprecate"},
 		{"PUT", "errs", f.token, string(PublishBody("other", "1.0.0", tgz)), 500, "does not match"},
 		{"GET", "-/whoami", "", "", 401, "authentication required"},

@@ -625,7 +625,9 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	}
 	var pb publishBody
 	if err := json.Unmarshal(body, &pb); err != nil {
-		return errf(500, "publish body is not JSON: %v", err)
+		// Not an npm publish document at all: the client's mistake, not a
+		// package that failed validation.
+		return errf(400, "publish body is not an npm package document: %v", err)
 	}
 	if len(pb.Attachments) == 0 {
 		// npm deprecate, npm access and the like PUT the package document
@@ -636,7 +638,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		return errf(500, "package name %q in the body does not match the URL %q", pb.Name, name)
 	}
 	if len(pb.Versions) != 1 || len(pb.Attachments) != 1 {
-		return errf(500, "a publish carries exactly one version and one tarball")
+		return errf(400, "a publish carries exactly one version and one tarball")
 	}
 	var ver string
 	var rawDoc json.RawMessage
@@ -648,7 +650,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(rawDoc, &doc); err != nil || doc == nil {
-		return errf(500, "version document of %s is not a JSON object", ver)
+		return errf(400, "version document of %s is not a JSON object", ver)
 	}
 	if doc["name"] != name || doc["version"] != ver {
 		return errf(500, "version document names %v@%v, expected %s@%s", doc["name"], doc["version"], name, ver)
@@ -679,7 +681,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	}
 	tgz, err := base64.StdEncoding.DecodeString(att.Data)
 	if err != nil {
-		return errf(500, "attachment is not base64: %v", err)
+		return errf(400, "attachment is not base64: %v", err)
 	}
 	if att.Length != 0 && att.Length != int64(len(tgz)) {
 		return errf(500, "attachment length %d does not match its %d bytes", att.Length, len(tgz))

@@ -1,0 +1,164 @@
+package npm
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/sign"
+	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/registry/testpkg"
+)
+
+// wellFormedPublish reports whether body is an npm publish document of the
+// shape `npm publish` sends: one version whose document is a JSON object
+// and one base64 attachment. Only such a publish may be refused with 500
+// (QRPH-63: a package that fails validation); anything else is the
+// client's mistake and a 4xx.
+func wellFormedPublish(body []byte) bool {
+	var pb publishBody
+	if json.Unmarshal(body, &pb) != nil || len(pb.Versions) != 1 || len(pb.Attachments) != 1 {
+		return false
+	}
+	for _, d := range pb.Versions {
+		var doc map[string]any
+		if json.Unmarshal(d, &doc) != nil || doc == nil {
+			return false
+		}
+	}
+	for _, a := range pb.Attachments {
+		if _, err := base64.StdEncoding.DecodeString(a.Data); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// storeShape is what a refused publish must leave as it was: the number of
+// packages and, for the package named in the URL, its versions and
+// dist-tags.
+func storeShape(t *testing.T, st store.Store, name string) string {
+	ctx := context.Background()
+	_, total, err := st.Search(ctx, store.SearchQuery{Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{"packages": total}
+	if p, err := st.Package(ctx, name); err == nil {
+		var vs []string
+		for _, v := range p.Versions {
+			vs = append(vs, v.Version+" "+v.Integrity)
+		}
+		out["versions"], out["tags"] = vs, p.DistTags
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+// FuzzPublish PUTs arbitrary publish bodies to /npm/{name}. With a
+// tarball, the body is the document `npm publish` sends for it (version
+// taken from the body argument), so the fuzzer reaches the package checks
+// with arbitrary tarball bytes; without one, body is sent as it is.
+// Nothing may panic; the status is never 500 except for a well-formed
+// publish that fails validation; the answer is an npm JSON object
+// ({"error": ...} unless 200); and a refused publish changes nothing in
+// the store. Run with:
+//
+//	go test -run '^$' -fuzz=FuzzPublish -fuzztime=3m ./registry/npm
+func FuzzPublish(f *testing.F) {
+	good := testpkg.Tarball(testpkg.Options{Name: "fz", Version: "1.1.0"})
+	files := testpkg.Files(testpkg.Options{Name: "fz", Version: "1.2.0"})
+	delete(files, ".index.json")
+	files["Broken.json"] = []byte(`{"resourceType":`)
+	broken, _ := fhirpkg.WriteTarball(files)
+	for _, s := range []struct {
+		name, body string
+		tgz        []byte
+	}{
+		{"fz", "1.1.0", good},
+		{"fz", "1.0.0", good}, // already published
+		{"fz", "1.2.0", broken},
+		{"fz", "9.9.9", []byte("hello")},
+		{"other", "1.1.0", good},
+		{"@scope/fz", "1.1.0", good},
+		{"fz", "not-a-version", good},
+		{"fz", "", nil},
+		{"fz", "{", nil},
+		{"fz", "[]", nil},
+		{"fz", "null", nil},
+		{"fz", `{"name":"fz","versions":{},"_attachments":{}}`, nil},
+		{"fz", `{"name":"fz","versions":{"1.0.1":5},"_attachments":{"x":{"data":"aGVsbG8="}}}`, nil},
+		{"fz", `{"name":"fz","versions":{"1.0.1":{"name":"fz","version":"1.0.1"}},"_attachments":{"x":{"data":"!!"}}}`, nil},
+		{"fz", `{"name":"fz","versions":{"1.0.1":{"name":"fz","version":"1.0.1"}},"_attachments":{"x":{"data":"aGVsbG8=","length":99}}}`, nil},
+		{"fz", `{"name":"fz","versions":{"1.0.1":{"name":"fz","version":"1.0.1"}},"_attachments":{"x":{"data":"aGVsbG8=","length":1e99}}}`, nil},
+		{"fz", `{"name":"fz","versions":{"1.0.1":{"name":"fz","version":"1.0.1"},"1.0.2":{}},"_attachments":{"x":{"data":""},"y":{}}}`, nil},
+		{"fz", `{"name":"fz","versions":{"1.0.1":{"name":"fz","version":"1.0.1","dist":{"integrity":5,"shasum":"x"}}},"_attachments":{"x":{"data":""}}}`, nil},
+		{"fz", `{"_id":7,"name":["fz"],"dist-tags":"latest","versions":{"1.0.1":{}},"_attachments":{"x":{"data":"","content_type":1}}}`, nil},
+	} {
+		f.Add(s.name, s.body, s.tgz)
+	}
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { st.Close() })
+	key, err := sign.GenerateKey()
+	if err != nil {
+		f.Fatal(err)
+	}
+	reg, err := registry.New(registry.Options{Store: st, SigningKey: key})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := New(reg, "/npm/", nil)
+	if err := st.CreateUser(ctx, store.User{Name: "alice"}); err != nil {
+		f.Fatal(err)
+	}
+	token, hash, _ := registry.NewToken()
+	if err := st.CreateToken(ctx, store.Token{Hash: hash, User: "alice", Publish: true}); err != nil {
+		f.Fatal(err)
+	}
+	put := func(name string, body []byte) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPut, "http://registry.test/npm/"+escapeName(name), bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := put("fz", PublishBody("fz", "1.0.0", testpkg.Tarball(testpkg.Options{Name: "fz", Version: "1.0.0"}))); rec.Code != 200 {
+		f.Fatalf("publishing fz@1.0.0: %d %s", rec.Code, rec.Body)
+	}
+
+	f.Fuzz(func(t *testing.T, name, body string, tgz []byte) {
+		payload := []byte(body)
+		if len(tgz) > 0 {
+			payload = PublishBody(name, body, tgz)
+		}
+		before := storeShape(t, st, name)
+		rec := put(name, payload)
+		var m map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+			t.Fatalf("PUT %q: status %d, answer is not a JSON object (%v): %s", name, rec.Code, err, rec.Body)
+		}
+		if rec.Code == 200 {
+			return
+		}
+		if msg, _ := m["error"].(string); msg == "" {
+			t.Fatalf("PUT %q: status %d without an npm error: %s", name, rec.Code, rec.Body)
+		}
+		if rec.Code == 500 && !wellFormedPublish(payload) {
+			t.Fatalf("PUT %q: 500 for a body that is not a publish document: %s\nbody: %q", name, rec.Body, payload)
+		}
+		if after := storeShape(t, st, name); after != before {
+			t.Fatalf("PUT %q refused with %d changed the store:\nbefore %s\nafter  %s", name, rec.Code, before, after)
+		}
+	})
+}
