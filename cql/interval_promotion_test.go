@@ -86,3 +86,38 @@ func TestIntervalDemotionErrorPosition(t *testing.T) {
 		t.Errorf("error at %d:%d %q, want 3:11 and a message about a unit interval", ee.Line, ee.Col, ee.Message)
 	}
 }
+
+// TestIntervalPromotionModelValues promotes and demotes data model values
+// that convert implicitly (Test.span to Interval<Integer>, Test.str to
+// String).
+func TestIntervalPromotionModelValues(t *testing.T) {
+	people := testRetriever{person{"Ann", 40}, person{"Bob", 12}}
+	tests := []struct {
+		name, expr string
+		want       string // formatted value, or "error: <substring>"
+	}{
+		{"span overlaps promoted point", "[Person] P where P.life overlaps 30 return P.age", "{40}"},
+		{"promoted point overlaps span", "[Person] P where 5 overlaps P.life return P.age", "{40, 12}"},
+		{"promoted model string", "[Person] P return start of P.name", "{'Ann', 'Bob'}"},
+		{"demoted span is not a unit interval", "[Person] P return P.life + 1", "error: unit interval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := NewEnv(WithModel(testModel{}), WithRetriever(people),
+				WithIntervalPromotion(true), WithIntervalDemotion(true))
+			got, err := evalExpr(t, env, "using Test", tt.expr)
+			if want, ok := strings.CutPrefix(tt.want, "error: "); ok {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Fatalf("%s = %s, %v; want an error containing %q", tt.expr, got, err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", tt.expr, err)
+			}
+			if got != tt.want {
+				t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ccg-project/ccg/cql/checker"
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/cql/parser"
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/google/go-cmp/cmp"
@@ -121,6 +122,10 @@ func TestIntervalPromotionInLibraries(t *testing.T) {
 		{"user function promotion", "define function F(i Interval<Integer>): width of i\ndefine X: F(3)", true, false, "System.Integer"},
 		{"user function promotion off", "define function F(i Interval<Integer>): width of i\ndefine X: F(3)", false, false, checker.CodeUndeclared},
 		{"user function demotion", "define function G(i Integer): i * 2\ndefine X: G(Interval[3, 3])", false, true, "System.Integer"},
+		{"no interval of an unordered type", "define X: start of true", true, true, checker.CodeNoOverload},
+		{"fhir dateTime promoted", "using FHIR version '4.0.1'\ndefine function F(d FHIR.dateTime): Interval[@2012-01-01T, @2013-01-01T] overlaps d\ndefine X: F(null)", true, false, "System.Boolean"},
+		{"fhir Period with promoted point", "using FHIR version '4.0.1'\ndefine function G(p FHIR.Period): p overlaps @2012-06-01T\ndefine X: G(null)", true, false, "System.Boolean"},
+		{"fhir Period demoted", "using FHIR version '4.0.1'\ndefine function H(p FHIR.Period): p + 1 day\ndefine X: H(null)", false, true, "System.DateTime"},
 		{"user function exact still wins", "define function H(i Integer): 'point'\ndefine function H(i Interval<Integer>): 'interval'\ndefine X: H(3)", true, true, "System.String"},
 	}
 	for _, tt := range tests {
@@ -129,7 +134,8 @@ func TestIntervalPromotionInLibraries(t *testing.T) {
 			if len(perrs) > 0 {
 				t.Fatalf("parse: %v", perrs[0])
 			}
-			lib, errs := checker.Check(tree, checker.Options{IntervalPromotion: tt.promote, IntervalDemotion: tt.demote})
+			lib, errs := checker.Check(tree, checker.Options{IntervalPromotion: tt.promote, IntervalDemotion: tt.demote,
+				Models: map[string]checker.Model{"FHIR": fhir.R4()}})
 			got := ""
 			if len(errs) > 0 {
 				got = errs[0].Code

@@ -176,7 +176,10 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 					continue
 				}
 				c2, conv2 := m.match(to, p)
-				if c2 >= 0 && c2 < costAny {
+				// (In the second round, the converted value may also be
+				// promoted or demoted: FHIR.Period where a DateTime is
+				// expected.)
+				if c2 >= 0 && (c2 < costAny || m.ivl && c2 >= costIvlPromote) {
 					return costModel + c2, &Conv{Fn: fn, Then: conv2, Target: p}
 				}
 			}
@@ -218,7 +221,7 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 func (m *Matcher) matchInterval(arg, p types.Type) (int, *Conv) {
 	switch pt := p.(type) {
 	case *types.Interval:
-		if m.IntervalPromotion && ivlPromotable(arg) {
+		if m.IntervalPromotion && ivlPromotable(arg) && types.IsOrdered(pt.Point) {
 			if c, conv := m.match(arg, pt.Point); c >= 0 && c < costPromote {
 				return costIvlPromote + c, &Conv{IvlPromote: true, Elem: conv, Target: p}
 			}
@@ -234,11 +237,37 @@ func (m *Matcher) matchInterval(arg, p types.Type) (int, *Conv) {
 }
 
 // ivlPromotable reports whether a value of type t may be promoted to a
-// unit interval: a single value of a named type (interval points are
-// ordered System types; a model type converts to one first).
+// unit interval: a single value of a named type (the point type must also
+// be ordered; a model type converts to one first).
 func ivlPromotable(t types.Type) bool {
 	n, ok := t.(*types.Named)
 	return ok && !types.Equal(n, types.Any) && !types.Equal(n, types.Null)
+}
+
+// systemPoint is the point type a value of type t is promoted with: t
+// itself for an ordered System type, the ordered System type a model type
+// converts to, and nil otherwise (lists, intervals, model types that
+// convert to one, unordered types, Any, Null).
+func (m *Matcher) systemPoint(t types.Type) types.Type {
+	if !ivlPromotable(t) {
+		return nil
+	}
+	n := t.(*types.Named)
+	if n.Model != "System" {
+		for _, cv := range m.Converters {
+			if to, _, ok := cv.ImplicitConversion(n); ok {
+				if types.IsOrdered(to) {
+					return to
+				}
+				return nil
+			}
+		}
+		return nil
+	}
+	if types.IsOrdered(n) {
+		return n
+	}
+	return nil
 }
 
 // withIntervals returns the matcher of the second round of resolution,
@@ -350,9 +379,12 @@ func hasVar(t types.Type) bool {
 // its positions in arg.
 func (m *Matcher) collect(p, arg types.Type, out map[string][]types.Type) bool {
 	if m != nil && m.ivl && m.IntervalPromotion {
-		// A point binds Interval<T> through its unit interval.
-		if pi, ok := p.(*types.Interval); ok && ivlPromotable(arg) {
-			return m.collect(pi.Point, arg, out)
+		// A point binds Interval<T> through its unit interval (a model
+		// value through the System type it converts to).
+		if pi, ok := p.(*types.Interval); ok {
+			if pt := m.systemPoint(arg); pt != nil {
+				return collect(pi.Point, pt, out)
+			}
 		}
 	}
 	if m != nil {
