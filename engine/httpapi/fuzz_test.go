@@ -94,15 +94,7 @@ func fuzzMutations(bundle map[string]any) []map[string]any {
 }
 
 func applySeeds(t testing.TB) []string {
-	var files []string
-	files = append(files, fixture("data-in", "patient-1.json"))
-	for _, ex := range []string{"diabetes", "hypertension"} {
-		fs, _ := filepath.Glob(filepath.Join("..", "..", "examples", ex, "data-in", "*.json"))
-		if len(fs) > 2 {
-			fs = fs[:2]
-		}
-		files = append(files, fs...)
-	}
+	files := append([]string{fixture("data-in", "patient-1.json")}, exampleDataIn(2)...)
 	var seeds []string
 	add := func(v any) {
 		b, err := fj.MarshalCompact(v)
@@ -171,6 +163,79 @@ func FuzzApply(f *testing.F) {
 	f.Add("no-such-plan", `{"resourceType":"Parameters"}`)
 	f.Add("../Library/ccgtest-library", `{"resourceType":"Parameters"}`)
 
+	post := fuzzServer(f)
+	f.Fuzz(func(t *testing.T, id, body string) {
+		path := "/PlanDefinition/$apply"
+		if id != "" {
+			path = "/PlanDefinition/" + url.PathEscape(id) + "/$apply"
+		}
+		post(t, path, body)
+	})
+}
+
+// FuzzApplyData lets the fuzzer work on the data-in Bundle itself (and the
+// subject and encounter references): the harness wraps them in the
+// Parameters of POST /PlanDefinition/{id}/$apply for the fixture Folder
+// and for the Folders of the example packages, so mutations reach the
+// validator, the retrievers and the CQL instead of breaking the envelope.
+// Same expectations as FuzzApply. Run with:
+//
+//	go test -run '^$' -fuzz=FuzzApplyData -fuzztime=3m ./engine/httpapi
+func FuzzApplyData(f *testing.F) {
+	for _, file := range append([]string{fixture("data-in", "patient-1.json")}, exampleDataIn(2)...) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		data, err := fj.DecodeObj(b)
+		if err != nil {
+			f.Fatal(err)
+		}
+		subject, encounter, _ := datain.Defaults(data)
+		compact, _ := fj.MarshalCompact(data)
+		f.Add(uint8(0), string(compact), subject, encounter)
+		if file == fixture("data-in", "patient-1.json") {
+			for _, m := range fuzzMutations(data) {
+				b, _ := fj.MarshalCompact(m)
+				f.Add(uint8(0), string(b), subject, encounter)
+			}
+			continue
+		}
+		folder := uint8(1)
+		if strings.Contains(file, "hypertension") {
+			folder = 2
+		}
+		f.Add(folder, string(compact), subject, encounter)
+	}
+	post := fuzzServer(f)
+	folders := []string{"ccgtest-folder", "t2d-folder", "htn-folder"}
+	f.Fuzz(func(t *testing.T, folder uint8, data, subject, encounter string) {
+		s, _ := json.Marshal(subject)
+		e, _ := json.Marshal(encounter)
+		body := `{"resourceType":"Parameters","parameter":[{"name":"subject","valueString":` + string(s) +
+			`},{"name":"encounter","valueString":` + string(e) + `},{"name":"data","resource":` + data + `}]}`
+		post(t, "/PlanDefinition/"+folders[int(folder)%len(folders)]+"/$apply", body)
+	})
+}
+
+func exampleDataIn(perExample int) []string {
+	var files []string
+	for _, ex := range []string{"diabetes", "hypertension"} {
+		fs, _ := filepath.Glob(filepath.Join("..", "..", "examples", ex, "data-in", "*.json"))
+		if len(fs) > perExample {
+			fs = fs[:perExample]
+		}
+		files = append(files, fs...)
+	}
+	return files
+}
+
+// fuzzServer mounts the routes for an engine holding the apply fixture
+// package and the example packages, with a SQLite audit store, and
+// returns a function that POSTs a body and checks the answer: a client
+// status (applyStatuses), FHIR JSON (a Bundle for 200, an
+// OperationOutcome otherwise) and no formatting failures in messages.
+func fuzzServer(f *testing.F) func(t *testing.T, path, body string) {
 	eng := engine.New(engine.Options{Now: func() time.Time { return fixedNow }})
 	if _, err := eng.LoadPath(fixture("package"), content.Options{}); err != nil {
 		f.Fatal(err)
@@ -188,11 +253,7 @@ func FuzzApply(f *testing.F) {
 	e := echo.New()
 	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, MaxBodyBytes: 1 << 20, Timeout: time.Minute})
 
-	f.Fuzz(func(t *testing.T, id, body string) {
-		path := "/PlanDefinition/$apply"
-		if id != "" {
-			path = "/PlanDefinition/" + url.PathEscape(id) + "/$apply"
-		}
+	return func(t *testing.T, path, body string) {
 		req := httptest.NewRequest(http.MethodPost, "http://ccg.test"+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", httpapi.MediaType)
 		rec := httptest.NewRecorder()
@@ -213,7 +274,7 @@ func FuzzApply(f *testing.F) {
 		case rec.Code != 200 && rt != "OperationOutcome":
 			t.Fatalf("POST %s: %d with a %q, want an OperationOutcome:\n%s", path, rec.Code, rt, rec.Body)
 		}
-	})
+	}
 }
 
 // TestApplyNonObjectResource: a data or parameters parameter whose
