@@ -162,3 +162,24 @@ func FuzzPublish(f *testing.F) {
 		}
 	})
 }
+
+// TestPublishMalformedBeforeValidation: a body that is not a publish
+// document is a 400 even when it also names another package or an invalid
+// version (found by FuzzPublish: two versions under the wrong name were a
+// 500 "does not match").
+func TestPublishMalformedBeforeValidation(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, body := range []string{
+		`{"":"fz","versions":{"1.0.1":{"name":"fz","version":"1.0.1"},"1.0.2":{}},"_attachments":{"x":{"data":""},"y":{}}}`,
+		`{"name":"other","versions":{"x":5},"_attachments":{"x":{"data":"aGVsbG8="}}}`,
+		`{"name":"other","versions":{"1.0.0":{"name":"other","version":"1.0.0"}},"_attachments":{"x":{"data":"!!"}}}`,
+	} {
+		code, m, raw := f.do(t, "PUT", "pkg", f.token, []byte(body))
+		if code != 400 || m["error"] == nil {
+			t.Errorf("body %s: %d %s, want 400 with an npm error", body, code, raw)
+		}
+	}
+	if _, err := f.st.Package(context.Background(), "pkg"); err != store.ErrNotFound {
+		t.Errorf("a refused publish stored something: %v", err)
+	}
+}

@@ -634,9 +634,10 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		// without a tarball: changing published metadata is not offered.
 		return errf(400, "only new versions can be published here (the request has no tarball): npm deprecate, npm unpublish and other changes to published versions are not supported, versions are immutable")
 	}
-	if pb.Name != name || (pb.ID != "" && pb.ID != name) {
-		return errf(500, "package name %q in the body does not match the URL %q", pb.Name, name)
-	}
+	// The shape of the document first: a body that is not one version
+	// document and one base64 tarball is malformed (400) whatever else it
+	// says; only then is it validated as a publish, and refusals of a
+	// well-formed publish are 500 (QRPH-63).
 	if len(pb.Versions) != 1 || len(pb.Attachments) != 1 {
 		return errf(400, "a publish carries exactly one version and one tarball")
 	}
@@ -645,12 +646,26 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	for v, d := range pb.Versions {
 		ver, rawDoc = v, d
 	}
-	if !store.ValidVersion(ver) {
-		return errf(500, "invalid version %q", ver)
-	}
 	var doc map[string]any
 	if err := json.Unmarshal(rawDoc, &doc); err != nil || doc == nil {
 		return errf(400, "version document of %s is not a JSON object", ver)
+	}
+	var att struct {
+		Data   string
+		Length int64
+	}
+	for _, a := range pb.Attachments {
+		att.Data, att.Length = a.Data, a.Length
+	}
+	tgz, err := base64.StdEncoding.DecodeString(att.Data)
+	if err != nil {
+		return errf(400, "attachment is not base64: %v", err)
+	}
+	if pb.Name != name || (pb.ID != "" && pb.ID != name) {
+		return errf(500, "package name %q in the body does not match the URL %q", pb.Name, name)
+	}
+	if !store.ValidVersion(ver) {
+		return errf(500, "invalid version %q", ver)
 	}
 	if doc["name"] != name || doc["version"] != ver {
 		return errf(500, "version document names %v@%v, expected %s@%s", doc["name"], doc["version"], name, ver)
@@ -671,17 +686,6 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		if !tok.Admin && len(existing.Maintainers) > 0 && !slices.ContainsFunc(existing.Maintainers, func(m store.Maintainer) bool { return m.Name == tok.User }) {
 			return notMaintainer(tok.User, name)
 		}
-	}
-	var att struct {
-		Data   string
-		Length int64
-	}
-	for _, a := range pb.Attachments {
-		att.Data, att.Length = a.Data, a.Length
-	}
-	tgz, err := base64.StdEncoding.DecodeString(att.Data)
-	if err != nil {
-		return errf(400, "attachment is not base64: %v", err)
 	}
 	if att.Length != 0 && att.Length != int64(len(tgz)) {
 		return errf(500, "attachment length %d does not match its %d bytes", att.Length, len(tgz))
