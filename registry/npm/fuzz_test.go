@@ -5,11 +5,19 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/value"
 	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/cqlcheck"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
 	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
@@ -126,12 +134,7 @@ func FuzzPublish(f *testing.F) {
 		f.Fatal(err)
 	}
 	put := func(name string, body []byte) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPut, "http://registry.test/npm/"+escapeName(name), bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
+		return fuzzRequest(h, http.MethodPut, name, token, body)
 	}
 	if rec := put("fz", PublishBody("fz", "1.0.0", testpkg.Tarball(testpkg.Options{Name: "fz", Version: "1.0.0"}))); rec.Code != 200 {
 		f.Fatalf("publishing fz@1.0.0: %d %s", rec.Code, rec.Body)
@@ -159,6 +162,113 @@ func FuzzPublish(f *testing.F) {
 		}
 		if after := storeShape(t, st, name); after != before {
 			t.Fatalf("PUT %q refused with %d changed the store:\nbefore %s\nafter  %s", name, rec.Code, before, after)
+		}
+	})
+}
+
+func fuzzRequest(h http.Handler, method, path, token string, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, "http://registry.test/npm/"+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// FuzzPublishPackage publishes well-formed npm documents whose tarball is
+// a generated CCG test package with one file replaced (or added) by
+// arbitrary bytes and arbitrary CQL in its Library, so the fuzzer reaches
+// the QRPH-63 package checks (resources, CARDs, CQL compilation). Each
+// input is published under a fresh package name. A publish is stored (200,
+// and its tarball is served back unchanged) or refused with an npm error
+// (4xx, or 500 for a package that fails validation) leaving the store as
+// it was; nothing may panic. Run with:
+//
+//	go test -run '^$' -fuzz=FuzzPublishPackage -fuzztime=3m ./registry/npm
+func FuzzPublishPackage(f *testing.F) {
+	names := slices.Sorted(maps.Keys(testpkg.Files(testpkg.Options{Name: "fzp", Version: "1.0.0"})))
+	f.Add(uint8(0), []byte(nil), "")
+	for i := range names {
+		f.Add(uint8(i), []byte(`{"resourceType":"PlanDefinition","id":"x","action":[{"definitionCanonical":7}]}`), "")
+	}
+	f.Add(uint8(len(names)), []byte(`{"resourceType":"Library","id":"extra","content":[{"contentType":"text/cql","data":"!!"}]}`), "")
+	f.Add(uint8(0), []byte(`{"name":"other","version":"1.0.0"}`), "")
+	f.Add(uint8(0), []byte(`{"name":"fzp","version":"1.0.0","fhirVersions":"4.0.1"}`), "")
+	f.Add(uint8(0), []byte(nil), "library TestLogic version '1.0.0'\n\ndefine \"Applies\": (singleton from {1, 2}) > 0\n")
+	f.Add(uint8(0), []byte(nil), "library TestLogic version '1.0.0'\ndefine \"Applies\": Interval[5, 1]\n")
+	f.Add(uint8(0), []byte(nil), "library Other\ndefine \"X\": 'unterminated\n")
+	f.Add(uint8(0), []byte(nil), "library TestLogic version '1.0.0'\nusing FHIR version '4.0.1'\ninclude Missing version '9'\ncontext Patient\ndefine \"Applies\": [Observation] O where O.value > 1 'mg'\n")
+
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { st.Close() })
+	key, err := sign.GenerateKey()
+	if err != nil {
+		f.Fatal(err)
+	}
+	// The CQL compile check as `ccg serve registry` configures it.
+	opts := []cql.Option{cql.WithModel(fhir.R4())}
+	for name, fn := range fhir.FHIRHelpersNatives {
+		opts = append(opts, cql.WithNativeFunction("FHIRHelpers", name, func(args []value.Value) (value.Value, error) { return fn(args) }))
+	}
+	reg, err := registry.New(registry.Options{Store: st, SigningKey: key, Validators: []registry.Validator{cqlcheck.New(fhir.NewLibraryResolver(), opts...)}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := New(reg, "/npm/", nil)
+	if err := st.CreateUser(ctx, store.User{Name: "alice"}); err != nil {
+		f.Fatal(err)
+	}
+	token, hash, _ := registry.NewToken()
+	if err := st.CreateToken(ctx, store.Token{Hash: hash, User: "alice", Publish: true}); err != nil {
+		f.Fatal(err)
+	}
+	n := 0
+	f.Fuzz(func(t *testing.T, which uint8, content []byte, cql string) {
+		n++
+		name := fmt.Sprintf("fzp%d", n)
+		files := testpkg.Files(testpkg.Options{Name: name, Version: "1.0.0", CQL: cql})
+		if len(content) > 0 {
+			target := "Extra.json"
+			if i := int(which); i < len(names) {
+				target = names[i]
+				if target == "package.json" {
+					content = bytes.ReplaceAll(content, []byte(`"fzp"`), []byte(`"`+name+`"`))
+				}
+			}
+			files[target] = content
+			if indexed, err := fhirpkg.WithIndex(files); err == nil {
+				files = indexed // keep the index right so the checks go deeper
+			}
+		}
+		tgz, err := fhirpkg.WriteTarball(files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := storeShape(t, st, name)
+		rec := fuzzRequest(h, http.MethodPut, name, token, PublishBody(name, "1.0.0", tgz))
+		var m map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+			t.Fatalf("status %d, answer is not a JSON object (%v): %s", rec.Code, err, rec.Body)
+		}
+		if rec.Code == 200 {
+			got := fuzzRequest(h, http.MethodGet, name+"/-/"+name+"-1.0.0.tgz", token, nil)
+			if got.Code != 200 || !bytes.Equal(got.Body.Bytes(), tgz) {
+				t.Fatalf("published, but the tarball is not served back: %d", got.Code)
+			}
+			return
+		}
+		if msg, _ := m["error"].(string); msg == "" || rec.Code < 400 {
+			t.Fatalf("status %d without an npm error: %s", rec.Code, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), "compiler failure") {
+			t.Fatalf("the CQL compiler panicked: %s", rec.Body)
+		}
+		if after := storeShape(t, st, name); after != before {
+			t.Fatalf("refused with %d, yet the store changed:\nbefore %s\nafter  %s", rec.Code, before, after)
 		}
 	})
 }
