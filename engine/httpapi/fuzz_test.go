@@ -176,9 +176,9 @@ func FuzzApply(f *testing.F) {
 // FuzzApplyData lets the fuzzer work on the data-in Bundle itself (and the
 // subject and encounter references): the harness wraps them in the
 // Parameters of POST /PlanDefinition/{id}/$apply for the fixture Folder
-// and for the Folders of the example packages, so mutations reach the
-// validator, the retrievers and the CQL instead of breaking the envelope.
-// Same expectations as FuzzApply. Run with:
+// and for the Folders of the example packages (the high bit of folder asks
+// for ?_explain=true), so mutations reach the validator, the retrievers and
+// the CQL instead of breaking the envelope. Same expectations as FuzzApply. Run with:
 //
 //	go test -run '^$' -fuzz=FuzzApplyData -fuzztime=3m ./engine/httpapi
 func FuzzApplyData(f *testing.F) {
@@ -206,6 +206,7 @@ func FuzzApplyData(f *testing.F) {
 			folder = 2
 		}
 		f.Add(folder, string(compact), subject, encounter)
+		f.Add(folder|0x80, string(compact), subject, encounter) // with the explain Parameters
 	}
 	post := fuzzServer(f)
 	folders := []string{"ccgtest-folder", "t2d-folder", "htn-folder"}
@@ -214,7 +215,11 @@ func FuzzApplyData(f *testing.F) {
 		e, _ := json.Marshal(encounter)
 		body := `{"resourceType":"Parameters","parameter":[{"name":"subject","valueString":` + string(s) +
 			`},{"name":"encounter","valueString":` + string(e) + `},{"name":"data","resource":` + data + `}]}`
-		post(t, "/PlanDefinition/"+folders[int(folder)%len(folders)]+"/$apply", body)
+		path := "/PlanDefinition/" + folders[int(folder&0x7f)%len(folders)] + "/$apply"
+		if folder&0x80 != 0 {
+			path += "?_explain=true"
+		}
+		post(t, path, body)
 	})
 }
 
