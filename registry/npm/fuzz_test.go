@@ -134,7 +134,7 @@ func FuzzPublish(f *testing.F) {
 		f.Fatal(err)
 	}
 	put := func(name string, body []byte) *httptest.ResponseRecorder {
-		return fuzzRequest(h, http.MethodPut, name, token, body)
+		return fuzzRequest(h, http.MethodPut, escapeName(name), token, body)
 	}
 	if rec := put("fz", PublishBody("fz", "1.0.0", testpkg.Tarball(testpkg.Options{Name: "fz", Version: "1.0.0"}))); rec.Code != 200 {
 		f.Fatalf("publishing fz@1.0.0: %d %s", rec.Code, rec.Body)
