@@ -6,6 +6,7 @@ package fhirjson
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -128,7 +129,7 @@ func Decode(data []byte) (any, error) {
 		return nil, err
 	}
 	if dec.More() {
-		return nil, &json.SyntaxError{Offset: dec.InputOffset()}
+		return nil, fmt.Errorf("unexpected data after the JSON value at offset %d", dec.InputOffset())
 	}
 	return v, nil
 }
@@ -141,9 +142,24 @@ func DecodeObj(data []byte) (map[string]any, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, &json.UnmarshalTypeError{Value: "non-object", Type: nil}
+		return nil, fmt.Errorf("expected a JSON object, got %s", jsonKind(v))
 	}
 	return m, nil
+}
+
+// jsonKind names the kind of a decoded JSON value that is not an object.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
 }
 
 // Marshal writes v as indented JSON without HTML escaping, with

@@ -288,11 +288,11 @@ func fuzzServer(f *testing.F) func(t *testing.T, path, body string) {
 func TestApplyNonObjectResource(t *testing.T) {
 	s := newServer(t)
 	for _, tc := range []struct{ name, resource, want string }{
-		{"data", `[]`, "parameter data: the resource must be a JSON object, got an array"},
-		{"data", `"x"`, "parameter data: the resource must be a JSON object, got a string"},
-		{"data", `null`, "parameter data: the resource must be a JSON object, got null"},
-		{"parameters", `7`, "parameter parameters: the resource must be a JSON object, got a number"},
-		{"parameters", `true`, "parameter parameters: the resource must be a JSON object, got a boolean"},
+		{"data", `[]`, "parameter data: expected a JSON object, got an array"},
+		{"data", `"x"`, "parameter data: expected a JSON object, got a string"},
+		{"data", `null`, "parameter data: expected a JSON object, got null"},
+		{"parameters", `7`, "parameter parameters: expected a JSON object, got a number"},
+		{"parameters", `true`, "parameter parameters: expected a JSON object, got a boolean"},
 	} {
 		body := json.RawMessage(`{"resourceType":"Parameters","parameter":[{"name":"` + tc.name + `","resource":` + tc.resource + `}]}`)
 		status, got := s.post(t, "/PlanDefinition/ccgtest-folder/$apply", body)

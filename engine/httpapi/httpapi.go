@@ -168,7 +168,7 @@ func parseBody(body []byte) (*request, error) {
 			if len(p.Resource) == 0 {
 				return nil, errors.New("parameter data must carry a resource (the data-in Bundle)")
 			}
-			m, err := resourceObj(p.Resource)
+			m, err := fj.DecodeObj(p.Resource)
 			if err != nil {
 				return nil, fmt.Errorf("parameter data: %v", err)
 			}
@@ -177,7 +177,7 @@ func parseBody(body []byte) (*request, error) {
 			if len(p.Resource) == 0 {
 				return nil, errors.New("parameter parameters must carry a Parameters resource")
 			}
-			m, err := resourceObj(p.Resource)
+			m, err := fj.DecodeObj(p.Resource)
 			if err != nil {
 				return nil, fmt.Errorf("parameter parameters: %v", err)
 			}
@@ -185,35 +185,6 @@ func parseBody(body []byte) (*request, error) {
 		}
 	}
 	return r, nil
-}
-
-// resourceObj decodes a parameter's resource, which must be a JSON object.
-// (fhirjson.DecodeObj's error for a non-object cannot be printed: its
-// UnmarshalTypeError has no Type.)
-func resourceObj(raw json.RawMessage) (map[string]any, error) {
-	v, err := fj.Decode(raw)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("the resource must be a JSON object, got %s", jsonKind(v))
-	}
-	return m, nil
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case []any:
-		return "an array"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	}
-	return "a number"
 }
 
 // compact is the parameters as they appeared, without insignificant
