@@ -1,7 +1,7 @@
-// Package sharedtest locates the project's shared test material: the
-// folder ../shared beside the module root (the CQL conformance suite, the
-// CCG specification and the guideline corpora). The material is never
-// copied into the repository.
+// Package sharedtest locates what tests need outside their own package:
+// the module root, and the shared test material in the folder ../shared
+// beside it (the CQL conformance suite, the CCG specification and the
+// guideline corpora), which is never copied into the repository.
 package sharedtest
 
 import (
@@ -15,7 +15,7 @@ import (
 // CI=true, where the material is required and its absence fails the test.
 func Dir(t testing.TB, parts ...string) string {
 	t.Helper()
-	root, err := moduleRoot()
+	root, err := ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,9 +29,9 @@ func Dir(t testing.TB, parts ...string) string {
 	return dir
 }
 
-// moduleRoot walks up from the working directory (a package folder under
+// ModuleRoot walks up from the working directory (a package folder under
 // `go test`) to the folder holding go.mod.
-func moduleRoot() (string, error) {
+func ModuleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err

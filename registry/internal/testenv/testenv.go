@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ccg-project/ccg/internal/sharedtest"
 )
 
 // PostgresDSN returns the DSN of a PostgreSQL server for tests:
@@ -39,7 +41,7 @@ var (
 )
 
 func startPostgres() (string, error) {
-	root, err := repoRoot()
+	root, err := sharedtest.ModuleRoot()
 	if err != nil {
 		return "", fmt.Errorf("repository root not found: %w", err)
 	}
@@ -54,23 +56,6 @@ func startPostgres() (string, error) {
 	return dsn, nil
 }
 
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
-}
-
 // EnsureNPM makes sure npm is on PATH under CI=true by running
 // scripts/ensure-npm.sh (which installs Debian's nodejs and npm when they
 // are missing). Outside CI it does nothing.
@@ -81,7 +66,7 @@ func EnsureNPM() error {
 	if _, err := exec.LookPath("npm"); err == nil {
 		return nil
 	}
-	root, err := repoRoot()
+	root, err := sharedtest.ModuleRoot()
 	if err != nil {
 		return err
 	}
