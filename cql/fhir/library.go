@@ -189,13 +189,9 @@ func (r *LibraryResolver) AddLibraryResource(obj map[string]any) error {
 
 // AddLibraryJSON registers a Library resource or Bundle given as JSON.
 func (r *LibraryResolver) AddLibraryJSON(data []byte) error {
-	v, err := DecodeJSON(data)
+	obj, err := decodeObject(data)
 	if err != nil {
-		return &DataError{Msg: "invalid JSON: " + err.Error()}
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return &DataError{Msg: "expected a JSON object"}
+		return err
 	}
 	return r.AddLibraryResource(obj)
 }

@@ -150,6 +150,19 @@ func DecodeJSON(data []byte) (any, error) {
 	return decodeJSON(data)
 }
 
+// decodeObject decodes a JSON object (a resource or Bundle) given as text.
+func decodeObject(data []byte) (map[string]any, error) {
+	v, err := decodeJSON(data)
+	if err != nil {
+		return nil, &DataError{Msg: "invalid JSON: " + err.Error()}
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, &DataError{Msg: "expected a JSON object"}
+	}
+	return obj, nil
+}
+
 // ParseResource decodes a FHIR JSON resource.
 func (m *Model) ParseResource(data []byte) (*Node, error) {
 	v, err := DecodeJSON(data)

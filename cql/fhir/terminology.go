@@ -144,13 +144,9 @@ func (s *ValueSetStore) AddResource(obj map[string]any) error {
 
 // AddJSON adds a ValueSet, CodeSystem or Bundle given as JSON.
 func (s *ValueSetStore) AddJSON(data []byte) error {
-	v, err := DecodeJSON(data)
+	obj, err := decodeObject(data)
 	if err != nil {
-		return &DataError{Msg: "invalid JSON: " + err.Error()}
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return &DataError{Msg: "expected a JSON object"}
+		return err
 	}
 	return s.AddResource(obj)
 }
