@@ -99,6 +99,44 @@ func TestStore(t *testing.T) {
 					t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 				}
 			}
+			if n, err := s.Total(ctx, Query{Patient: "Patient/p2", Count: 1, After: &Cursor{Recorded: base, ID: a}}); err != nil || n != 2 {
+				t.Errorf("Total(p2) = %d, %v; want 2 (Count and After ignored)", n, err)
+			}
+			// Paging: a page continues after the last record of the one
+			// before, and an event appended meanwhile (newer) does not
+			// shift it.
+			var paged []string
+			var after *Cursor
+			for i := 0; ; i++ {
+				rs, err := s.Search(ctx, Query{Count: 1, After: after})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rs) == 0 {
+					break
+				}
+				paged = append(paged, rs[0].ID)
+				after = CursorOf(rs[0])
+				if i == 0 {
+					add(60*48, KindSubmission, "Patient/p3", "0")
+				}
+			}
+			if diff := cmp.Diff([]string{d, c, b, a}, paged); diff != "" {
+				t.Errorf("paged (-want +got):\n%s", diff)
+			}
+			// Same recorded time: ties are ordered by id.
+			tie := &Event{Kind: KindSubmission, Recorded: base, Patient: "Patient/p1", PlanDefinitionID: "f"}
+			e, err := s.Append(ctx, tie.Resource(), KindSubmission, "Patient/p1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			both := ids(Query{From: base, To: base.Add(time.Nanosecond)})
+			if len(both) != 2 || !(both[0] == a || both[1] == a) || !(both[0] == e.ID || both[1] == e.ID) {
+				t.Fatalf("events at %v: %v, want %s and %s", base, both, a, e.ID)
+			}
+			if diff := cmp.Diff(both[1:], ids(Query{After: &Cursor{Recorded: base, ID: both[0]}})); diff != "" {
+				t.Errorf("tie after %s (-want +got):\n%s", both[0], diff)
+			}
 			got, err := s.Get(ctx, a)
 			if err != nil {
 				t.Fatal(err)

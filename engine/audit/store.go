@@ -34,7 +34,21 @@ type Query struct {
 	Kind     string
 	// Count bounds the result (0: 100); newest first.
 	Count int
+	// After, when set, continues a paged search: only records that sort
+	// after it (older, or as old with a greater id) are returned.
+	After *Cursor
 }
+
+// Cursor is a position in the search order (recorded descending, then id
+// ascending). Events appended later are newer, so a page that continues
+// from a cursor is not shifted by them.
+type Cursor struct {
+	Recorded time.Time
+	ID       string
+}
+
+// CursorOf is the position just past r.
+func CursorOf(r Record) *Cursor { return &Cursor{Recorded: r.Recorded, ID: r.ID} }
 
 // ErrNotFound is returned by Get for an unknown id.
 var ErrNotFound = errors.New("audit event not found")
@@ -43,6 +57,8 @@ var ErrNotFound = errors.New("audit event not found")
 type Store interface {
 	Append(ctx context.Context, resource map[string]any, kind, patient string) (Record, error)
 	Search(ctx context.Context, q Query) ([]Record, error)
+	// Total counts the records q matches, ignoring its Count and After.
+	Total(ctx context.Context, q Query) (int, error)
 	Get(ctx context.Context, id string) (Record, error)
 	Close() error
 }
@@ -166,7 +182,8 @@ func (s *sqlStore) Append(ctx context.Context, res map[string]any, kind, patient
 	return rec, nil
 }
 
-func (s *sqlStore) Search(ctx context.Context, q Query) ([]Record, error) {
+// filter is the WHERE clause (with its leading keyword, or "") of q.
+func filter(q Query, paged bool) (string, []any) {
 	var where []string
 	var args []any
 	if q.Patient != "" {
@@ -184,14 +201,24 @@ func (s *sqlStore) Search(ctx context.Context, q Query) ([]Record, error) {
 	if q.Kind != "" {
 		where, args = append(where, "kind = ?"), append(args, q.Kind)
 	}
+	if paged && q.After != nil {
+		ns := q.After.Recorded.UnixNano()
+		where = append(where, "(recorded_ns < ? OR (recorded_ns = ? AND id > ?))")
+		args = append(args, ns, ns, q.After.ID)
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+func (s *sqlStore) Search(ctx context.Context, q Query) ([]Record, error) {
+	where, args := filter(q, true)
 	n := q.Count
 	if n <= 0 {
 		n = 100
 	}
-	query := `SELECT id, recorded_ns, kind, patient, outcome, resource FROM ccg_audit_event`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+	query := `SELECT id, recorded_ns, kind, patient, outcome, resource FROM ccg_audit_event` + where
 	query += fmt.Sprintf(" ORDER BY recorded_ns DESC, id LIMIT %d", n)
 	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
@@ -207,6 +234,15 @@ func (s *sqlStore) Search(ctx context.Context, q Query) ([]Record, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+func (s *sqlStore) Total(ctx context.Context, q Query) (int, error) {
+	where, args := filter(q, false)
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM ccg_audit_event`+where), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("audit: count: %w", err)
+	}
+	return n, nil
 }
 
 type scanner interface{ Scan(...any) error }

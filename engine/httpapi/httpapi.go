@@ -3,7 +3,8 @@
 //	POST /PlanDefinition/{id}/$apply   Apply Guideline [QRPH-64] (instance level)
 //	POST /PlanDefinition/$apply        type level, with url (or canonical);
 //	                                   without one, the patient's Patient Plans
-//	GET  /AuditEvent?patient=&date=&outcome=&_count=   searchset Bundle
+//	GET  /AuditEvent?patient=&date=&outcome=&_count=&_page=   searchset Bundle,
+//	                                   paged (Bundle.link next)
 //	GET  /AuditEvent/{id}
 //	GET  /{PlanDefinition|ActivityDefinition|Library|Questionnaire|ValueSet}/{id}
 //	GET  /{type}?url=                  the loaded definitional resources
@@ -17,11 +18,13 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -402,30 +405,98 @@ func (h *handler) searchAudit(c echo.Context) error {
 				if err != nil || n < 0 {
 					return fail(c, http.StatusBadRequest, "value", "_count", "_count must be a non-negative integer")
 				}
-				q.Count = min(n, 1000)
+				q.Count = min(n, maxAuditCount)
+			case "_page":
+				cur, err := decodeCursor(v)
+				if err != nil {
+					return fail(c, http.StatusBadRequest, "value", "_page", err.Error())
+				}
+				q.After = cur
 			default:
 				return fail(c, http.StatusBadRequest, "not-supported", key, "unsupported search parameter "+key)
 			}
 		}
 	}
 	if c.QueryParam("_count") == "" {
-		q.Count = 100
+		q.Count = defaultAuditCount
+	}
+	ctx := c.Request().Context()
+	total, err := h.cfg.Audit.Total(ctx, q)
+	if err != nil {
+		h.cfg.Logger.Error("audit count", zap.Error(err))
+		return fail(c, http.StatusInternalServerError, "exception", "", "audit search failed")
 	}
 	var recs []audit.Record
-	if q.Count > 0 || c.QueryParam("_count") == "" {
-		var err error
-		recs, err = h.cfg.Audit.Search(c.Request().Context(), q)
+	more := false
+	if q.Count > 0 {
+		page := q
+		page.Count++ // one more tells whether there is a next page
+		recs, err = h.cfg.Audit.Search(ctx, page)
 		if err != nil {
 			h.cfg.Logger.Error("audit search", zap.Error(err))
 			return fail(c, http.StatusInternalServerError, "exception", "", "audit search failed")
+		}
+		if len(recs) > q.Count {
+			recs, more = recs[:q.Count], true
 		}
 	}
 	entries := []any{}
 	for _, r := range recs {
 		entries = append(entries, map[string]any{"fullUrl": "AuditEvent/" + r.ID, "resource": r.Resource, "search": map[string]any{"mode": "match"}})
 	}
-	b := map[string]any{"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+	links := []any{map[string]any{"relation": "self", "url": requestURL(c, nil)}}
+	if more {
+		last := recs[len(recs)-1]
+		next := requestURL(c, map[string]string{"_page": encodeCursor(audit.CursorOf(last)), "_count": strconv.Itoa(q.Count)})
+		links = append(links, map[string]any{"relation": "next", "url": next})
+	}
+	b := map[string]any{"resourceType": "Bundle", "type": "searchset", "total": total, "link": links, "entry": entries}
 	return write(c, http.StatusOK, b)
+}
+
+// Page sizes of GET /AuditEvent.
+const (
+	defaultAuditCount = 50
+	maxAuditCount     = 1000
+)
+
+// encodeCursor makes the opaque _page token of a cursor: the recorded
+// time in Unix nanoseconds and the id, base64url-encoded.
+func encodeCursor(cur *audit.Cursor) string {
+	raw := strconv.FormatInt(cur.Recorded.UnixNano(), 10) + "." + cur.ID
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeCursor(tok string) (*audit.Cursor, error) {
+	bad := errors.New("_page is not a page token of this server")
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return nil, bad
+	}
+	ns, id, ok := strings.Cut(string(raw), ".")
+	if !ok || id == "" {
+		return nil, bad
+	}
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if err != nil {
+		return nil, bad
+	}
+	return &audit.Cursor{Recorded: time.Unix(0, n).UTC(), ID: id}, nil
+}
+
+// requestURL is the absolute URL of the request, as it was sent when set
+// is empty, else with the query parameters in set replaced.
+func requestURL(c echo.Context, set map[string]string) string {
+	r := c.Request()
+	u := url.URL{Scheme: c.Scheme(), Host: r.Host, Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+	if len(set) > 0 {
+		q := r.URL.Query()
+		for k, v := range set {
+			q.Set(k, v)
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 func (h *handler) readAudit(c echo.Context) error {
