@@ -224,6 +224,24 @@ func NewEnv(opts ...Option) *Env {
 	return e
 }
 
+// With returns a new Env with e's settings and opts applied on top. The
+// new Env starts with an empty include cache; e is unchanged.
+func (e *Env) With(opts ...Option) *Env {
+	n := &Env{resolver: e.resolver, models: make(map[string]checker.Model, len(e.models)),
+		natives: make(map[string]NativeFunc, len(e.natives)), retriever: e.retriever, terms: e.terms,
+		ivlPromotion: e.ivlPromotion, ivlDemotion: e.ivlDemotion, cache: map[string]cachedLib{}}
+	for k, m := range e.models {
+		n.models[k] = m
+	}
+	for k, f := range e.natives {
+		n.natives[k] = f
+	}
+	for _, o := range opts {
+		o(n)
+	}
+	return n
+}
+
 // Library is a compiled library: immutable and safe for concurrent use.
 type Library struct {
 	Name, Version string

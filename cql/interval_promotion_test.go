@@ -1,9 +1,12 @@
 package cql
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/ccg-project/ccg/cql/value"
 )
 
 // TestIntervalPromotionEval evaluates interval promotion and demotion
@@ -119,5 +122,25 @@ func TestIntervalPromotionModelValues(t *testing.T) {
 				t.Errorf("%s = %s, want %s", tt.expr, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestEnvWithAddsOptions(t *testing.T) {
+	base := NewEnv()
+	src := "library W\ndefine X: Interval[1, 10] overlaps 5\n"
+	if _, errs := base.Compile("w.cql", src); len(errs) == 0 {
+		t.Fatal("base env compiled a promotion without the option")
+	}
+	on := base.With(WithIntervalPromotion(true))
+	lib, errs := on.Compile("w.cql", src)
+	if len(errs) > 0 {
+		t.Fatalf("With(WithIntervalPromotion(true)): %v", errs)
+	}
+	v, err := lib.Eval(context.Background(), "X", EvalOptions{})
+	if err != nil || value.Format(v) != "true" {
+		t.Fatalf("X = %v, %v; want true", v, err)
+	}
+	if _, errs := base.Compile("w.cql", src); len(errs) == 0 {
+		t.Fatal("With changed the original env")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -24,13 +25,13 @@ import (
 func init() {
 	register(&command{
 		Name:    "cql eval",
-		Args:    "FILE.cql [--expr NAME] [--json] [--data BUNDLE.json [--subject Patient/ID]] [--valuesets DIR] [--now DATETIME]",
+		Args:    "FILE.cql [--expr NAME] [--json] [--data BUNDLE.json [--subject Patient/ID]] [--valuesets DIR] [--now DATETIME] [--interval-promotion] [--interval-demotion]",
 		Summary: "evaluate a CQL library's definitions and print their values",
 		Run:     runCQLEval,
 	})
 	register(&command{
 		Name:    "cql check",
-		Args:    "FILE.cql|DIR",
+		Args:    "FILE.cql|DIR [--interval-promotion] [--interval-demotion]",
 		Summary: "compile CQL files and report every error",
 		Run:     runCQLCheck,
 	})
@@ -51,6 +52,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&setup.patient, "subject", "", "the subject `Patient/ID` (or bare ID) in the --data Bundle (default: its only Patient)")
 	fs.StringVar(&setup.valueSets, "valuesets", "", "load ValueSet resources (JSON) from `DIR` for value set membership")
 	nowFlag := fs.String("now", "", "evaluate as of `DATETIME` (RFC 3339, e.g. 2024-01-31T09:00:00Z) instead of the current time")
+	ivl := intervalFlags(fs)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -84,6 +86,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
 	}
+	cenv = ivl.apply(cenv)
 	lib, errs := cenv.Compile(path, string(src))
 	if len(errs) > 0 {
 		printCompileErrors(e.Stderr, errs, path, string(src))
@@ -136,6 +139,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 
 func runCQLCheck(ctx context.Context, e *env, args []string) int {
 	fs := commandFlags(e, "cql check")
+	ivl := intervalFlags(fs)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -159,6 +163,7 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
 	}
+	cenv = ivl.apply(cenv)
 	nerr, nbad := 0, 0
 	for _, f := range files {
 		if ctx.Err() != nil {
@@ -184,6 +189,25 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.Stdout, "%d files ok\n", len(files))
 	return exitOK
+}
+
+// ivlFlags are the --interval-promotion and --interval-demotion flags of
+// the cql commands.
+type ivlFlags struct{ promotion, demotion *bool }
+
+func intervalFlags(fs *flag.FlagSet) ivlFlags {
+	return ivlFlags{
+		promotion: fs.Bool("interval-promotion", false, "let a point stand for the unit interval Interval[x, x] where an interval is expected"),
+		demotion:  fs.Bool("interval-demotion", false, "let a unit interval stand for its point where a point is expected"),
+	}
+}
+
+// apply returns env with the interval conversions the flags turn on.
+func (f ivlFlags) apply(env *cql.Env) *cql.Env {
+	if !*f.promotion && !*f.demotion {
+		return env
+	}
+	return env.With(cql.WithIntervalPromotion(*f.promotion), cql.WithIntervalDemotion(*f.demotion))
 }
 
 // cqlFiles returns path if it is a file, or every .cql file under path.
