@@ -35,7 +35,7 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
 	maxRounds := fs.Int("max-rounds", 20, "give up after `N` rounds")
 	out := fs.String("out", "", "write the final data-in Bundle to `FILE`")
-	auditDir := fs.String("audit", "", "record the performer's BALP AuditEvents (submission, response) in the SQLite database in `DIR`")
+	auditDir := fs.String("audit", "", "record the performer's BALP AuditEvents (submission, response, create of each Resulting Data resource) in the SQLite database in `DIR`")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -60,6 +60,14 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 			return exitFailure
 		}
 		defer st.Close()
+		p.Created = func(ctx context.Context, r perform.Result) error {
+			ev := createEvent(r.Resource, *subject, *dataFile)
+			ev.Recorded = time.Now()
+			if _, err := st.Append(ctx, ev.AuditEvent(), audit.KindCreate, ev.Patient); err != nil {
+				return fmt.Errorf("audit: %w", err)
+			}
+			return nil
+		}
 	}
 	apply := func(ctx context.Context, d map[string]any) (map[string]any, error) {
 		ev := performerEvent(*plan, *subject, *encounter, *base, d)
@@ -139,6 +147,20 @@ func performerEvent(plan, subject, encounter, engineURL string, data map[string]
 		}
 	}
 	return ev
+}
+
+// createEvent is the Guideline Performer's audit event of a Resulting
+// Data resource it created in the data-in Bundle read from dataFile.
+func createEvent(res map[string]any, subject, dataFile string) *audit.Create {
+	patient := subject
+	for _, k := range []string{"subject", "patient", "for"} {
+		if ref := fj.Str(fj.Obj(res, k), "reference"); strings.HasPrefix(ref, "Patient/") {
+			patient = ref
+			break
+		}
+	}
+	return &audit.Create{Created: fj.Ref(res), Patient: patient, Source: "ccg-guideline-performer/" + version,
+		Recipient: "data-in Bundle " + dataFile}
 }
 
 func recordEvent(ctx context.Context, st audit.Store, ev *audit.Event) error {

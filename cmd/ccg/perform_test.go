@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/labstack/echo/v4"
 
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/content"
+	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/engine/httpapi"
 )
 
@@ -42,10 +45,50 @@ func TestPerformCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := st.Search(context.Background(), audit.Query{Patient: "Patient/p1"})
-	st.Close()
-	if err != nil || len(recs) != 12 {
-		t.Errorf("performer audit: %d events (want 12: 6 rounds x submission+response), %v", len(recs), err)
+	defer st.Close()
+	count := func(kind string) []audit.Record {
+		t.Helper()
+		recs, err := st.Search(context.Background(), audit.Query{Patient: "Patient/p1", Kind: kind, Count: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	if n, m := len(count(audit.KindSubmission)), len(count(audit.KindResponse)); n != 6 || m != 6 {
+		t.Errorf("performer audit: %d submissions and %d responses, want 6 each (6 rounds)", n, m)
+	}
+	// One BALP create per new Resulting Data resource ("-> recorded"),
+	// none for the updates ("-> updated").
+	var created []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if _, after, ok := strings.Cut(line, " -> recorded "); ok {
+			created = append(created, strings.Fields(after)[0])
+		}
+	}
+	if len(created) == 0 {
+		t.Fatalf("no Resulting Data was recorded:\n%s", out.String())
+	}
+	var audited []string
+	for _, r := range count(audit.KindCreate) {
+		ae := r.Resource
+		if fj.Str(ae, "action") != "C" || fj.Str(fj.Obj(ae, "type"), "code") != "rest" ||
+			fj.Str(fj.Objs(ae, "subtype")[0], "code") != "create" || r.Outcome != audit.OutcomeSuccess {
+			t.Errorf("create event %s: action %v, type %v, subtype %v, outcome %s", r.ID, ae["action"], ae["type"], ae["subtype"], r.Outcome)
+		}
+		var what []string
+		for _, en := range fj.Objs(ae, "entity") {
+			what = append(what, fj.Str(fj.Obj(en, "what"), "reference"))
+		}
+		if len(what) != 2 || what[1] != "Patient/p1" {
+			t.Errorf("create event %s: entities %v, want the created resource and Patient/p1", r.ID, what)
+			continue
+		}
+		audited = append(audited, what[0])
+	}
+	sort.Strings(created)
+	sort.Strings(audited)
+	if d := cmp.Diff(created, audited); d != "" {
+		t.Errorf("created resources audited (-created +audited):\n%s", d)
 	}
 	// an unknown PlanDefinition is reported with the engine's OperationOutcome
 	out.Reset()

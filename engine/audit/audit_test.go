@@ -150,3 +150,35 @@ func TestStore(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateEvent(t *testing.T) {
+	cr := &Create{Recorded: time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC), Created: "Observation/o1", Patient: "Patient/p1", Source: "performer/1", Recipient: "bundle"}
+	r := cr.AuditEvent()
+	got := map[string]any{"action": r["action"], "type": r["type"].(map[string]any)["code"],
+		"subtype": r["subtype"].([]any)[0].(map[string]any)["code"], "outcome": r["outcome"], "recorded": r["recorded"]}
+	want := map[string]any{"action": "C", "type": "rest", "subtype": "create", "outcome": "0", "recorded": "2026-02-01T10:00:00Z"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("create event (-want +got):\n%s", d)
+	}
+	var what, roles []string
+	for _, e := range r["entity"].([]any) {
+		e := e.(map[string]any)
+		what = append(what, e["what"].(map[string]any)["reference"].(string))
+		roles = append(roles, e["role"].(map[string]any)["code"].(string))
+	}
+	if d := cmp.Diff([]string{"Observation/o1", "Patient/p1"}, what); d != "" {
+		t.Errorf("entities (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"4", "1"}, roles); d != "" {
+		t.Errorf("entity roles (-want +got):\n%s", d)
+	}
+	for name, s := range stores(t) {
+		rec, err := s.Append(context.Background(), r, KindCreate, cr.Patient)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if rs, err := s.Search(context.Background(), Query{Kind: KindCreate}); err != nil || len(rs) != 1 || rs[0].ID != rec.ID {
+			t.Errorf("%s: search create: %v %v", name, rs, err)
+		}
+	}
+}

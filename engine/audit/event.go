@@ -18,6 +18,9 @@ import (
 const (
 	KindSubmission = "submission"
 	KindResponse   = "response"
+	// KindCreate marks the Guideline Performer's record of Resulting
+	// Data it created (see Create).
+	KindCreate = "create"
 )
 
 // Outcome codes of AuditEvent.outcome.
@@ -153,4 +156,58 @@ func (ev *Event) Resource() map[string]any {
 		r["entity"] = entities
 	}
 	return r
+}
+
+// Create is a BALP "Create with known Patient Subject" event
+// (IHE.BasicAudit.PatientCreate): the Guideline Performer made a new
+// patient resource, its Resulting Data.
+type Create struct {
+	Recorded time.Time
+	// Created is the reference of the new resource ("Observation/x").
+	Created string
+	// Patient is "Patient/id", the subject of the created resource.
+	Patient string
+	// Source is the software that created the resource (the requestor);
+	// Recipient is where it was created.
+	Source, Recipient string
+	// Outcome is "0" (the default) or a failure code.
+	Outcome string
+}
+
+// AuditEvent renders the event as an AuditEvent resource: action C,
+// type rest, subtype create, with the created resource (a Domain
+// Resource) and the patient as entities.
+func (cr *Create) AuditEvent() map[string]any {
+	outcome := cr.Outcome
+	if outcome == "" {
+		outcome = OutcomeSuccess
+	}
+	entities := []any{map[string]any{"what": fj.Reference(cr.Created),
+		"type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
+		"role": coding("http://terminology.hl7.org/CodeSystem/object-role", "4", "Domain Resource")}}
+	if cr.Patient != "" {
+		entities = append(entities, map[string]any{"what": fj.Reference(cr.Patient),
+			"type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"),
+			"role": coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient")})
+	}
+	return map[string]any{
+		"resourceType":   "AuditEvent",
+		"id":             uuid.NewString(),
+		"meta":           map[string]any{"profile": []any{"https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientCreate"}},
+		"type":           coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "Restful Operation"),
+		"subtype":        []any{coding("http://hl7.org/fhir/restful-interaction", "create", "create")},
+		"action":         "C",
+		"recorded":       cr.Recorded.UTC().Format(time.RFC3339Nano),
+		"outcome":        outcome,
+		"purposeOfEvent": []any{map[string]any{"coding": []any{coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT", "treatment")}}},
+		"agent": []any{
+			map[string]any{"type": map[string]any{"coding": []any{coding("http://dicom.nema.org/resources/ontology/DCM", "110153", "Source Role ID")}},
+				"who": who(nil, cr.Source), "requestor": true},
+			map[string]any{"type": map[string]any{"coding": []any{coding("http://dicom.nema.org/resources/ontology/DCM", "110152", "Destination Role ID")}},
+				"who": who(nil, cr.Recipient), "requestor": false},
+		},
+		"source": map[string]any{"observer": map[string]any{"display": cr.Source},
+			"type": []any{coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server")}},
+		"entity": entities,
+	}
 }

@@ -46,6 +46,10 @@ type Resolver func(ctx context.Context, canonical string) (map[string]any, error
 // Performer processes $apply responses.
 type Performer struct {
 	Resolve Resolver
+	// Created, when set, is called by Loop for every new Resulting Data
+	// resource (not for updates) before it is added to the data-in
+	// Bundle; an error stops the loop.
+	Created func(ctx context.Context, r Result) error
 	// Now is the timestamp of the Resulting Data; nil means time.Now.
 	Now func() time.Time
 }
@@ -508,6 +512,16 @@ func (p *Performer) Loop(ctx context.Context, apply ApplyFunc, data map[string]a
 		}
 		if len(results) == 0 {
 			return data, nil
+		}
+		if p.Created != nil {
+			for _, r := range results {
+				if r.Replaces {
+					continue
+				}
+				if err := p.Created(ctx, r); err != nil {
+					return data, fmt.Errorf("round %d: %s: %w", n, fj.Ref(r.Resource), err)
+				}
+			}
 		}
 		Add(data, results)
 	}
