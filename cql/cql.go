@@ -472,7 +472,20 @@ type EvalOptions struct {
 	Retriever Retriever
 	// Terminology overrides the Env's terminology provider.
 	Terminology Terminology
+	// OnMessage receives the messages of Message calls whose condition is
+	// true and whose severity is not Error (Trace, Message, Warning; an
+	// Error message stops the evaluation with an *EvalError instead). It is
+	// never called concurrently within one evaluation, but concurrent
+	// evaluations sharing one function call it concurrently. nil drops the
+	// messages.
+	OnMessage func(Message)
 }
+
+// Message is what the CQL Message operator reports: the position of the
+// call (Library is the library's name, or the name given to Compile for a
+// library without a declaration) and its severity, code and message text
+// ("" for null arguments).
+type Message = eval.Message
 
 func (l *Library) session(ctx context.Context, o EvalOptions) *eval.Session {
 	r := o.Retriever
@@ -484,7 +497,7 @@ func (l *Library) session(ctx context.Context, o EvalOptions) *eval.Session {
 		t = l.terms
 	}
 	return l.prog.NewSession(ctx, eval.Options{Now: o.Now, Parameters: o.Parameters, MaxListSize: o.MaxListSize,
-		MaxDepth: o.MaxDepth, Retriever: r, Terminology: t})
+		MaxDepth: o.MaxDepth, Retriever: r, Terminology: t, OnMessage: o.OnMessage})
 }
 
 // Eval evaluates one expression definition.

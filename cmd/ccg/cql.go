@@ -92,7 +92,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		printCompileErrors(e.Stderr, errs, path, string(src))
 		return exitFailure
 	}
-	opts := cql.EvalOptions{Now: now}
+	opts := cql.EvalOptions{Now: now, OnMessage: func(m cql.Message) { printMessage(e.Stderr, m, path, lib.Name) }}
 
 	if *expr != "" {
 		if !slices.Contains(lib.Defines(), *expr) {
@@ -337,6 +337,16 @@ func printCompileErrors(w io.Writer, errs cql.Errors, name, src string) {
 // is in the file being run, the source line with a caret.
 // Errors in the file's own library are reported against the file path,
 // like compile errors; errors in included libraries keep the library name.
+// printMessage prints a message of the Message operator as
+// file:line:col: severity: code: message.
+func printMessage(w io.Writer, m cql.Message, path, libName string) {
+	lib := m.Library
+	if lib == "" || lib == path || lib == libName {
+		lib = path
+	}
+	fmt.Fprintf(w, "%s:%d:%d: %s: %s: %s\n", lib, m.Line, m.Col, m.Severity, m.Code, m.Text)
+}
+
 func printEvalError(w io.Writer, err error, path, libName, src string) {
 	var ee *cql.EvalError
 	if !errors.As(err, &ee) {

@@ -42,3 +42,14 @@ func TestCQLIntervalFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestCQLEvalPrintsMessages(t *testing.T) {
+	const file = "../../testdata/cql/messages.cql"
+	code, out, errOut := ccg(t, "cql", "eval", file, "--expr", "Steps")
+	if code != exitOK || out != "{1, 2}\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if want := file + ":5:17: Trace: T1: steps computed\n"; errOut != want {
+		t.Errorf("stderr %q, want %q", errOut, want)
+	}
+}

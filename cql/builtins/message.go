@@ -16,9 +16,9 @@ func init() {
 	reg("Message", T, messageOp, T, types.Boolean, s, s, s)
 }
 
-// messageOp implements Message. Messages of other severities (Message,
-// Warning, Trace) have no effect besides returning the source: the Context
-// offers no channel to report them.
+// messageOp implements Message. For the other severities (Trace, Message,
+// Warning) it only returns the source; the evaluator, which knows the
+// call's position, hands those messages to the evaluation's OnMessage.
 func messageOp(_ *Context, a []value.Value) (value.Value, error) {
 	cond, _ := a[1].(value.Boolean)
 	if !cond {

@@ -76,6 +76,9 @@ func (p *planner) planDispatch(x *checker.Call) fn {
 		if err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)
 		}
+		if name == "Message" {
+			f.a.reportMessage(lib, pos, vs)
+		}
 		return v, nil
 	}
 }

@@ -53,6 +53,22 @@ type Options struct {
 	MaxDepth    int
 	Retriever   Retriever
 	Terminology Terminology
+	// OnMessage receives the messages of Message calls whose condition is
+	// true and whose severity is not Error (an Error message is a run-time
+	// error instead). It is called on the evaluating goroutine, one call
+	// at a time; nil drops the messages.
+	OnMessage func(Message)
+}
+
+// Message is a message reported by the CQL Message operator.
+type Message struct {
+	// Library, Line and Col locate the Message call.
+	Library   string
+	Line, Col int
+	// Severity is as written in the call (Trace, Message or Warning in
+	// CQL 1.5); Code and Text are its code and message arguments ("" when
+	// null).
+	Severity, Code, Text string
 }
 
 // DefaultMaxDepth bounds function recursion when Options.MaxDepth is 0.
@@ -94,6 +110,7 @@ type activation struct {
 	maxDepth  int
 	retriever Retriever
 	terms     Terminology
+	onMessage func(Message)
 	ticks     int
 	// root is the frame of bodies that need no local slots.
 	root frame
@@ -268,6 +285,7 @@ func (pr *Program) NewSession(ctx context.Context, o Options) *Session {
 	}
 	a := s.a
 	a.ctx, a.in, a.main, a.maxDepth, a.retriever, a.terms = ctx, o.Parameters, pr.main, o.MaxDepth, o.Retriever, o.Terminology
+	a.onMessage = o.OnMessage
 	if a.maxDepth <= 0 {
 		a.maxDepth = DefaultMaxDepth
 	}
@@ -289,7 +307,7 @@ func (pr *Program) Release(s *Session) {
 		clear(a.defs[i])
 		clear(a.params[i])
 	}
-	a.ctx, a.in, a.retriever, a.terms, a.b = nil, nil, nil, nil, builtins.Context{}
+	a.ctx, a.in, a.retriever, a.terms, a.b, a.onMessage = nil, nil, nil, nil, builtins.Context{}, nil
 	a.depth, a.ticks = 0, 0
 	pr.pool.Put(s)
 }

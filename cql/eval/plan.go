@@ -249,6 +249,7 @@ func (p *planner) planCall(x *checker.Call) fn {
 	prec := x.Precision
 	lib, pos := p.cur.lib.Name, x.P
 	n := len(args)
+	isMessage := x.Name == "Message"
 	call := func(f *frame, vs []value.Value) (value.Value, error) {
 		var v value.Value
 		var err error
@@ -259,6 +260,9 @@ func (p *planner) planCall(x *checker.Call) fn {
 		}
 		if err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)
+		}
+		if isMessage {
+			f.a.reportMessage(lib, pos, vs)
 		}
 		return v, nil
 	}
@@ -307,6 +311,23 @@ func (p *planner) planCall(x *checker.Call) fn {
 		return folded
 	}
 	return f
+}
+
+// reportMessage passes the message of a Message call that did not fail
+// (vs are its arguments: source, condition, code, severity, message) to the
+// evaluation's OnMessage, when there is one and the condition is true.
+func (a *activation) reportMessage(lib string, pos checker.Pos, vs []value.Value) {
+	if a.onMessage == nil || len(vs) != 5 {
+		return
+	}
+	if cond, _ := vs[1].(value.Boolean); !cond {
+		return
+	}
+	str := func(v value.Value) string {
+		s, _ := v.(value.String)
+		return string(s)
+	}
+	a.onMessage(Message{Library: lib, Line: pos.Line, Col: pos.Col, Severity: str(vs[3]), Code: str(vs[2]), Text: str(vs[4])})
 }
 
 // fold evaluates a call whose arguments are all literals once at plan time,
