@@ -121,6 +121,7 @@ func (s *Server) handleCQL(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.EvalTimeout)
 	defer cancel()
 	var result value.Value
+	var msgs []cql.Message
 	err = guard(ctx, func() error {
 		lib, errs, ok := s.cache.get(src)
 		if !ok {
@@ -137,17 +138,79 @@ func (s *Server) handleCQL(c echo.Context) error {
 		opts.Parameters = vals
 		opts.MaxListSize = s.cfg.MaxListSize
 		opts.MaxDepth = s.cfg.MaxDepth
+		var got []cql.Message
+		dropped := 0
+		opts.OnMessage = func(m cql.Message) {
+			if len(got) >= maxCQLMessages {
+				dropped++
+				return
+			}
+			if m.Library == "" || m.Library == cqlLibraryName {
+				m.Library = cqlLibraryName
+				m.Line, m.Col = shiftPos(m.Line, m.Col, offset, span)
+			}
+			got = append(got, m)
+		}
 		v, err := lib.Eval(ctx, cqlDefineName, opts)
 		if err != nil {
 			return shiftEvalError(err, offset, span)
 		}
 		result = v
+		if dropped > 0 {
+			got = append(got, cql.Message{Severity: "Message", Code: "ccg-messages-dropped",
+				Text: fmt.Sprintf("%d more messages were not returned (at most %d are)", dropped, maxCQLMessages)})
+		}
+		msgs = got
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return writeFHIR(c, http.StatusOK, Parameters{Parameter: []Parameter{returnParameter(result)}})
+	out := Parameters{Parameter: []Parameter{returnParameter(result)}}
+	if p, ok := messagesParameter(msgs, req.expressionPath); ok {
+		out.Parameter = append(out.Parameter, p)
+	}
+	return writeFHIR(c, http.StatusOK, out)
+}
+
+// maxCQLMessages bounds the Message operator messages one $cql answer
+// returns.
+const maxCQLMessages = 100
+
+// messagesParameter renders the messages of Message calls (severities
+// Trace, Message and Warning) as the "messages" parameter: an
+// OperationOutcome with one issue per message, severity warning for
+// Warning and information otherwise, code informational, diagnostics
+// "lib:line:col: Severity: code: message" and the position as location.
+// ok is false when there are no messages.
+func messagesParameter(msgs []cql.Message, expression string) (Parameter, bool) {
+	if len(msgs) == 0 {
+		return Parameter{}, false
+	}
+	var oo OperationOutcome
+	for _, m := range msgs {
+		sev := "information"
+		if strings.EqualFold(strings.TrimSpace(m.Severity), "warning") {
+			sev = "warning"
+		}
+		diag := fmt.Sprintf("%s: %s: %s", m.Severity, m.Code, m.Text)
+		if m.Line > 0 {
+			diag = fmt.Sprintf("%s:%d:%d: %s", libName(m.Library), m.Line, m.Col, diag)
+		}
+		is := Issue{Severity: sev, Code: "informational", Diagnostics: diag}
+		if m.Library == cqlLibraryName {
+			is.Location = location(m.Line, m.Col)
+			if expression != "" && m.Line > 0 {
+				is.Expression = []string{expression}
+			}
+		}
+		oo.Issue = append(oo.Issue, is)
+	}
+	b, err := json.Marshal(oo)
+	if err != nil {
+		return Parameter{}, false
+	}
+	return Parameter{Name: "messages", Resource: b}, true
 }
 
 // parseCQLQuery reads GET /$cql?expression=...
