@@ -57,3 +57,24 @@ define "Fails": Message(4, true, '400', 'Error', 'This is an error!')
 		t.Fatalf("Off: err %v, messages %v", err, got)
 	}
 }
+
+// TestEvalOnMessageNilAllocs checks that a nil OnMessage costs nothing: a
+// Message call whose condition is true allocates no more than one whose
+// condition is false.
+func TestEvalOnMessageNilAllocs(t *testing.T) {
+	lib, errs := NewEnv().Compile("a.cql", "library A\ndefine T: Message(1, 1 < 2, 'C', 'Warning', 'w')\ndefine F: Message(1, 1 > 2, 'C', 'Warning', 'w')\n")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	ctx := context.Background()
+	allocs := func(name string) float64 {
+		return testing.AllocsPerRun(200, func() {
+			if _, err := lib.Eval(ctx, name, EvalOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if at, af := allocs("T"), allocs("F"); at != af {
+		t.Errorf("allocations with a true condition %v, with a false one %v", at, af)
+	}
+}
