@@ -410,32 +410,10 @@ func (m *Model) infoOf(t types.Type) (*TypeInfo, bool) {
 	return ti, ok
 }
 
-// PropertyType returns the type of element name of type t, searching the
-// base types. t may be a FHIR type, a List of one (the result is then the
-// list of the element's values, flattened) or a choice of FHIR types.
+// PropertyType returns the type of element name of the FHIR type t,
+// searching the base types. Lists and choices of FHIR types are lifted by
+// the checker, which calls this for each named type.
 func (m *Model) PropertyType(t types.Type, name string) (types.Type, bool) {
-	switch x := t.(type) {
-	case *types.List:
-		et, ok := m.PropertyType(x.Elem, name)
-		if !ok {
-			return nil, false
-		}
-		if l, isList := et.(*types.List); isList {
-			return l, true
-		}
-		return &types.List{Elem: et}, true
-	case *types.Choice:
-		var opts []types.Type
-		for _, o := range x.Options {
-			if et, ok := m.PropertyType(o, name); ok {
-				opts = append(opts, et)
-			}
-		}
-		if len(opts) == 0 {
-			return nil, false
-		}
-		return types.NewChoice(opts...), true
-	}
 	for n, _ := t.(*types.Named); n != nil; n = n.Base {
 		ti, ok := m.infoOf(n)
 		if !ok {
