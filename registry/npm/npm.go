@@ -820,15 +820,7 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, name, tag str
 		if err := json.Unmarshal(bytes.TrimSpace(b), &ver); err != nil {
 			return errf(400, "body must be a JSON string naming a version")
 		}
-		err = s.SetDistTag(ctx, actor(tok), name, tag, ver)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return errf(404, "%s@%s not found", name, ver)
-		case errors.Is(err, store.ErrForbidden):
-			return notMaintainer(tok.User, name)
-		case errors.Is(err, store.ErrInvalid):
-			return errf(400, "%v", err)
-		case err != nil:
+		if err := distTagError(s.SetDistTag(ctx, actor(tok), name, tag, ver), tok.User, name, name+"@"+ver); err != nil {
 			return err
 		}
 		writeJSON(w, 201, map[string]any{"ok": true})
@@ -838,21 +830,27 @@ func (h *Handler) distTags(w http.ResponseWriter, r *http.Request, name, tag str
 		if err != nil {
 			return err
 		}
-		err = s.DeleteDistTag(ctx, actor(tok), name, tag)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return errf(404, "tag %s of %s not found", tag, name)
-		case errors.Is(err, store.ErrForbidden):
-			return notMaintainer(tok.User, name)
-		case errors.Is(err, store.ErrInvalid):
-			return errf(400, "%v", err)
-		case err != nil:
+		if err := distTagError(s.DeleteDistTag(ctx, actor(tok), name, tag), tok.User, name, "tag "+tag+" of "+name); err != nil {
 			return err
 		}
 		writeJSON(w, 200, map[string]any{"ok": true})
 		return nil
 	}
 	return errf(405, "method not allowed")
+}
+
+// distTagError maps a store error of a dist-tag change by user on package
+// name to its answer; missing names what was not found.
+func distTagError(err error, user, name, missing string) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errf(404, "%s not found", missing)
+	case errors.Is(err, store.ErrForbidden):
+		return notMaintainer(user, name)
+	case errors.Is(err, store.ErrInvalid):
+		return errf(400, "%v", err)
+	}
+	return err
 }
 
 // changePackage serves PUT /{name}/-rev/{rev}: `npm owner add` and
