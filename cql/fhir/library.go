@@ -141,13 +141,9 @@ func (r *LibraryResolver) AddDir(dir string) error {
 func (r *LibraryResolver) AddLibraryResource(obj map[string]any) error {
 	switch rt, _ := obj["resourceType"].(string); rt {
 	case "Bundle":
-		entries, _ := obj["entry"].([]any)
-		for _, e := range entries {
-			em, _ := e.(map[string]any)
-			if res, ok := em["resource"].(map[string]any); ok {
-				if err := r.AddLibraryResource(res); err != nil {
-					return err
-				}
+		for _, res := range entryResources(obj) {
+			if err := r.AddLibraryResource(res); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -150,6 +150,19 @@ func DecodeJSON(data []byte) (any, error) {
 	return decodeJSON(data)
 }
 
+// entryResources returns the resources of a Bundle's entries, in order.
+func entryResources(bundle map[string]any) []map[string]any {
+	entries, _ := bundle["entry"].([]any)
+	out := make([]map[string]any, 0, len(entries))
+	for _, e := range entries {
+		em, _ := e.(map[string]any)
+		if r, ok := em["resource"].(map[string]any); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // decodeObject decodes a JSON object (a resource or Bundle) given as text.
 func decodeObject(data []byte) (map[string]any, error) {
 	v, err := decodeJSON(data)

@@ -129,13 +129,9 @@ func (s *ValueSetStore) AddResource(obj map[string]any) error {
 		s.expansions = map[string]*Expansion{}
 		s.mu.Unlock()
 	case "Bundle":
-		entries, _ := obj["entry"].([]any)
-		for _, e := range entries {
-			em, _ := e.(map[string]any)
-			if r, ok := em["resource"].(map[string]any); ok {
-				if err := s.AddResource(r); err != nil {
-					return err
-				}
+		for _, r := range entryResources(obj) {
+			if err := s.AddResource(r); err != nil {
+				return err
 			}
 		}
 	}
