@@ -25,6 +25,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/internal/lockout"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
@@ -37,6 +38,9 @@ type Handler struct {
 	prefix string
 	log    *zap.Logger
 	now    func() time.Time
+	// limits, and the failures and web login sessions counted per client.
+	limits             Limits
+	failures, sessions *lockout.Limiter
 }
 
 // New returns a Handler serving reg under prefix (default "/").
@@ -53,7 +57,9 @@ func New(reg *registry.Registry, prefix string, log *zap.Logger) *Handler {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Handler{reg: reg, prefix: prefix, log: log, now: time.Now}
+	h := &Handler{reg: reg, prefix: prefix, log: log, now: time.Now}
+	h.SetLimits(DefaultLimits)
+	return h
 }
 
 // Prefix returns the normalised path prefix.
@@ -63,6 +69,8 @@ type apiError struct {
 	status int
 	msg    string
 	extra  map[string]any
+	// retryAfter (seconds) is sent as Retry-After.
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -168,6 +176,7 @@ func writeError(w http.ResponseWriter, err error) {
 	var re *registry.Error
 	switch {
 	case errors.As(err, &ae):
+		retryAfterHeader(w, ae)
 		body := map[string]any{"error": ae.msg}
 		for k, v := range ae.extra {
 			body[k] = v
@@ -311,7 +320,12 @@ func (h *Handler) serveSpecial(w http.ResponseWriter, r *http.Request, segs []st
 		}
 		return h.Catalog(w, r)
 	case path == "v1/login" && r.Method == http.MethodPost:
+		if err := h.checkWebLoginRoom(ctx, r); err != nil {
+			return err
+		}
 		return h.startWebLogin(w, r)
+	case len(segs) >= 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "tokens":
+		return h.serveTokens(w, r, segs[3:])
 	case len(segs) == 4 && segs[0] == "v1" && segs[1] == "login" && segs[2] == "web":
 		return h.webLoginPage(w, r, segs[3])
 	case len(segs) == 4 && segs[0] == "v1" && segs[1] == "login" && segs[2] == "done" && get:
@@ -333,19 +347,7 @@ func (h *Handler) serveSpecial(w http.ResponseWriter, r *http.Request, segs []st
 		return h.login(w, r, strings.TrimPrefix(segs[1], "org.couchdb.user:"))
 	case len(segs) == 2 && segs[0] == "user" && strings.HasPrefix(segs[1], "org.couchdb.user:") && get:
 		// npm owner add/rm look the user up first.
-		if err := h.readAuth(ctx, r); err != nil {
-			return err
-		}
-		name := strings.TrimPrefix(segs[1], "org.couchdb.user:")
-		u, err := h.reg.Store().User(ctx, name)
-		if errors.Is(err, store.ErrNotFound) {
-			return errf(404, "user %s not found", name)
-		}
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, map[string]any{"_id": "org.couchdb.user:" + u.Name, "name": u.Name, "email": u.Email, "type": "user"})
-		return nil
+		return h.userDoc(w, r, strings.TrimPrefix(segs[1], "org.couchdb.user:"))
 	case len(segs) >= 2 && segs[0] == "package":
 		name, tail, err := splitName(segs[1:])
 		if err != nil {
@@ -376,11 +378,14 @@ func (h *Handler) token(ctx context.Context, r *http.Request) (*store.Token, err
 	if t == "" {
 		return nil, errf(401, "authentication required: log in or set a token")
 	}
-	tok, err := h.reg.Authenticate(ctx, t)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errf(401, "invalid token")
+	if err := h.checkLocked(r, "attempts"); err != nil {
+		return nil, err
 	}
-	return tok, err
+	tok, err := h.reg.Authenticate(ctx, t)
+	if err != nil {
+		return nil, h.tokenError(r, err)
+	}
+	return tok, nil
 }
 
 func actor(t *store.Token) store.Actor { return store.Actor{User: t.User, Admin: t.Admin} }
@@ -947,10 +952,17 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, name string) err
 	if body.Name != "" && body.Name != name {
 		return errf(400, "user name in the body does not match the URL")
 	}
-	tok, err := h.reg.Login(r.Context(), name, body.Password, body.Email)
-	if err != nil {
+	if !validUserName(name) {
+		return errf(400, "a user name must not be empty nor contain ':' or '/'")
+	}
+	if err := h.checkLocked(r, "logins"); err != nil {
 		return err
 	}
+	tok, err := h.reg.Login(r.Context(), name, body.Password, body.Email)
+	if err != nil {
+		return h.countFailure(r, err)
+	}
+	h.failures.Succeed(clientKey(r))
 	writeJSON(w, 201, map[string]any{"ok": true, "id": "org.couchdb.user:" + name, "rev": "1", "token": tok})
 	return nil
 }

@@ -119,7 +119,10 @@ type User struct {
 	Name         string
 	Email        string
 	PasswordHash string
-	Created      time.Time
+	// Scopes are the rights of the tokens a login hands out (npm login):
+	// "ccg/publish" lets them publish, and so on. None: read only.
+	Scopes  []string
+	Created time.Time
 }
 
 // Token is an access token; only its SHA-256 hash is stored.
@@ -128,6 +131,11 @@ type Token struct {
 	User    string
 	Publish bool
 	Admin   bool // may publish and change any package (implies Publish)
+	// Scopes are the token's other rights (SMART scopes such as
+	// "system/PlanDefinition.rs"), in the order given.
+	Scopes []string
+	// Expires is when the token stops working; zero: never.
+	Expires time.Time
 	Created time.Time
 }
 
@@ -166,12 +174,18 @@ type Store interface {
 	CreateToken(ctx context.Context, t Token) error
 	// LookupToken finds a token by its hash, or ErrNotFound.
 	LookupToken(ctx context.Context, hash string) (*Token, error)
+	// ListTokens lists the tokens of user (every token when user is ""),
+	// oldest first.
+	ListTokens(ctx context.Context, user string) ([]Token, error)
 	// DeleteToken revokes a token by its hash; ErrNotFound if unknown.
 	DeleteToken(ctx context.Context, hash string) error
 	// CreateWebLogin records a pending `npm login` web session under the
 	// hashes of its two secrets (the login page's and the polling URL's),
 	// dropping sessions started before since.
 	CreateWebLogin(ctx context.Context, loginHash, doneHash string, since time.Time) error
+	// CountWebLogins counts the web login sessions started at or after
+	// since (pending or approved, not yet claimed).
+	CountWebLogins(ctx context.Context, since time.Time) (int, error)
 	// PendingWebLogin reports (nil) whether a session started at or after
 	// since awaits its user; ErrNotFound otherwise.
 	PendingWebLogin(ctx context.Context, loginHash string, since time.Time) error
