@@ -6,7 +6,7 @@ GO ?= go
 
 ## run: start the server on http://127.0.0.1:8080 (data in ./.data) with the example packages
 run:
-	$(GO) run ./cmd/ccg serve --packages 'examples/*/package'
+	$(GO) run ./cmd/ccg serve --auth off --packages 'examples/*/package'
 
 ## test: the one test command (CI runs exactly this). Under CI=true it also
 ## checks the generated parser and starts a throwaway PostgreSQL

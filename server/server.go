@@ -76,8 +76,9 @@ type Server struct {
 	// cache holds recently compiled $cql expressions.
 	cache *libraryCache
 
-	mu  sync.Mutex
-	ops []Operation
+	mu       sync.Mutex
+	ops      []Operation
+	security func(base string) any
 }
 
 // New builds a Server with the CQL endpoints installed.

@@ -113,6 +113,10 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 	}
 
+	if err := installAuth(e.Stderr, srv, log); err != nil {
+		log.Error("cannot start", zap.Error(err))
+		return exitFailure
+	}
 	if err := srv.Run(ctx, cfg.Addr); err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("server stopped", zap.Error(err))
 		return exitFailure

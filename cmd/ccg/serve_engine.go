@@ -37,6 +37,10 @@ var servePackagesGlob *string
 // other mounts (the registry's engine sync) to load packages into.
 var engineForServe *engine.Engine
 
+// auditForServe is the audit store of a running `ccg serve`, where the
+// authentication guard records refused requests.
+var auditForServe audit.Store
+
 func init() { serveMounts = append(serveMounts, mountEngine) }
 
 func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
@@ -77,7 +81,7 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	if cfg.Server != nil {
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})
 	}
-	engineForServe = eng
+	engineForServe, auditForServe = eng, st
 	log.Info("guideline engine mounted", zap.Int("packages", len(eng.Packages())))
 	return st, nil
 }

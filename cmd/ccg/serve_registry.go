@@ -114,6 +114,14 @@ const registrySigningKeyFile = "registry-signing-key.pem"
 
 func init() { serveMounts = append(serveMounts, mountRegistry) }
 
+// registryForServe and registryPrefixForServe are the Guideline Repository
+// of a running `ccg serve` (its tokens are ccg's own bearer tokens) and
+// the path it is served under (npm's own authentication applies there).
+var (
+	registryForServe       *registry.Registry
+	registryPrefixForServe string
+)
+
 func envTrue(name string) bool {
 	switch strings.ToLower(os.Getenv(name)) {
 	case "1", "true", "yes", "on":
@@ -161,6 +169,7 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	if prefix == "" {
 		prefix = "/npm/"
 	}
+	registryForServe, registryPrefixForServe = reg, prefix
 	h := npm.New(reg, prefix, log)
 	wrapped := echo.WrapHandler(h)
 	e.Any(h.Prefix()+"*", wrapped)
