@@ -239,6 +239,7 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 					fmt.Sprintf(`Bearer realm="ccg", error="insufficient_scope", scope=%q`, need.String()),
 					"this request needs the scope "+need.String()+" (granted: "+strings.Join(p.Scopes.List(), " ")+")", audit.OutcomeMinor)
 			}
+			g.failures.Succeed(addr)
 			c.Set(principalKey, p)
 		}
 		if need.Scope == ScopeEvaluate && g.rates != nil {
