@@ -20,7 +20,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "perform",
-		Args:    "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--max-rounds N] [--out FILE] [--audit DIR]",
+		Args:    "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--max-rounds N] [--out FILE] [--audit DIR] [--token TOKEN]",
 		Summary: "run the Guideline Performer loop against a Guideline Engine ($apply until the RequestGroup is empty)",
 		Run:     runPerform,
 	})
@@ -35,6 +35,7 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
 	maxRounds := fs.Int("max-rounds", 20, "give up after `N` rounds")
 	out := fs.String("out", "", "write the final data-in Bundle to `FILE`")
+	token := fs.String("token", "", "bearer `TOKEN` for the engine (needs the scopes ccg/evaluate and system/Questionnaire.rs; default $CCG_TOKEN)")
 	auditDir := fs.String("audit", "", "record the performer's BALP AuditEvents (submission, response, create of each Resulting Data resource) in the SQLite database in `DIR`")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -50,7 +51,10 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return exitFailure
 	}
-	client := &engineClient{base: strings.TrimSuffix(*base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+	if *token == "" {
+		*token = os.Getenv("CCG_TOKEN")
+	}
+	client := &engineClient{base: strings.TrimSuffix(*base, "/"), token: *token, http: &http.Client{Timeout: 60 * time.Second}}
 	p := &perform.Performer{Resolve: client.resolve}
 	var st audit.Store
 	if *auditDir != "" {
@@ -192,8 +196,9 @@ func cardOf(r map[string]any) string {
 
 // engineClient calls a Guideline Engine over HTTP.
 type engineClient struct {
-	base string
-	http *http.Client
+	base  string
+	token string // bearer token; empty: none
+	http  *http.Client
 }
 
 func (c *engineClient) apply(ctx context.Context, plan, subject, encounter string, data map[string]any) (map[string]any, error) {
@@ -220,6 +225,9 @@ func (c *engineClient) apply(ctx context.Context, plan, subject, encounter strin
 }
 
 func (c *engineClient) do(req *http.Request) (map[string]any, error) {
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, err

@@ -33,13 +33,18 @@ type servedForTest struct {
 // packages) and installs the guard with flags.
 func serveForTest(t *testing.T, flags authFlagValues) *servedForTest {
 	t.Helper()
+	return serveForTestIn(t, t.TempDir(), flags)
+}
+
+// serveForTestIn is serveForTest on the data directory data.
+func serveForTestIn(t *testing.T, data string, flags authFlagValues) *servedForTest {
+	t.Helper()
 	glob := "../../examples/*/package"
 	servePackagesGlob = &glob
 	registryFlags = registryFlagValues{}
 	syncFlags = syncFlagValues{}
 	authFlags = flags
 	t.Cleanup(func() { servePackagesGlob, authFlags = nil, authFlagValues{} })
-	data := t.TempDir()
 	srv := server.New(server.Config{Logger: zap.NewNop(), Version: "test"})
 	for _, mount := range serveMounts {
 		c, err := mount(srv.Echo(), serveConfig{DataDir: data, Server: srv}, zap.NewNop())
@@ -132,7 +137,9 @@ func routeCases(t *testing.T, off *servedForTest, routes []routeCase) []routeCas
 			if typ == "PlanDefinition" {
 				id = "htn-folder"
 			} else if code, body := off.do(t, routeCase{method: "GET", path: "/" + typ}, ""); code == 200 {
-				var b struct{ Entry []struct{ Resource struct{ ID string } } }
+				var b struct {
+					Entry []struct{ Resource struct{ ID string } }
+				}
 				json.Unmarshal([]byte(body), &b)
 				if len(b.Entry) > 0 {
 					id = b.Entry[0].Resource.ID
@@ -295,5 +302,47 @@ func TestServeAuthOffWarns(t *testing.T) {
 	authFlags = authFlagValues{mode: "maybe"}
 	if err := installAuth(&buf, server.New(server.Config{}), zap.NewNop()); err == nil {
 		t.Error("--auth maybe accepted")
+	}
+}
+
+// TestReadmeAuthExample follows the README's example: a token made with
+// `ccg token create --scope` calls $apply, and `ccg perform --token`
+// plays the Guideline Performer with it; `ccg token revoke` ends it.
+func TestReadmeAuthExample(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := ccg(t, "token", "create", "--data", data, "--user", "performer",
+		"--scope", "ccg/evaluate system/Questionnaire.rs", "--expires", "30d")
+	if code != exitOK {
+		t.Fatalf("token create: %d %s", code, errOut)
+	}
+	token := strings.TrimSpace(out)
+	on := serveForTestIn(t, data, authFlagValues{mode: "on"})
+	rc := routeCase{method: "POST", path: "/PlanDefinition/htn-folder/$apply", contentType: "application/fhir+json", body: applyBody(t)}
+	if got, body := on.do(t, rc, token); got != 200 || !strings.Contains(body, `"RequestGroup"`) {
+		t.Errorf("$apply with the token: %d %s", got, body)
+	}
+	if got, _ := on.do(t, rc, ""); got != 401 {
+		t.Errorf("$apply without a token: %d", got)
+	}
+	code, _, errOut = ccg(t, "perform", "--engine", on.url, "--plan", "htn-folder", "--token", token,
+		"--data", "../../examples/hypertension/data-in/02-raised-readings.json")
+	if code != exitOK {
+		t.Errorf("perform --token: %d %s", code, errOut)
+	}
+	code, _, errOut = ccg(t, "perform", "--engine", on.url, "--plan", "htn-folder",
+		"--data", "../../examples/hypertension/data-in/02-raised-readings.json")
+	if code != exitFailure || !strings.Contains(errOut, "HTTP 401") {
+		t.Errorf("perform without a token: %d %s", code, errOut)
+	}
+	code, out, _ = ccg(t, "token", "list", "--data", data)
+	if code != exitOK || !strings.Contains(out, "performer") || !strings.Contains(out, "ccg/evaluate system/Questionnaire.rs") {
+		t.Fatalf("token list: %d %s", code, out)
+	}
+	id := strings.Fields(strings.Split(out, "\n")[1])[0]
+	if code, out, errOut := ccg(t, "token", "revoke", id, "--data", data); code != exitOK || !strings.Contains(out, "revoked "+id) {
+		t.Errorf("token revoke: %d %s %s", code, out, errOut)
+	}
+	if got, _ := on.do(t, rc, token); got != 401 {
+		t.Errorf("$apply with the revoked token: %d", got)
 	}
 }
