@@ -97,7 +97,7 @@ type fixture struct {
 }
 
 // newGuarded serves two routes behind a guard built by mod.
-func newGuarded(t *testing.T, mod func(*Config)) *fixture {
+func newGuarded(t testing.TB, mod func(*Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, t.TempDir())
@@ -132,7 +132,7 @@ func newGuarded(t *testing.T, mod func(*Config)) *fixture {
 }
 
 // token makes a ccg token with scopes for user.
-func (f *fixture) token(t *testing.T, user string, tok store.Token) string {
+func (f *fixture) token(t testing.TB, user string, tok store.Token) string {
 	t.Helper()
 	ctx := context.Background()
 	if err := f.reg.Store().CreateUser(ctx, store.User{Name: user}); err != nil && err != store.ErrUserExists {

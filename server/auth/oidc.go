@@ -2,11 +2,13 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -36,7 +38,23 @@ type OIDCConfig struct {
 type OIDC struct {
 	issuer   string
 	verifier *oidc.IDTokenVerifier
+	now      func() time.Time
+
+	// verified remembers the tokens already verified (by their SHA-256)
+	// until they expire, so a client that sends the same token again is
+	// not checked again: signature checks cost more than the rest of the
+	// guard.
+	mu       sync.Mutex
+	verified map[[32]byte]verifiedJWT
 }
+
+type verifiedJWT struct {
+	p   *Principal
+	exp time.Time
+}
+
+// maxVerified bounds the verified tokens remembered.
+const maxVerified = 10_000
 
 // Algorithms accepted in tokens and client assertions.
 var signingAlgs = []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.ES256, oidc.ES384, oidc.ES512, oidc.PS256, oidc.PS384, oidc.PS512, oidc.EdDSA}
@@ -50,17 +68,23 @@ func NewOIDC(ctx context.Context, c OIDCConfig) (*OIDC, error) {
 	if c.HTTPClient != nil {
 		ctx = oidc.ClientContext(ctx, c.HTTPClient)
 	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	cfg := &oidc.Config{ClientID: c.Audience, SupportedSigningAlgs: signingAlgs, Now: c.Now}
+	o := &OIDC{issuer: c.Issuer, now: c.Now, verified: map[[32]byte]verifiedJWT{}}
 	if c.JWKSURL != "" {
 		// The key set fetches with this context for its whole life.
 		ks := oidc.NewRemoteKeySet(context.WithoutCancel(ctx), c.JWKSURL)
-		return &OIDC{issuer: c.Issuer, verifier: oidc.NewVerifier(c.Issuer, ks, cfg)}, nil
+		o.verifier = oidc.NewVerifier(c.Issuer, ks, cfg)
+		return o, nil
 	}
 	p, err := oidc.NewProvider(ctx, c.Issuer)
 	if err != nil {
 		return nil, fmt.Errorf("OpenID Connect discovery of %s: %w", c.Issuer, err)
 	}
-	return &OIDC{issuer: c.Issuer, verifier: p.VerifierContext(context.WithoutCancel(ctx), cfg)}, nil
+	o.verifier = p.VerifierContext(context.WithoutCancel(ctx), cfg)
+	return o, nil
 }
 
 // Issuer returns the issuer URL.
@@ -70,13 +94,42 @@ func (o *OIDC) Issuer() string { return o.issuer }
 // (azp or client_id) and the scopes (scope, a space-separated string, or
 // scp, a list or string).
 func (o *OIDC) Verify(ctx context.Context, token string) (*Principal, error) {
+	key := sha256.Sum256([]byte(token))
+	now := o.now()
+	o.mu.Lock()
+	v, ok := o.verified[key]
+	o.mu.Unlock()
+	if ok && now.Before(v.exp) {
+		return v.p, nil
+	}
+	p, exp, err := o.verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	if len(o.verified) >= maxVerified {
+		for k, v := range o.verified {
+			if !now.Before(v.exp) {
+				delete(o.verified, k)
+			}
+		}
+		if len(o.verified) >= maxVerified {
+			clear(o.verified)
+		}
+	}
+	o.verified[key] = verifiedJWT{p: p, exp: exp}
+	o.mu.Unlock()
+	return p, nil
+}
+
+func (o *OIDC) verify(ctx context.Context, token string) (*Principal, time.Time, error) {
 	t, err := o.verifier.Verify(ctx, token)
 	if err != nil {
 		var exp *oidc.TokenExpiredError
 		if errors.As(err, &exp) {
-			return nil, &errInvalid{"the token has expired"}
+			return nil, time.Time{}, &errInvalid{"the token has expired"}
 		}
-		return nil, &errInvalid{"the JWT is not valid: " + err.Error()}
+		return nil, time.Time{}, &errInvalid{"the JWT is not valid: " + err.Error()}
 	}
 	var claims struct {
 		Scope    json.RawMessage `json:"scope"`
@@ -85,7 +138,7 @@ func (o *OIDC) Verify(ctx context.Context, token string) (*Principal, error) {
 		ClientID string          `json:"client_id"`
 	}
 	if err := t.Claims(&claims); err != nil {
-		return nil, &errInvalid{"the JWT's claims cannot be read"}
+		return nil, time.Time{}, &errInvalid{"the JWT's claims cannot be read"}
 	}
 	p := &Principal{Subject: t.Subject, Issuer: t.Issuer, ClientID: claims.Azp}
 	if p.ClientID == "" {
@@ -95,7 +148,7 @@ func (o *OIDC) Verify(ctx context.Context, token string) (*Principal, error) {
 		p.Subject = p.ClientID
 	}
 	p.Scopes = ParseScopes(append(scopeClaim(claims.Scope), scopeClaim(claims.Scp)...)...)
-	return p, nil
+	return p, t.Expiry, nil
 }
 
 // scopeClaim reads a scope claim: a space-separated string or a list.
