@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 
@@ -79,9 +80,12 @@ func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) error {
 		return fmt.Errorf("--auth must be on or off, not %q", authFlags.mode)
 	}
 	if prefix := registryPrefixForServe; prefix != "" {
+		// By the route matched, not the path: with --registry-prefix / the
+		// FHIR routes still need their tokens.
 		bare := strings.TrimSuffix(prefix, "/")
-		cfg.Public = func(path string) bool {
-			return strings.HasPrefix(path, prefix) || path == bare || path == "/catalog"
+		cfg.Public = func(c echo.Context) bool {
+			p := c.Path()
+			return p == prefix+"*" || (bare != "" && p == bare) || p == "/catalog"
 		}
 	}
 	if authFlags.issuer != "" || authFlags.audience != "" || authFlags.jwks != "" {

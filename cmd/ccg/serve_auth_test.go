@@ -33,15 +33,15 @@ type servedForTest struct {
 // packages) and installs the guard with flags.
 func serveForTest(t *testing.T, flags authFlagValues) *servedForTest {
 	t.Helper()
-	return serveForTestIn(t, t.TempDir(), flags)
+	return serveForTestIn(t, t.TempDir(), registryFlagValues{}, flags)
 }
 
 // serveForTestIn is serveForTest on the data directory data.
-func serveForTestIn(t *testing.T, data string, flags authFlagValues) *servedForTest {
+func serveForTestIn(t *testing.T, data string, reg registryFlagValues, flags authFlagValues) *servedForTest {
 	t.Helper()
 	glob := "../../examples/*/package"
 	servePackagesGlob = &glob
-	registryFlags = registryFlagValues{}
+	registryFlags = reg
 	syncFlags = syncFlagValues{}
 	authFlags = flags
 	t.Cleanup(func() { servePackagesGlob, authFlags = nil, authFlagValues{} })
@@ -316,7 +316,7 @@ func TestReadmeAuthExample(t *testing.T) {
 		t.Fatalf("token create: %d %s", code, errOut)
 	}
 	token := strings.TrimSpace(out)
-	on := serveForTestIn(t, data, authFlagValues{mode: "on"})
+	on := serveForTestIn(t, data, registryFlagValues{}, authFlagValues{mode: "on"})
 	rc := routeCase{method: "POST", path: "/PlanDefinition/htn-folder/$apply", contentType: "application/fhir+json", body: applyBody(t)}
 	if got, body := on.do(t, rc, token); got != 200 || !strings.Contains(body, `"RequestGroup"`) {
 		t.Errorf("$apply with the token: %d %s", got, body)
@@ -344,5 +344,18 @@ func TestReadmeAuthExample(t *testing.T) {
 	}
 	if got, _ := on.do(t, rc, token); got != 401 {
 		t.Errorf("$apply with the revoked token: %d", got)
+	}
+}
+
+// TestRegistryAtRootStaysGuarded: with the npm registry served at "/",
+// the FHIR routes still need their tokens, and npm's routes keep npm's
+// rules.
+func TestRegistryAtRootStaysGuarded(t *testing.T) {
+	on := serveForTestIn(t, t.TempDir(), registryFlagValues{prefix: "/"}, authFlagValues{mode: "on"})
+	if got, body := on.do(t, routeCase{method: "GET", path: "/AuditEvent"}, ""); got != 401 {
+		t.Errorf("GET /AuditEvent anonymous with the registry at /: %d %s", got, body)
+	}
+	if got, body := on.do(t, routeCase{method: "GET", path: "/-/ping"}, ""); got != 200 {
+		t.Errorf("npm ping at /: %d %s", got, body)
 	}
 }

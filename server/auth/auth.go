@@ -66,9 +66,10 @@ type Config struct {
 	// Audit stores the AuditEvents of refusals and of reads of the audit
 	// trail; nil: none are recorded.
 	Audit audit.Store
-	// Public tells which other paths need no token (the npm registry,
-	// which keeps npm's own authentication).
-	Public func(path string) bool
+	// Public tells which other requests need no token, from the route
+	// they matched (c.Path()): the npm registry's, which keep npm's own
+	// authentication.
+	Public func(c echo.Context) bool
 	// EvaluateRate bounds, per client, the evaluating operations ($apply,
 	// $evaluate, $cql, CDS Hooks) in requests per second; EvaluateBurst is
 	// how many may come at once. Zero rate: no limit.
@@ -205,7 +206,7 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		path := r.URL.Path
 		need := Classify(r.Method, path)
-		if need.Public || (g.cfg.Public != nil && g.cfg.Public(path)) {
+		if need.Public || (g.cfg.Public != nil && g.cfg.Public(c)) {
 			return next(c)
 		}
 		var p *Principal
