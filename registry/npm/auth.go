@@ -128,7 +128,8 @@ func (h *Handler) userDoc(w http.ResponseWriter, r *http.Request, name string) e
 func tokenObject(t store.Token) map[string]any {
 	o := map[string]any{
 		"key":            t.Hash,
-		"token":          t.Hash[:min(6, len(t.Hash))] + "…",
+		"name":           "",
+		"token":          t.Hash[:min(6, len(t.Hash))],
 		"readonly":       !t.Publish && !t.Admin,
 		"automation":     false,
 		"cidr_whitelist": nil,
@@ -186,9 +187,12 @@ func (h *Handler) serveTokens(w http.ResponseWriter, r *http.Request, rest []str
 	return errf(405, "method not allowed")
 }
 
-// createToken serves POST /-/npm/v1/tokens {password, readonly}: a new
-// token for the caller's user, after checking the password, with at most
-// the rights of the token that asks (none beyond reading when readonly).
+// createToken serves POST /-/npm/v1/tokens: a new token for the caller's
+// user, after checking the password, with at most the rights of the token
+// that asks (none beyond reading when readonly, or npm 11's
+// packages_and_scopes_permission "read-only"), expiring after expires days
+// (npm 11) or when the asking token does. Restrictions to packages, scopes,
+// organisations or addresses are refused rather than ignored.
 func (h *Handler) createToken(ctx context.Context, w http.ResponseWriter, r *http.Request, tok *store.Token) error {
 	if err := h.checkLocked(r, "password checks"); err != nil {
 		return err
@@ -196,7 +200,12 @@ func (h *Handler) createToken(ctx context.Context, w http.ResponseWriter, r *htt
 	var body struct {
 		Password      string   `json:"password"`
 		Readonly      bool     `json:"readonly"`
+		Permission    string   `json:"packages_and_scopes_permission"`
+		Expires       int      `json:"expires"`
 		CIDRWhitelist []string `json:"cidr_whitelist"`
+		Packages      []string `json:"packages"`
+		Scopes        []string `json:"scopes"`
+		Orgs          []string `json:"orgs"`
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err != nil {
@@ -205,8 +214,11 @@ func (h *Handler) createToken(ctx context.Context, w http.ResponseWriter, r *htt
 	if err := json.Unmarshal(b, &body); err != nil {
 		return errf(400, "body is not JSON")
 	}
-	if len(body.CIDRWhitelist) > 0 {
-		return errf(400, "CIDR-restricted tokens are not supported")
+	if len(body.CIDRWhitelist) > 0 || len(body.Packages) > 0 || len(body.Scopes) > 0 || len(body.Orgs) > 0 {
+		return errf(400, "tokens restricted to addresses, packages, scopes or organisations are not supported: create a read-only token or one with your rights")
+	}
+	if body.Expires < 0 {
+		return errf(400, "expires must be a positive number of days")
 	}
 	u, err := h.reg.Store().User(ctx, tok.User)
 	if err != nil {
@@ -217,8 +229,13 @@ func (h *Handler) createToken(ctx context.Context, w http.ResponseWriter, r *htt
 	}
 	h.failures.Succeed(clientKey(r))
 	nt := store.Token{User: tok.User, Scopes: tok.Scopes, Expires: tok.Expires}
-	if !body.Readonly {
+	if !body.Readonly && body.Permission != "read-only" {
 		nt.Publish, nt.Admin = tok.Publish, tok.Admin
+	}
+	if body.Expires > 0 {
+		if exp := h.now().AddDate(0, 0, body.Expires); nt.Expires.IsZero() || exp.Before(nt.Expires) {
+			nt.Expires = exp
+		}
 	}
 	secret, hash, err := registry.NewToken()
 	if err != nil {
