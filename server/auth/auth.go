@@ -266,12 +266,12 @@ func (g *Guard) deny(c echo.Context, need Need, p *Principal, status int, challe
 		code = "forbidden"
 	}
 	c.Response().Header().Set("WWW-Authenticate", challenge)
-	g.record(c, p, interaction(c.Request().Method, need), outcome, fmt.Sprintf("%d %s", status, msg), "")
+	g.record(c, p, interaction(need), outcome, fmt.Sprintf("%d %s", status, msg), "")
 	return writeOutcome(c, status, code, msg)
 }
 
 // interaction is the restful-interaction code of a request.
-func interaction(method string, need Need) string {
+func interaction(need Need) string {
 	switch {
 	case need.Scope != "":
 		return "operation"

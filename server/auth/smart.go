@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/store"
 )
@@ -153,7 +154,7 @@ func (g *Guard) handleToken(c echo.Context) error {
 		if oe.code == "invalid_client" {
 			g.failures.Fail(addr)
 		}
-		g.record(c, nil, "operation", "8", "token request refused: "+oe.desc, "")
+		g.record(c, nil, "operation", audit.OutcomeSerious, "token request refused: "+oe.desc, "")
 		return oauthError(c, oe.status, oe.code, oe.desc)
 	}
 	g.failures.Succeed(addr)
