@@ -44,7 +44,7 @@ func serveForTestIn(t *testing.T, data string, reg registryFlagValues, flags aut
 	registryFlags = reg
 	syncFlags = syncFlagValues{}
 	authFlags = flags
-	t.Cleanup(func() { servePackagesGlob, authFlags = nil, authFlagValues{} })
+	t.Cleanup(func() { servePackagesGlob, authFlags, registryFlags = nil, authFlagValues{}, registryFlagValues{} })
 	srv := server.New(server.Config{Logger: zap.NewNop(), Version: "test"})
 	for _, mount := range serveMounts {
 		c, err := mount(srv.Echo(), serveConfig{DataDir: data, Server: srv}, zap.NewNop())
@@ -175,6 +175,7 @@ func echoRoutes(t *testing.T) []routeCase {
 	srv := server.New(server.Config{Logger: zap.NewNop()})
 	glob := ""
 	servePackagesGlob = &glob
+	defer func() { servePackagesGlob, authFlags = nil, authFlagValues{} }()
 	for _, mount := range serveMounts {
 		c, err := mount(srv.Echo(), serveConfig{DataDir: t.TempDir(), Server: srv}, zap.NewNop())
 		if err != nil {
