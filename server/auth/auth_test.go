@@ -386,6 +386,42 @@ func TestTokenEndpoint(t *testing.T) {
 	}
 }
 
+// TestTokenEndpointJWKSURL: a client whose keys are at a URL; a new key
+// there is picked up without a restart.
+func TestTokenEndpointJWKSURL(t *testing.T) {
+	keys := authtest.NewIssuer(t) // serves the client's JWKS
+	f := newGuarded(t, func(c *Config) {
+		cs, err := NewClients(context.Background(), &Client{ID: "remote", JWKSURL: keys.JWKSURL(), Scope: "system/PlanDefinition.rs"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Clients = cs
+	})
+	tokenURL := f.srv.URL + TokenPath
+	get := func(jti string) int {
+		resp, err := http.PostForm(tokenURL, url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {assertionType},
+			"client_assertion": {authtest.Assertion(t, keys.SigningKey(), "remote", tokenURL, jti, f.clock.Now())}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("a"); code != 200 {
+		t.Fatalf("token with the published key: %d", code)
+	}
+	keys.Rotate(false)
+	code := get("b")
+	for i := 0; code != 200 && i < 100; i++ { // see TestOIDC on go-oidc's fetch window
+		time.Sleep(10 * time.Millisecond)
+		f.clock.Add(time.Hour) // past any lockout the failures started
+		code = get("c" + string(rune('a'+i%26)) + string(rune('a'+i/26)))
+	}
+	if code != 200 {
+		t.Errorf("token with the client's new key: %d", code)
+	}
+}
+
 func TestOffLetsEverythingThrough(t *testing.T) {
 	f := newGuarded(t, func(c *Config) { c.Off = true })
 	if resp, _ := f.do(t, "POST", "/$cql", ""); resp.StatusCode != 200 {
