@@ -68,6 +68,7 @@ func TestClassify(t *testing.T) {
 		{"POST", "/Library/_search", Need{Resource: "Library", Perm: 's'}},
 		{"DELETE", "/Library/x", Need{Resource: "Library", Perm: 'd'}},
 		{"GET", "/nowhere", Need{}},
+		{"OPTIONS", "/AuditEvent", Need{Public: true}},
 	} {
 		if got := Classify(tc.method, tc.path); got != tc.want {
 			t.Errorf("%s %s: %+v, want %+v", tc.method, tc.path, got, tc.want)

@@ -145,12 +145,13 @@ var publicPaths = map[string]bool{
 }
 
 // Classify tells what a request needs from its method and path (with
-// '$' unescaped): public paths nothing; an operation ($apply, $evaluate,
+// '$' unescaped): public paths and OPTIONS (CORS preflight) nothing; an operation ($apply, $evaluate,
 // $cql, at any level) or a CDS Hooks service ScopeEvaluate; a read of
 // /Type/id the r permission on Type, a search (/Type, /Type/_search) s;
 // writes c, u or d; anything else (unknown paths) just a valid token.
 func Classify(method, path string) Need {
-	if publicPaths[path] {
+	// CORS preflights carry no credential and read nothing.
+	if publicPaths[path] || method == "OPTIONS" {
 		return Need{Public: true}
 	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
