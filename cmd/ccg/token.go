@@ -61,9 +61,8 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 	if _, err := st.User(ctx, *user); errors.Is(err, store.ErrNotFound) {
 		u := store.User{Name: *user}
 		if *password != "" {
+			// The user's logins get this token's rights.
 			u.Scopes = registry.TokenScopes(&store.Token{Publish: pub, Admin: adm, Scopes: other})
-		}
-		if *password != "" {
 			if u.PasswordHash, err = registry.HashPassword(*password); err != nil {
 				fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
 				return exitFailure
