@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: run test generate check-generated bench fuzz vet fmt build
+.PHONY: run test cql-harness generate check-generated bench fuzz vet fmt build
 
 ## run: start the server on http://127.0.0.1:8080 (data in ./.data) with the example packages
 run:
@@ -17,6 +17,13 @@ test:
 	@if [ "$$CI" = "true" ] && [ -z "$$CCG_TEST_POSTGRES" ]; then \
 		CCG_TEST_POSTGRES="$$(scripts/test-postgres.sh)" || exit 1; export CCG_TEST_POSTGRES; fi; \
 	$(GO) test -timeout 20m ./...
+	@if [ "$$CI" = "true" ]; then ./scripts/cql-harness.sh; fi
+
+## cql-harness: run the official CQL harness (../shared/tools/cql-tests-runner,
+## needs npm) against `ccg serve` through $cql and Library/$evaluate; fails
+## below cql/conformance/harness-floor.txt
+cql-harness:
+	./scripts/cql-harness.sh
 
 ## build: build the ccg binary into ./bin
 build:
