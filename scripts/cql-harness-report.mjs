@@ -17,20 +17,24 @@ for (const line of fs.readFileSync(floorFile, 'utf8').split('\n')) {
 	floors.set(name, Number(n));
 }
 
-// category names a failure by the shape of what was expected.
+// category names a failure by what went wrong.
 function category(r) {
 	if (r.testStatus === 'error') return 'runner error';
-	if (r.responseStatus !== undefined && (r.responseStatus < 200 || r.responseStatus >= 300)) {
-		return `HTTP ${r.responseStatus}`;
-	}
+	// The results file holds the actual value as text: CQL for values,
+	// JSON for answers the runner could not read as one.
+	const a = typeof r.actual === 'string' ? r.actual : JSON.stringify(r.actual ?? null);
 	const e = (r.expected ?? '').trim();
+	if (a.startsWith('{"resourceType":"OperationOutcome"')) return 'answered with an error';
+	if (!e.startsWith('Tuple') && (a.startsWith('{"return":') || a.startsWith(`{"${r.groupName}.${r.testName}":`))) {
+		return 'an output parameter besides the result (_messages)';
+	}
+	if (e.startsWith('{') && !a.startsWith('{')) return 'a one-element list read as its element';
 	if (e === 'null') return 'null';
 	if (/^Interval\s*[[(]/.test(e)) return 'interval';
 	if (e.startsWith('{')) return 'list';
 	if (e.startsWith('Tuple')) return 'tuple';
 	if (/^-?\d+L$/.test(e)) return 'long';
 	if (e.startsWith('@')) return 'date/time';
-	if (/'[^']*'$/.test(e) && /^-?[\d.]+\s*'/.test(e)) return 'quantity';
 	return 'other';
 }
 

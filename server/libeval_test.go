@@ -106,6 +106,12 @@ func TestLibraryEvaluate(t *testing.T) {
 			map[string][]map[string]any{"Warns": {{"valueInteger": 5.0}}, messagesParameterName: {{"resource": map[string]any{
 				"resourceType": "OperationOutcome", "issue": []any{map[string]any{"severity": "warning", "code": "informational",
 					"diagnostics": "Math:10:15: Warning: W1: five"}}}}}}},
+		{"public definitions", "/Library/$evaluate", evaluateBody(inlineLibraryParam("library P\ndefine A: 1\ndefine private B: 2")),
+			map[string][]map[string]any{"A": {{"valueInteger": 1.0}}}},
+		{"include private", "/Library/$evaluate", evaluateBody(inlineLibraryParam("library P\ndefine A: 1\ndefine private B: 2"), `{"name":"includePrivate","valueBoolean":true}`),
+			map[string][]map[string]any{"A": {{"valueInteger": 1.0}}, "B": {{"valueInteger": 2.0}}}},
+		{"timestamp", "/Library/$evaluate", evaluateBody(inlineLibraryParam("library T\ndefine D: Today()"), `{"name":"timestamp","valueDateTime":"2020-05-06T10:00:00Z"}`),
+			map[string][]map[string]any{"D": {{"valueDate": "2020-05-06"}}}},
 		{"inline library", "/Library/$evaluate", evaluateBody(inlineLibraryParam("library Inline\ndefine A: 'a' + 'b'\ndefine B: A + 'c'")),
 			map[string][]map[string]any{"A": {{"valueString": "ab"}}, "B": {{"valueString": "abc"}}}},
 	} {
@@ -196,6 +202,12 @@ func TestCQLLibraryInput(t *testing.T) {
 		`{"name":"library","part":[{"name":"url","valueCanonical":"http://example.org/Library/Nope"}]}`)
 	if status != http.StatusBadRequest || !strings.Contains(string(body), "is not known to this server") {
 		t.Errorf("unknown library: status %d\n%s", status, body)
+	}
+	// A library that does not compile: its errors, with their positions.
+	status, body = postParameters(t, s, expressionParam("Math.Twice"),
+		`{"name":"library","part":[{"name":"url","valueCanonical":"http://example.org/Library/Math|1.0"}]}`)
+	if status != http.StatusBadRequest || !strings.Contains(string(body), `"Math:8:16: `) {
+		t.Errorf("library with errors: status %d, want 400 naming Math:8:16\n%s", status, body)
 	}
 }
 
