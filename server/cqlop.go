@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
 )
 
@@ -240,27 +241,66 @@ func fhirToCQL(p rawParam) (value.Value, string, error) {
 		}
 		return t, "Time", nil
 	case "valueQuantity":
-		var q struct {
-			Value  json.RawMessage `json:"value"`
-			Unit   string          `json:"unit"`
-			System string          `json:"system"`
-			Code   string          `json:"code"`
-		}
-		if err := json.Unmarshal(p.value, &q); err != nil || q.Value == nil {
-			return nil, "", bad("expected a Quantity with a value")
-		}
-		d, err := decimalFromJSON(q.Value)
+		q, err := quantityFromJSON(p.value)
 		if err != nil {
 			return nil, "", bad("%v", err)
 		}
-		unit := q.Code
-		if unit == "" {
-			unit = q.Unit
+		return q, "Quantity", nil
+	case "valueRatio":
+		var r struct{ Numerator, Denominator json.RawMessage }
+		if err := json.Unmarshal(p.value, &r); err != nil || r.Numerator == nil || r.Denominator == nil {
+			return nil, "", bad("expected a Ratio with a numerator and a denominator")
 		}
-		if unit == "" {
-			unit = "1"
+		n, err := quantityFromJSON(r.Numerator)
+		if err != nil {
+			return nil, "", bad("numerator: %v", err)
 		}
-		return value.Quantity{Value: d, Unit: unit}, "Quantity", nil
+		d, err := quantityFromJSON(r.Denominator)
+		if err != nil {
+			return nil, "", bad("denominator: %v", err)
+		}
+		return value.Ratio{Numerator: n, Denominator: d}, "Ratio", nil
+	case "valuePeriod":
+		// As FHIRHelpers.ToInterval: closed, a missing boundary is null.
+		var per struct{ Start, End string }
+		if err := json.Unmarshal(p.value, &per); err != nil || (per.Start == "" && per.End == "") {
+			return nil, "", bad("expected a Period with a start or an end")
+		}
+		iv := value.Interval{LowClosed: true, HighClosed: true, PointType: types.DateTime}
+		for _, b := range []struct {
+			s   string
+			dst *value.Value
+		}{{per.Start, &iv.Low}, {per.End, &iv.High}} {
+			if b.s == "" {
+				continue
+			}
+			dt, err := value.ParseDateTime(b.s)
+			if err != nil {
+				return nil, "", bad("invalid dateTime %q: %v", b.s, err)
+			}
+			*b.dst = dt
+		}
+		return iv, "Interval<DateTime>", nil
+	case "valueRange":
+		var rg struct{ Low, High json.RawMessage }
+		if err := json.Unmarshal(p.value, &rg); err != nil || (rg.Low == nil && rg.High == nil) {
+			return nil, "", bad("expected a Range with a low or a high")
+		}
+		iv := value.Interval{LowClosed: true, HighClosed: true, PointType: types.Quantity}
+		for _, b := range []struct {
+			raw json.RawMessage
+			dst *value.Value
+		}{{rg.Low, &iv.Low}, {rg.High, &iv.High}} {
+			if b.raw == nil {
+				continue
+			}
+			q, err := quantityFromJSON(b.raw)
+			if err != nil {
+				return nil, "", bad("%v", err)
+			}
+			*b.dst = q
+		}
+		return iv, "Interval<Quantity>", nil
 	case "valueCoding":
 		var cd Coding
 		if err := json.Unmarshal(p.value, &cd); err != nil {
@@ -280,6 +320,31 @@ func fhirToCQL(p rawParam) (value.Value, string, error) {
 	}
 	return nil, "", &RequestError{Status: http.StatusBadRequest, Code: "not-supported", Expression: p.path + "." + p.valueKey,
 		Message: fmt.Sprintf("parameter %q: %s values are not supported", p.name, p.valueKey)}
+}
+
+// quantityFromJSON reads a FHIR Quantity: its value and its UCUM code (or
+// unit; "1" when it has neither).
+func quantityFromJSON(raw json.RawMessage) (value.Quantity, error) {
+	var q struct {
+		Value json.RawMessage `json:"value"`
+		Unit  string          `json:"unit"`
+		Code  string          `json:"code"`
+	}
+	if err := json.Unmarshal(raw, &q); err != nil || q.Value == nil {
+		return value.Quantity{}, fmt.Errorf("expected a Quantity with a value")
+	}
+	d, err := decimalFromJSON(q.Value)
+	if err != nil {
+		return value.Quantity{}, err
+	}
+	unit := q.Code
+	if unit == "" {
+		unit = q.Unit
+	}
+	if unit == "" {
+		unit = "1"
+	}
+	return value.Quantity{Value: d, Unit: unit}, nil
 }
 
 func decimalFromJSON(raw json.RawMessage) (value.Decimal, error) {

@@ -183,6 +183,14 @@ func TestCQLEvaluate(t *testing.T) {
 			map[string]any{"valueQuantity": map[string]any{"value": 5.0, "unit": "mg", "system": ucumSystem, "code": "mg"}}},
 		{"coding parameter", "C.code", []string{`{"name":"C","valueCoding":{"system":"http://loinc.org","code":"8480-6"}}`}, map[string]any{"valueString": "8480-6"}},
 		{"time", "@T10:00:00 + 1 hour", nil, map[string]any{"valueTime": "11:00:00"}},
+		{"period parameter", "@2024-02-01T00:00:00Z during P", []string{`{"name":"P","valuePeriod":{"start":"2024-01-01T00:00:00Z","end":"2024-03-01T00:00:00Z"}}`},
+			map[string]any{"valueBoolean": true}},
+		{"open period parameter", "start of P", []string{`{"name":"P","valuePeriod":{"start":"2024-01-01"}}`},
+			map[string]any{"valueDateTime": "2024-01-01"}},
+		{"range parameter", "5 'mg' in R", []string{`{"name":"R","valueRange":{"low":{"value":1,"code":"mg"},"high":{"value":10,"code":"mg"}}}`},
+			map[string]any{"valueBoolean": true}},
+		{"ratio parameter", "R.denominator", []string{`{"name":"R","valueRatio":{"numerator":{"value":1,"code":"mg"},"denominator":{"value":2,"code":"mL"}}}`},
+			map[string]any{"valueQuantity": map[string]any{"value": 2.0, "unit": "mL", "system": ucumSystem, "code": "mL"}}},
 		{"null", "null as Integer", nil, map[string]any{"_valueBoolean": map[string]any{"extension": []any{
 			map[string]any{"url": extDataAbsentReason, "valueCode": "unknown"}}}}},
 	} {
