@@ -487,13 +487,16 @@ func (s *Server) handleCQL(c echo.Context) error {
 	if req.usesFHIR() {
 		env = s.fhirEnv
 	}
-	includes, err := s.resolveIncludes(req.libraries)
+	includes, terms, err := s.resolveIncludes(req.libraries)
 	if err != nil {
 		return err
 	}
 	opts, err := s.evalSetup(req)
 	if err != nil {
 		return err
+	}
+	if opts.Terminology == nil && terms != nil {
+		opts.Terminology = terms
 	}
 	src, offset := wrapExpression(req.expression, req.params, includes, req.usesFHIR(), req.subjectPath != "")
 	span := exprSpan(req.expression)

@@ -82,13 +82,17 @@ func (s *Server) SetLibrarySource(src LibrarySource) {
 // includeDecl is an include declaration of $cql's wrapper library.
 type includeDecl struct{ name, version, alias string }
 
-// resolveIncludes finds the libraries of $cql's library inputs.
-func (s *Server) resolveIncludes(ins []libraryInput) ([]includeDecl, error) {
-	var out []includeDecl
+// resolveIncludes finds the libraries of $cql's library inputs; terms is
+// the terminology of the first of them that has one (its package's value
+// sets).
+func (s *Server) resolveIncludes(ins []libraryInput) (out []includeDecl, terms cql.Terminology, err error) {
 	for _, in := range ins {
 		info, ok := s.lookupLibrary(in.url)
 		if !ok {
-			return nil, badRequest("not-found", in.path, "library %s is not known to this server (it is not in a loaded package)", in.url)
+			return nil, nil, badRequest("not-found", in.path, "library %s is not known to this server (it is not in a loaded package)", in.url)
+		}
+		if terms == nil {
+			terms = info.Terminology
 		}
 		name := info.Name
 		if name == "" {
@@ -100,7 +104,7 @@ func (s *Server) resolveIncludes(ins []libraryInput) ([]includeDecl, error) {
 		}
 		out = append(out, includeDecl{name: name, version: info.Version, alias: alias})
 	}
-	return out, nil
+	return out, terms, nil
 }
 
 func (s *Server) lookupLibrary(ref string) (LibraryInfo, bool) {
