@@ -362,6 +362,9 @@ func TestCQLWithData(t *testing.T) {
 		{"patient context", "years between Patient.birthDate and Today()", "Patient/p1", map[string]any{"valueInteger": 43.0}},
 		{"retrieve", "Count([Observation] O where O.code.coding.code contains '8480-6')", "Patient/p1", map[string]any{"valueInteger": 2.0}},
 		{"unfiltered", "Count([Observation])", "", map[string]any{"valueInteger": 2.0}},
+		{"FHIR primitive", "Patient.birthDate", "Patient/p1", map[string]any{"valueDate": "1980-03-15"}},
+		{"FHIR element", "First([Observation]).code", "Patient/p1", map[string]any{"valueCodeableConcept": map[string]any{
+			"coding": []any{map[string]any{"code": "8480-6", "display": "Systolic blood pressure", "system": "http://loinc.org"}}}}},
 		{"resource result", "Patient", "Patient/p1", map[string]any{"resource": map[string]any{
 			"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1980-03-15"}}},
 	} {
