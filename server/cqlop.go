@@ -171,10 +171,26 @@ func fhirToCQL(p rawParam) (value.Value, string, error) {
 	bad := func(format string, args ...any) error {
 		return badRequest("value", p.path+"."+p.valueKey, "parameter %q: "+format, append([]any{p.name}, args...)...)
 	}
+	if p.valueKey == "" && p.resource == nil && p.hasPart {
+		// A parameter with parts is a Tuple (a part given several times
+		// is a List).
+		elems, err := cqlParams(p.parts)
+		if err != nil {
+			return nil, "", err
+		}
+		var t value.Tuple
+		specs := make([]string, 0, len(elems))
+		for _, e := range elems {
+			t.Names = append(t.Names, e.name)
+			t.Values = append(t.Values, e.val)
+			specs = append(specs, quoteIdent(e.name)+" "+e.typ)
+		}
+		return t, "Tuple { " + strings.Join(specs, ", ") + " }", nil
+	}
 	if p.valueKey == "" {
-		if p.resource != nil || p.hasPart {
+		if p.resource != nil {
 			return nil, "", &RequestError{Status: http.StatusBadRequest, Code: "not-supported", Expression: p.path,
-				Message: fmt.Sprintf("parameter %q: only value[x] parameters are supported", p.name)}
+				Message: fmt.Sprintf("parameter %q: resources are not supported as parameter values", p.name)}
 		}
 		return nil, "", badRequest("required", p.path, "parameter %q has no value", p.name)
 	}

@@ -183,6 +183,8 @@ func TestCQLEvaluate(t *testing.T) {
 			map[string]any{"valueQuantity": map[string]any{"value": 5.0, "unit": "mg", "system": ucumSystem, "code": "mg"}}},
 		{"coding parameter", "C.code", []string{`{"name":"C","valueCoding":{"system":"http://loinc.org","code":"8480-6"}}`}, map[string]any{"valueString": "8480-6"}},
 		{"time", "@T10:00:00 + 1 hour", nil, map[string]any{"valueTime": "11:00:00"}},
+		{"tuple parameter", "T.name + ' ' + ToString(Count(T.visits))", []string{`{"name":"T","part":[{"name":"name","valueString":"Ann"},{"name":"visits","valueInteger":1},{"name":"visits","valueInteger":2}]}`},
+			map[string]any{"valueString": "Ann 2"}},
 		{"period parameter", "@2024-02-01T00:00:00Z during P", []string{`{"name":"P","valuePeriod":{"start":"2024-01-01T00:00:00Z","end":"2024-03-01T00:00:00Z"}}`},
 			map[string]any{"valueBoolean": true}},
 		{"open period parameter", "start of P", []string{`{"name":"P","valuePeriod":{"start":"2024-01-01"}}`},

@@ -49,13 +49,11 @@ type cqlRequest struct {
 	libraryRes, libResPath string
 	includePrivate         bool
 
-	params     []cqlParam
-	paramsPath string
+	params []cqlParam
 	// bundles are the data Bundle and the prefetchData bundles (JSON),
 	// bundlePaths their FHIRPaths.
 	bundles     []json.RawMessage
 	bundlePaths []string
-	dataPath    string
 	// patientID is the subject's id ("" without subject).
 	patientID   string
 	subjectPath string
@@ -224,8 +222,7 @@ func parseCQLBody(c echo.Context, op opKind) (*cqlRequest, error) {
 			if p.resource == nil {
 				return nil, badRequest("invalid", p.path, "parameters must hold a Parameters resource in 'resource'")
 			}
-			req.paramsPath = p.path + ".resource"
-			inner, err := parseParameters(p.resource, req.paramsPath)
+			inner, err := parseParameters(p.resource, p.path+".resource")
 			if err != nil {
 				return nil, err
 			}
@@ -236,9 +233,8 @@ func parseCQLBody(c echo.Context, op opKind) (*cqlRequest, error) {
 			if p.resource == nil {
 				return nil, badRequest("invalid", p.path, "data must hold a Bundle in 'resource'")
 			}
-			req.dataPath = p.path + ".resource"
 			req.bundles = append(req.bundles, p.resource)
-			req.bundlePaths = append(req.bundlePaths, req.dataPath)
+			req.bundlePaths = append(req.bundlePaths, p.path+".resource")
 		case p.name == "prefetchData":
 			for _, part := range p.parts {
 				switch part.name {
