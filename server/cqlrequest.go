@@ -507,11 +507,15 @@ func (s *Server) handleCQL(c echo.Context) error {
 	var resultType types.Type
 	var msgs []cql.Message
 	err = guard(ctx, func() error {
-		comp, ok := s.cache.get(src)
+		key := src
+		for _, in := range includes {
+			key += "\x00" + in.src
+		}
+		comp, ok := s.cache.get(key)
 		if !ok {
 			lib, errs := env.Compile(cqlLibraryName, src)
 			comp = &compiled{lib: lib, errs: errs}
-			s.cache.put(src, comp)
+			s.cache.put(key, comp)
 		}
 		if len(comp.errs) > 0 {
 			return &CompileError{Errors: shiftErrors(comp.errs, offset, span), Expression: req.expressionPath}

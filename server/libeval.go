@@ -79,8 +79,10 @@ func (s *Server) SetLibrarySource(src LibrarySource) {
 	s.libs.src = src
 }
 
-// includeDecl is an include declaration of $cql's wrapper library.
-type includeDecl struct{ name, version, alias string }
+// includeDecl is an include declaration of $cql's wrapper library; src is
+// the included library's CQL (part of the compile cache key, so that a
+// package reload is seen).
+type includeDecl struct{ name, version, alias, src string }
 
 // resolveIncludes finds the libraries of $cql's library inputs; terms is
 // the terminology of the first of them that has one (its package's value
@@ -102,7 +104,7 @@ func (s *Server) resolveIncludes(ins []libraryInput) (out []includeDecl, terms c
 		if alias == "" {
 			alias = name
 		}
-		out = append(out, includeDecl{name: name, version: info.Version, alias: alias})
+		out = append(out, includeDecl{name: name, version: info.Version, alias: alias, src: info.CQL})
 	}
 	return out, terms, nil
 }
