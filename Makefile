@@ -11,7 +11,8 @@ run:
 ## test: the one test command (CI runs exactly this). Under CI=true it also
 ## checks the generated parser and starts a throwaway PostgreSQL
 ## (scripts/test-postgres.sh) so the storage suites run on both back ends;
-## set CCG_TEST_POSTGRES to a DSN to run them on your own server.
+## set CCG_TEST_POSTGRES to a DSN to run them on your own server; and it
+## runs the official CQL harness (make cql-harness, one to three minutes).
 test:
 	@if [ "$$CI" = "true" ]; then ./cql/grammar/check-generated.sh; fi
 	@if [ "$$CI" = "true" ] && [ -z "$$CCG_TEST_POSTGRES" ]; then \
