@@ -69,6 +69,8 @@ func TestClassify(t *testing.T) {
 		{"DELETE", "/Library/x", Need{Resource: "Library", Perm: 'd'}},
 		{"GET", "/nowhere", Need{}},
 		{"OPTIONS", "/AuditEvent", Need{Public: true}},
+		{"GET", "/OperationDefinition/cql-cql", Need{Public: true}},
+		{"GET", "/Library/x/$evaluate", Need{Scope: ScopeEvaluate}},
 	} {
 		if got := Classify(tc.method, tc.path); got != tc.want {
 			t.Errorf("%s %s: %+v, want %+v", tc.method, tc.path, got, tc.want)

@@ -145,7 +145,8 @@ var publicPaths = map[string]bool{
 }
 
 // Classify tells what a request needs from its method and path (with
-// '$' unescaped): public paths and OPTIONS (CORS preflight) nothing; an operation ($apply, $evaluate,
+// '$' unescaped): public paths, reads of OperationDefinitions and OPTIONS
+// (CORS preflight) nothing; an operation ($apply, $evaluate,
 // $cql, at any level) or a CDS Hooks service ScopeEvaluate; a read of
 // /Type/id the r permission on Type, a search (/Type, /Type/_search) s;
 // writes c, u or d; anything else (unknown paths) just a valid token.
@@ -164,6 +165,10 @@ func Classify(method, path string) Need {
 		}
 	}
 	typ := segs[0]
+	// OperationDefinitions describe the server, as /metadata does.
+	if typ == "OperationDefinition" && (method == "GET" || method == "HEAD") {
+		return Need{Public: true}
+	}
 	if typ == "" || typ[0] < 'A' || typ[0] > 'Z' {
 		return Need{}
 	}
