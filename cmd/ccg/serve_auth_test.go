@@ -360,3 +360,16 @@ func TestRegistryAtRootStaysGuarded(t *testing.T) {
 		t.Errorf("npm ping at /: %d %s", got, body)
 	}
 }
+
+// TestNPMRefusalsAudited: the npm routes keep npm's answers, and their
+// refusals are in the audit trail too.
+func TestNPMRefusalsAudited(t *testing.T) {
+	on := serveForTest(t, authFlagValues{mode: "on"})
+	if got, body := on.do(t, routeCase{method: "PUT", path: "/npm/some-package", contentType: "application/json", body: "{}"}, "ccg_not-a-token"); got != 401 || !strings.Contains(body, `"error"`) {
+		t.Fatalf("npm publish with a bad token: %d %s", got, body)
+	}
+	recs, err := on.audit.Search(context.Background(), audit.Query{Kind: audit.KindAccess})
+	if err != nil || len(recs) != 1 || recs[0].Resource["outcome"] != "8" {
+		t.Errorf("audit of the npm refusal: %v %v", recs, err)
+	}
+}

@@ -206,8 +206,11 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		path := r.URL.Path
 		need := Classify(r.Method, path)
-		if need.Public || (g.cfg.Public != nil && g.cfg.Public(c)) {
+		if need.Public {
 			return next(c)
+		}
+		if g.cfg.Public != nil && g.cfg.Public(c) {
+			return g.auditRefusals(c, next)
 		}
 		var p *Principal
 		if !g.cfg.Off {
@@ -344,6 +347,30 @@ func (g *Guard) auditRead(c echo.Context, p *Principal, next echo.HandlerFunc) e
 		inter, resource = "read", "AuditEvent/"+id
 	}
 	g.record(c, p, inter, outcome, strconv.Itoa(status), resource)
+	return err
+}
+
+// auditRefusals serves a route that keeps its own authentication (the npm
+// registry) and records its refusals (401, 403) like the guard's own:
+// outcome 8 when a credential was presented, else 4.
+func (g *Guard) auditRefusals(c echo.Context, next echo.HandlerFunc) error {
+	err := next(c)
+	if st := c.Response().Status; st == http.StatusUnauthorized || st == http.StatusForbidden {
+		outcome := audit.OutcomeMinor
+		if c.Request().Header.Get("Authorization") != "" {
+			outcome = audit.OutcomeSerious
+		}
+		inter := "read"
+		switch c.Request().Method {
+		case http.MethodPut:
+			inter = "update"
+		case http.MethodPost:
+			inter = "create"
+		case http.MethodDelete:
+			inter = "delete"
+		}
+		g.record(c, nil, inter, outcome, fmt.Sprintf("%d refused by the npm registry", st), "")
+	}
 	return err
 }
 
