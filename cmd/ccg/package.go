@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/lint"
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
@@ -116,7 +117,7 @@ func runPackageBuild(ctx context.Context, e *env, args []string) int {
 
 func runPackageValidate(ctx context.Context, e *env, args []string) int {
 	fset := commandFlags(e, "package validate")
-	keys := fset.String("trusted-keys", "", "verify signatures against the *.pem keys in `DIR`")
+	keys := fset.String("trusted-keys", "", "verify signatures against the public keys (*.pem, *.pub) in `DIR`")
 	asJSON := fset.Bool("json", false, "print the violations as JSON")
 	pos, code, ok := parseFlags(fset, args)
 	if !ok {
@@ -151,6 +152,7 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	violations := registry.Violations(ctx, p, []registry.Validator{cqlValidator()})
+	warnings := packageWarnings(p)
 	sigMsg := "signatures not checked (no --trusted-keys)"
 	if *keys != "" {
 		kr, err := sign.LoadKeyring(*keys)
@@ -172,18 +174,48 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		for _, v := range violations {
 			out = append(out, jv{v.Resource, v.Path, v.Message})
 		}
-		b, _ := json.MarshalIndent(map[string]any{"package": p.Manifest.Name, "version": p.Manifest.Version, "violations": out}, "", "  ")
+		warn := []jv{}
+		for _, v := range warnings {
+			warn = append(warn, jv{v.Resource, v.Path, v.Message})
+		}
+		b, _ := json.MarshalIndent(map[string]any{"package": p.Manifest.Name, "version": p.Manifest.Version, "violations": out, "warnings": warn}, "", "  ")
 		fmt.Fprintln(e.Stdout, string(b))
 	} else {
 		for _, v := range violations {
 			fmt.Fprintln(e.Stdout, v.String())
 		}
-		fmt.Fprintf(e.Stdout, "%s@%s: %d violations; %s\n", p.Manifest.Name, p.Manifest.Version, len(violations), sigMsg)
+		for _, v := range warnings {
+			fmt.Fprintln(e.Stdout, "warning: "+v.String())
+		}
+		fmt.Fprintf(e.Stdout, "%s@%s: %d violations, %d warnings; %s\n", p.Manifest.Name, p.Manifest.Version, len(violations), len(warnings), sigMsg)
 	}
 	if len(violations) > 0 {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// packageWarnings are the findings that do not stop a publish: a package
+// signature that is missing or no longer covers the package, and CARDs
+// that nothing turns off once acted on (cards/lint).
+func packageWarnings(p *fhirpkg.Package) []validate.Violation {
+	var out []validate.Violation
+	label := p.Manifest.Name + "@" + p.Manifest.Version
+	switch err := sign.CheckCurrent(p); {
+	case errors.Is(err, sign.ErrUnsigned):
+		out = append(out, validate.Violation{Resource: label, Message: "not signed: create a key once with " +
+			"`ccg package keygen --out KEY`, then run `ccg package sign DIR --key KEY` before `ccg package build`"})
+	case err != nil:
+		out = append(out, validate.Violation{Resource: label, Message: "the package signature is stale (" +
+			strings.TrimPrefix(err.Error(), sign.ErrMismatch.Error()+": ") +
+			"): run `ccg package sign DIR --key KEY` again after every change, then `ccg package build`"})
+	}
+	res, _ := p.Resources()
+	data := make([]validate.Resource, 0, len(res))
+	for _, r := range res {
+		data = append(data, r.Data)
+	}
+	return append(out, lint.NotAlreadyDone(data)...)
 }
 
 func runPackageSign(ctx context.Context, e *env, args []string) int {
