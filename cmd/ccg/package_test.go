@@ -112,13 +112,19 @@ func TestTokenCreate(t *testing.T) {
 	if code, _, _ := ccg(t, "token", "create", "--data", data); code != 2 {
 		t.Errorf("token create without --user: %d", code)
 	}
-	code, stdout, stderr := ccg(t, "token", "create", "--user", "alice", "--publish", "--password", "pw", "--data", data)
+	code, stdout, stderr := ccg(t, "token", "create", "--user", "alice", "--email", "alice@example.org", "--publish", "--password", "pw", "--data", data)
 	if code != 0 || !strings.HasPrefix(stdout, "ccg_") {
 		t.Fatalf("token create: %d %s %s", code, stdout, stderr)
 	}
 	code, stdout2, _ := ccg(t, "token", "create", "--user", "alice", "--data", data)
 	if code != 0 {
 		t.Fatal("second token failed")
+	}
+	// --email and --password describe a new user; for an existing one
+	// they would be silently ignored, so they are refused.
+	if code, _, stderr := ccg(t, "token", "create", "--user", "alice", "--email", "other@example.org", "--data", data); code != 1 ||
+		!strings.Contains(stderr, "only apply to new users") {
+		t.Errorf("another email for an existing user: %d %s", code, stderr)
 	}
 	st, err := store.OpenSQLite(context.Background(), data)
 	if err != nil {
@@ -136,5 +142,9 @@ func TestTokenCreate(t *testing.T) {
 	u, _ := st.User(context.Background(), "alice")
 	if !registry.CheckPassword(u.PasswordHash, "pw") {
 		t.Error("password not stored")
+	}
+	// npm owner ls prints the maintainers' emails: "alice <alice@example.org>".
+	if u.Email != "alice@example.org" {
+		t.Errorf("email %q not stored", u.Email)
 	}
 }
