@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/cqlsrc"
 	"github.com/ccg-project/ccg/cards/lint"
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/registry"
@@ -128,7 +129,9 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 	}
 	var tgz []byte
 	var err error
+	var warnings []validate.Violation
 	if fi, serr := os.Stat(pos[0]); serr == nil && fi.IsDir() {
+		warnings = staleCQL(pos[0])
 		var files map[string][]byte
 		files, err = readPackageDir(pos[0])
 		if err == nil {
@@ -152,7 +155,7 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	violations := registry.Violations(ctx, p, []registry.Validator{cqlValidator()})
-	warnings := packageWarnings(p)
+	warnings = append(warnings, packageWarnings(p)...)
 	sigMsg := "signatures not checked (no --trusted-keys)"
 	if *keys != "" {
 		kr, err := sign.LoadKeyring(*keys)
@@ -193,6 +196,24 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// staleCQL warns about every Library of a guideline folder (DIR/package
+// beside DIR/cql, see cards/cqlsrc) whose .cql source changed since it was
+// embedded.
+func staleCQL(dir string) []validate.Violation {
+	if fi, err := os.Stat(filepath.Join(dir, "cql")); err != nil || !fi.IsDir() {
+		return nil
+	}
+	libs, _ := filepath.Glob(filepath.Join(dir, "package", "Library-*.json"))
+	var out []validate.Violation
+	for _, f := range libs {
+		if stale, err := cqlsrc.Sync(f, false); err == nil && stale {
+			out = append(out, validate.Violation{Resource: filepath.Base(f), Message: "its CQL differs from the source in " +
+				filepath.Join(dir, "cql") + ": run `ccg package embed-cql " + dir + "`"})
+		}
+	}
+	return out
 }
 
 // packageWarnings are the findings that do not stop a publish: a package
