@@ -313,6 +313,10 @@ func runPackageKeygen(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	k, err := sign.GenerateKey()
+	if err == nil {
+		// keys/publisher.key: create keys/ (private to the user) too.
+		err = os.MkdirAll(filepath.Dir(*out), 0o700)
+	}
 	var priv, pub []byte
 	if err == nil {
 		priv, err = k.PrivatePEM()
