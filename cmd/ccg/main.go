@@ -95,7 +95,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		usage(e.Stderr, "")
 		return exitUsage
 	}
-	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+	if args[0] == "help" || isHelpFlag(args[0]) {
 		if len(args) == 1 {
 			usage(e.Stdout, "")
 			return exitOK
@@ -122,6 +122,10 @@ func run(ctx context.Context, e *env, args []string) int {
 		words := commandWords(args)
 		typed := strings.Join(words, " ")
 		if isGroup(typed) {
+			if rest := args[len(words):]; len(rest) > 0 && isHelpFlag(rest[0]) {
+				usage(e.Stdout, typed)
+				return exitOK
+			}
 			fmt.Fprintf(e.Stderr, "ccg %s: name one of its commands\n\n", typed)
 			usage(e.Stderr, typed)
 			return exitUsage
@@ -139,6 +143,8 @@ func run(ctx context.Context, e *env, args []string) int {
 	}
 	return c.Run(ctx, e, rest)
 }
+
+func isHelpFlag(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
 
 // commandWords returns the leading words of args that are not flags: the
 // command name a user typed.

@@ -76,6 +76,7 @@ func TestUsageAgrees(t *testing.T) {
 		{[]string{"cql"}, exitUsage, []string{"usage: ccg cql <command>", "cql eval", "cql check", "cql spec-tests"}, "unknown command"},
 		{[]string{"package"}, exitUsage, []string{"package build", "package validate", "package sign", "package keygen", "package init"}, "unknown command"},
 		{[]string{"help", "package"}, exitOK, []string{"package validate"}, "unknown"},
+		{[]string{"package", "-h"}, exitOK, []string{"usage: ccg package <command>", "package init"}, "name one of"},
 		{[]string{"help", "nosuch"}, exitUsage, []string{`unknown help topic "nosuch"`}, ""},
 		{[]string{"help", "sevre"}, exitUsage, []string{`did you mean "ccg serve"?`}, ""},
 		{[]string{"sevre"}, exitUsage, []string{`unknown command "sevre"; did you mean "ccg serve"?`}, ""},
@@ -83,6 +84,10 @@ func TestUsageAgrees(t *testing.T) {
 		{[]string{"cql", "evl", "x.cql"}, exitUsage, []string{`did you mean "ccg cql eval"?`}, ""},
 		{[]string{"cql", "nosuch"}, exitUsage, []string{`unknown command "cql nosuch"`, "cql spec-tests"}, "did you mean"},
 		{[]string{"xyzzy"}, exitUsage, []string{`unknown command "xyzzy"`, "ccg help"}, "did you mean"},
+		// Help texts that once said something else.
+		{[]string{"help", "token", "create"}, exitOK, []string{"-password PW", "-email ADDRESS"}, "npm login\n"},
+		{[]string{"help", "package", "validate"}, exitOK, []string{"(*.pem, *.pub)"}, ""},
+		{[]string{"help", "apply"}, exitOK, []string{"[--plan ID | --url URL]", "[--lenient]", "-lenient", "-url URL"}, ""},
 	} {
 		code, out, errOut := ccg(t, tc.args...)
 		if code != tc.code {
