@@ -85,11 +85,17 @@ func NotAlreadyDone(resources []validate.Resource) []Warning {
 			continue
 		}
 		want := sortedKeys(done)
+		// A Task's outcome is what the data shows (the Condition of a
+		// propdx, the Observation of a collect).
+		example := typ.Request
+		if example == "Task" {
+			example = typ.Result
+		}
 		out = append(out, Warning{Resource: validate.Label(r), Path: "action.condition",
 			Message: fmt.Sprintf("no condition reads %s, so nothing turns this %s CARD off once it has been acted on: "+
 				"it fires again on every $apply (ccg perform gives up after --max-rounds). "+
 				"Add a \"not already done\" condition, e.g. `not exists [%s: \"the code\"]`",
-				strings.Join(want, " or "), typ.Code, typ.Request)})
+				strings.Join(want, " or "), typ.Code, example)})
 	}
 	return out
 }

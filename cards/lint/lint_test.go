@@ -73,7 +73,7 @@ func TestNotAlreadyDone(t *testing.T) {
 	}
 	// A propdx CARD is turned off by its Resulting Data, a Condition.
 	setCondition("card-propdx", "text/cql-identifier", "High BP")
-	if w := NotAlreadyDone(res); len(w) != 1 || !strings.Contains(w[0].Message, "Condition or Task") {
+	if w := NotAlreadyDone(res); len(w) != 1 || !strings.Contains(w[0].Message, "Condition or Task") || !strings.Contains(w[0].Message, "[Condition: ") {
 		t.Errorf("propdx: %v", w)
 	}
 }

@@ -120,6 +120,11 @@ func run(ctx context.Context, e *env, args []string) int {
 	c, rest := lookup(args)
 	if c == nil {
 		words := commandWords(args)
+		if len(words) == 0 {
+			fmt.Fprintf(e.Stderr, "ccg: %s: name a command before its flags\n\n", args[0])
+			usage(e.Stderr, "")
+			return exitUsage
+		}
 		typed := strings.Join(words, " ")
 		if isGroup(typed) {
 			if rest := args[len(words):]; len(rest) > 0 && isHelpFlag(rest[0]) {

@@ -84,6 +84,7 @@ func TestUsageAgrees(t *testing.T) {
 		{[]string{"cql", "evl", "x.cql"}, exitUsage, []string{`did you mean "ccg cql eval"?`}, ""},
 		{[]string{"cql", "nosuch"}, exitUsage, []string{`unknown command "cql nosuch"`, "cql spec-tests"}, "did you mean"},
 		{[]string{"xyzzy"}, exitUsage, []string{`unknown command "xyzzy"`, "ccg help"}, "did you mean"},
+		{[]string{"--json"}, exitUsage, []string{"ccg: --json: name a command before its flags", "usage: ccg <command>"}, `unknown command ""`},
 		// Help texts that once said something else.
 		{[]string{"help", "token", "create"}, exitOK, []string{"-password PW", "-email ADDRESS"}, "npm login\n"},
 		{[]string{"help", "package", "validate"}, exitOK, []string{"(*.pem, *.pub)"}, ""},
