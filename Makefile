@@ -7,8 +7,8 @@ GO ?= go
 ## run: build bin/ccg, then start the server on http://127.0.0.1:8080 (data in
 ## ./.data) with the example packages; it prints a ready line once it listens
 run:
-	@echo "make run: building bin/ccg (the first build downloads and compiles the dependencies: a few minutes)..."
-	@$(GO) build -o bin/ccg ./cmd/ccg
+	@echo "make run: building bin/ccg (the first build downloads and compiles the dependencies: a few minutes; each package is named as it compiles)..."
+	@$(GO) build -v -o bin/ccg ./cmd/ccg
 	@echo "make run: starting ./bin/ccg serve; wait for its 'ready at' line"
 	./bin/ccg serve --packages 'examples/*/package'
 
