@@ -113,6 +113,13 @@ func runPackageBuild(ctx context.Context, e *env, args []string) int {
 	}
 	integ, _ := registry.Integrity(tgz)
 	fmt.Fprintf(e.Stdout, "%s: %d files, %d bytes, %s\n", *out, len(files), len(tgz), integ)
+	// A signed package edited or bumped since: the repository would answer
+	// 417, so say it now.
+	if p, err := fhirpkg.ReadTarball(tgz, fhirpkg.DefaultLimits); err == nil {
+		if err := sign.CheckCurrent(p); errors.Is(err, sign.ErrMismatch) {
+			fmt.Fprintf(e.Stderr, "ccg package build: warning: %s\n", staleSignature(err, pos[0]))
+		}
+	}
 	return exitOK
 }
 
@@ -216,6 +223,13 @@ func staleCQL(dir string) []validate.Violation {
 	return out
 }
 
+// staleSignature says what to do about a package signature that no longer
+// covers the package in dir (err from sign.CheckCurrent).
+func staleSignature(err error, dir string) string {
+	return "the package signature is stale (" + strings.TrimPrefix(err.Error(), sign.ErrMismatch.Error()+": ") +
+		"): run `ccg package sign " + dir + " --key KEY` again after every change, then `ccg package build`"
+}
+
 // packageWarnings are the findings that do not stop a publish: a package
 // signature that is missing or no longer covers the package, and CARDs
 // that nothing turns off once acted on (cards/lint).
@@ -227,9 +241,7 @@ func packageWarnings(p *fhirpkg.Package) []validate.Violation {
 		out = append(out, validate.Violation{Resource: label, Message: "not signed: create a key once with " +
 			"`ccg package keygen --out KEY`, then run `ccg package sign DIR --key KEY` before `ccg package build`"})
 	case err != nil:
-		out = append(out, validate.Violation{Resource: label, Message: "the package signature is stale (" +
-			strings.TrimPrefix(err.Error(), sign.ErrMismatch.Error()+": ") +
-			"): run `ccg package sign DIR --key KEY` again after every change, then `ccg package build`"})
+		out = append(out, validate.Violation{Resource: label, Message: staleSignature(err, "DIR")})
 	}
 	res, _ := p.Resources()
 	data := make([]validate.Resource, 0, len(res))

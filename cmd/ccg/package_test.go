@@ -66,6 +66,10 @@ func TestPackageCommands(t *testing.T) {
 		!strings.Contains(stdout, "warning: @ccg/cli@1.2.4: the package signature is stale (signed @ccg/cli@1.2.3, package is @ccg/cli@1.2.4): run `ccg package sign DIR --key KEY` again") {
 		t.Errorf("validate after a version bump: %d %s", code, stdout)
 	}
+	if code, _, stderr := ccg(t, "package", "build", src, "-o", filepath.Join(dir, "bumped.tgz")); code != 0 ||
+		!strings.Contains(stderr, "warning: the package signature is stale (signed @ccg/cli@1.2.3, package is @ccg/cli@1.2.4): run `ccg package sign") {
+		t.Errorf("build after a version bump: %d %s", code, stderr)
+	}
 	os.WriteFile(manifest, mb, 0o644)
 	// Tamper: validation reports the signature failure.
 	card := filepath.Join(src, "PlanDefinition-test-card.json")
