@@ -65,8 +65,9 @@ const offWarning = `
 `
 
 // installAuth puts the authentication guard in front of every route of
-// srv, once the mounts have added theirs.
-func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) error {
+// srv, once the mounts have added theirs. It returns what adds the auth
+// mode to serve's ready message once the address is known.
+func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) (func(st *serveStatus, addr string), error) {
 	cfg := auth.Config{
 		Registry: registryForServe, Audit: auditForServe, Logger: log.Named("auth"),
 		Software:     "ccg/" + version,
@@ -77,7 +78,7 @@ func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) error {
 	case "off":
 		cfg.Off = true
 	default:
-		return fmt.Errorf("--auth must be on or off, not %q", authFlags.mode)
+		return nil, fmt.Errorf("--auth must be on or off, not %q", authFlags.mode)
 	}
 	if prefix := registryPrefixForServe; prefix != "" {
 		// By the route matched, not the path: with --registry-prefix / the
@@ -93,14 +94,14 @@ func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) error {
 		defer cancel()
 		o, err := auth.NewOIDC(ctx, auth.OIDCConfig{Issuer: authFlags.issuer, Audience: authFlags.audience, JWKSURL: authFlags.jwks})
 		if err != nil {
-			return fmt.Errorf("--oidc-issuer: %w", err)
+			return nil, fmt.Errorf("--oidc-issuer: %w", err)
 		}
 		cfg.OIDC = o
 	}
 	if authFlags.client != "" {
 		cs, err := auth.LoadClients(context.Background(), authFlags.client)
 		if err != nil {
-			return fmt.Errorf("--smart-clients: %w", err)
+			return nil, fmt.Errorf("--smart-clients: %w", err)
 		}
 		cfg.Clients = cs
 	}
@@ -110,9 +111,21 @@ func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) error {
 	if cfg.Off {
 		fmt.Fprint(stderr, offWarning)
 		log.Warn("authentication is OFF: every request is allowed (--auth off, for local development only)")
-		return nil
+		return func(st *serveStatus, addr string) {
+			st.add("auth: off (--auth off: the FHIR endpoints answer anyone who can reach %s; publishing needs a token from ccg token create)", addr)
+			st.warn("authentication is off: for local development only, never expose this server")
+		}, nil
 	}
 	log.Info("authentication on", zap.Bool("oidc", cfg.OIDC != nil), zap.Int("smartClients", cfg.Clients.Len()),
 		zap.Float64("evaluateRate", authFlags.rate))
-	return nil
+	sources := "tokens from ccg token create --scope"
+	if cfg.OIDC != nil {
+		sources += ", JWTs of " + cfg.OIDC.Issuer()
+	}
+	if n := cfg.Clients.Len(); n > 0 {
+		sources += fmt.Sprintf(", %d SMART clients at %s", n, auth.TokenPath)
+	}
+	return func(st *serveStatus, _ string) {
+		st.add("auth: on (bearer %s; /metadata and %s are public)", sources, auth.SmartConfigPath)
+	}, nil
 }

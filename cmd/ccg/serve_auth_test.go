@@ -55,7 +55,7 @@ func serveForTestIn(t *testing.T, data string, reg registryFlagValues, flags aut
 			t.Cleanup(func() { c.Close() })
 		}
 	}
-	if err := installAuth(io.Discard, srv, zap.NewNop()); err != nil {
+	if _, err := installAuth(io.Discard, srv, zap.NewNop()); err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
@@ -186,7 +186,7 @@ func echoRoutes(t *testing.T) []routeCase {
 		}
 	}
 	authFlags = authFlagValues{}
-	if err := installAuth(io.Discard, srv, zap.NewNop()); err != nil {
+	if _, err := installAuth(io.Discard, srv, zap.NewNop()); err != nil {
 		t.Fatal(err)
 	}
 	var out []routeCase
@@ -294,14 +294,14 @@ func TestServeAuthOffWarns(t *testing.T) {
 	authFlags = authFlagValues{mode: "off"}
 	defer func() { authFlags = authFlagValues{} }()
 	srv := server.New(server.Config{Logger: zap.NewNop()})
-	if err := installAuth(&buf, srv, zap.NewNop()); err != nil {
+	if _, err := installAuth(&buf, srv, zap.NewNop()); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "WARNING: --auth off") {
 		t.Errorf("no warning: %q", buf.String())
 	}
 	authFlags = authFlagValues{mode: "maybe"}
-	if err := installAuth(&buf, server.New(server.Config{}), zap.NewNop()); err == nil {
+	if _, err := installAuth(&buf, server.New(server.Config{}), zap.NewNop()); err == nil {
 		t.Error("--auth maybe accepted")
 	}
 }

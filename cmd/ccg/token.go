@@ -15,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "token create",
-		Args:    "--user NAME [--scope SCOPE]... [--expires D] [--publish] [--admin] [--password PW] [--data DIR] [--db URL]",
+		Args:    "--user NAME [--scope SCOPE]... [--expires D] [--email ADDRESS] [--publish] [--admin] [--password PW] [--data DIR] [--db URL]",
 		Summary: "create a Guideline Repository access token (printed once, stored hashed)",
 		Run:     runTokenCreate,
 	})
@@ -26,7 +26,8 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 	user := fs.String("user", "", "user `NAME` (created when missing)")
 	publish := fs.Bool("publish", false, "the token may publish packages and change dist-tags and owners of the packages its user maintains")
 	admin := fs.Bool("admin", false, "the token may publish and change every package, whoever maintains it (implies --publish)")
-	password := fs.String("password", "", "password for a new user (enables `npm login`; its login tokens get this token's rights)")
+	email := fs.String("email", "", "email `ADDRESS` of a new user (shown by npm owner ls)")
+	password := fs.String("password", "", "password `PW` of a new user (enables npm login; its login tokens get this token's rights)")
 	var scopes []string
 	fs.Func("scope", "grant `SCOPE` (repeatable, or space-separated): system/PlanDefinition.rs, system/Library.rs, system/AuditEvent.rs, "+auth.ScopeEvaluate+", "+registry.ScopePublish+", ...", func(v string) error {
 		scopes = append(scopes, strings.Fields(v)...)
@@ -38,7 +39,7 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 		expires = t
 		return err
 	})
-	dataDir := fs.String("data", "./.data", "data `DIR`ectory of `ccg serve`")
+	dataDir := fs.String("data", "./.data", "data `DIR`ectory of ccg serve")
 	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -58,8 +59,8 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 	defer st.Close()
 	pub, adm, other := registry.TokenRights(scopes)
 	pub, adm = pub || *publish || *admin, adm || *admin
-	if _, err := st.User(ctx, *user); errors.Is(err, store.ErrNotFound) {
-		u := store.User{Name: *user}
+	if u, err := st.User(ctx, *user); errors.Is(err, store.ErrNotFound) {
+		u := store.User{Name: *user, Email: *email}
 		if *password != "" {
 			// The user's logins get this token's rights.
 			u.Scopes = registry.TokenScopes(&store.Token{Publish: pub, Admin: adm, Scopes: other})
@@ -74,6 +75,9 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 		}
 	} else if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
+		return exitFailure
+	} else if (*email != "" && *email != u.Email) || *password != "" {
+		fmt.Fprintf(e.Stderr, "ccg token create: user %s exists: --email and --password only apply to new users\n", *user)
 		return exitFailure
 	}
 	tok, hash, err := registry.NewToken()
