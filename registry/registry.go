@@ -47,8 +47,12 @@ type Options struct {
 	Logger      *zap.Logger
 	SigningKey  *sign.Key    // the repository's own key (dist.signatures); required
 	TrustedKeys sign.Keyring // publishers whose package signatures are accepted
-	Validators  []Validator
-	Limits      fhirpkg.Limits // zero: fhirpkg.DefaultLimits
+	// TrustedKeyDir, when set, replaces TrustedKeys: the folder is read
+	// again when its key files change, so a key added there counts from
+	// the next publish on, and 417 answers name the folder.
+	TrustedKeyDir *sign.KeyDir
+	Validators    []Validator
+	Limits        fhirpkg.Limits // zero: fhirpkg.DefaultLimits
 	// ReadNeedsAuth makes every read require a valid token.
 	ReadNeedsAuth bool
 	// AllowSignup lets `npm adduser` create accounts; otherwise only
@@ -129,11 +133,25 @@ type CheckOptions struct {
 	Validators []Validator
 	// TrustedKeys verifies signatures; nil skips the signature check.
 	TrustedKeys sign.Keyring
+	// KeysDir is the folder trusted keys are read from, named by 417
+	// answers for an untrusted signer ("" when there is none).
+	KeysDir string
 }
 
 // Check runs every QRPH-63 check with the registry's configuration.
 func (r *Registry) Check(ctx context.Context, tgz []byte) (*Checked, error) {
-	return CheckTarball(ctx, tgz, CheckOptions{Limits: r.opts.Limits, Validators: r.opts.Validators, TrustedKeys: r.opts.TrustedKeys})
+	o := CheckOptions{Limits: r.opts.Limits, Validators: r.opts.Validators, TrustedKeys: r.opts.TrustedKeys}
+	if d := r.opts.TrustedKeyDir; d != nil {
+		kr, err := d.Keyring()
+		if err != nil {
+			r.log.Warn("trusted keys", zap.Error(err))
+		}
+		if kr == nil {
+			kr = sign.Keyring{}
+		}
+		o.TrustedKeys, o.KeysDir = kr, d.Dir()
+	}
+	return CheckTarball(ctx, tgz, o)
 }
 
 // CheckTarball runs every QRPH-63 check on a tarball: FHIR package
@@ -164,11 +182,26 @@ func CheckTarball(ctx context.Context, tgz []byte, o CheckOptions) (*Checked, er
 	if o.TrustedKeys != nil {
 		rep, err := sign.VerifyPackage(p, o.TrustedKeys)
 		if err != nil {
-			return nil, fail(417, err, "signature check failed: %v", err)
+			return nil, fail(417, err, "signature check failed: %v%s", err, untrustedAdvice(err, o))
 		}
 		c.Signed = rep
 	}
 	return c, nil
+}
+
+// untrustedAdvice tells the publisher of a package signed by an unknown
+// key which key it is and where the repository's trusted keys go.
+func untrustedAdvice(err error, o CheckOptions) string {
+	kid := sign.UntrustedKey(err)
+	if kid == "" {
+		return ""
+	}
+	if o.KeysDir == "" {
+		return fmt.Sprintf(" (the repository trusts %d keys and has no trusted-keys folder): to trust the signer, its administrator starts ccg serve with --trusted-keys DIR holding the publisher's public key (the KEY.pub of ccg package keygen, fingerprint %s)",
+			len(o.TrustedKeys), kid)
+	}
+	return fmt.Sprintf(" (not among the %d keys in %s): to trust the signer, the repository's administrator copies the publisher's public key (the KEY.pub of ccg package keygen, fingerprint %s) into %s; it counts from the next publish, without a restart",
+		len(o.TrustedKeys), o.KeysDir, kid, o.KeysDir)
 }
 
 // Violations lists every structural and profile problem of an unpacked

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/ccg-project/ccg/internal/sharedtest"
+	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 	"github.com/ccg-project/ccg/registry/testpkg"
 )
@@ -172,5 +174,54 @@ func TestDeprecateUnpublish(t *testing.T) {
 	}
 	if code, _, _ := f.do(t, "GET", "dep", "", nil); code != 404 {
 		t.Errorf("package after unpublish: %d", code)
+	}
+}
+
+// A 417 for an unknown signer names its key and the trusted-keys folder;
+// a key copied there counts from the next publish, without a restart; a
+// signature older than the package's version says to sign again.
+func TestTrustedKeysReload(t *testing.T) {
+	keysDir := filepath.Join(t.TempDir(), "trusted-keys") // created later
+	f := newFixture(t, func(o *registry.Options) { o.TrustedKeyDir = sign.NewKeyDir(keysDir) })
+	publisher, _ := sign.GenerateKey()
+	signed := func(ver string) map[string][]byte {
+		files, err := sign.SignPackage(testpkg.Files(testpkg.Options{Name: "acme.bp", Version: ver}), publisher, "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files
+	}
+	tgz, _ := fhirpkg.WriteTarball(signed("0.1.0"))
+	code, m := f.publish(t, "acme.bp", "0.1.0", tgz)
+	msg, _ := m["error"].(string)
+	if code != 417 || !strings.Contains(msg, publisher.ID()) || !strings.Contains(msg, "copies the publisher's public key") || !strings.Contains(msg, keysDir) {
+		t.Fatalf("unknown signer: %d %s", code, msg)
+	}
+	pub, _ := publisher.PublicPEM()
+	if err := os.MkdirAll(keysDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(keysDir, "acme.pub"), pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, m := f.publish(t, "acme.bp", "0.1.0", tgz); code != 200 {
+		t.Fatalf("after adding the key: %d %v", code, m)
+	}
+	// Signed as 0.1.0, published as 0.1.2.
+	stale := signed("0.1.0")
+	stale["package.json"] = bytes.Replace(stale["package.json"], []byte(`"0.1.0"`), []byte(`"0.1.2"`), 1)
+	tgz, _ = fhirpkg.WriteTarball(stale)
+	code, m = f.publish(t, "acme.bp", "0.1.2", tgz)
+	msg, _ = m["error"].(string)
+	if code != 417 || !strings.Contains(msg, "signed acme.bp@0.1.0, package is acme.bp@0.1.2") || !strings.Contains(msg, "run ccg package sign again") {
+		t.Errorf("stale signature: %d %s", code, msg)
+	}
+	// Removing the key takes effect too.
+	if err := os.Remove(filepath.Join(keysDir, "acme.pub")); err != nil {
+		t.Fatal(err)
+	}
+	tgz, _ = fhirpkg.WriteTarball(signed("0.1.3"))
+	if code, m := f.publish(t, "acme.bp", "0.1.3", tgz); code != 417 {
+		t.Errorf("after removing the key: %d %v", code, m)
 	}
 }

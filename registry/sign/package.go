@@ -136,6 +136,9 @@ func SignPackage(files map[string][]byte, k *Key, publisher string, now time.Tim
 	return withIdx, nil
 }
 
+// SignAgain is the advice for a package changed after it was signed.
+const SignAgain = "run ccg package sign again (ccg package sign DIR --key KEY)"
+
 // Report says what VerifyPackage checked.
 type Report struct {
 	Resources int      // resource signatures verified
@@ -191,6 +194,9 @@ func VerifyPackage(p *fhirpkg.Package, kr Keyring) (Report, error) {
 					return rep, fmt.Errorf("%s: %w", label, err)
 				}
 				_, kid, err := VerifyJWS(kr, string(raw), canon)
+				if errors.Is(err, ErrMismatch) {
+					return rep, fmt.Errorf("%s over %s: %w: %s", label, ref, err, SignAgain)
+				}
 				if err != nil {
 					return rep, fmt.Errorf("%s over %s: %w", label, ref, err)
 				}
@@ -209,7 +215,7 @@ func VerifyPackage(p *fhirpkg.Package, kr Keyring) (Report, error) {
 			return rep, fmt.Errorf("package signature: %w: bad payload", ErrMismatch)
 		}
 		if m.Name != p.Manifest.Name || m.Version != p.Manifest.Version {
-			return rep, fmt.Errorf("package signature: %w: signed %s@%s, package is %s@%s", ErrMismatch, m.Name, m.Version, p.Manifest.Name, p.Manifest.Version)
+			return rep, fmt.Errorf("package signature: %w: signed %s@%s, package is %s@%s: %s", ErrMismatch, m.Name, m.Version, p.Manifest.Name, p.Manifest.Version, SignAgain)
 		}
 		have := fileDigests(p.Files)
 		var diffs []string
@@ -225,7 +231,7 @@ func VerifyPackage(p *fhirpkg.Package, kr Keyring) (Report, error) {
 		}
 		if len(diffs) > 0 {
 			sort.Strings(diffs)
-			return rep, fmt.Errorf("package signature: %w: %s", ErrMismatch, strings.Join(diffs, ", "))
+			return rep, fmt.Errorf("package signature: %w: changed after signing: %s: %s", ErrMismatch, strings.Join(diffs, ", "), SignAgain)
 		}
 		rep.Package = true
 		signers[kid] = true
