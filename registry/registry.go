@@ -338,3 +338,55 @@ func (r *Registry) IssueToken(ctx context.Context, name string) (string, error) 
 	}
 	return tok, nil
 }
+
+// BackfillCanonicals claims the canonical URL bases of packages stored
+// before canonical ownership existed, for the publisher of each version,
+// oldest package and version first (what their publishes would have
+// claimed). A base another publisher claimed first is logged and left
+// alone. Packages are handled once; later calls find nothing to do.
+func (r *Registry) BackfillCanonicals(ctx context.Context) error {
+	st := r.opts.Store
+	names, err := st.PackagesWithoutClaims(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		p, err := st.Package(ctx, name)
+		if err != nil {
+			return err
+		}
+		first := ""
+		for _, v := range p.Versions {
+			if first == "" {
+				first = v.Publisher
+			}
+			tgz, err := st.Tarball(ctx, name, v.Version)
+			if err != nil {
+				r.log.Warn("canonical ownership: tarball not read", zap.String("package", name), zap.String("version", v.Version), zap.Error(err))
+				continue
+			}
+			fp, err := fhirpkg.ReadTarball(tgz, r.opts.Limits)
+			if err != nil {
+				continue
+			}
+			for base := range fp.CanonicalBases() {
+				err := st.ClaimCanonicals(ctx, name, v.Publisher, []string{base}, v.Published)
+				var te *store.TrustError
+				switch {
+				case errors.As(err, &te):
+					r.log.Warn("canonical ownership: a package stored earlier uses a base another publisher owns",
+						zap.String("package", name), zap.String("version", v.Version), zap.String("publisher", v.Publisher), zap.String("conflict", te.Error()))
+				case err != nil:
+					return err
+				}
+			}
+		}
+		if err := st.ClaimCanonicals(ctx, name, first, nil, p.Created); err != nil {
+			return err
+		}
+	}
+	if len(names) > 0 {
+		r.log.Info("canonical ownership recorded for packages stored before it", zap.Int("packages", len(names)))
+	}
+	return nil
+}

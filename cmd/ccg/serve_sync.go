@@ -17,7 +17,6 @@ import (
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
 	enginesync "github.com/ccg-project/ccg/engine/sync"
-	"github.com/ccg-project/ccg/registry/sign"
 )
 
 // Engine sync and Trusted CCG flags of `ccg serve`:
@@ -61,11 +60,11 @@ func syncContentOptions(dataDir string, log *zap.Logger) (content.Options, error
 	if !syncFlags.trustedCCG {
 		return opts, nil
 	}
-	dir := trustedKeysDir(dataDir)
-	keys, err := sign.LoadKeyring(dir)
+	dir, err := trustedKeys(dataDir)
 	if err != nil {
-		return opts, fmt.Errorf("trusted keys: %w", err)
+		return opts, err
 	}
+	keys, _ := dir.Keyring()
 	if len(keys) == 0 {
 		log.Warn("Trusted CCG option without trusted keys: no Folder is applicable (give --trusted-keys DIR)")
 	}

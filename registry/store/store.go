@@ -191,6 +191,10 @@ type Store interface {
 	// nobody owns yet, as Publish does (ErrCanonicalTaken when one belongs
 	// to another user); for packages stored before canonical ownership.
 	ClaimCanonicals(ctx context.Context, name, publisher string, bases []string, at time.Time) error
+	// PackagesWithoutClaims lists the packages stored before canonical
+	// ownership whose bases ClaimCanonicals has not recorded yet, oldest
+	// first.
+	PackagesWithoutClaims(ctx context.Context) ([]string, error)
 	// CanonicalOwner returns the claim covering a base (its longest owned
 	// prefix), or ErrNotFound.
 	CanonicalOwner(ctx context.Context, base string) (*Claim, error)

@@ -152,7 +152,8 @@ func (s *sqlStore) trustTables() []string {
 			lookalike TEXT PRIMARY KEY,
 			name TEXT NOT NULL,
 			owner TEXT NOT NULL,
-			created BIGINT NOT NULL)`,
+			created BIGINT NOT NULL,
+			bases_claimed INTEGER NOT NULL DEFAULT 0)`,
 		`CREATE TABLE IF NOT EXISTS unpublished (
 			name TEXT NOT NULL,
 			version TEXT NOT NULL,
@@ -217,7 +218,7 @@ func (s *sqlStore) checkNewName(ctx context.Context, tx execQuerier, name, publi
 		return &TrustError{Kind: ErrReservedName, Subject: name}
 	}
 	key := LookalikeKey(name)
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO package_names (lookalike, name, owner, created) VALUES (?, ?, ?, ?) ON CONFLICT (lookalike) DO NOTHING`),
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO package_names (lookalike, name, owner, created, bases_claimed) VALUES (?, ?, ?, ?, 1) ON CONFLICT (lookalike) DO NOTHING`),
 		key, name, publisher, now); err != nil {
 		return fmt.Errorf("store: package name: %w", err)
 	}
@@ -351,7 +352,28 @@ func (s *sqlStore) ClaimCanonicals(ctx context.Context, name, publisher string, 
 	if err := s.claimCanonicals(ctx, tx, name, publisher, bases, nanos(at)); err != nil {
 		return err
 	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE package_names SET bases_claimed = 1 WHERE name = ?`), name); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	return tx.Commit()
+}
+
+func (s *sqlStore) PackagesWithoutClaims(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT p.name FROM packages p JOIN package_names n ON n.name = p.name
+		WHERE n.bases_claimed = 0 ORDER BY p.created, p.name`)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }
 
 func (s *sqlStore) CanonicalOwner(ctx context.Context, base string) (*Claim, error) {

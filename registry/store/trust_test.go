@@ -250,6 +250,16 @@ func testTrustMigration(t *testing.T, s Store) {
 			t.Fatal(err)
 		}
 	}
+	if got, err := s.PackagesWithoutClaims(ctx); err != nil || !cmp.Equal(got, []string{"@t/old"}) {
+		t.Errorf("packages without claims: %v %v", got, err)
+	}
+	if err := s.ClaimCanonicals(ctx, "@t/old", "alice", []string{"https://old.example/fhir"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.PackagesWithoutClaims(ctx); err != nil || len(got) != 0 {
+		t.Errorf("packages without claims after claiming: %v %v", got, err)
+	}
+	trustErr(t, "base after migration", publishWith(s, "bob", "bob.pkg", "1.0.0", "https://old.example/fhir"), ErrCanonicalTaken, "alice")
 	trustErr(t, "scope after migration", publishWith(s, "bob", "@t/new", "1.0.0"), ErrScopeTaken, "alice")
 	trustErr(t, "name after migration", publishWith(s, "bob", "@t/o-l-d", "1.0.0"), ErrNameTaken, "alice")
 	if err := publishWith(s, "alice", "@t/old", "1.1.0"); err != nil {
