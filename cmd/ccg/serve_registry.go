@@ -185,6 +185,7 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 		prefix = "/npm/"
 	}
 	h := npm.New(reg, prefix, log)
+	registryForServe = h
 	wrapped := echo.WrapHandler(h)
 	e.Any(h.Prefix()+"*", wrapped)
 	e.Any(strings.TrimSuffix(h.Prefix(), "/"), wrapped)
@@ -198,6 +199,10 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 		return nil
 	}), nil
 }
+
+// registryForServe is the npm API of the repository of a running
+// `ccg serve`, for its own engine to load what it holds.
+var registryForServe *npm.Handler
 
 type closerFunc func() error
 

@@ -140,6 +140,9 @@ type Report struct {
 	// Errors are packages that could not be read from the repository;
 	// they are retried in the next round.
 	Errors []Failure
+	// Removed are the packages unloaded because the repository no longer
+	// lists them (unpublished).
+	Removed []string
 }
 
 // Status is the syncer's health.
@@ -281,6 +284,24 @@ func (s *Syncer) once(ctx context.Context, rep *Report) error {
 		return fmt.Errorf("searching the repository: %w", err)
 	}
 	rep.Listed = len(entries)
+	listed := map[string]bool{}
+	for _, e := range entries {
+		listed[e.name] = true
+	}
+	s.mu.Lock()
+	var gone []string
+	for name, st := range s.pkgs {
+		if st.installed != "" && !listed[name] {
+			gone = append(gone, name)
+		}
+	}
+	s.mu.Unlock()
+	sort.Strings(gone)
+	for _, name := range gone {
+		if s.unload(name) {
+			rep.Removed = append(rep.Removed, name)
+		}
+	}
 	results := make([]result, len(entries))
 	sem := make(chan struct{}, s.opts.Concurrency)
 	var wg gosync.WaitGroup
@@ -463,6 +484,56 @@ func (s *Syncer) state(name string) *pkgState {
 	return st
 }
 
+// unload removes a package the syncer installed from the engine (unless
+// something else replaced it since) and forgets it; it reports whether
+// the engine had it.
+func (s *Syncer) unload(name string) bool {
+	s.mu.Lock()
+	st := s.pkgs[name]
+	delete(s.pkgs, name)
+	s.mu.Unlock()
+	if st == nil || st.installed == "" || s.loadedVersion(name) != st.installed {
+		return false
+	}
+	removed := s.eng.Remove(name)
+	if removed {
+		s.log.Info("guideline package unloaded: the repository no longer has it", zap.String("package", name), zap.String("version", st.installed))
+	}
+	return removed
+}
+
+// Refresh brings one package up to date at once, outside the rounds:
+// after a publish it installs the package's latest version (with every
+// check a round makes), after an unpublish it loads the new latest
+// version or, when the repository no longer has the package, unloads it.
+// A repository serving its own engine calls it for every change.
+func (s *Syncer) Refresh(ctx context.Context, name string) error {
+	if !s.wanted(name) {
+		return nil
+	}
+	s.round.Lock()
+	defer s.round.Unlock()
+	s.mu.Lock()
+	s.keys = nil
+	s.mu.Unlock()
+	st := s.state(name)
+	s.mu.Lock()
+	st.listed = "" // the next round checks the document again
+	s.mu.Unlock()
+	_, err := s.install(ctx, name, st, s.log.With(zap.String("package", name)))
+	switch {
+	case errors.Is(err, errGone):
+		s.unload(name)
+		return nil
+	case errors.Is(err, errUnchanged):
+		return nil
+	}
+	return err
+}
+
+// errGone: the repository has no document for the package.
+var errGone = errors.New("the repository has no document for the package")
+
 // refusal is a package that is not installed for what it is.
 type refusal struct{ err error }
 
@@ -540,7 +611,7 @@ func (s *Syncer) install(ctx context.Context, name string, st *pkgState, log *za
 	if err != nil {
 		var se *statusError
 		if errors.As(err, &se) && se.code == 404 {
-			return "", refuse("the repository lists the package but has no document for it")
+			return "", &refusal{errGone}
 		}
 		return "", err
 	}
@@ -625,6 +696,10 @@ func (s *Syncer) install(ctx context.Context, name string, st *pkgState, log *za
 	p, err := content.FromFHIRPackage(fp, tarURL, s.opts.Content)
 	if err != nil {
 		return version, s.refused(st, log, version, rkey, refuse("%v", err))
+	}
+	// The package's claim on its canonicals dates from its first publish.
+	if t, err := time.Parse(time.RFC3339Nano, doc.Time["created"]); err == nil {
+		p.Published = t
 	}
 	if len(p.Problems) > 0 {
 		for i, pr := range p.Problems {

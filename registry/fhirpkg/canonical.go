@@ -36,6 +36,13 @@ func CanonicalBase(canonical string) string {
 	return base
 }
 
+// NormalizeBase puts a canonical URL base (package.json's canonical, an
+// administrator's argument) in the form CanonicalBase gives: no trailing
+// '/', scheme and host in lower case; "" when it is not an http(s) URL.
+func NormalizeBase(base string) string {
+	return CanonicalBase(strings.TrimRight(strings.TrimSpace(base), "/") + "/X/x")
+}
+
 func isTypeName(s string) bool {
 	if s == "" || s[0] < 'A' || s[0] > 'Z' {
 		return false
@@ -67,8 +74,7 @@ func ClaimsCanonical(typ string) bool {
 func (p *Package) CanonicalBases() map[string]string {
 	out := map[string]string{}
 	if c, _ := p.Manifest.Raw["canonical"].(string); c != "" {
-		// package.json's canonical is a base itself, not a resource URL.
-		if b := CanonicalBase(strings.TrimRight(c, "/") + "/X/x"); b != "" {
+		if b := NormalizeBase(c); b != "" {
 			out[b] = "package.json canonical"
 		}
 	}
