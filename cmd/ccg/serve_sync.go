@@ -111,6 +111,12 @@ func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error
 		Repository: f.repository, Token: token, Interval: f.interval, Packages: patterns,
 		Content: opts, Logger: log.Named("sync"),
 	}
+	if f.trustedCCG {
+		// Keys added to the folder count from the next round on.
+		if so.TrustedKeys, err = trustedKeys(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	if local {
 		// The engine reads its own repository in-process; the host only
 		// names it in logs and tarball URLs.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
@@ -140,5 +143,50 @@ func TestCanonicalOwnerFromRepository(t *testing.T) {
 		if c.Owner != "ccg.z-first@1.0.0" {
 			t.Errorf("conflict %+v", c)
 		}
+	}
+}
+
+// With the Trusted CCG option, a key added to the trusted keys folder
+// makes the Folders it signs applicable at the next round, without a
+// restart; removing it makes them inactive again.
+func TestTrustedKeysReloaded(t *testing.T) {
+	r := newRepo(t)
+	eng := engine.New(engine.Options{})
+	dir := t.TempDir()
+	s, _ := newSyncer(t, r, eng, func(o *Options) {
+		o.Content.TrustedCCG = true
+		o.TrustedKeys = sign.NewKeyDir(dir)
+	})
+	r.publishSigned(testpkg.Options{Name: "ccg.signed", Version: "1.0.0"})
+	inactive := func() string {
+		for _, p := range eng.Packages() {
+			if p.Name == "ccg.signed" {
+				return p.Inactive["PlanDefinition/test-folder"]
+			}
+		}
+		t.Fatal("ccg.signed is not loaded")
+		return ""
+	}
+	once(t, s)
+	if why := inactive(); !strings.Contains(why, "not trusted") {
+		t.Fatalf("before its key is trusted: %q", why)
+	}
+	pub, _ := r.signer.PublicPEM()
+	if err := os.WriteFile(filepath.Join(dir, "publisher.pub"), pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rep := once(t, s); !cmp.Equal(rep.Installed, []string{"ccg.signed@1.0.0"}) {
+		t.Errorf("round after adding the key: %+v", rep)
+	}
+	if why := inactive(); why != "" {
+		t.Errorf("after adding the key: %q", why)
+	}
+	if rep := once(t, s); len(rep.Installed) != 0 {
+		t.Errorf("a round with unchanged keys installed %v", rep.Installed)
+	}
+	os.Remove(filepath.Join(dir, "publisher.pub"))
+	once(t, s)
+	if why := inactive(); why == "" {
+		t.Error("still applicable after removing the key")
 	}
 }

@@ -75,6 +75,12 @@ type Options struct {
 	// Content are the validation and compile options (RequireIG, the
 	// Trusted CCG option and its keys).
 	Content content.Options
+	// TrustedKeys, with Content.TrustedCCG, is the folder of trusted keys,
+	// read again at every round: when its keys change, every installed
+	// package is checked again under the new keys (a Folder signed by a
+	// newly trusted key becomes applicable without a restart). It
+	// replaces Content.TrustedKeys.
+	TrustedKeys *sign.KeyDir
 	// Limits bound tarballs (zero: fhirpkg.DefaultLimits).
 	Limits fhirpkg.Limits
 	// MaxDocument bounds a JSON response (default 32 MiB).
@@ -99,6 +105,9 @@ type Syncer struct {
 	pkgs   map[string]*pkgState
 	keys   map[string]npmKey // nil: not fetched in this round
 	status Status
+	// trusted is the Trusted CCG keyring in use and stamp its key ids.
+	trusted sign.Keyring
+	stamp   string
 }
 
 // pkgState is what the syncer remembers about one package.
@@ -108,6 +117,7 @@ type pkgState struct {
 	doc       []byte // the last package document, for 304 answers
 	installed string // version the syncer installed
 	rejected  map[string]string
+	recheck   bool // load again even if the version is loaded (trusted keys changed)
 }
 
 // Failure is a package that was not installed, and why.
@@ -257,6 +267,7 @@ func (s *Syncer) Once(ctx context.Context) (*Report, error) {
 	s.mu.Lock()
 	s.keys = nil // fetch the signing keys again in this round
 	s.mu.Unlock()
+	s.reloadTrusted()
 
 	rep := &Report{}
 	err := s.once(ctx, rep)
@@ -516,6 +527,7 @@ func (s *Syncer) Refresh(ctx context.Context, name string) error {
 	s.mu.Lock()
 	s.keys = nil
 	s.mu.Unlock()
+	s.reloadTrusted()
 	st := s.state(name)
 	s.mu.Lock()
 	st.listed = "" // the next round checks the document again
@@ -529,6 +541,54 @@ func (s *Syncer) Refresh(ctx context.Context, name string) error {
 		return nil
 	}
 	return err
+}
+
+// reloadTrusted reads the trusted keys folder (Options.TrustedKeys);
+// when its keys changed since the last read, every installed package is
+// checked again under them in the coming round.
+func (s *Syncer) reloadTrusted() {
+	if s.opts.TrustedKeys == nil || !s.opts.Content.TrustedCCG {
+		return
+	}
+	kr, err := s.opts.TrustedKeys.Keyring()
+	if err != nil {
+		s.log.Warn("trusted keys", zap.Error(err))
+	}
+	if kr == nil {
+		return
+	}
+	ids := make([]string, 0, len(kr))
+	for id := range kr {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	stamp := strings.Join(ids, ",")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if stamp == s.stamp && s.trusted != nil {
+		return
+	}
+	changed := s.trusted != nil
+	s.trusted, s.stamp = kr, stamp
+	if !changed {
+		return
+	}
+	s.log.Info("trusted keys changed: checking the installed packages again", zap.Int("keys", len(kr)))
+	for _, st := range s.pkgs {
+		st.listed, st.recheck = "", true
+		st.rejected = map[string]string{}
+	}
+}
+
+// contentOptions are the loading options, with the current trusted keys.
+func (s *Syncer) contentOptions() content.Options {
+	o := s.opts.Content
+	s.mu.Lock()
+	if s.trusted != nil {
+		o.TrustedKeys = s.trusted
+	}
+	s.mu.Unlock()
+	return o
 }
 
 // errGone: the repository has no document for the package.
@@ -638,7 +698,11 @@ func (s *Syncer) install(ctx context.Context, name string, st *pkgState, log *za
 	if version == "" {
 		return "", s.refused(st, log, "", "", refuse("the package document has no dist-tags.latest"))
 	}
-	if s.loadedVersion(name) == version {
+	s.mu.Lock()
+	recheck := st.recheck
+	st.recheck = false
+	s.mu.Unlock()
+	if s.loadedVersion(name) == version && !recheck {
 		return version, errUnchanged
 	}
 	raw, ok := doc.Versions[version]
@@ -693,7 +757,7 @@ func (s *Syncer) install(ctx context.Context, name string, st *pkgState, log *za
 	if err := ctx.Err(); err != nil {
 		return version, err
 	}
-	p, err := content.FromFHIRPackage(fp, tarURL, s.opts.Content)
+	p, err := content.FromFHIRPackage(fp, tarURL, s.contentOptions())
 	if err != nil {
 		return version, s.refused(st, log, version, rkey, refuse("%v", err))
 	}
@@ -714,7 +778,8 @@ func (s *Syncer) install(ctx context.Context, name string, st *pkgState, log *za
 	previous := s.loadedVersion(name)
 	if len(p.Inactive) > 0 {
 		reasons := inactiveReasons(p)
-		if previous != "" {
+		// The same version judged under changed trusted keys replaces itself.
+		if previous != "" && previous != version {
 			return version, s.refused(st, log, version, rkey, refuse("Trusted CCG: %s; %s stays loaded", reasons[0], previous))
 		}
 		for _, r := range reasons {
