@@ -197,11 +197,11 @@ func untrustedAdvice(err error, o CheckOptions) string {
 		return ""
 	}
 	if o.KeysDir == "" {
-		return fmt.Sprintf(" (the repository trusts %d keys and has no trusted-keys folder): to trust the signer, its administrator starts ccg serve with --trusted-keys DIR holding the publisher's public key (the KEY.pub of ccg package keygen, fingerprint %s)",
+		return fmt.Sprintf(" (the repository trusts %d keys and has no trusted-keys folder): to trust the signer, its administrator starts ccg serve with --trusted-keys DIR holding the publisher's public key (the KEY.pub that ccg package keygen wrote with the key %s)",
 			len(o.TrustedKeys), kid)
 	}
-	return fmt.Sprintf(" (not among the %d keys in %s): to trust the signer, the repository's administrator copies the publisher's public key (the KEY.pub of ccg package keygen, fingerprint %s) into %s; it counts from the next publish, without a restart",
-		len(o.TrustedKeys), o.KeysDir, kid, o.KeysDir)
+	return fmt.Sprintf(" (not among the %d keys in %s): to trust the signer, the repository's administrator copies the publisher's public key (the KEY.pub that ccg package keygen wrote with it) into %s; it counts from the next publish, without a restart",
+		len(o.TrustedKeys), o.KeysDir, o.KeysDir)
 }
 
 // Violations lists every structural and profile problem of an unpacked

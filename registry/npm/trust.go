@@ -23,12 +23,12 @@ func trustRefusal(te *store.TrustError, name string, bases map[string]string) *a
 		var hits []string
 		for b, what := range bases {
 			if b == te.Subject || strings.HasPrefix(b, te.Subject+"/") {
-				hits = append(hits, what+" uses "+b)
+				hits = append(hits, what+": "+b)
 			}
 		}
 		sort.Strings(hits)
 		if len(hits) > 0 {
-			used = " (" + strings.Join(hits, "; ") + ")"
+			used = "; " + name + " uses it (" + strings.Join(hits, "; ") + ")"
 		}
 		e := errf(409, "%v%s: only its owner may publish packages with canonical URLs under it; use canonical URLs under a base you own, or ask an administrator to assign it (ccg registry assign-canonical)", te, used)
 		e.extra = map[string]any{"owner": te.Owner, "canonical": te.Subject}

@@ -22,7 +22,11 @@ import (
 // edit may change the files.
 func examplePackage(t *testing.T, example, name, version string, edit func(files map[string][]byte)) []byte {
 	t.Helper()
-	dir := sharedtest.Dir(t, "examples", example, "package")
+	root, err := sharedtest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "examples", example, "package")
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
