@@ -572,17 +572,7 @@ func (a *applier) libraries(pkg *content.Package, owner map[string]any, ref stri
 	}
 	var out []*content.Library
 	for _, r := range refs {
-		var lib *content.Library
-		if pkg != nil {
-			lib = pkg.Library(r)
-		}
-		if lib == nil {
-			for _, p := range a.set.pkgs {
-				if lib = p.Library(r); lib != nil {
-					break
-				}
-			}
-		}
+		lib := a.set.library(pkg, r)
 		if lib == nil {
 			return nil, fmt.Errorf("library %s is not loaded", r)
 		}
