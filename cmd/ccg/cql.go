@@ -156,9 +156,17 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg: no .cql files in %s\n", pos[0])
 		return exitFailure
 	}
-	// Included libraries are resolved among the files being checked, by
+	// Included libraries are resolved among the files being checked (for
+	// a single file, the .cql files of its folder, as cql eval does), by
 	// the name and version of their library declarations.
-	cenv, err := cqlSetup{files: files}.env()
+	libs := files
+	if st, err := os.Stat(pos[0]); err == nil && !st.IsDir() {
+		if libs, err = siblingCQLFiles(pos[0]); err != nil {
+			fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
+			return exitFailure
+		}
+	}
+	cenv, err := cqlSetup{files: libs}.env()
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure

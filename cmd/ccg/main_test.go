@@ -232,6 +232,12 @@ func TestCQLIncludes(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "Missing") || !strings.Contains(errOut, "Lonely.cql:2:") {
 		t.Errorf("check with a missing include: exit %d, stderr:\n%s", code, errOut)
 	}
+
+	// cql check of one file resolves its includes from the file's folder.
+	code, out, errOut = ccg(t, "cql", "check", testdata("cql", "check", "Uses.cql"))
+	if code != exitOK || out != "1 files ok\n" {
+		t.Errorf("check one file with an include: exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
 }
 
 func TestCQLEvalWithData(t *testing.T) {
