@@ -48,6 +48,10 @@ type ApplyRequest struct {
 	// Parameters is the $apply "parameters" Parameters resource; its
 	// values are passed to CQL parameters of the same name.
 	Parameters map[string]any
+	// CQLParameters are CQL parameter values by name (as in
+	// cql.EvalOptions.Parameters: a plain name for every library declaring
+	// it, "Lib.Name" for one); they take precedence over Parameters.
+	CQLParameters map[string]value.Value
 	// Explain adds the explain Parameters resource to the response.
 	Explain bool
 	// Lenient applies generic CPG PlanDefinitions: the data-in Bundle is
@@ -137,6 +141,12 @@ func (e *Engine) Apply(ctx context.Context, req *ApplyRequest) (*ApplyResult, er
 	a.params, err = cqlParameters(req.Parameters)
 	if err != nil {
 		return nil, &RequestError{Status: http.StatusBadRequest, Issues: []datain.Issue{{Severity: "error", Code: "value", Expression: "Parameters.parameter('parameters')", Message: err.Error()}}}
+	}
+	if len(req.CQLParameters) > 0 && a.params == nil {
+		a.params = make(map[string]value.Value, len(req.CQLParameters))
+	}
+	for k, v := range req.CQLParameters {
+		a.params[k] = v
 	}
 	plans, err := a.resolvePlans()
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "apply",
-		Args:    "--package DIR|TGZ --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--explain] [--strict]",
+		Args:    "--package DIR|TGZ --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--explain] [--strict]",
 		Summary: "apply a CCG PlanDefinition to a data-in Bundle offline ($apply) and print the Bundle",
 		Run:     runApply,
 	})
@@ -31,6 +31,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 	subject := fs.String("subject", "", "subject `Patient/ID` (default: the Bundle's only Patient)")
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
 	explain := fs.Bool("explain", false, "add the explain Parameters (which condition gave what)")
+	params := addParamFlag(fs)
 	strict := fs.Bool("strict", false, "fail when a package has profile violations or CQL errors")
 	lenient := fs.Bool("lenient", false, "do not hold the data to CCG_DataIn_Bundle (generic CPG PlanDefinitions)")
 	pos, code, ok := parseFlags(fs, args)
@@ -52,7 +53,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	res, err := eng.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: *planID, URL: *planURL, Subject: *subject, Encounter: *encounter,
-		Data: bundle, Explain: *explain, Lenient: *lenient})
+		Data: bundle, CQLParameters: params, Explain: *explain, Lenient: *lenient})
 	if err != nil {
 		var re *engine.RequestError
 		if errors.As(err, &re) {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,5 +34,61 @@ func TestApplyCommand(t *testing.T) {
 		"--data", "../../testdata/apply/data-in/patient-1.json", "--encounter", "Encounter/nope"})
 	if code != exitFailure || !strings.Contains(errb.String(), "Encounter/nope is not in the data-in Bundle") {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// bpDataIn writes patient-1's data-in Bundle with a systolic reading of
+// 150 mm[Hg] added, and returns its path.
+func bpDataIn(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile("../../testdata/apply/data-in/patient-1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fj.DecodeObj(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b["entry"] = append(fj.List(b, "entry"), map[string]any{"fullUrl": "urn:uuid:6a1c1e1e-1111-4a44-9a53-0c7d1f0b1a99",
+		"resource": map[string]any{"resourceType": "Observation", "id": "bp1", "status": "final",
+			"code":              map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": "8480-6"}}},
+			"subject":           map[string]any{"reference": "Patient/p1"},
+			"effectiveDateTime": "2026-01-30T10:00:00Z",
+			"valueQuantity":     map[string]any{"value": 150, "unit": "mm[Hg]", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}})
+	data := filepath.Join(t.TempDir(), "data.json")
+	if out, err := fj.Marshal(b); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(data, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// --param sets a CQL parameter of the package's libraries: with a systolic
+// reading of 150 mm[Hg], the default threshold (140 'mm[Hg]') gives the
+// High BP recommendations and a threshold of 500 'mm[Hg]' does not.
+func TestApplyParam(t *testing.T) {
+	data := bpDataIn(t)
+	actions := func(extra ...string) (int, string) {
+		var out, errb bytes.Buffer
+		e := &env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		args := append([]string{"apply", "--package", "../../testdata/apply/package", "--plan", "ccgtest-folder", "--data", data}, extra...)
+		if code := run(context.Background(), e, args); code != exitOK {
+			return -code, errb.String()
+		}
+		r, err := fj.DecodeObj(out.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(fj.Objs(fj.Obj(fj.Objs(r, "entry")[0], "resource"), "action")), errb.String()
+	}
+	if n, stderr := actions(); n != 9 {
+		t.Errorf("default threshold: %d actions, want 9; stderr %s", n, stderr)
+	}
+	if n, stderr := actions("--param", "Systolic Threshold=500 'mm[Hg]'"); n != 4 {
+		t.Errorf("threshold 500: %d actions, want 4; stderr %s", n, stderr)
+	}
+	if n, stderr := actions("--param", "Systolic Threshold=Interval[1,"); n != -exitUsage || !strings.Contains(stderr, `parameter "Systolic Threshold"`) {
+		t.Errorf("malformed literal: %d, stderr %s", n, stderr)
 	}
 }

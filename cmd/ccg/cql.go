@@ -25,7 +25,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "cql eval",
-		Args:    "FILE.cql [--expr NAME] [--json] [--data BUNDLE.json [--subject Patient/ID]] [--valuesets DIR] [--now DATETIME] [--interval-promotion] [--interval-demotion]",
+		Args:    "FILE.cql [--expr NAME] [--json] [--param NAME=CQL-LITERAL]... [--data BUNDLE.json [--subject Patient/ID]] [--valuesets DIR] [--now DATETIME] [--interval-promotion] [--interval-demotion]",
 		Summary: "evaluate a CQL library's definitions and print their values",
 		Run:     runCQLEval,
 	})
@@ -52,6 +52,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&setup.patient, "subject", "", "the subject `Patient/ID` (or bare ID) in the --data Bundle (default: its only Patient)")
 	fs.StringVar(&setup.valueSets, "valuesets", "", "load ValueSet resources (JSON) from `DIR` for value set membership")
 	nowFlag := fs.String("now", "", "evaluate as of `DATETIME` (RFC 3339, e.g. 2024-01-31T09:00:00Z) instead of the current time")
+	params := addParamFlag(fs)
 	ivl := intervalFlags(fs)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -92,7 +93,11 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		printCompileErrors(e.Stderr, errs, path, string(src))
 		return exitFailure
 	}
-	opts := cql.EvalOptions{Now: now, OnMessage: func(m cql.Message) { printMessage(e.Stderr, m, path, lib.Name) }}
+	if err := lib.CheckParameters(params); err != nil {
+		fmt.Fprintf(e.Stderr, "ccg: %s: %s\n", path, strings.ReplaceAll(err.Error(), "\n", "\nccg: "+path+": "))
+		return exitFailure
+	}
+	opts := cql.EvalOptions{Now: now, Parameters: params, OnMessage: func(m cql.Message) { printMessage(e.Stderr, m, path, lib.Name) }}
 
 	if *expr != "" {
 		if !slices.Contains(lib.Defines(), *expr) {

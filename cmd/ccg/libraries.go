@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/value"
 )
 
 // cqlSetup is what the cql commands compile and evaluate with.
@@ -76,4 +78,31 @@ func siblingCQLFiles(path string) ([]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// paramFlags is the repeatable --param NAME=CQL-LITERAL flag of cql eval,
+// apply and perform. A value without a library name sets the parameter of
+// every library in the evaluation that declares one of that name;
+// Lib.Name sets library Lib's only.
+type paramFlags map[string]value.Value
+
+func (p paramFlags) String() string { return fmt.Sprint(len(p), " parameters") }
+
+func (p paramFlags) Set(s string) error {
+	name, v, err := cql.ParseParameter(s)
+	if err != nil {
+		return err
+	}
+	if _, dup := p[name]; dup {
+		return fmt.Errorf("parameter %q is given twice", name)
+	}
+	p[name] = v
+	return nil
+}
+
+// addParamFlag registers --param on fs.
+func addParamFlag(fs *flag.FlagSet) paramFlags {
+	p := paramFlags{}
+	fs.Var(p, "param", "set CQL parameter `NAME=CQL-LITERAL` (repeatable; Lib.Name for one library only), e.g. 'Measurement Period=Interval[@2022-01-01T00:00:00.0, @2023-01-01T00:00:00.0)'")
+	return p
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/datain"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
@@ -20,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "perform",
-		Args:    "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--max-rounds N] [--out FILE] [--audit DIR]",
+		Args:    "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--max-rounds N] [--out FILE] [--audit DIR]",
 		Summary: "run the Guideline Performer loop against a Guideline Engine ($apply until the RequestGroup is empty)",
 		Run:     runPerform,
 	})
@@ -33,6 +34,7 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	dataFile := fs.String("data", "", "initial data-in Bundle `FILE`")
 	subject := fs.String("subject", "", "subject `Patient/ID` (default: the Bundle's only Patient)")
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
+	params := addParamFlag(fs)
 	maxRounds := fs.Int("max-rounds", 20, "give up after `N` rounds")
 	out := fs.String("out", "", "write the final data-in Bundle to `FILE`")
 	auditDir := fs.String("audit", "", "record the performer's BALP AuditEvents (submission, response, create of each Resulting Data resource) in the SQLite database in `DIR`")
@@ -51,6 +53,12 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	client := &engineClient{base: strings.TrimSuffix(*base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+	if len(params) > 0 {
+		var err error
+		if client.params, err = engine.ParametersResource(params); err != nil {
+			return usageError(e, fs, "%v", err)
+		}
+	}
 	p := &perform.Performer{Resolve: client.resolve}
 	var st audit.Store
 	if *auditDir != "" {
@@ -194,6 +202,8 @@ func cardOf(r map[string]any) string {
 type engineClient struct {
 	base string
 	http *http.Client
+	// params is the $apply "parameters" Parameters resource (--param), or nil.
+	params map[string]any
 }
 
 func (c *engineClient) apply(ctx context.Context, plan, subject, encounter string, data map[string]any) (map[string]any, error) {
@@ -201,6 +211,9 @@ func (c *engineClient) apply(ctx context.Context, plan, subject, encounter strin
 		map[string]any{"name": "subject", "valueString": subject},
 		map[string]any{"name": "encounter", "valueString": encounter},
 		map[string]any{"name": "data", "resource": data},
+	}
+	if c.params != nil {
+		params = append(params, map[string]any{"name": "parameters", "resource": c.params})
 	}
 	body, err := fj.MarshalCompact(map[string]any{"resourceType": "Parameters", "parameter": params})
 	if err != nil {

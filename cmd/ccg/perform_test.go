@@ -98,3 +98,33 @@ func TestPerformCommand(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
 	}
 }
+
+// perform sends --param values to $apply as its "parameters".
+func TestPerformParam(t *testing.T) {
+	eng := engine.New(engine.Options{})
+	if _, err := eng.LoadPath("../../testdata/apply/package", content.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	httpapi.Mount(e, httpapi.Config{Engine: eng})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	data := bpDataIn(t)
+	for _, tc := range []struct {
+		param, want string
+	}{
+		{"", "round 1: 9 recommended actions"},
+		{"Systolic Threshold=500 'mm[Hg]'", "round 1: 4 recommended actions"},
+	} {
+		var out, errb bytes.Buffer
+		env := &env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		args := []string{"perform", "--engine", srv.URL, "--plan", "ccgtest-folder", "--data", data, "--max-rounds", "1"}
+		if tc.param != "" {
+			args = append(args, "--param", tc.param)
+		}
+		run(context.Background(), env, args)
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("--param %q: output lacks %q:\n%s\n%s", tc.param, tc.want, out.String(), errb.String())
+		}
+	}
+}
