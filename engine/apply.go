@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,10 @@ type ApplyRequest struct {
 	// cql.EvalOptions.Parameters: a plain name for every library declaring
 	// it, "Lib.Name" for one); they take precedence over Parameters.
 	CQLParameters map[string]value.Value
+	// StrictData refuses data-in values that break a FHIR primitive's JSON
+	// type rule (fhir.BundleOptions.StrictData); by default they are read
+	// leniently and reported in ApplyResult.DataWarnings.
+	StrictData bool
 	// Explain adds the explain Parameters resource to the response.
 	Explain bool
 	// Lenient applies generic CPG PlanDefinitions: the data-in Bundle is
@@ -120,6 +125,9 @@ type ApplyResult struct {
 	Cards  []CardResult
 	Errors []CardError
 	Data   *datain.Data
+	// DataWarnings are the data-in values read leniently (a number where a
+	// FHIR code is expected), each naming the resource and path.
+	DataWarnings []string
 }
 
 // Apply runs $apply.
@@ -152,7 +160,23 @@ func (e *Engine) Apply(ctx context.Context, req *ApplyRequest) (*ApplyResult, er
 	if err != nil {
 		return nil, err
 	}
-	return a.run(plans)
+	res, err := a.run(plans)
+	if res != nil {
+		seen := map[string]bool{}
+		for _, r := range a.retrievers {
+			if r == nil {
+				continue
+			}
+			for _, w := range r.Warnings() {
+				if s := w.Error(); !seen[s] {
+					seen[s] = true
+					res.DataWarnings = append(res.DataWarnings, s)
+				}
+			}
+		}
+		sort.Strings(res.DataWarnings)
+	}
+	return res, err
 }
 
 type plan struct {
@@ -653,7 +677,7 @@ func (a *applier) retriever(pkg *content.Package) cql.Retriever {
 		}
 		return r
 	}
-	opts := fhir.BundleOptions{}
+	opts := fhir.BundleOptions{StrictData: a.req.StrictData}
 	if _, id, ok := fj.SplitRef(a.subject); ok {
 		opts.PatientID = id
 	}

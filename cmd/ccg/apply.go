@@ -15,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "apply",
-		Args:    "--package DIR|TGZ --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--explain] [--strict]",
+		Args:    "--package DIR|TGZ --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--explain] [--strict] [--strict-data]",
 		Summary: "apply a CCG PlanDefinition to a data-in Bundle offline ($apply) and print the Bundle",
 		Run:     runApply,
 	})
@@ -32,6 +32,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
 	explain := fs.Bool("explain", false, "add the explain Parameters (which condition gave what)")
 	params := addParamFlag(fs)
+	strictData := strictDataFlag(fs)
 	strict := fs.Bool("strict", false, "fail when a package has profile violations or CQL errors")
 	lenient := fs.Bool("lenient", false, "do not hold the data to CCG_DataIn_Bundle (generic CPG PlanDefinitions)")
 	pos, code, ok := parseFlags(fs, args)
@@ -53,7 +54,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	res, err := eng.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: *planID, URL: *planURL, Subject: *subject, Encounter: *encounter,
-		Data: bundle, CQLParameters: params, Explain: *explain, Lenient: *lenient})
+		Data: bundle, CQLParameters: params, StrictData: *strictData, Explain: *explain, Lenient: *lenient})
 	if err != nil {
 		var re *engine.RequestError
 		if errors.As(err, &re) {
@@ -65,6 +66,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg apply: %v\n", err)
 		return exitFailure
 	}
+	printDataWarnings(e.Stderr, res.DataWarnings)
 	for _, ce := range res.Errors {
 		fmt.Fprintf(e.Stderr, "ccg apply: CARD %s did not fire: %s (%s)\n", ce.Card, ce.Message, ce.Expression)
 	}

@@ -25,7 +25,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "cql eval",
-		Args:    "FILE.cql [--expr NAME] [--json] [--param NAME=CQL-LITERAL]... [--data BUNDLE.json [--subject Patient/ID]] [--valuesets DIR] [--now DATETIME] [--interval-promotion] [--interval-demotion]",
+		Args:    "FILE.cql [--expr NAME] [--json] [--param NAME=CQL-LITERAL]... [--data BUNDLE.json [--subject Patient/ID] [--strict-data]] [--valuesets DIR] [--now DATETIME] [--interval-promotion] [--interval-demotion]",
 		Summary: "evaluate a CQL library's definitions and print their values",
 		Run:     runCQLEval,
 	})
@@ -53,6 +53,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&setup.valueSets, "valuesets", "", "load ValueSet resources (JSON) from `DIR` for value set membership")
 	nowFlag := fs.String("now", "", "evaluate as of `DATETIME` (RFC 3339, e.g. 2024-01-31T09:00:00Z) instead of the current time")
 	params := addParamFlag(fs)
+	strictData := strictDataFlag(fs)
 	ivl := intervalFlags(fs)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -74,6 +75,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	setup.patient = strings.TrimPrefix(setup.patient, "Patient/")
+	setup.strictData = *strictData
 	if setup.patient != "" && setup.dataFile == "" {
 		return usageError(e, fs, "--subject needs --data")
 	}
@@ -99,6 +101,15 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 	}
 	opts := cql.EvalOptions{Now: now, Parameters: params, OnMessage: func(m cql.Message) { printMessage(e.Stderr, m, path, lib.Name) }}
 
+	if setup.data != nil {
+		defer func() {
+			var ws []string
+			for _, w := range setup.data.Warnings() {
+				ws = append(ws, w.Error())
+			}
+			printDataWarnings(e.Stderr, ws)
+		}()
+	}
 	if *expr != "" {
 		if !slices.Contains(lib.Defines(), *expr) {
 			fmt.Fprintf(e.Stderr, "ccg: %s has no definition named %q\n", path, *expr)
@@ -171,7 +182,7 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 			return exitFailure
 		}
 	}
-	cenv, err := cqlSetup{files: libs}.env()
+	cenv, err := (&cqlSetup{files: libs}).env()
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
