@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/datain"
@@ -21,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "perform",
-		Args:    "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--max-rounds N] [--out FILE] [--audit DIR]",
+		Args:    "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--strict-data] [--max-rounds N] [--out FILE] [--audit DIR]",
 		Summary: "run the Guideline Performer loop against a Guideline Engine ($apply until the RequestGroup is empty)",
 		Run:     runPerform,
 	})
@@ -35,6 +36,7 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	subject := fs.String("subject", "", "subject `Patient/ID` (default: the Bundle's only Patient)")
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
 	params := addParamFlag(fs)
+	strictData := strictDataFlag(fs)
 	maxRounds := fs.Int("max-rounds", 20, "give up after `N` rounds")
 	out := fs.String("out", "", "write the final data-in Bundle to `FILE`")
 	auditDir := fs.String("audit", "", "record the performer's BALP AuditEvents (submission, response, create of each Resulting Data resource) in the SQLite database in `DIR`")
@@ -51,6 +53,20 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	data, ok := readDataIn(e, "perform", *dataFile, subject, encounter, false)
 	if !ok {
 		return exitFailure
+	}
+	if *strictData {
+		// The engine reads such values leniently; refuse them here.
+		root, err := fhir.R4().ResourceNode(data)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "ccg perform: %s: %v\n", *dataFile, err)
+			return exitFailure
+		}
+		if issues := fhir.PrimitiveIssues(root); len(issues) > 0 {
+			for _, is := range issues {
+				fmt.Fprintf(e.Stderr, "ccg perform: %s: %v (--strict-data)\n", *dataFile, is)
+			}
+			return exitFailure
+		}
 	}
 	client := &engineClient{base: strings.TrimSuffix(*base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
 	if len(params) > 0 {

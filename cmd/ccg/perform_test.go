@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -126,5 +128,29 @@ func TestPerformParam(t *testing.T) {
 		if !strings.Contains(out.String(), tc.want) {
 			t.Errorf("--param %q: output lacks %q:\n%s\n%s", tc.param, tc.want, out.String(), errb.String())
 		}
+	}
+}
+
+// perform --strict-data refuses a data-in Bundle whose values break a FHIR
+// primitive's JSON type rule before calling the engine.
+func TestPerformStrictData(t *testing.T) {
+	raw, err := os.ReadFile(bpDataIn(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "data.json")
+	bad := strings.Replace(string(raw), `"8480-6"`, `8480`, 1)
+	if bad == string(raw) {
+		t.Fatal("the systolic code was not found")
+	}
+	if err := os.WriteFile(data, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	env := &env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	code := run(context.Background(), env, []string{"perform", "--engine", "http://127.0.0.1:1", "--plan", "ccgtest-folder",
+		"--data", data, "--strict-data"})
+	if code != exitFailure || !strings.Contains(errb.String(), "Observation/bp1 at Observation.code.coding[0].code: FHIR.code expects a JSON string, found a number") {
+		t.Errorf("exit %d, stderr %s", code, errb.String())
 	}
 }

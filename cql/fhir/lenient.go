@@ -3,6 +3,8 @@ package fhir
 import (
 	"fmt"
 	"sync"
+
+	"github.com/ccg-project/ccg/cql/value"
 )
 
 // dataSource is the data set a BundleRetriever was built from: whether
@@ -58,4 +60,43 @@ func (r *BundleRetriever) Warnings() []*DataError {
 	r.src.mu.Lock()
 	defer r.src.mu.Unlock()
 	return append([]*DataError(nil), r.src.warnings...)
+}
+
+// PrimitiveIssues lists the values of n (a resource or element, with the
+// resources nested in it) that break a FHIR primitive's JSON type rule
+// harmlessly: those a lenient BundleRetriever reads with a warning and a
+// strict one refuses. Elements that cannot be read at all are not listed.
+func PrimitiveIssues(n *Node) []*DataError {
+	src := &dataSource{}
+	m := R4()
+	var walk func(v value.Value, depth int)
+	walk = func(v value.Value, depth int) {
+		if depth > maxJSONDepth {
+			return
+		}
+		switch x := v.(type) {
+		case value.List:
+			for _, e := range x.Elems {
+				walk(e, depth+1)
+			}
+		case *Node:
+			if x.isPrimitive() {
+				_, _ = x.PrimitiveValue() // a lenient read records the issue
+				return
+			}
+			for t := x.info.Type; t != nil; t = t.Base {
+				ti, ok := m.infoOf(t)
+				if !ok {
+					break
+				}
+				for _, e := range ti.Elements {
+					if c, err := x.Property(e.Name); err == nil {
+						walk(c, depth+1)
+					}
+				}
+			}
+		}
+	}
+	walk(withSource(n, src), 0)
+	return src.warnings
 }

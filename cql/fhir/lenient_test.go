@@ -87,3 +87,26 @@ define "Bad Value": (First([Observation] O where O.id = 'o2').value as FHIR.Quan
 		}
 	}
 }
+
+func TestPrimitiveIssues(t *testing.T) {
+	n, err := fhir.R4().ParseResource([]byte(`{"resourceType":"Bundle","type":"collection","entry":[
+{"resource":{"resourceType":"Patient","id":"p1","gender":"female","active":"true","contained":[{"resourceType":"Practitioner","id":"d","active":"false"}]}},
+{"resource":{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"code":310490}]},"valueQuantity":{"value":"95.5"}}},
+{"resource":{"resourceType":"Observation","id":"o2","status":"final","code":{"text":"ok"},"valueQuantity":{"value":95.5}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range fhir.PrimitiveIssues(n) {
+		got = append(got, e.Resource+" "+e.Path)
+	}
+	want := []string{
+		"Patient/p1 Patient.active",
+		"Practitioner/d Practitioner.active",
+		"Observation/o1 Observation.code.coding[0].code",
+		"Observation/o1 Observation.valueQuantity.value",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("issues:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
