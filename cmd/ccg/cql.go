@@ -19,6 +19,7 @@ import (
 
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/conformance"
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/cql/value"
 )
 
@@ -189,6 +190,11 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 	}
 	cenv = ivl.apply(cenv)
 	nerr, nbad := 0, 0
+	seen, err := newErrorSet(libs)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
+		return exitFailure
+	}
 	for _, f := range files {
 		if ctx.Err() != nil {
 			fmt.Fprintln(e.Stderr, "ccg: interrupted")
@@ -202,6 +208,7 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 			continue
 		}
 		if _, errs := cenv.Compile(f, string(src)); len(errs) > 0 {
+			errs = seen.filter(errs, f, string(src))
 			printCompileErrors(e.Stderr, errs, f, string(src))
 			nerr += len(errs)
 			nbad++
@@ -213,6 +220,49 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.Stdout, "%d files ok\n", len(files))
 	return exitOK
+}
+
+// errorSet keeps the compile errors of cql check already printed, so that
+// an error of a library is printed once, not again for every library
+// that includes it; errors of included libraries name the library's file.
+type errorSet struct {
+	files   map[string]string // library name -> file
+	printed map[string]bool
+}
+
+func newErrorSet(files []string) (*errorSet, error) {
+	s := &errorSet{files: map[string]string{}, printed: map[string]bool{}}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if name, _, ok := fhir.ParseLibraryHeader(string(b)); ok {
+			if _, dup := s.files[name]; !dup {
+				s.files[name] = f
+			}
+		}
+	}
+	return s, nil
+}
+
+// filter returns the errors of compiling file (source src) not printed
+// before, with included libraries' errors placed in their files.
+func (s *errorSet) filter(errs cql.Errors, file, src string) cql.Errors {
+	var out cql.Errors
+	for _, err := range errs {
+		c := *err
+		if f, ok := s.files[c.Library]; ok && c.Library != file {
+			c.Library = f
+		}
+		key := fmt.Sprintf("%s:%d:%d:%s:%s", c.Library, c.Line, c.Col, c.Code, c.Message)
+		if s.printed[key] {
+			continue
+		}
+		s.printed[key] = true
+		out = append(out, &c)
+	}
+	return out
 }
 
 // ivlFlags are the --interval-promotion and --interval-demotion flags of
