@@ -140,3 +140,33 @@ func TestFHIRPrimitiveEquality(t *testing.T) {
 		t.Errorf("status = 'amended' is %v", got)
 	}
 }
+
+// A retrieve filtering a code-valued element by a list of strings keeps
+// the resources whose code is one of them.
+func TestRetrieveStatusInStrings(t *testing.T) {
+	const data = `{"resourceType":"Bundle","type":"collection","entry":[
+{"resource":{"resourceType":"Patient","id":"p1"}},
+{"resource":{"resourceType":"MedicationRequest","id":"m1","status":"active","intent":"order","subject":{"reference":"Patient/p1"},"medicationCodeableConcept":{"text":"x"}}},
+{"resource":{"resourceType":"MedicationRequest","id":"m2","status":"stopped","intent":"order","subject":{"reference":"Patient/p1"},"medicationCodeableConcept":{"text":"x"}}},
+{"resource":{"resourceType":"MedicationRequest","id":"m3","status":"on-hold","intent":"order","subject":{"reference":"Patient/p1"},"medicationCodeableConcept":{"text":"x"}}}]}`
+	env := cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(fhir.NewLibraryResolver()))
+	lib, errs := env.Compile("S.cql", `library S version '1'
+using FHIR version '4.0.1'
+include FHIRHelpers version '4.0.1'
+context Patient
+define A: [MedicationRequest: status in {'active', 'on-hold'}] M return M.id.value`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	r, err := fhir.NewBundleRetriever([]byte(data), fhir.BundleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := lib.Eval(context.Background(), "A", cql.EvalOptions{Retriever: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := value.Format(v); got != "{'m1', 'm3'}" {
+		t.Errorf("A = %s", got)
+	}
+}
