@@ -29,7 +29,7 @@ type ecqmPatient struct {
 // TestECQMCorpus evaluates, for every test patient of every measure of
 // ecqm-content-r4-2021, every define of the measure's main library with
 // the Measurement Period of the patient's expected MeasureReport (or the
-// library default, or for the three libraries without one the Measure's
+// library default, or for a library without one the Measure's
 // effectivePeriod), and requires no evaluation errors. The defines reached
 // this way hold no content error of the corpus itself (a read of an
 // element R4 lacks would fail here). Eight test resources break a FHIR
