@@ -113,7 +113,8 @@ type CardResult struct {
 type ApplyResult struct {
 	// Bundle is the CPG $apply Bundle: RequestGroup first, then Goals and
 	// request resources, then (when asked) the explain Parameters, then an
-	// OperationOutcome listing CARD errors (when there are some).
+	// OperationOutcome listing CARD errors and data-in values read
+	// leniently (when there are some).
 	Bundle map[string]any
 	// RequestGroup is Bundle's first entry.
 	RequestGroup map[string]any
@@ -160,23 +161,7 @@ func (e *Engine) Apply(ctx context.Context, req *ApplyRequest) (*ApplyResult, er
 	if err != nil {
 		return nil, err
 	}
-	res, err := a.run(plans)
-	if res != nil {
-		seen := map[string]bool{}
-		for _, r := range a.retrievers {
-			if r == nil {
-				continue
-			}
-			for _, w := range r.Warnings() {
-				if s := w.Error(); !seen[s] {
-					seen[s] = true
-					res.DataWarnings = append(res.DataWarnings, s)
-				}
-			}
-		}
-		sort.Strings(res.DataWarnings)
-	}
-	return res, err
+	return a.run(plans)
 }
 
 type plan struct {
@@ -314,11 +299,13 @@ func (a *applier) run(plans []plan) (*ApplyResult, error) {
 	if a.req.Explain {
 		entries = append(entries, map[string]any{"resource": a.explain()})
 	}
-	if len(a.errs) > 0 {
-		entries = append(entries, map[string]any{"resource": a.errorOutcome()})
+	warnings := a.dataWarnings()
+	if len(a.errs) > 0 || len(warnings) > 0 {
+		entries = append(entries, map[string]any{"resource": a.errorOutcome(warnings)})
 	}
 	bundle := map[string]any{"resourceType": "Bundle", "id": a.rgID, "type": "collection", "entry": entries}
-	res := &ApplyResult{Bundle: bundle, RequestGroup: rg, PlanDefinition: first, Cards: a.results, Errors: a.errs, Data: a.data}
+	res := &ApplyResult{Bundle: bundle, RequestGroup: rg, PlanDefinition: first, Cards: a.results, Errors: a.errs, Data: a.data,
+		DataWarnings: warnings}
 	for _, c := range a.results {
 		if c.Fired && c.Resource != "" {
 			res.Fired = append(res.Fired, c.Card)
@@ -1048,11 +1035,35 @@ func (a *applier) explain() map[string]any {
 	return out
 }
 
-func (a *applier) errorOutcome() map[string]any {
+func (a *applier) errorOutcome(warnings []string) map[string]any {
 	var issues []any
 	for _, e := range a.errs {
 		issues = append(issues, map[string]any{"severity": "error", "code": "processing",
 			"diagnostics": "CARD " + e.Card + " did not fire: " + e.Message, "expression": []any{e.Expression}})
 	}
+	for _, w := range warnings {
+		issues = append(issues, map[string]any{"severity": "warning", "code": "value",
+			"diagnostics": "data-in value read leniently: " + w})
+	}
 	return map[string]any{"resourceType": "OperationOutcome", "id": ErrorsID, "issue": issues}
+}
+
+// dataWarnings are the data-in values the evaluations read leniently
+// (fhir.BundleRetriever.Warnings), sorted.
+func (a *applier) dataWarnings() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range a.retrievers {
+		if r == nil {
+			continue
+		}
+		for _, w := range r.Warnings() {
+			if s := w.Error(); !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

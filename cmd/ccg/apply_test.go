@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,5 +91,53 @@ func TestApplyParam(t *testing.T) {
 	}
 	if n, stderr := actions("--param", "Systolic Threshold=Interval[1,"); n != -exitUsage || !strings.Contains(stderr, `parameter "Systolic Threshold"`) {
 		t.Errorf("malformed literal: %d, stderr %s", n, stderr)
+	}
+}
+
+// A data-in value that breaks a FHIR primitive rule harmlessly (the
+// systolic reading's value as the string "150") is read with a warning, on
+// standard error and in the Bundle's OperationOutcome; --strict-data
+// refuses it, so the CARDs that read it do not fire.
+func TestApplyLenientData(t *testing.T) {
+	raw, err := os.ReadFile(bpDataIn(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(raw), `"value": 150`, `"value": "150"`, 1)
+	if bad == string(raw) {
+		t.Fatalf("the reading's value was not found in %s", raw)
+	}
+	data := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(data, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const warning = "Observation/bp1 at Observation.valueQuantity.value: FHIR.decimal expects a JSON number, found a string"
+	for _, strict := range []bool{false, true} {
+		var out, errb bytes.Buffer
+		e := &env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		args := []string{"apply", "--package", "../../testdata/apply/package", "--plan", "ccgtest-folder", "--data", data}
+		if strict {
+			args = append(args, "--strict-data")
+		}
+		if code := run(context.Background(), e, args); code != exitOK {
+			t.Fatalf("strict=%v: exit %d: %s", strict, code, errb.String())
+		}
+		b, err := fj.DecodeObj(out.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := fj.Objs(b, "entry")
+		actions := len(fj.Objs(fj.Obj(entries[0], "resource"), "action"))
+		oo := fj.Obj(entries[len(entries)-1], "resource")
+		var severities []string
+		for _, is := range fj.Objs(oo, "issue") {
+			severities = append(severities, fj.Str(is, "severity"))
+		}
+		switch {
+		case !strict && (actions != 9 || !strings.Contains(errb.String(), warning) || !slices.Contains(severities, "warning")):
+			t.Errorf("lenient: %d actions (want 9), issues %v, stderr %s", actions, severities, errb.String())
+		case strict && (strings.Contains(errb.String(), warning) || !strings.Contains(errb.String(), "expected a JSON number for FHIR.decimal")):
+			t.Errorf("strict: %d actions, stderr %s", actions, errb.String())
+		}
 	}
 }
