@@ -3,6 +3,8 @@ package fhir
 import (
 	"encoding/json"
 	"reflect"
+	"sort"
+	"strconv"
 
 	"github.com/ccg-project/ccg/cql/value"
 )
@@ -144,4 +146,77 @@ func (n *Node) HasElement(name string) bool {
 	}
 	_, ok := R4().ElementOf(n.info.Type, name)
 	return ok
+}
+
+// nodeKey is the hash key of a structured FHIR value: its type and its
+// JSON written canonically (object keys sorted, numbers without trailing
+// zeros), so that keys are equal exactly when jsonEqual holds.
+type nodeKey string
+
+// HashKey implements value.HashKeyer for resources and complex elements;
+// primitives have no key (their equality may be unknown, as for dates of
+// different precisions).
+func (n *Node) HashKey() (any, bool) {
+	if n.obj == nil {
+		return nil, false
+	}
+	b := make([]byte, 0, 256)
+	b = append(b, n.info.Type.Name...)
+	b = append(b, ':')
+	b, ok := canonicalJSON(b, n.obj)
+	if !ok {
+		return nil, false
+	}
+	return nodeKey(b), true
+}
+
+func canonicalJSON(b []byte, v any) ([]byte, bool) {
+	ok := true
+	switch x := v.(type) {
+	case nil:
+		b = append(b, "null"...)
+	case bool:
+		b = strconv.AppendBool(b, x)
+	case string:
+		b = strconv.AppendQuote(b, x)
+	case json.Number, float64:
+		s, _ := numberText(x)
+		d, err := parseDecimal(s)
+		if err != nil {
+			return b, false
+		}
+		b = append(b, value.DecReduce(d).String()...)
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, ok = canonicalJSON(b, e); !ok {
+				return b, false
+			}
+		}
+		b = append(b, ']')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendQuote(b, k)
+			b = append(b, ':')
+			if b, ok = canonicalJSON(b, x[k]); !ok {
+				return b, false
+			}
+		}
+		b = append(b, '}')
+	default:
+		return b, false
+	}
+	return b, true
 }

@@ -170,3 +170,37 @@ define A: [MedicationRequest: status in {'active', 'on-hold'}] M return M.id.val
 		t.Errorf("A = %s", got)
 	}
 }
+
+// Hash keys of FHIR values are equal exactly when the values are.
+func TestFHIRHashKeys(t *testing.T) {
+	m := fhir.R4()
+	parse := func(s string) *fhir.Node {
+		n, err := m.ParseResource([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	a := parse(`{"resourceType":"Observation","id":"o","status":"final","code":{"text":"a"},"valueQuantity":{"value":2.50,"unit":"mg"}}`)
+	b := parse(`{"valueQuantity":{"unit":"mg","value":2.5},"code":{"text":"a"},"status":"final","id":"o","resourceType":"Observation"}`)
+	c := parse(`{"resourceType":"Observation","id":"o","status":"final","code":{"text":"a"},"valueQuantity":{"value":2.51,"unit":"mg"}}`)
+	ka, ok1 := a.HashKey()
+	kb, ok2 := b.HashKey()
+	kc, ok3 := c.HashKey()
+	if !ok1 || !ok2 || !ok3 {
+		t.Fatal("a resource has no hash key")
+	}
+	if ka != kb || value.Equal(a, b) != value.Boolean(true) {
+		t.Errorf("equal resources: keys %v / %v", ka, kb)
+	}
+	if ka == kc || value.Equal(a, c) != value.Boolean(false) {
+		t.Errorf("different resources share key %v", ka)
+	}
+	st, err := a.Property("status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.(*fhir.Node).HashKey(); ok {
+		t.Error("a primitive has a hash key")
+	}
+}

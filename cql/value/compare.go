@@ -262,6 +262,14 @@ type Model interface {
 	EquivalentTo(b Value) bool
 }
 
+// HashKeyer is implemented by model values that have hash keys for the
+// list operators (distinct, union, intersect, except, in): HashKey returns
+// a comparable key such that two values have equal keys exactly when they
+// are equal, or ok=false when the value has none.
+type HashKeyer interface {
+	HashKey() (key any, ok bool)
+}
+
 // modelPair returns the operand that implements Model, with b the other
 // one; a model value on the right is compared from its own side (equality
 // and equivalence are symmetric).
