@@ -244,8 +244,8 @@ func Equal(a, b Value) Value {
 			return Boolean(x == y)
 		}
 	}
-	if m, ok := modelPair(a, b); ok {
-		return m.EqualTo(b)
+	if r, ok := modelEqual(a, b); ok {
+		return r
 	}
 	return Boolean(false)
 }
@@ -270,28 +270,17 @@ type HashKeyer interface {
 	HashKey() (key any, ok bool)
 }
 
-// modelPair returns the operand that implements Model, with b the other
-// one; a model value on the right is compared from its own side (equality
-// and equivalence are symmetric).
-func modelPair(a, b Value) (Model, bool) {
+// modelEqual is a = b when either is a model value (equality is
+// symmetric, so a model value on the right compares from its own side).
+func modelEqual(a, b Value) (Value, bool) {
 	if m, ok := a.(Model); ok {
-		return m, true
+		return m.EqualTo(b), true
 	}
 	if m, ok := b.(Model); ok {
-		return modelSwap{m, a}, true
+		return m.EqualTo(a), true
 	}
 	return nil, false
 }
-
-// modelSwap compares other with the model value m.
-type modelSwap struct {
-	m     Model
-	other Value
-}
-
-func (s modelSwap) Type() types.Type        { return s.m.Type() }
-func (s modelSwap) EqualTo(Value) Value     { return s.m.EqualTo(s.other) }
-func (s modelSwap) EquivalentTo(Value) bool { return s.m.EquivalentTo(s.other) }
 
 func equalFromCompare(c int, ok bool) Value {
 	if !ok {
@@ -476,8 +465,11 @@ func Equivalent(a, b Value) bool {
 		yl, yh := closedBounds(y)
 		return Equivalent(xl, yl) && Equivalent(xh, yh)
 	}
-	if m, ok := modelPair(a, b); ok {
+	if m, ok := a.(Model); ok {
 		return m.EquivalentTo(b)
+	}
+	if m, ok := b.(Model); ok {
+		return m.EquivalentTo(a)
 	}
 	r := Equal(a, b)
 	return r != nil && bool(r.(Boolean))
