@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -75,9 +76,50 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	}
 	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Logger: log.Named("engine")})
 	if cfg.Server != nil {
+		cfg.Server.SetLibrarySource(engineLibraries{eng: eng})
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})
 	}
 	engineForServe = eng
 	log.Info("guideline engine mounted", zap.Int("packages", len(eng.Packages())))
 	return st, nil
+}
+
+// engineLibraries lets the server's $cql and Library/$evaluate use the
+// CQL libraries of the engine's loaded packages.
+type engineLibraries struct{ eng *engine.Engine }
+
+func (l engineLibraries) LibraryByRef(ref string) (server.LibraryInfo, bool) {
+	version := ""
+	if i := strings.LastIndexByte(ref, '|'); i >= 0 {
+		version = ref[i+1:]
+	}
+	for _, p := range l.eng.Packages() {
+		lib := p.Library(ref)
+		if lib == nil || lib.Source == "" || (version != "" && lib.Version != version) {
+			continue
+		}
+		info := server.LibraryInfo{URL: lib.URL, Version: lib.Version, CQL: lib.Source}
+		if lib.CQL != nil {
+			info.Name = lib.CQL.Name
+		}
+		if t := p.Terminology(); t != nil {
+			info.Terminology = t
+		}
+		return info, true
+	}
+	return server.LibraryInfo{}, false
+}
+
+func (l engineLibraries) ResolveLibrary(name, version string) (string, error) {
+	for _, p := range l.eng.Packages() {
+		for _, r := range p.OfType("Library") {
+			id, _ := r["id"].(string)
+			lib := p.Library("Library/" + id)
+			if lib == nil || lib.CQL == nil || lib.CQL.Name != name || (version != "" && lib.CQL.Version != version) {
+				continue
+			}
+			return lib.Source, nil
+		}
+	}
+	return "", fmt.Errorf("library %s is in no loaded package", name)
 }
