@@ -4,9 +4,13 @@ GO ?= go
 
 .PHONY: run test cql-harness generate check-generated bench fuzz vet fmt build
 
-## run: start the server on http://127.0.0.1:8080 (data in ./.data) with the example packages
+## run: build bin/ccg, then start the server on http://127.0.0.1:8080 (data in
+## ./.data) with the example packages; it prints a ready line once it listens
 run:
-	$(GO) run ./cmd/ccg serve --packages 'examples/*/package'
+	@echo "make run: building bin/ccg (the first build downloads and compiles the dependencies: a few minutes; each package is named as it compiles)..."
+	@$(GO) build -v -o bin/ccg ./cmd/ccg
+	@echo "make run: starting ./bin/ccg serve; wait for its 'ready at' line"
+	./bin/ccg serve --packages 'examples/*/package'
 
 ## test: the one test command (CI runs exactly this). Under CI=true it also
 ## checks the generated parser and starts a throwaway PostgreSQL

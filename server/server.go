@@ -166,18 +166,11 @@ func (s *Server) operations() []Operation {
 	return ops
 }
 
-// Run listens on addr and serves until ctx is cancelled, then shuts down
-// gracefully: it stops accepting connections and waits (up to
-// Config.ShutdownTimeout) for requests in flight.
-func (s *Server) Run(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(ctx, ln)
-}
-
-// Serve is Run on an existing listener, which it closes.
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully:
+// it stops accepting connections and waits (up to
+// Config.ShutdownTimeout) for requests in flight. It closes ln. (The
+// caller listens, so that it knows the address before the first request:
+// `ccg serve` prints its ready message then.)
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,

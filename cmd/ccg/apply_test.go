@@ -38,6 +38,32 @@ func TestApplyCommand(t *testing.T) {
 	}
 }
 
+// TestApplyFailsWhenACardFails: a CARD whose condition fails at run time
+// makes `ccg apply` exit 1 (the Bundle, with its card-errors outcome, is
+// still printed).
+func TestApplyFailsWhenACardFails(t *testing.T) {
+	pkg := filepath.Join(t.TempDir(), "package")
+	if err := os.CopyFS(pkg, os.DirFS("../../testdata/apply/package")); err != nil {
+		t.Fatal(err)
+	}
+	card := filepath.Join(pkg, "PlanDefinition-card-reqproc.json")
+	b, err := os.ReadFile(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = []byte(strings.Replace(string(b), `"language": "text/cql-identifier",
+            "expression": "Needs ECG"`, `"language": "text/cql",
+            "expression": "Message(true, true, 'E1', 'Error', 'the condition failed')"`, 1))
+	if err := os.WriteFile(card, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := ccg(t, "apply", "--package", pkg, "--plan", "ccgtest-folder", "--data", "../../testdata/apply/data-in/patient-1.json")
+	if code != exitFailure || !strings.Contains(errOut, "CARD http://example.org/ccg-test/PlanDefinition/card-reqproc did not fire") ||
+		!strings.Contains(out, `"card-errors"`) {
+		t.Errorf("exit %d\nstdout: %.300s\nstderr: %s", code, out, errOut)
+	}
+}
+
 // bpDataIn writes patient-1's data-in Bundle with a systolic reading of
 // 150 mm[Hg] added, and returns its path.
 func bpDataIn(t *testing.T) string {
@@ -119,8 +145,13 @@ func TestApplyLenientData(t *testing.T) {
 		if strict {
 			args = append(args, "--strict-data")
 		}
-		if code := run(context.Background(), e, args); code != exitOK {
-			t.Fatalf("strict=%v: exit %d: %s", strict, code, errb.String())
+		// Under --strict-data the CARDs that read the value fail: exit 1.
+		want := exitOK
+		if strict {
+			want = exitFailure
+		}
+		if code := run(context.Background(), e, args); code != want {
+			t.Fatalf("strict=%v: exit %d, want %d: %s", strict, code, want, errb.String())
 		}
 		b, err := fj.DecodeObj(out.Bytes())
 		if err != nil {

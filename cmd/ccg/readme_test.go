@@ -30,7 +30,7 @@ func TestReadmeExamples(t *testing.T) {
 	t.Chdir(filepath.Join("..", ".."))
 	n := 0
 	for _, block := range consoleBlocks(string(readme)) {
-		for _, ex := range splitExamples(block) {
+		for _, ex := range splitExamples(block, false) {
 			if strings.HasPrefix(ex.cmd, "curl ") {
 				// Only the server package's own endpoints are replayed.
 				if strings.Contains(ex.cmd, "/$cql") || strings.Contains(ex.cmd, "/metadata") ||
@@ -186,41 +186,46 @@ func consoleBlocks(md string) []string {
 	}
 }
 
-type example struct{ cmd, want string }
+// example is one command of a console block and the output shown below
+// it; elided is set when that output has a "..." line.
+type example struct {
+	cmd, want string
+	elided    bool
+}
 
 // splitExamples splits a console block into commands ("$ " lines, with
 // "\" continuations) and their expected output; examples with an elided
-// "..." line are dropped.
-func splitExamples(block string) []example {
+// "..." line are dropped unless keepElided.
+func splitExamples(block string, keepElided bool) []example {
 	var out []example
 	var cur *example
-	elided := false
+	flush := func() {
+		if cur != nil && (keepElided || !cur.elided) {
+			out = append(out, *cur)
+		}
+	}
 	lines := strings.SplitAfter(block, "\n")
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
 		if strings.HasPrefix(line, "$ ") {
-			if cur != nil && !elided {
-				out = append(out, *cur)
-			}
+			flush()
 			cmd := strings.TrimSuffix(strings.TrimPrefix(line, "$ "), "\n")
 			for strings.HasSuffix(cmd, "\\") && i+1 < len(lines) {
 				i++
 				cmd = strings.TrimSuffix(cmd, "\\") + " " + strings.TrimSpace(lines[i])
 			}
-			cur, elided = &example{cmd: cmd}, false
+			cur = &example{cmd: cmd}
 			continue
 		}
 		if cur == nil {
 			continue
 		}
 		if strings.TrimSpace(line) == "..." {
-			elided = true
+			cur.elided = true
 		}
 		cur.want += line
 	}
-	if cur != nil && !elided {
-		out = append(out, *cur)
-	}
+	flush()
 	return out
 }
 

@@ -43,22 +43,33 @@ func init() { serveMounts = append(serveMounts, mountEngine) }
 func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
 	eng := engine.New(engine.Options{})
 	glob, ok := os.LookupEnv(envPackages)
+	from := "$" + envPackages
 	if servePackagesGlob != nil {
-		glob, ok = *servePackagesGlob, true
+		glob, ok, from = *servePackagesGlob, true, "--packages"
 	}
 	if !ok {
-		glob = defaultPackages
+		glob, from = defaultPackages, "the default --packages"
 	}
+	failed := 0
 	if glob != "" {
 		matches, err := filepath.Glob(glob)
 		if err != nil {
 			return nil, fmt.Errorf("guideline engine: packages %q: %w", glob, err)
+		}
+		if len(matches) == 0 {
+			wd, _ := os.Getwd()
+			msg := fmt.Sprintf("%s %q matches nothing in %s: the guideline engine has no packages, so every $apply answers 404. "+
+				"Run ccg serve from the repository root, or name package folders or .tgz files with --packages GLOB (--packages '' loads none on purpose)",
+				from, glob, wd)
+			log.Warn("guideline engine: "+msg, zap.String("packages", glob))
+			cfg.Status.warn("%s", msg)
 		}
 		sort.Strings(matches)
 		for _, m := range matches {
 			p, err := eng.LoadPath(m, content.Options{})
 			if err != nil {
 				log.Warn("guideline engine: package not loaded", zap.String("path", m), zap.Error(err))
+				failed++
 				continue
 			}
 			for _, pr := range p.Problems {
@@ -81,6 +92,14 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	}
 	engineForServe = eng
 	log.Info("guideline engine mounted", zap.Int("packages", len(eng.Packages())))
+	line := fmt.Sprintf("guideline packages: %d loaded from %q", len(eng.Packages()), glob)
+	if glob == "" {
+		line = "guideline packages: none (" + from + " is empty)"
+	}
+	if failed > 0 {
+		line += fmt.Sprintf(", %d could not be loaded (see the log)", failed)
+	}
+	cfg.Status.add("%s", line)
 	return st, nil
 }
 
