@@ -90,7 +90,7 @@ var serveFlagHooks []func(fs *flag.FlagSet)
 func init() {
 	register(&command{
 		Name:    "serve",
-		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]] [--auth on|off] [--oidc-issuer URL --oidc-audience AUD [--oidc-jwks-url URL]] [--smart-clients FILE] [--evaluate-rate N] [--evaluate-burst N]",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--local-sync=false] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]] [--auth on|off] [--oidc-issuer URL --oidc-audience AUD [--oidc-jwks-url URL]] [--smart-clients FILE] [--evaluate-rate N] [--evaluate-burst N]",
 		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
 		Run:     runServe,
 	})

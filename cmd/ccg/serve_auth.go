@@ -69,7 +69,7 @@ const offWarning = `
 // mode to serve's ready message once the address is known.
 func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) (func(st *serveStatus, addr string), error) {
 	cfg := auth.Config{
-		Registry: registryForServe, Audit: auditForServe, Logger: log.Named("auth"),
+		Registry: repositoryForAuth, Audit: auditForServe, Logger: log.Named("auth"),
 		Software:     "ccg/" + version,
 		EvaluateRate: rate.Limit(authFlags.rate), EvaluateBurst: authFlags.burst,
 	}
@@ -80,7 +80,8 @@ func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) (func(st
 	default:
 		return nil, fmt.Errorf("--auth must be on or off, not %q", authFlags.mode)
 	}
-	if prefix := registryPrefixForServe; prefix != "" {
+	if registryForServe != nil {
+		prefix := registryForServe.Prefix()
 		// By the route matched, not the path: with --registry-prefix / the
 		// FHIR routes still need their tokens.
 		bare := strings.TrimSuffix(prefix, "/")

@@ -60,7 +60,7 @@ func serveForTestIn(t *testing.T, data string, reg registryFlagValues, flags aut
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &servedForTest{url: hs.URL, st: registryForServe.Store(), audit: auditForServe}
+	return &servedForTest{url: hs.URL, st: repositoryForAuth.Store(), audit: auditForServe}
 }
 
 // token stores a ccg token with scopes.

@@ -45,7 +45,7 @@ var auditForServe audit.Store
 func init() { serveMounts = append(serveMounts, mountEngine) }
 
 func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
-	eng := engine.New(engine.Options{})
+	eng := engine.New(engine.Options{Logger: log.Named("engine")})
 	glob, ok := os.LookupEnv(envPackages)
 	from := "$" + envPackages
 	if servePackagesGlob != nil {
