@@ -27,6 +27,35 @@ func (c *checker) call(s ast.Span, name string, prec value.Precision, args ...No
 	return n
 }
 
+// callEither calls operator name, or alt when name does not fit the
+// arguments; when both fit (an operand of a choice type that holds points
+// or intervals), the run-time types of the arguments choose between them.
+func (c *checker) callEither(s ast.Span, name, alt string, prec value.Precision, args ...Node) Node {
+	if alt == "" {
+		return c.call(s, name, prec, args...)
+	}
+	ts := make([]types.Type, len(args))
+	for i, a := range args {
+		ts[i] = a.Type()
+	}
+	r, _ := c.m.Resolve(name, ts)
+	if r == nil {
+		return c.call(s, alt, prec, args...)
+	}
+	n, _ := c.tryCall(s, name, prec, args...)
+	if ra, _ := c.m.Resolve(alt, ts); ra != nil {
+		call := n.(*Call)
+		if call.Dispatch == nil {
+			call.Dispatch = &Dispatch{Models: c.m, Args: args, Convs: r.Convs}
+		}
+		call.Dispatch.Alt = alt
+		if !types.Equal(ra.Result, call.T) {
+			call.T = types.NewChoice(call.T, ra.Result)
+		}
+	}
+	return n
+}
+
 func (c *checker) tryCall(s ast.Span, name string, prec value.Precision, args ...Node) (Node, bool) {
 	ts := make([]types.Type, len(args))
 	for i, a := range args {
@@ -483,6 +512,17 @@ func (c *checker) binary(x *ast.BinaryExpr) Node {
 		name := binNames[x.Op]
 		if x.Op == ast.OpIn && (types.Equal(r.Type(), types.ValueSet) || types.Equal(r.Type(), types.CodeSys)) {
 			return c.termIn(s, l, r)
+		}
+		// An interval (or FHIR.Period, FHIR.Range) in an interval is
+		// IncludedIn, as the reference translator resolves it; Contains
+		// likewise becomes Includes.
+		if ivl, _ := c.intervalKinds(l.Type()); ivl && x.Op == ast.OpIn && isInterval(r.Type()) {
+			name, alt := c.pointOrInterval(l.Type(), "In", "IncludedIn")
+			return c.callEither(s, name, alt, Precision(x.Precision), l, r)
+		}
+		if ivl, _ := c.intervalKinds(r.Type()); ivl && x.Op == ast.OpContains && isInterval(l.Type()) {
+			name, alt := c.pointOrInterval(r.Type(), "Contains", "Includes")
+			return c.callEither(s, name, alt, Precision(x.Precision), l, r)
 		}
 		// `x in IntervalOrList` with a list on the wrong side, or a
 		// precision: pass through.

@@ -353,23 +353,17 @@ func (c *checker) timing(x *ast.TimingExpr) Node {
 	case ast.TimingSameOrAfter:
 		return c.call(s, "SameOrAfter", p, l, r)
 	case ast.TimingIncludes:
-		name := "Includes"
-		if !isInterval(r.Type()) && !isList(r.Type()) && !types.Equal(r.Type(), types.Null) {
-			name = "Contains"
-		}
+		name, alt := c.pointOrInterval(r.Type(), "Contains", "Includes")
 		if x.Properly {
-			name = "Proper" + name
+			name, alt = proper(name), proper(alt)
 		}
-		return c.call(s, name, p, l, r)
+		return c.callEither(s, name, alt, p, l, r)
 	case ast.TimingIncludedIn:
-		name := "IncludedIn"
-		if !isInterval(l.Type()) && !isList(l.Type()) && !types.Equal(l.Type(), types.Null) {
-			name = "In"
-		}
+		name, alt := c.pointOrInterval(l.Type(), "In", "IncludedIn")
 		if x.Properly {
-			name = "Proper" + name
+			name, alt = proper(name), proper(alt)
 		}
-		return c.call(s, name, p, l, r)
+		return c.callEither(s, name, alt, p, l, r)
 	case ast.TimingBefore, ast.TimingAfter:
 		before := x.Op == ast.TimingBefore
 		if x.Offset == nil {
@@ -385,14 +379,14 @@ func (c *checker) timing(x *ast.TimingExpr) Node {
 		// With an offset, compare points: the end of the left interval and
 		// the start of the right one for before, and the other way round
 		// for after.
-		if isInterval(l.Type()) {
+		if c.intervalOperand(l.Type()) {
 			if before {
 				l = c.call(s, "End", value.Unset, l)
 			} else {
 				l = c.call(s, "Start", value.Unset, l)
 			}
 		}
-		if isInterval(r.Type()) {
+		if c.intervalOperand(r.Type()) {
 			if before {
 				r = c.call(s, "Start", value.Unset, r)
 			} else {
@@ -432,11 +426,11 @@ func (c *checker) timing(x *ast.TimingExpr) Node {
 	case ast.TimingWithin:
 		q := quantityLit(x.Within, s)
 		lo, hi := r, r
-		if isInterval(r.Type()) {
+		if c.intervalOperand(r.Type()) {
 			lo, hi = c.call(s, "Start", value.Unset, r), c.call(s, "End", value.Unset, r)
 		}
 		iv := c.interval(s, c.call(s, "Subtract", value.Unset, lo, q), c.call(s, "Add", value.Unset, hi, q), !x.Properly, !x.Properly)
-		if isInterval(l.Type()) {
+		if c.intervalOperand(l.Type()) {
 			return c.call(s, "IncludedIn", p, l, iv)
 		}
 		return c.call(s, "In", p, l, iv)
@@ -459,6 +453,67 @@ func (c *checker) timing(x *ast.TimingExpr) Node {
 	}
 	c.errorf(s, CodeUnsupported, "unsupported timing phrase %s", x.Op)
 	return bad(s)
+}
+
+func proper(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "Proper" + name
+}
+
+// intervalKinds tells whether a value of type t may be an interval (an
+// Interval, or a model type that converts to one: FHIR.Period, FHIR.Range)
+// and whether it may be a point (any other single value). A choice may be
+// both; Any counts as a point, lists and null are neither.
+func (c *checker) intervalKinds(t types.Type) (ivl, point bool) {
+	switch x := t.(type) {
+	case *types.Interval:
+		return true, false
+	case *types.Choice:
+		for _, o := range x.Options {
+			i, p := c.intervalKinds(o)
+			ivl, point = ivl || i, point || p
+		}
+		return ivl, point
+	case *types.Named:
+		if types.Equal(x, types.Null) {
+			return false, false
+		}
+		if x.Model != "System" {
+			for _, cv := range c.m.Converters {
+				if to, _, ok := cv.ImplicitConversion(x); ok {
+					return isInterval(to), !isInterval(to)
+				}
+			}
+		}
+		return false, true
+	}
+	return false, false
+}
+
+// intervalOperand reports whether an operand of type t is an interval, or
+// converts to one.
+func (c *checker) intervalOperand(t types.Type) bool {
+	ivl, point := c.intervalKinds(t)
+	return ivl && !point
+}
+
+// pointOrInterval chooses between the point and the interval form of an
+// operator (In / IncludedIn, Contains / Includes) for an operand of type
+// t: the interval form for intervals (and FHIR.Period, FHIR.Range, which
+// convert to one), the point form for points, and for a choice of both the
+// point form, with the interval form as the alternative that the run-time
+// type of the value may select.
+func (c *checker) pointOrInterval(t types.Type, pointOp, ivlOp string) (name, alt string) {
+	ivl, point := c.intervalKinds(t)
+	switch {
+	case ivl && point:
+		return pointOp, ivlOp
+	case point:
+		return pointOp, ""
+	}
+	return ivlOp, ""
 }
 
 func (c *checker) interval(s ast.Span, lo, hi Node, lc, hc bool) Node {
