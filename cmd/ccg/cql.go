@@ -19,6 +19,7 @@ import (
 
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/conformance"
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/cql/value"
 )
 
@@ -165,6 +166,9 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 	}
 	cenv = ivl.apply(cenv)
 	nerr, nbad := 0, 0
+	// An error of a library is printed once, not again for each library
+	// of the set that includes it.
+	printed := map[string]bool{}
 	for _, f := range files {
 		if ctx.Err() != nil {
 			fmt.Fprintln(e.Stderr, "ccg: interrupted")
@@ -178,8 +182,21 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 			continue
 		}
 		if _, errs := cenv.Compile(f, string(src)); len(errs) > 0 {
-			printCompileErrors(e.Stderr, errs, f, string(src))
-			nerr += len(errs)
+			name, _, _ := fhir.ParseLibraryHeader(string(src))
+			var fresh cql.Errors
+			for _, ce := range errs {
+				lib := ce.Library
+				if lib == f || lib == "" {
+					lib = name
+				}
+				k := fmt.Sprintf("%s:%d:%d:%s:%s", lib, ce.Line, ce.Col, ce.Code, ce.Message)
+				if !printed[k] {
+					printed[k] = true
+					fresh = append(fresh, ce)
+				}
+			}
+			printCompileErrors(e.Stderr, fresh, f, string(src))
+			nerr += len(fresh)
 			nbad++
 		}
 	}

@@ -138,9 +138,6 @@ func (c *checker) propType(t types.Type, name string) (types.Type, bool) {
 		return types.NewChoice(opts...), true
 	case *types.Named:
 		if x.Model == "System" {
-			if types.Equal(x, types.Any) {
-				return types.Any, true
-			}
 			if ps, ok := systemProps[x.Name]; ok {
 				pt, ok := ps[name]
 				return pt, ok
@@ -158,6 +155,9 @@ func (c *checker) property(s ast.Span, src Node, name string) Node {
 	t := src.Type()
 	if types.Equal(t, types.Null) {
 		return &Property{Base: Base{T: types.Any, P: pos(s)}, Source: src, Name: name}
+	}
+	if isBad(src) {
+		return bad(s) // already reported
 	}
 	pt, ok := c.propType(t, name)
 	if !ok {
@@ -178,6 +178,11 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 			args := c.exprs(x.Args)
 			if n := c.userCall(x.Span, il, x.Name, args, false, false); n != nil {
 				return n
+			}
+			if sigs := funcSignatures(il, x.Name, false); len(sigs) > 0 {
+				c.errorf(x.Span, CodeNoOverload, "could not resolve call to function %s.%s with signature (%s); %s",
+					x.LibraryQualifier, x.Name, argTypes(args), signatureList(sigs))
+				return bad(x.Span)
 			}
 			c.errorf(x.Span, CodeUndeclared, "could not resolve function %s in library %s", x.Name, x.LibraryQualifier)
 			return bad(x.Span)
@@ -219,10 +224,51 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 		if n, ok := c.ageFunction(x, name, args); ok {
 			return n
 		}
+		if sigs := c.funcSignatures(x.Name, fluent); len(sigs) > 0 {
+			c.errorf(x.Span, CodeNoOverload, "could not resolve call to function %s with signature (%s); %s",
+				x.Name, argTypes(args), signatureList(sigs))
+			return bad(x.Span)
+		}
 		c.errorf(x.Span, CodeUndeclared, "could not resolve function %s", x.Name)
 		return bad(x.Span)
 	}
 	return c.call(x.Span, name, value.Unset, args...)
+}
+
+// funcSignatures lists the signatures of the user-defined functions name
+// of the library being checked (and, for a fluent call, of the fluent
+// functions of its includes).
+func (c *checker) funcSignatures(name string, fluent bool) []string {
+	sigs := funcSignatures(c.lib, name, fluent)
+	if fluent {
+		for _, il := range c.lib.Includes {
+			sigs = append(sigs, funcSignatures(il, name, true)...)
+		}
+	}
+	return sigs
+}
+
+func funcSignatures(lib *Library, name string, fluent bool) []string {
+	var sigs []string
+	for _, f := range lib.Funcs[name] {
+		if fluent && !f.Fluent {
+			continue
+		}
+		ps := make([]string, len(f.Params))
+		for i, p := range f.Params {
+			ps[i] = p.String()
+		}
+		sigs = append(sigs, "("+strings.Join(ps, ", ")+")")
+	}
+	return sigs
+}
+
+func argTypes(args []Node) string {
+	ts := make([]string, len(args))
+	for i, a := range args {
+		ts[i] = a.Type().String()
+	}
+	return strings.Join(ts, ", ")
 }
 
 // userCall resolves a user-defined function of lib (nil when none fits).
