@@ -22,9 +22,12 @@ test:
 build:
 	$(GO) build -o bin/ccg ./cmd/ccg
 
-## generate: regenerate the CQL parser from the grammar
+## generate: regenerate the CQL parser from the grammar, and the FHIR R4
+## model table from the ModelInfo of the npm package cql-exec-fhir
+## (fetched with npm pack into a temporary directory)
 generate:
 	./cql/grammar/generate.sh
+	$(GO) generate ./cql/fhir
 
 ## check-generated: fail when the generated parser does not match the grammar
 check-generated:

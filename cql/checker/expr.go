@@ -869,6 +869,10 @@ func (c *checker) retrieve(x *ast.Retrieve) Node {
 		if n.CodePath == "" {
 			if rm, ok := c.models[nt.Model].(RetrieveModel); ok {
 				n.CodePath = rm.PrimaryCodePath(nt.Name)
+				if n.CodePath == "" {
+					c.errorf(x.Span, CodeTypeMismatch, "%s has no primary code path: name the element to filter on ([%s: element in ...])", nt, nt.Name)
+					return bad(x.Span)
+				}
 			}
 		}
 	}

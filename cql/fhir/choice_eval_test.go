@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/ccg-project/ccg/cql"
@@ -164,5 +165,22 @@ define B: [MedicationRequest: status = 'stopped'] M return M.id
 `, "A", "B")
 	if got["A"] != `{"m1"}` || got["B"] != `{"m2"}` {
 		t.Errorf("got %v", got)
+	}
+}
+
+// A terminology filter on a type without a primary code path (in the
+// ModelInfo) is an error at check time, naming the type.
+func TestRetrieveWithoutPrimaryCodePath(t *testing.T) {
+	env := cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(fhir.NewLibraryResolver()))
+	_, errs := env.Compile("C.cql", `library C version '1'
+using FHIR version '4.0.1'
+codesystem "LOINC": 'http://loinc.org'
+code "Some Code": '1234' from "LOINC"
+context Patient
+define A: [FamilyMemberHistory: "Some Code"]
+define B: [FamilyMemberHistory: relationship ~ "Some Code"]
+`)
+	if len(errs) != 1 || errs[0].Line != 6 || !strings.Contains(errs[0].Message, "FHIR.FamilyMemberHistory has no primary code path") {
+		t.Errorf("errors = %v", errs)
 	}
 }

@@ -72,7 +72,8 @@ type Element struct {
 	Name string
 	// Type is the element type in CQL notation, with qualified names:
 	// "FHIR.string", "List<FHIR.Identifier>", "Interval<System.DateTime>",
-	// "Choice<FHIR.dateTime, FHIR.Period>".
+	// "Choice<FHIR.dateTime, FHIR.Period>"; "System.Any" when the
+	// ModelInfo gives none.
 	Type string
 	// Target is the path or expression the element maps to in the
 	// target model ("%value.value", "FHIRHelpers.ToInterval(%value)"),
@@ -146,7 +147,11 @@ func Parse(r io.Reader) (*ModelInfo, error) {
 		if name == "" {
 			return nil, fmt.Errorf("modelinfo: %s: a typeInfo without a name", m.Name)
 		}
-		ti := TypeInfo{Namespace: ns, Name: name, BaseType: q(t.BaseType),
+		base := q(t.BaseType)
+		if base == "" {
+			base = "System.Any" // as a few published profile types leave it
+		}
+		ti := TypeInfo{Namespace: ns, Name: name, BaseType: base,
 			Identifier: t.Identifier, Label: t.Label, Target: t.Target,
 			Retrievable: t.Retrievable, PrimaryCodePath: t.PrimaryCodePath}
 		for _, e := range t.Elements {
@@ -217,7 +222,10 @@ func elementType(e xmlElement, q func(string) string) (string, error) {
 	case e.Type != "":
 		return q(e.Type), nil
 	}
-	return "", fmt.Errorf("no type")
+	// Published profile models have a few untyped extension elements
+	// (QI-Core 4.1.1 ServiceRequest.appropriatenessScore); they hold
+	// anything.
+	return "System.Any", nil
 }
 
 func spec(s xmlSpec, q func(string) string) (string, error) {
