@@ -229,6 +229,10 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 				x.Name, argTypes(args), signatureList(sigs))
 			return bad(x.Span)
 		}
+		if fluent && len(c.lib.Funcs[x.Name]) > 0 {
+			c.errorf(x.Span, CodeUndeclared, "function %s is not declared fluent: call it as %s(...)", x.Name, x.Name)
+			return bad(x.Span)
+		}
 		c.errorf(x.Span, CodeUndeclared, "could not resolve function %s", x.Name)
 		return bad(x.Span)
 	}
