@@ -1,9 +1,10 @@
 // Package fhir is the FHIR R4 (4.0.1) data model of the CQL engine: the
-// model info the checker resolves FHIR types and element types with, the
-// run-time representation of FHIR resources and datatypes, the conversions
-// FHIRHelpers defines, retrieval from Bundles and FHIR servers, terminology
-// services, and library resolution from FHIR Library resources and
-// directories of .cql files.
+// model the checker resolves FHIR types and element types with (built from
+// the FHIR 4.0.1 ModelInfo, model_gen.go), the run-time representation of
+// FHIR resources and datatypes, the conversions FHIRHelpers defines,
+// retrieval from Bundles and FHIR servers, terminology services, and
+// library resolution from FHIR Library resources and directories of .cql
+// files.
 package fhir
 
 //go:generate go run ./internal/gen/fhirgen -o model_gen.go
@@ -51,8 +52,10 @@ type Element struct {
 
 // TypeInfo describes a FHIR type.
 type TypeInfo struct {
-	Type     *types.Named
-	Kind     Kind
+	Type *types.Named
+	Kind Kind
+	// Elements are the elements the type declares, in ModelInfo order;
+	// Element also finds those of its base types.
 	Elements []*Element
 	byName   map[string]*Element
 	// ValueType is the System type of a primitive's value element.
