@@ -466,6 +466,14 @@ type EvalOptions struct {
 	Parameters map[string]value.Value
 	// MaxListSize bounds lists built during evaluation (0: no limit).
 	MaxListSize int
+	// MaxStringLen bounds strings (bytes; 0: eval.DefaultMaxStringLen),
+	// MaxTupleWidth tuples (0: eval.DefaultMaxTupleWidth) and MaxBytes the
+	// bytes of all values the evaluation builds (0: no limit); negative
+	// means no limit. An evaluation over a limit fails with an *EvalError
+	// wrapping a *builtins.LimitError (see eval.IsLimit).
+	MaxStringLen  int
+	MaxTupleWidth int
+	MaxBytes      int
 	// MaxDepth bounds function recursion (0: eval.DefaultMaxDepth).
 	MaxDepth int
 	// Retriever overrides the Env's retriever.
@@ -497,7 +505,7 @@ func (l *Library) session(ctx context.Context, o EvalOptions) *eval.Session {
 		t = l.terms
 	}
 	return l.prog.NewSession(ctx, eval.Options{Now: o.Now, Parameters: o.Parameters, MaxListSize: o.MaxListSize,
-		MaxDepth: o.MaxDepth, Retriever: r, Terminology: t, OnMessage: o.OnMessage})
+		MaxStringLen: o.MaxStringLen, MaxTupleWidth: o.MaxTupleWidth, MaxBytes: o.MaxBytes, MaxDepth: o.MaxDepth, Retriever: r, Terminology: t, OnMessage: o.OnMessage})
 }
 
 // Eval evaluates one expression definition.
