@@ -60,8 +60,8 @@ type Options struct {
 	MaxTupleWidth int
 	MaxBytes      int
 	MaxDepth      int
-	Retriever   Retriever
-	Terminology Terminology
+	Retriever     Retriever
+	Terminology   Terminology
 	// OnMessage receives the messages of Message calls whose condition is
 	// true and whose severity is not Error (an Error message is a run-time
 	// error instead). It is called on the evaluating goroutine, one call
