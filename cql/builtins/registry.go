@@ -61,6 +61,15 @@ func (c *Context) CheckStringLen(n int) error {
 	return nil
 }
 
+// grewString checks and counts a string of n bytes an operator is about
+// to build.
+func (c *Context) grewString(n int) error {
+	if err := c.CheckStringLen(n); err != nil {
+		return err
+	}
+	return c.Charge(n + ValueBytes)
+}
+
 // Charge counts n bytes against the evaluation's budget and returns a
 // *LimitError once the budget is spent.
 func (c *Context) Charge(n int) error {

@@ -59,7 +59,7 @@ func concatenate(c *Context, a []value.Value) (value.Value, error) {
 	if null || err != nil {
 		return nil, err
 	}
-	if err := c.CheckStringLen(len(s[0]) + len(s[1])); err != nil {
+	if err := c.grewString(len(s[0]) + len(s[1])); err != nil {
 		return nil, err
 	}
 	return value.String(s[0] + s[1]), nil
@@ -89,7 +89,7 @@ func combine(c *Context, a []value.Value) (value.Value, error) {
 			size += len(x) + len(sep)
 		}
 	}
-	if err := c.CheckStringLen(size - len(sep)); err != nil {
+	if err := c.grewString(size - len(sep)); err != nil {
 		return nil, err
 	}
 	var sb strings.Builder
@@ -179,17 +179,23 @@ func strLength(_ *Context, a []value.Value) (value.Value, error) {
 	return value.Integer(utf8.RuneCountInString(string(s))), nil
 }
 
-func strUpper(_ *Context, a []value.Value) (value.Value, error) {
+func strUpper(c *Context, a []value.Value) (value.Value, error) {
 	s, null, err := arg1[value.String]("Upper", a)
 	if null || err != nil {
+		return nil, err
+	}
+	if err := c.grewString(len(s)); err != nil {
 		return nil, err
 	}
 	return value.String(caseMap(string(s), true)), nil
 }
 
-func strLower(_ *Context, a []value.Value) (value.Value, error) {
+func strLower(c *Context, a []value.Value) (value.Value, error) {
 	s, null, err := arg1[value.String]("Lower", a)
 	if null || err != nil {
+		return nil, err
+	}
+	if err := c.grewString(len(s)); err != nil {
 		return nil, err
 	}
 	return value.String(caseMap(string(s), false)), nil
@@ -370,6 +376,9 @@ func replaceMatches(c *Context, a []value.Value) (value.Value, error) {
 		}
 	}
 	out = append(out, s[0][last:]...)
+	if err := c.Charge(len(out)); err != nil {
+		return nil, err
+	}
 	return value.String(out), nil
 }
 

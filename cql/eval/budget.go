@@ -35,48 +35,30 @@ func limit(v, def int) int {
 	return v
 }
 
-// chargeResult counts the value an operator or conversion built: the bytes
-// of a new string, the slots of a new list. A result that lies within the
-// memory of one of its arguments (First, Coalesce, Substring, a list
-// returned unchanged) was counted when that argument was built.
+// chargeResult counts a list an operator, conversion or property path
+// built: its slots. A list that lies within the memory of one of the
+// arguments (a list returned unchanged, or a part of it) was counted when
+// that argument was built. Operators that build strings count them
+// themselves (builtins: Concatenate, Combine, ...), since most operators
+// returning strings return parts of their arguments.
 func (a *activation) chargeResult(v value.Value, args []value.Value) error {
-	switch x := v.(type) {
-	case value.String:
-		if len(x) == 0 {
-			return nil
-		}
-		p := uintptr(unsafe.Pointer(unsafe.StringData(string(x))))
-		for _, arg := range args {
-			if s, ok := arg.(value.String); ok && len(s) > 0 {
-				b := uintptr(unsafe.Pointer(unsafe.StringData(string(s))))
-				if p >= b && p < b+uintptr(len(s)) {
-					return nil
-				}
-			}
-		}
-		if err := a.b.CheckStringLen(len(x)); err != nil {
-			return err
-		}
-		return a.b.Charge(len(x) + builtins.ValueBytes)
-	case value.List:
-		if cap(x.Elems) == 0 {
-			return nil
-		}
-		p := uintptr(unsafe.Pointer(unsafe.SliceData(x.Elems)))
-		for _, arg := range args {
-			if l, ok := arg.(value.List); ok && cap(l.Elems) > 0 {
-				b := uintptr(unsafe.Pointer(unsafe.SliceData(l.Elems)))
-				if p >= b && p < b+uintptr(cap(l.Elems))*builtins.SlotBytes {
-					return nil
-				}
-			}
-		}
-		if err := a.b.CheckListSize(len(x.Elems)); err != nil {
-			return err
-		}
-		return a.b.Charge(len(x.Elems)*builtins.SlotBytes + builtins.ValueBytes)
+	x, ok := v.(value.List)
+	if !ok || cap(x.Elems) == 0 {
+		return nil
 	}
-	return nil
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(x.Elems)))
+	for _, arg := range args {
+		if l, ok := arg.(value.List); ok && cap(l.Elems) > 0 {
+			b := uintptr(unsafe.Pointer(unsafe.SliceData(l.Elems)))
+			if p >= b && p < b+uintptr(cap(l.Elems))*builtins.SlotBytes {
+				return nil
+			}
+		}
+	}
+	if err := a.b.CheckListSize(len(x.Elems)); err != nil {
+		return err
+	}
+	return a.b.Charge(len(x.Elems)*builtins.SlotBytes + builtins.ValueBytes)
 }
 
 // checkTuple bounds the width of a tuple being built and counts it.

@@ -351,6 +351,23 @@ func (p *planner) fold(x *checker.Call, f fn) (fn, bool) {
 	if err != nil {
 		return nil, false
 	}
+	// A large constant is still held to the evaluation's limits (which
+	// may be lower than folding's).
+	lib, pos := p.cur.lib.Name, x.P
+	switch c := v.(type) {
+	case value.String:
+		if len(c) > 4096 {
+			return func(f *frame) (value.Value, error) {
+				return v, wrap(f.a.b.CheckStringLen(len(c)), lib, pos.Line, pos.Col)
+			}, true
+		}
+	case value.List:
+		if len(c.Elems) > 1000 {
+			return func(f *frame) (value.Value, error) {
+				return v, wrap(f.a.b.CheckListSize(len(c.Elems)), lib, pos.Line, pos.Col)
+			}, true
+		}
+	}
 	return func(*frame) (value.Value, error) { return v, nil }, true
 }
 
