@@ -112,6 +112,9 @@ func (s *Server) handleCQL(c echo.Context) error {
 		}
 	}
 	src, offset := wrapExpression(req.expression, req.params, req.usesFHIR(), req.subjectPath != "")
+	if err := s.checkSource(req.expression); err != nil {
+		return err
+	}
 	span := exprSpan(req.expression)
 	vals := make(map[string]value.Value, len(req.params))
 	for _, p := range req.params {
@@ -123,11 +126,7 @@ func (s *Server) handleCQL(c echo.Context) error {
 	var result value.Value
 	var msgs []cql.Message
 	err = guard(ctx, func() error {
-		lib, errs, ok := s.cache.get(src)
-		if !ok {
-			lib, errs = env.Compile(cqlLibraryName, src)
-			s.cache.put(src, lib, errs)
-		}
+		lib, errs := s.compileCached(env, src)
 		if len(errs) > 0 {
 			return &CompileError{Errors: shiftErrors(errs, offset, span), Expression: req.expressionPath}
 		}
@@ -136,8 +135,7 @@ func (s *Server) handleCQL(c echo.Context) error {
 		}
 		opts.Now = s.cfg.Now()
 		opts.Parameters = vals
-		opts.MaxListSize = s.cfg.MaxListSize
-		opts.MaxDepth = s.cfg.MaxDepth
+		s.evalLimits(&opts)
 		var got []cql.Message
 		dropped := 0
 		opts.OnMessage = func(m cql.Message) {

@@ -213,7 +213,7 @@ func TestEvalTimeout(t *testing.T) {
 }
 
 func TestLibraryCache(t *testing.T) {
-	c := newLibraryCache(2)
+	c := newLibraryCache(2, 0)
 	c.put("a", nil, cql.Errors{{Message: "a"}})
 	c.put("b", nil, nil)
 	if _, errs, ok := c.get("a"); !ok || len(errs) != 1 {

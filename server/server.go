@@ -46,6 +46,17 @@ type Config struct {
 	Version string
 	// ShutdownTimeout bounds the graceful shutdown in Run; 0 means 10s.
 	ShutdownTimeout time.Duration
+	// Limits bound memory, evaluations, connections and HTTP timeouts;
+	// zero fields take their defaults (DefaultLimits).
+	Limits Limits
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed; others' are dropped.
+	TrustedProxies []*net.IPNet
+	// CORSOrigins are the origins allowed to call the server from a
+	// browser ("*" for any); empty means no CORS headers.
+	CORSOrigins []string
+	// TLSCert and TLSKey are PEM files; with both, Serve speaks HTTPS.
+	TLSCert, TLSKey string
 }
 
 // DefaultMaxListSize is the default bound on lists built by one $cql
@@ -75,6 +86,8 @@ type Server struct {
 	fhirEnv *cql.Env
 	// cache holds recently compiled $cql expressions.
 	cache *libraryCache
+	// slots admits operation requests (see admit).
+	slots chan struct{}
 
 	mu  sync.Mutex
 	ops []Operation
@@ -108,7 +121,9 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize),
+	cfg.Limits = DefaultLimits(cfg.Limits)
+	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize, cfg.Limits.CacheBytes),
+		slots:   make(chan struct{}, cfg.Limits.MaxEvals),
 		fhirEnv: cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(fhir.NewLibraryResolver()))}
 	e := echo.New()
 	e.HideBanner = true
@@ -117,8 +132,13 @@ func New(cfg Config) *Server {
 	// The request logger is outermost so that it logs the status the
 	// error handler chose; recovery sits inside it so that a panic in a
 	// handler becomes a 500 OperationOutcome like any other error.
-	e.Pre(unescapeDollar)
-	e.Use(s.logRequests, s.recoverPanics)
+	e.IPExtractor = s.ipExtractor()
+	e.Pre(s.dropUntrustedForwarding, unescapeDollar)
+	e.Use(s.logRequests, s.recoverPanics, securityHeaders)
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(s.cors())
+	}
+	e.Use(s.admit)
 	s.echo = e
 
 	e.GET("/metadata", s.handleMetadata)
@@ -170,14 +190,12 @@ func (s *Server) Run(ctx context.Context, addr string) error {
 
 // Serve is Run on an existing listener, which it closes.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+	ln, err := s.listen(ln)
+	if err != nil {
+		return err
 	}
-	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
+	hs := s.httpServer()
+	s.log.Info("listening", zap.String("addr", ln.Addr().String()), zap.Bool("tls", s.cfg.TLSCert != ""))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/ccg-project/ccg/internal/private"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -75,13 +75,16 @@ func Open(ctx context.Context, db, dir string) (Store, error) {
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
 		return OpenPostgres(ctx, db)
 	}
-	return nil, fmt.Errorf("audit: unsupported database %q", db)
+	return nil, fmt.Errorf("audit: unsupported database %q", private.DSN(db))
 }
 
 // OpenSQLite opens (creating) the SQLite audit database in dir, in WAL
 // mode with synchronous=FULL so that an appended event survives a crash.
 func OpenSQLite(ctx context.Context, dir string) (Store, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := private.Dir(dir); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if err := private.File(filepath.Join(dir, SQLiteFile)); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	q := url.Values{}
