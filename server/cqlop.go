@@ -126,7 +126,10 @@ func (s *Server) handleCQL(c echo.Context) error {
 	var result value.Value
 	var msgs []cql.Message
 	err = guard(ctx, func() error {
-		lib, errs := s.compileCached(env, src)
+		lib, errs, err := s.compileCached(ctx, env, src)
+		if err != nil {
+			return err
+		}
 		if len(errs) > 0 {
 			return &CompileError{Errors: shiftErrors(errs, offset, span), Expression: req.expressionPath}
 		}

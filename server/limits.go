@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -40,8 +41,10 @@ type Limits struct {
 	EvalBytes int
 	// MaxStringLen bounds CQL strings (bytes).
 	MaxStringLen int
-	// MaxSourceBytes bounds the CQL source of one $cql expression.
+	// MaxSourceBytes bounds the CQL source of one $cql expression, and
+	// CompileTimeout the time to compile it.
 	MaxSourceBytes int
+	CompileTimeout time.Duration
 	// CacheBytes bounds the compile cache, by an estimate of the memory
 	// of each compiled expression (cacheCost).
 	CacheBytes int64
@@ -74,6 +77,9 @@ func DefaultLimits(l Limits) Limits {
 	}
 	if l.MaxSourceBytes <= 0 {
 		l.MaxSourceBytes = 64 << 10
+	}
+	if l.CompileTimeout <= 0 {
+		l.CompileTimeout = 5 * time.Second
 	}
 	if l.CacheBytes <= 0 {
 		l.CacheBytes = l.MaxMemory / 16
@@ -189,14 +195,24 @@ func (s *Server) checkSource(src string) error {
 	return nil
 }
 
-// compileCached compiles src with env, through the compile cache.
-func (s *Server) compileCached(env *cql.Env, src string) (*cql.Library, cql.Errors) {
-	lib, errs, ok := s.cache.get(src)
-	if !ok {
-		lib, errs = env.Compile(cqlLibraryName, src)
-		s.cache.put(src, lib, errs)
+// compileCached compiles src with env, through the compile cache, within
+// the compile time limit. err is a *builtins.LimitError over the limit,
+// ctx's error when the request's time is up first.
+func (s *Server) compileCached(ctx context.Context, env *cql.Env, src string) (*cql.Library, cql.Errors, error) {
+	if lib, errs, ok := s.cache.get(src); ok {
+		return lib, errs, nil
 	}
-	return lib, errs
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.Limits.CompileTimeout)
+	defer cancel()
+	lib, errs := env.CompileContext(cctx, cqlLibraryName, src)
+	if len(errs) == 1 && errs[0].Code == cql.CodeStopped {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, &builtins.LimitError{Limit: "compile time", Max: int(s.cfg.Limits.CompileTimeout.Milliseconds()), Unit: "ms"}
+	}
+	s.cache.put(src, lib, errs)
+	return lib, errs, nil
 }
 
 // isOperation reports whether a request runs an operation or a CDS
