@@ -317,15 +317,14 @@ func (s *Server) dropUntrustedForwarding(next echo.HandlerFunc) echo.HandlerFunc
 	}
 }
 
-// ipExtractor takes the client address from X-Forwarded-For, skipping the
-// trusted proxies from the right; the header of an untrusted peer has
-// been removed by then, so its own address is used.
-func (s *Server) ipExtractor() echo.IPExtractor {
+// trustOptions make echo believe forwarding headers from the trusted
+// proxies only (not, by default, from any private or loopback address).
+func (s *Server) trustOptions() []echo.TrustOption {
 	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
 	for _, n := range s.cfg.TrustedProxies {
 		opts = append(opts, echo.TrustIPRange(n))
 	}
-	return echo.ExtractIPFromXFFHeader(opts...)
+	return opts
 }
 
 // cors answers cross-origin requests from the allowed origins only.

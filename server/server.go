@@ -132,7 +132,11 @@ func New(cfg Config) *Server {
 	// The request logger is outermost so that it logs the status the
 	// error handler chose; recovery sits inside it so that a panic in a
 	// handler becomes a 500 OperationOutcome like any other error.
-	e.IPExtractor = s.ipExtractor()
+	// The client's address (X-Forwarded-For, from the right, skipping
+	// trusted proxies) and scheme (X-Forwarded-Proto) are believed from
+	// trusted proxies only; others' forwarding headers are also dropped.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(s.trustOptions()...)
+	e.SchemeExtractor = echo.ExtractSchemeFromHeaders(s.trustOptions()...)
 	e.Pre(s.dropUntrustedForwarding, unescapeDollar)
 	e.Use(s.logRequests, s.recoverPanics, securityHeaders)
 	if len(cfg.CORSOrigins) > 0 {
