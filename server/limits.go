@@ -33,7 +33,8 @@ type Limits struct {
 	MaxMemory int64
 	// MaxEvals bounds the operation requests ($cql, $apply, $evaluate,
 	// ...) evaluated at once; more wait up to AdmissionWait, then get 503
-	// with Retry-After.
+	// with Retry-After. Besides their number, the memory they are expected
+	// to need is bounded (see admit).
 	MaxEvals      int
 	AdmissionWait time.Duration
 	// EvalBytes is the budget of one CQL evaluation: the bytes of the
@@ -76,7 +77,7 @@ func DefaultLimits(l Limits) Limits {
 		l.MaxStringLen = min(1<<20, l.EvalBytes)
 	}
 	if l.MaxSourceBytes <= 0 {
-		l.MaxSourceBytes = 64 << 10
+		l.MaxSourceBytes = 32 << 10
 	}
 	if l.CompileTimeout <= 0 {
 		l.CompileTimeout = 5 * time.Second
@@ -202,6 +203,12 @@ func (s *Server) compileCached(ctx context.Context, env *cql.Env, src string) (*
 	if lib, errs, ok := s.cache.get(src); ok {
 		return lib, errs, nil
 	}
+	release, err := s.acquireMemory(ctx, compileFactor*int64(len(src)))
+	if err != nil {
+		return nil, nil, &RequestError{Status: http.StatusServiceUnavailable, Code: "throttled",
+			Message: "the server is compiling as much CQL as it may at once: retry later"}
+	}
+	defer release()
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.Limits.CompileTimeout)
 	defer cancel()
 	lib, errs := env.CompileContext(cctx, cqlLibraryName, src)
@@ -213,6 +220,31 @@ func (s *Server) compileCached(ctx context.Context, env *cql.Env, src string) (*
 	}
 	s.cache.put(src, lib, errs)
 	return lib, errs, nil
+}
+
+// Expected memory of requests, for admission (measured: decoding a JSON
+// body takes about 6 times its size, compiling CQL about 3000 times the
+// source's size for deeply nested expressions).
+const (
+	bodyFactor    = 8
+	compileFactor = 3000
+	// unknownBody is the size assumed for a body without Content-Length.
+	unknownBody = 4 << 20
+)
+
+// memoryBudget is the memory admitted requests and compilations may be
+// expected to use at once: half the ceiling (the rest is the process's
+// baseline, the compile cache and slack for the estimates).
+func memoryBudget(l Limits) int64 { return l.MaxMemory / 2 }
+
+// acquireMemory reserves n bytes of the memory budget (at most all of
+// it), waiting until ctx is done; release returns them.
+func (s *Server) acquireMemory(ctx context.Context, n int64) (release func(), err error) {
+	n = min(max(n, 1), memoryBudget(s.cfg.Limits))
+	if err := s.mem.Acquire(ctx, n); err != nil {
+		return nil, err
+	}
+	return func() { s.mem.Release(n) }, nil
 }
 
 // isOperation reports whether a request runs an operation or a CDS
@@ -230,16 +262,23 @@ func (s *Server) admit(next echo.HandlerFunc) echo.HandlerFunc {
 		if !isOperation(c.Request()) {
 			return next(c)
 		}
-		t := time.NewTimer(s.cfg.Limits.AdmissionWait)
-		defer t.Stop()
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.Limits.AdmissionWait)
+		defer cancel()
 		select {
 		case s.slots <- struct{}{}:
-		case <-t.C:
-			return s.saturated(c)
-		case <-c.Request().Context().Done():
+		case <-ctx.Done():
 			return s.saturated(c)
 		}
 		defer func() { <-s.slots }()
+		body := c.Request().ContentLength
+		if body < 0 {
+			body = unknownBody
+		}
+		release, err := s.acquireMemory(ctx, int64(s.cfg.Limits.EvalBytes)+bodyFactor*body)
+		if err != nil {
+			return s.saturated(c)
+		}
+		defer release()
 		return next(c)
 	}
 }

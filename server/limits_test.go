@@ -34,7 +34,7 @@ func TestCQLBombsAreTooCostly(t *testing.T) {
 		{"doubling string", "Length((expand Interval[1,40]) X aggregate S starting 'ab': S + S)", "string length limit of 1048576 bytes"},
 		{"list over the list limit", "expand Interval[1, 2000000]", "list size limit of 1000000"},
 		{"cartesian product", "Count(from (expand Interval[1, 2000]) A, (expand Interval[1, 2000]) B)", "evaluation memory limit"},
-		{"50,000 terms", strings.Repeat("1+", 50_000) + "1", "CQL source size limit of 65536 bytes"},
+		{"50,000 terms", strings.Repeat("1+", 50_000) + "1", "CQL source size limit of 32768 bytes"},
 		{"bytes built", "Count((expand Interval[1, 1000000]) X return Tuple { a: X, b: X, c: X, d: X })", "evaluation memory limit"},
 	}
 	for _, tc := range tests {

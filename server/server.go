@@ -21,6 +21,7 @@ import (
 	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 )
 
 // Config configures a Server. The zero value is usable.
@@ -86,8 +87,10 @@ type Server struct {
 	fhirEnv *cql.Env
 	// cache holds recently compiled $cql expressions.
 	cache *libraryCache
-	// slots admits operation requests (see admit).
+	// slots and mem admit operation requests and compilations (see
+	// admit).
 	slots chan struct{}
+	mem   *semaphore.Weighted
 
 	mu  sync.Mutex
 	ops []Operation
@@ -123,7 +126,7 @@ func New(cfg Config) *Server {
 	}
 	cfg.Limits = DefaultLimits(cfg.Limits)
 	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize, cfg.Limits.CacheBytes),
-		slots:   make(chan struct{}, cfg.Limits.MaxEvals),
+		slots: make(chan struct{}, cfg.Limits.MaxEvals), mem: semaphore.NewWeighted(memoryBudget(cfg.Limits)),
 		fhirEnv: cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(fhir.NewLibraryResolver()))}
 	e := echo.New()
 	e.HideBanner = true

@@ -78,7 +78,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.IntVar(&lim.MaxEvals, "max-evals", 0, "operation requests ($cql, $apply, ...) evaluated at once (default 2 per CPU, 4 to 32)")
 	intSizeFlag(fs, &lim.EvalBytes, "eval-budget", "bytes of values one CQL evaluation may build, `SIZE` (default max-memory / (8 x max-evals))")
 	intSizeFlag(fs, &lim.MaxStringLen, "max-string", "longest CQL string, `SIZE` (default 1MiB)")
-	intSizeFlag(fs, &lim.MaxSourceBytes, "max-cql-source", "largest $cql expression, `SIZE` (default 64KiB)")
+	intSizeFlag(fs, &lim.MaxSourceBytes, "max-cql-source", "largest $cql expression, `SIZE` (default 32KiB)")
 	fs.DurationVar(&lim.CompileTimeout, "compile-timeout", 0, "time to compile one $cql expression (default 5s)")
 	sizeFlag(fs, &lim.CacheBytes, "compile-cache", "memory of compiled $cql expressions kept, `SIZE` (default max-memory / 16)")
 	fs.IntVar(&lim.MaxConns, "max-conns", 0, "open connections accepted (default 1024)")

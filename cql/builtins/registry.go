@@ -100,7 +100,8 @@ func (c *Context) Tick() error {
 	return nil
 }
 
-// LimitError reports that an evaluation exceeded a configured limit.
+// LimitError reports that an evaluation (or a compilation) exceeded a
+// configured limit.
 type LimitError struct {
 	Limit string
 	Max   int
@@ -110,9 +111,9 @@ type LimitError struct {
 
 func (e *LimitError) Error() string {
 	if e.Unit != "" {
-		return fmt.Sprintf("evaluation exceeded the %s limit of %d %s", e.Limit, e.Max, e.Unit)
+		return fmt.Sprintf("exceeded the %s limit of %d %s", e.Limit, e.Max, e.Unit)
 	}
-	return fmt.Sprintf("evaluation exceeded the %s limit of %d", e.Limit, e.Max)
+	return fmt.Sprintf("exceeded the %s limit of %d", e.Limit, e.Max)
 }
 
 // Error is a run-time error raised by an operator (for example a failed
