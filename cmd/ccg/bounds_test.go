@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,9 @@ func TestServeChild(t *testing.T) {
 	}
 	os.Exit(run(context.Background(), &env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}, strings.Split(args, "\n")))
 }
+
+// listeningAddr finds the address in the server's "listening" log line.
+var listeningAddr = regexp.MustCompile(`listening.*"addr": ?"([^"]+)"`)
 
 // serverProcess is a `ccg serve` running in a child process.
 type serverProcess struct {
@@ -67,9 +71,9 @@ func startServer(t *testing.T, args ...string) *serverProcess {
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		b, _ := os.ReadFile(logf.Name())
 		for _, line := range strings.Split(string(b), "\n") {
-			var m struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &m) == nil && m.Msg == "listening" && m.Addr != "" {
-				p.base = "http://" + m.Addr
+			// JSON lines, or with --debug the console format.
+			if m := listeningAddr.FindStringSubmatch(line); m != nil {
+				p.base = "http://" + m[1]
 				return p
 			}
 		}
