@@ -180,6 +180,9 @@ func ParseBytes(s string) (int64, error) {
 	return n * mult, nil
 }
 
+// Limits are the server's limits, defaults filled in.
+func (s *Server) Limits() Limits { return s.cfg.Limits }
+
 // evalLimits sets the evaluation limits of one $cql evaluation.
 func (s *Server) evalLimits(o *cql.EvalOptions) {
 	o.MaxListSize = s.cfg.MaxListSize

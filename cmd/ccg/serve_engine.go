@@ -40,7 +40,12 @@ var engineForServe *engine.Engine
 func init() { serveMounts = append(serveMounts, mountEngine) }
 
 func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
-	eng := engine.New(engine.Options{})
+	var opts engine.Options
+	if cfg.Server != nil {
+		lim := cfg.Server.Limits()
+		opts.EvalBytes, opts.MaxStringLen = lim.EvalBytes, lim.MaxStringLen
+	}
+	eng := engine.New(opts)
 	glob, ok := os.LookupEnv(envPackages)
 	if servePackagesGlob != nil {
 		glob, ok = *servePackagesGlob, true

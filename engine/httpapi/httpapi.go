@@ -33,6 +33,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/cql/eval"
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/datain"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
@@ -320,6 +321,8 @@ func (h *handler) run(ctx context.Context, c echo.Context, id string, req *reque
 			return re.Status, outcome(issues...), nil
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 			return http.StatusServiceUnavailable, outcome(issue("timeout", "", "the $apply did not finish in time")), nil
+		case eval.IsLimit(err):
+			return http.StatusUnprocessableEntity, outcome(issue("too-costly", "", err.Error())), nil
 		}
 		h.cfg.Logger.Error("$apply failed", zap.Error(err))
 		return http.StatusInternalServerError, outcome(issue("exception", "", "internal error")), nil
