@@ -102,3 +102,17 @@ func TestCancellationStopsLoops(t *testing.T) {
 		}
 	}
 }
+
+// TestCompileContextStops: a compilation whose context is done stops and
+// says so with CodeStopped.
+func TestCompileContextStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	lib, errs := NewEnv().CompileContext(ctx, "L", "library L\ndefine X: "+strings.Repeat("1 + ", 20_000)+"1\n")
+	if lib != nil || len(errs) != 1 || errs[0].Code != CodeStopped {
+		t.Fatalf("got %v, %v; want one %q error", lib, errs, CodeStopped)
+	}
+	if _, errs := NewEnv().CompileContext(context.Background(), "L", "library L\ndefine X: 1\n"); errs != nil {
+		t.Fatal(errs)
+	}
+}

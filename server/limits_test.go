@@ -1,9 +1,21 @@
 package server
 
 import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -232,4 +244,98 @@ func TestParseBytes(t *testing.T) {
 			t.Errorf("ParseBytes(%q) accepted", in)
 		}
 	}
+}
+
+// selfSigned writes a certificate and key for 127.0.0.1 into dir.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600)
+	return certFile, keyFile
+}
+
+// serve runs s on a local listener until the test ends.
+func serve(t *testing.T, s *Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return ln.Addr().String()
+}
+
+func TestTLS(t *testing.T) {
+	cert, key := selfSigned(t, t.TempDir())
+	addr := serve(t, New(Config{TLSCert: cert, TLSKey: key}))
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := c.Get("https://" + addr + "/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.TLS == nil || resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("status %d, TLS %v, HSTS %q", resp.StatusCode, resp.TLS != nil, resp.Header.Get("Strict-Transport-Security"))
+	}
+	if plain, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + addr + "/metadata"); err == nil {
+		plain.Body.Close()
+		if plain.StatusCode != http.StatusBadRequest {
+			t.Errorf("plain HTTP on the TLS listener: status %d", plain.StatusCode)
+		}
+	}
+	if err := New(Config{TLSCert: cert}).Serve(context.Background(), nopListener{}); err == nil {
+		t.Errorf("a certificate without a key was accepted")
+	}
+}
+
+type nopListener struct{ net.Listener }
+
+func (nopListener) Close() error   { return nil }
+func (nopListener) Addr() net.Addr { return &net.TCPAddr{} }
+
+// TestConnectionLimit: with every connection slot taken, the listener
+// accepts no other until one closes.
+func TestConnectionLimit(t *testing.T) {
+	addr := serve(t, New(Config{Limits: Limits{MaxConns: 1}}))
+	first, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&http.Client{Timeout: 300 * time.Millisecond}).Get("http://" + addr + "/metadata"); err == nil {
+		t.Fatal("a second connection was served while the only slot was taken")
+	}
+	first.Close()
+	var resp *http.Response
+	for range 50 { // the server notices the close when its read fails
+		if resp, err = (&http.Client{Timeout: time.Second}).Get("http://" + addr + "/metadata"); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("no connection after the first closed: %v", err)
+	}
+	resp.Body.Close()
 }

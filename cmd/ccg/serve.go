@@ -54,7 +54,7 @@ var serveFlagHooks []func(fs *flag.FlagSet)
 func init() {
 	register(&command{
 		Name:    "serve",
-		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug]",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug] [--max-memory SIZE] [--tls-cert FILE --tls-key FILE] [--trusted-proxies CIDR,...] [--cors-origins ORIGIN,...] [limit flags]",
 		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
 		Run:     runServe,
 	})
