@@ -132,19 +132,21 @@ func New(cfg Config) *Server {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
-	// The request logger is outermost so that it logs the status the
-	// error handler chose; recovery sits inside it so that a panic in a
-	// handler becomes a 500 OperationOutcome like any other error.
 	// The client's address (X-Forwarded-For, from the right, skipping
 	// trusted proxies) and scheme (X-Forwarded-Proto) are believed from
 	// trusted proxies only; others' forwarding headers are also dropped.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(s.trustOptions()...)
 	e.SchemeExtractor = echo.ExtractSchemeFromHeaders(s.trustOptions()...)
 	e.Pre(s.dropUntrustedForwarding, unescapeDollar)
+	// The request logger is outermost so that it logs the status the
+	// error handler chose; recovery sits inside it so that a panic in a
+	// handler becomes a 500 OperationOutcome like any other error.
 	e.Use(s.logRequests, s.recoverPanics, securityHeaders)
 	if len(cfg.CORSOrigins) > 0 {
 		e.Use(s.cors())
 	}
+	// Admission control is the last middleware: requests refused earlier
+	// take no evaluation slot.
 	e.Use(s.admit)
 	s.echo = e
 
@@ -197,10 +199,12 @@ func (s *Server) Run(ctx context.Context, addr string) error {
 
 // Serve is Run on an existing listener, which it closes.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	ln, err := s.listen(ln)
+	l, err := s.listen(ln)
 	if err != nil {
+		ln.Close()
 		return err
 	}
+	ln = l
 	hs := s.httpServer()
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()), zap.Bool("tls", s.cfg.TLSCert != ""))
 	errc := make(chan error, 1)
