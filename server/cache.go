@@ -24,39 +24,46 @@ type libraryCache struct {
 
 type cacheEntry struct {
 	key  string
-	lib  *cql.Library
-	errs cql.Errors
+	c    *compiled
 	cost int64
+}
+
+// compiled is the outcome of compiling one library: the library (nil when
+// it does not compile), its errors, and the definitions left out because
+// they did not compile (see compileTolerant).
+type compiled struct {
+	lib    *cql.Library
+	errs   cql.Errors
+	broken map[string]cql.Errors
 }
 
 func newLibraryCache(max int, maxBytes int64) *libraryCache {
 	return &libraryCache{max: max, maxBytes: maxBytes, order: list.New(), byKey: map[string]*list.Element{}}
 }
 
-// cacheCost estimates the memory a compiled expression holds: a fixed
-// part (the wrapper library, its plan) and a part proportional to the
-// source (measured: folded arithmetic keeps about 170 bytes per source
-// byte, other expressions less).
-func cacheCost(src string) int64 { return 32<<10 + 256*int64(len(src)) }
+// cacheCost estimates the memory a compiled library holds from its key
+// (which holds its source and those of the libraries compiled with it): a
+// fixed part and a part proportional to the source (measured: folded
+// arithmetic keeps about 170 bytes per source byte, other code less).
+func cacheCost(key string) int64 { return 32<<10 + 256*int64(len(key)) }
 
 // get returns the cached compilation of src.
-func (c *libraryCache) get(src string) (*cql.Library, cql.Errors, bool) {
+func (c *libraryCache) get(src string) (*compiled, bool) {
 	if c == nil || c.max <= 0 {
-		return nil, nil, false
+		return nil, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.byKey[src]
 	if !ok {
-		return nil, nil, false
+		return nil, false
 	}
 	c.order.MoveToFront(el)
-	e := el.Value.(*cacheEntry)
-	return e.lib, e.errs, true
+	return el.Value.(*cacheEntry).c, true
 }
 
 // put stores a compilation, evicting the least recently used beyond max.
-func (c *libraryCache) put(src string, lib *cql.Library, errs cql.Errors) {
+func (c *libraryCache) put(src string, comp *compiled) {
 	if c == nil || c.max <= 0 {
 		return
 	}
@@ -70,7 +77,7 @@ func (c *libraryCache) put(src string, lib *cql.Library, errs cql.Errors) {
 	if c.maxBytes > 0 && cost > c.maxBytes {
 		return
 	}
-	c.byKey[src] = c.order.PushFront(&cacheEntry{key: src, lib: lib, errs: errs, cost: cost})
+	c.byKey[src] = c.order.PushFront(&cacheEntry{key: src, c: comp, cost: cost})
 	c.bytes += cost
 	for c.order.Len() > c.max || c.maxBytes > 0 && c.bytes > c.maxBytes {
 		last := c.order.Back()

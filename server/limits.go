@@ -199,30 +199,32 @@ func (s *Server) checkSource(src string) error {
 	return nil
 }
 
-// compileCached compiles src with env, through the compile cache, within
-// the compile time limit. err is a *builtins.LimitError over the limit,
-// ctx's error when the request's time is up first.
-func (s *Server) compileCached(ctx context.Context, env *cql.Env, src string) (*cql.Library, cql.Errors, error) {
-	if lib, errs, ok := s.cache.get(src); ok {
-		return lib, errs, nil
+// compileCached returns the compilation cached under key (which holds
+// the sources compiled), or runs compile within the compile time limit
+// and the memory admission, and caches what it returns. err is a
+// *builtins.LimitError over the time limit, ctx's error when the
+// request's time is up first.
+func (s *Server) compileCached(ctx context.Context, key string, compile func(context.Context) *compiled) (*compiled, error) {
+	if comp, ok := s.cache.get(key); ok {
+		return comp, nil
 	}
-	release, err := s.acquireMemory(ctx, compileFactor*int64(len(src)))
+	release, err := s.acquireMemory(ctx, compileFactor*int64(len(key)))
 	if err != nil {
-		return nil, nil, &RequestError{Status: http.StatusServiceUnavailable, Code: "throttled",
+		return nil, &RequestError{Status: http.StatusServiceUnavailable, Code: "throttled",
 			Message: "the server is compiling as much CQL as it may at once: retry later"}
 	}
 	defer release()
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.Limits.CompileTimeout)
 	defer cancel()
-	lib, errs := env.CompileContext(cctx, cqlLibraryName, src)
-	if len(errs) == 1 && errs[0].Code == cql.CodeStopped {
+	comp := compile(cctx)
+	if cctx.Err() != nil {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		return nil, nil, &builtins.LimitError{Limit: "compile time", Max: int(s.cfg.Limits.CompileTimeout.Milliseconds()), Unit: "ms"}
+		return nil, &builtins.LimitError{Limit: "compile time", Max: int(s.cfg.Limits.CompileTimeout.Milliseconds()), Unit: "ms"}
 	}
-	s.cache.put(src, lib, errs)
-	return lib, errs, nil
+	s.cache.put(key, comp)
+	return comp, nil
 }
 
 // Expected memory of requests, for admission (measured: decoding a JSON

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -47,22 +48,33 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	}
 	eng := engine.New(opts)
 	glob, ok := os.LookupEnv(envPackages)
+	from := "$" + envPackages
 	if servePackagesGlob != nil {
-		glob, ok = *servePackagesGlob, true
+		glob, ok, from = *servePackagesGlob, true, "--packages"
 	}
 	if !ok {
-		glob = defaultPackages
+		glob, from = defaultPackages, "the default --packages"
 	}
+	failed := 0
 	if glob != "" {
 		matches, err := filepath.Glob(glob)
 		if err != nil {
 			return nil, fmt.Errorf("guideline engine: packages %q: %w", glob, err)
+		}
+		if len(matches) == 0 {
+			wd, _ := os.Getwd()
+			msg := fmt.Sprintf("%s %q matches nothing in %s: the guideline engine has no packages, so every $apply answers 404. "+
+				"Run ccg serve from the repository root, or name package folders or .tgz files with --packages GLOB (--packages '' loads none on purpose)",
+				from, glob, wd)
+			log.Warn("guideline engine: "+msg, zap.String("packages", glob))
+			cfg.Status.warn("%s", msg)
 		}
 		sort.Strings(matches)
 		for _, m := range matches {
 			p, err := eng.LoadPath(m, content.Options{})
 			if err != nil {
 				log.Warn("guideline engine: package not loaded", zap.String("path", m), zap.Error(err))
+				failed++
 				continue
 			}
 			for _, pr := range p.Problems {
@@ -80,9 +92,58 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	}
 	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Logger: log.Named("engine")})
 	if cfg.Server != nil {
+		cfg.Server.SetLibrarySource(engineLibraries{eng: eng})
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})
 	}
 	engineForServe = eng
 	log.Info("guideline engine mounted", zap.Int("packages", len(eng.Packages())))
+	line := fmt.Sprintf("guideline packages: %d loaded from %q", len(eng.Packages()), glob)
+	if glob == "" {
+		line = "guideline packages: none (" + from + " is empty)"
+	}
+	if failed > 0 {
+		line += fmt.Sprintf(", %d could not be loaded (see the log)", failed)
+	}
+	cfg.Status.add("%s", line)
 	return st, nil
+}
+
+// engineLibraries lets the server's $cql and Library/$evaluate use the
+// CQL libraries of the engine's loaded packages.
+type engineLibraries struct{ eng *engine.Engine }
+
+func (l engineLibraries) LibraryByRef(ref string) (server.LibraryInfo, bool) {
+	version := ""
+	if i := strings.LastIndexByte(ref, '|'); i >= 0 {
+		version = ref[i+1:]
+	}
+	for _, p := range l.eng.Packages() {
+		lib := p.Library(ref)
+		if lib == nil || lib.Source == "" || (version != "" && lib.Version != version) {
+			continue
+		}
+		info := server.LibraryInfo{URL: lib.URL, Version: lib.Version, CQL: lib.Source}
+		if lib.CQL != nil {
+			info.Name = lib.CQL.Name
+		}
+		if t := p.Terminology(); t != nil {
+			info.Terminology = t
+		}
+		return info, true
+	}
+	return server.LibraryInfo{}, false
+}
+
+func (l engineLibraries) ResolveLibrary(name, version string) (string, error) {
+	for _, p := range l.eng.Packages() {
+		for _, r := range p.OfType("Library") {
+			id, _ := r["id"].(string)
+			lib := p.Library("Library/" + id)
+			if lib == nil || lib.CQL == nil || lib.CQL.Name != name || (version != "" && lib.CQL.Version != version) {
+				continue
+			}
+			return lib.Source, nil
+		}
+	}
+	return "", fmt.Errorf("library %s is in no loaded package", name)
 }
