@@ -34,9 +34,11 @@ cql-harness:
 build:
 	$(GO) build -o bin/ccg ./cmd/ccg
 
-## generate: regenerate the CQL parser from the grammar
+## generate: regenerate the CQL parser from the grammar and the UCUM unit
+## table (cql/ucum/units_gen.go) from ../shared/conformance/ucum/ucum-essence.xml
 generate:
 	./cql/grammar/generate.sh
+	$(GO) run ./cql/ucum/internal/gen/ucumgen -i ../shared/conformance/ucum/ucum-essence.xml -o cql/ucum/units_gen.go
 
 ## check-generated: fail when the generated parser does not match the grammar
 check-generated:

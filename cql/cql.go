@@ -481,6 +481,46 @@ func (l *Library) Parameters() []Parameter {
 	return out
 }
 
+// CheckParameters checks parameter values before they are used in
+// EvalOptions.Parameters: each name must be declared by the library or
+// one it includes ("Lib.Name" by library Lib), and each value must be of
+// the declared type or convert to it implicitly (an Integer for a Decimal
+// parameter). Every problem is reported, naming the parameter. A parameter
+// that has no default and no value is reported when an evaluation reads
+// it, as a run-time error naming it.
+func (l *Library) CheckParameters(params map[string]value.Value) error {
+	return l.prog.CheckParameters(params)
+}
+
+// ParseParameter parses a parameter setting written NAME=VALUE, where VALUE
+// is a CQL literal or any CQL expression that needs no data model, such as
+// `Measurement Period=Interval[@2022-01-01T00:00:00.0, @2023-01-01T00:00:00.0)`
+// or `Threshold=5 'mg'`. NAME may be "Lib.Name" to set the parameter of
+// library Lib only.
+func ParseParameter(setting string) (name string, v value.Value, err error) {
+	name, expr, ok := strings.Cut(setting, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return "", nil, fmt.Errorf("parameter %q: want NAME=VALUE (a CQL literal)", setting)
+	}
+	if strings.TrimSpace(expr) == "" {
+		return "", nil, fmt.Errorf("parameter %q: the value is empty (write null for null)", name)
+	}
+	// The expression is the body of a define on a line of its own, so that
+	// an error's column is the column in VALUE.
+	src := "library ParameterValue\ndefine \"Value\":\n" + expr
+	lib, errs := NewEnv().Compile("ParameterValue", src)
+	if len(errs) > 0 {
+		e := errs[0]
+		return "", nil, fmt.Errorf("parameter %q: %s at column %d of %q", name, e.Message, e.Col, expr)
+	}
+	v, err = lib.Eval(context.Background(), "Value", EvalOptions{})
+	if err != nil {
+		return "", nil, fmt.Errorf("parameter %q: %v", name, err)
+	}
+	return name, v, nil
+}
+
 // EvalOptions are the settings of one evaluation.
 type EvalOptions struct {
 	// Now is the evaluation's timestamp (Now(), Today(), the default
@@ -488,8 +528,12 @@ type EvalOptions struct {
 	Now time.Time
 	// Parameters override parameter defaults. A plain name applies to the
 	// main library and to every included library declaring a parameter of
-	// that name (when the value fits its type); "Lib.Name" applies to
-	// library Lib only and takes precedence over a plain name.
+	// that name (when the value fits its type), as the reference engine
+	// does for "Measurement Period"; "Lib.Name" applies to library Lib only
+	// and takes precedence over a plain name. Reading a parameter that has
+	// neither a default nor a value is a run-time error naming it.
+	// CheckParameters checks a map before use; ParseParameter reads
+	// NAME=CQL-LITERAL settings.
 	Parameters map[string]value.Value
 	// MaxListSize bounds lists built during evaluation (0: no limit).
 	MaxListSize int

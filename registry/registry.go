@@ -47,8 +47,12 @@ type Options struct {
 	Logger      *zap.Logger
 	SigningKey  *sign.Key    // the repository's own key (dist.signatures); required
 	TrustedKeys sign.Keyring // publishers whose package signatures are accepted
-	Validators  []Validator
-	Limits      fhirpkg.Limits // zero: fhirpkg.DefaultLimits
+	// TrustedKeyDir, when set, replaces TrustedKeys: the folder is read
+	// again when its key files change, so a key added there counts from
+	// the next publish on, and 417 answers name the folder.
+	TrustedKeyDir *sign.KeyDir
+	Validators    []Validator
+	Limits        fhirpkg.Limits // zero: fhirpkg.DefaultLimits
 	// ReadNeedsAuth makes every read require a valid token.
 	ReadNeedsAuth bool
 	// AllowSignup lets `npm adduser` create accounts; otherwise only
@@ -129,11 +133,25 @@ type CheckOptions struct {
 	Validators []Validator
 	// TrustedKeys verifies signatures; nil skips the signature check.
 	TrustedKeys sign.Keyring
+	// KeysDir is the folder trusted keys are read from, named by 417
+	// answers for an untrusted signer ("" when there is none).
+	KeysDir string
 }
 
 // Check runs every QRPH-63 check with the registry's configuration.
 func (r *Registry) Check(ctx context.Context, tgz []byte) (*Checked, error) {
-	return CheckTarball(ctx, tgz, CheckOptions{Limits: r.opts.Limits, Validators: r.opts.Validators, TrustedKeys: r.opts.TrustedKeys})
+	o := CheckOptions{Limits: r.opts.Limits, Validators: r.opts.Validators, TrustedKeys: r.opts.TrustedKeys}
+	if d := r.opts.TrustedKeyDir; d != nil {
+		kr, err := d.Keyring()
+		if err != nil {
+			r.log.Warn("trusted keys", zap.Error(err))
+		}
+		if kr == nil {
+			kr = sign.Keyring{}
+		}
+		o.TrustedKeys, o.KeysDir = kr, d.Dir()
+	}
+	return CheckTarball(ctx, tgz, o)
 }
 
 // CheckTarball runs every QRPH-63 check on a tarball: FHIR package
@@ -164,11 +182,26 @@ func CheckTarball(ctx context.Context, tgz []byte, o CheckOptions) (*Checked, er
 	if o.TrustedKeys != nil {
 		rep, err := sign.VerifyPackage(p, o.TrustedKeys)
 		if err != nil {
-			return nil, fail(417, err, "signature check failed: %v", err)
+			return nil, fail(417, err, "signature check failed: %v%s", err, untrustedAdvice(err, o))
 		}
 		c.Signed = rep
 	}
 	return c, nil
+}
+
+// untrustedAdvice tells the publisher of a package signed by an unknown
+// key which key it is and where the repository's trusted keys go.
+func untrustedAdvice(err error, o CheckOptions) string {
+	kid := sign.UntrustedKey(err)
+	if kid == "" {
+		return ""
+	}
+	if o.KeysDir == "" {
+		return fmt.Sprintf(" (the repository trusts %d keys and has no trusted-keys folder): to trust the signer, its administrator starts ccg serve with --trusted-keys DIR holding the publisher's public key (the KEY.pub that ccg package keygen wrote with the key %s)",
+			len(o.TrustedKeys), kid)
+	}
+	return fmt.Sprintf(" (not among the %d keys in %s): to trust the signer, the repository's administrator copies the publisher's public key (the KEY.pub that ccg package keygen wrote with it) into %s; it counts from the next publish, without a restart",
+		len(o.TrustedKeys), o.KeysDir, o.KeysDir)
 }
 
 // Violations lists every structural and profile problem of an unpacked
@@ -304,4 +337,56 @@ func (r *Registry) IssueToken(ctx context.Context, name string) (string, error) 
 		return "", err
 	}
 	return tok, nil
+}
+
+// BackfillCanonicals claims the canonical URL bases of packages stored
+// before canonical ownership existed, for the publisher of each version,
+// oldest package and version first (what their publishes would have
+// claimed). A base another publisher claimed first is logged and left
+// alone. Packages are handled once; later calls find nothing to do.
+func (r *Registry) BackfillCanonicals(ctx context.Context) error {
+	st := r.opts.Store
+	names, err := st.PackagesWithoutClaims(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		p, err := st.Package(ctx, name)
+		if err != nil {
+			return err
+		}
+		first := ""
+		for _, v := range p.Versions {
+			if first == "" {
+				first = v.Publisher
+			}
+			tgz, err := st.Tarball(ctx, name, v.Version)
+			if err != nil {
+				r.log.Warn("canonical ownership: tarball not read", zap.String("package", name), zap.String("version", v.Version), zap.Error(err))
+				continue
+			}
+			fp, err := fhirpkg.ReadTarball(tgz, r.opts.Limits)
+			if err != nil {
+				continue
+			}
+			for base := range fp.CanonicalBases() {
+				err := st.ClaimCanonicals(ctx, name, v.Publisher, []string{base}, v.Published)
+				var te *store.TrustError
+				switch {
+				case errors.As(err, &te):
+					r.log.Warn("canonical ownership: a package stored earlier uses a base another publisher owns",
+						zap.String("package", name), zap.String("version", v.Version), zap.String("publisher", v.Publisher), zap.String("conflict", te.Error()))
+				case err != nil:
+					return err
+				}
+			}
+		}
+		if err := st.ClaimCanonicals(ctx, name, first, nil, p.Created); err != nil {
+			return err
+		}
+	}
+	if len(names) > 0 {
+		r.log.Info("canonical ownership recorded for packages stored before it", zap.Int("packages", len(names)))
+	}
+	return nil
 }

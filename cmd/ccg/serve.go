@@ -92,7 +92,7 @@ var serveFlagHooks []func(fs *flag.FlagSet)
 func init() {
 	register(&command{
 		Name:    "serve",
-		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug] [--max-memory SIZE] [--max-evals N] [--eval-budget SIZE] [--max-string SIZE] [--max-cql-source SIZE] [--compile-timeout D] [--compile-cache SIZE] [--max-conns N] [--read-header-timeout D] [--read-timeout D] [--write-timeout D] [--idle-timeout D] [--trusted-proxies CIDR,...] [--cors-origins ORIGIN,...] [--tls-cert FILE --tls-key FILE] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]]",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug] [--max-memory SIZE] [--max-evals N] [--eval-budget SIZE] [--max-string SIZE] [--max-cql-source SIZE] [--compile-timeout D] [--compile-cache SIZE] [--max-conns N] [--read-header-timeout D] [--read-timeout D] [--write-timeout D] [--idle-timeout D] [--trusted-proxies CIDR,...] [--cors-origins ORIGIN,...] [--tls-cert FILE --tls-key FILE] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--local-sync=false] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]]",
 		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
 		Run:     runServe,
 	})

@@ -41,7 +41,7 @@ var engineForServe *engine.Engine
 func init() { serveMounts = append(serveMounts, mountEngine) }
 
 func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
-	var opts engine.Options
+	opts := engine.Options{Logger: log.Named("engine")}
 	if cfg.Server != nil {
 		lim := cfg.Server.Limits()
 		opts.EvalBytes, opts.MaxStringLen = lim.EvalBytes, lim.MaxStringLen

@@ -96,12 +96,15 @@ func (p *planner) plan(n checker.Node) fn {
 		src := p.plan(x.Source)
 		name := x.Name
 		lib, pos := p.cur.lib.Name, x.P
+		// On a value of a choice type (the members of a union of resource
+		// types), an element that the value's run-time type lacks is null.
+		lenient := isChoice(x.Source.Type())
 		return func(f *frame) (value.Value, error) {
 			v, err := src(f)
 			if err != nil || v == nil {
 				return nil, err
 			}
-			r, err := property(v, name)
+			r, err := property(v, name, lenient)
 			if err == nil {
 				err = f.a.chargeResult(r, []value.Value{v})
 			}
@@ -726,10 +729,31 @@ type Navigable interface {
 	Property(name string) (value.Value, error)
 }
 
+// elementLister is implemented by model values that tell which elements
+// their type declares.
+type elementLister interface {
+	HasElement(name string) bool
+}
+
+// isChoice reports whether t is a choice type or a list of one.
+func isChoice(t types.Type) bool {
+	if l, ok := t.(*types.List); ok {
+		t = l.Elem
+	}
+	_, ok := t.(*types.Choice)
+	return ok
+}
+
 // property reads a named element of a structured value; on a list it maps
-// over the elements and flattens list results.
-func property(v value.Value, name string) (value.Value, error) {
+// over the elements and flattens list results. When lenient, an element
+// that a model value's type does not declare is null instead of an error.
+func property(v value.Value, name string, lenient bool) (value.Value, error) {
 	if n, ok := v.(Navigable); ok {
+		if lenient {
+			if el, ok := v.(elementLister); ok && !el.HasElement(name) {
+				return nil, nil
+			}
+		}
 		return n.Property(name)
 	}
 	if l, ok := v.(value.List); ok {
@@ -739,7 +763,7 @@ func property(v value.Value, name string) (value.Value, error) {
 			if e == nil {
 				continue
 			}
-			r, err := property(e, name)
+			r, err := property(e, name, lenient)
 			if err != nil {
 				return nil, err
 			}

@@ -37,7 +37,14 @@ type Handler struct {
 	prefix string
 	log    *zap.Logger
 	now    func() time.Time
+	// changed is called after a publish or unpublish changed a package.
+	changed func(name string)
 }
+
+// OnChange registers f to be called, once the change is stored, with the
+// name of every package published to or unpublished from the registry
+// (before the client gets its answer). Call it before serving.
+func (h *Handler) OnChange(f func(name string)) { h.changed = f }
 
 // New returns a Handler serving reg under prefix (default "/").
 func New(reg *registry.Registry, prefix string, log *zap.Logger) *Handler {
@@ -258,10 +265,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		return h.getTarball(w, r, name, tail[1])
 	case len(tail) == 2 && tail[0] == "-rev" && r.Method == http.MethodPut:
 		return h.changePackage(w, r, name, tail[1])
+	case len(tail) == 2 && tail[0] == "-rev" && r.Method == http.MethodDelete:
+		return h.unpublishAll(w, r, name, tail[1])
+	case len(tail) == 4 && tail[0] == "-" && tail[2] == "-rev" && r.Method == http.MethodDelete:
+		return h.deleteTarball(w, r, name, tail[1], tail[3])
+	case r.Method == http.MethodDelete && segs[0] == strings.Trim(h.prefix, "/") && len(segs) > 1:
+		// npm unpublish resolves the tarball's path against the registry
+		// URL, repeating the prefix: /npm/npm/NAME/-/FILE/-rev/REV.
+		if n, t, err := splitName(segs[1:]); err == nil && len(t) == 4 && t[0] == "-" && t[2] == "-rev" {
+			return h.deleteTarball(w, r, n, t[1], t[3])
+		}
 	case len(tail) >= 1 && tail[0] == "-rev", len(tail) >= 3 && tail[0] == "-" && tail[2] == "-rev":
-		return errf(405, "unpublishing is not supported: versions are immutable")
+		return errf(405, "method not allowed")
 	case len(tail) == 0 && r.Method == http.MethodDelete:
-		return errf(405, "unpublishing is not supported: versions are immutable")
+		return errf(405, "unpublish with npm unpublish (DELETE %s/-rev/REV)", name)
 	}
 	return errf(405, "method not allowed")
 }
@@ -404,7 +421,7 @@ func parseRev(s string) (int64, bool) {
 }
 
 func (h *Handler) readAuth(ctx context.Context, r *http.Request) error {
-	if !h.reg.ReadNeedsAuth() {
+	if !h.reg.ReadNeedsAuth() || isLocal(r) {
 		return nil
 	}
 	_, err := h.token(ctx, r)
@@ -630,9 +647,8 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		return errf(400, "publish body is not an npm package document: %v", err)
 	}
 	if len(pb.Attachments) == 0 {
-		// npm deprecate, npm access and the like PUT the package document
-		// without a tarball: changing published metadata is not offered.
-		return errf(400, "only new versions can be published here (the request has no tarball): npm deprecate, npm unpublish and other changes to published versions are not supported, versions are immutable")
+		// npm deprecate PUTs the package document without a tarball.
+		return h.deprecate(w, r, tok, name, pb)
 	}
 	// The shape of the document first: a body that is not one version
 	// document and one base64 tarball is malformed (400) whatever else it
@@ -765,16 +781,30 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	if len(m.FHIRVersions) > 0 {
 		fhirVer = m.FHIRVersions[0]
 	}
+	bases := checked.Package.CanonicalBases()
+	claims := make([]string, 0, len(bases))
+	for b := range bases {
+		claims = append(claims, b)
+	}
+	if !tok.Admin && store.ReservedName(name) {
+		return errf(403, "%s is a reserved package name", name)
+	}
 	err = h.reg.Store().Publish(ctx, store.PublishRequest{
 		Version: store.Version{
 			Name: name, Version: ver, Doc: docBytes, Integrity: integrity, Shasum: shasum, SHA512: checked.SHA512,
 			Description: desc, FHIRVersion: fhirVer, Keywords: m.Keywords, Publisher: tok.User,
 			Published: h.now(),
 		},
-		Tarball:  tgz,
-		DistTags: tags,
-		Admin:    tok.Admin,
+		Tarball:    tgz,
+		DistTags:   tags,
+		Admin:      tok.Admin,
+		Canonicals: claims,
 	})
+	var te *store.TrustError
+	if errors.As(err, &te) {
+		h.log.Info("publish refused", zap.String("package", name), zap.String("version", ver), zap.String("user", tok.User), zap.String("reason", te.Error()))
+		return trustRefusal(te, name, bases)
+	}
 	if errors.Is(err, store.ErrVersionExists) {
 		return errf(403, "cannot publish over the previously published versions: %s.", ver)
 	}
@@ -786,6 +816,9 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	}
 	h.log.Info("published", zap.String("package", name), zap.String("version", ver), zap.String("user", tok.User),
 		zap.Int("bytes", len(tgz)), zap.Int("signedResources", checked.Signed.Resources))
+	if h.changed != nil {
+		h.changed(name)
+	}
 	writeJSON(w, 200, map[string]any{"ok": true, "id": name, "rev": "1-" + checked.SHA512[:32], "success": true})
 	return nil
 }
@@ -889,10 +922,15 @@ func (h *Handler) changePackage(w http.ResponseWriter, r *http.Request, name, re
 		return err
 	}
 	if body.Versions != nil {
+		// npm unpublish NAME@VERSION sends the document without the version.
+		var gone []string
 		for _, v := range p.Versions {
 			if _, ok := body.Versions[v.Version]; !ok {
-				return errf(405, "unpublishing is not supported: versions are immutable (%s@%s)", name, v.Version)
+				gone = append(gone, v.Version)
 			}
+		}
+		if len(gone) > 0 {
+			return h.unpublish(w, r, tok, name, rev, gone)
 		}
 	}
 	if body.Maintainers == nil {

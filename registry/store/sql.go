@@ -103,7 +103,7 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			username TEXT NOT NULL,
 			created BIGINT NOT NULL)`,
 	}
-	for _, st := range stmts {
+	for _, st := range append(stmts, s.trustTables()...) {
 		if _, err := s.db.ExecContext(ctx, st); err != nil {
 			return fmt.Errorf("store: migrate %s: %w", s.d.name, err)
 		}
@@ -129,7 +129,7 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 		ON CONFLICT (name, username) DO NOTHING`); err != nil {
 		return fmt.Errorf("store: migrate %s: maintainers: %w", s.d.name, err)
 	}
-	return nil
+	return s.migrateTrust(ctx)
 }
 
 // addColumn adds a column unless the table has it already.
@@ -266,10 +266,18 @@ func (s *sqlStore) Publish(ctx context.Context, req PublishRequest) (err error) 
 		}
 	}()
 	var one int
-	switch e := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM versions WHERE name = ? AND version = ?`), v.Name, v.Version).Scan(&one); {
+	switch e := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM versions WHERE name = ? AND version = ?
+		UNION ALL SELECT 1 FROM unpublished WHERE name = ? AND version = ?`), v.Name, v.Version, v.Name, v.Version).Scan(&one); {
 	case e == nil:
 		return ErrVersionExists
 	case !errors.Is(e, sql.ErrNoRows):
+		return fmt.Errorf("store: %w", e)
+	}
+	existed := true
+	switch e := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM packages WHERE name = ?`), v.Name).Scan(&one); {
+	case errors.Is(e, sql.ErrNoRows):
+		existed = false
+	case e != nil:
 		return fmt.Errorf("store: %w", e)
 	}
 	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO blobs (sha512, size, data) VALUES (?, ?, ?) ON CONFLICT (sha512) DO NOTHING`),
@@ -296,6 +304,14 @@ func (s *sqlStore) Publish(ctx context.Context, req PublishRequest) (err error) 
 		}
 	case len(owners) > 0 && !req.Admin && !contains(owners, v.Publisher):
 		err = fmt.Errorf("%w: %s is not a maintainer of %s", ErrForbidden, v.Publisher, v.Name)
+		return err
+	}
+	if !existed {
+		if err = s.checkNewName(ctx, tx, v.Name, v.Publisher, req.Admin, now); err != nil {
+			return err
+		}
+	}
+	if err = s.claimCanonicals(ctx, tx, v.Name, v.Publisher, req.Canonicals, now); err != nil {
 		return err
 	}
 	if latest {

@@ -86,8 +86,13 @@ type PublishRequest struct {
 	Version  Version
 	Tarball  []byte
 	DistTags map[string]string // tag -> version; normally {"latest": Version.Version}
-	// Admin lets Version.Publisher publish although not a maintainer.
+	// Admin lets Version.Publisher publish although not a maintainer
+	// (and into any scope).
 	Admin bool
+	// Canonicals are the canonical URL bases the package's resources use
+	// (fhirpkg.Package.CanonicalBases): the publisher must own each or
+	// claims it (ErrCanonicalTaken otherwise).
+	Canonicals []string
 }
 
 // SearchQuery filters packages. Text matches name, description and keywords
@@ -182,6 +187,29 @@ type Store interface {
 	// it (so its token is handed out once); "" while still pending;
 	// ErrNotFound when unknown or started before since.
 	ClaimWebLogin(ctx context.Context, doneHash string, since time.Time) (string, error)
+	// ClaimCanonicals claims for publisher (as package name) the bases
+	// nobody owns yet, as Publish does (ErrCanonicalTaken when one belongs
+	// to another user); for packages stored before canonical ownership.
+	ClaimCanonicals(ctx context.Context, name, publisher string, bases []string, at time.Time) error
+	// PackagesWithoutClaims lists the packages stored before canonical
+	// ownership whose bases ClaimCanonicals has not recorded yet, oldest
+	// first.
+	PackagesWithoutClaims(ctx context.Context) ([]string, error)
+	// CanonicalOwner returns the claim covering a base (its longest owned
+	// prefix), or ErrNotFound.
+	CanonicalOwner(ctx context.Context, base string) (*Claim, error)
+	// AssignCanonical gives a canonical URL base to user (an existing
+	// user, else ErrNoUser), whoever owned it.
+	AssignCanonical(ctx context.Context, base, user string) error
+	// AssignScope gives an npm scope ("@acme") to user.
+	AssignScope(ctx context.Context, scope, user string) error
+	// Claims lists every owned canonical base and scope.
+	Claims(ctx context.Context) ([]Claim, error)
+	// Deprecate sets (or, with "", clears) versions' deprecation messages.
+	Deprecate(ctx context.Context, a Actor, name string, messages map[string]string) error
+	// Unpublish removes versions (all when none are named) published at
+	// or after notBefore (ErrTooOld otherwise); see sqlStore.Unpublish.
+	Unpublish(ctx context.Context, a Actor, name string, rev int64, versions []string, notBefore time.Time) error
 	// Close releases the database.
 	Close() error
 }

@@ -100,6 +100,10 @@ func TestStoreSuite(t *testing.T) {
 			t.Run("ConcurrentFirstPublish", func(t *testing.T) { testConcurrentOwners(t, open(t)) })
 			t.Run("Migration", func(t *testing.T) { testMigration(t, open(t)) })
 			t.Run("WebLogin", func(t *testing.T) { testWebLogin(t, open(t)) })
+			t.Run("TrustNames", func(t *testing.T) { testTrustNames(t, open(t)) })
+			t.Run("TrustCanonicals", func(t *testing.T) { testTrustCanonicals(t, open(t)) })
+			t.Run("Unpublish", func(t *testing.T) { testUnpublish(t, open(t)) })
+			t.Run("TrustMigration", func(t *testing.T) { testTrustMigration(t, open(t)) })
 		})
 	}
 }
