@@ -34,11 +34,14 @@ cql-harness:
 build:
 	$(GO) build -o bin/ccg ./cmd/ccg
 
-## generate: regenerate the CQL parser from the grammar and the UCUM unit
-## table (cql/ucum/units_gen.go) from ../shared/conformance/ucum/ucum-essence.xml
+## generate: regenerate the CQL parser from the grammar, the UCUM unit
+## table (cql/ucum/units_gen.go) from ../shared/conformance/ucum/ucum-essence.xml,
+## and the FHIR R4 model table from the ModelInfo of the npm package
+## cql-exec-fhir (fetched with npm pack into a temporary directory)
 generate:
 	./cql/grammar/generate.sh
 	$(GO) run ./cql/ucum/internal/gen/ucumgen -i ../shared/conformance/ucum/ucum-essence.xml -o cql/ucum/units_gen.go
+	$(GO) generate ./cql/fhir
 
 ## check-generated: fail when the generated parser does not match the grammar
 check-generated:

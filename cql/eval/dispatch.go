@@ -35,6 +35,11 @@ func (p *planner) planDispatch(x *checker.Call) fn {
 			return r.(*checker.Resolution)
 		}
 		r := d.Models.ResolveRuntime(name, ts)
+		if d.Alt != "" {
+			if ra := d.Models.ResolveRuntime(d.Alt, ts); ra != nil && (r == nil || ra.Score < r.Score) {
+				r = ra
+			}
+		}
 		cache.Store(key, r)
 		return r
 	}

@@ -53,7 +53,9 @@ func TestModelTypes(t *testing.T) {
 		{"string", "id", "System.String"},
 		{"ObservationStatus", "value", "System.String"},
 		{"Age", "value", "FHIR.decimal"},
-		{"Extension", "url", "System.String"},
+		{"Extension", "url", "FHIR.uri"},
+		{"AllergyIntolerance", "lastOccurrence", "FHIR.dateTime"},
+		{"AdverseEvent", "detected", "FHIR.dateTime"},
 		{"MedicationRequest", "medication", "Choice<FHIR.CodeableConcept, FHIR.Reference>"},
 		{"Condition", "onset", "Choice<FHIR.Age, FHIR.Period, FHIR.Range, FHIR.dateTime, FHIR.string>"},
 		{"Bundle.Entry", "resource", "FHIR.Resource"},
@@ -85,7 +87,7 @@ func TestModelBases(t *testing.T) {
 		{"Age", "Quantity"},
 		{"code", "string"},
 		{"url", "uri"},
-		{"ObservationStatus", "code"},
+		{"ObservationStatus", "Element"},
 		{"Observation.Component", "BackboneElement"},
 		{"Coding", "Element"},
 	}
@@ -134,7 +136,7 @@ func TestModelExtras(t *testing.T) {
 		{"Encounter", "reasonCode", "List<FHIR.CodeableConcept>"},
 		{"Encounter", "reasonReference", "List<FHIR.Reference>"},
 		{"ServiceRequest", "locationReference", "List<FHIR.Reference>"},
-		{"Dosage.DoseAndRate", "dose", "Choice<FHIR.Quantity, FHIR.Range>"},
+		{"Dosage.DoseAndRate", "dose", "Choice<FHIR.Range, FHIR.SimpleQuantity>"},
 		{"Timing.Repeat", "when", "List<FHIR.EventTiming>"},
 		{"MedicationRequest", "status", "FHIR.MedicationRequestStatus"},
 	} {
