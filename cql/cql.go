@@ -253,6 +253,7 @@ type Library struct {
 
 // compilation is the state of one Compile call (include resolution).
 type compilation struct {
+	ctx   context.Context
 	env   *Env
 	done  map[string]*checker.Library
 	deps  map[string][]libSource // by include key: transitive dependencies
@@ -267,14 +268,27 @@ type compilation struct {
 // Compile parses, checks and plans a library. name is used in positions.
 // Included libraries are resolved through the Env's LibraryResolver.
 func (e *Env) Compile(name, src string) (lib *Library, errs Errors) {
+	return e.CompileContext(context.Background(), name, src)
+}
+
+// CodeStopped is the code of the one error CompileContext returns when
+// its context was done before compilation ended.
+const CodeStopped = "stopped"
+
+// CompileContext is Compile that stops soon after ctx is done; it then
+// returns a single error with code CodeStopped.
+func (e *Env) CompileContext(ctx context.Context, name, src string) (lib *Library, errs Errors) {
 	defer func() {
 		if r := recover(); r != nil {
 			lib, errs = nil, Errors{{Library: name, Line: 1, Col: 1, Code: "internal", Message: fmt.Sprintf("internal compiler error: %v", r)}}
 		}
+		if err := ctx.Err(); err != nil {
+			lib, errs = nil, Errors{{Library: name, Line: 1, Col: 1, Code: CodeStopped, Message: fmt.Sprintf("compilation stopped: %v", err)}}
+		}
 	}()
-	c := &compilation{env: e, done: map[string]*checker.Library{}, deps: map[string][]libSource{}, srcs: map[string]string{}}
+	c := &compilation{ctx: ctx, env: e, done: map[string]*checker.Library{}, deps: map[string][]libSource{}, srcs: map[string]string{}}
 	checked := c.compile(name, src)
-	if len(c.errs) > 0 || checked == nil {
+	if len(c.errs) > 0 || checked == nil || ctx.Err() != nil {
 		sortErrors(c.errs, name)
 		return nil, c.errs
 	}
@@ -306,7 +320,10 @@ func sourceLine(src string, line int) string {
 }
 
 func (c *compilation) compile(name, src string) *checker.Library {
-	tree, perrs := parser.Parse(name, src)
+	tree, perrs, err := parser.ParseContext(c.ctx, name, src)
+	if err != nil {
+		return nil
+	}
 	if len(perrs) > 0 {
 		for _, pe := range perrs {
 			code := pe.Code
@@ -369,7 +386,10 @@ func (c *compilation) include(name, version string) (*checker.Library, string, s
 	c.direct = append(c.direct, nil)
 	defer func() { c.stack = c.stack[:len(c.stack)-1] }()
 	n := len(c.errs)
-	tree, perrs := parser.Parse(name, src)
+	tree, perrs, err := parser.ParseContext(c.ctx, name, src)
+	if err != nil {
+		return nil, CodeStopped, "compilation stopped"
+	}
 	var lib *checker.Library
 	if len(perrs) > 0 {
 		for _, pe := range perrs {
@@ -517,6 +537,14 @@ type EvalOptions struct {
 	Parameters map[string]value.Value
 	// MaxListSize bounds lists built during evaluation (0: no limit).
 	MaxListSize int
+	// MaxStringLen bounds strings (bytes; 0: eval.DefaultMaxStringLen),
+	// MaxTupleWidth tuples (0: eval.DefaultMaxTupleWidth) and MaxBytes the
+	// bytes of all values the evaluation builds (0: no limit); negative
+	// means no limit. An evaluation over a limit fails with an *EvalError
+	// wrapping a *builtins.LimitError (see eval.IsLimit).
+	MaxStringLen  int
+	MaxTupleWidth int
+	MaxBytes      int
 	// MaxDepth bounds function recursion (0: eval.DefaultMaxDepth).
 	MaxDepth int
 	// Retriever overrides the Env's retriever.
@@ -548,7 +576,7 @@ func (l *Library) session(ctx context.Context, o EvalOptions) *eval.Session {
 		t = l.terms
 	}
 	return l.prog.NewSession(ctx, eval.Options{Now: o.Now, Parameters: o.Parameters, MaxListSize: o.MaxListSize,
-		MaxDepth: o.MaxDepth, Retriever: r, Terminology: t, OnMessage: o.OnMessage})
+		MaxStringLen: o.MaxStringLen, MaxTupleWidth: o.MaxTupleWidth, MaxBytes: o.MaxBytes, MaxDepth: o.MaxDepth, Retriever: r, Terminology: t, OnMessage: o.OnMessage})
 }
 
 // Eval evaluates one expression definition.

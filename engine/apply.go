@@ -614,7 +614,8 @@ func (a *applier) evalCQL(pkg *content.Package, owner map[string]any, ref, name 
 		if !hasDefine(lib.CQL, name) {
 			continue
 		}
-		opts := cql.EvalOptions{Now: a.now, Parameters: a.params, MaxListSize: a.e.opts.MaxListSize, Retriever: a.retriever(pkg)}
+		opts := cql.EvalOptions{Now: a.now, Parameters: a.params, MaxListSize: a.e.opts.MaxListSize, Retriever: a.retriever(pkg),
+			MaxBytes: a.e.opts.EvalBytes, MaxStringLen: a.e.opts.MaxStringLen}
 		if pkg != nil {
 			opts.Terminology = pkg.Terminology()
 		}
@@ -633,7 +634,7 @@ func (a *applier) evalCQL(pkg *content.Package, owner map[string]any, ref, name 
 		return nil, fmt.Errorf("no define %q in %s, and as a CQL expression: %w", name, libs[0].URL, err)
 	}
 	return inl.Eval(a.ctx, content.InlineDefine, cql.EvalOptions{Now: a.now, Parameters: a.params, MaxListSize: a.e.opts.MaxListSize,
-		Retriever: a.retriever(pkg), Terminology: pkg.Terminology()})
+		MaxBytes: a.e.opts.EvalBytes, MaxStringLen: a.e.opts.MaxStringLen, Retriever: a.retriever(pkg), Terminology: pkg.Terminology()})
 }
 
 func hasDefine(l *cql.Library, name string) bool {

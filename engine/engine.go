@@ -30,6 +30,10 @@ type Options struct {
 	Now func() time.Time
 	// MaxListSize bounds lists built by one CQL evaluation (0: 1,000,000).
 	MaxListSize int
+	// EvalBytes bounds the bytes of the values one CQL evaluation builds
+	// and MaxStringLen its strings (0: no byte limit, the engine's default
+	// string limit; see cql.EvalOptions).
+	EvalBytes, MaxStringLen int
 	// CacheSize bounds the compiled-package cache (0: 64 packages).
 	CacheSize int
 }

@@ -45,7 +45,12 @@ var auditForServe audit.Store
 func init() { serveMounts = append(serveMounts, mountEngine) }
 
 func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
-	eng := engine.New(engine.Options{Logger: log.Named("engine")})
+	opts := engine.Options{Logger: log.Named("engine")}
+	if cfg.Server != nil {
+		lim := cfg.Server.Limits()
+		opts.EvalBytes, opts.MaxStringLen = lim.EvalBytes, lim.MaxStringLen
+	}
+	eng := engine.New(opts)
 	glob, ok := os.LookupEnv(envPackages)
 	from := "$" + envPackages
 	if servePackagesGlob != nil {

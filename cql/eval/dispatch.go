@@ -78,6 +78,9 @@ func (p *planner) planDispatch(x *checker.Call) fn {
 		} else {
 			v, err = r.Op.Fn(&f.a.b, vs)
 		}
+		if err == nil {
+			err = f.a.chargeResult(v, vs)
+		}
 		if err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)
 		}

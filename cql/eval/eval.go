@@ -50,12 +50,21 @@ type RequestRetriever interface {
 
 // Options are the per-evaluation settings.
 type Options struct {
-	Now         time.Time
-	Parameters  map[string]value.Value
-	MaxListSize int
-	MaxDepth    int
-	Retriever   Retriever
-	Terminology Terminology
+	Now        time.Time
+	Parameters map[string]value.Value
+	// MaxListSize bounds lists (elements), MaxStringLen strings (bytes;
+	// 0: DefaultMaxStringLen), MaxTupleWidth tuples (elements; 0:
+	// DefaultMaxTupleWidth) and MaxBytes the bytes of all values the
+	// evaluation builds; 0 means no limit for MaxListSize and MaxBytes, a
+	// negative value no limit for all. Over a limit, evaluation stops with
+	// a *builtins.LimitError.
+	MaxListSize   int
+	MaxStringLen  int
+	MaxTupleWidth int
+	MaxBytes      int
+	MaxDepth      int
+	Retriever     Retriever
+	Terminology   Terminology
 	// OnMessage receives the messages of Message calls whose condition is
 	// true and whose severity is not Error (an Error message is a run-time
 	// error instead). It is called on the evaluating goroutine, one call
@@ -114,20 +123,14 @@ type activation struct {
 	retriever Retriever
 	terms     Terminology
 	onMessage func(Message)
-	ticks     int
+	maxTuple  int
 	// root is the frame of bodies that need no local slots.
 	root frame
 }
 
-func (a *activation) tick() error {
-	a.ticks++
-	if a.ticks&255 == 0 {
-		if err := a.ctx.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// tick is called once per iteration of evaluation loops; see
+// builtins.Context.Tick.
+func (a *activation) tick() error { return a.b.Tick() }
 
 // Program is a planned library with its includes.
 type Program struct {
@@ -161,10 +164,11 @@ type funcPlan struct {
 }
 
 type planner struct {
-	prog  *Program
-	libs  map[*checker.Library]*libPlan
-	funcs map[*checker.FuncDef]*funcPlan
-	cur   *libPlan
+	prog     *Program
+	libs     map[*checker.Library]*libPlan
+	funcs    map[*checker.FuncDef]*funcPlan
+	cur      *libPlan
+	foldMemo map[*checker.Call]bool
 }
 
 // Plan turns a checked library (and everything it includes) into a Program.
@@ -360,7 +364,9 @@ func (pr *Program) NewSession(ctx context.Context, o Options) *Session {
 	if a.maxDepth <= 0 {
 		a.maxDepth = DefaultMaxDepth
 	}
-	a.b = builtins.Context{Ctx: ctx, MaxListSize: o.MaxListSize}
+	a.b = builtins.Context{Ctx: ctx, MaxListSize: max(o.MaxListSize, 0), MaxBytes: max(o.MaxBytes, 0),
+		MaxStringLen: limit(o.MaxStringLen, DefaultMaxStringLen)}
+	a.maxTuple = limit(o.MaxTupleWidth, DefaultMaxTupleWidth)
 	if now := o.Now; !now.IsZero() {
 		a.b.Now = dateTimeOf(now)
 	} else if pr.needsNow {
@@ -379,7 +385,7 @@ func (pr *Program) Release(s *Session) {
 		clear(a.params[i])
 	}
 	a.ctx, a.in, a.retriever, a.terms, a.b, a.onMessage = nil, nil, nil, nil, builtins.Context{}, nil
-	a.depth, a.ticks = 0, 0
+	a.depth = 0
 	pr.pool.Put(s)
 }
 
