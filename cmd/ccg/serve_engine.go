@@ -18,6 +18,7 @@ import (
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/httpapi"
 	"github.com/ccg-project/ccg/server"
+	"github.com/ccg-project/ccg/server/auth"
 )
 
 // Guideline Engine settings of `ccg serve`, from the environment (serve's
@@ -94,7 +95,7 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	if err != nil {
 		return nil, fmt.Errorf("guideline engine audit store: %w", err)
 	}
-	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Logger: log.Named("engine")})
+	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("engine")})
 	if cfg.Server != nil {
 		cfg.Server.SetLibrarySource(engineLibraries{eng: eng})
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})

@@ -59,8 +59,12 @@ type Event struct {
 	Outcome string
 	Detail  string
 	// Source and Recipient name the Guideline Performer and Engine
-	// software (name and version).
+	// software (name and version). Source is what the caller claims (its
+	// X-CCG-Performer header or User-Agent).
 	Source, Recipient string
+	// Caller is the authenticated caller (empty with authentication off):
+	// when set, it is the requestor agent's who and Source its name.
+	Caller Caller
 	// Patient is "Patient/id"; PatientIdentifier and
 	// PractitionerIdentifier are the identifiers (system|value) used for
 	// the custodian (practitioner in provider care, else the patient) and
@@ -73,6 +77,32 @@ type Event struct {
 	// (also when it could not be read as a Parameters resource); the body
 	// itself is never stored.
 	Body *Digest
+}
+
+// Caller is who made a request, as authentication established it: the
+// token's subject and issuer ("ccg" for the server's own tokens) and the
+// OAuth client. An empty Subject is no authenticated caller.
+type Caller struct {
+	Subject, Issuer, ClientID string
+}
+
+// requestor is the requestor agent of an event whose caller claims to be
+// name (the performer software).
+func (c Caller) requestor(name string) map[string]any {
+	agent := map[string]any{"type": map[string]any{"coding": []any{coding("http://dicom.nema.org/resources/ontology/DCM", "110153", "Source Role ID")}},
+		"requestor": true}
+	if c.Subject == "" {
+		agent["who"] = who(nil, name)
+		return agent
+	}
+	agent["who"] = who(map[string]any{"system": c.Issuer, "value": cut(c.Subject, MaxNameText)}, cut(c.Subject, MaxNameText))
+	if name != "" {
+		agent["name"] = name
+	}
+	if c.ClientID != "" {
+		agent["altId"] = cut(c.ClientID, MaxNameText)
+	}
+	return agent
 }
 
 // Digest identifies submitted content without keeping it: its SHA-256
@@ -160,8 +190,7 @@ func (ev *Event) Resource() map[string]any {
 		custodian = ev.PatientIdentifier
 	}
 	agents := []any{
-		map[string]any{"type": map[string]any{"coding": []any{coding("http://dicom.nema.org/resources/ontology/DCM", "110153", "Source Role ID")}},
-			"who": who(nil, cut(ev.Source, MaxNameText)), "requestor": true},
+		ev.Caller.requestor(cut(ev.Source, MaxNameText)),
 		map[string]any{"type": map[string]any{"coding": []any{coding("http://dicom.nema.org/resources/ontology/DCM", "110152", "Destination Role ID")}},
 			"who": who(nil, ev.Recipient), "requestor": false},
 		map[string]any{"type": map[string]any{"coding": []any{coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "CST", "custodian")}},

@@ -17,7 +17,7 @@ import (
 // guarded returns a hook that puts the authentication guard in front of
 // the routes, with ccg's own tokens from a SQLite store and, when
 // oidc is set, JWTs of that issuer; and a ccg token with ccg/evaluate.
-func guarded(b *testing.B, oidc *auth.OIDC) (func(*echo.Echo), string) {
+func guarded(b testing.TB, oidc *auth.OIDC) (func(*echo.Echo), string) {
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, b.TempDir())
 	if err != nil {

@@ -53,7 +53,11 @@ type Config struct {
 	MaxBodyBytes int64
 	// Timeout bounds one $apply (0: 30s).
 	Timeout time.Duration
-	Logger  *zap.Logger
+	// Caller returns the authenticated caller of a request, the agent
+	// AuditEvents name; nil (or an empty Subject): none, and the
+	// AuditEvents name the performer the request claims to be.
+	Caller func(echo.Context) audit.Caller
+	Logger *zap.Logger
 }
 
 type handler struct{ cfg Config }
@@ -238,6 +242,9 @@ func (h *handler) apply(c echo.Context) error {
 	ev := &audit.Event{Kind: audit.KindSubmission, PlanDefinitionID: id, Parameters: req.paramsText, Body: audit.DigestOf(body),
 		Source:    firstNonEmpty(c.Request().Header.Get("X-CCG-Performer"), c.Request().UserAgent(), "unknown performer"),
 		Recipient: h.cfg.Software, Patient: subject}
+	if h.cfg.Caller != nil {
+		ev.Caller = h.cfg.Caller(c)
+	}
 	if id == "" {
 		ev.PlanDefinitionID = req.url
 	}

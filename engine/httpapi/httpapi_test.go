@@ -21,6 +21,7 @@ import (
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/engine/httpapi"
+	"github.com/ccg-project/ccg/server/auth"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -80,7 +81,7 @@ func serve(t testing.TB, eng *engine.Engine, hooks ...func(*echo.Echo)) *testSer
 	}
 	t.Cleanup(func() { st.Close() })
 	e := echo.New()
-	cfg := httpapi.Config{Engine: eng, Audit: st, Software: "ccg-test-engine/1"}
+	cfg := httpapi.Config{Engine: eng, Audit: st, Software: "ccg-test-engine/1", Caller: auth.CallerOf}
 	if os.Getenv("CCG_BENCH_NO_AUDIT") != "" {
 		cfg.Audit = nil
 	}

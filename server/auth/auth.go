@@ -143,6 +143,16 @@ func PrincipalOf(c echo.Context) *Principal {
 	return p
 }
 
+// CallerOf is the authenticated caller of a request as AuditEvents name
+// it (empty with --auth off or on a public path).
+func CallerOf(c echo.Context) audit.Caller {
+	p := PrincipalOf(c)
+	if p == nil {
+		return audit.Caller{}
+	}
+	return audit.Caller{Subject: p.Subject, Issuer: p.Issuer, ClientID: p.ClientID}
+}
+
 // clientAddress is the client's address: the echo IP extractor's answer
 // when the server configured one (trusted proxies), else the connection's.
 func clientAddress(c echo.Context) string {
