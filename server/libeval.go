@@ -247,6 +247,10 @@ func (s *Server) requestLibrary(c echo.Context, req *cqlRequest) (LibraryInfo, s
 		return info, req.urlPath, nil
 	case req.libResPath != "":
 		info, err := inlineLibrary([]byte(req.libraryRes), req.libResPath)
+		if err == nil {
+			// Sent CQL is held to the source size limit, like $cql's.
+			err = s.checkSource(info.CQL)
+		}
 		return info, req.libResPath, err
 	}
 	return LibraryInfo{}, "", badRequest("required", "Parameters", "give the library to evaluate: url (its canonical url) or library (a Library resource)")

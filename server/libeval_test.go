@@ -159,6 +159,7 @@ func TestLibraryEvaluateErrors(t *testing.T) {
 		{"definition using one that does not compile", "/Library/$evaluate", evaluateBody(url, `{"name":"expression","valueString":"UsesBroken"}`), 400, []string{"invalid"}, "Math:9:"},
 		{"all definitions of a library with errors", "/Library/$evaluate", evaluateBody(url), 400, []string{"invalid"}, "Math:8:16: "},
 		{"inline library that does not compile", "/Library/$evaluate", evaluateBody(inlineLibraryParam("library Bad\nusing Nope\ndefine A: 1")), 400, []string{"invalid"}, "Bad:2:"},
+		{"inline library over the source size limit", "/Library/$evaluate", evaluateBody(inlineLibraryParam("library Big\ndefine A: 1\n" + strings.Repeat("// padding\n", 4000))), 422, []string{"too-costly"}, "CQL source size"},
 		{"inline library without CQL", "/Library/$evaluate", evaluateBody(`{"name":"library","resource":{"resourceType":"Library","status":"active"}}`), 400, []string{"required"}, "the Library has no content"},
 		{"malformed parameter", "/Library/$evaluate", evaluateBody(url, `{"name":"parameters","resource":{"resourceType":"Parameters","parameter":[{"name":"Factor","valueInteger":"x"}]}}`), 400, []string{"value"}, `parameter "Factor"`},
 		{"unsupported input", "/Library/$evaluate", evaluateBody(url, `{"name":"contentEndpoint","resource":{"resourceType":"Endpoint"}}`), 400, []string{"not-supported"}, ""},

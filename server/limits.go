@@ -210,7 +210,7 @@ func (s *Server) compileCached(ctx context.Context, key string, compile func(con
 	}
 	release, err := s.acquireMemory(ctx, compileFactor*int64(len(key)))
 	if err != nil {
-		return nil, &RequestError{Status: http.StatusServiceUnavailable, Code: "throttled",
+		return nil, &RequestError{Status: http.StatusServiceUnavailable, Code: "throttled", RetryAfter: time.Second,
 			Message: "the server is compiling as much CQL as it may at once: retry later"}
 	}
 	defer release()
@@ -289,8 +289,7 @@ func (s *Server) admit(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *Server) saturated(c echo.Context) error {
-	c.Response().Header().Set("Retry-After", "1")
-	return &RequestError{Status: http.StatusServiceUnavailable, Code: "throttled",
+	return &RequestError{Status: http.StatusServiceUnavailable, Code: "throttled", RetryAfter: time.Second,
 		Message: fmt.Sprintf("the server is evaluating as many requests as it may (%d): retry later", s.cfg.Limits.MaxEvals)}
 }
 

@@ -339,3 +339,28 @@ func TestConnectionLimit(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestCompileThrottled: a compilation that finds the memory budget taken
+// is answered 503 with Retry-After.
+func TestCompileThrottled(t *testing.T) {
+	s := New(Config{Limits: Limits{MaxMemory: 64 << 20}})
+	budget := memoryBudget(s.cfg.Limits)
+	if err := s.mem.Acquire(context.Background(), budget); err != nil {
+		t.Fatal(err)
+	}
+	defer s.mem.Release(budget)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := s.compileCached(ctx, "define A: 1", func(context.Context) *compiled {
+		t.Error("compiled without memory")
+		return &compiled{}
+	})
+	rec := httptest.NewRecorder()
+	s.handleError(err, s.Echo().NewContext(httptest.NewRequest(http.MethodPost, "/$cql", nil), rec))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" {
+		t.Errorf("status %d, Retry-After %q, want 503 and 1\n%s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	if codes := issueCodes(decodeOutcome(t, rec.Body.Bytes())); len(codes) != 1 || codes[0] != "throttled" {
+		t.Errorf("issue codes %v", codes)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/builtins"
@@ -22,6 +23,9 @@ type RequestError struct {
 	// Expression is the FHIRPath of the offending element, if known.
 	Expression string
 	Message    string
+	// RetryAfter, when set, is sent as Retry-After (whole seconds, at
+	// least 1): the request may succeed if sent again then.
+	RetryAfter time.Duration
 }
 
 func (e *RequestError) Error() string { return e.Message }

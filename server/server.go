@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -237,6 +238,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, oo := ErrorOutcome(err)
+	var reqErr *RequestError
+	if errors.As(err, &reqErr) && reqErr.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int((reqErr.RetryAfter+time.Second-1)/time.Second))))
+	}
 	if status >= 500 {
 		s.log.Error("request failed", zap.String("method", c.Request().Method),
 			zap.String("path", c.Request().URL.Path), zap.Int("status", status), zap.Error(err))
