@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -28,6 +29,11 @@ type dialect struct {
 type sqlStore struct {
 	db *sql.DB
 	d  dialect
+	// The token lookup runs on every request authenticated by a ccg
+	// token: it is prepared once (on each connection), not parsed each
+	// time; a failed preparation is tried again by the next lookup.
+	lookupMu   sync.Mutex
+	lookupStmt *sql.Stmt
 }
 
 func (s *sqlStore) q(query string) string { return s.d.rebind(query) }
@@ -151,7 +157,14 @@ func (s *sqlStore) addColumn(ctx context.Context, table, column, decl string) er
 	return nil
 }
 
-func (s *sqlStore) Close() error { return s.db.Close() }
+func (s *sqlStore) Close() error {
+	s.lookupMu.Lock()
+	if s.lookupStmt != nil {
+		s.lookupStmt.Close()
+	}
+	s.lookupMu.Unlock()
+	return s.db.Close()
+}
 
 func nanos(t time.Time) int64 { return t.UTC().UnixNano() }
 func fromNanos(n int64) time.Time {
@@ -787,8 +800,26 @@ func scanToken(row interface{ Scan(...any) error }) (*Token, error) {
 	return t, nil
 }
 
+// tokenLookup is the prepared token lookup.
+func (s *sqlStore) tokenLookup(ctx context.Context) (*sql.Stmt, error) {
+	s.lookupMu.Lock()
+	defer s.lookupMu.Unlock()
+	if s.lookupStmt == nil {
+		stmt, err := s.db.PrepareContext(ctx, s.q(`SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`))
+		if err != nil {
+			return nil, err
+		}
+		s.lookupStmt = stmt
+	}
+	return s.lookupStmt, nil
+}
+
 func (s *sqlStore) LookupToken(ctx context.Context, hash string) (*Token, error) {
-	t, err := scanToken(s.db.QueryRowContext(ctx, s.q(`SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`), hash))
+	stmt, err := s.tokenLookup(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	t, err := scanToken(stmt.QueryRowContext(ctx, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
