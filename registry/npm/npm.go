@@ -25,6 +25,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/internal/obs"
+	"github.com/ccg-project/ccg/internal/storagefault"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
@@ -185,6 +187,10 @@ func writeError(w http.ResponseWriter, err error) {
 		writeJSON(w, re.Status, body)
 	case errors.Is(err, context.Canceled):
 		writeJSON(w, 499, map[string]any{"error": "request canceled"})
+	case storagefault.Is(err):
+		// The database's own text stays in the log.
+		hd.Set("Retry-After", storagefault.RetryAfter)
+		writeJSON(w, storagefault.Status, map[string]any{"error": storagefault.Message})
 	default:
 		writeJSON(w, 500, map[string]any{"error": err.Error()})
 	}
@@ -245,7 +251,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.getPackage(w, r, name)
 	case len(tail) == 0 && r.Method == http.MethodPut:
-		return h.publish(w, r, name)
+		return h.observePublish(ctx, w, r, name)
 	case len(tail) == 1 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		if err := h.readAuth(ctx, r); err != nil {
 			return err
@@ -255,7 +261,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		if err := h.readAuth(ctx, r); err != nil {
 			return err
 		}
-		return h.getTarball(w, r, name, tail[1])
+		return h.observeTarball(w, r, name, tail[1])
 	case len(tail) == 2 && tail[0] == "-rev" && r.Method == http.MethodPut:
 		return h.changePackage(w, r, name, tail[1])
 	case len(tail) >= 1 && tail[0] == "-rev", len(tail) >= 3 && tail[0] == "-" && tail[2] == "-rev":
@@ -765,7 +771,8 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	if len(m.FHIRVersions) > 0 {
 		fhirVer = m.FHIRVersions[0]
 	}
-	err = h.reg.Store().Publish(ctx, store.PublishRequest{
+	sctx, span := obs.Start(ctx, "registry.store")
+	err = h.reg.Store().Publish(sctx, store.PublishRequest{
 		Version: store.Version{
 			Name: name, Version: ver, Doc: docBytes, Integrity: integrity, Shasum: shasum, SHA512: checked.SHA512,
 			Description: desc, FHIRVersion: fhirVer, Keywords: m.Keywords, Publisher: tok.User,
@@ -775,6 +782,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		DistTags: tags,
 		Admin:    tok.Admin,
 	})
+	obs.End(span, err)
 	if errors.Is(err, store.ErrVersionExists) {
 		return errf(403, "cannot publish over the previously published versions: %s.", ver)
 	}
