@@ -17,6 +17,7 @@ import (
 
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
 )
 
@@ -65,6 +66,7 @@ func New(opts Options) *Engine {
 func newSet(pkgs []*content.Package) *pkgSet {
 	s := &pkgSet{pkgs: append([]*content.Package(nil), pkgs...), byRef: map[string]*content.Package{}}
 	sort.SliceStable(s.pkgs, func(i, j int) bool { return s.pkgs[i].Name < s.pkgs[j].Name })
+	obs.PackagesLoaded.Set(float64(len(s.pkgs)))
 	for _, p := range s.pkgs {
 		for _, r := range p.Resources {
 			if fj.ID(r) == "" {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/server"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
@@ -51,7 +52,7 @@ var serveFlagHooks []func(fs *flag.FlagSet)
 func init() {
 	register(&command{
 		Name:    "serve",
-		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug]",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--pprof HOST:PORT] [--debug] (every flag also from $CCG_<FLAG>)",
 		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
 		Run:     runServe,
 	})
@@ -61,14 +62,15 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs := commandFlags(e, "serve")
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address `HOST:PORT`")
-	fs.StringVar(&cfg.DataDir, "data", "./.data", "data `DIR`ectory (created if missing)")
+	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(e.Getenv), "data `DIR`ectory (created if missing; default $STATE_DIRECTORY, else $XDG_STATE_HOME/ccg, else ~/.local/state/ccg)")
 	fs.StringVar(&cfg.DB, "db", "", "database `URL` (postgres://...); empty = embedded SQLite in the data directory")
-	fs.Func("packages", "load the CCG packages (folders or .tgz files) matching `GLOB` into the guideline engine (default $CCG_PACKAGES, else examples/*/package; empty: none)", func(v string) error {
+	fs.Func("packages", "load the CCG packages (folders or .tgz files) matching `GLOB` into the guideline engine (default none; make run gives examples/*/package)", func(v string) error {
 		servePackagesGlob = &v
 		return nil
 	})
 	timeout := fs.Duration("eval-timeout", 10*time.Second, "time limit for one CQL evaluation")
 	debug := fs.Bool("debug", false, "log at debug level in a human-readable format")
+	pprofAddr := fs.String("pprof", "", "serve /debug/pprof on a separate listener at `HOST:PORT` (keep it on loopback)")
 	for _, hook := range serveFlagHooks {
 		hook(fs)
 	}
@@ -78,6 +80,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	if len(pos) > 0 {
 		return usageError(e, fs, "serve takes no arguments, got %q", pos)
+	}
+	if err := applyFlagEnv(fs, e.Getenv); err != nil {
+		return usageError(e, fs, "bad environment: %v", err)
+	}
+	if cfg.DataDir == "" {
+		return usageError(e, fs, "no data directory: give --data DIR (or $CCG_DATA)")
 	}
 
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
@@ -91,7 +99,28 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		log.Error("cannot create the data directory", zap.String("dir", cfg.DataDir), zap.Error(err))
 		return exitFailure
 	}
-	srv := server.New(server.Config{Logger: log, EvalTimeout: *timeout, Version: version})
+	tracing, err := obs.SetupTracing(ctx, e.Getenv, version, e.Stderr)
+	if err != nil {
+		log.Error("cannot start", zap.Error(err))
+		return exitFailure
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tracing.Shutdown(sctx) //nolint:errcheck // spans lost at exit are not worth failing for
+	}()
+	if tracing.Enabled() {
+		log.Info("tracing on", zap.String("exporter", tracing.Exporter))
+	}
+	if *pprofAddr != "" {
+		stop, err := startPprof(*pprofAddr, log)
+		if err != nil {
+			log.Error("cannot start", zap.Error(err))
+			return exitFailure
+		}
+		defer stop()
+	}
+	srv := server.New(server.Config{Logger: log, EvalTimeout: *timeout, Version: version, Tracing: tracing.Enabled()})
 	cfg.Server = srv
 
 	var closers []io.Closer
@@ -136,7 +165,3 @@ func newLogger(w io.Writer, debug bool) *zap.Logger {
 	}
 	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level))
 }
-
-// version is the program version, set at link time with
-// -ldflags "-X main.version=...".
-var version = "dev"

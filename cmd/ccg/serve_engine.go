@@ -16,18 +16,16 @@ import (
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/httpapi"
+	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/server"
 )
 
-// Guideline Engine settings of `ccg serve`, from the environment (serve's
-// flags belong to the server skeleton):
+// Guideline Engine settings of `ccg serve`: --packages, else the
+// environment:
 //
 //	CCG_PACKAGES   glob of CCG package folders or .tgz files to load
-//	               (default examples/*/package; "" after '=' loads none)
+//	               (default: none)
 const envPackages = "CCG_PACKAGES"
-
-// defaultPackages is where `ccg serve` finds the example packages.
-const defaultPackages = "examples/*/package"
 
 // servePackagesGlob is the --packages flag value when given (see
 // packagesFlag); nil means unset.
@@ -45,9 +43,10 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	if servePackagesGlob != nil {
 		glob, ok = *servePackagesGlob, true
 	}
-	if !ok {
-		glob = defaultPackages
+	if !ok || glob == "" {
+		log.Warn("guideline engine: NO CCG PACKAGES LOADED: give --packages GLOB (or $CCG_PACKAGES), e.g. --packages 'examples/*/package' as `make run` does, or --repository URL")
 	}
+	var loadFailed error
 	if glob != "" {
 		matches, err := filepath.Glob(glob)
 		if err != nil {
@@ -57,9 +56,12 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 		for _, m := range matches {
 			p, err := eng.LoadPath(m, content.Options{})
 			if err != nil {
+				obs.PackageLoads.WithLabelValues("local", "error").Inc()
 				log.Warn("guideline engine: package not loaded", zap.String("path", m), zap.Error(err))
+				loadFailed = err
 				continue
 			}
+			obs.PackageLoads.WithLabelValues("local", "ok").Inc()
 			for _, pr := range p.Problems {
 				log.Warn("guideline engine: package problem", zap.String("package", p.Name), zap.String("problem", pr.String()))
 			}
@@ -76,8 +78,26 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Logger: log.Named("engine")})
 	if cfg.Server != nil {
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})
+		cfg.Server.AddReadinessCheck("packages", packagesReady(eng, glob, loadFailed))
+		if c, ok := st.(audit.Checker); ok {
+			cfg.Server.AddReadinessCheck("audit", c.Check)
+		}
 	}
 	engineForServe = eng
 	log.Info("guideline engine mounted", zap.Int("packages", len(eng.Packages())))
 	return st, nil
+}
+
+// packagesReady is the readiness check of the engine's packages: when
+// --packages named some, at least one is loaded.
+func packagesReady(eng *engine.Engine, glob string, loadErr error) server.ReadinessCheck {
+	return func(context.Context) error {
+		if glob == "" || len(eng.Packages()) > 0 {
+			return nil
+		}
+		if loadErr != nil {
+			return fmt.Errorf("no package of --packages %q loaded: %v", glob, loadErr)
+		}
+		return fmt.Errorf("no package matches --packages %q", glob)
+	}
 }

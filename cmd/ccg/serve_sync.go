@@ -112,6 +112,14 @@ func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Server != nil {
+		cfg.Server.AddReadinessCheck("sync", func(context.Context) error {
+			if st := s.Status(); st.LastSuccess.IsZero() {
+				return fmt.Errorf("no successful sync from %s yet (last error: %s)", f.repository, st.LastError)
+			}
+			return nil
+		})
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -10,7 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ccg-project/ccg/internal/obs"
 )
+
+// Handler serves obs.Registry, as GET /metrics of the server does.
+func Handler() http.Handler { return promhttp.HandlerFor(obs.Registry, promhttp.HandlerOpts{}) }
 
 // Scrape GETs /metrics from h and returns the exposition text.
 func Scrape(t testing.TB, h http.Handler) string {
