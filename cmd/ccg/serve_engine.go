@@ -81,6 +81,9 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 		cfg.Server.AddReadinessCheck("packages", packagesReady(eng, glob, loadFailed))
 		if c, ok := st.(audit.Checker); ok {
 			cfg.Server.AddReadinessCheck("audit", c.Check)
+			if err := c.Check(ctx); err != nil {
+				log.Error("audit store not writable: $apply answers 507 and /readyz fails until it is", zap.Error(err))
+			}
 		}
 	}
 	engineForServe = eng

@@ -104,13 +104,13 @@ func OpenSQLite(ctx context.Context, dir string) (Store, error) {
 		return nil, fmt.Errorf("audit: open sqlite: %w", err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &sqlStore{db: db, dollar: false}
+	s := &sqlStore{db: db, dollar: false, dir: dir}
 	if err := s.migrate(ctx, "BLOB"); err != nil {
 		db.Close()
 		if storagefault.Is(err) {
 			// A full disk: serve what is stored, refuse new events.
 			if ro, rerr := storagefault.OpenSQLiteReadOnly(ctx, filepath.Join(dir, SQLiteFile), "ccg_audit_event"); rerr == nil {
-				return &sqlStore{db: ro, readOnly: true}, nil
+				return &sqlStore{db: ro, readOnly: true, dir: dir}, nil
 			}
 		}
 		return nil, err
@@ -142,6 +142,8 @@ type sqlStore struct {
 	dollar bool // PostgreSQL placeholders
 	// readOnly: opened read-only because the storage was full at start.
 	readOnly bool
+	// dir is the SQLite database's directory ("" for PostgreSQL).
+	dir string
 	// fault is when an append last failed for lack of storage (Unix
 	// nanoseconds; 0: none since the last successful append).
 	fault atomic.Int64
@@ -215,8 +217,8 @@ func (s *sqlStore) Append(ctx context.Context, res map[string]any, kind, patient
 const faultHold = 30 * time.Second
 
 // Check reports whether the store can take events: it is reachable, not
-// read-only, and no append failed for lack of storage in the last
-// faultHold.
+// read-only, no append failed for lack of storage in the last faultHold,
+// and (SQLite) its directory has storagefault.MinFree bytes left.
 func (s *sqlStore) Check(ctx context.Context) error {
 	if s.readOnly {
 		return fmt.Errorf("audit: %w", storagefault.ErrReadOnly)
@@ -226,6 +228,11 @@ func (s *sqlStore) Check(ctx context.Context) error {
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("audit: %w", err)
+	}
+	if s.dir != "" {
+		if err := storagefault.CheckFree(s.dir); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -89,4 +90,17 @@ func OpenSQLiteReadOnly(ctx context.Context, path, table string) (*sql.DB, error
 		db.Close()
 	}
 	return nil, err
+}
+
+// MinFree is the free space below which a SQLite store's data directory
+// counts as full for readiness: a few hundred AuditEvents.
+const MinFree = 1 << 20
+
+// CheckFree reports an error when dir's file system has less than
+// MinFree bytes left (nil when it cannot be told).
+func CheckFree(dir string) error {
+	if free, ok := FreeBytes(dir); ok && free < MinFree {
+		return fmt.Errorf("the data directory %s has only %d bytes free", dir, free)
+	}
+	return nil
 }
