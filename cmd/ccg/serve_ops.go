@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,16 +31,16 @@ func flagEnv(name string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
-// applyFlagEnv sets every flag of fs that the command line did not give
-// from its CCG_<FLAG> variable (read with getenv; an empty variable counts
-// as unset): the command line wins over the environment, which wins over
-// the defaults.
-func applyFlagEnv(fs *flag.FlagSet, getenv func(string) string) error {
+// applyFlagEnv sets every flag of fs (or only the named ones) that the
+// command line did not give from its CCG_<FLAG> variable (read with
+// getenv; an empty variable counts as unset): the command line wins over
+// the environment, which wins over the defaults.
+func applyFlagEnv(fs *flag.FlagSet, getenv func(string) string, only ...string) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] {
+		if given[f.Name] || len(only) > 0 && !slices.Contains(only, f.Name) {
 			return
 		}
 		v := getenv(flagEnv(f.Name))
