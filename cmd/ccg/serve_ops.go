@@ -47,6 +47,15 @@ func applyFlagEnv(fs *flag.FlagSet, getenv func(string) string, only ...string) 
 		if v == "" {
 			return
 		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			// Environment booleans are often written yes/no, on/off.
+			switch strings.ToLower(v) {
+			case "yes", "on":
+				v = "true"
+			case "no", "off":
+				v = "false"
+			}
+		}
 		if err := fs.Set(f.Name, v); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q (for --%s): %v", flagEnv(f.Name), v, f.Name, err))
 		}

@@ -28,7 +28,7 @@ func TestApplyFlagEnv(t *testing.T) {
 	if err := fs.Parse([]string{"--addr", "from-flag"}); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"CCG_ADDR": "from-env", "CCG_SYNC_INTERVAL": "5m", "CCG_REGISTRY_READ_AUTH": "true", "CCG_EVAL_TIMEOUT": ""}
+	env := map[string]string{"CCG_ADDR": "from-env", "CCG_SYNC_INTERVAL": "5m", "CCG_REGISTRY_READ_AUTH": "yes", "CCG_EVAL_TIMEOUT": ""}
 	if err := applyFlagEnv(fs, func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
