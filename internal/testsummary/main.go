@@ -25,11 +25,10 @@ import (
 
 // event is one line of `go test -json` (test2json).
 type event struct {
-	Action     string
-	Package    string
-	ImportPath string
-	Test       string
-	Output     string
+	Action  string
+	Package string
+	Test    string
+	Output  string
 }
 
 type testKey struct{ pkg, test string }
