@@ -29,8 +29,14 @@ while read -r dir target; do
 	"$GO" test -run '^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" \
 		-fuzzminimizetime="$FUZZMINIMIZETIME" "$dir" >"$log" 2>&1 || true
 	if grep -q -E '^(--- FAIL|FAIL)' "$log"; then
-		cat "$log" >&2
-		failed+=("$target")
+		if grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written to' "$log"; then
+			# Go's fuzz coordinator can race its own -fuzztime deadline on a
+			# busy machine (golang/go#75804): no input failed, nothing to fix.
+			echo "   $target: stopped by the fuzztime deadline race, no failing input" >&2
+		else
+			cat "$log" >&2
+			failed+=("$target")
+		fi
 	fi
 	# the last progress line: "fuzz: elapsed: 15s, execs: 12345 (823/sec), new interesting: ..."
 	last=$(grep -E 'execs: [0-9]+ \(' "$log" | tail -n 1 || true)
