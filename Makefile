@@ -2,20 +2,25 @@
 
 GO ?= go
 
-.PHONY: run test generate check-generated bench fuzz vet fmt build release
+.PHONY: run test cql-harness generate check-generated bench fuzz vet fmt build release
 
 # VERSION is what `ccg version` and the CapabilityStatement report.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-## run: start the server on http://127.0.0.1:8080 (data in ./.data) with the example packages
+## run: build bin/ccg, then start the server on http://127.0.0.1:8080 (data in
+## ./.data) with the example packages; it prints a ready line once it listens
 run:
-	$(GO) run -ldflags '-X main.version=$(VERSION)' ./cmd/ccg serve --data .data --packages 'examples/*/package'
+	@echo "make run: building bin/ccg (the first build downloads and compiles the dependencies: a few minutes; each package is named as it compiles)..."
+	@$(GO) build -v -ldflags '$(LDFLAGS)' -o bin/ccg ./cmd/ccg
+	@echo "make run: starting ./bin/ccg serve; wait for its 'ready at' line"
+	./bin/ccg serve --data .data --packages 'examples/*/package'
 
 ## test: the one test command (CI runs exactly this). Under CI=true it also
 ## checks the generated parser and starts a throwaway PostgreSQL
 ## (scripts/test-postgres.sh) so the storage suites run on both back ends;
-## set CCG_TEST_POSTGRES to a DSN to run them on your own server.
+## set CCG_TEST_POSTGRES to a DSN to run them on your own server; and it
+## runs the official CQL harness (make cql-harness, one to three minutes).
 ## The PostgreSQL it starts is this checkout's own and is stopped when the
 ## tests end. The summary at the end lists the skipped tests and why.
 test:
@@ -24,6 +29,13 @@ test:
 		CCG_TEST_POSTGRES="$$(scripts/test-postgres.sh)" || exit 1; export CCG_TEST_POSTGRES; \
 		trap 'scripts/test-postgres.sh stop' EXIT; fi; \
 	$(GO) run ./internal/testsummary -timeout 20m ./...
+	@if [ "$$CI" = "true" ]; then ./scripts/cql-harness.sh; fi
+
+## cql-harness: run the official CQL harness (../shared/tools/cql-tests-runner,
+## needs npm) against `ccg serve` through $cql and Library/$evaluate; fails
+## below cql/conformance/harness-floor.txt
+cql-harness:
+	./scripts/cql-harness.sh
 
 ## build: build the ccg binary into ./bin (version from git describe)
 build:

@@ -82,6 +82,26 @@ func Codes() []string {
 	return out
 }
 
+// ServiceCategory is the SNOMED CT concept that tells the four "Request a
+// Service" orders apart in ServiceRequest.category: laboratory procedure,
+// imaging, procedure, referral ("" for the other types). A procedure order
+// may be any procedure (a blood pressure measurement as much as an
+// operation), so reqproc carries SNOMED CT's top procedure concept, not a
+// narrower one such as "Surgical procedure".
+func (t Type) ServiceCategory() (code, display string) {
+	switch t.Code {
+	case "reqlab":
+		return "108252007", "Laboratory procedure"
+	case "reqrad":
+		return "363679005", "Imaging"
+	case "reqproc":
+		return "71388002", "Procedure"
+	case "reqref":
+		return "3457005", "Patient referral"
+	}
+	return "", ""
+}
+
 // IsCodeSystem reports whether system names the CARD type code system
 // (the https canonical, or the http spelling some examples use).
 func IsCodeSystem(system string) bool {

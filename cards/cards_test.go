@@ -30,6 +30,16 @@ func TestTable(t *testing.T) {
 		"adminrx": {"Task", "MedicationAdministration"}, "reqvx": {"MedicationRequest", "Immunization"},
 		"stoprx": {"Task", "MedicationRequest"}, "stopsrv": {"Task", "ServiceRequest"},
 	}
+	// The four "Request a Service" types and only they carry a category;
+	// a procedure order is any procedure, not surgery (a blood pressure
+	// measurement is a reqproc).
+	cats := map[string]string{"reqlab": "Laboratory procedure", "reqrad": "Imaging", "reqproc": "Procedure", "reqref": "Patient referral"}
+	for _, ct := range All() {
+		code, display := ct.ServiceCategory()
+		if display != cats[ct.Code] || (code == "") != (display == "") {
+			t.Errorf("%s: category %s %q, want %q", ct.Code, code, display, cats[ct.Code])
+		}
+	}
 	for code, w := range want {
 		ct, _ := Lookup(code)
 		if ct.Request != w[0] || ct.Result != w[1] {

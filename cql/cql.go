@@ -435,6 +435,13 @@ func (l *Library) ResultType(name string) (types.Type, bool) {
 	return d.Body.Type(), true
 }
 
+// IsPublic reports whether the named expression definition exists and is
+// public (not declared private).
+func (l *Library) IsPublic(name string) bool {
+	d, ok := l.checked.Defs[name]
+	return ok && d.Public
+}
+
 // Parameter describes a parameter of a library.
 type Parameter struct {
 	Name       string

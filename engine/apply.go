@@ -863,8 +863,8 @@ func (a *applier) request(pkg *content.Package, card, ad map[string]any) (map[st
 		if q := fj.Obj(ad, "quantity"); q != nil && kind == "ServiceRequest" {
 			r["quantityQuantity"] = fj.Clone(q)
 		}
-		if isCARD && kind == "ServiceRequest" {
-			r["category"] = []any{serviceCategory(ct.Code)}
+		if code, display := ct.ServiceCategory(); isCARD && code != "" {
+			r["category"] = []any{fj.Concept("http://snomed.info/sct", code, display)}
 		}
 	}
 	if desc := fj.Str(ad, "description"); desc != "" && kind == "Task" {
@@ -905,20 +905,6 @@ func pick(c bool, a, b string) string {
 		return a
 	}
 	return b
-}
-
-// serviceCategory tells the four ServiceRequest CARDs apart.
-func serviceCategory(code string) map[string]any {
-	const sct = "http://snomed.info/sct"
-	switch code {
-	case "reqlab":
-		return fj.Concept(sct, "108252007", "Laboratory procedure")
-	case "reqrad":
-		return fj.Concept(sct, "363679005", "Imaging")
-	case "reqproc":
-		return fj.Concept(sct, "387713003", "Surgical procedure")
-	}
-	return fj.Concept(sct, "3457005", "Patient referral")
 }
 
 func productOf(ad map[string]any) map[string]any {

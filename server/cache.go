@@ -20,9 +20,17 @@ type libraryCache struct {
 }
 
 type cacheEntry struct {
-	key  string
-	lib  *cql.Library
-	errs cql.Errors
+	key string
+	c   *compiled
+}
+
+// compiled is the outcome of compiling one library: the library (nil when
+// it does not compile), its errors, and the definitions left out because
+// they did not compile (see compileTolerant).
+type compiled struct {
+	lib    *cql.Library
+	errs   cql.Errors
+	broken map[string]cql.Errors
 }
 
 func newLibraryCache(max int) *libraryCache {
@@ -30,23 +38,22 @@ func newLibraryCache(max int) *libraryCache {
 }
 
 // get returns the cached compilation of src.
-func (c *libraryCache) get(src string) (*cql.Library, cql.Errors, bool) {
+func (c *libraryCache) get(src string) (*compiled, bool) {
 	if c == nil || c.max <= 0 {
-		return nil, nil, false
+		return nil, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.byKey[src]
 	if !ok {
-		return nil, nil, false
+		return nil, false
 	}
 	c.order.MoveToFront(el)
-	e := el.Value.(*cacheEntry)
-	return e.lib, e.errs, true
+	return el.Value.(*cacheEntry).c, true
 }
 
 // put stores a compilation, evicting the least recently used beyond max.
-func (c *libraryCache) put(src string, lib *cql.Library, errs cql.Errors) {
+func (c *libraryCache) put(src string, comp *compiled) {
 	if c == nil || c.max <= 0 {
 		return
 	}
@@ -56,7 +63,7 @@ func (c *libraryCache) put(src string, lib *cql.Library, errs cql.Errors) {
 		c.order.MoveToFront(el)
 		return
 	}
-	c.byKey[src] = c.order.PushFront(&cacheEntry{key: src, lib: lib, errs: errs})
+	c.byKey[src] = c.order.PushFront(&cacheEntry{key: src, c: comp})
 	for c.order.Len() > c.max {
 		last := c.order.Back()
 		c.order.Remove(last)

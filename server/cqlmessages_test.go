@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// messagesOf returns the "messages" parameter's resource of a $cql answer
+// messagesOf returns the "_messages" parameter's resource of a $cql answer
 // (nil when there is none) and checks the answer has a return parameter.
 func messagesOf(t *testing.T, body []byte) map[string]any {
 	t.Helper()
@@ -28,7 +28,7 @@ func messagesOf(t *testing.T, body []byte) map[string]any {
 		switch x.Name {
 		case "return":
 			sawReturn = true
-		case "messages":
+		case messagesParameterName:
 			out = x.Resource
 		default:
 			t.Errorf("unexpected parameter %q", x.Name)
@@ -45,7 +45,7 @@ func TestCQLMessages(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		expr string
-		want map[string]any // nil: no messages parameter
+		want map[string]any // nil: no _messages parameter
 	}{
 		{"none", "1 + 1", nil},
 		{"condition false", "Message(1, false, 'W', 'Warning', 'no')", nil},

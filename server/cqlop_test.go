@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
 	"github.com/google/go-cmp/cmp"
 )
@@ -20,31 +21,101 @@ func ptr[T any](v T) *T { return &v }
 
 func cqlType(s string) []Extension { return []Extension{{URL: extCQLType, ValueString: ptr(s)}} }
 
-func TestReturnParameter(t *testing.T) {
+func dec(t *testing.T, s string) value.Decimal {
+	t.Helper()
+	d, err := value.NewDecimal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func flag(url string) *Element {
+	ext := Extension{URL: url, ValueBoolean: ptr(true)}
+	if url == extDataAbsentReason {
+		ext = Extension{URL: url, ValueCode: ptr("unknown")}
+	}
+	return &Element{Extension: []Extension{ext}}
+}
+
+func TestValueParameters(t *testing.T) {
+	ints := &types.List{Elem: types.Integer}
 	for _, tc := range []struct {
 		name string
 		v    value.Value
-		want Parameter
+		typ  types.Type
+		want []Parameter
 	}{
-		{"null", nil, Parameter{Name: "return", ValueStringElement: &Element{Extension: []Extension{{URL: extDataAbsentReason, ValueCode: ptr("unknown")}}}}},
-		{"boolean", value.Boolean(true), Parameter{Name: "return", Extension: cqlType("System.Boolean"), ValueBoolean: ptr(true)}},
-		{"integer", value.Integer(-7), Parameter{Name: "return", Extension: cqlType("System.Integer"), ValueInteger: ptr(int32(-7))}},
-		{"string", value.String("héllo"), Parameter{Name: "return", Extension: cqlType("System.String"), ValueString: ptr("héllo")}},
-		{"date", value.Date{Year: 2024, Month: 2, Precision: value.Month}, Parameter{Name: "return", Extension: cqlType("System.Date"), ValueDate: ptr("2024-02")}},
-		{"datetime day", value.DateTime{Year: 2024, Month: 2, Day: 29, Precision: value.Day},
-			Parameter{Name: "return", Extension: cqlType("System.DateTime"), ValueDateTime: ptr("2024-02-29")}},
-		{"datetime ms", value.DateTime{Year: 2024, Month: 2, Day: 29, Hour: 13, Minute: 5, Second: 9, Millisecond: 7, OffsetMinutes: -330, HasOffset: true, Precision: value.Millisecond},
-			Parameter{Name: "return", Extension: cqlType("System.DateTime"), ValueDateTime: ptr("2024-02-29T13:05:09.007-05:30")}},
-		{"datetime utc", value.DateTime{Year: 2024, Month: 1, Day: 1, Hour: 0, Minute: 0, Second: 0, HasOffset: true, Precision: value.Second},
-			Parameter{Name: "return", Extension: cqlType("System.DateTime"), ValueDateTime: ptr("2024-01-01T00:00:00Z")}},
-		{"time", value.Time{Hour: 23, Minute: 59, Second: 59, Millisecond: 999, Precision: value.Millisecond},
-			Parameter{Name: "return", Extension: cqlType("System.Time"), ValueTime: ptr("23:59:59.999")}},
+		{"null", nil, types.Integer, []Parameter{{Name: "return", Extension: cqlType("System.Integer"), ValueBooleanElement: flag(extDataAbsentReason)}}},
+		{"boolean", value.Boolean(true), nil, []Parameter{{Name: "return", Extension: cqlType("System.Boolean"), ValueBoolean: ptr(true)}}},
+		{"integer", value.Integer(-7), nil, []Parameter{{Name: "return", Extension: cqlType("System.Integer"), ValueInteger: ptr(int32(-7))}}},
+		{"long", value.Long(9007199254740995), nil, []Parameter{{Name: "return", Extension: cqlType("System.Long"), ValueString: ptr("9007199254740995")}}},
+		{"string", value.String("héllo"), nil, []Parameter{{Name: "return", Extension: cqlType("System.String"), ValueString: ptr("héllo")}}},
+		{"date", value.Date{Year: 2024, Month: 2, Precision: value.Month}, nil, []Parameter{{Name: "return", Extension: cqlType("System.Date"), ValueDate: ptr("2024-02")}}},
+		{"datetime day", value.DateTime{Year: 2024, Month: 2, Day: 29, Precision: value.Day}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("System.DateTime"), ValueDateTime: ptr("2024-02-29")}}},
+		{"datetime ms", value.DateTime{Year: 2024, Month: 2, Day: 29, Hour: 13, Minute: 5, Second: 9, Millisecond: 7, OffsetMinutes: -330, HasOffset: true, Precision: value.Millisecond}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("System.DateTime"), ValueDateTime: ptr("2024-02-29T13:05:09.007-05:30")}}},
+		{"datetime utc", value.DateTime{Year: 2024, Month: 1, Day: 1, HasOffset: true, Precision: value.Second}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("System.DateTime"), ValueDateTime: ptr("2024-01-01T00:00:00Z")}}},
+		{"datetime without offset", value.DateTime{Year: 2024, Month: 1, Day: 1, Hour: 10, Precision: value.Hour}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("System.DateTime"), ValueString: ptr("@2024-01-01T10")}}},
+		{"time", value.Time{Hour: 23, Minute: 59, Second: 59, Millisecond: 999, Precision: value.Millisecond}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("System.Time"), ValueTime: ptr("23:59:59.999")}}},
+		{"quantity", value.Quantity{Value: dec(t, "5.0"), Unit: "mg"}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("System.Quantity"), ValueQuantity: &Quantity{Value: "5.0", Unit: "mg", System: ucumSystem, Code: "mg"}}}},
+		{"ratio", value.Ratio{Numerator: value.Quantity{Value: dec(t, "1"), Unit: "mg"}, Denominator: value.Quantity{Value: dec(t, "2"), Unit: "mL"}}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("System.Ratio"), ValueRatio: &Ratio{
+				Numerator: &Quantity{Value: "1.0", Unit: "mg", System: ucumSystem, Code: "mg"}, Denominator: &Quantity{Value: "2.0", Unit: "mL", System: ucumSystem, Code: "mL"}}}}},
+		{"code", value.Code{Code: "8480-6", System: "http://loinc.org", Display: "Systolic"}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("System.Code"), ValueCoding: &Coding{System: "http://loinc.org", Code: "8480-6", Display: "Systolic"}}}},
+		{"concept", value.Concept{Codes: []value.Code{{Code: "a", System: "s"}}, Display: "A"}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("System.Concept"), ValueCodeableConcept: &CodeableConcept{Coding: []Coding{{System: "s", Code: "a"}}, Text: "A"}}}},
+		{"list", value.List{Elems: []value.Value{value.Integer(1), nil}, ElemType: types.Integer}, ints, []Parameter{
+			{Name: "return", Extension: cqlType("System.Integer"), ValueInteger: ptr(int32(1))},
+			{Name: "return", Extension: cqlType("System.Integer"), ValueBooleanElement: flag(extDataAbsentReason)}}},
+		{"empty list", value.List{ElemType: types.Integer}, ints,
+			[]Parameter{{Name: "return", Extension: cqlType("List<System.Integer>"), ValueBooleanElement: flag(extIsEmptyList)}}},
+		{"nested list", value.List{Elems: []value.Value{value.List{Elems: []value.Value{value.Integer(1), value.Integer(2)}, ElemType: types.Integer}}, ElemType: ints},
+			&types.List{Elem: ints}, []Parameter{{Name: "return", Extension: cqlType("List<System.Integer>"), Part: []Parameter{
+				{Name: "element", Extension: cqlType("System.Integer"), ValueInteger: ptr(int32(1))},
+				{Name: "element", Extension: cqlType("System.Integer"), ValueInteger: ptr(int32(2))}}}}},
+		{"tuple", value.Tuple{Names: []string{"a", "b"}, Values: []value.Value{value.Integer(1), value.List{ElemType: types.String}}}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("Tuple { a System.Integer, b List<System.String> }"), Part: []Parameter{
+				{Name: "a", Extension: cqlType("System.Integer"), ValueInteger: ptr(int32(1))},
+				{Name: "b", Extension: cqlType("List<System.String>"), ValueBooleanElement: flag(extIsEmptyList)}}}}},
+		{"empty tuple", value.Tuple{}, nil, []Parameter{{Name: "return", Extension: cqlType("Tuple { }"), ValueBooleanElement: flag(extIsEmptyTuple)}}},
+		{"date interval", value.Interval{Low: value.Date{Year: 2024, Month: 1, Day: 1, Precision: value.Day}, High: value.Date{Year: 2024, Month: 12, Day: 31, Precision: value.Day},
+			LowClosed: true, HighClosed: true, PointType: types.Date}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("Interval<System.Date>"), ValuePeriod: &Period{Start: "2024-01-01", End: "2024-12-31"}}}},
+		{"integer interval", value.Interval{Low: value.Integer(1), High: value.Integer(5), LowClosed: true, HighClosed: true, PointType: types.Integer}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("Interval<System.Integer>"), ValueRange: &Range{
+				Low: &Quantity{Value: "1", System: ucumSystem, Code: "1"}, High: &Quantity{Value: "5", System: ucumSystem, Code: "1"}}}}},
+		{"uncertainty where an Integer is expected", value.Interval{Low: value.Integer(16), High: value.Integer(44), LowClosed: true, HighClosed: true}, types.Integer,
+			[]Parameter{{Name: "return", Extension: cqlType("Interval<System.Integer>"), ValueRange: &Range{
+				Low: &Quantity{Value: "16", System: ucumSystem, Code: "1"}, High: &Quantity{Value: "44", System: ucumSystem, Code: "1"}}}}},
+		{"open interval", value.Interval{Low: value.Integer(1), LowClosed: true, PointType: types.Integer}, nil,
+			[]Parameter{{Name: "return", Extension: cqlType("Interval<System.Integer>"), Part: []Parameter{
+				{Name: "low", ValueInteger: ptr(int32(1))},
+				{Name: "lowClosed", ValueBoolean: ptr(true)},
+				{Name: "high", ValueBooleanElement: flag(extDataAbsentReason)},
+				{Name: "highClosed", ValueBoolean: ptr(false)}}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, returnParameter(tc.v)); diff != "" {
-				t.Errorf("returnParameter (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tc.want, valueParameters("return", tc.v, tc.typ)); diff != "" {
+				t.Errorf("valueParameters (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestParameterMarshalsValueRaw(t *testing.T) {
+	b, err := json.Marshal(Parameter{Name: "x", ValueKey: "valueIdentifier", ValueRaw: json.RawMessage(`{"value":"1"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"name":"x","valueIdentifier":{"value":"1"}}`; string(b) != want {
+		t.Errorf("got %s, want %s", b, want)
 	}
 }
 
@@ -104,7 +175,6 @@ func TestCQLEvaluate(t *testing.T) {
 		{"string", "'ab' + 'c'", nil, map[string]any{"valueString": "abc"}},
 		{"boolean", "3 > 2", nil, map[string]any{"valueBoolean": true}},
 		{"multi-line", "1 +\n  2", nil, map[string]any{"valueInteger": 3.0}},
-		{"list as literal", "{1, 2}", nil, map[string]any{"valueString": "{1, 2}"}},
 		{"parameter", "N * 2", []string{`{"name":"N","valueInteger":21}`}, map[string]any{"valueInteger": 42.0}},
 		{"list parameter", "Count(X)", []string{`{"name":"X","valueString":"a"}`, `{"name":"X","valueString":"b"}`}, map[string]any{"valueInteger": 2.0}},
 		{"decimal parameter", "X * 2", []string{`{"name":"X","valueDecimal":1.25}`}, map[string]any{"valueDecimal": 2.5}},
@@ -113,7 +183,17 @@ func TestCQLEvaluate(t *testing.T) {
 			map[string]any{"valueQuantity": map[string]any{"value": 5.0, "unit": "mg", "system": ucumSystem, "code": "mg"}}},
 		{"coding parameter", "C.code", []string{`{"name":"C","valueCoding":{"system":"http://loinc.org","code":"8480-6"}}`}, map[string]any{"valueString": "8480-6"}},
 		{"time", "@T10:00:00 + 1 hour", nil, map[string]any{"valueTime": "11:00:00"}},
-		{"null", "null as Integer", nil, map[string]any{"_valueString": map[string]any{"extension": []any{
+		{"tuple parameter", "T.name + ' ' + ToString(Count(T.visits))", []string{`{"name":"T","part":[{"name":"name","valueString":"Ann"},{"name":"visits","valueInteger":1},{"name":"visits","valueInteger":2}]}`},
+			map[string]any{"valueString": "Ann 2"}},
+		{"period parameter", "@2024-02-01T00:00:00Z during P", []string{`{"name":"P","valuePeriod":{"start":"2024-01-01T00:00:00Z","end":"2024-03-01T00:00:00Z"}}`},
+			map[string]any{"valueBoolean": true}},
+		{"open period parameter", "start of P", []string{`{"name":"P","valuePeriod":{"start":"2024-01-01"}}`},
+			map[string]any{"valueDateTime": "2024-01-01"}},
+		{"range parameter", "5 'mg' in R", []string{`{"name":"R","valueRange":{"low":{"value":1,"code":"mg"},"high":{"value":10,"code":"mg"}}}`},
+			map[string]any{"valueBoolean": true}},
+		{"ratio parameter", "R.denominator", []string{`{"name":"R","valueRatio":{"numerator":{"value":1,"code":"mg"},"denominator":{"value":2,"code":"mL"}}}`},
+			map[string]any{"valueQuantity": map[string]any{"value": 2.0, "unit": "mL", "system": ucumSystem, "code": "mL"}}},
+		{"null", "null as Integer", nil, map[string]any{"_valueBoolean": map[string]any{"extension": []any{
 			map[string]any{"url": extDataAbsentReason, "valueCode": "unknown"}}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -181,11 +261,11 @@ func TestCQLEvalError(t *testing.T) {
 
 func TestNoHTMLEscaping(t *testing.T) {
 	s, _ := newTestServer(t)
-	status, body := postCQL(t, s, "{1, 2}")
+	status, body := postCQL(t, s, "Interval[1, 2)")
 	if status != http.StatusOK {
 		t.Fatalf("status = %d\n%s", status, body)
 	}
-	if !strings.Contains(string(body), `"List<System.Integer>"`) {
+	if !strings.Contains(string(body), `"Interval<System.Integer>"`) {
 		t.Errorf("the CQL type is escaped or missing:\n%s", body)
 	}
 }
@@ -214,17 +294,17 @@ func TestEvalTimeout(t *testing.T) {
 
 func TestLibraryCache(t *testing.T) {
 	c := newLibraryCache(2)
-	c.put("a", nil, cql.Errors{{Message: "a"}})
-	c.put("b", nil, nil)
-	if _, errs, ok := c.get("a"); !ok || len(errs) != 1 {
-		t.Fatalf("get(a) = %v, %v; want the cached errors", errs, ok)
+	c.put("a", &compiled{errs: cql.Errors{{Message: "a"}}})
+	c.put("b", &compiled{})
+	if comp, ok := c.get("a"); !ok || len(comp.errs) != 1 {
+		t.Fatalf("get(a) = %v, %v; want the cached errors", comp, ok)
 	}
-	c.put("c", nil, nil) // evicts b, the least recently used
-	if _, _, ok := c.get("b"); ok {
+	c.put("c", &compiled{}) // evicts b, the least recently used
+	if _, ok := c.get("b"); ok {
 		t.Errorf("b is still cached after eviction")
 	}
 	for _, k := range []string{"a", "c"} {
-		if _, _, ok := c.get(k); !ok {
+		if _, ok := c.get(k); !ok {
 			t.Errorf("%s was evicted", k)
 		}
 	}
@@ -284,6 +364,9 @@ func TestCQLWithData(t *testing.T) {
 		{"patient context", "years between Patient.birthDate and Today()", "Patient/p1", map[string]any{"valueInteger": 43.0}},
 		{"retrieve", "Count([Observation] O where O.code.coding.code contains '8480-6')", "Patient/p1", map[string]any{"valueInteger": 2.0}},
 		{"unfiltered", "Count([Observation])", "", map[string]any{"valueInteger": 2.0}},
+		{"FHIR primitive", "Patient.birthDate", "Patient/p1", map[string]any{"valueDate": "1980-03-15"}},
+		{"FHIR element", "First([Observation]).code", "Patient/p1", map[string]any{"valueCodeableConcept": map[string]any{
+			"coding": []any{map[string]any{"code": "8480-6", "display": "Systolic blood pressure", "system": "http://loinc.org"}}}}},
 		{"resource result", "Patient", "Patient/p1", map[string]any{"resource": map[string]any{
 			"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1980-03-15"}}},
 	} {

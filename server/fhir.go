@@ -22,13 +22,14 @@ const (
 
 // Extension is a FHIR extension with one of a few value types.
 type Extension struct {
-	URL         string  `json:"url"`
-	ValueString *string `json:"valueString,omitempty"`
-	ValueCode   *string `json:"valueCode,omitempty"`
+	URL          string  `json:"url"`
+	ValueString  *string `json:"valueString,omitempty"`
+	ValueCode    *string `json:"valueCode,omitempty"`
+	ValueBoolean *bool   `json:"valueBoolean,omitempty"`
 }
 
 // Element holds the extensions of a primitive value that has no value of
-// its own (FHIR JSON's "_valueString").
+// its own (FHIR JSON's "_valueBoolean").
 type Element struct {
 	Extension []Extension `json:"extension,omitempty"`
 }
@@ -55,23 +56,68 @@ type CodeableConcept struct {
 	Text   string   `json:"text,omitempty"`
 }
 
+// Period is a FHIR Period.
+type Period struct {
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
+}
+
+// Range is a FHIR Range.
+type Range struct {
+	Low  *Quantity `json:"low,omitempty"`
+	High *Quantity `json:"high,omitempty"`
+}
+
+// Ratio is a FHIR Ratio.
+type Ratio struct {
+	Numerator   *Quantity `json:"numerator,omitempty"`
+	Denominator *Quantity `json:"denominator,omitempty"`
+}
+
 // Parameter is one Parameters.parameter as the server writes it.
 type Parameter struct {
 	Name                 string           `json:"name"`
 	Extension            []Extension      `json:"extension,omitempty"`
 	ValueBoolean         *bool            `json:"valueBoolean,omitempty"`
+	ValueBooleanElement  *Element         `json:"_valueBoolean,omitempty"`
 	ValueInteger         *int32           `json:"valueInteger,omitempty"`
 	ValueDecimal         json.Number      `json:"valueDecimal,omitempty"`
 	ValueString          *string          `json:"valueString,omitempty"`
-	ValueStringElement   *Element         `json:"_valueString,omitempty"`
 	ValueDate            *string          `json:"valueDate,omitempty"`
 	ValueDateTime        *string          `json:"valueDateTime,omitempty"`
 	ValueTime            *string          `json:"valueTime,omitempty"`
 	ValueQuantity        *Quantity        `json:"valueQuantity,omitempty"`
+	ValueRatio           *Ratio           `json:"valueRatio,omitempty"`
+	ValuePeriod          *Period          `json:"valuePeriod,omitempty"`
+	ValueRange           *Range           `json:"valueRange,omitempty"`
 	ValueCoding          *Coding          `json:"valueCoding,omitempty"`
 	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept,omitempty"`
-	Resource             json.RawMessage  `json:"resource,omitempty"`
-	Part                 []Parameter      `json:"part,omitempty"`
+	// ValueKey and ValueRaw hold a value[x] of another FHIR type
+	// ("valueIdentifier") as JSON.
+	ValueKey string          `json:"-"`
+	ValueRaw json.RawMessage `json:"-"`
+	Resource json.RawMessage `json:"resource,omitempty"`
+	Part     []Parameter     `json:"part,omitempty"`
+}
+
+// MarshalJSON writes the parameter, with ValueRaw under ValueKey.
+func (p Parameter) MarshalJSON() ([]byte, error) {
+	type plain Parameter
+	b, err := marshalJSON(plain(p))
+	if err != nil || p.ValueKey == "" || len(p.ValueRaw) == 0 {
+		return b, err
+	}
+	key, err := json.Marshal(p.ValueKey)
+	if err != nil {
+		return nil, err
+	}
+	// b ends with '}' and holds at least "name".
+	out := append([]byte(nil), b[:len(b)-1]...)
+	out = append(out, ',')
+	out = append(out, key...)
+	out = append(out, ':')
+	out = append(out, p.ValueRaw...)
+	return append(out, '}'), nil
 }
 
 // Parameters is a FHIR Parameters resource.

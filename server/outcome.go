@@ -143,7 +143,11 @@ func compileOutcome(errs cql.Errors, expression string) OperationOutcome {
 		if e == nil {
 			continue
 		}
-		is := issue("invalid", fmt.Sprintf("%s:%d:%d: %s", libName(e.Library), e.Line, e.Col, e.Message))
+		diag := fmt.Sprintf("%s:%d:%d: %s", libName(e.Library), e.Line, e.Col, e.Message)
+		if e.Line <= 0 {
+			diag = libName(e.Library) + ": " + e.Message
+		}
+		is := issue("invalid", diag)
 		is.Location = location(e.Line, e.Col)
 		if expression != "" {
 			is.Expression = []string{expression}

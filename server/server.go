@@ -1,6 +1,7 @@
 // Package server is ccg's HTTP server: an echo instance with request
 // logging, panic recovery and FHIR error handling, serving the FHIR
-// endpoints of the CQL engine (GET /metadata, POST /$cql). Other packages
+// endpoints of the CQL engine (GET /metadata, /$cql, Library/$evaluate,
+// GET /OperationDefinition/{id}). Other packages
 // add their own routes to Echo().
 package server
 
@@ -77,8 +78,10 @@ type Server struct {
 	// fhirEnv compiles $cql expressions that read FHIR data: it has the
 	// FHIR R4 model and FHIRHelpers.
 	fhirEnv *cql.Env
-	// cache holds recently compiled $cql expressions.
+	// cache holds recently compiled $cql expressions and libraries.
 	cache *libraryCache
+	// libs are the libraries of the loaded packages (SetLibrarySource).
+	libs libraries
 
 	mu  sync.Mutex
 	ops []Operation
@@ -120,8 +123,8 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize),
-		fhirEnv: cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(fhir.NewLibraryResolver()))}
+	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize)}
+	s.fhirEnv = cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(&s.libs))
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -145,7 +148,13 @@ func New(cfg Config) *Server {
 	// larger bodies and set their own limits.
 	e.POST("/$cql", s.handleCQL, s.limitBody)
 	e.GET("/$cql", s.handleCQL)
+	e.POST("/Library/$evaluate", s.handleLibraryEvaluate, s.limitBody)
+	e.GET("/Library/$evaluate", s.handleLibraryEvaluate)
+	e.POST("/Library/:id/$evaluate", s.handleLibraryEvaluate, s.limitBody)
+	e.GET("/Library/:id/$evaluate", s.handleLibraryEvaluate)
+	e.GET("/OperationDefinition/:id", s.handleOperationDefinition)
 	s.AddOperation(Operation{Name: "cql", Definition: cqlOperationURL})
+	s.AddOperation(Operation{Name: "evaluate", Definition: libraryEvaluateURL, Resource: "Library"})
 	return s
 }
 
@@ -176,18 +185,11 @@ func (s *Server) operations() []Operation {
 	return ops
 }
 
-// Run listens on addr and serves until ctx is cancelled, then shuts down
-// gracefully: it stops accepting connections and waits (up to
-// Config.ShutdownTimeout) for requests in flight.
-func (s *Server) Run(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(ctx, ln)
-}
-
-// Serve is Run on an existing listener, which it closes.
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully:
+// it stops accepting connections and waits (up to
+// Config.ShutdownTimeout) for requests in flight. It closes ln. (The
+// caller listens, so that it knows the address before the first request:
+// `ccg serve` prints its ready message then.)
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,

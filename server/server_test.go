@@ -101,7 +101,7 @@ func TestMetadata(t *testing.T) {
 	if diff := cmp.Diff(wantOps, cs.Rest[0].Operation); diff != "" {
 		t.Errorf("system operations (-want +got):\n%s", diff)
 	}
-	wantRes := []csResource{{Type: "PlanDefinition", Operation: []csOperation{{Name: "apply", Definition: "http://example.org/OperationDefinition/apply"}}}}
+	wantRes := []csResource{{Type: "Library", Operation: []csOperation{{Name: "evaluate", Definition: libraryEvaluateURL}}}, {Type: "PlanDefinition", Operation: []csOperation{{Name: "apply", Definition: "http://example.org/OperationDefinition/apply"}}}}
 	if diff := cmp.Diff(wantRes, cs.Rest[0].Resource); diff != "" {
 		t.Errorf("resource operations (-want +got):\n%s", diff)
 	}
@@ -242,7 +242,7 @@ func TestCQLRequestErrors(t *testing.T) {
 			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"subject","valueString":"Patient/9"},{"name":"data","resource":{"resourceType":"Bundle","type":"collection","entry":[]}}]}`, 400, []string{"value"}},
 		{"get with data", "GET", "/$cql?expression=1&data=x", "", "", 400, []string{"not-supported"}},
 		{"library", "POST", "/$cql", FHIRMediaType,
-			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"library","part":[]}]}`, 400, []string{"not-supported"}},
+			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1"},{"name":"library","part":[]}]}`, 400, []string{"required"}},
 		{"bad parameter value", "POST", "/$cql", FHIRMediaType,
 			`{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"X"},{"name":"parameters","resource":{"resourceType":"Parameters","parameter":[{"name":"X","valueInteger":"seven"}]}}]}`, 400, []string{"value"}},
 		{"unsupported parameter type", "POST", "/$cql", FHIRMediaType,
@@ -302,7 +302,7 @@ func TestCQLParams(t *testing.T) {
 	if diff := cmp.Diff(want, types); diff != "" {
 		t.Errorf("declared parameters (-want +got):\n%s", diff)
 	}
-	src, offset := wrapExpression("N + 1", got, false, false)
+	src, offset := wrapExpression("N + 1", got, nil, false, false)
 	wantSrc := "parameter \"Flag\" Boolean\nparameter \"N\" Integer\nparameter \"Name\" String\nparameter \"Codes\" List<String>\ndefine \"ccg $cql expression\":\nN + 1\n"
 	if src != wantSrc || offset != 5 {
 		t.Errorf("wrapExpression = %q, %d; want %q, 5", src, offset, wantSrc)

@@ -15,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "apply",
-		Args:    "--package DIR|TGZ --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--explain] [--strict]",
+		Args:    "--package DIR|TGZ [--plan ID | --url URL] --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--explain] [--strict] [--lenient]",
 		Summary: "apply a CCG PlanDefinition to a data-in Bundle offline ($apply) and print the Bundle",
 		Run:     runApply,
 	})
@@ -64,15 +64,20 @@ func runApply(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg apply: %v\n", err)
 		return exitFailure
 	}
-	for _, ce := range res.Errors {
-		fmt.Fprintf(e.Stderr, "ccg apply: CARD %s did not fire: %s (%s)\n", ce.Card, ce.Message, ce.Expression)
-	}
 	out, err := fj.Marshal(res.Bundle)
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg apply: %v\n", err)
 		return exitFailure
 	}
 	e.Stdout.Write(out)
+	// The Bundle (with its card-errors OperationOutcome) is printed either
+	// way; a CARD that failed at run time makes the run a failure.
+	for _, ce := range res.Errors {
+		fmt.Fprintf(e.Stderr, "ccg apply: CARD %s did not fire: %s (%s)\n", ce.Card, ce.Message, ce.Expression)
+	}
+	if len(res.Errors) > 0 {
+		return exitFailure
+	}
 	return exitOK
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,5 +34,31 @@ func TestApplyCommand(t *testing.T) {
 		"--data", "../../testdata/apply/data-in/patient-1.json", "--encounter", "Encounter/nope"})
 	if code != exitFailure || !strings.Contains(errb.String(), "Encounter/nope is not in the data-in Bundle") {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestApplyFailsWhenACardFails: a CARD whose condition fails at run time
+// makes `ccg apply` exit 1 (the Bundle, with its card-errors outcome, is
+// still printed).
+func TestApplyFailsWhenACardFails(t *testing.T) {
+	pkg := filepath.Join(t.TempDir(), "package")
+	if err := os.CopyFS(pkg, os.DirFS("../../testdata/apply/package")); err != nil {
+		t.Fatal(err)
+	}
+	card := filepath.Join(pkg, "PlanDefinition-card-reqproc.json")
+	b, err := os.ReadFile(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = []byte(strings.Replace(string(b), `"language": "text/cql-identifier",
+            "expression": "Needs ECG"`, `"language": "text/cql",
+            "expression": "Message(true, true, 'E1', 'Error', 'the condition failed')"`, 1))
+	if err := os.WriteFile(card, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := ccg(t, "apply", "--package", pkg, "--plan", "ccgtest-folder", "--data", "../../testdata/apply/data-in/patient-1.json")
+	if code != exitFailure || !strings.Contains(errOut, "CARD http://example.org/ccg-test/PlanDefinition/card-reqproc did not fire") ||
+		!strings.Contains(out, `"card-errors"`) {
+		t.Errorf("exit %d\nstdout: %.300s\nstderr: %s", code, out, errOut)
 	}
 }

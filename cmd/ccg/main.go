@@ -29,6 +29,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // Exit codes shared by all commands.
@@ -85,34 +87,134 @@ func main() {
 }
 
 // run finds the command named by the longest prefix of args and runs it.
+// A command group without its subcommand ("ccg cql") lists the group's
+// commands; an unknown command or help topic is a usage error that
+// suggests the nearest command names.
 func run(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 {
 		usage(e.Stderr, "")
 		return exitUsage
 	}
-	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		if len(args) > 1 {
-			if c, _ := lookup(args[1:]); c != nil {
-				// The command's own -h prints its synopsis and flags.
-				fmt.Fprintf(e.Stdout, "%s\n\n", c.Summary)
-				help := *e
-				help.Stderr = e.Stdout
-				c.Run(ctx, &help, []string{"-h"})
-				return exitOK
-			}
-			usage(e.Stdout, strings.Join(args[1:], " "))
+	if args[0] == "help" || isHelpFlag(args[0]) {
+		if len(args) == 1 {
+			usage(e.Stdout, "")
 			return exitOK
 		}
-		usage(e.Stdout, "")
-		return exitOK
+		topic := strings.Join(args[1:], " ")
+		if c, rest := lookup(args[1:]); c != nil && len(rest) == 0 {
+			// The command's own -h prints its synopsis and flags.
+			fmt.Fprintf(e.Stdout, "%s\n\n", c.Summary)
+			help := *e
+			help.Stderr = e.Stdout
+			c.Run(ctx, &help, []string{"-h"})
+			return exitOK
+		}
+		if isGroup(topic) {
+			usage(e.Stdout, topic)
+			return exitOK
+		}
+		fmt.Fprintf(e.Stderr, "ccg help: unknown help topic %q%s\n", topic, didYouMean(args[1:]))
+		fmt.Fprintln(e.Stderr, "Run 'ccg help' for the list of commands.")
+		return exitUsage
 	}
 	c, rest := lookup(args)
 	if c == nil {
-		fmt.Fprintf(e.Stderr, "ccg: unknown command %q\n\n", strings.Join(args, " "))
-		usage(e.Stderr, args[0])
+		words := commandWords(args)
+		if len(words) == 0 {
+			fmt.Fprintf(e.Stderr, "ccg: %s: name a command before its flags\n\n", args[0])
+			usage(e.Stderr, "")
+			return exitUsage
+		}
+		typed := strings.Join(words, " ")
+		if isGroup(typed) {
+			if rest := args[len(words):]; len(rest) > 0 && isHelpFlag(rest[0]) {
+				usage(e.Stdout, typed)
+				return exitOK
+			}
+			fmt.Fprintf(e.Stderr, "ccg %s: name one of its commands\n\n", typed)
+			usage(e.Stderr, typed)
+			return exitUsage
+		}
+		fmt.Fprintf(e.Stderr, "ccg: unknown command %q%s\n", typed, didYouMean(words))
+		for n := len(words) - 1; n > 0; n-- {
+			if g := strings.Join(words[:n], " "); isGroup(g) {
+				fmt.Fprintln(e.Stderr)
+				usage(e.Stderr, g)
+				return exitUsage
+			}
+		}
+		fmt.Fprintln(e.Stderr, "Run 'ccg help' for the list of commands.")
 		return exitUsage
 	}
 	return c.Run(ctx, e, rest)
+}
+
+func isHelpFlag(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
+
+// commandWords returns the leading words of args that are not flags: the
+// command name a user typed.
+func commandWords(args []string) []string {
+	n := 0
+	for n < len(args) && !strings.HasPrefix(args[n], "-") {
+		n++
+	}
+	return args[:n]
+}
+
+// isGroup reports whether name is the first word(s) of a longer command
+// name ("cql" of "cql eval").
+func isGroup(name string) bool {
+	if name == "" {
+		return false
+	}
+	for n := range commands {
+		if strings.HasPrefix(n, name+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// didYouMean returns "; did you mean ...?" naming the commands or groups
+// nearest to the words a user typed, or "" when none is near. A name of k
+// words is compared with the first k typed words (edit distance at most a
+// third of its length, and at least 2); longer names win over shorter
+// ones, then the nearest.
+func didYouMean(words []string) string {
+	names := map[string]bool{}
+	for n := range commands {
+		nw := strings.Fields(n)
+		for i := 1; i <= len(nw); i++ {
+			names[strings.Join(nw[:i], " ")] = true
+		}
+	}
+	var best []string
+	bestK, bestD := 0, 0
+	for n := range names {
+		k := len(strings.Fields(n))
+		if k > len(words) {
+			continue
+		}
+		t := strings.Join(words[:k], " ")
+		if t == n && k < len(words) {
+			continue // the group itself: the next word is the wrong one
+		}
+		d := levenshtein.ComputeDistance(t, n)
+		if d > max(2, len(n)/3) {
+			continue
+		}
+		switch {
+		case best == nil || k > bestK || k == bestK && d < bestD:
+			best, bestK, bestD = []string{n}, k, d
+		case k == bestK && d == bestD:
+			best = append(best, n)
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	sort.Strings(best)
+	return "; did you mean \"ccg " + strings.Join(best, "\" or \"ccg ") + "\"?"
 }
 
 // lookup returns the command whose name is the longest prefix of args, and
@@ -129,22 +231,21 @@ func lookup(args []string) (*command, []string) {
 	return nil, nil
 }
 
-// usage prints the command list; with a prefix ("cql") only the commands
+// usage prints the command list; with a group ("cql") only the commands
 // of that group.
-func usage(w io.Writer, prefix string) {
+func usage(w io.Writer, group string) {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
-		if prefix == "" || n == prefix || strings.HasPrefix(n, prefix+" ") {
-			names = append(names, n)
-		}
-	}
-	if len(names) == 0 {
-		for n := range commands {
+		if group == "" || strings.HasPrefix(n, group+" ") {
 			names = append(names, n)
 		}
 	}
 	sort.Strings(names)
-	fmt.Fprintln(w, "usage: ccg <command> [arguments]")
+	if group != "" {
+		fmt.Fprintf(w, "usage: ccg %s <command> [arguments]\n", group)
+	} else {
+		fmt.Fprintln(w, "usage: ccg <command> [arguments]")
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	width := 0

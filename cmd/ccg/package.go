@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/cqlsrc"
+	"github.com/ccg-project/ccg/cards/lint"
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
@@ -111,12 +113,19 @@ func runPackageBuild(ctx context.Context, e *env, args []string) int {
 	}
 	integ, _ := registry.Integrity(tgz)
 	fmt.Fprintf(e.Stdout, "%s: %d files, %d bytes, %s\n", *out, len(files), len(tgz), integ)
+	// A signed package edited or bumped since: the repository would answer
+	// 417, so say it now.
+	if p, err := fhirpkg.ReadTarball(tgz, fhirpkg.DefaultLimits); err == nil {
+		if err := sign.CheckCurrent(p); errors.Is(err, sign.ErrMismatch) {
+			fmt.Fprintf(e.Stderr, "ccg package build: warning: %s\n", staleSignature(err, pos[0]))
+		}
+	}
 	return exitOK
 }
 
 func runPackageValidate(ctx context.Context, e *env, args []string) int {
 	fset := commandFlags(e, "package validate")
-	keys := fset.String("trusted-keys", "", "verify signatures against the *.pem keys in `DIR`")
+	keys := fset.String("trusted-keys", "", "verify signatures against the public keys (*.pem, *.pub) in `DIR`")
 	asJSON := fset.Bool("json", false, "print the violations as JSON")
 	pos, code, ok := parseFlags(fset, args)
 	if !ok {
@@ -127,7 +136,9 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 	}
 	var tgz []byte
 	var err error
+	var warnings []validate.Violation
 	if fi, serr := os.Stat(pos[0]); serr == nil && fi.IsDir() {
+		warnings = staleCQL(pos[0])
 		var files map[string][]byte
 		files, err = readPackageDir(pos[0])
 		if err == nil {
@@ -151,6 +162,7 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	violations := registry.Violations(ctx, p, []registry.Validator{cqlValidator()})
+	warnings = append(warnings, packageWarnings(p)...)
 	sigMsg := "signatures not checked (no --trusted-keys)"
 	if *keys != "" {
 		kr, err := sign.LoadKeyring(*keys)
@@ -172,18 +184,71 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		for _, v := range violations {
 			out = append(out, jv{v.Resource, v.Path, v.Message})
 		}
-		b, _ := json.MarshalIndent(map[string]any{"package": p.Manifest.Name, "version": p.Manifest.Version, "violations": out}, "", "  ")
+		warn := []jv{}
+		for _, v := range warnings {
+			warn = append(warn, jv{v.Resource, v.Path, v.Message})
+		}
+		b, _ := json.MarshalIndent(map[string]any{"package": p.Manifest.Name, "version": p.Manifest.Version, "violations": out, "warnings": warn}, "", "  ")
 		fmt.Fprintln(e.Stdout, string(b))
 	} else {
 		for _, v := range violations {
 			fmt.Fprintln(e.Stdout, v.String())
 		}
-		fmt.Fprintf(e.Stdout, "%s@%s: %d violations; %s\n", p.Manifest.Name, p.Manifest.Version, len(violations), sigMsg)
+		for _, v := range warnings {
+			fmt.Fprintln(e.Stdout, "warning: "+v.String())
+		}
+		fmt.Fprintf(e.Stdout, "%s@%s: %d violations, %d warnings; %s\n", p.Manifest.Name, p.Manifest.Version, len(violations), len(warnings), sigMsg)
 	}
 	if len(violations) > 0 {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// staleCQL warns about every Library of a guideline folder (DIR/package
+// beside DIR/cql, see cards/cqlsrc) whose .cql source changed since it was
+// embedded.
+func staleCQL(dir string) []validate.Violation {
+	if fi, err := os.Stat(filepath.Join(dir, "cql")); err != nil || !fi.IsDir() {
+		return nil
+	}
+	libs, _ := filepath.Glob(filepath.Join(dir, "package", "Library-*.json"))
+	var out []validate.Violation
+	for _, f := range libs {
+		if stale, err := cqlsrc.Sync(f, false); err == nil && stale {
+			out = append(out, validate.Violation{Resource: filepath.Base(f), Message: "its CQL differs from the source in " +
+				filepath.Join(dir, "cql") + ": run `ccg package embed-cql " + dir + "`"})
+		}
+	}
+	return out
+}
+
+// staleSignature says what to do about a package signature that no longer
+// covers the package in dir (err from sign.CheckCurrent).
+func staleSignature(err error, dir string) string {
+	return "the package signature is stale (" + strings.TrimPrefix(err.Error(), sign.ErrMismatch.Error()+": ") +
+		"): run `ccg package sign " + dir + " --key KEY` again after every change, then `ccg package build`"
+}
+
+// packageWarnings are the findings that do not stop a publish: a package
+// signature that is missing or no longer covers the package, and CARDs
+// that nothing turns off once acted on (cards/lint).
+func packageWarnings(p *fhirpkg.Package) []validate.Violation {
+	var out []validate.Violation
+	label := p.Manifest.Name + "@" + p.Manifest.Version
+	switch err := sign.CheckCurrent(p); {
+	case errors.Is(err, sign.ErrUnsigned):
+		out = append(out, validate.Violation{Resource: label, Message: "not signed: create a key once with " +
+			"`ccg package keygen --out KEY`, then run `ccg package sign DIR --key KEY` before `ccg package build`"})
+	case err != nil:
+		out = append(out, validate.Violation{Resource: label, Message: staleSignature(err, "DIR")})
+	}
+	res, _ := p.Resources()
+	data := make([]validate.Resource, 0, len(res))
+	for _, r := range res {
+		data = append(data, r.Data)
+	}
+	return append(out, lint.NotAlreadyDone(data)...)
 }
 
 func runPackageSign(ctx context.Context, e *env, args []string) int {
@@ -260,6 +325,10 @@ func runPackageKeygen(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	k, err := sign.GenerateKey()
+	if err == nil {
+		// keys/publisher.key: create keys/ (private to the user) too.
+		err = os.MkdirAll(filepath.Dir(*out), 0o700)
+	}
 	var priv, pub []byte
 	if err == nil {
 		priv, err = k.PrivatePEM()

@@ -29,8 +29,9 @@ func TestPackageCommands(t *testing.T) {
 	if err != nil || len(p.CheckIndex()) != 0 || p.Manifest.Version != "1.2.3" {
 		t.Fatalf("built package: %v %v", err, p.CheckIndex())
 	}
-	if code, stdout, _ := ccg(t, "package", "validate", out); code != 0 || !strings.Contains(stdout, "0 violations") {
-		t.Errorf("validate tgz: %d %s", code, stdout)
+	if code, stdout, _ := ccg(t, "package", "validate", out); code != 0 || !strings.Contains(stdout, "0 violations, 1 warnings") ||
+		!strings.Contains(stdout, "warning: @ccg/cli@1.2.3: not signed: create a key once with `ccg package keygen") {
+		t.Errorf("validate unsigned tgz: %d %s", code, stdout)
 	}
 
 	// Keys, signing, and validation with trusted keys.
@@ -52,6 +53,24 @@ func TestPackageCommands(t *testing.T) {
 	if code, stdout, _ := ccg(t, "package", "validate", src, "--trusted-keys", trusted); code != 0 || !strings.Contains(stdout, "signatures verified: 4 resources, package signature true") {
 		t.Errorf("validate signed dir: %d %s", code, stdout)
 	}
+	// The public key file itself (.pub) is a trusted key too.
+	if code, stdout, _ := ccg(t, "package", "validate", src, "--trusted-keys", filepath.Dir(key)); code != 0 || !strings.Contains(stdout, "0 violations, 0 warnings; signatures verified") {
+		t.Errorf("validate with the .pub key: %d %s", code, stdout)
+	}
+	// A version bump after signing: the signature no longer covers the
+	// package, and validate says so without trusted keys, with what to do.
+	manifest := filepath.Join(src, "package.json")
+	mb, _ := os.ReadFile(manifest)
+	os.WriteFile(manifest, []byte(strings.Replace(string(mb), `"1.2.3"`, `"1.2.4"`, 1)), 0o644)
+	if code, stdout, _ := ccg(t, "package", "validate", src); code != 0 ||
+		!strings.Contains(stdout, "warning: @ccg/cli@1.2.4: the package signature is stale (signed @ccg/cli@1.2.3, package is @ccg/cli@1.2.4): run `ccg package sign DIR --key KEY` again") {
+		t.Errorf("validate after a version bump: %d %s", code, stdout)
+	}
+	if code, _, stderr := ccg(t, "package", "build", src, "-o", filepath.Join(dir, "bumped.tgz")); code != 0 ||
+		!strings.Contains(stderr, "warning: the package signature is stale (signed @ccg/cli@1.2.3, package is @ccg/cli@1.2.4): run `ccg package sign") {
+		t.Errorf("build after a version bump: %d %s", code, stderr)
+	}
+	os.WriteFile(manifest, mb, 0o644)
 	// Tamper: validation reports the signature failure.
 	card := filepath.Join(src, "PlanDefinition-test-card.json")
 	b, _ := os.ReadFile(card)
@@ -112,13 +131,19 @@ func TestTokenCreate(t *testing.T) {
 	if code, _, _ := ccg(t, "token", "create", "--data", data); code != 2 {
 		t.Errorf("token create without --user: %d", code)
 	}
-	code, stdout, stderr := ccg(t, "token", "create", "--user", "alice", "--publish", "--password", "pw", "--data", data)
+	code, stdout, stderr := ccg(t, "token", "create", "--user", "alice", "--email", "alice@example.org", "--publish", "--password", "pw", "--data", data)
 	if code != 0 || !strings.HasPrefix(stdout, "ccg_") {
 		t.Fatalf("token create: %d %s %s", code, stdout, stderr)
 	}
 	code, stdout2, _ := ccg(t, "token", "create", "--user", "alice", "--data", data)
 	if code != 0 {
 		t.Fatal("second token failed")
+	}
+	// --email and --password describe a new user; for an existing one
+	// they would be silently ignored, so they are refused.
+	if code, _, stderr := ccg(t, "token", "create", "--user", "alice", "--email", "other@example.org", "--data", data); code != 1 ||
+		!strings.Contains(stderr, "only apply to new users") {
+		t.Errorf("another email for an existing user: %d %s", code, stderr)
 	}
 	st, err := store.OpenSQLite(context.Background(), data)
 	if err != nil {
@@ -136,5 +161,54 @@ func TestTokenCreate(t *testing.T) {
 	u, _ := st.User(context.Background(), "alice")
 	if !registry.CheckPassword(u.PasswordHash, "pw") {
 		t.Error("password not stored")
+	}
+	// npm owner ls prints the maintainers' emails: "alice <alice@example.org>".
+	if u.Email != "alice@example.org" {
+		t.Errorf("email %q not stored", u.Email)
+	}
+}
+
+// TestPackageInit: the skeleton validates with no violations and no
+// warning but the missing signature, its CARD fires for data-in/example.json
+// and not for data-in/done.json; an edited cql/ source is reported until
+// embed-cql copies it into the Library.
+func TestPackageInit(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if code, _, errOut := ccg(t, "package", "init", "Bad Name"); code != exitUsage || !strings.Contains(errOut, "not an npm package name") {
+		t.Errorf("init with a bad name: %d %s", code, errOut)
+	}
+	if code, _, errOut := ccg(t, "package", "init", "@acme/bp", "--canonical", "https://acme.example/fhir/"); code != exitOK {
+		t.Fatalf("init: %d %s", code, errOut)
+	}
+	if code, _, errOut := ccg(t, "package", "init", "@acme/bp"); code != exitFailure || !strings.Contains(errOut, "exists; not overwriting") {
+		t.Errorf("init over an existing folder: %d %s", code, errOut)
+	}
+	code, out, _ := ccg(t, "package", "validate", "bp")
+	if code != exitOK || !strings.Contains(out, "@acme/bp@0.1.0: 0 violations, 1 warnings") || !strings.Contains(out, "not signed") {
+		t.Errorf("validate the skeleton: %d %s", code, out)
+	}
+	for data, fires := range map[string]bool{"bp/data-in/example.json": true, "bp/data-in/done.json": false} {
+		code, out, errOut := ccg(t, "apply", "--package", "bp", "--plan", "bp-folder", "--data", data)
+		if fired := strings.Contains(out, `"resourceType": "ServiceRequest"`); code != exitOK || fired != fires {
+			t.Errorf("apply %s: exit %d, fired %v, want %v\n%s", data, code, fired, fires, errOut)
+		}
+		if fires && !strings.Contains(out, "https://acme.example/fhir/PlanDefinition/bp-card-bp|0.1.0") {
+			t.Errorf("apply %s: the request does not instantiate the CARD of the --canonical", data)
+		}
+	}
+	src := filepath.Join("bp", "cql", "BpLogic.cql")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(src, append(b, "\ndefine \"Extra\": 1\n"...), 0o644)
+	if _, out, _ := ccg(t, "package", "validate", "bp"); !strings.Contains(out, "warning: Library-BpLogic.json: its CQL differs from the source in bp/cql: run `ccg package embed-cql bp`") {
+		t.Errorf("validate after editing the CQL:\n%s", out)
+	}
+	if code, out, _ := ccg(t, "package", "embed-cql", "bp"); code != exitOK || !strings.Contains(out, "1 of 1 Libraries updated") {
+		t.Errorf("embed-cql: %d %s", code, out)
+	}
+	if _, out, _ := ccg(t, "package", "validate", "bp"); strings.Contains(out, "its CQL differs") {
+		t.Errorf("validate after embed-cql:\n%s", out)
 	}
 }

@@ -101,7 +101,10 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 				if r.Results[i].Replaces {
 					verb = "updated"
 				}
-				line += fmt.Sprintf(" -> %s %s (%s)", verb, fj.Ref(res), fj.Str(res, "status"))
+				line += fmt.Sprintf(" -> %s %s", verb, fj.Ref(res))
+				if st := statusOf(res); st != "" {
+					line += " (" + st + ")"
+				}
 			}
 			fmt.Fprintln(e.Stdout, line)
 		}
@@ -124,6 +127,25 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// statusOf is what a Resulting Data resource records about the outcome:
+// its status, or for a Condition (which has none) its verification and
+// clinical status ("confirmed, active"); "" when it records neither.
+func statusOf(res map[string]any) string {
+	if st := fj.Str(res, "status"); st != "" {
+		return st
+	}
+	var parts []string
+	for _, k := range []string{"verificationStatus", "clinicalStatus"} {
+		for _, c := range fj.Objs(fj.Obj(res, k), "coding") {
+			if code := fj.Str(c, "code"); code != "" {
+				parts = append(parts, code)
+				break
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // performerEvent is the Guideline Performer's audit event of a submission.

@@ -36,7 +36,10 @@ func TestPerformCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s\n%s", code, errb.String(), out.String())
 	}
 	for _, want := range []string{"round 1: 5 recommended actions", "Task/ad-stoprx -> updated MedicationRequest/mr-old (stopped)",
-		"Task/ad-collect -> recorded Observation/observation-ad-collect-1 (final)", "round 6: 0 recommended actions"} {
+		"Task/ad-collect -> recorded Observation/observation-ad-collect-1 (final)", "round 6: 0 recommended actions",
+		// A Condition has no status: its verification and clinical status
+		// are shown, never an empty "()".
+		"Task/ad-propdx -> recorded Condition/condition-ad-propdx-2 (confirmed, active)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -64,6 +67,9 @@ func TestPerformCommand(t *testing.T) {
 		if _, after, ok := strings.Cut(line, " -> recorded "); ok {
 			created = append(created, strings.Fields(after)[0])
 		}
+	}
+	if strings.Contains(out.String(), "()") {
+		t.Errorf("a Resulting Data line without a status:\n%s", out.String())
 	}
 	if len(created) == 0 {
 		t.Fatalf("no Resulting Data was recorded:\n%s", out.String())

@@ -7,17 +7,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/server"
 )
 
 // TestReadmeExamples runs the "$ go run ./cmd/ccg ..." examples of the
 // README's console blocks and compares their output (standard output, then
 // standard error) with the text that follows them, so the manual stays
-// true; "$ curl" examples of /$cql and /metadata are replayed against the
-// server the same way. Blocks with an elided "..." line are not compared.
+// true; "$ curl" examples of /$cql, Library/$evaluate, /OperationDefinition
+// and /metadata are replayed against the server (with the example packages'
+// libraries) the same way. Blocks with an elided "..." line are not compared.
 func TestReadmeExamples(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
@@ -26,10 +30,11 @@ func TestReadmeExamples(t *testing.T) {
 	t.Chdir(filepath.Join("..", ".."))
 	n := 0
 	for _, block := range consoleBlocks(string(readme)) {
-		for _, ex := range splitExamples(block) {
+		for _, ex := range splitExamples(block, false) {
 			if strings.HasPrefix(ex.cmd, "curl ") {
 				// Only the server package's own endpoints are replayed.
-				if strings.Contains(ex.cmd, "/$cql") || strings.Contains(ex.cmd, "/metadata") {
+				if strings.Contains(ex.cmd, "/$cql") || strings.Contains(ex.cmd, "/metadata") ||
+					strings.Contains(ex.cmd, "/$evaluate") || strings.Contains(ex.cmd, "/OperationDefinition/") {
 					n++
 					checkCurlExample(t, ex)
 				}
@@ -129,6 +134,7 @@ func checkCurlExample(t *testing.T, ex example) {
 	rec := httptest.NewRecorder()
 	// A fixed clock keeps the CapabilityStatement's date stable.
 	srv := server.New(server.Config{Now: func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	srv.SetLibrarySource(engineLibraries{eng: readmeEngine(t)})
 	srv.ServeHTTP(rec, req)
 	if ex.want == "" {
 		if rec.Code != http.StatusOK {
@@ -139,6 +145,27 @@ func checkCurlExample(t *testing.T, ex example) {
 	if got := rec.Body.String(); got != ex.want {
 		t.Errorf("README example %q\n--- README says:\n%s--- the server answers:\n%s", ex.cmd, ex.want, got)
 	}
+}
+
+var (
+	readmeEngineOnce sync.Once
+	readmeEng        *engine.Engine
+)
+
+// readmeEngine is a guideline engine with the example packages, as
+// `make run` loads them.
+func readmeEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	readmeEngineOnce.Do(func() {
+		readmeEng = engine.New(engine.Options{})
+		matches, _ := filepath.Glob("examples/*/package") // make run's --packages
+		for _, m := range matches {
+			if _, err := readmeEng.LoadPath(m, content.Options{}); err != nil {
+				t.Errorf("loading %s: %v", m, err)
+			}
+		}
+	})
+	return readmeEng
 }
 
 // consoleBlocks returns the bodies of the ```console blocks of md.
@@ -159,41 +186,46 @@ func consoleBlocks(md string) []string {
 	}
 }
 
-type example struct{ cmd, want string }
+// example is one command of a console block and the output shown below
+// it; elided is set when that output has a "..." line.
+type example struct {
+	cmd, want string
+	elided    bool
+}
 
 // splitExamples splits a console block into commands ("$ " lines, with
 // "\" continuations) and their expected output; examples with an elided
-// "..." line are dropped.
-func splitExamples(block string) []example {
+// "..." line are dropped unless keepElided.
+func splitExamples(block string, keepElided bool) []example {
 	var out []example
 	var cur *example
-	elided := false
+	flush := func() {
+		if cur != nil && (keepElided || !cur.elided) {
+			out = append(out, *cur)
+		}
+	}
 	lines := strings.SplitAfter(block, "\n")
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
 		if strings.HasPrefix(line, "$ ") {
-			if cur != nil && !elided {
-				out = append(out, *cur)
-			}
+			flush()
 			cmd := strings.TrimSuffix(strings.TrimPrefix(line, "$ "), "\n")
 			for strings.HasSuffix(cmd, "\\") && i+1 < len(lines) {
 				i++
 				cmd = strings.TrimSuffix(cmd, "\\") + " " + strings.TrimSpace(lines[i])
 			}
-			cur, elided = &example{cmd: cmd}, false
+			cur = &example{cmd: cmd}
 			continue
 		}
 		if cur == nil {
 			continue
 		}
 		if strings.TrimSpace(line) == "..." {
-			elided = true
+			cur.elided = true
 		}
 		cur.want += line
 	}
-	if cur != nil && !elided {
-		out = append(out, *cur)
-	}
+	flush()
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -29,6 +30,44 @@ type serveConfig struct {
 	// Server is the server being started. Mounts may call
 	// Server.AddOperation to list FHIR operations in /metadata.
 	Server *server.Server
+	// Status collects what the ready message says about each mount (nil
+	// when a test calls a mount directly).
+	Status *serveStatus
+}
+
+// serveStatus is what `ccg serve` prints, in plain text on standard
+// output, once it listens: the URL, then one line per mount (packages
+// loaded, the repository's URL, the auth mode) and any warnings, so that
+// a person who ran `make run` knows when to send the first request and
+// what they are talking to. The JSON log on standard error says the same
+// for machines.
+type serveStatus struct {
+	lines, warnings []string
+}
+
+// add appends a status line ("guideline packages: 2 loaded").
+func (s *serveStatus) add(format string, a ...any) {
+	if s != nil {
+		s.lines = append(s.lines, fmt.Sprintf(format, a...))
+	}
+}
+
+// warn appends a warning, printed after the status lines.
+func (s *serveStatus) warn(format string, a ...any) {
+	if s != nil {
+		s.warnings = append(s.warnings, fmt.Sprintf(format, a...))
+	}
+}
+
+// print writes the ready message for a server listening at url.
+func (s *serveStatus) print(w io.Writer, url string) {
+	fmt.Fprintf(w, "ccg serve: ready at %s\n", url)
+	for _, l := range s.lines {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+	for _, l := range s.warnings {
+		fmt.Fprintf(w, "  WARNING: %s\n", l)
+	}
 }
 
 // serveMount adds routes to the server before it starts. It returns an
@@ -52,7 +91,7 @@ var serveFlagHooks []func(fs *flag.FlagSet)
 func init() {
 	register(&command{
 		Name:    "serve",
-		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--pprof HOST:PORT] [--debug] (every flag also from $CCG_<FLAG>)",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--pprof HOST:PORT] [--debug] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]] (every flag also as $CCG_<FLAG>)",
 		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
 		Run:     runServe,
 	})
@@ -60,6 +99,7 @@ func init() {
 
 func runServe(ctx context.Context, e *env, args []string) int {
 	fs := commandFlags(e, "serve")
+	servePackagesGlob = nil // set by --packages below
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address `HOST:PORT`")
 	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(e.Getenv), "data `DIR`ectory (created if missing; default $STATE_DIRECTORY, else $XDG_STATE_HOME/ccg, else ~/.local/state/ccg)")
@@ -122,6 +162,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	srv := server.New(server.Config{Logger: log, EvalTimeout: *timeout, Version: version, Tracing: tracing.Enabled()})
 	cfg.Server = srv
+	cfg.Status = &serveStatus{}
 
 	var closers []io.Closer
 	defer func() {
@@ -142,7 +183,14 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 	}
 
-	if err := srv.Run(ctx, cfg.Addr); err != nil && !errors.Is(err, context.Canceled) {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err == nil {
+		// There is no authentication of the FHIR endpoints yet: say so.
+		cfg.Status.add("auth: off (the FHIR endpoints answer anyone who can reach %s; publishing needs a token from ccg token create)", ln.Addr())
+		cfg.Status.print(e.Stdout, "http://"+ln.Addr().String())
+		err = srv.Serve(ctx, ln)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("server stopped", zap.Error(err))
 		return exitFailure
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -40,17 +41,29 @@ func init() { serveMounts = append(serveMounts, mountEngine) }
 func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
 	eng := engine.New(engine.Options{})
 	glob, ok := os.LookupEnv(envPackages)
+	from := "$" + envPackages
 	if servePackagesGlob != nil {
-		glob, ok = *servePackagesGlob, true
+		glob, ok, from = *servePackagesGlob, true, "--packages"
 	}
 	if !ok || glob == "" {
-		log.Warn("guideline engine: NO CCG PACKAGES LOADED: give --packages GLOB (or $CCG_PACKAGES), e.g. --packages 'examples/*/package' as `make run` does, or --repository URL")
+		msg := "NO CCG PACKAGES LOADED: give --packages GLOB (or $CCG_PACKAGES), e.g. --packages 'examples/*/package' as make run does, or sync them with --repository URL"
+		log.Warn("guideline engine: " + msg)
+		cfg.Status.warn("%s", msg)
 	}
 	var loadFailed error
+	failed := 0
 	if glob != "" {
 		matches, err := filepath.Glob(glob)
 		if err != nil {
 			return nil, fmt.Errorf("guideline engine: packages %q: %w", glob, err)
+		}
+		if len(matches) == 0 {
+			wd, _ := os.Getwd()
+			msg := fmt.Sprintf("%s %q matches nothing in %s: the guideline engine has no packages, so every $apply answers 404. "+
+				"Run ccg serve from the repository root, or name package folders or .tgz files with --packages GLOB (--packages '' loads none on purpose)",
+				from, glob, wd)
+			log.Warn("guideline engine: "+msg, zap.String("packages", glob))
+			cfg.Status.warn("%s", msg)
 		}
 		sort.Strings(matches)
 		for _, m := range matches {
@@ -59,6 +72,7 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 				obs.PackageLoads.WithLabelValues("local", "error").Inc()
 				log.Warn("guideline engine: package not loaded", zap.String("path", m), zap.Error(err))
 				loadFailed = err
+				failed++
 				continue
 			}
 			obs.PackageLoads.WithLabelValues("local", "ok").Inc()
@@ -77,6 +91,7 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	}
 	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Logger: log.Named("engine")})
 	if cfg.Server != nil {
+		cfg.Server.SetLibrarySource(engineLibraries{eng: eng})
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})
 		cfg.Server.AddReadinessCheck("packages", packagesReady(eng, glob, loadFailed))
 		if c, ok := st.(audit.Checker); ok {
@@ -88,6 +103,14 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	}
 	engineForServe = eng
 	log.Info("guideline engine mounted", zap.Int("packages", len(eng.Packages())))
+	line := fmt.Sprintf("guideline packages: %d loaded from %q", len(eng.Packages()), glob)
+	if glob == "" {
+		line = "guideline packages: none (no --packages)"
+	}
+	if failed > 0 {
+		line += fmt.Sprintf(", %d could not be loaded (see the log)", failed)
+	}
+	cfg.Status.add("%s", line)
 	return st, nil
 }
 
@@ -103,4 +126,44 @@ func packagesReady(eng *engine.Engine, glob string, loadErr error) server.Readin
 		}
 		return fmt.Errorf("no package matches --packages %q", glob)
 	}
+}
+
+// engineLibraries lets the server's $cql and Library/$evaluate use the
+// CQL libraries of the engine's loaded packages.
+type engineLibraries struct{ eng *engine.Engine }
+
+func (l engineLibraries) LibraryByRef(ref string) (server.LibraryInfo, bool) {
+	version := ""
+	if i := strings.LastIndexByte(ref, '|'); i >= 0 {
+		version = ref[i+1:]
+	}
+	for _, p := range l.eng.Packages() {
+		lib := p.Library(ref)
+		if lib == nil || lib.Source == "" || (version != "" && lib.Version != version) {
+			continue
+		}
+		info := server.LibraryInfo{URL: lib.URL, Version: lib.Version, CQL: lib.Source}
+		if lib.CQL != nil {
+			info.Name = lib.CQL.Name
+		}
+		if t := p.Terminology(); t != nil {
+			info.Terminology = t
+		}
+		return info, true
+	}
+	return server.LibraryInfo{}, false
+}
+
+func (l engineLibraries) ResolveLibrary(name, version string) (string, error) {
+	for _, p := range l.eng.Packages() {
+		for _, r := range p.OfType("Library") {
+			id, _ := r["id"].(string)
+			lib := p.Library("Library/" + id)
+			if lib == nil || lib.CQL == nil || lib.CQL.Name != name || (version != "" && lib.CQL.Version != version) {
+				continue
+			}
+			return lib.Source, nil
+		}
+	}
+	return "", fmt.Errorf("library %s is in no loaded package", name)
 }

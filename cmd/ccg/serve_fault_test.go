@@ -97,7 +97,7 @@ func TestServeOnFullDisk(t *testing.T) {
 	base := "http://" + addr
 	vars := map[string]string{"CCG_PACKAGES": filepath.Join("..", "..", "examples", "*", "package")}
 	body := applyBody(t)
-	_, stop := startServe(t, vars, base, "--addr", addr, "--data", data)
+	_, stop := startServeWith(t, vars, base, "--addr", addr, "--data", data)
 	if code, out := postApply(t, base, body); code != 200 {
 		t.Fatalf("$apply: %d %s", code, out)
 	}
@@ -130,7 +130,7 @@ func TestServeOnFullDisk(t *testing.T) {
 	// Restarted on the full disk: up, not ready, reads work.
 	restartFull := func(wantReady string) {
 		t.Helper()
-		logs, stop := startServe(t, vars, base, "--addr", addr, "--data", data)
+		logs, stop := startServeWith(t, vars, base, "--addr", addr, "--data", data)
 		defer stop()
 		code, out := get(t, base+"/readyz")
 		if code != 503 || !strings.Contains(out, wantReady) {
@@ -156,7 +156,7 @@ func TestServeOnFullDisk(t *testing.T) {
 	if err := os.Remove(filepath.Join(data, "filler")); err != nil {
 		t.Fatal(err)
 	}
-	_, stop = startServe(t, vars, base, "--addr", addr, "--data", data)
+	_, stop = startServeWith(t, vars, base, "--addr", addr, "--data", data)
 	stop()
 	if _, err := os.Stat(filepath.Join(data, "audit.db-wal")); err == nil {
 		t.Log("the WAL survived a clean shutdown")

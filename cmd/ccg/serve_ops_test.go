@@ -97,31 +97,13 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's log writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// startServe runs `ccg serve args` with the environment vars and returns
+// startServeWith runs `ccg serve args` with the environment vars and returns
 // its log once /healthz answers, and a function that stops it (called at
 // the end of the test too).
-func startServe(t *testing.T, vars map[string]string, base string, args ...string) (*syncBuffer, func()) {
+func startServeWith(t *testing.T, vars map[string]string, base string, args ...string) (*lockedBuffer, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
+	var logs lockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &env{Stdout: io.Discard, Stderr: &logs, Getenv: func(k string) string { return vars[k] }}, append([]string{"serve"}, args...))
@@ -178,7 +160,7 @@ func TestServeFromEnvironment(t *testing.T) {
 		"CCG_PPROF":    pprofAddr,
 	}
 	base := "http://" + addr
-	startServe(t, env, base, "--addr", addr) //nolint:dogsled
+	startServeWith(t, env, base, "--addr", addr)
 	if code, body := get(t, base+"/readyz"); code != 200 {
 		t.Errorf("/readyz: %d %s", code, body)
 	}

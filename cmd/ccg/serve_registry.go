@@ -169,6 +169,11 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	e.Any(h.Prefix()+"*", wrapped)
 	e.Any(strings.TrimSuffix(h.Prefix(), "/"), wrapped)
 	e.GET("/catalog", echo.WrapHandler(http.HandlerFunc(h.ServeCatalog)))
+	reads := "reads open"
+	if reg.ReadNeedsAuth() {
+		reads = "reads need a token"
+	}
+	cfg.Status.add("guideline repository (npm registry) at %s: %s", h.Prefix(), reads)
 	log.Info("guideline repository mounted", zap.String("prefix", h.Prefix()), zap.String("signingKey", key.ID()),
 		zap.Int("trustedKeys", len(trusted)), zap.Bool("postgres", cfg.DB != ""))
 	return closerFunc(func() error {

@@ -40,7 +40,7 @@ func TestMountRegistry(t *testing.T) {
 	// Bigger than the FHIR endpoints' 4 MiB limit would also pass: the
 	// registry route sets its own limit.
 	publishPackage(t, hs.URL+"/npm/@ccg%2fmounted", st, "@ccg/mounted", "1.0.0")
-	for _, p := range []string{"/npm/@ccg%2fmounted", "/npm/@ccg/mounted/1.0.0", "/npm/-/ping", "/npm/-/npm/v1/keys", "/npm/@ccg/mounted/-/mounted-1.0.0.tgz"} {
+	for _, p := range []string{"/npm/@ccg%2fmounted", "/npm/@ccg/mounted/1.0.0", "/npm/-/ping", "/npm/-/npm/v1/keys", "/npm/@ccg/mounted/-/mounted-1.0.0.tgz", "/npm/-/catalog"} {
 		resp, err := http.Get(hs.URL + p)
 		if err != nil {
 			t.Fatal(err)

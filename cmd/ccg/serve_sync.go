@@ -126,6 +126,7 @@ func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error
 		defer close(done)
 		s.Run(ctx) //nolint:errcheck // returns ctx.Err() when serve closes it
 	}()
+	cfg.Status.add("engine sync: installs packages from %s every %v", f.repository, f.interval)
 	log.Info("engine sync started", zap.String("repository", f.repository), zap.Duration("interval", f.interval),
 		zap.Bool("trustedCCG", f.trustedCCG), zap.Strings("packages", patterns))
 	return closerFunc(func() error {

@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "token create",
-		Args:    "--user NAME [--publish] [--admin] [--password PW] [--data DIR] [--db URL]",
+		Args:    "--user NAME [--email ADDRESS] [--publish] [--admin] [--password PW] [--data DIR] [--db URL]",
 		Summary: "create a Guideline Repository access token (printed once, stored hashed)",
 		Run:     runTokenCreate,
 	})
@@ -23,8 +23,9 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 	user := fs.String("user", "", "user `NAME` (created when missing)")
 	publish := fs.Bool("publish", false, "the token may publish packages and change dist-tags and owners of the packages its user maintains")
 	admin := fs.Bool("admin", false, "the token may publish and change every package, whoever maintains it (implies --publish)")
-	password := fs.String("password", "", "password for a new user (enables `npm login`)")
-	dataDir := fs.String("data", defaultDataDir(e.Getenv), "data `DIR`ectory of `ccg serve` (default $CCG_DATA, else serve's default)")
+	email := fs.String("email", "", "email `ADDRESS` of a new user (shown by npm owner ls)")
+	password := fs.String("password", "", "password `PW` of a new user (enables npm login)")
+	dataDir := fs.String("data", defaultDataDir(e.Getenv), "data `DIR`ectory of ccg serve (default $CCG_DATA, else serve's default)")
 	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -49,8 +50,8 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	defer st.Close()
-	if _, err := st.User(ctx, *user); errors.Is(err, store.ErrNotFound) {
-		u := store.User{Name: *user}
+	if u, err := st.User(ctx, *user); errors.Is(err, store.ErrNotFound) {
+		u := store.User{Name: *user, Email: *email}
 		if *password != "" {
 			if u.PasswordHash, err = registry.HashPassword(*password); err != nil {
 				fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
@@ -63,6 +64,9 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 		}
 	} else if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
+		return exitFailure
+	} else if (*email != "" && *email != u.Email) || *password != "" {
+		fmt.Fprintf(e.Stderr, "ccg token create: user %s exists: --email and --password only apply to new users\n", *user)
 		return exitFailure
 	}
 	tok, hash, err := registry.NewToken()

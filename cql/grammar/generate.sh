@@ -5,8 +5,8 @@
 #   output-dir defaults to cql/parser/gen (relative to the repository root).
 #
 # The ANTLR tool (a 4.13 jar shipped in the antlr4ng-cli npm package, pinned
-# below) is installed on first use into cql/grammar/.tools (gitignored).
-# Requires java (17+) and npm.
+# below) is installed on first use into cql/grammar/.tools (gitignored), from
+# https://registry.npmjs.org/ or $CCG_NPM_REGISTRY. Requires java (17+) and npm.
 set -euo pipefail
 
 ANTLR_NPM_PACKAGE="antlr4ng-cli@2.0.0"
@@ -25,7 +25,11 @@ if [[ -z "$jar" ]]; then
 	command -v npm >/dev/null || { echo "generate.sh: npm is required to install $ANTLR_NPM_PACKAGE" >&2; exit 1; }
 	mkdir -p "$tools"
 	echo "generate.sh: installing $ANTLR_NPM_PACKAGE into $tools" >&2
-	npm install --silent --no-audit --no-fund --prefix "$tools" "$ANTLR_NPM_PACKAGE" >&2
+	# The public registry by name (CCG_NPM_REGISTRY for a mirror), so that a
+	# registry set in the user's npm configuration (a local ccg, say) cannot
+	# answer instead; errors are shown, not silenced.
+	npm install --loglevel=error --no-audit --no-fund --registry "${CCG_NPM_REGISTRY:-https://registry.npmjs.org/}" \
+		--prefix "$tools" "$ANTLR_NPM_PACKAGE" >&2
 	jar="$(find_jar)"
 	[[ -n "$jar" ]] || { echo "generate.sh: no ANTLR jar found after installing $ANTLR_NPM_PACKAGE" >&2; exit 1; }
 fi

@@ -55,6 +55,8 @@ type Library struct {
 	CQL *cql.Library
 	// Errors are the compile errors when CQL is nil.
 	Errors cql.Errors
+	// Source is the library's CQL text.
+	Source string
 }
 
 // Package is a loaded, validated and compiled CCG package.
@@ -395,7 +397,7 @@ func (p *Package) compile(res []map[string]any, opts Options) {
 	env := NewEnv(resolver, p.terms)
 	p.env = env
 	for _, t := range todo {
-		lib := &Library{URL: fj.Str(t.r, "url"), Version: fj.Str(t.r, "version"), Resource: t.name}
+		lib := &Library{URL: fj.Str(t.r, "url"), Version: fj.Str(t.r, "version"), Resource: t.name, Source: t.src}
 		compiled, errs := env.Compile(t.name, t.src)
 		if len(errs) > 0 {
 			lib.Errors = errs

@@ -1,11 +1,13 @@
 // Package sharedtest locates what tests need outside their own package:
-// the module root, and the shared test material in the folder ../shared
+// the module root, npm (installed under CI), and the shared test material in the folder ../shared
 // beside it (the CQL conformance suite, the CCG specification and the
 // guideline corpora), which is never copied into the repository.
 package sharedtest
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -46,4 +48,25 @@ func ModuleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// EnsureNPM makes sure npm is on PATH under CI=true by running
+// scripts/ensure-npm.sh (which installs Debian's nodejs and npm when they
+// are missing). Outside CI it does nothing.
+func EnsureNPM() error {
+	if os.Getenv("CI") != "true" {
+		return nil
+	}
+	if _, err := exec.LookPath("npm"); err == nil {
+		return nil
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		return err
+	}
+	out, err := exec.Command(filepath.Join(root, "scripts", "ensure-npm.sh")).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("scripts/ensure-npm.sh: %v\n%s", err, out)
+	}
+	return nil
 }

@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/internal/sharedtest"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/internal/testenv"
 	"github.com/ccg-project/ccg/registry/npm"
 	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
@@ -29,7 +29,7 @@ import (
 func need(t *testing.T, tool, how string) string {
 	t.Helper()
 	if tool == "npm" {
-		if err := testenv.EnsureNPM(); err != nil {
+		if err := sharedtest.EnsureNPM(); err != nil {
 			t.Fatal(err)
 		}
 	}

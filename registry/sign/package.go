@@ -136,6 +136,59 @@ func SignPackage(files map[string][]byte, k *Key, publisher string, now time.Tim
 	return withIdx, nil
 }
 
+// covers checks that the package signature's payload names the package's
+// name and version and the digest of every file (ErrMismatch otherwise).
+func covers(payload []byte, p *fhirpkg.Package) error {
+	var m packageManifest
+	if err := json.Unmarshal(payload, &m); err != nil {
+		return fmt.Errorf("%w: bad payload", ErrMismatch)
+	}
+	if m.Name != p.Manifest.Name || m.Version != p.Manifest.Version {
+		return fmt.Errorf("%w: signed %s@%s, package is %s@%s", ErrMismatch, m.Name, m.Version, p.Manifest.Name, p.Manifest.Version)
+	}
+	have := fileDigests(p.Files)
+	var diffs []string
+	for f, d := range m.Files {
+		if have[f] != d {
+			diffs = append(diffs, f)
+		}
+	}
+	for f := range have {
+		if _, ok := m.Files[f]; !ok {
+			diffs = append(diffs, f+" (unsigned)")
+		}
+	}
+	if len(diffs) > 0 {
+		sort.Strings(diffs)
+		return fmt.Errorf("%w: %s", ErrMismatch, strings.Join(diffs, ", "))
+	}
+	return nil
+}
+
+// ErrUnsigned: the package has no package signature.
+var ErrUnsigned = errors.New("the package has no package signature")
+
+// CheckCurrent reports whether the package signature still covers the
+// package, without checking who signed it (so without trusted keys): it
+// returns ErrUnsigned when there is none, and an error wrapping ErrMismatch
+// when it names another name or version or files changed since signing
+// (a version bump or an edit after "ccg package sign").
+func CheckCurrent(p *fhirpkg.Package) error {
+	jws, ok := p.Files[PackageSignatureFile]
+	if !ok {
+		return ErrUnsigned
+	}
+	parts := strings.Split(strings.TrimSpace(string(jws)), ".")
+	if len(parts) != 3 {
+		return fmt.Errorf("%w: not a compact JWS", ErrMismatch)
+	}
+	payload, err := b64.DecodeString(parts[1])
+	if err != nil {
+		return fmt.Errorf("%w: bad JWS payload", ErrMismatch)
+	}
+	return covers(payload, p)
+}
+
 // Report says what VerifyPackage checked.
 type Report struct {
 	Resources int      // resource signatures verified
@@ -204,28 +257,8 @@ func VerifyPackage(p *fhirpkg.Package, kr Keyring) (Report, error) {
 		if err != nil {
 			return rep, fmt.Errorf("package signature: %w", err)
 		}
-		var m packageManifest
-		if err := json.Unmarshal(payload, &m); err != nil {
-			return rep, fmt.Errorf("package signature: %w: bad payload", ErrMismatch)
-		}
-		if m.Name != p.Manifest.Name || m.Version != p.Manifest.Version {
-			return rep, fmt.Errorf("package signature: %w: signed %s@%s, package is %s@%s", ErrMismatch, m.Name, m.Version, p.Manifest.Name, p.Manifest.Version)
-		}
-		have := fileDigests(p.Files)
-		var diffs []string
-		for f, d := range m.Files {
-			if have[f] != d {
-				diffs = append(diffs, f)
-			}
-		}
-		for f := range have {
-			if _, ok := m.Files[f]; !ok {
-				diffs = append(diffs, f+" (unsigned)")
-			}
-		}
-		if len(diffs) > 0 {
-			sort.Strings(diffs)
-			return rep, fmt.Errorf("package signature: %w: %s", ErrMismatch, strings.Join(diffs, ", "))
+		if err := covers(payload, p); err != nil {
+			return rep, fmt.Errorf("package signature: %w", err)
 		}
 		rep.Package = true
 		signers[kid] = true

@@ -3,6 +3,7 @@ package sign
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,33 @@ func TestTamperedPackage(t *testing.T) {
 	files["package.json"], _ = json.Marshal(m)
 	if _, err := VerifyPackage(pkgOf(t, files), kr); !errors.Is(err, ErrMismatch) {
 		t.Errorf("other version: %v", err)
+	}
+}
+
+// TestCheckCurrent: without any key, whether the package signature still
+// covers the package (what `ccg package validate` warns about).
+func TestCheckCurrent(t *testing.T) {
+	k, _ := GenerateKey()
+	if err := CheckCurrent(pkgOf(t, testpkg.Files(testpkg.Options{Name: "signed.pkg"}))); !errors.Is(err, ErrUnsigned) {
+		t.Errorf("unsigned: %v", err)
+	}
+	files := signed(t, k)
+	if err := CheckCurrent(pkgOf(t, files)); err != nil {
+		t.Errorf("just signed: %v", err)
+	}
+	var m map[string]any
+	json.Unmarshal(files["package.json"], &m)
+	m["version"] = "9.9.9"
+	bumped := map[string][]byte{}
+	for f, b := range files {
+		bumped[f] = b
+	}
+	bumped["package.json"], _ = json.Marshal(m)
+	if err := CheckCurrent(pkgOf(t, bumped)); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "package is signed.pkg@9.9.9") {
+		t.Errorf("version bump: %v", err)
+	}
+	files["PlanDefinition-test-card.json"] = append(files["PlanDefinition-test-card.json"], ' ')
+	if err := CheckCurrent(pkgOf(t, files)); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "PlanDefinition-test-card.json") {
+		t.Errorf("edited file: %v", err)
 	}
 }

@@ -13,15 +13,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/ccg-project/ccg/cards/cqlsrc"
 )
 
 func main() {
@@ -71,7 +69,7 @@ func run(dir string, write bool) ([]string, error) {
 	sort.Strings(files)
 	var stale []string
 	for _, f := range files {
-		changed, err := update(f, write)
+		changed, err := cqlsrc.Sync(f, write)
 		if err != nil {
 			return stale, fmt.Errorf("%s: %w", f, err)
 		}
@@ -80,59 +78,4 @@ func run(dir string, write bool) ([]string, error) {
 		}
 	}
 	return stale, nil
-}
-
-// update re-encodes one Library's CQL attachment.
-func update(path string, write bool) (bool, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return false, err
-	}
-	var lib struct {
-		ResourceType string `json:"resourceType"`
-		Name         string `json:"name"`
-		Content      []struct {
-			ContentType string `json:"contentType"`
-			Data        string `json:"data"`
-		} `json:"content"`
-	}
-	if err := json.Unmarshal(raw, &lib); err != nil {
-		return false, err
-	}
-	if lib.ResourceType != "Library" || lib.Name == "" {
-		return false, errors.New("not a Library with a name")
-	}
-	src, err := os.ReadFile(SourcePath(path, lib.Name))
-	if err != nil {
-		return false, err
-	}
-	want := base64.StdEncoding.EncodeToString(src)
-	old := ""
-	n := 0
-	for _, c := range lib.Content {
-		if c.ContentType == "text/cql" {
-			old = c.Data
-			n++
-		}
-	}
-	if n != 1 {
-		return false, fmt.Errorf("want exactly one text/cql attachment, found %d", n)
-	}
-	if old == want {
-		return false, nil
-	}
-	if !write {
-		return true, nil
-	}
-	oldField := []byte(`"data": "` + old + `"`)
-	if old == "" || bytes.Count(raw, oldField) != 1 {
-		return false, errors.New(`cannot find the attachment's "data" field to replace`)
-	}
-	out := bytes.Replace(raw, oldField, []byte(`"data": "`+want+`"`), 1)
-	return true, os.WriteFile(path, out, 0o644)
-}
-
-// SourcePath is the .cql file of a Library file: ../cql/<name>.cql.
-func SourcePath(libraryFile, name string) string {
-	return filepath.Join(filepath.Dir(filepath.Dir(libraryFile)), "cql", name+".cql")
 }

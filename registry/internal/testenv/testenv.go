@@ -55,24 +55,3 @@ func startPostgres() (string, error) {
 	}
 	return dsn, nil
 }
-
-// EnsureNPM makes sure npm is on PATH under CI=true by running
-// scripts/ensure-npm.sh (which installs Debian's nodejs and npm when they
-// are missing). Outside CI it does nothing.
-func EnsureNPM() error {
-	if os.Getenv("CI") != "true" {
-		return nil
-	}
-	if _, err := exec.LookPath("npm"); err == nil {
-		return nil
-	}
-	root, err := sharedtest.ModuleRoot()
-	if err != nil {
-		return err
-	}
-	out, err := exec.Command(filepath.Join(root, "scripts", "ensure-npm.sh")).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("scripts/ensure-npm.sh: %v\n%s", err, out)
-	}
-	return nil
-}
