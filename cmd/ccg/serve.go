@@ -91,7 +91,7 @@ var serveFlagHooks []func(fs *flag.FlagSet)
 func init() {
 	register(&command{
 		Name:    "serve",
-		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--pprof HOST:PORT] [--debug] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]] (every flag also as $CCG_<FLAG>)",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--pprof HOST:PORT] [--debug] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]]",
 		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
 		Run:     runServe,
 	})
