@@ -14,7 +14,7 @@ run:
 	@echo "make run: building bin/ccg (the first build downloads and compiles the dependencies: a few minutes; each package is named as it compiles)..."
 	@$(GO) build -v -ldflags '$(LDFLAGS)' -o bin/ccg ./cmd/ccg
 	@echo "make run: starting ./bin/ccg serve; wait for its 'ready at' line"
-	./bin/ccg serve --data .data --packages 'examples/*/package'
+	./bin/ccg serve --auth off --data .data --packages 'examples/*/package'
 
 ## test: the one test command (CI runs exactly this). Under CI=true it also
 ## checks the generated parser and starts a throwaway PostgreSQL
@@ -46,9 +46,14 @@ build:
 release:
 	scripts/release.sh '$(VERSION)'
 
-## generate: regenerate the CQL parser from the grammar
+## generate: regenerate the CQL parser from the grammar, the UCUM unit
+## table (cql/ucum/units_gen.go) from ../shared/conformance/ucum/ucum-essence.xml,
+## and the FHIR R4 model table from the ModelInfo of the npm package
+## cql-exec-fhir (fetched with npm pack into a temporary directory)
 generate:
 	./cql/grammar/generate.sh
+	$(GO) run ./cql/ucum/internal/gen/ucumgen -i ../shared/conformance/ucum/ucum-essence.xml -o cql/ucum/units_gen.go
+	$(GO) generate ./cql/fhir
 
 ## check-generated: fail when the generated parser does not match the grammar
 check-generated:

@@ -253,6 +253,7 @@ type Library struct {
 
 // compilation is the state of one Compile call (include resolution).
 type compilation struct {
+	ctx   context.Context
 	env   *Env
 	done  map[string]*checker.Library
 	deps  map[string][]libSource // by include key: transitive dependencies
@@ -267,14 +268,27 @@ type compilation struct {
 // Compile parses, checks and plans a library. name is used in positions.
 // Included libraries are resolved through the Env's LibraryResolver.
 func (e *Env) Compile(name, src string) (lib *Library, errs Errors) {
+	return e.CompileContext(context.Background(), name, src)
+}
+
+// CodeStopped is the code of the one error CompileContext returns when
+// its context was done before compilation ended.
+const CodeStopped = "stopped"
+
+// CompileContext is Compile that stops soon after ctx is done; it then
+// returns a single error with code CodeStopped.
+func (e *Env) CompileContext(ctx context.Context, name, src string) (lib *Library, errs Errors) {
 	defer func() {
 		if r := recover(); r != nil {
 			lib, errs = nil, Errors{{Library: name, Line: 1, Col: 1, Code: "internal", Message: fmt.Sprintf("internal compiler error: %v", r)}}
 		}
+		if err := ctx.Err(); err != nil {
+			lib, errs = nil, Errors{{Library: name, Line: 1, Col: 1, Code: CodeStopped, Message: fmt.Sprintf("compilation stopped: %v", err)}}
+		}
 	}()
-	c := &compilation{env: e, done: map[string]*checker.Library{}, deps: map[string][]libSource{}, srcs: map[string]string{}}
+	c := &compilation{ctx: ctx, env: e, done: map[string]*checker.Library{}, deps: map[string][]libSource{}, srcs: map[string]string{}}
 	checked := c.compile(name, src)
-	if len(c.errs) > 0 || checked == nil {
+	if len(c.errs) > 0 || checked == nil || ctx.Err() != nil {
 		sortErrors(c.errs, name)
 		return nil, c.errs
 	}
@@ -306,7 +320,10 @@ func sourceLine(src string, line int) string {
 }
 
 func (c *compilation) compile(name, src string) *checker.Library {
-	tree, perrs := parser.Parse(name, src)
+	tree, perrs, err := parser.ParseContext(c.ctx, name, src)
+	if err != nil {
+		return nil
+	}
 	if len(perrs) > 0 {
 		for _, pe := range perrs {
 			code := pe.Code
@@ -369,7 +386,10 @@ func (c *compilation) include(name, version string) (*checker.Library, string, s
 	c.direct = append(c.direct, nil)
 	defer func() { c.stack = c.stack[:len(c.stack)-1] }()
 	n := len(c.errs)
-	tree, perrs := parser.Parse(name, src)
+	tree, perrs, err := parser.ParseContext(c.ctx, name, src)
+	if err != nil {
+		return nil, CodeStopped, "compilation stopped"
+	}
 	var lib *checker.Library
 	if len(perrs) > 0 {
 		for _, pe := range perrs {
@@ -461,6 +481,46 @@ func (l *Library) Parameters() []Parameter {
 	return out
 }
 
+// CheckParameters checks parameter values before they are used in
+// EvalOptions.Parameters: each name must be declared by the library or
+// one it includes ("Lib.Name" by library Lib), and each value must be of
+// the declared type or convert to it implicitly (an Integer for a Decimal
+// parameter). Every problem is reported, naming the parameter. A parameter
+// that has no default and no value is reported when an evaluation reads
+// it, as a run-time error naming it.
+func (l *Library) CheckParameters(params map[string]value.Value) error {
+	return l.prog.CheckParameters(params)
+}
+
+// ParseParameter parses a parameter setting written NAME=VALUE, where VALUE
+// is a CQL literal or any CQL expression that needs no data model, such as
+// `Measurement Period=Interval[@2022-01-01T00:00:00.0, @2023-01-01T00:00:00.0)`
+// or `Threshold=5 'mg'`. NAME may be "Lib.Name" to set the parameter of
+// library Lib only.
+func ParseParameter(setting string) (name string, v value.Value, err error) {
+	name, expr, ok := strings.Cut(setting, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return "", nil, fmt.Errorf("parameter %q: want NAME=VALUE (a CQL literal)", setting)
+	}
+	if strings.TrimSpace(expr) == "" {
+		return "", nil, fmt.Errorf("parameter %q: the value is empty (write null for null)", name)
+	}
+	// The expression is the body of a define on a line of its own, so that
+	// an error's column is the column in VALUE.
+	src := "library ParameterValue\ndefine \"Value\":\n" + expr
+	lib, errs := NewEnv().Compile("ParameterValue", src)
+	if len(errs) > 0 {
+		e := errs[0]
+		return "", nil, fmt.Errorf("parameter %q: %s at column %d of %q", name, e.Message, e.Col, expr)
+	}
+	v, err = lib.Eval(context.Background(), "Value", EvalOptions{})
+	if err != nil {
+		return "", nil, fmt.Errorf("parameter %q: %v", name, err)
+	}
+	return name, v, nil
+}
+
 // EvalOptions are the settings of one evaluation.
 type EvalOptions struct {
 	// Now is the evaluation's timestamp (Now(), Today(), the default
@@ -468,11 +528,23 @@ type EvalOptions struct {
 	Now time.Time
 	// Parameters override parameter defaults. A plain name applies to the
 	// main library and to every included library declaring a parameter of
-	// that name (when the value fits its type); "Lib.Name" applies to
-	// library Lib only and takes precedence over a plain name.
+	// that name (when the value fits its type), as the reference engine
+	// does for "Measurement Period"; "Lib.Name" applies to library Lib only
+	// and takes precedence over a plain name. Reading a parameter that has
+	// neither a default nor a value is a run-time error naming it.
+	// CheckParameters checks a map before use; ParseParameter reads
+	// NAME=CQL-LITERAL settings.
 	Parameters map[string]value.Value
 	// MaxListSize bounds lists built during evaluation (0: no limit).
 	MaxListSize int
+	// MaxStringLen bounds strings (bytes; 0: eval.DefaultMaxStringLen),
+	// MaxTupleWidth tuples (0: eval.DefaultMaxTupleWidth) and MaxBytes the
+	// bytes of all values the evaluation builds (0: no limit); negative
+	// means no limit. An evaluation over a limit fails with an *EvalError
+	// wrapping a *builtins.LimitError (see eval.IsLimit).
+	MaxStringLen  int
+	MaxTupleWidth int
+	MaxBytes      int
 	// MaxDepth bounds function recursion (0: eval.DefaultMaxDepth).
 	MaxDepth int
 	// Retriever overrides the Env's retriever.
@@ -504,7 +576,7 @@ func (l *Library) session(ctx context.Context, o EvalOptions) *eval.Session {
 		t = l.terms
 	}
 	return l.prog.NewSession(ctx, eval.Options{Now: o.Now, Parameters: o.Parameters, MaxListSize: o.MaxListSize,
-		MaxDepth: o.MaxDepth, Retriever: r, Terminology: t, OnMessage: o.OnMessage})
+		MaxStringLen: o.MaxStringLen, MaxTupleWidth: o.MaxTupleWidth, MaxBytes: o.MaxBytes, MaxDepth: o.MaxDepth, Retriever: r, Terminology: t, OnMessage: o.OnMessage})
 }
 
 // Eval evaluates one expression definition.

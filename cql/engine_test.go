@@ -410,7 +410,6 @@ func TestParametersReachIncludes(t *testing.T) {
 	}{
 		{"plain name reaches every library", map[string]value.Value{"Enc": s("e1")}, "X", "'e1|e1/e1|e1'"},
 		{"qualified name wins for its library", map[string]value.Value{"Enc": s("e1"), "Inner.Enc": s("e2")}, "X", "'e1|e1/e2|e2'"},
-		{"qualified name only", map[string]value.Value{"Mid.Enc": s("m")}, "X", "null"},
 		{"qualified main name", map[string]value.Value{"Main.Enc": s("a"), "Mid.Enc": s("b")}, "X", "'a|b/inner-default|inner-default'"},
 		{"no value keeps defaults", nil, "Y", "'main|1'"},
 		// A plain value that does not fit an included library's parameter
@@ -432,5 +431,59 @@ func TestParametersReachIncludes(t *testing.T) {
 	// A qualified value of the wrong type is still an error.
 	if _, err := lib.Eval(context.Background(), "Y", EvalOptions{Parameters: map[string]value.Value{"Inner.N": s("x")}}); err == nil {
 		t.Error("Inner.N = 'x' (String for an Integer parameter): no error")
+	}
+	// Main's Enc has no default: reading it without a value is an error
+	// that names it (an explicit null is a value).
+	_, err := lib.Eval(context.Background(), "X", EvalOptions{Parameters: map[string]value.Value{"Mid.Enc": s("m")}})
+	if err == nil || !strings.Contains(err.Error(), `parameter "Enc" of library Main has no default`) {
+		t.Errorf("Enc without a value: err = %v", err)
+	}
+	if v, err := lib.Eval(context.Background(), "X", EvalOptions{Parameters: map[string]value.Value{"Enc": nil}}); err != nil || v != nil {
+		t.Errorf("Enc = null: %v, %v", v, err)
+	}
+
+	for _, tc := range []struct {
+		params map[string]value.Value
+		want   string // "" for no error
+	}{
+		{map[string]value.Value{"Enc": s("e"), "N": s("x"), "Inner.N": value.Integer(2), "Mid.Enc": nil}, ""},
+		{map[string]value.Value{"Enc": value.Integer(1)}, `parameter "Enc" of library Main is of type System.String; the value given is of type System.Integer`},
+		{map[string]value.Value{"Inner.N": s("x")}, `parameter "N" of library Inner is of type System.Integer`},
+		{map[string]value.Value{"Nope": s("x")}, `no library of the evaluation declares a parameter named "Nope"`},
+		{map[string]value.Value{"Mid.N": s("x")}, `library Mid declares no parameter named "N"`},
+	} {
+		err := lib.CheckParameters(tc.params)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("CheckParameters(%v) = %v, want %q", tc.params, err, tc.want)
+		}
+	}
+}
+
+func TestParseParameter(t *testing.T) {
+	for _, tc := range []struct{ in, name, want, err string }{
+		{in: "Measurement Period=Interval[@2022-01-01T00:00:00.0, @2023-01-01T00:00:00.0)", name: "Measurement Period",
+			want: "Interval[@2022-01-01T00:00:00.000, @2023-01-01T00:00:00.000)"},
+		{in: "Lib.Threshold = 5 'mg'", name: "Lib.Threshold", want: "5 'mg'"},
+		{in: "X=null", name: "X", want: "null"},
+		{in: "X={1, 2}", name: "X", want: "{1, 2}"},
+		{in: "X=Interval[@2022-01-01, ", err: `parameter "X": `},
+		{in: "X=", err: "the value is empty"},
+		{in: "no equals sign", err: "want NAME=VALUE"},
+		{in: "X=[Patient]", err: `parameter "X": `},
+	} {
+		name, v, err := ParseParameter(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParseParameter(%q): err = %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseParameter(%q): %v", tc.in, err)
+			continue
+		}
+		if name != tc.name || value.Format(v) != tc.want {
+			t.Errorf("ParseParameter(%q) = %q, %s; want %q, %s", tc.in, name, value.Format(v), tc.name, tc.want)
+		}
 	}
 }

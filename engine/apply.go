@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,14 @@ type ApplyRequest struct {
 	// Parameters is the $apply "parameters" Parameters resource; its
 	// values are passed to CQL parameters of the same name.
 	Parameters map[string]any
+	// CQLParameters are CQL parameter values by name (as in
+	// cql.EvalOptions.Parameters: a plain name for every library declaring
+	// it, "Lib.Name" for one); they take precedence over Parameters.
+	CQLParameters map[string]value.Value
+	// StrictData refuses data-in values that break a FHIR primitive's JSON
+	// type rule (fhir.BundleOptions.StrictData); by default they are read
+	// leniently and reported in ApplyResult.DataWarnings.
+	StrictData bool
 	// Explain adds the explain Parameters resource to the response.
 	Explain bool
 	// Lenient applies generic CPG PlanDefinitions: the data-in Bundle is
@@ -105,7 +114,8 @@ type CardResult struct {
 type ApplyResult struct {
 	// Bundle is the CPG $apply Bundle: RequestGroup first, then Goals and
 	// request resources, then (when asked) the explain Parameters, then an
-	// OperationOutcome listing CARD errors (when there are some).
+	// OperationOutcome listing CARD errors and data-in values read
+	// leniently (when there are some).
 	Bundle map[string]any
 	// RequestGroup is Bundle's first entry.
 	RequestGroup map[string]any
@@ -117,6 +127,9 @@ type ApplyResult struct {
 	Cards  []CardResult
 	Errors []CardError
 	Data   *datain.Data
+	// DataWarnings are the data-in values read leniently (a number where a
+	// FHIR code is expected), each naming the resource and path.
+	DataWarnings []string
 }
 
 // Apply runs $apply.
@@ -146,6 +159,12 @@ func (e *Engine) Apply(ctx context.Context, req *ApplyRequest) (res *ApplyResult
 	a.params, err = cqlParameters(req.Parameters)
 	if err != nil {
 		return nil, &RequestError{Status: http.StatusBadRequest, Issues: []datain.Issue{{Severity: "error", Code: "value", Expression: "Parameters.parameter('parameters')", Message: err.Error()}}}
+	}
+	if len(req.CQLParameters) > 0 && a.params == nil {
+		a.params = make(map[string]value.Value, len(req.CQLParameters))
+	}
+	for k, v := range req.CQLParameters {
+		a.params[k] = v
 	}
 	plans, err = a.resolvePlans()
 	if err != nil {
@@ -289,11 +308,13 @@ func (a *applier) run(plans []plan) (*ApplyResult, error) {
 	if a.req.Explain {
 		entries = append(entries, map[string]any{"resource": a.explain()})
 	}
-	if len(a.errs) > 0 {
-		entries = append(entries, map[string]any{"resource": a.errorOutcome()})
+	warnings := a.dataWarnings()
+	if len(a.errs) > 0 || len(warnings) > 0 {
+		entries = append(entries, map[string]any{"resource": a.errorOutcome(warnings)})
 	}
 	bundle := map[string]any{"resourceType": "Bundle", "id": a.rgID, "type": "collection", "entry": entries}
-	res := &ApplyResult{Bundle: bundle, RequestGroup: rg, PlanDefinition: first, Cards: a.results, Errors: a.errs, Data: a.data}
+	res := &ApplyResult{Bundle: bundle, RequestGroup: rg, PlanDefinition: first, Cards: a.results, Errors: a.errs, Data: a.data,
+		DataWarnings: warnings}
 	for _, c := range a.results {
 		if c.Fired && c.Resource != "" {
 			res.Fired = append(res.Fired, c.Card)
@@ -583,17 +604,7 @@ func (a *applier) libraries(pkg *content.Package, owner map[string]any, ref stri
 	}
 	var out []*content.Library
 	for _, r := range refs {
-		var lib *content.Library
-		if pkg != nil {
-			lib = pkg.Library(r)
-		}
-		if lib == nil {
-			for _, p := range a.set.pkgs {
-				if lib = p.Library(r); lib != nil {
-					break
-				}
-			}
-		}
+		lib := a.set.library(pkg, r)
 		if lib == nil {
 			return nil, fmt.Errorf("library %s is not loaded", r)
 		}
@@ -614,7 +625,8 @@ func (a *applier) evalCQL(pkg *content.Package, owner map[string]any, ref, name 
 		if !hasDefine(lib.CQL, name) {
 			continue
 		}
-		opts := cql.EvalOptions{Now: a.now, Parameters: a.params, MaxListSize: a.e.opts.MaxListSize, Retriever: a.retriever(pkg)}
+		opts := cql.EvalOptions{Now: a.now, Parameters: a.params, MaxListSize: a.e.opts.MaxListSize, Retriever: a.retriever(pkg),
+			MaxBytes: a.e.opts.EvalBytes, MaxStringLen: a.e.opts.MaxStringLen}
 		if pkg != nil {
 			opts.Terminology = pkg.Terminology()
 		}
@@ -635,7 +647,7 @@ func (a *applier) evalCQL(pkg *content.Package, owner map[string]any, ref, name 
 		return nil, fmt.Errorf("no define %q in %s, and as a CQL expression: %w", name, libs[0].URL, err)
 	}
 	return inl.Eval(a.ctx, content.InlineDefine, cql.EvalOptions{Now: a.now, Parameters: a.params, MaxListSize: a.e.opts.MaxListSize,
-		Retriever: a.retriever(pkg), Terminology: pkg.Terminology()})
+		MaxBytes: a.e.opts.EvalBytes, MaxStringLen: a.e.opts.MaxStringLen, Retriever: a.retriever(pkg), Terminology: pkg.Terminology()})
 }
 
 func hasDefine(l *cql.Library, name string) bool {
@@ -656,7 +668,7 @@ func (a *applier) retriever(pkg *content.Package) cql.Retriever {
 		}
 		return tracedRetriever(a.ctx, r)
 	}
-	opts := fhir.BundleOptions{}
+	opts := fhir.BundleOptions{StrictData: a.req.StrictData}
 	if _, id, ok := fj.SplitRef(a.subject); ok {
 		opts.PatientID = id
 	}
@@ -1013,11 +1025,35 @@ func (a *applier) explain() map[string]any {
 	return out
 }
 
-func (a *applier) errorOutcome() map[string]any {
+func (a *applier) errorOutcome(warnings []string) map[string]any {
 	var issues []any
 	for _, e := range a.errs {
 		issues = append(issues, map[string]any{"severity": "error", "code": "processing",
 			"diagnostics": "CARD " + e.Card + " did not fire: " + e.Message, "expression": []any{e.Expression}})
 	}
+	for _, w := range warnings {
+		issues = append(issues, map[string]any{"severity": "warning", "code": "value",
+			"diagnostics": "data-in value read leniently: " + w})
+	}
 	return map[string]any{"resourceType": "OperationOutcome", "id": ErrorsID, "issue": issues}
+}
+
+// dataWarnings are the data-in values the evaluations read leniently
+// (fhir.BundleRetriever.Warnings), sorted.
+func (a *applier) dataWarnings() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range a.retrievers {
+		if r == nil {
+			continue
+		}
+		for _, w := range r.Warnings() {
+			if s := w.Error(); !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -19,7 +20,7 @@ func jsonNumber(s string) json.Number { return json.Number(s) }
 // cqlParameters converts the $apply "parameters" Parameters resource to
 // CQL parameter values (valueString, valueBoolean, valueInteger,
 // valueDecimal, valueDate, valueDateTime, valueTime, valueCode,
-// valueCoding, valueCodeableConcept, valueQuantity; resources as FHIR
+// valueCoding, valueCodeableConcept, valueQuantity, valuePeriod; resources as FHIR
 // values).
 func cqlParameters(p map[string]any) (map[string]value.Value, error) {
 	if p == nil {
@@ -91,6 +92,9 @@ func fhirToCQL(par map[string]any) (value.Value, error) {
 			}
 			unit := firstNonEmpty(fj.Str(m, "code"), fj.Str(m, "unit"), "1")
 			return value.Quantity{Value: d, Unit: unit}, nil
+		case "valuePeriod":
+			m, _ := v.(map[string]any)
+			return periodToInterval(m)
 		case "resource":
 			b, err := json.Marshal(v)
 			if err != nil {
@@ -102,6 +106,77 @@ func fhirToCQL(par map[string]any) (value.Value, error) {
 		}
 	}
 	return nil, nil
+}
+
+// periodToInterval reads a Period as a closed Interval<DateTime> (a
+// missing end is unbounded).
+func periodToInterval(m map[string]any) (value.Value, error) {
+	iv := value.Interval{LowClosed: true, HighClosed: true, PointType: types.DateTime}
+	for _, b := range []struct {
+		key string
+		dst *value.Value
+		cl  *bool
+	}{{"start", &iv.Low, &iv.LowClosed}, {"end", &iv.High, &iv.HighClosed}} {
+		s := fj.Str(m, b.key)
+		if s == "" {
+			*b.cl = false
+			continue
+		}
+		dt, err := value.ParseDateTime(s)
+		if err != nil {
+			return nil, fmt.Errorf("Period.%s: %v", b.key, err)
+		}
+		*b.dst = dt
+	}
+	return iv, nil
+}
+
+// ParametersResource writes CQL parameter values as the Parameters
+// resource of $apply's "parameters" (read back by the engine as the same
+// values): System values as value[x], intervals of DateTime as closed
+// Periods, FHIR resources as resource.
+func ParametersResource(params map[string]value.Value) (map[string]any, error) {
+	names := make([]string, 0, len(params))
+	for n := range params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []any
+	for _, n := range names {
+		v := params[n]
+		p := map[string]any{"name": n}
+		switch x := v.(type) {
+		case nil:
+			return nil, fmt.Errorf("parameter %q: null cannot be sent in a Parameters resource", n)
+		case *fhir.Node:
+			if x.Info().Kind != fhir.KindResource {
+				return nil, fmt.Errorf("parameter %q: a FHIR %s cannot be sent", n, x.TypeName())
+			}
+			p["resource"] = toFHIR(x, "")
+		case value.Interval:
+			lo, hi := x.Low, x.High
+			var err error
+			if lo != nil && !x.LowClosed {
+				lo, err = value.Successor(lo)
+			}
+			if hi != nil && !x.HighClosed && err == nil {
+				hi, err = value.Predecessor(hi)
+			}
+			_, dt1 := lo.(value.DateTime)
+			_, dt2 := hi.(value.DateTime)
+			if err != nil || !dt1 && lo != nil || !dt2 && hi != nil {
+				return nil, fmt.Errorf("parameter %q: only intervals of DateTime can be sent (as a Period)", n)
+			}
+			p["valuePeriod"] = toFHIR(value.Interval{Low: lo, High: hi, LowClosed: true, HighClosed: true}, "")
+		case value.String, value.Boolean, value.Integer, value.Decimal, value.Date, value.DateTime, value.Time,
+			value.Quantity, value.Code, value.Concept:
+			p["value"+choiceSuffix(v, nil)] = toFHIR(v, "")
+		default:
+			return nil, fmt.Errorf("parameter %q: a %s cannot be sent in a Parameters resource", n, v.Type())
+		}
+		out = append(out, p)
+	}
+	return map[string]any{"resourceType": "Parameters", "parameter": out}, nil
 }
 
 // fromFHIRPath turns a FHIRPath result into a CQL value: empty -> null,

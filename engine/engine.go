@@ -19,14 +19,22 @@ import (
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"go.uber.org/zap"
 )
 
 // Options configure an Engine.
 type Options struct {
+	// Logger receives warnings about the loaded set (two packages claiming
+	// one canonical); nil: none.
+	Logger *zap.Logger
 	// Now returns the evaluation time; nil means time.Now.
 	Now func() time.Time
 	// MaxListSize bounds lists built by one CQL evaluation (0: 1,000,000).
 	MaxListSize int
+	// EvalBytes bounds the bytes of the values one CQL evaluation builds
+	// and MaxStringLen its strings (0: no byte limit, the engine's default
+	// string limit; see cql.EvalOptions).
+	EvalBytes, MaxStringLen int
 	// CacheSize bounds the compiled-package cache (0: 64 packages).
 	CacheSize int
 }
@@ -39,12 +47,28 @@ type Engine struct {
 	mu    sync.Mutex // serialises writers of set and the cache
 	cache map[string]*content.Package
 	order []string // cache keys, oldest first
+	// first is when a package name was first loaded: its claim on
+	// canonicals when the repository gave no publication date.
+	first map[string]time.Time
 }
 
 // pkgSet is an immutable snapshot of the loaded packages.
 type pkgSet struct {
 	pkgs  []*content.Package // sorted by name
 	byRef map[string]*content.Package
+	// owner maps a canonical URL (without version) to the package that
+	// owns it: of the loaded packages holding a resource with that url
+	// (terminology aside, see fhirpkg.ClaimsCanonical), the one published
+	// (or loaded) first. Only the owner answers for the canonical.
+	owner     map[string]*content.Package
+	conflicts []Conflict
+}
+
+// Conflict is a canonical URL that two loaded packages claim.
+type Conflict struct {
+	URL     string
+	Owner   string // "name@version" of the package that answers for it
+	Ignored string // "name@version" of the package whose resource is ignored
 }
 
 // New returns an Engine with no packages.
@@ -58,18 +82,44 @@ func New(opts Options) *Engine {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = 64
 	}
-	e := &Engine{opts: opts, cache: map[string]*content.Package{}}
-	e.set.Store(newSet(nil))
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	e := &Engine{opts: opts, cache: map[string]*content.Package{}, first: map[string]time.Time{}}
+	e.set.Store(e.newSet(nil))
 	return e
 }
 
-func newSet(pkgs []*content.Package) *pkgSet {
-	s := &pkgSet{pkgs: append([]*content.Package(nil), pkgs...), byRef: map[string]*content.Package{}}
+// newSet builds a snapshot; e.mu is held (or e is being created).
+func (e *Engine) newSet(pkgs []*content.Package) *pkgSet {
+	s := &pkgSet{pkgs: append([]*content.Package(nil), pkgs...), byRef: map[string]*content.Package{}, owner: map[string]*content.Package{}}
 	sort.SliceStable(s.pkgs, func(i, j int) bool { return s.pkgs[i].Name < s.pkgs[j].Name })
 	obs.PackagesLoaded.Set(float64(len(s.pkgs)))
-	for _, p := range s.pkgs {
+	// Claims go by first publication (or first load), then name.
+	since := func(p *content.Package) time.Time {
+		if !p.Published.IsZero() {
+			return p.Published
+		}
+		return e.first[p.Name]
+	}
+	byAge := append([]*content.Package(nil), s.pkgs...)
+	sort.SliceStable(byAge, func(i, j int) bool { return since(byAge[i]).Before(since(byAge[j])) })
+	for _, p := range byAge {
 		for _, r := range p.Resources {
-			if fj.ID(r) == "" {
+			u := fj.Str(r, "url")
+			if u == "" || !fhirpkg.ClaimsCanonical(fj.Type(r)) {
+				continue
+			}
+			if o, ok := s.owner[u]; !ok {
+				s.owner[u] = p
+			} else if o != p {
+				s.conflicts = append(s.conflicts, Conflict{URL: u, Owner: o.Name + "@" + o.Version, Ignored: p.Name + "@" + p.Version})
+			}
+		}
+	}
+	for _, p := range byAge {
+		for _, r := range p.Resources {
+			if fj.ID(r) == "" || !s.serves(p, r) {
 				continue
 			}
 			k := fj.Ref(r)
@@ -79,6 +129,44 @@ func newSet(pkgs []*content.Package) *pkgSet {
 		}
 	}
 	return s
+}
+
+// serves reports whether p may answer for r: r's canonical is not owned
+// by another package.
+func (s *pkgSet) serves(p *content.Package, r map[string]any) bool {
+	o, ok := s.owner[fj.Str(r, "url")]
+	return !ok || o == p
+}
+
+// store swaps in a new set of packages and warns about canonicals that
+// became contested; e.mu is held.
+func (e *Engine) store(pkgs []*content.Package) {
+	now := time.Now()
+	for _, p := range pkgs {
+		if _, ok := e.first[p.Name]; !ok {
+			e.first[p.Name] = now
+		}
+	}
+	old := e.set.Load()
+	seen := map[Conflict]bool{}
+	if old != nil {
+		for _, c := range old.conflicts {
+			seen[c] = true
+		}
+	}
+	next := e.newSet(pkgs)
+	for _, c := range next.conflicts {
+		if !seen[c] {
+			e.opts.Logger.Warn("two loaded packages claim one canonical: only its owner (published first) answers for it",
+				zap.String("canonical", c.URL), zap.String("owner", c.Owner), zap.String("ignored", c.Ignored))
+		}
+	}
+	e.set.Store(next)
+}
+
+// Conflicts lists the canonicals that more than one loaded package claims.
+func (e *Engine) Conflicts() []Conflict {
+	return append([]Conflict(nil), e.set.Load().conflicts...)
 }
 
 // Packages lists the loaded packages.
@@ -97,7 +185,7 @@ func (e *Engine) Load(p *content.Package) {
 			next = append(next, q)
 		}
 	}
-	e.set.Store(newSet(append(next, p)))
+	e.store(append(next, p))
 }
 
 // Replace swaps the whole set of loaded packages at once.
@@ -107,7 +195,7 @@ func (e *Engine) Replace(pkgs []*content.Package) {
 	for _, p := range pkgs {
 		e.remember(p)
 	}
-	e.set.Store(newSet(pkgs))
+	e.store(pkgs)
 }
 
 // Remove unloads the package named name; it reports whether one was loaded.
@@ -124,7 +212,8 @@ func (e *Engine) Remove(name string) bool {
 		next = append(next, q)
 	}
 	if found {
-		e.set.Store(newSet(next))
+		delete(e.first, name)
+		e.store(next)
 	}
 	return found
 }
@@ -201,8 +290,15 @@ func (s *pkgSet) lookupRef(typ, id string) (*content.Package, map[string]any) {
 	return nil, nil
 }
 
-// lookupCanonical finds a resource by canonical, preferring pkg.
+// lookupCanonical finds a resource by canonical, preferring pkg; a
+// canonical a package owns is answered by that package only.
 func (s *pkgSet) lookupCanonical(pref *content.Package, canonical string) (*content.Package, map[string]any) {
+	if o := s.owner[fj.Canonical(canonical)]; o != nil {
+		if r := o.ByCanonical(canonical); r != nil {
+			return o, r
+		}
+		return nil, nil
+	}
 	if pref != nil {
 		if r := pref.ByCanonical(canonical); r != nil {
 			return pref, r
@@ -217,6 +313,26 @@ func (s *pkgSet) lookupCanonical(pref *content.Package, canonical string) (*cont
 		}
 	}
 	return nil, nil
+}
+
+// library finds a compiled library by canonical or "Library/id",
+// preferring pkg; a canonical a package owns is answered by that package
+// only.
+func (s *pkgSet) library(pref *content.Package, ref string) *content.Library {
+	if o := s.owner[fj.Canonical(ref)]; o != nil {
+		return o.Library(ref)
+	}
+	if pref != nil {
+		if l := pref.Library(ref); l != nil {
+			return l
+		}
+	}
+	for _, p := range s.pkgs {
+		if l := p.Library(ref); l != nil {
+			return l
+		}
+	}
+	return nil
 }
 
 // PlanDefinition finds a loaded PlanDefinition by id.

@@ -16,8 +16,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -47,13 +50,20 @@ type Options struct {
 	Logger      *zap.Logger
 	SigningKey  *sign.Key    // the repository's own key (dist.signatures); required
 	TrustedKeys sign.Keyring // publishers whose package signatures are accepted
-	Validators  []Validator
-	Limits      fhirpkg.Limits // zero: fhirpkg.DefaultLimits
+	// TrustedKeyDir, when set, replaces TrustedKeys: the folder is read
+	// again when its key files change, so a key added there counts from
+	// the next publish on, and 417 answers name the folder.
+	TrustedKeyDir *sign.KeyDir
+	Validators    []Validator
+	Limits        fhirpkg.Limits // zero: fhirpkg.DefaultLimits
 	// ReadNeedsAuth makes every read require a valid token.
 	ReadNeedsAuth bool
 	// AllowSignup lets `npm adduser` create accounts; otherwise only
 	// existing users (made with `ccg token create`) can log in.
 	AllowSignup bool
+	// Now is the clock that decides whether a token has expired; nil
+	// means time.Now.
+	Now func() time.Time
 }
 
 // Registry is the Guideline Repository service.
@@ -75,6 +85,9 @@ func New(o Options) (*Registry, error) {
 	}
 	if o.Limits == (fhirpkg.Limits{}) {
 		o.Limits = fhirpkg.DefaultLimits
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return &Registry{opts: o, log: o.Logger}, nil
 }
@@ -129,11 +142,25 @@ type CheckOptions struct {
 	Validators []Validator
 	// TrustedKeys verifies signatures; nil skips the signature check.
 	TrustedKeys sign.Keyring
+	// KeysDir is the folder trusted keys are read from, named by 417
+	// answers for an untrusted signer ("" when there is none).
+	KeysDir string
 }
 
 // Check runs every QRPH-63 check with the registry's configuration.
 func (r *Registry) Check(ctx context.Context, tgz []byte) (*Checked, error) {
-	return CheckTarball(ctx, tgz, CheckOptions{Limits: r.opts.Limits, Validators: r.opts.Validators, TrustedKeys: r.opts.TrustedKeys})
+	o := CheckOptions{Limits: r.opts.Limits, Validators: r.opts.Validators, TrustedKeys: r.opts.TrustedKeys}
+	if d := r.opts.TrustedKeyDir; d != nil {
+		kr, err := d.Keyring()
+		if err != nil {
+			r.log.Warn("trusted keys", zap.Error(err))
+		}
+		if kr == nil {
+			kr = sign.Keyring{}
+		}
+		o.TrustedKeys, o.KeysDir = kr, d.Dir()
+	}
+	return CheckTarball(ctx, tgz, o)
 }
 
 // CheckTarball runs every QRPH-63 check on a tarball: FHIR package
@@ -164,11 +191,26 @@ func CheckTarball(ctx context.Context, tgz []byte, o CheckOptions) (*Checked, er
 	if o.TrustedKeys != nil {
 		rep, err := sign.VerifyPackage(p, o.TrustedKeys)
 		if err != nil {
-			return nil, fail(417, err, "signature check failed: %v", err)
+			return nil, fail(417, err, "signature check failed: %v%s", err, untrustedAdvice(err, o))
 		}
 		c.Signed = rep
 	}
 	return c, nil
+}
+
+// untrustedAdvice tells the publisher of a package signed by an unknown
+// key which key it is and where the repository's trusted keys go.
+func untrustedAdvice(err error, o CheckOptions) string {
+	kid := sign.UntrustedKey(err)
+	if kid == "" {
+		return ""
+	}
+	if o.KeysDir == "" {
+		return fmt.Sprintf(" (the repository trusts %d keys and has no trusted-keys folder): to trust the signer, its administrator starts ccg serve with --trusted-keys DIR holding the publisher's public key (the KEY.pub that ccg package keygen wrote with the key %s)",
+			len(o.TrustedKeys), kid)
+	}
+	return fmt.Sprintf(" (not among the %d keys in %s): to trust the signer, the repository's administrator copies the publisher's public key (the KEY.pub that ccg package keygen wrote with it) into %s; it counts from the next publish, without a restart",
+		len(o.TrustedKeys), o.KeysDir, o.KeysDir)
 }
 
 // Violations lists every structural and profile problem of an unpacked
@@ -246,16 +288,74 @@ func CheckPassword(hash, pw string) bool {
 	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// Authenticate resolves a bearer token to its stored record.
+// Rights of ccg's own tokens beyond SMART resource scopes: a token with
+// ScopePublish publishes new packages and versions and changes the
+// dist-tags and owners of the packages its user maintains; ScopeAdmin
+// changes any package.
+const (
+	ScopePublish = "ccg/publish"
+	ScopeAdmin   = "ccg/admin"
+)
+
+// ErrTokenExpired is Authenticate's answer for a token past its expiry.
+var ErrTokenExpired = errors.New("token expired")
+
+// TokenRights turns scopes into a token's rights: the registry's publish
+// and admin rights (ScopeAdmin implies ScopePublish) and the other scopes.
+func TokenRights(scopes []string) (publish, admin bool, other []string) {
+	for _, s := range scopes {
+		switch s {
+		case ScopePublish:
+			publish = true
+		case ScopeAdmin:
+			publish, admin = true, true
+		default:
+			if !slices.Contains(other, s) {
+				other = append(other, s)
+			}
+		}
+	}
+	return publish, admin, other
+}
+
+// TokenScopes lists every right of a token as scopes (its SMART scopes,
+// then ScopePublish and ScopeAdmin when it has them).
+func TokenScopes(t *store.Token) []string {
+	out := slices.Clone(t.Scopes)
+	if t.Publish || t.Admin {
+		out = append(out, ScopePublish)
+	}
+	if t.Admin {
+		out = append(out, ScopeAdmin)
+	}
+	return out
+}
+
+// Authenticate resolves a bearer token to its stored record: ErrNotFound
+// (from store) for an unknown token, ErrTokenExpired for an expired one.
 func (r *Registry) Authenticate(ctx context.Context, token string) (*store.Token, error) {
 	if token == "" {
 		return nil, store.ErrNotFound
 	}
-	return r.opts.Store.LookupToken(ctx, HashToken(token))
+	hash := HashToken(token)
+	t, err := r.opts.Store.LookupToken(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	// The lookup found the hash by index; compare it again without
+	// leaking, through timing, how much of it matched.
+	if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 {
+		return nil, store.ErrNotFound
+	}
+	if !t.Expires.IsZero() && !r.opts.Now().Before(t.Expires) {
+		return nil, ErrTokenExpired
+	}
+	return t, nil
 }
 
 // Login checks a user's password (creating the user when AllowSignup is
-// set and the name is free) and returns a new publish token.
+// set and the name is free) and returns a new token with the user's
+// rights.
 func (r *Registry) Login(ctx context.Context, name, password, email string) (string, error) {
 	if err := r.VerifyUser(ctx, name, password, email); err != nil {
 		return "", err
@@ -263,9 +363,19 @@ func (r *Registry) Login(ctx context.Context, name, password, email string) (str
 	return r.IssueToken(ctx, name)
 }
 
+// badLogin is the one answer to an unknown user and a wrong password, so
+// that logins do not tell which users exist.
+const badLogin = "wrong user name or password"
+
+var (
+	dummyOnce sync.Once
+	dummyHash string
+)
+
 // VerifyUser checks a user's password; when AllowSignup is set and the
 // name is free it creates the user instead. Failures are *Error (400, 401
-// or 409).
+// or 409); an unknown user and a wrong password get the same 401 and take
+// as long.
 func (r *Registry) VerifyUser(ctx context.Context, name, password, email string) error {
 	if name == "" || password == "" {
 		return fail(400, nil, "name and password are required")
@@ -274,7 +384,9 @@ func (r *Registry) VerifyUser(ctx context.Context, name, password, email string)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if !r.opts.AllowSignup {
-			return fail(401, err, "unknown user %q (accounts are created with `ccg token create`)", name)
+			dummyOnce.Do(func() { dummyHash, _ = HashPassword("not a password") })
+			CheckPassword(dummyHash, password)
+			return fail(401, nil, badLogin)
 		}
 		h, err := HashPassword(password)
 		if err != nil {
@@ -286,7 +398,7 @@ func (r *Registry) VerifyUser(ctx context.Context, name, password, email string)
 	case err != nil:
 		return err
 	case !CheckPassword(u.PasswordHash, password):
-		return fail(401, nil, "wrong user name or password")
+		return fail(401, nil, badLogin)
 	}
 	return nil
 }
@@ -294,14 +406,73 @@ func (r *Registry) VerifyUser(ctx context.Context, name, password, email string)
 // AllowSignup reports whether logins may create accounts.
 func (r *Registry) AllowSignup() bool { return r.opts.AllowSignup }
 
-// IssueToken stores and returns a new publish token for an existing user.
+// IssueToken stores and returns a new token for an existing user, with the
+// rights the user's account grants its logins (store.User.Scopes): none
+// (read only) unless `ccg token create --password` gave it more.
 func (r *Registry) IssueToken(ctx context.Context, name string) (string, error) {
+	u, err := r.opts.Store.User(ctx, name)
+	if err != nil {
+		return "", err
+	}
 	tok, hash, err := NewToken()
 	if err != nil {
 		return "", err
 	}
-	if err := r.opts.Store.CreateToken(ctx, store.Token{Hash: hash, User: name, Publish: true}); err != nil {
+	pub, adm, other := TokenRights(u.Scopes)
+	if err := r.opts.Store.CreateToken(ctx, store.Token{Hash: hash, User: name, Publish: pub, Admin: adm, Scopes: other}); err != nil {
 		return "", err
 	}
 	return tok, nil
+}
+
+// BackfillCanonicals claims the canonical URL bases of packages stored
+// before canonical ownership existed, for the publisher of each version,
+// oldest package and version first (what their publishes would have
+// claimed). A base another publisher claimed first is logged and left
+// alone. Packages are handled once; later calls find nothing to do.
+func (r *Registry) BackfillCanonicals(ctx context.Context) error {
+	st := r.opts.Store
+	names, err := st.PackagesWithoutClaims(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		p, err := st.Package(ctx, name)
+		if err != nil {
+			return err
+		}
+		first := ""
+		for _, v := range p.Versions {
+			if first == "" {
+				first = v.Publisher
+			}
+			tgz, err := st.Tarball(ctx, name, v.Version)
+			if err != nil {
+				r.log.Warn("canonical ownership: tarball not read", zap.String("package", name), zap.String("version", v.Version), zap.Error(err))
+				continue
+			}
+			fp, err := fhirpkg.ReadTarball(tgz, r.opts.Limits)
+			if err != nil {
+				continue
+			}
+			for base := range fp.CanonicalBases() {
+				err := st.ClaimCanonicals(ctx, name, v.Publisher, []string{base}, v.Published)
+				var te *store.TrustError
+				switch {
+				case errors.As(err, &te):
+					r.log.Warn("canonical ownership: a package stored earlier uses a base another publisher owns",
+						zap.String("package", name), zap.String("version", v.Version), zap.String("publisher", v.Publisher), zap.String("conflict", te.Error()))
+				case err != nil:
+					return err
+				}
+			}
+		}
+		if err := st.ClaimCanonicals(ctx, name, first, nil, p.Created); err != nil {
+			return err
+		}
+	}
+	if len(names) > 0 {
+		r.log.Info("canonical ownership recorded for packages stored before it", zap.Int("packages", len(names)))
+	}
+	return nil
 }

@@ -45,7 +45,10 @@ go build -o "$tmp/ccg" ./cmd/ccg
 mkdir -p "$tmp/pkg/package"
 node "$root/scripts/cql-harness-package.mjs" "$tmp/cql" "$tmp/pkg/package"
 
-"$tmp/ccg" serve --addr 127.0.0.1:0 --data "$tmp/data" --packages "$tmp/pkg/package" --eval-timeout 30s 2>"$tmp/serve.log" &
+# The runner sends no credential and its requests as fast as it can: a
+# throwaway server on loopback, without authentication nor rate limit.
+"$tmp/ccg" serve --addr 127.0.0.1:0 --data "$tmp/data" --packages "$tmp/pkg/package" --eval-timeout 30s \
+	--auth off --evaluate-rate 0 2>"$tmp/serve.log" &
 server_pid=$!
 addr=""
 for _ in $(seq 1 300); do

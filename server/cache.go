@@ -11,17 +11,21 @@ import (
 // by their source, so that a client evaluating the same expression again
 // (with other parameter values) skips parsing and checking. Compiled
 // libraries are immutable and safe for concurrent use. Compile errors are
-// cached too.
+// cached too. The cache holds at most max entries and maxBytes bytes by
+// the estimate of cacheCost.
 type libraryCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List // front = most recently used; values are *cacheEntry
-	byKey map[string]*list.Element
+	mu       sync.Mutex
+	max      int
+	maxBytes int64
+	bytes    int64
+	order    *list.List // front = most recently used; values are *cacheEntry
+	byKey    map[string]*list.Element
 }
 
 type cacheEntry struct {
-	key string
-	c   *compiled
+	key  string
+	c    *compiled
+	cost int64
 }
 
 // compiled is the outcome of compiling one library: the library (nil when
@@ -33,9 +37,15 @@ type compiled struct {
 	broken map[string]cql.Errors
 }
 
-func newLibraryCache(max int) *libraryCache {
-	return &libraryCache{max: max, order: list.New(), byKey: map[string]*list.Element{}}
+func newLibraryCache(max int, maxBytes int64) *libraryCache {
+	return &libraryCache{max: max, maxBytes: maxBytes, order: list.New(), byKey: map[string]*list.Element{}}
 }
+
+// cacheCost estimates the memory a compiled library holds from its key
+// (which holds its source and those of the libraries compiled with it): a
+// fixed part and a part proportional to the source (measured: folded
+// arithmetic keeps about 170 bytes per source byte, other code less).
+func cacheCost(key string) int64 { return 32<<10 + 256*int64(len(key)) }
 
 // get returns the cached compilation of src.
 func (c *libraryCache) get(src string) (*compiled, bool) {
@@ -63,12 +73,25 @@ func (c *libraryCache) put(src string, comp *compiled) {
 		c.order.MoveToFront(el)
 		return
 	}
-	c.byKey[src] = c.order.PushFront(&cacheEntry{key: src, c: comp})
-	for c.order.Len() > c.max {
-		last := c.order.Back()
-		c.order.Remove(last)
-		delete(c.byKey, last.Value.(*cacheEntry).key)
+	cost := cacheCost(src)
+	if c.maxBytes > 0 && cost > c.maxBytes {
+		return
 	}
+	c.byKey[src] = c.order.PushFront(&cacheEntry{key: src, c: comp, cost: cost})
+	c.bytes += cost
+	for c.order.Len() > c.max || c.maxBytes > 0 && c.bytes > c.maxBytes {
+		last := c.order.Back()
+		e := last.Value.(*cacheEntry)
+		c.order.Remove(last)
+		delete(c.byKey, e.key)
+		c.bytes -= e.cost
+	}
+}
+
+func (c *libraryCache) size() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
 }
 
 func (c *libraryCache) len() int {

@@ -293,7 +293,7 @@ func TestEvalTimeout(t *testing.T) {
 }
 
 func TestLibraryCache(t *testing.T) {
-	c := newLibraryCache(2)
+	c := newLibraryCache(2, 0)
 	c.put("a", &compiled{errs: cql.Errors{{Message: "a"}}})
 	c.put("b", &compiled{})
 	if comp, ok := c.get("a"); !ok || len(comp.errs) != 1 {

@@ -379,7 +379,8 @@ var endpointClient = &http.Client{Timeout: 30 * time.Second}
 
 // evalSetup turns a request's data inputs into evaluation options.
 func (s *Server) evalSetup(req *cqlRequest) (cql.EvalOptions, error) {
-	opts := cql.EvalOptions{Now: s.cfg.Now(), MaxListSize: s.cfg.MaxListSize, MaxDepth: s.cfg.MaxDepth}
+	opts := cql.EvalOptions{Now: s.cfg.Now()}
+	s.evalLimits(&opts)
 	if !req.timestamp.IsZero() {
 		opts.Now = req.timestamp
 	}
@@ -494,6 +495,9 @@ func (s *Server) handleCQL(c echo.Context) error {
 	if opts.Terminology == nil && terms != nil {
 		opts.Terminology = terms
 	}
+	if err := s.checkSource(req.expression); err != nil {
+		return err
+	}
 	src, offset := wrapExpression(req.expression, req.params, includes, req.usesFHIR(), req.subjectPath != "")
 	span := exprSpan(req.expression)
 	opts.Parameters = make(map[string]value.Value, len(req.params))
@@ -511,11 +515,12 @@ func (s *Server) handleCQL(c echo.Context) error {
 		for _, in := range includes {
 			key += "\x00" + in.src
 		}
-		comp, ok := s.cache.get(key)
-		if !ok {
-			lib, errs := env.Compile(cqlLibraryName, src)
-			comp = &compiled{lib: lib, errs: errs}
-			s.cache.put(key, comp)
+		comp, err := s.compileCached(ctx, key, func(ctx context.Context) *compiled {
+			lib, errs := env.CompileContext(ctx, cqlLibraryName, src)
+			return &compiled{lib: lib, errs: errs}
+		})
+		if err != nil {
+			return err
 		}
 		if len(comp.errs) > 0 {
 			return &CompileError{Errors: shiftErrors(comp.errs, offset, span), Expression: req.expressionPath}

@@ -174,10 +174,11 @@ func (s *Server) handleLibraryEvaluate(c echo.Context) error {
 	var out Parameters
 	err = guard(ctx, func() error {
 		key := "library\x00" + name + "\x00" + info.CQL
-		comp, ok := s.cache.get(key)
-		if !ok {
-			comp = compileTolerant(s.fhirEnv, name, info.CQL)
-			s.cache.put(key, comp)
+		comp, err := s.compileCached(ctx, key, func(ctx context.Context) *compiled {
+			return compileTolerant(ctx, s.fhirEnv, name, info.CQL)
+		})
+		if err != nil {
+			return err
 		}
 		if comp.lib == nil {
 			return &CompileError{Errors: comp.errs, Expression: where}
@@ -288,8 +289,8 @@ func inlineLibrary(raw []byte, path string) (LibraryInfo, error) {
 // definitions (in the header, declarations or included libraries) fail
 // the library as a whole. errs always holds the first compilation's
 // errors.
-func compileTolerant(env *cql.Env, name, src string) *compiled {
-	lib, errs := env.Compile(name, src)
+func compileTolerant(ctx context.Context, env *cql.Env, name, src string) *compiled {
+	lib, errs := env.CompileContext(ctx, name, src)
 	if len(errs) == 0 {
 		return &compiled{lib: lib}
 	}
@@ -309,7 +310,7 @@ func compileTolerant(env *cql.Env, name, src string) *compiled {
 				lines[l-1] = strings.Repeat(" ", len(lines[l-1]))
 			}
 		}
-		lib, errs = env.Compile(name, strings.Join(lines, "\n"))
+		lib, errs = env.CompileContext(ctx, name, strings.Join(lines, "\n"))
 		if len(errs) == 0 {
 			return &compiled{lib: lib, errs: all, broken: broken}
 		}

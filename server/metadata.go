@@ -31,6 +31,7 @@ type csImplementation struct {
 
 type csRest struct {
 	Mode      string        `json:"mode"`
+	Security  any           `json:"security,omitempty"`
 	Resource  []csResource  `json:"resource,omitempty"`
 	Operation []csOperation `json:"operation,omitempty"`
 }
@@ -43,6 +44,21 @@ type csResource struct {
 type csOperation struct {
 	Name       string `json:"name"`
 	Definition string `json:"definition"`
+}
+
+// SetSecurity makes /metadata describe the server's security
+// (CapabilityStatement.rest.security) with f, given the server's base URL
+// as the client reached it.
+func (s *Server) SetSecurity(f func(base string) any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.security = f
+}
+
+func (s *Server) securityFunc() func(string) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.security
 }
 
 // handleMetadata serves GET /metadata: a CapabilityStatement listing the
@@ -59,6 +75,9 @@ func (s *Server) handleMetadata(c echo.Context) error {
 		Format:         []string{FHIRMediaType, "json"},
 	}
 	rest := csRest{Mode: "server"}
+	if f := s.securityFunc(); f != nil {
+		rest.Security = f(c.Scheme() + "://" + c.Request().Host)
+	}
 	byType := map[string]int{}
 	for _, op := range s.operations() {
 		o := csOperation{Name: op.Name, Definition: op.Definition}

@@ -34,7 +34,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		res := c.Response()
 		fields := []zap.Field{
 			zap.String("method", req.Method),
-			zap.String("uri", req.RequestURI),
+			zap.String("uri", redactURI(req.RequestURI)),
 			zap.Int("status", res.Status),
 			zap.Duration("latency", time.Since(start)),
 			zap.Int64("bytes_out", res.Size),
@@ -107,4 +107,41 @@ func newRequestID() string {
 		return fmt.Sprintf("%x", time.Now().UnixNano())
 	}
 	return hex.EncodeToString(b[:])
+}
+
+// secretSegments are path segments followed by a secret (the npm web
+// login's one-time URLs); secretParams are query parameters holding one.
+var (
+	secretSegments = []string{"/login/web/", "/login/done/"}
+	secretParams   = map[string]bool{"token": true, "access_token": true, "id_token": true, "refresh_token": true,
+		"code": true, "password": true, "secret": true, "client_secret": true, "client_assertion": true, "key": true, "api_key": true}
+)
+
+// redactURI is a request URI fit for the log: secrets in its path and
+// query are replaced by "REDACTED".
+func redactURI(uri string) string {
+	path, query, hasQuery := strings.Cut(uri, "?")
+	for _, seg := range secretSegments {
+		if i := strings.Index(path, seg); i >= 0 {
+			rest := path[i+len(seg):]
+			end := strings.IndexByte(rest, '/')
+			if end < 0 {
+				end = len(rest)
+			}
+			if end > 0 {
+				path = path[:i+len(seg)] + "REDACTED" + rest[end:]
+			}
+		}
+	}
+	if !hasQuery {
+		return path
+	}
+	parts := strings.Split(query, "&")
+	for i, p := range parts {
+		name, _, _ := strings.Cut(p, "=")
+		if n, err := url.QueryUnescape(name); err == nil && secretParams[strings.ToLower(n)] {
+			parts[i] = name + "=REDACTED"
+		}
+	}
+	return path + "?" + strings.Join(parts, "&")
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 )
 
 // Config configures a Server. The zero value is usable.
@@ -51,6 +52,17 @@ type Config struct {
 	// Tracing wraps the server in OpenTelemetry's HTTP instrumentation
 	// (spans go to the global tracer provider; see obs.SetupTracing).
 	Tracing bool
+	// Limits bound memory, evaluations, connections and HTTP timeouts;
+	// zero fields take their defaults (DefaultLimits).
+	Limits Limits
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed; others' are dropped.
+	TrustedProxies []*net.IPNet
+	// CORSOrigins are the origins allowed to call the server from a
+	// browser ("*" for any); empty means no CORS headers.
+	CORSOrigins []string
+	// TLSCert and TLSKey are PEM files; with both, Serve speaks HTTPS.
+	TLSCert, TLSKey string
 }
 
 // DefaultMaxListSize is the default bound on lists built by one $cql
@@ -80,11 +92,16 @@ type Server struct {
 	fhirEnv *cql.Env
 	// cache holds recently compiled $cql expressions and libraries.
 	cache *libraryCache
+	// slots and mem admit operation requests and compilations (see
+	// admit).
+	slots chan struct{}
+	mem   *semaphore.Weighted
 	// libs are the libraries of the loaded packages (SetLibrarySource).
 	libs libraries
 
-	mu  sync.Mutex
-	ops []Operation
+	mu       sync.Mutex
+	ops      []Operation
+	security func(base string) any
 
 	// handler is echo, wrapped in otelhttp when tracing.
 	handler http.Handler
@@ -123,19 +140,32 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize)}
+	cfg.Limits = DefaultLimits(cfg.Limits)
+	s := &Server{cfg: cfg, log: cfg.Logger, env: cql.NewEnv(), cache: newLibraryCache(cfg.CacheSize, cfg.Limits.CacheBytes),
+		slots: make(chan struct{}, cfg.Limits.MaxEvals), mem: semaphore.NewWeighted(memoryBudget(cfg.Limits))}
 	s.fhirEnv = cql.NewEnv(cql.WithModel(fhir.R4()), cql.WithLibraryResolver(&s.libs))
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	// The client's address (X-Forwarded-For, from the right, skipping
+	// trusted proxies) and scheme (X-Forwarded-Proto) are believed from
+	// trusted proxies only; others' forwarding headers are also dropped.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(s.trustOptions()...)
+	e.SchemeExtractor = echo.ExtractSchemeFromHeaders(s.trustOptions()...)
+	e.Pre(s.dropUntrustedForwarding, unescapeDollar)
 	// The request logger is outermost so that it logs the status the
 	// error handler chose; recovery sits inside it so that a panic in a
 	// handler becomes a 500 OperationOutcome like any other error.
-	e.Pre(unescapeDollar)
 	// The metrics middleware is outside the request logger: it sees the
 	// final status and the route template.
-	e.Use(s.observeRequests, s.logRequests, s.recoverPanics)
+	e.Use(s.observeRequests, s.logRequests, s.recoverPanics, securityHeaders)
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(s.cors())
+	}
+	// Admission control is the last middleware: requests refused earlier
+	// take no evaluation slot.
+	e.Use(s.admit)
 	s.echo = e
 	s.handler = e
 	if cfg.Tracing {
@@ -191,14 +221,14 @@ func (s *Server) operations() []Operation {
 // caller listens, so that it knows the address before the first request:
 // `ccg serve` prints its ready message then.)
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+	l, err := s.listen(ln)
+	if err != nil {
+		ln.Close()
+		return err
 	}
-	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
+	ln = l
+	hs := s.httpServer()
+	s.log.Info("listening", zap.String("addr", ln.Addr().String()), zap.Bool("tls", s.cfg.TLSCert != ""))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

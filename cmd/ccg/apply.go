@@ -15,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "apply",
-		Args:    "--package DIR|TGZ [--plan ID | --url URL] --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--explain] [--strict] [--lenient]",
+		Args:    "--package DIR|TGZ [--plan ID | --url URL] --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--explain] [--strict] [--strict-data] [--lenient]",
 		Summary: "apply a CCG PlanDefinition to a data-in Bundle offline ($apply) and print the Bundle",
 		Run:     runApply,
 	})
@@ -31,6 +31,8 @@ func runApply(ctx context.Context, e *env, args []string) int {
 	subject := fs.String("subject", "", "subject `Patient/ID` (default: the Bundle's only Patient)")
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
 	explain := fs.Bool("explain", false, "add the explain Parameters (which condition gave what)")
+	params := addParamFlag(fs)
+	strictData := strictDataFlag(fs)
 	strict := fs.Bool("strict", false, "fail when a package has profile violations or CQL errors")
 	lenient := fs.Bool("lenient", false, "do not hold the data to CCG_DataIn_Bundle (generic CPG PlanDefinitions)")
 	pos, code, ok := parseFlags(fs, args)
@@ -52,7 +54,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	res, err := eng.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: *planID, URL: *planURL, Subject: *subject, Encounter: *encounter,
-		Data: bundle, Explain: *explain, Lenient: *lenient})
+		Data: bundle, CQLParameters: params, StrictData: *strictData, Explain: *explain, Lenient: *lenient})
 	if err != nil {
 		var re *engine.RequestError
 		if errors.As(err, &re) {
@@ -70,6 +72,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	e.Stdout.Write(out)
+	printDataWarnings(e.Stderr, res.DataWarnings)
 	// The Bundle (with its card-errors OperationOutcome) is printed either
 	// way; a CARD that failed at run time makes the run a failure.
 	for _, ce := range res.Errors {

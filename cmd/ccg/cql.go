@@ -19,13 +19,14 @@ import (
 
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/conformance"
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/cql/value"
 )
 
 func init() {
 	register(&command{
 		Name:    "cql eval",
-		Args:    "FILE.cql [--expr NAME] [--json] [--data BUNDLE.json [--subject Patient/ID]] [--valuesets DIR] [--now DATETIME] [--interval-promotion] [--interval-demotion]",
+		Args:    "FILE.cql [--expr NAME] [--json] [--param NAME=CQL-LITERAL]... [--data BUNDLE.json [--subject Patient/ID] [--strict-data]] [--valuesets DIR] [--now DATETIME] [--interval-promotion] [--interval-demotion]",
 		Summary: "evaluate a CQL library's definitions and print their values",
 		Run:     runCQLEval,
 	})
@@ -52,6 +53,8 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&setup.patient, "subject", "", "the subject `Patient/ID` (or bare ID) in the --data Bundle (default: its only Patient)")
 	fs.StringVar(&setup.valueSets, "valuesets", "", "load ValueSet resources (JSON) from `DIR` for value set membership")
 	nowFlag := fs.String("now", "", "evaluate as of `DATETIME` (RFC 3339, e.g. 2024-01-31T09:00:00Z) instead of the current time")
+	params := addParamFlag(fs)
+	strictData := strictDataFlag(fs)
 	ivl := intervalFlags(fs)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -73,6 +76,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	setup.patient = strings.TrimPrefix(setup.patient, "Patient/")
+	setup.strictData = *strictData
 	if setup.patient != "" && setup.dataFile == "" {
 		return usageError(e, fs, "--subject needs --data")
 	}
@@ -92,8 +96,21 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		printCompileErrors(e.Stderr, errs, path, string(src))
 		return exitFailure
 	}
-	opts := cql.EvalOptions{Now: now, OnMessage: func(m cql.Message) { printMessage(e.Stderr, m, path, lib.Name) }}
+	if err := lib.CheckParameters(params); err != nil {
+		fmt.Fprintf(e.Stderr, "ccg: %s: %s\n", path, strings.ReplaceAll(err.Error(), "\n", "\nccg: "+path+": "))
+		return exitFailure
+	}
+	opts := cql.EvalOptions{Now: now, Parameters: params, OnMessage: func(m cql.Message) { printMessage(e.Stderr, m, path, lib.Name) }}
 
+	if setup.data != nil {
+		defer func() {
+			var ws []string
+			for _, w := range setup.data.Warnings() {
+				ws = append(ws, w.Error())
+			}
+			printDataWarnings(e.Stderr, ws)
+		}()
+	}
 	if *expr != "" {
 		if !slices.Contains(lib.Defines(), *expr) {
 			fmt.Fprintf(e.Stderr, "ccg: %s has no definition named %q\n", path, *expr)
@@ -156,15 +173,28 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg: no .cql files in %s\n", pos[0])
 		return exitFailure
 	}
-	// Included libraries are resolved among the files being checked, by
+	// Included libraries are resolved among the files being checked (for
+	// a single file, the .cql files of its folder, as cql eval does), by
 	// the name and version of their library declarations.
-	cenv, err := cqlSetup{files: files}.env()
+	libs := files
+	if st, err := os.Stat(pos[0]); err == nil && !st.IsDir() {
+		if libs, err = siblingCQLFiles(pos[0]); err != nil {
+			fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
+			return exitFailure
+		}
+	}
+	cenv, err := (&cqlSetup{files: libs}).env()
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
 	}
 	cenv = ivl.apply(cenv)
 	nerr, nbad := 0, 0
+	seen, err := newErrorSet(libs)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
+		return exitFailure
+	}
 	for _, f := range files {
 		if ctx.Err() != nil {
 			fmt.Fprintln(e.Stderr, "ccg: interrupted")
@@ -178,6 +208,7 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 			continue
 		}
 		if _, errs := cenv.Compile(f, string(src)); len(errs) > 0 {
+			errs = seen.filter(errs, f, string(src))
 			printCompileErrors(e.Stderr, errs, f, string(src))
 			nerr += len(errs)
 			nbad++
@@ -189,6 +220,49 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.Stdout, "%d files ok\n", len(files))
 	return exitOK
+}
+
+// errorSet keeps the compile errors of cql check already printed, so that
+// an error of a library is printed once, not again for every library
+// that includes it; errors of included libraries name the library's file.
+type errorSet struct {
+	files   map[string]string // library name -> file
+	printed map[string]bool
+}
+
+func newErrorSet(files []string) (*errorSet, error) {
+	s := &errorSet{files: map[string]string{}, printed: map[string]bool{}}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if name, _, ok := fhir.ParseLibraryHeader(string(b)); ok {
+			if _, dup := s.files[name]; !dup {
+				s.files[name] = f
+			}
+		}
+	}
+	return s, nil
+}
+
+// filter returns the errors of compiling file (source src) not printed
+// before, with included libraries' errors placed in their files.
+func (s *errorSet) filter(errs cql.Errors, file, src string) cql.Errors {
+	var out cql.Errors
+	for _, err := range errs {
+		c := *err
+		if f, ok := s.files[c.Library]; ok && c.Library != file {
+			c.Library = f
+		}
+		key := fmt.Sprintf("%s:%d:%d:%s:%s", c.Library, c.Line, c.Col, c.Code, c.Message)
+		if s.printed[key] {
+			continue
+		}
+		s.printed[key] = true
+		out = append(out, &c)
+	}
+	return out
 }
 
 // ivlFlags are the --interval-promotion and --interval-demotion flags of

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/value"
 )
 
 // cqlSetup is what the cql commands compile and evaluate with.
@@ -23,11 +26,16 @@ type cqlSetup struct {
 	// valueSets is a directory of ValueSet resources (JSON) for
 	// terminology operations; "" for none.
 	valueSets string
+	// strictData refuses dataFile values that break a FHIR primitive's
+	// JSON type rule instead of reading them with a warning.
+	strictData bool
+	// data is the retriever of dataFile, set by env.
+	data *fhir.BundleRetriever
 }
 
 // env builds a cql.Env with the FHIR R4 model and the setup's libraries,
 // terminology and data.
-func (s cqlSetup) env() (*cql.Env, error) {
+func (s *cqlSetup) env() (*cql.Env, error) {
 	res := fhir.NewLibraryResolver()
 	for _, f := range s.files {
 		b, err := os.ReadFile(f)
@@ -53,10 +61,11 @@ func (s cqlSetup) env() (*cql.Env, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := fhir.NewBundleRetriever(b, fhir.BundleOptions{PatientID: s.patient, Terminology: terms})
+		r, err := fhir.NewBundleRetriever(b, fhir.BundleOptions{PatientID: s.patient, Terminology: terms, StrictData: s.strictData})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.dataFile, err)
 		}
+		s.data = r
 		opts = append(opts, cql.WithRetriever(r))
 	}
 	return cql.NewEnv(opts...), nil
@@ -76,4 +85,44 @@ func siblingCQLFiles(path string) ([]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// paramFlags is the repeatable --param NAME=CQL-LITERAL flag of cql eval,
+// apply and perform. A value without a library name sets the parameter of
+// every library in the evaluation that declares one of that name;
+// Lib.Name sets library Lib's only.
+type paramFlags map[string]value.Value
+
+func (p paramFlags) String() string { return fmt.Sprint(len(p), " parameters") }
+
+func (p paramFlags) Set(s string) error {
+	name, v, err := cql.ParseParameter(s)
+	if err != nil {
+		return err
+	}
+	if _, dup := p[name]; dup {
+		return fmt.Errorf("parameter %q is given twice", name)
+	}
+	p[name] = v
+	return nil
+}
+
+// addParamFlag registers --param on fs.
+func addParamFlag(fs *flag.FlagSet) paramFlags {
+	p := paramFlags{}
+	fs.Var(p, "param", "set CQL parameter `NAME=CQL-LITERAL` (repeatable; Lib.Name for one library only), e.g. 'Measurement Period=Interval[@2022-01-01T00:00:00.0, @2023-01-01T00:00:00.0)'")
+	return p
+}
+
+// printDataWarnings prints the data values read leniently (see
+// fhir.BundleOptions.StrictData).
+func printDataWarnings(w io.Writer, warnings []string) {
+	for _, s := range warnings {
+		fmt.Fprintf(w, "ccg: warning: %s (read leniently; --strict-data refuses it)\n", s)
+	}
+}
+
+// strictDataFlag registers --strict-data on fs.
+func strictDataFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("strict-data", false, "refuse data values that break a FHIR primitive's JSON type rule (a number for a code) instead of reading them with a warning")
 }

@@ -232,6 +232,30 @@ func TestCQLIncludes(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "Missing") || !strings.Contains(errOut, "Lonely.cql:2:") {
 		t.Errorf("check with a missing include: exit %d, stderr:\n%s", code, errOut)
 	}
+
+	// An error of an included library is printed once, in its own file,
+	// however many libraries include it.
+	dup := t.TempDir()
+	for name, src := range map[string]string{
+		"H.cql": "library H version '1'\ndefine X: 'a' + 1\n",
+		"A.cql": "library A version '1'\ninclude H version '1'\ndefine Y: 1\n",
+		"B.cql": "library B version '1'\ninclude H version '1'\ndefine Z: 1\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dup, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errOut = ccg(t, "cql", "check", dup)
+	if n := strings.Count(errOut, "operator Add"); code != exitFailure || n != 1 ||
+		!strings.Contains(errOut, filepath.Join(dup, "H.cql")+":2:11:") || !strings.Contains(errOut, "3 of 3 files have errors (3 errors)") {
+		t.Errorf("check with a broken shared include: exit %d, the error printed %d times, stderr:\n%s", code, n, errOut)
+	}
+
+	// cql check of one file resolves its includes from the file's folder.
+	code, out, errOut = ccg(t, "cql", "check", testdata("cql", "check", "Uses.cql"))
+	if code != exitOK || out != "1 files ok\n" {
+		t.Errorf("check one file with an include: exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
 }
 
 func TestCQLEvalWithData(t *testing.T) {

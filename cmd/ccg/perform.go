@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/datain"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
@@ -20,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "perform",
-		Args:    "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--max-rounds N] [--out FILE] [--audit DIR]",
+		Args:    "--engine URL --plan ID --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--strict-data] [--max-rounds N] [--out FILE] [--audit DIR] [--token TOKEN]",
 		Summary: "run the Guideline Performer loop against a Guideline Engine ($apply until the RequestGroup is empty)",
 		Run:     runPerform,
 	})
@@ -33,8 +35,11 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	dataFile := fs.String("data", "", "initial data-in Bundle `FILE`")
 	subject := fs.String("subject", "", "subject `Patient/ID` (default: the Bundle's only Patient)")
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
+	params := addParamFlag(fs)
+	strictData := strictDataFlag(fs)
 	maxRounds := fs.Int("max-rounds", 20, "give up after `N` rounds")
 	out := fs.String("out", "", "write the final data-in Bundle to `FILE`")
+	token := fs.String("token", "", "bearer `TOKEN` for the engine (needs the scopes ccg/evaluate and system/Questionnaire.rs; default $CCG_TOKEN)")
 	auditDir := fs.String("audit", "", "record the performer's BALP AuditEvents (submission, response, create of each Resulting Data resource) in the SQLite database in `DIR`")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -50,7 +55,30 @@ func runPerform(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return exitFailure
 	}
-	client := &engineClient{base: strings.TrimSuffix(*base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+	if *token == "" {
+		*token = os.Getenv("CCG_TOKEN")
+	}
+	if *strictData {
+		// The engine reads such values leniently; refuse them here.
+		root, err := fhir.R4().ResourceNode(data)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "ccg perform: %s: %v\n", *dataFile, err)
+			return exitFailure
+		}
+		if issues := fhir.PrimitiveIssues(root); len(issues) > 0 {
+			for _, is := range issues {
+				fmt.Fprintf(e.Stderr, "ccg perform: %s: %v (--strict-data)\n", *dataFile, is)
+			}
+			return exitFailure
+		}
+	}
+	client := &engineClient{base: strings.TrimSuffix(*base, "/"), token: *token, http: &http.Client{Timeout: 60 * time.Second}}
+	if len(params) > 0 {
+		var err error
+		if client.params, err = engine.ParametersResource(params); err != nil {
+			return usageError(e, fs, "%v", err)
+		}
+	}
 	p := &perform.Performer{Resolve: client.resolve}
 	var st audit.Store
 	if *auditDir != "" {
@@ -214,8 +242,11 @@ func cardOf(r map[string]any) string {
 
 // engineClient calls a Guideline Engine over HTTP.
 type engineClient struct {
-	base string
-	http *http.Client
+	base  string
+	token string // bearer token; empty: none
+	http  *http.Client
+	// params is the $apply "parameters" Parameters resource (--param), or nil.
+	params map[string]any
 }
 
 func (c *engineClient) apply(ctx context.Context, plan, subject, encounter string, data map[string]any) (map[string]any, error) {
@@ -223,6 +254,9 @@ func (c *engineClient) apply(ctx context.Context, plan, subject, encounter strin
 		map[string]any{"name": "subject", "valueString": subject},
 		map[string]any{"name": "encounter", "valueString": encounter},
 		map[string]any{"name": "data", "resource": data},
+	}
+	if c.params != nil {
+		params = append(params, map[string]any{"name": "parameters", "resource": c.params})
 	}
 	body, err := fj.MarshalCompact(map[string]any{"resourceType": "Parameters", "parameter": params})
 	if err != nil {
@@ -242,6 +276,9 @@ func (c *engineClient) apply(ctx context.Context, plan, subject, encounter strin
 }
 
 func (c *engineClient) do(req *http.Request) (map[string]any, error) {
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, err

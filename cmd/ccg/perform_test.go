@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -102,5 +104,59 @@ func TestPerformCommand(t *testing.T) {
 	code = run(context.Background(), env, []string{"perform", "--engine", srv.URL, "--plan", "nope", "--data", "../../testdata/apply/data-in/patient-1.json"})
 	if code != exitFailure || !strings.Contains(errb.String(), "HTTP 404") {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// perform sends --param values to $apply as its "parameters".
+func TestPerformParam(t *testing.T) {
+	eng := engine.New(engine.Options{})
+	if _, err := eng.LoadPath("../../testdata/apply/package", content.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	httpapi.Mount(e, httpapi.Config{Engine: eng})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	data := bpDataIn(t)
+	for _, tc := range []struct {
+		param, want string
+	}{
+		{"", "round 1: 9 recommended actions"},
+		{"Systolic Threshold=500 'mm[Hg]'", "round 1: 4 recommended actions"},
+	} {
+		var out, errb bytes.Buffer
+		env := &env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		args := []string{"perform", "--engine", srv.URL, "--plan", "ccgtest-folder", "--data", data, "--max-rounds", "1"}
+		if tc.param != "" {
+			args = append(args, "--param", tc.param)
+		}
+		run(context.Background(), env, args)
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("--param %q: output lacks %q:\n%s\n%s", tc.param, tc.want, out.String(), errb.String())
+		}
+	}
+}
+
+// perform --strict-data refuses a data-in Bundle whose values break a FHIR
+// primitive's JSON type rule before calling the engine.
+func TestPerformStrictData(t *testing.T) {
+	raw, err := os.ReadFile(bpDataIn(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "data.json")
+	bad := strings.Replace(string(raw), `"8480-6"`, `8480`, 1)
+	if bad == string(raw) {
+		t.Fatal("the systolic code was not found")
+	}
+	if err := os.WriteFile(data, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	env := &env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	code := run(context.Background(), env, []string{"perform", "--engine", "http://127.0.0.1:1", "--plan", "ccgtest-folder",
+		"--data", data, "--strict-data"})
+	if code != exitFailure || !strings.Contains(errb.String(), "Observation/bp1 at Observation.code.coding[0].code: FHIR.code expects a JSON string, found a number") {
+		t.Errorf("exit %d, stderr %s", code, errb.String())
 	}
 }

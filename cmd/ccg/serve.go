@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
-	"os"
+	"strings"
 	"time"
 
 	"github.com/ccg-project/ccg/internal/obs"
+	"github.com/ccg-project/ccg/internal/private"
 	"github.com/ccg-project/ccg/server"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
@@ -91,7 +93,7 @@ var serveFlagHooks []func(fs *flag.FlagSet)
 func init() {
 	register(&command{
 		Name:    "serve",
-		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--pprof HOST:PORT] [--debug] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]]",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--pprof HOST:PORT] [--debug] [--max-memory SIZE] [--max-evals N] [--eval-budget SIZE] [--max-string SIZE] [--max-cql-source SIZE] [--compile-timeout D] [--compile-cache SIZE] [--max-conns N] [--read-header-timeout D] [--read-timeout D] [--write-timeout D] [--idle-timeout D] [--trusted-proxies CIDR,...] [--cors-origins ORIGIN,...] [--tls-cert FILE --tls-key FILE] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--local-sync=false] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]] [--auth on|off] [--oidc-issuer URL --oidc-audience AUD [--oidc-jwks-url URL]] [--smart-clients FILE] [--evaluate-rate N] [--evaluate-burst N]",
 		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
 		Run:     runServe,
 	})
@@ -111,6 +113,24 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	timeout := fs.Duration("eval-timeout", 10*time.Second, "time limit for one CQL evaluation")
 	debug := fs.Bool("debug", false, "log at debug level in a human-readable format")
 	pprofAddr := fs.String("pprof", "", "serve /debug/pprof on a separate listener at `HOST:PORT` (keep it on loopback)")
+	var lim server.Limits
+	var proxies, origins, tlsCert, tlsKey string
+	sizeFlag(fs, &lim.MaxMemory, "max-memory", "memory ceiling of the server `SIZE` (default half the machine's or cgroup's memory)")
+	fs.IntVar(&lim.MaxEvals, "max-evals", 0, "operation requests ($cql, $apply, ...) evaluated at once (default 2 per CPU, 4 to 32)")
+	intSizeFlag(fs, &lim.EvalBytes, "eval-budget", "bytes of values one CQL evaluation may build, `SIZE` (default max-memory / (8 x max-evals))")
+	intSizeFlag(fs, &lim.MaxStringLen, "max-string", "longest CQL string, `SIZE` (default 1MiB)")
+	intSizeFlag(fs, &lim.MaxSourceBytes, "max-cql-source", "largest $cql expression, `SIZE` (default 32KiB)")
+	fs.DurationVar(&lim.CompileTimeout, "compile-timeout", 0, "time to compile one $cql expression (default 5s)")
+	sizeFlag(fs, &lim.CacheBytes, "compile-cache", "memory of compiled $cql expressions kept, `SIZE` (default max-memory / 16)")
+	fs.IntVar(&lim.MaxConns, "max-conns", 0, "open connections accepted (default 1024)")
+	fs.DurationVar(&lim.ReadHeaderTimeout, "read-header-timeout", 0, "time to read a request's headers (default 10s)")
+	fs.DurationVar(&lim.ReadTimeout, "read-timeout", 0, "time to read a whole request (default 60s)")
+	fs.DurationVar(&lim.WriteTimeout, "write-timeout", 0, "time to answer a request, from the end of its headers (default 90s)")
+	fs.DurationVar(&lim.IdleTimeout, "idle-timeout", 0, "time a kept-alive connection may wait for its next request (default 120s)")
+	fs.StringVar(&proxies, "trusted-proxies", "", "`CIDR,...` of reverse proxies whose X-Forwarded-For/-Proto are believed (default none)")
+	fs.StringVar(&origins, "cors-origins", "", "`ORIGIN,...` allowed to call the server from a browser (default none; * for any)")
+	fs.StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this certificate `FILE` (PEM; needs --tls-key)")
+	fs.StringVar(&tlsKey, "tls-key", "", "the private key `FILE` of --tls-cert (PEM)")
 	for _, hook := range serveFlagHooks {
 		hook(fs)
 	}
@@ -131,11 +151,18 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return usageError(e, fs, "bad --addr %q: %v", cfg.Addr, err)
 	}
+	trusted, err := server.TrustedProxies(proxies)
+	if err != nil {
+		return usageError(e, fs, "bad --trusted-proxies: %v", err)
+	}
+	if (tlsCert == "") != (tlsKey == "") {
+		return usageError(e, fs, "--tls-cert and --tls-key go together")
+	}
 
 	log := newLogger(e.Stderr, *debug)
 	defer log.Sync() //nolint:errcheck // nothing useful to do about a failed flush
 
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	if err := private.Dir(cfg.DataDir); err != nil {
 		log.Error("cannot create the data directory", zap.String("dir", cfg.DataDir), zap.Error(err))
 		return exitFailure
 	}
@@ -160,7 +187,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 		defer stop()
 	}
-	srv := server.New(server.Config{Logger: log, EvalTimeout: *timeout, Version: version, Tracing: tracing.Enabled()})
+	lim = server.DefaultLimits(lim)
+	soft := server.ApplyMemoryLimit(lim.MaxMemory)
+	log.Info("limits", zap.Int64("maxMemory", lim.MaxMemory), zap.Int64("goMemoryLimit", soft), zap.Int("maxEvals", lim.MaxEvals),
+		zap.Int("evalBudget", lim.EvalBytes), zap.Int64("compileCache", lim.CacheBytes), zap.Int("maxConns", lim.MaxConns))
+	srv := server.New(server.Config{Logger: log, EvalTimeout: *timeout, Version: version, Limits: lim,
+		TrustedProxies: trusted, CORSOrigins: splitList(origins), TLSCert: tlsCert, TLSKey: tlsKey, Tracing: tracing.Enabled()})
 	cfg.Server = srv
 	cfg.Status = &serveStatus{}
 
@@ -183,10 +215,14 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 	}
 
+	authStatus, err := installAuth(e.Stderr, srv, log)
+	if err != nil {
+		log.Error("cannot start", zap.Error(err))
+		return exitFailure
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err == nil {
-		// There is no authentication of the FHIR endpoints yet: say so.
-		cfg.Status.add("auth: off (the FHIR endpoints answer anyone who can reach %s; publishing needs a token from ccg token create)", ln.Addr())
+		authStatus(cfg.Status, ln.Addr().String())
 		cfg.Status.print(e.Stdout, "http://"+ln.Addr().String())
 		err = srv.Serve(ctx, ln)
 	}
@@ -212,4 +248,36 @@ func newLogger(w io.Writer, debug bool) *zap.Logger {
 		enc = zapcore.NewJSONEncoder(ec)
 	}
 	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level))
+}
+
+// sizeFlag defines a flag holding a size (4096, 64KiB, 512MiB, 2GiB).
+func sizeFlag(fs *flag.FlagSet, p *int64, name, usage string) {
+	fs.Func(name, usage, func(v string) error {
+		n, err := server.ParseBytes(v)
+		*p = n
+		return err
+	})
+}
+
+// intSizeFlag is sizeFlag for an int.
+func intSizeFlag(fs *flag.FlagSet, p *int, name, usage string) {
+	fs.Func(name, usage, func(v string) error {
+		n, err := server.ParseBytes(v)
+		if err == nil && n > math.MaxInt32 {
+			err = fmt.Errorf("%s is larger than 2GiB", v)
+		}
+		*p = int(n)
+		return err
+	})
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -36,10 +36,19 @@ var servePackagesGlob *string
 // other mounts (the registry's engine sync) to load packages into.
 var engineForServe *engine.Engine
 
+// auditForServe is the audit store of a running `ccg serve`, where the
+// authentication guard records refused requests.
+var auditForServe audit.Store
+
 func init() { serveMounts = append(serveMounts, mountEngine) }
 
 func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
-	eng := engine.New(engine.Options{})
+	opts := engine.Options{Logger: log.Named("engine")}
+	if cfg.Server != nil {
+		lim := cfg.Server.Limits()
+		opts.EvalBytes, opts.MaxStringLen = lim.EvalBytes, lim.MaxStringLen
+	}
+	eng := engine.New(opts)
 	glob, ok := os.LookupEnv(envPackages)
 	from := "$" + envPackages
 	if servePackagesGlob != nil {
@@ -101,7 +110,7 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 			}
 		}
 	}
-	engineForServe = eng
+	engineForServe, auditForServe = eng, st
 	log.Info("guideline engine mounted", zap.Int("packages", len(eng.Packages())))
 	line := fmt.Sprintf("guideline packages: %d loaded from %q", len(eng.Packages()), glob)
 	if glob == "" {

@@ -53,7 +53,7 @@ func fill(t *testing.T, dir string) {
 	}
 }
 
-func applyBody(t *testing.T) string {
+func htnApplyBody(t *testing.T) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "hypertension", "data-in", "03-untreated.json"))
 	if err != nil {
@@ -96,7 +96,7 @@ func TestServeOnFullDisk(t *testing.T) {
 	addr := freeAddr(t)
 	base := "http://" + addr
 	vars := map[string]string{"CCG_PACKAGES": filepath.Join("..", "..", "examples", "*", "package")}
-	body := applyBody(t)
+	body := htnApplyBody(t)
 	_, stop := startServeWith(t, vars, base, "--addr", addr, "--data", data)
 	if code, out := postApply(t, base, body); code != 200 {
 		t.Fatalf("$apply: %d %s", code, out)

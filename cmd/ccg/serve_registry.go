@@ -94,7 +94,8 @@ func init() {
 }
 
 // trustedKeysDir is the directory of trusted publisher keys: --trusted-keys,
-// else $CCG_TRUSTED_KEYS, else DATA/trusted-keys when it exists ("" for none).
+// else $CCG_TRUSTED_KEYS, else DATA/trusted-keys (which need not exist
+// yet: keys copied there later count without a restart).
 func trustedKeysDir(dataDir string) string {
 	if registryFlags.trustedKeys != "" {
 		return registryFlags.trustedKeys
@@ -102,10 +103,24 @@ func trustedKeysDir(dataDir string) string {
 	if d := os.Getenv(envTrustedKeys); d != "" {
 		return d
 	}
-	if fi, err := os.Stat(filepath.Join(dataDir, "trusted-keys")); err == nil && fi.IsDir() {
-		return filepath.Join(dataDir, "trusted-keys")
+	return filepath.Join(dataDir, "trusted-keys")
+}
+
+// trustedKeys is the folder of trusted keys, re-read as it changes; a
+// folder given with --trusted-keys or $CCG_TRUSTED_KEYS must exist (the
+// default DATA/trusted-keys may be created later).
+func trustedKeys(dataDir string) (*sign.KeyDir, error) {
+	dir := trustedKeysDir(dataDir)
+	if dir != filepath.Join(dataDir, "trusted-keys") {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("trusted keys: %w", err)
+		}
 	}
-	return ""
+	d := sign.NewKeyDir(dir)
+	if _, err := d.Keyring(); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // registrySigningKeyFile is the repository's own ECDSA key in the data
@@ -113,6 +128,10 @@ func trustedKeysDir(dataDir string) string {
 const registrySigningKeyFile = "registry-signing-key.pem"
 
 func init() { serveMounts = append(serveMounts, mountRegistry) }
+
+// repositoryForAuth is the Guideline Repository of a running `ccg serve`:
+// its tokens are ccg's own bearer tokens.
+var repositoryForAuth *registry.Registry
 
 func envTrue(name string) bool {
 	switch strings.ToLower(os.Getenv(name)) {
@@ -139,13 +158,14 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 		st.Close()
 		return nil, fmt.Errorf("guideline repository signing key: %w", err)
 	}
-	trusted, err := sign.LoadKeyring(trustedKeysDir(cfg.DataDir))
+	keyDir, err := trustedKeys(cfg.DataDir)
 	if err != nil {
 		st.Close()
-		return nil, fmt.Errorf("trusted keys: %w", err)
+		return nil, err
 	}
+	trusted, _ := keyDir.Keyring()
 	reg, err := registry.New(registry.Options{
-		Store: st, Logger: log, SigningKey: key, TrustedKeys: trusted,
+		Store: st, Logger: log, SigningKey: key, TrustedKeyDir: keyDir,
 		Validators:    []registry.Validator{cqlValidator()},
 		ReadNeedsAuth: registryFlags.readAuth.or(func() bool { return envTrue(envReadAuth) }),
 		AllowSignup:   registryFlags.allowSignup.or(func() bool { return envTrue(envAllowSignup) }),
@@ -153,6 +173,13 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	bctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	err = reg.BackfillCanonicals(bctx)
+	cancel()
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("guideline repository: canonical ownership of stored packages: %w", err)
 	}
 	prefix := registryFlags.prefix
 	if prefix == "" {
@@ -164,7 +191,9 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	if c, ok := st.(interface{ Check(context.Context) error }); ok && cfg.Server != nil {
 		cfg.Server.AddReadinessCheck("registry", c.Check)
 	}
+	repositoryForAuth = reg
 	h := npm.New(reg, prefix, log)
+	registryForServe = h
 	wrapped := echo.WrapHandler(h)
 	e.Any(h.Prefix()+"*", wrapped)
 	e.Any(strings.TrimSuffix(h.Prefix(), "/"), wrapped)
@@ -175,7 +204,7 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	}
 	cfg.Status.add("guideline repository (npm registry) at %s: %s", h.Prefix(), reads)
 	log.Info("guideline repository mounted", zap.String("prefix", h.Prefix()), zap.String("signingKey", key.ID()),
-		zap.Int("trustedKeys", len(trusted)), zap.Bool("postgres", cfg.DB != ""))
+		zap.Int("trustedKeys", len(trusted)), zap.String("trustedKeysDir", keyDir.Dir()), zap.Bool("postgres", cfg.DB != ""))
 	return closerFunc(func() error {
 		if err := st.Close(); err != nil && !errors.Is(err, context.Canceled) {
 			return err
@@ -183,6 +212,10 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 		return nil
 	}), nil
 }
+
+// registryForServe is the npm API of the repository of a running
+// `ccg serve`, for its own engine to load what it holds.
+var registryForServe *npm.Handler
 
 type closerFunc func() error
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -17,7 +18,6 @@ import (
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
 	enginesync "github.com/ccg-project/ccg/engine/sync"
-	"github.com/ccg-project/ccg/registry/sign"
 )
 
 // Engine sync and Trusted CCG flags of `ccg serve`:
@@ -39,7 +39,7 @@ var syncFlags syncFlagValues
 type syncFlagValues struct {
 	repository, token, packages string
 	interval                    time.Duration
-	trustedCCG                  bool
+	trustedCCG, localSync       bool
 }
 
 func init() {
@@ -49,6 +49,7 @@ func init() {
 		fs.DurationVar(&syncFlags.interval, "sync-interval", time.Minute, "time between searches of --repository")
 		fs.StringVar(&syncFlags.token, "sync-token", "", "read `TOKEN` for --repository (default $"+envSyncToken+")")
 		fs.StringVar(&syncFlags.packages, "sync-packages", "", "comma-separated package name `PATTERNS` to take from --repository (default all)")
+		fs.BoolVar(&syncFlags.localSync, "local-sync", true, "without --repository, the guideline engine loads (and keeps current) the packages of this server's own repository; each publish and unpublish takes effect at once")
 		fs.BoolVar(&syncFlags.trustedCCG, "trusted-ccg", false, "Trusted CCG option: Folders whose artifacts are unsigned, not signed by a key of --trusted-keys, or do not match their signature are not applicable")
 	})
 	serveMounts = append(serveMounts, mountSync)
@@ -61,11 +62,11 @@ func syncContentOptions(dataDir string, log *zap.Logger) (content.Options, error
 	if !syncFlags.trustedCCG {
 		return opts, nil
 	}
-	dir := trustedKeysDir(dataDir)
-	keys, err := sign.LoadKeyring(dir)
+	dir, err := trustedKeys(dataDir)
 	if err != nil {
-		return opts, fmt.Errorf("trusted keys: %w", err)
+		return opts, err
 	}
+	keys, _ := dir.Keyring()
 	if len(keys) == 0 {
 		log.Warn("Trusted CCG option without trusted keys: no Folder is applicable (give --trusted-keys DIR)")
 	}
@@ -75,7 +76,8 @@ func syncContentOptions(dataDir string, log *zap.Logger) (content.Options, error
 
 func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
 	f := syncFlags
-	if f.repository == "" && !f.trustedCCG {
+	local := f.repository == "" && f.localSync && registryForServe != nil
+	if f.repository == "" && !f.trustedCCG && !local {
 		return nil, nil
 	}
 	eng := engineForServe
@@ -89,7 +91,7 @@ func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error
 	if f.trustedCCG {
 		retrustLocal(eng, opts, log)
 	}
-	if f.repository == "" {
+	if f.repository == "" && !local {
 		return nil, nil
 	}
 	if f.interval <= 0 {
@@ -105,19 +107,41 @@ func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error
 			patterns = append(patterns, p)
 		}
 	}
-	s, err := enginesync.New(eng, enginesync.Options{
+	so := enginesync.Options{
 		Repository: f.repository, Token: token, Interval: f.interval, Packages: patterns,
 		Content: opts, Logger: log.Named("sync"),
-	})
+	}
+	if f.trustedCCG {
+		// Keys added to the folder count from the next round on.
+		if so.TrustedKeys, err = trustedKeys(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	if local {
+		// The engine reads its own repository in-process; the host only
+		// names it in logs and tarball URLs.
+		so.Repository = "http://ccg-serve.local" + registryForServe.Prefix()
+		so.Client = &http.Client{Transport: registryForServe.LocalTransport(), Timeout: 2 * time.Minute}
+	}
+	s, err := enginesync.New(eng, so)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Server != nil {
 		cfg.Server.AddReadinessCheck("sync", func(context.Context) error {
 			if st := s.Status(); st.LastSuccess.IsZero() {
-				return fmt.Errorf("no successful sync from %s yet (last error: %s)", f.repository, st.LastError)
+				return fmt.Errorf("no successful sync from %s yet (last error: %s)", so.Repository, st.LastError)
 			}
 			return nil
+		})
+	}
+	if local {
+		registryForServe.OnChange(func(name string) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := s.Refresh(ctx, name); err != nil {
+				log.Warn("guideline engine: the package changed in this server's repository was not loaded", zap.String("package", name), zap.Error(err))
+			}
 		})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -126,8 +150,8 @@ func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error
 		defer close(done)
 		s.Run(ctx) //nolint:errcheck // returns ctx.Err() when serve closes it
 	}()
-	cfg.Status.add("engine sync: installs packages from %s every %v", f.repository, f.interval)
-	log.Info("engine sync started", zap.String("repository", f.repository), zap.Duration("interval", f.interval),
+	cfg.Status.add("engine sync: installs packages from %s every %v", so.Repository, f.interval)
+	log.Info("engine sync started", zap.String("repository", so.Repository), zap.Bool("ownRepository", local), zap.Duration("interval", f.interval),
 		zap.Bool("trustedCCG", f.trustedCCG), zap.Strings("packages", patterns))
 	return closerFunc(func() error {
 		cancel()

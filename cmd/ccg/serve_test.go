@@ -105,21 +105,25 @@ func startServe(t *testing.T, args ...string) string {
 }
 
 // TestServeReadyMessage: once it listens, serve says where, how many
-// packages it loaded and that there is no authentication, and the URL it
-// names answers.
+// packages it loaded and that authentication is on (off, with a warning,
+// under --auth off), and the URL it names answers.
 func TestServeReadyMessage(t *testing.T) {
 	out := startServe(t, "--packages", "../../examples/*/package")
 	m := regexp.MustCompile(`ccg serve: ready at (http://127\.0\.0\.1:\d+)\n`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no ready line:\n%s", out)
 	}
-	for _, want := range []string{`guideline packages: 2 loaded from "../../examples/*/package"`, "guideline repository (npm registry) at /npm/", "auth: off"} {
+	for _, want := range []string{`guideline packages: 2 loaded from "../../examples/*/package"`, "guideline repository (npm registry) at /npm/", "auth: on (bearer tokens from ccg token create"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the ready message lacks %q:\n%s", want, out)
 		}
 	}
 	if strings.Contains(out, "WARNING") {
 		t.Errorf("unexpected warning:\n%s", out)
+	}
+	if off := startServe(t, "--packages", "../../examples/*/package", "--auth", "off"); !strings.Contains(off, "auth: off (--auth off") ||
+		!strings.Contains(off, "WARNING: authentication is off") {
+		t.Errorf("the ready message under --auth off:\n%s", off)
 	}
 	resp, err := http.Get(m[1] + "/metadata")
 	if err != nil {

@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/server/auth"
 )
 
 func init() {
 	register(&command{
 		Name:    "token create",
-		Args:    "--user NAME [--email ADDRESS] [--publish] [--admin] [--password PW] [--data DIR] [--db URL]",
+		Args:    "--user NAME [--scope SCOPE]... [--expires D] [--email ADDRESS] [--publish] [--admin] [--password PW] [--data DIR] [--db URL]",
 		Summary: "create a Guideline Repository access token (printed once, stored hashed)",
 		Run:     runTokenCreate,
 	})
@@ -24,7 +27,18 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 	publish := fs.Bool("publish", false, "the token may publish packages and change dist-tags and owners of the packages its user maintains")
 	admin := fs.Bool("admin", false, "the token may publish and change every package, whoever maintains it (implies --publish)")
 	email := fs.String("email", "", "email `ADDRESS` of a new user (shown by npm owner ls)")
-	password := fs.String("password", "", "password `PW` of a new user (enables npm login)")
+	password := fs.String("password", "", "password `PW` of a new user (enables npm login; its login tokens get this token's rights)")
+	var scopes []string
+	fs.Func("scope", "grant `SCOPE` (repeatable, or space-separated): system/PlanDefinition.rs, system/Library.rs, system/AuditEvent.rs, "+auth.ScopeEvaluate+", "+registry.ScopePublish+", ...", func(v string) error {
+		scopes = append(scopes, strings.Fields(v)...)
+		return nil
+	})
+	var expires time.Time
+	fs.Func("expires", "the token stops working after `D` (a duration such as 720h or 30d, or a date 2027-01-31)", func(v string) error {
+		t, err := parseExpiry(v, time.Now())
+		expires = t
+		return err
+	})
 	dataDir := fs.String("data", defaultDataDir(e.Getenv), "data `DIR`ectory of ccg serve (default $CCG_DATA, else serve's default)")
 	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
 	pos, code, ok := parseFlags(fs, args)
@@ -50,9 +64,13 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	defer st.Close()
+	pub, adm, other := registry.TokenRights(scopes)
+	pub, adm = pub || *publish || *admin, adm || *admin
 	if u, err := st.User(ctx, *user); errors.Is(err, store.ErrNotFound) {
 		u := store.User{Name: *user, Email: *email}
 		if *password != "" {
+			// The user's logins get this token's rights.
+			u.Scopes = registry.TokenScopes(&store.Token{Publish: pub, Admin: adm, Scopes: other})
 			if u.PasswordHash, err = registry.HashPassword(*password); err != nil {
 				fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
 				return exitFailure
@@ -71,7 +89,7 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 	}
 	tok, hash, err := registry.NewToken()
 	if err == nil {
-		err = st.CreateToken(ctx, store.Token{Hash: hash, User: *user, Publish: *publish || *admin, Admin: *admin})
+		err = st.CreateToken(ctx, store.Token{Hash: hash, User: *user, Publish: pub, Admin: adm, Scopes: other, Expires: expires})
 	}
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)

@@ -213,6 +213,8 @@ type expander struct {
 // limit is set.
 const maxExpand = 1_000_000
 
+func expandTooLarge() error { return &LimitError{Limit: "list size", Max: maxExpand} }
+
 func (e *expander) emit(lo, hi value.Value, pt types.Type) error {
 	if e.last != nil && leInf(lo, e.last, value.Unset) == triTrue {
 		return nil
@@ -223,7 +225,10 @@ func (e *expander) emit(lo, hi value.Value, pt types.Type) error {
 		return err
 	}
 	if len(e.out) >= maxExpand {
-		return Errorf("expand: the result would have more than %d elements", maxExpand)
+		return expandTooLarge()
+	}
+	if err := e.c.Charge(ValueBytes); err != nil {
+		return err
 	}
 	if e.points {
 		e.out = append(e.out, lo)
@@ -298,7 +303,7 @@ func (e *expander) expandTemporal(lo, hi value.Value, per *perQuantity, defPrec 
 		if k, ok := d.(value.Integer); ok && n > 0 {
 			est := int64(k) / n
 			if est > maxExpand {
-				return Errorf("expand: the result would have more than %d elements", maxExpand)
+				return expandTooLarge()
 			}
 			if err := e.c.CheckListSize(len(e.out) + int(est)); err != nil {
 				return err
@@ -444,7 +449,7 @@ func (e *expander) expandNumeric(lo, hi value.Value, per *perQuantity) error {
 		return Errorf("expand: %v", err)
 	}
 	if cnt.Cmp(apd.New(maxExpand, 0)) > 0 {
-		return Errorf("expand: the result would have more than %d elements", maxExpand)
+		return expandTooLarge()
 	}
 	if cnt.Sign() > 0 {
 		fl := *decCtx

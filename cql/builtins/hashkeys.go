@@ -36,6 +36,8 @@ func (k *hashKeyer) key(v value.Value) (any, bool) {
 		return x, k.same(x.Precision, x.OffsetMinutes)
 	case value.Time:
 		return x, k.same(x.Precision, 0)
+	case value.HashKeyer:
+		return x.HashKey()
 	}
 	return nil, false
 }

@@ -123,9 +123,9 @@ func listExists(_ *Context, a []value.Value) (value.Value, error) {
 // distinctElems returns elems without duplicates (nulls count as equal),
 // keeping first occurrences in order. It returns elems itself when there is
 // nothing to remove.
-func distinctElems(elems []value.Value) []value.Value {
+func distinctElems(c *Context, elems []value.Value) ([]value.Value, error) {
 	if len(elems) < 2 {
-		return elems
+		return elems, nil
 	}
 	if len(elems) > 8 {
 		if keys, ok := hashKeys(elems); ok {
@@ -149,13 +149,16 @@ func distinctElems(elems []value.Value) []value.Value {
 				}
 			}
 			if out == nil {
-				return elems
+				return elems, nil
 			}
-			return out
+			return out, nil
 		}
 	}
 	out := make([]value.Value, 0, len(elems))
 	for _, e := range elems {
+		if err := c.Tick(); err != nil {
+			return nil, err
+		}
 		dup := false
 		for _, o := range out {
 			if elemEq(o, e) == triTrue {
@@ -167,15 +170,19 @@ func distinctElems(elems []value.Value) []value.Value {
 			out = append(out, e)
 		}
 	}
-	return out
+	return out, nil
 }
 
-func listDistinct(_ *Context, a []value.Value) (value.Value, error) {
+func listDistinct(c *Context, a []value.Value) (value.Value, error) {
 	l, null, err := listArg("Distinct", a, 0)
 	if err != nil || null {
 		return nil, err
 	}
-	return makeList(distinctElems(l.Elems), l.ElemType), nil
+	out, err := distinctElems(c, l.Elems)
+	if err != nil {
+		return nil, err
+	}
+	return makeList(out, l.ElemType), nil
 }
 
 func listFlatten(c *Context, a []value.Value) (value.Value, error) {
@@ -595,12 +602,16 @@ func listUnion(c *Context, a []value.Value) (value.Value, error) {
 	all := make([]value.Value, 0, n)
 	all = append(all, l.Elems...)
 	all = append(all, r.Elems...)
-	return makeList(distinctElems(all), elemTypeOf(l, r)), nil
+	out, err := distinctElems(c, all)
+	if err != nil {
+		return nil, err
+	}
+	return makeList(out, elemTypeOf(l, r)), nil
 }
 
 // listIntersect keeps the distinct elements of the first list that are
 // certainly in the second; null when either list is null.
-func listIntersect(_ *Context, a []value.Value) (value.Value, error) {
+func listIntersect(c *Context, a []value.Value) (value.Value, error) {
 	l, lnull, err := listArg("Intersect", a, 0)
 	if err != nil || lnull {
 		return nil, err
@@ -609,10 +620,16 @@ func listIntersect(_ *Context, a []value.Value) (value.Value, error) {
 	if err != nil || rnull {
 		return nil, err
 	}
-	left := distinctElems(l.Elems)
+	left, err := distinctElems(c, l.Elems)
+	if err != nil {
+		return nil, err
+	}
 	s := newHashSet(r.Elems, left)
 	out := make([]value.Value, 0, min(len(left), len(r.Elems)))
 	for i, e := range left {
+		if err := c.Tick(); err != nil {
+			return nil, err
+		}
 		if s.hasAt(i, e) == triTrue {
 			out = append(out, e)
 		}
@@ -622,7 +639,7 @@ func listIntersect(_ *Context, a []value.Value) (value.Value, error) {
 
 // listExcept keeps the distinct elements of the first list that are not
 // certainly in the second; a null second list counts as empty.
-func listExcept(_ *Context, a []value.Value) (value.Value, error) {
+func listExcept(c *Context, a []value.Value) (value.Value, error) {
 	l, lnull, err := listArg("Except", a, 0)
 	if err != nil || lnull {
 		return nil, err
@@ -631,10 +648,16 @@ func listExcept(_ *Context, a []value.Value) (value.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	left := distinctElems(l.Elems)
+	left, err := distinctElems(c, l.Elems)
+	if err != nil {
+		return nil, err
+	}
 	s := newHashSet(r.Elems, left)
 	out := make([]value.Value, 0, len(left))
 	for i, e := range left {
+		if err := c.Tick(); err != nil {
+			return nil, err
+		}
 		if s.hasAt(i, e) != triTrue {
 			out = append(out, e)
 		}

@@ -347,7 +347,10 @@ func TestListKeyedMatchesLinear(t *testing.T) {
 	}
 	for _, src := range lists {
 		l := parseLit(t, src).(value.List)
-		got := distinctElems(l.Elems)
+		got, err := distinctElems(&Context{}, l.Elems)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var want []value.Value
 		for _, e := range l.Elems {
 			dup := false

@@ -25,7 +25,24 @@ type Context struct {
 	Now value.DateTime
 	// MaxListSize bounds lists built by operators such as Expand; 0 means no limit.
 	MaxListSize int
+	// MaxStringLen bounds the length in bytes of strings built by
+	// operators; 0 means no limit.
+	MaxStringLen int
+	// MaxBytes is the evaluation's allocation budget: the bytes of the
+	// values built during it (strings, list and tuple slots), counted where
+	// values grow. It counts what was built, not what is still live, so
+	// intermediate results count too. 0 means no limit.
+	MaxBytes int
+	used     int
+	ticks    uint32
 }
+
+// Value slot sizes the budget counts: one element of a list or tuple (an
+// interface value) and the fixed part of a value.
+const (
+	SlotBytes  = 16
+	ValueBytes = 32
+)
 
 // CheckListSize returns a *LimitError when n exceeds the list size limit.
 func (c *Context) CheckListSize(n int) error {
@@ -35,14 +52,68 @@ func (c *Context) CheckListSize(n int) error {
 	return nil
 }
 
-// LimitError reports that an evaluation exceeded a configured limit.
+// CheckStringLen returns a *LimitError when a string of n bytes exceeds the
+// string length limit.
+func (c *Context) CheckStringLen(n int) error {
+	if c != nil && c.MaxStringLen > 0 && n > c.MaxStringLen {
+		return &LimitError{Limit: "string length", Max: c.MaxStringLen, Unit: "bytes"}
+	}
+	return nil
+}
+
+// grewString checks and counts a string of n bytes an operator is about
+// to build.
+func (c *Context) grewString(n int) error {
+	if err := c.CheckStringLen(n); err != nil {
+		return err
+	}
+	return c.Charge(n + ValueBytes)
+}
+
+// Charge counts n bytes against the evaluation's budget and returns a
+// *LimitError once the budget is spent.
+func (c *Context) Charge(n int) error {
+	if c == nil || c.MaxBytes <= 0 {
+		return nil
+	}
+	c.used += n
+	if c.used > c.MaxBytes || n < 0 {
+		return &LimitError{Limit: "evaluation memory", Max: c.MaxBytes, Unit: "bytes"}
+	}
+	return nil
+}
+
+// Used is the number of bytes charged so far.
+func (c *Context) Used() int { return c.used }
+
+// Tick is called once per iteration of loops whose length the input
+// decides; every 1024 ticks it returns the evaluation's cancellation
+// error, if any, so that work stops soon after the deadline.
+func (c *Context) Tick() error {
+	if c == nil {
+		return nil
+	}
+	c.ticks++
+	if c.ticks&1023 == 0 {
+		return cancelled(c)
+	}
+	return nil
+}
+
+// LimitError reports that an evaluation (or a compilation) exceeded a
+// configured limit.
 type LimitError struct {
 	Limit string
 	Max   int
+	// Unit follows Max in the message ("bytes"); empty for counts.
+	Unit string
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("evaluation exceeded the %s limit of %d", e.Limit, e.Max)
+	if e.Unit != "" {
+		return fmt.Sprintf("exceeded the %s limit of %d %s", e.Limit, e.Max, e.Unit)
+	}
+	return fmt.Sprintf("exceeded the %s limit of %d", e.Limit, e.Max)
 }
 
 // Error is a run-time error raised by an operator (for example a failed

@@ -54,9 +54,12 @@ func strs(op string, a []value.Value, n int) (out [3]string, null bool, err erro
 	return out, null, nil
 }
 
-func concatenate(_ *Context, a []value.Value) (value.Value, error) {
+func concatenate(c *Context, a []value.Value) (value.Value, error) {
 	s, null, err := strs("Concatenate", a, 2)
 	if null || err != nil {
+		return nil, err
+	}
+	if err := c.grewString(len(s[0]) + len(s[1])); err != nil {
 		return nil, err
 	}
 	return value.String(s[0] + s[1]), nil
@@ -64,7 +67,7 @@ func concatenate(_ *Context, a []value.Value) (value.Value, error) {
 
 // combine joins the non-null strings of a list; an empty result (no
 // non-null elements) is null.
-func combine(_ *Context, a []value.Value) (value.Value, error) {
+func combine(c *Context, a []value.Value) (value.Value, error) {
 	l, null, err := arg1[value.List]("Combine", a)
 	if null || err != nil {
 		return nil, err
@@ -80,7 +83,17 @@ func combine(_ *Context, a []value.Value) (value.Value, error) {
 		}
 		sep = string(x)
 	}
+	size := 0
+	for _, e := range l.Elems {
+		if x, ok := e.(value.String); ok {
+			size += len(x) + len(sep)
+		}
+	}
+	if err := c.grewString(size - len(sep)); err != nil {
+		return nil, err
+	}
 	var sb strings.Builder
+	sb.Grow(max(size-len(sep), 0))
 	n := 0
 	for _, e := range l.Elems {
 		if e == nil {
@@ -166,17 +179,23 @@ func strLength(_ *Context, a []value.Value) (value.Value, error) {
 	return value.Integer(utf8.RuneCountInString(string(s))), nil
 }
 
-func strUpper(_ *Context, a []value.Value) (value.Value, error) {
+func strUpper(c *Context, a []value.Value) (value.Value, error) {
 	s, null, err := arg1[value.String]("Upper", a)
 	if null || err != nil {
+		return nil, err
+	}
+	if err := c.grewString(len(s)); err != nil {
 		return nil, err
 	}
 	return value.String(caseMap(string(s), true)), nil
 }
 
-func strLower(_ *Context, a []value.Value) (value.Value, error) {
+func strLower(c *Context, a []value.Value) (value.Value, error) {
 	s, null, err := arg1[value.String]("Lower", a)
 	if null || err != nil {
+		return nil, err
+	}
+	if err := c.grewString(len(s)); err != nil {
 		return nil, err
 	}
 	return value.String(caseMap(string(s), false)), nil
@@ -331,7 +350,7 @@ func strMatches(_ *Context, a []value.Value) (value.Value, error) {
 	return boolValue(re.MatchString(s[0])), nil
 }
 
-func replaceMatches(_ *Context, a []value.Value) (value.Value, error) {
+func replaceMatches(c *Context, a []value.Value) (value.Value, error) {
 	s, null, err := strs("ReplaceMatches", a, 3)
 	if null || err != nil {
 		return nil, err
@@ -340,7 +359,27 @@ func replaceMatches(_ *Context, a []value.Value) (value.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return value.String(re.ReplaceAllString(s[0], translateReplacement(s[2], re.NumSubexp()))), nil
+	// Replace match by match (as ReplaceAllString does) so that a result
+	// over the string length limit is refused before it is built.
+	tmpl := translateReplacement(s[2], re.NumSubexp())
+	var out []byte
+	last := 0
+	for _, m := range re.FindAllStringSubmatchIndex(s[0], -1) {
+		if err := c.Tick(); err != nil {
+			return nil, err
+		}
+		out = append(out, s[0][last:m[0]]...)
+		out = re.ExpandString(out, tmpl, s[0], m)
+		last = m[1]
+		if err := c.CheckStringLen(len(out) + len(s[0]) - last); err != nil {
+			return nil, err
+		}
+	}
+	out = append(out, s[0][last:]...)
+	if err := c.Charge(len(out)); err != nil {
+		return nil, err
+	}
+	return value.String(out), nil
 }
 
 // translateReplacement rewrites a Java-style replacement string (\x is a literal x,

@@ -235,6 +235,12 @@ func (c *checker) errorf(s ast.Span, code, format string, args ...any) {
 // matches every parameter.
 func bad(s ast.Span) Node { return &Literal{Base: Base{T: types.Any, P: pos(s)}} }
 
+// isBad reports whether n stands for an expression that failed to check.
+func isBad(n Node) bool {
+	l, ok := n.(*Literal)
+	return ok && l.Value == nil && types.Equal(l.T, types.Any)
+}
+
 // startBody begins the body of a definition, parameter default or function:
 // an empty scope and no local slots. endBody restores the enclosing state
 // that startBody returned.

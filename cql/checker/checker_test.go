@@ -59,6 +59,7 @@ func TestTypes(t *testing.T) {
 		{"Code '1' from CS", "System.Code"},
 		{"CS", "System.CodeSystem"},
 		{"exists {1}", "System.Boolean"},
+		{"if true then 1.0 else Message(null, true, 'x', 'Error', 'y')", "System.Decimal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
@@ -93,6 +94,8 @@ func TestCheckErrors(t *testing.T) {
 		{"include without resolver", "library T\ninclude L version '1'\ndefine X: 1", []errPos{{checker.CodeIncludeNotFound, 2, 1}}},
 		{"ambiguous function call", "library T\ndefine function F(x Integer): 1\ndefine function F(x String): 2\ndefine X: F(null)", []errPos{{checker.CodeAmbiguous, 4, 11}}},
 		{"fluent call of non-fluent", "library T\ndefine function F(x Integer): x\ndefine X: (1).F()", []errPos{{checker.CodeUndeclared, 3, 11}}},
+		{"function with other parameter types", "library T\ndefine function F(x Integer): x\ndefine X: F('a')", []errPos{{checker.CodeNoOverload, 3, 11}}},
+		{"property of Any", "library T\ndefine X: (null as Any) A return A.zz", []errPos{{checker.CodeUndeclared, 2, 34}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"github.com/ccg-project/ccg/cql/builtins"
 	"strconv"
 	"strings"
 
@@ -21,8 +22,70 @@ func (c *checker) call(s ast.Span, name string, prec value.Precision, args ...No
 		for i, a := range args {
 			ts[i] = a.Type().String()
 		}
-		c.errorf(s, CodeNoOverload, "could not resolve call to operator %s with signature (%s)", name, strings.Join(ts, ", "))
+		c.errorf(s, CodeNoOverload, "could not resolve call to operator %s with signature (%s); %s", name, strings.Join(ts, ", "), overloadList(name))
 		return bad(s)
+	}
+	return n
+}
+
+// overloadList describes the signatures of a built-in operator for an
+// error message.
+func overloadList(name string) string {
+	var sigs []string
+	seen := map[string]bool{}
+	for _, o := range builtins.Lookup(name) {
+		ps := make([]string, len(o.Params))
+		for i, p := range o.Params {
+			ps[i] = p.String()
+		}
+		if o.Variadic {
+			ps[len(ps)-1] += "..."
+		}
+		sig := "(" + strings.Join(ps, ", ") + ")"
+		if !seen[sig] {
+			seen[sig] = true
+			sigs = append(sigs, sig)
+		}
+	}
+	return signatureList(sigs)
+}
+
+// signatureList renders the signatures a call could have had.
+func signatureList(sigs []string) string {
+	switch {
+	case len(sigs) == 0:
+		return "it has no overloads"
+	case len(sigs) == 1:
+		return "its signature is " + sigs[0]
+	}
+	return "its overloads are " + strings.Join(sigs, ", ")
+}
+
+// callEither calls operator name, or alt when name does not fit the
+// arguments; when both fit (an operand of a choice type that holds points
+// or intervals), the run-time types of the arguments choose between them.
+func (c *checker) callEither(s ast.Span, name, alt string, prec value.Precision, args ...Node) Node {
+	if alt == "" {
+		return c.call(s, name, prec, args...)
+	}
+	ts := make([]types.Type, len(args))
+	for i, a := range args {
+		ts[i] = a.Type()
+	}
+	r, _ := c.m.Resolve(name, ts)
+	if r == nil {
+		return c.call(s, alt, prec, args...)
+	}
+	n, _ := c.tryCall(s, name, prec, args...)
+	if ra, _ := c.m.Resolve(alt, ts); ra != nil {
+		call := n.(*Call)
+		if call.Dispatch == nil {
+			call.Dispatch = &Dispatch{Models: c.m, Args: args, Convs: r.Convs}
+		}
+		call.Dispatch.Alt = alt
+		if !types.Equal(ra.Result, call.T) {
+			call.T = types.NewChoice(call.T, ra.Result)
+		}
 	}
 	return n
 }
@@ -52,6 +115,12 @@ func (c *checker) tryCall(s ast.Span, name string, prec value.Precision, args ..
 		}
 	}
 	n := &Call{Base: Base{T: r.Result, P: pos(s)}, Op: r.Op, Name: name, Args: cargs, Precision: prec}
+	if name == "Message" && types.Equal(ts[0], types.Null) {
+		// Message returns its source: with a null source it is typed like
+		// null, so `if c then 1.0 else Message(null, ...)` stays Decimal
+		// (as the reference translator types it).
+		n.T = types.Null
+	}
 	if anyOrChoiceArg(ts) {
 		// An Any or choice argument may hold a value of another overload's
 		// parameter type: when several overloads fit, the run-time types
@@ -484,6 +553,17 @@ func (c *checker) binary(x *ast.BinaryExpr) Node {
 		if x.Op == ast.OpIn && (types.Equal(r.Type(), types.ValueSet) || types.Equal(r.Type(), types.CodeSys)) {
 			return c.termIn(s, l, r)
 		}
+		// An interval (or FHIR.Period, FHIR.Range) in an interval is
+		// IncludedIn, as the reference translator resolves it; Contains
+		// likewise becomes Includes.
+		if ivl, _ := c.intervalKinds(l.Type()); ivl && x.Op == ast.OpIn && isInterval(r.Type()) {
+			name, alt := c.pointOrInterval(l.Type(), "In", "IncludedIn")
+			return c.callEither(s, name, alt, Precision(x.Precision), l, r)
+		}
+		if ivl, _ := c.intervalKinds(r.Type()); ivl && x.Op == ast.OpContains && isInterval(l.Type()) {
+			name, alt := c.pointOrInterval(r.Type(), "Contains", "Includes")
+			return c.callEither(s, name, alt, Precision(x.Precision), l, r)
+		}
 		// `x in IntervalOrList` with a list on the wrong side, or a
 		// precision: pass through.
 		return c.call(s, name, Precision(x.Precision), l, r)
@@ -783,11 +863,48 @@ func (c *checker) retrieve(x *ast.Retrieve) Node {
 	}
 	if x.Codes != nil {
 		n.Codes = c.expr(x.Codes)
+		if ct := n.Codes.Type(); types.Equal(ct, types.String) || types.Equal(ct, &types.List{Elem: types.String}) {
+			return c.stringRetrieve(x, n)
+		}
 		if n.CodePath == "" {
 			if rm, ok := c.models[nt.Model].(RetrieveModel); ok {
 				n.CodePath = rm.PrimaryCodePath(nt.Name)
+				if n.CodePath == "" {
+					c.errorf(x.Span, CodeTypeMismatch, "%s has no primary code path: name the element to filter on ([%s: element in ...])", nt, nt.Name)
+					return bad(x.Span)
+				}
 			}
 		}
 	}
 	return n
+}
+
+// retrievedAlias is the alias of the query a retrieve filtered by strings
+// becomes; it cannot be written in CQL, so it never hides a name.
+const retrievedAlias = "retrieved "
+
+// stringRetrieve checks a retrieve whose terminology is a string or a list
+// of strings ([MedicationRequest: status in {'active'}]): the reference
+// translator compares the strings with the code path's value, so it becomes
+// the query [MedicationRequest] R where R.status in {'active'}.
+func (c *checker) stringRetrieve(x *ast.Retrieve, n *Retrieve) Node {
+	if n.CodePath == "" {
+		c.errorf(x.Span, CodeTypeMismatch, "%s has no primary code path: a retrieve filtered by %s needs one", n.DataType, n.Codes.Type())
+		return bad(x.Span)
+	}
+	var path ast.Expr = &ast.IdentifierRef{Span: x.Span, Name: retrievedAlias}
+	for _, p := range strings.Split(n.CodePath, ".") {
+		path = &ast.MemberAccess{Span: x.Span, Source: path, Name: p}
+	}
+	op := ast.OpEqual
+	switch {
+	case x.CodeComparator == "~":
+		op = ast.OpEquivalent
+	case isList(n.Codes.Type()):
+		op = ast.OpIn
+	}
+	all := &ast.Retrieve{Span: x.Span, Context: x.Context, Type: x.Type}
+	q := &ast.Query{Span: x.Span, Sources: []*ast.AliasedSource{{Span: x.Span, Expr: all, Alias: retrievedAlias}},
+		Where: &ast.BinaryExpr{Span: x.Span, Op: op, Left: path, Right: x.Codes}}
+	return c.query(q)
 }

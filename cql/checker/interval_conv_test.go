@@ -120,7 +120,7 @@ func TestIntervalPromotionInLibraries(t *testing.T) {
 		{"demote off", "define X: Interval[5, 5] + 1", false, false, checker.CodeNoOverload},
 		{"demote on", "define X: Interval[5, 5] + 1", false, true, "System.Integer"},
 		{"user function promotion", "define function F(i Interval<Integer>): width of i\ndefine X: F(3)", true, false, "System.Integer"},
-		{"user function promotion off", "define function F(i Interval<Integer>): width of i\ndefine X: F(3)", false, false, checker.CodeUndeclared},
+		{"user function promotion off", "define function F(i Interval<Integer>): width of i\ndefine X: F(3)", false, false, checker.CodeNoOverload},
 		{"user function demotion", "define function G(i Integer): i * 2\ndefine X: G(Interval[3, 3])", false, true, "System.Integer"},
 		{"no interval of an unordered type", "define X: start of true", true, true, checker.CodeNoOverload},
 		{"fhir dateTime promoted", "using FHIR version '4.0.1'\ndefine function F(d FHIR.dateTime): Interval[@2012-01-01T, @2013-01-01T] overlaps d\ndefine X: F(null)", true, false, "System.Boolean"},

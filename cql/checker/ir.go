@@ -60,6 +60,10 @@ type Dispatch struct {
 	Args []Node
 	// Convs are the conversions of the compile-time choice (Op).
 	Convs []*Conv
+	// Alt, when set, is a second operator whose overloads the run-time
+	// types may select (IncludedIn for In on a choice of points and
+	// intervals).
+	Alt string
 }
 
 // Conv is a run-time conversion plan: a scalar implicit conversion, or an
@@ -86,6 +90,10 @@ type Conv struct {
 	// Dynamic, when set, chooses the conversion from the value's run-time
 	// type (an argument of a choice type).
 	Dynamic *Matcher
+	// Cast, with Dynamic, makes a value whose run-time type does not
+	// convert to Target null (an implicit cast of a choice to one of its
+	// options).
+	Cast bool
 	// Target is the converted type.
 	Target types.Type
 	// Fn is a data model's conversion (FHIR.string to String); Then is

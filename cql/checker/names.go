@@ -138,9 +138,6 @@ func (c *checker) propType(t types.Type, name string) (types.Type, bool) {
 		return types.NewChoice(opts...), true
 	case *types.Named:
 		if x.Model == "System" {
-			if types.Equal(x, types.Any) {
-				return types.Any, true
-			}
 			if ps, ok := systemProps[x.Name]; ok {
 				pt, ok := ps[name]
 				return pt, ok
@@ -158,6 +155,9 @@ func (c *checker) property(s ast.Span, src Node, name string) Node {
 	t := src.Type()
 	if types.Equal(t, types.Null) {
 		return &Property{Base: Base{T: types.Any, P: pos(s)}, Source: src, Name: name}
+	}
+	if isBad(src) {
+		return bad(s) // already reported
 	}
 	pt, ok := c.propType(t, name)
 	if !ok {
@@ -178,6 +178,11 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 			args := c.exprs(x.Args)
 			if n := c.userCall(x.Span, il, x.Name, args, false, false); n != nil {
 				return n
+			}
+			if sigs := funcSignatures(il, x.Name, false); len(sigs) > 0 {
+				c.errorf(x.Span, CodeNoOverload, "could not resolve call to function %s.%s with signature (%s); %s",
+					x.LibraryQualifier, x.Name, argTypes(args), signatureList(sigs))
+				return bad(x.Span)
 			}
 			c.errorf(x.Span, CodeUndeclared, "could not resolve function %s in library %s", x.Name, x.LibraryQualifier)
 			return bad(x.Span)
@@ -219,10 +224,55 @@ func (c *checker) funcCall(x *ast.FunctionCall) Node {
 		if n, ok := c.ageFunction(x, name, args); ok {
 			return n
 		}
+		if sigs := c.funcSignatures(x.Name, fluent); len(sigs) > 0 {
+			c.errorf(x.Span, CodeNoOverload, "could not resolve call to function %s with signature (%s); %s",
+				x.Name, argTypes(args), signatureList(sigs))
+			return bad(x.Span)
+		}
+		if fluent && len(c.lib.Funcs[x.Name]) > 0 {
+			c.errorf(x.Span, CodeUndeclared, "function %s is not declared fluent: call it as %s(...)", x.Name, x.Name)
+			return bad(x.Span)
+		}
 		c.errorf(x.Span, CodeUndeclared, "could not resolve function %s", x.Name)
 		return bad(x.Span)
 	}
 	return c.call(x.Span, name, value.Unset, args...)
+}
+
+// funcSignatures lists the signatures of the user-defined functions name
+// of the library being checked (and, for a fluent call, of the fluent
+// functions of its includes).
+func (c *checker) funcSignatures(name string, fluent bool) []string {
+	sigs := funcSignatures(c.lib, name, fluent)
+	if fluent {
+		for _, il := range c.lib.Includes {
+			sigs = append(sigs, funcSignatures(il, name, true)...)
+		}
+	}
+	return sigs
+}
+
+func funcSignatures(lib *Library, name string, fluent bool) []string {
+	var sigs []string
+	for _, f := range lib.Funcs[name] {
+		if fluent && !f.Fluent {
+			continue
+		}
+		ps := make([]string, len(f.Params))
+		for i, p := range f.Params {
+			ps[i] = p.String()
+		}
+		sigs = append(sigs, "("+strings.Join(ps, ", ")+")")
+	}
+	return sigs
+}
+
+func argTypes(args []Node) string {
+	ts := make([]string, len(args))
+	for i, a := range args {
+		ts[i] = a.Type().String()
+	}
+	return strings.Join(ts, ", ")
 }
 
 // userCall resolves a user-defined function of lib (nil when none fits).
@@ -353,23 +403,17 @@ func (c *checker) timing(x *ast.TimingExpr) Node {
 	case ast.TimingSameOrAfter:
 		return c.call(s, "SameOrAfter", p, l, r)
 	case ast.TimingIncludes:
-		name := "Includes"
-		if !isInterval(r.Type()) && !isList(r.Type()) && !types.Equal(r.Type(), types.Null) {
-			name = "Contains"
-		}
+		name, alt := c.pointOrInterval(r.Type(), "Contains", "Includes")
 		if x.Properly {
-			name = "Proper" + name
+			name, alt = proper(name), proper(alt)
 		}
-		return c.call(s, name, p, l, r)
+		return c.callEither(s, name, alt, p, l, r)
 	case ast.TimingIncludedIn:
-		name := "IncludedIn"
-		if !isInterval(l.Type()) && !isList(l.Type()) && !types.Equal(l.Type(), types.Null) {
-			name = "In"
-		}
+		name, alt := c.pointOrInterval(l.Type(), "In", "IncludedIn")
 		if x.Properly {
-			name = "Proper" + name
+			name, alt = proper(name), proper(alt)
 		}
-		return c.call(s, name, p, l, r)
+		return c.callEither(s, name, alt, p, l, r)
 	case ast.TimingBefore, ast.TimingAfter:
 		before := x.Op == ast.TimingBefore
 		if x.Offset == nil {
@@ -385,14 +429,14 @@ func (c *checker) timing(x *ast.TimingExpr) Node {
 		// With an offset, compare points: the end of the left interval and
 		// the start of the right one for before, and the other way round
 		// for after.
-		if isInterval(l.Type()) {
+		if c.intervalOperand(l.Type()) {
 			if before {
 				l = c.call(s, "End", value.Unset, l)
 			} else {
 				l = c.call(s, "Start", value.Unset, l)
 			}
 		}
-		if isInterval(r.Type()) {
+		if c.intervalOperand(r.Type()) {
 			if before {
 				r = c.call(s, "Start", value.Unset, r)
 			} else {
@@ -432,11 +476,11 @@ func (c *checker) timing(x *ast.TimingExpr) Node {
 	case ast.TimingWithin:
 		q := quantityLit(x.Within, s)
 		lo, hi := r, r
-		if isInterval(r.Type()) {
+		if c.intervalOperand(r.Type()) {
 			lo, hi = c.call(s, "Start", value.Unset, r), c.call(s, "End", value.Unset, r)
 		}
 		iv := c.interval(s, c.call(s, "Subtract", value.Unset, lo, q), c.call(s, "Add", value.Unset, hi, q), !x.Properly, !x.Properly)
-		if isInterval(l.Type()) {
+		if c.intervalOperand(l.Type()) {
 			return c.call(s, "IncludedIn", p, l, iv)
 		}
 		return c.call(s, "In", p, l, iv)
@@ -459,6 +503,67 @@ func (c *checker) timing(x *ast.TimingExpr) Node {
 	}
 	c.errorf(s, CodeUnsupported, "unsupported timing phrase %s", x.Op)
 	return bad(s)
+}
+
+func proper(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "Proper" + name
+}
+
+// intervalKinds tells whether a value of type t may be an interval (an
+// Interval, or a model type that converts to one: FHIR.Period, FHIR.Range)
+// and whether it may be a point (any other single value). A choice may be
+// both; Any counts as a point, lists and null are neither.
+func (c *checker) intervalKinds(t types.Type) (ivl, point bool) {
+	switch x := t.(type) {
+	case *types.Interval:
+		return true, false
+	case *types.Choice:
+		for _, o := range x.Options {
+			i, p := c.intervalKinds(o)
+			ivl, point = ivl || i, point || p
+		}
+		return ivl, point
+	case *types.Named:
+		if types.Equal(x, types.Null) {
+			return false, false
+		}
+		if x.Model != "System" {
+			for _, cv := range c.m.Converters {
+				if to, _, ok := cv.ImplicitConversion(x); ok {
+					return isInterval(to), !isInterval(to)
+				}
+			}
+		}
+		return false, true
+	}
+	return false, false
+}
+
+// intervalOperand reports whether an operand of type t is an interval, or
+// converts to one.
+func (c *checker) intervalOperand(t types.Type) bool {
+	ivl, point := c.intervalKinds(t)
+	return ivl && !point
+}
+
+// pointOrInterval chooses between the point and the interval form of an
+// operator (In / IncludedIn, Contains / Includes) for an operand of type
+// t: the interval form for intervals (and FHIR.Period, FHIR.Range, which
+// convert to one), the point form for points, and for a choice of both the
+// point form, with the interval form as the alternative that the run-time
+// type of the value may select.
+func (c *checker) pointOrInterval(t types.Type, pointOp, ivlOp string) (name, alt string) {
+	ivl, point := c.intervalKinds(t)
+	switch {
+	case ivl && point:
+		return pointOp, ivlOp
+	case point:
+		return pointOp, ""
+	}
+	return ivlOp, ""
 }
 
 func (c *checker) interval(s ast.Span, lo, hi Node, lc, hc bool) Node {

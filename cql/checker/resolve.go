@@ -189,21 +189,24 @@ func (m *Matcher) match(arg, p types.Type) (int, *Conv) {
 	// the parameter type at run time; the operator sees it as it is.
 	if isAnyOrChoice(arg) {
 		if ac, ok := arg.(*types.Choice); ok {
-			found, needsConv := false, false
+			found, all := false, true
 			for _, o := range ac.Options {
-				if c, conv := m.match(o, p); c >= 0 {
+				if c, conv := m.match(o, p); c >= 0 && c < costAny {
 					found = true
-					if conv != nil {
-						needsConv = true
-					}
+					all = all && conv == nil
+				} else {
+					all = false
 				}
 			}
 			if !found {
 				return noMatch, nil
 			}
-			if needsConv && m != nil {
-				// Which conversion applies depends on the run-time type.
-				return costAny, &Conv{Dynamic: m, Target: p}
+			if !all && m != nil {
+				// The choice is cast to the parameter type: which
+				// conversion applies depends on the run-time type, and a
+				// value of an option that does not fit is null (CQL 1.5
+				// implicit choice casts, with the semantics of as).
+				return costAny, &Conv{Dynamic: m, Target: p, Cast: true}
 			}
 			return costAny, nil
 		}
@@ -455,7 +458,14 @@ func collect(p, arg types.Type, out map[string][]types.Type) bool {
 func CommonType(ts []types.Type) types.Type { return (*Matcher)(nil).CommonType(ts) }
 
 // CommonType is the package CommonType with model conversions.
-func (m *Matcher) CommonType(ts []types.Type) types.Type {
+func (m *Matcher) CommonType(ts []types.Type) types.Type { return m.commonType(ts, false) }
+
+// commonType computes CommonType. With castChoices (binding the type
+// variable of an operator), a choice argument also offers its options, and
+// the System types they convert to, as candidates: the choice is then cast
+// to the option the other arguments fit (CQL 1.5 implicit choice casts;
+// `O.value ~ "Some Code"` compares as Concepts).
+func (m *Matcher) commonType(ts []types.Type, castChoices bool) types.Type {
 	var cands []types.Type
 	for _, t := range ts {
 		if t != nil && !types.Equal(t, types.Null) {
@@ -466,10 +476,17 @@ func (m *Matcher) CommonType(ts []types.Type) types.Type {
 		return types.Any
 	}
 	members := cands
+	if castChoices && len(cands) > 1 {
+		for _, t := range members {
+			if ch, ok := t.(*types.Choice); ok {
+				cands = append(cands, ch.Options...)
+			}
+		}
+	}
 	if m != nil && len(cands) > 1 {
 		// Model types may meet in the System type they convert to
 		// (FHIR.CodeableConcept and System.Code meet in System.Concept).
-		for _, t := range members {
+		for _, t := range cands[:len(cands):len(cands)] {
 			if n, ok := t.(*types.Named); ok && n.Model != "System" {
 				for _, cv := range m.Converters {
 					if to, _, ok := cv.ImplicitConversion(n); ok {
@@ -639,7 +656,7 @@ func (m *Matcher) tryOverload(o *builtins.Overload, args []types.Type) *Resoluti
 		}
 		bind = map[string]types.Type{}
 		for k, ts := range found {
-			ct := m.CommonType(ts)
+			ct := m.commonType(ts, true)
 			if ch, ok := ct.(*types.Choice); ok {
 				// Arguments of unrelated types do not bind one variable,
 				// unless one of them already is that choice.

@@ -27,7 +27,13 @@ func convert(c *checker.Conv, v value.Value) (value.Value, error) {
 	}
 	if c.Dynamic != nil {
 		conv, ok := c.Dynamic.ConvertDynamic(v, c.Target)
-		if !ok || conv == nil || conv.Dynamic != nil {
+		if !ok {
+			if _, named := v.Type().(*types.Named); named && c.Cast {
+				return nil, nil // another option of the choice: as gives null
+			}
+			return v, nil
+		}
+		if conv == nil || conv.Dynamic != nil {
 			return v, nil
 		}
 		return convert(conv, v)

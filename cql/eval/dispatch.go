@@ -35,6 +35,11 @@ func (p *planner) planDispatch(x *checker.Call) fn {
 			return r.(*checker.Resolution)
 		}
 		r := d.Models.ResolveRuntime(name, ts)
+		if d.Alt != "" {
+			if ra := d.Models.ResolveRuntime(d.Alt, ts); ra != nil && (r == nil || ra.Score < r.Score) {
+				r = ra
+			}
+		}
 		cache.Store(key, r)
 		return r
 	}
@@ -72,6 +77,9 @@ func (p *planner) planDispatch(x *checker.Call) fn {
 			v, err = r.Op.PFn(&f.a.b, prec, vs)
 		} else {
 			v, err = r.Op.Fn(&f.a.b, vs)
+		}
+		if err == nil {
+			err = f.a.chargeResult(v, vs)
 		}
 		if err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)

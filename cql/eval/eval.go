@@ -2,7 +2,10 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,12 +50,21 @@ type RequestRetriever interface {
 
 // Options are the per-evaluation settings.
 type Options struct {
-	Now         time.Time
-	Parameters  map[string]value.Value
-	MaxListSize int
-	MaxDepth    int
-	Retriever   Retriever
-	Terminology Terminology
+	Now        time.Time
+	Parameters map[string]value.Value
+	// MaxListSize bounds lists (elements), MaxStringLen strings (bytes;
+	// 0: DefaultMaxStringLen), MaxTupleWidth tuples (elements; 0:
+	// DefaultMaxTupleWidth) and MaxBytes the bytes of all values the
+	// evaluation builds; 0 means no limit for MaxListSize and MaxBytes, a
+	// negative value no limit for all. Over a limit, evaluation stops with
+	// a *builtins.LimitError.
+	MaxListSize   int
+	MaxStringLen  int
+	MaxTupleWidth int
+	MaxBytes      int
+	MaxDepth      int
+	Retriever     Retriever
+	Terminology   Terminology
 	// OnMessage receives the messages of Message calls whose condition is
 	// true and whose severity is not Error (an Error message is a run-time
 	// error instead). It is called on the evaluating goroutine, one call
@@ -111,20 +123,14 @@ type activation struct {
 	retriever Retriever
 	terms     Terminology
 	onMessage func(Message)
-	ticks     int
+	maxTuple  int
 	// root is the frame of bodies that need no local slots.
 	root frame
 }
 
-func (a *activation) tick() error {
-	a.ticks++
-	if a.ticks&255 == 0 {
-		if err := a.ctx.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// tick is called once per iteration of evaluation loops; see
+// builtins.Context.Tick.
+func (a *activation) tick() error { return a.b.Tick() }
 
 // Program is a planned library with its includes.
 type Program struct {
@@ -158,10 +164,11 @@ type funcPlan struct {
 }
 
 type planner struct {
-	prog  *Program
-	libs  map[*checker.Library]*libPlan
-	funcs map[*checker.FuncDef]*funcPlan
-	cur   *libPlan
+	prog     *Program
+	libs     map[*checker.Library]*libPlan
+	funcs    map[*checker.FuncDef]*funcPlan
+	cur      *libPlan
+	foldMemo map[*checker.Call]bool
 }
 
 // Plan turns a checked library (and everything it includes) into a Program.
@@ -249,6 +256,74 @@ func (a *activation) paramValue(lp *libPlan, dp *defPlan, v value.Value) (value.
 	return r, nil
 }
 
+// CheckParameters checks supplied parameter values before an evaluation:
+// every name must be declared, as a plain name by the main library or an
+// included one, as "Lib.name" by library Lib; a value must have the
+// declared type (or convert to it implicitly) of the main library's
+// parameter or, for a plain name the main library does not declare, of at
+// least one included library's. Every problem is reported, by name.
+func (pr *Program) CheckParameters(in map[string]value.Value) error {
+	names := make([]string, 0, len(in))
+	for n := range in {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var errs []error
+	for _, n := range names {
+		if err := pr.checkParameter(n, in[n]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (pr *Program) checkParameter(name string, v value.Value) error {
+	mismatch := func(lp *libPlan, dp *defPlan) error {
+		return fmt.Errorf("parameter %q of library %s is of type %s; the value given is of type %s",
+			dp.name, lp.lib.Name, lp.lib.Params[dp.name].T, v.Type())
+	}
+	if dp, ok := pr.main.params[name]; ok {
+		if !fitsParam(pr.main, dp, v) {
+			return mismatch(pr.main, dp)
+		}
+		return nil
+	}
+	var first error
+	declared := false
+	for _, lp := range pr.libs {
+		dp, ok := lp.params[name]
+		if !ok {
+			continue
+		}
+		declared = true
+		if fitsParam(lp, dp, v) {
+			return nil
+		}
+		if first == nil {
+			first = mismatch(lp, dp)
+		}
+	}
+	if declared {
+		return first
+	}
+	if i := strings.Index(name, "."); i > 0 {
+		for _, lp := range pr.libs {
+			if lp.lib.Name != name[:i] {
+				continue
+			}
+			dp, ok := lp.params[name[i+1:]]
+			if !ok {
+				return fmt.Errorf("library %s declares no parameter named %q", lp.lib.Name, name[i+1:])
+			}
+			if !fitsParam(lp, dp, v) {
+				return mismatch(lp, dp)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("no library of the evaluation declares a parameter named %q", name)
+}
+
 // Defines returns the expression definitions of the main library in source order.
 func (pr *Program) Defines() []string {
 	out := make([]string, len(pr.main.order))
@@ -289,7 +364,9 @@ func (pr *Program) NewSession(ctx context.Context, o Options) *Session {
 	if a.maxDepth <= 0 {
 		a.maxDepth = DefaultMaxDepth
 	}
-	a.b = builtins.Context{Ctx: ctx, MaxListSize: o.MaxListSize}
+	a.b = builtins.Context{Ctx: ctx, MaxListSize: max(o.MaxListSize, 0), MaxBytes: max(o.MaxBytes, 0),
+		MaxStringLen: limit(o.MaxStringLen, DefaultMaxStringLen)}
+	a.maxTuple = limit(o.MaxTupleWidth, DefaultMaxTupleWidth)
 	if now := o.Now; !now.IsZero() {
 		a.b.Now = dateTimeOf(now)
 	} else if pr.needsNow {
@@ -308,7 +385,7 @@ func (pr *Program) Release(s *Session) {
 		clear(a.params[i])
 	}
 	a.ctx, a.in, a.retriever, a.terms, a.b, a.onMessage = nil, nil, nil, nil, builtins.Context{}, nil
-	a.depth, a.ticks = 0, 0
+	a.depth = 0
 	pr.pool.Put(s)
 }
 
@@ -361,8 +438,8 @@ func (a *activation) evalParam(lp *libPlan, dp *defPlan) (value.Value, error) {
 
 // evalOnce evaluates the body of dp at most once per activation, keeping
 // the result in rows (a.defs or a.params, one row of n states per library).
-// A definition met again while it is being evaluated is an error; a
-// parameter without a body (no default) is null.
+// A definition met again while it is being evaluated is an error, and so
+// is a parameter without a body (no default) for which no value was given.
 func (a *activation) evalOnce(rows [][]defState, n int, lp *libPlan, dp *defPlan, kind string) (value.Value, error) {
 	if rows[lp.idx] == nil {
 		rows[lp.idx] = make([]defState, n)
@@ -375,6 +452,12 @@ func (a *activation) evalOnce(rows [][]defState, n int, lp *libPlan, dp *defPlan
 		return nil, wrap(fmt.Errorf("%s %q refers to itself", kind, dp.name), lp.lib.Name, dp.pos.Line, dp.pos.Col)
 	}
 	if dp.body == nil {
+		if kind == "parameter" {
+			err := wrap(fmt.Errorf("parameter %q of library %s has no default and no value was given for it", dp.name, lp.lib.Name),
+				lp.lib.Name, dp.pos.Line, dp.pos.Col)
+			st.state, st.err = evaluated, err
+			return nil, err
+		}
 		return nil, nil
 	}
 	st.state = evaluating

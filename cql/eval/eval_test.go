@@ -36,7 +36,11 @@ func TestDistinctValues(t *testing.T) {
 	d1, _ := value.NewDecimal("1.0")
 	d2, _ := value.NewDecimal("1.00")
 	in := []value.Value{value.Integer(1), nil, value.Integer(1), nil, value.String("a"), d1, d2}
-	got := value.Format(value.List{Elems: distinctValues(in), ElemType: types.Any})
+	out, err := distinctValues(&activation{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := value.Format(value.List{Elems: out, ElemType: types.Any})
 	if diff := cmp.Diff("{1, null, 'a', 1.0}", got); diff != "" {
 		t.Errorf("distinct (-want +got):\n%s", diff)
 	}

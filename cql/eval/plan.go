@@ -55,6 +55,9 @@ func (p *planner) plan(n checker.Node) fn {
 				return nil, err
 			}
 			r, err := convert(c, v)
+			if err == nil {
+				err = f.a.chargeResult(r, []value.Value{v})
+			}
 			if err != nil {
 				return nil, wrap(err, lib, pos.Line, pos.Col)
 			}
@@ -93,12 +96,18 @@ func (p *planner) plan(n checker.Node) fn {
 		src := p.plan(x.Source)
 		name := x.Name
 		lib, pos := p.cur.lib.Name, x.P
+		// On a value of a choice type (the members of a union of resource
+		// types), an element that the value's run-time type lacks is null.
+		lenient := isChoice(x.Source.Type())
 		return func(f *frame) (value.Value, error) {
 			v, err := src(f)
 			if err != nil || v == nil {
 				return nil, err
 			}
-			r, err := property(v, name)
+			r, err := property(v, name, lenient)
+			if err == nil {
+				err = f.a.chargeResult(r, []value.Value{v})
+			}
 			if err != nil {
 				return nil, wrap(err, lib, pos.Line, pos.Col)
 			}
@@ -258,6 +267,9 @@ func (p *planner) planCall(x *checker.Call) fn {
 		} else {
 			v, err = op.Fn(&f.a.b, vs)
 		}
+		if err == nil {
+			err = f.a.chargeResult(v, vs)
+		}
 		if err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)
 		}
@@ -334,16 +346,47 @@ func (a *activation) reportMessage(lib string, pos checker.Pos, vs []value.Value
 // unless the result could depend on the evaluation (Now, the request's
 // timezone) or the call raises an error (which must surface at run time).
 func (p *planner) fold(x *checker.Call, f fn) (fn, bool) {
-	if len(x.Args) == 0 || !foldable(x) {
+	if len(x.Args) == 0 || !p.foldable(x) {
 		return nil, false
 	}
-	a := &activation{ctx: bg, maxDepth: DefaultMaxDepth}
-	a.b.Ctx = bg
+	a := foldActivation()
 	v, err := f(&frame{a: a})
 	if err != nil {
 		return nil, false
 	}
+	// A large constant is still held to the evaluation's limits (which
+	// may be lower than folding's).
+	lib, pos := p.cur.lib.Name, x.P
+	switch c := v.(type) {
+	case value.String:
+		if len(c) > 4096 {
+			return func(f *frame) (value.Value, error) {
+				return v, wrap(f.a.b.CheckStringLen(len(c)), lib, pos.Line, pos.Col)
+			}, true
+		}
+	case value.List:
+		if len(c.Elems) > 1000 {
+			return func(f *frame) (value.Value, error) {
+				return v, wrap(f.a.b.CheckListSize(len(c.Elems)), lib, pos.Line, pos.Col)
+			}, true
+		}
+	}
 	return func(*frame) (value.Value, error) { return v, nil }, true
+}
+
+// Folding at plan time evaluates the source's constant parts; it runs with
+// limits so that a short source cannot make compilation build huge values
+// (a call over them is not folded and reports the limit when evaluated).
+const (
+	foldMaxBytes   = 16 << 20
+	foldMaxList    = 100_000
+	foldMaxStrings = 1 << 20
+)
+
+func foldActivation() *activation {
+	a := &activation{ctx: bg, maxDepth: DefaultMaxDepth, maxTuple: DefaultMaxTupleWidth}
+	a.b = builtins.Context{Ctx: bg, MaxBytes: foldMaxBytes, MaxListSize: foldMaxList, MaxStringLen: foldMaxStrings}
+	return a
 }
 
 // foldSelector evaluates a list or interval selector whose elements are
@@ -359,8 +402,7 @@ func (p *planner) foldSelector(n checker.Node, elems []checker.Node, f fn) fn {
 			return f
 		}
 	}
-	a := &activation{ctx: bg, maxDepth: DefaultMaxDepth}
-	a.b.Ctx = bg
+	a := foldActivation()
 	v, err := f(&frame{a: a})
 	if err != nil {
 		return f
@@ -389,7 +431,10 @@ func offsetFree(v value.Value) bool {
 	return true
 }
 
-func foldable(n checker.Node) bool {
+// foldable reports whether n is a constant expression. Answers for calls
+// are memoised: plan asks for every call of a nested expression, which
+// would otherwise take time quadratic in its depth.
+func (p *planner) foldable(n checker.Node) bool {
 	if isTemporal(n.Type()) {
 		return false
 	}
@@ -397,18 +442,27 @@ func foldable(n checker.Node) bool {
 	case *checker.Literal:
 		return true
 	case *checker.Convert:
-		return foldable(x.Operand)
+		return p.foldable(x.Operand)
 	case *checker.Call:
+		if r, ok := p.foldMemo[x]; ok {
+			return r
+		}
+		r := true
 		switch x.Name {
 		case "Message", "Now", "Today", "TimeOfDay", "Expand", "Collapse":
-			return false
+			r = false
 		}
 		for _, a := range x.Args {
-			if !foldable(a) {
-				return false
+			if !r || !p.foldable(a) {
+				r = false
+				break
 			}
 		}
-		return true
+		if p.foldMemo == nil {
+			p.foldMemo = map[*checker.Call]bool{}
+		}
+		p.foldMemo[x] = r
+		return r
 	}
 	return false
 }
@@ -489,6 +543,9 @@ func (p *planner) planList(x *checker.ListSel) fn {
 		if err := f.a.b.CheckListSize(len(elems)); err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)
 		}
+		if err := f.a.b.Charge(len(elems)*builtins.SlotBytes + builtins.ValueBytes); err != nil {
+			return nil, wrap(err, lib, pos.Line, pos.Col)
+		}
 		out := make([]value.Value, len(elems))
 		for i, e := range elems {
 			v, err := e(f)
@@ -557,7 +614,11 @@ func (p *planner) planTuple(x *checker.TupleSel) fn {
 	}
 	names := x.Names
 	tt, _ := x.T.(*types.Tuple)
+	lib, pos := p.cur.lib.Name, x.P
 	return func(f *frame) (value.Value, error) {
+		if err := f.a.checkTuple(len(elems)); err != nil {
+			return nil, wrap(err, lib, pos.Line, pos.Col)
+		}
 		vs := make([]value.Value, len(elems))
 		for i, e := range elems {
 			v, err := e(f)
@@ -581,6 +642,9 @@ func (p *planner) planInstance(x *checker.InstanceSel) fn {
 		m, nt := x.Model, x.Named
 		lib, pos := p.cur.lib.Name, x.P
 		return func(f *frame) (value.Value, error) {
+			if err := f.a.checkTuple(len(elems)); err != nil {
+				return nil, wrap(err, lib, pos.Line, pos.Col)
+			}
 			vals := make([]value.Value, len(elems))
 			for i, e := range elems {
 				v, err := e(f)
@@ -665,10 +729,31 @@ type Navigable interface {
 	Property(name string) (value.Value, error)
 }
 
+// elementLister is implemented by model values that tell which elements
+// their type declares.
+type elementLister interface {
+	HasElement(name string) bool
+}
+
+// isChoice reports whether t is a choice type or a list of one.
+func isChoice(t types.Type) bool {
+	if l, ok := t.(*types.List); ok {
+		t = l.Elem
+	}
+	_, ok := t.(*types.Choice)
+	return ok
+}
+
 // property reads a named element of a structured value; on a list it maps
-// over the elements and flattens list results.
-func property(v value.Value, name string) (value.Value, error) {
+// over the elements and flattens list results. When lenient, an element
+// that a model value's type does not declare is null instead of an error.
+func property(v value.Value, name string, lenient bool) (value.Value, error) {
 	if n, ok := v.(Navigable); ok {
+		if lenient {
+			if el, ok := v.(elementLister); ok && !el.HasElement(name) {
+				return nil, nil
+			}
+		}
 		return n.Property(name)
 	}
 	if l, ok := v.(value.List); ok {
@@ -678,7 +763,7 @@ func property(v value.Value, name string) (value.Value, error) {
 			if e == nil {
 				continue
 			}
-			r, err := property(e, name)
+			r, err := property(e, name, lenient)
 			if err != nil {
 				return nil, err
 			}
@@ -795,6 +880,9 @@ func (p *planner) planFuncCall(x *checker.FuncCall) fn {
 				args[i] = nf.vars[s]
 			}
 			v, err := def.Native(args)
+			if err == nil {
+				err = f.a.chargeResult(v, args)
+			}
 			if err != nil {
 				return nil, wrap(err, lib, pos.Line, pos.Col)
 			}
@@ -861,7 +949,7 @@ func (p *planner) planRetrieve(x *checker.Retrieve) fn {
 		if err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)
 		}
-		if err := f.a.b.CheckListSize(len(vs)); err != nil {
+		if err := f.a.chargeResult(value.List{Elems: vs}, nil); err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)
 		}
 		return value.List{Elems: vs, ElemType: dt}, nil
@@ -869,13 +957,20 @@ func (p *planner) planRetrieve(x *checker.Retrieve) fn {
 }
 
 // sortRows sorts rows stably by their keys (one per sort item, descending
-// where desc says so). It sorts an index, so swaps move no pointers.
-func sortRows(rows []sortRow, desc []bool) []sortRow {
+// where desc says so). It sorts an index, so swaps move no pointers. Once
+// the evaluation is cancelled every comparison is "equal", so the sort
+// ends quickly; the caller then reports the cancellation.
+func sortRows(act *activation, rows []sortRow, desc []bool) []sortRow {
 	idx := make([]int32, len(rows))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
+	stop := false
 	slices.SortStableFunc(idx, func(i, j int32) int {
+		if stop || act.tick() != nil {
+			stop = true
+			return 0
+		}
 		a, b := &rows[i], &rows[j]
 		for k := range desc {
 			c := compareForSort(a.keys[k], b.keys[k])

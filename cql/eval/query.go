@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"github.com/ccg-project/ccg/cql/builtins"
 	"github.com/ccg-project/ccg/cql/checker"
 	"github.com/ccg-project/ccg/cql/types"
 	"github.com/ccg-project/ccg/cql/value"
@@ -166,6 +167,9 @@ func (p *planner) planQuery(q *checker.Query) fn {
 						}
 						dup := false
 						for _, r := range rows {
+							if err := a.tick(); err != nil {
+								return nil, wrap(err, lib, pos.Line, pos.Col)
+							}
 							if rowEqual(r, row) {
 								dup = true
 								break
@@ -189,6 +193,9 @@ func (p *planner) planQuery(q *checker.Query) fn {
 					}
 					out = append(out, v)
 				case tupleRet:
+					if err := a.checkTuple(len(srcs)); err != nil {
+						return nil, wrap(err, lib, pos.Line, pos.Col)
+					}
 					vs := make([]value.Value, len(srcs))
 					for i := range srcs {
 						vs[i] = lists[i][idx[i]]
@@ -197,8 +204,13 @@ func (p *planner) planQuery(q *checker.Query) fn {
 				default:
 					out = append(out, lists[0][idx[0]])
 				}
-				if err := a.b.CheckListSize(len(out)); err != nil {
-					return nil, wrap(err, lib, pos.Line, pos.Col)
+				if agg == nil {
+					if err := a.b.CheckListSize(len(out)); err != nil {
+						return nil, wrap(err, lib, pos.Line, pos.Col)
+					}
+					if err := a.b.Charge(builtins.SlotBytes); err != nil {
+						return nil, wrap(err, lib, pos.Line, pos.Col)
+					}
 				}
 			}
 			// Advance the cartesian product (last source fastest).
@@ -220,7 +232,10 @@ func (p *planner) planQuery(q *checker.Query) fn {
 			return acc, nil
 		}
 		if distinct {
-			out = distinctValues(out)
+			var err error
+			if out, err = distinctValues(a, out); err != nil {
+				return nil, wrap(err, lib, pos.Line, pos.Col)
+			}
 		}
 		if len(desc) > 0 && len(out) > 1 {
 			rs := make([]sortRow, len(out))
@@ -241,7 +256,13 @@ func (p *planner) planQuery(q *checker.Query) fn {
 					rs[i].keys[k] = sortModels.ToSystem(kv)
 				}
 			}
-			rs = sortRows(rs, desc)
+			if err := a.b.Charge(len(out) * (len(desc) + 4) * builtins.SlotBytes); err != nil {
+				return nil, wrap(err, lib, pos.Line, pos.Col)
+			}
+			rs = sortRows(a, rs, desc)
+			if err := a.ctx.Err(); err != nil {
+				return nil, wrap(err, lib, pos.Line, pos.Col)
+			}
 			for i := range rs {
 				out[i] = rs[i].v
 			}
@@ -272,6 +293,9 @@ func evalWith(f *frame, w withPlan) (bool, error) {
 	}
 	found := false
 	for _, e := range elems {
+		if err := f.a.tick(); err != nil {
+			return false, err
+		}
 		f.vars[w.src.slot] = e
 		r, err := w.such(f)
 		if err != nil {
@@ -306,7 +330,7 @@ func sameValue(a, b value.Value) bool {
 }
 
 // distinctValues removes duplicates, keeping the first occurrence.
-func distinctValues(vs []value.Value) []value.Value {
+func distinctValues(a *activation, vs []value.Value) ([]value.Value, error) {
 	out := make([]value.Value, 0, len(vs))
 	seen := make(map[any]bool, len(vs))
 	for _, v := range vs {
@@ -320,6 +344,9 @@ func distinctValues(vs []value.Value) []value.Value {
 		}
 		dup := false
 		for _, o := range out {
+			if err := a.tick(); err != nil {
+				return nil, err
+			}
 			if sameValue(o, v) {
 				dup = true
 				break
@@ -329,7 +356,7 @@ func distinctValues(vs []value.Value) []value.Value {
 			out = append(out, v)
 		}
 	}
-	return out
+	return out, nil
 }
 
 type nullKey struct{}

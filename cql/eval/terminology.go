@@ -69,6 +69,9 @@ func expandValueSet(f *frame, v value.Value) (value.Value, error) {
 	if err := f.a.b.CheckListSize(len(codes)); err != nil {
 		return nil, err
 	}
+	if err := f.a.b.Charge(len(codes) * (builtins.SlotBytes + builtins.ValueBytes)); err != nil {
+		return nil, err
+	}
 	elems := make([]value.Value, len(codes))
 	for i, c := range codes {
 		elems[i] = c

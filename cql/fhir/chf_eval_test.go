@@ -99,7 +99,7 @@ func TestCHF(t *testing.T) {
 		{"code.coding.code.value", "{'body-weight-change'}"},
 		{"value.value.value", "-1.6"},
 		{"value.unit.value", "'kg'"},
-		{"extension.url", "{'http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-instantiatesCaseFeature', 'http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-caseFeatureType'}"},
+		{"extension.url.value", "{'http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-instantiatesCaseFeature', 'http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-caseFeatureType'}"},
 		{"subject.reference.value", "'Patient/chf'"},
 		{"encounter.reference.value", "'Encounter/enc-chf'"},
 	}

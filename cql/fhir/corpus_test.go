@@ -73,8 +73,13 @@ func TestCompileCPG(t *testing.T) {
 	compileFolder(t, minCompiledCPG, "hl7-cpg-recommendations", "input", "cql")
 }
 
-// Libraries known to compile; see compileFolder.
+func TestCompileECQM(t *testing.T) {
+	compileFolder(t, minCompiledECQM, "ecqm-content-r4-2021", "input", "cql")
+}
+
+// Libraries known to compile (all of each folder); see compileFolder.
 const (
-	minCompiledANC = 63
-	minCompiledCPG = 20
+	minCompiledANC  = 63
+	minCompiledCPG  = 20
+	minCompiledECQM = 38
 )

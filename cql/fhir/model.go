@@ -1,18 +1,21 @@
 // Package fhir is the FHIR R4 (4.0.1) data model of the CQL engine: the
-// model info the checker resolves FHIR types and element types with, the
-// run-time representation of FHIR resources and datatypes, the conversions
-// FHIRHelpers defines, retrieval from Bundles and FHIR servers, terminology
-// services, and library resolution from FHIR Library resources and
-// directories of .cql files.
+// model the checker resolves FHIR types and element types with (built from
+// the FHIR 4.0.1 ModelInfo, model_gen.go), the run-time representation of
+// FHIR resources and datatypes, the conversions FHIRHelpers defines,
+// retrieval from Bundles and FHIR servers, terminology services, and
+// library resolution from FHIR Library resources and directories of .cql
+// files.
 package fhir
 
 //go:generate go run ./internal/gen/fhirgen -o model_gen.go
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/ccg-project/ccg/cql/modelinfo"
 	"github.com/ccg-project/ccg/cql/types"
 )
 
@@ -26,24 +29,6 @@ const (
 	KindComplex               // datatypes and backbone elements
 	KindResource
 )
-
-const (
-	kindComplex  = KindComplex
-	kindResource = KindResource
-)
-
-type genElem struct {
-	Name  string
-	Types string
-	List  bool
-}
-
-type genType struct {
-	Name  string
-	Base  string
-	Kind  Kind
-	Elems []genElem
-}
 
 // ChoiceOption is one type of a choice element (value[x]); Suffix is what
 // follows the element name in JSON (valueQuantity -> "Quantity").
@@ -67,8 +52,10 @@ type Element struct {
 
 // TypeInfo describes a FHIR type.
 type TypeInfo struct {
-	Type     *types.Named
-	Kind     Kind
+	Type *types.Named
+	Kind Kind
+	// Elements are the elements the type declares, in ModelInfo order;
+	// Element also finds those of its base types.
 	Elements []*Element
 	byName   map[string]*Element
 	// ValueType is the System type of a primitive's value element.
@@ -77,12 +64,19 @@ type TypeInfo struct {
 	PrimaryCodePath string
 	// PatientPaths are the elements referring to the subject patient.
 	PatientPaths []string
+	// Identifier is the canonical URL of the type's StructureDefinition.
+	Identifier string
+	base       *TypeInfo
 }
 
-// Element returns the named element of the type.
+// Element returns the named element of the type or of a base type.
 func (t *TypeInfo) Element(name string) (*Element, bool) {
-	e, ok := t.byName[name]
-	return e, ok
+	for ; t != nil; t = t.base {
+		if e, ok := t.byName[name]; ok {
+			return e, true
+		}
+	}
+	return nil, false
 }
 
 // Conversion is an implicit conversion from a FHIR type to a System type
@@ -95,8 +89,10 @@ type Conversion struct {
 
 // Model is the FHIR 4.0.1 model.
 type Model struct {
-	infos       map[string]*TypeInfo
-	conversions []Conversion
+	infos         map[string]*TypeInfo
+	conversions   []Conversion
+	contexts      map[string]string // context name -> type name
+	birthDatePath string
 }
 
 // ModelName is the name libraries use in `using FHIR version '4.0.1'`.
@@ -115,63 +111,6 @@ func (m *Model) Version() string { return ModelVersion }
 // URL is the model's namespace URL.
 func (m *Model) URL() string { return ModelURL }
 
-// primitives maps each FHIR primitive to its base primitive and System type.
-var primitives = []struct{ name, base, system string }{
-	{"boolean", "", "Boolean"},
-	{"integer", "", "Integer"},
-	{"positiveInt", "integer", "Integer"},
-	{"unsignedInt", "integer", "Integer"},
-	{"decimal", "", "Decimal"},
-	{"string", "", "String"},
-	{"code", "string", "String"},
-	{"id", "string", "String"},
-	{"markdown", "string", "String"},
-	{"uri", "", "String"},
-	{"url", "uri", "String"},
-	{"canonical", "uri", "String"},
-	{"oid", "uri", "String"},
-	{"uuid", "uri", "String"},
-	{"base64Binary", "", "String"},
-	{"xhtml", "", "String"},
-	{"instant", "", "DateTime"},
-	{"dateTime", "", "DateTime"},
-	{"date", "", "Date"},
-	{"time", "", "Time"},
-}
-
-// Binding names used by published FHIRHelpers libraries whose Go models
-// name the value set differently; they are declared as code types so that
-// such libraries resolve.
-var extraCodeTypes = []string{
-	"NutritiionOrderIntent", "Messageheader_Response_Request", "FHIRAllTypes", "FHIRDefinedType",
-	"FHIRResourceType", "ResourceType", "Status", "Use", "MimeType", "CurrencyCode", "SPDXLicense",
-}
-
-// primaryCodePaths are the default code filters of retrieves.
-var primaryCodePaths = map[string]string{
-	"Observation": "code", "Condition": "code", "Procedure": "code", "AllergyIntolerance": "code",
-	"MedicationRequest": "medication", "MedicationAdministration": "medication",
-	"MedicationStatement": "medication", "MedicationDispense": "medication", "Medication": "code",
-	"Encounter": "type", "Immunization": "vaccineCode", "ImmunizationRecommendation": "recommendation.vaccineCode",
-	"DiagnosticReport": "code", "ServiceRequest": "code", "Communication": "category",
-	"CommunicationRequest": "category", "DeviceRequest": "code", "Goal": "category", "CarePlan": "category",
-	"CareTeam": "category", "Task": "code", "Coverage": "type", "Claim": "type", "Device": "type",
-	"Flag": "code", "RiskAssessment": "code", "Specimen": "type", "Location": "type",
-	"Organization": "type", "EpisodeOfCare": "type", "ClinicalImpression": "code", "DetectedIssue": "code",
-	"Consent": "category", "AdverseEvent": "event", "ActivityDefinition": "topic", "PlanDefinition": "topic",
-	"Questionnaire": "code", "Appointment": "serviceType", "List": "code", "DocumentReference": "type",
-	"Composition": "type", "BodyStructure": "location", "ImagingStudy": "procedureCode", "Library": "topic",
-	"Measure": "topic", "FamilyMemberHistory": "relationship", "NutritionOrder": "oralDiet.type",
-	"ProcedureRequest": "code", "ReferralRequest": "type", "SupplyRequest": "item", "SupplyDelivery": "type",
-	"DeviceUseStatement": "device.code", "GuidanceResponse": "module", "HealthcareService": "type",
-	"Practitioner": "qualification.code", "PractitionerRole": "code", "Substance": "code",
-	"ChargeItem": "code", "Contract": "type", "EnrollmentRequest": "coverage", "Group": "code",
-	"MeasureReport": "measure", "MedicationKnowledge": "code", "ResearchStudy": "category",
-	"QuestionnaireResponse": "questionnaire", "Schedule": "serviceType", "Slot": "serviceType",
-	"VisionPrescription": "lensSpecification.product", "RequestGroup": "code", "Media": "type",
-	"MolecularSequence": "type", "Provenance": "activity", "Basic": "code", "Patient": "",
-}
-
 // patientPathNames are elements that tie a resource to the patient it is about.
 var patientPathNames = []string{"subject", "patient", "for", "beneficiary", "individual"}
 
@@ -188,125 +127,62 @@ func R4() *Model {
 
 func named(name string) *types.Named { return &types.Named{Model: ModelName, Name: name} }
 
+// build builds the model from its ModelInfo (model_gen.go).
 func build() *Model {
-	m := &Model{infos: make(map[string]*TypeInfo, len(genTypes)+64)}
-	add := func(name string, kind Kind) *TypeInfo {
-		ti := &TypeInfo{Type: named(name), Kind: kind, byName: map[string]*Element{}}
-		m.infos[name] = ti
-		return ti
+	m, err := newModel(r4Info)
+	if err != nil {
+		panic("fhir: the generated FHIR 4.0.1 ModelInfo is inconsistent: " + err.Error())
 	}
-	element := add("Element", KindComplex)
-	add("BackboneElement", KindComplex).Type.Base = element.Type
-	resource := add("Resource", KindResource)
-	add("DomainResource", KindResource).Type.Base = resource.Type
-	for _, p := range primitives {
-		ti := add(p.name, KindPrimitive)
-		ti.ValueType, _ = types.System(p.system)
-	}
-	for _, p := range primitives {
-		if p.base != "" {
-			m.infos[p.name].Type.Base = m.infos[p.base].Type
-		} else {
-			m.infos[p.name].Type.Base = element.Type
+	return m
+}
+
+// newModel builds a model from a ModelInfo whose types are all in the
+// FHIR namespace.
+func newModel(mi *modelinfo.ModelInfo) (*Model, error) {
+	m := &Model{infos: make(map[string]*TypeInfo, len(mi.Types)), birthDatePath: mi.PatientBirthDatePropertyName,
+		contexts: map[string]string{}}
+	for i := range mi.Types {
+		t := &mi.Types[i]
+		if t.Namespace != ModelName {
+			return nil, fmt.Errorf("type %s is not in the %s namespace", t.QualifiedName(), ModelName)
 		}
+		m.infos[t.Name] = &TypeInfo{Type: named(t.Name), byName: make(map[string]*Element, len(t.Elements)),
+			PrimaryCodePath: t.PrimaryCodePath, Identifier: t.Identifier}
 	}
-	// Code-valued types: bound codes are codes.
-	codeType := m.infos["code"].Type
-	addCode := func(name string) {
-		if _, ok := m.infos[name]; ok {
-			return
-		}
-		ti := add(name, KindCode)
-		ti.Type.Base = codeType
-		ti.ValueType = types.String
-	}
-	genNames := make(map[string]bool, len(genTypes))
-	for i := range genTypes {
-		genNames[genTypes[i].Name] = true
-	}
-	for i := range genTypes {
-		for _, e := range genTypes[i].Elems {
-			t := e.Types
-			if strings.IndexByte(t, '|') >= 0 || genNames[t] || strings.HasPrefix(t, "System.") {
-				continue // choices only hold datatypes and primitives
+	for i := range mi.Types {
+		t := &mi.Types[i]
+		ti := m.infos[t.Name]
+		if t.BaseType != "System.Any" {
+			b, ok := m.infos[strings.TrimPrefix(t.BaseType, ModelName+".")]
+			if !ok {
+				return nil, fmt.Errorf("%s: unknown base type %s", t.Name, t.BaseType)
 			}
-			if _, ok := m.infos[t]; !ok {
-				addCode(t)
+			ti.base, ti.Type.Base = b, b.Type
+		}
+	}
+	for i := range mi.Types {
+		t := &mi.Types[i]
+		ti := m.infos[t.Name]
+		ti.Kind = kindOf(ti)
+		ti.Elements = make([]*Element, 0, len(t.Elements))
+		for _, e := range t.Elements {
+			el, err := m.element(e.Name, e.Type)
+			if err != nil {
+				return nil, fmt.Errorf("%s.%s: %v", t.Name, e.Name, err)
 			}
+			ti.addElem(el)
 		}
 	}
-	for _, n := range extraCodeTypes {
-		addCode(n)
-	}
-	for _, g := range genTypes {
-		if _, ok := m.infos[g.Name]; ok {
-			continue
-		}
-		ti := add(g.Name, g.Kind)
-		ti.byName = make(map[string]*Element, len(g.Elems)+2)
-		ti.Elements = make([]*Element, 0, len(g.Elems)+2)
-	}
-	for _, g := range genTypes {
-		ti := m.infos[g.Name]
-		if ti.Type.Name == "Element" || ti.Type.Name == "BackboneElement" || ti.Type.Name == "Resource" || ti.Type.Name == "DomainResource" {
-			continue
-		}
-		if ti.Type.Base == nil {
-			if b, ok := m.infos[g.Base]; ok {
-				ti.Type.Base = b.Type
-			} else {
-				ti.Type.Base = element.Type
-			}
-		}
-		for _, ge := range g.Elems {
-			m.addElement(ti, ge.Name, ge.Types, ge.List)
-		}
-	}
-	// Profiles of Quantity that CQL libraries name as types.
-	for _, n := range []string{"SimpleQuantity", "MoneyQuantity"} {
-		if _, ok := m.infos[n]; ok {
-			continue
-		}
-		q := m.infos["Quantity"]
-		ti := add(n, KindComplex)
-		ti.Type.Base = q.Type
-		for _, e := range q.Elements {
-			ti.addElem(e)
-		}
-	}
-	// Base types' own elements.
-	m.addElement(element, "id", "System.String", false)
-	m.addElement(element, "extension", "Extension", true)
-	m.addElement(m.infos["BackboneElement"], "id", "System.String", false)
-	m.addElement(m.infos["BackboneElement"], "extension", "Extension", true)
-	m.addElement(m.infos["BackboneElement"], "modifierExtension", "Extension", true)
-	for _, n := range []string{"Resource", "DomainResource"} {
-		ti := m.infos[n]
-		m.addElement(ti, "id", "id", false)
-		m.addElement(ti, "meta", "Meta", false)
-		m.addElement(ti, "implicitRules", "uri", false)
-		m.addElement(ti, "language", "code", false)
-	}
-	dr := m.infos["DomainResource"]
-	m.addElement(dr, "text", "Narrative", false)
-	m.addElement(dr, "contained", "Resource", true)
-	m.addElement(dr, "extension", "Extension", true)
-	m.addElement(dr, "modifierExtension", "Extension", true)
 	for _, ti := range m.infos {
-		if ti.Kind == KindResource && ti.Type.Base != nil && ti.Type.Base.Name == "DomainResource" {
-			if _, ok := ti.byName["contained"]; !ok {
-				m.addElement(ti, "contained", "Resource", true)
-			}
-		}
 		if ti.Kind == KindPrimitive || ti.Kind == KindCode {
-			m.addElement(ti, "id", "System.String", false)
-			m.addElement(ti, "extension", "Extension", true)
-			ti.addElem(&Element{Name: "value", Type: ti.ValueType, One: ti.ValueType})
+			if e, ok := ti.Element("value"); ok {
+				ti.ValueType, _ = e.One.(*types.Named)
+			}
+			if ti.ValueType == nil || ti.ValueType.Model != "System" {
+				return nil, fmt.Errorf("primitive %s has no System-typed value", ti.Type.Name)
+			}
 		}
 		if ti.Kind == KindResource {
-			if p, ok := primaryCodePaths[ti.Type.Name]; ok {
-				ti.PrimaryCodePath = p
-			}
 			for _, n := range patientPathNames {
 				if e, ok := ti.byName[n]; ok && refersToPatient(e) {
 					ti.PatientPaths = append(ti.PatientPaths, n)
@@ -314,8 +190,42 @@ func build() *Model {
 			}
 		}
 	}
-	m.buildConversions()
-	return m
+	for _, c := range mi.Contexts {
+		m.contexts[c.Name] = strings.TrimPrefix(c.Type, ModelName+".")
+	}
+	for _, c := range mi.Conversions {
+		from, err := m.parseType(c.From)
+		if err != nil {
+			return nil, fmt.Errorf("conversion %s: %v", c.Function, err)
+		}
+		to, err := m.parseType(c.To)
+		if err != nil {
+			return nil, fmt.Errorf("conversion %s: %v", c.Function, err)
+		}
+		lib, fn, _ := strings.Cut(c.Function, ".")
+		m.conversions = append(m.conversions, Conversion{From: from, To: to, Library: lib, Function: fn})
+	}
+	return m, nil
+}
+
+// kindOf classifies a type by its place in the hierarchy: resources derive
+// from Resource; primitives are the lower-case types with a System value
+// (dateTime, code); code types are the value set bindings that only hold a
+// string value (ObservationStatus); everything else is complex.
+func kindOf(ti *TypeInfo) Kind {
+	for b := ti; b != nil; b = b.base {
+		if b.Type.Name == "Resource" {
+			return KindResource
+		}
+	}
+	name := ti.Type.Name
+	if c := name[0]; c >= 'a' && c <= 'z' {
+		return KindPrimitive
+	}
+	if ti.Identifier == "" && ti.base != nil && ti.base.Type.Name == "Element" && !strings.Contains(name, ".") {
+		return KindCode
+	}
+	return KindComplex
 }
 
 func refersToPatient(e *Element) bool {
@@ -325,43 +235,97 @@ func refersToPatient(e *Element) bool {
 	return false
 }
 
-func (m *Model) addElement(ti *TypeInfo, name, typeList string, list bool) {
-	if _, ok := ti.byName[name]; ok {
-		return
+// quantityProfiles are the types of the ModelInfo that are constraint
+// profiles of Quantity in the R4 StructureDefinitions rather than types of
+// their own: a choice element holding one is written valueQuantity in JSON
+// and XML (unlike Age or Duration, which are types: valueAge).
+var quantityProfiles = map[string]string{"SimpleQuantity": "Quantity", "MoneyQuantity": "Quantity"}
+
+// element builds the element of a type from its ModelInfo type.
+func (m *Model) element(name, typ string) (*Element, error) {
+	t, err := m.parseType(typ)
+	if err != nil {
+		return nil, err
 	}
-	var opts []string
-	if strings.IndexByte(typeList, '|') < 0 {
-		opts = []string{typeList}
-	} else {
-		opts = strings.Split(typeList, "|")
+	el := &Element{Name: name, Type: t, One: t}
+	if l, ok := t.(*types.List); ok {
+		el.List, el.One = true, l.Elem
 	}
-	resolve := func(t string) *types.Named {
-		if strings.HasPrefix(t, "System.") {
-			s, _ := types.System(strings.TrimPrefix(t, "System."))
-			return s
+	if c, ok := el.One.(*types.Choice); ok {
+		for _, o := range c.Options {
+			if n, ok := o.(*types.Named); ok && n.Model == ModelName {
+				suffix := n.Name
+				if p, ok := quantityProfiles[suffix]; ok {
+					suffix = p
+				}
+				el.Choice = append(el.Choice, ChoiceOption{Suffix: strings.ToUpper(suffix[:1]) + suffix[1:], Type: n})
+			}
 		}
-		if i, ok := m.infos[t]; ok {
-			return i.Type
+	}
+	return el, nil
+}
+
+// parseType resolves a type in the CQL notation of package modelinfo
+// ("FHIR.string", "List<FHIR.Identifier>", "Choice<FHIR.dateTime,
+// FHIR.Period>", "Interval<System.DateTime>").
+func (m *Model) parseType(s string) (types.Type, error) {
+	s = strings.TrimSpace(s)
+	if inner, ok := generic(s, "List"); ok {
+		e, err := m.parseType(inner)
+		if err != nil {
+			return nil, err
 		}
-		return m.infos["string"].Type
+		return &types.List{Elem: e}, nil
 	}
-	el := &Element{Name: name, List: list}
-	if len(opts) == 1 {
-		el.One = resolve(opts[0])
-	} else {
-		ts := make([]types.Type, len(opts))
-		for i, o := range opts {
-			n := resolve(o)
-			ts[i] = n
-			el.Choice = append(el.Choice, ChoiceOption{Suffix: strings.ToUpper(o[:1]) + o[1:], Type: n})
+	if inner, ok := generic(s, "Interval"); ok {
+		p, err := m.parseType(inner)
+		if err != nil {
+			return nil, err
 		}
-		el.One = types.NewChoice(ts...)
+		return &types.Interval{Point: p}, nil
 	}
-	el.Type = el.One
-	if list {
-		el.Type = &types.List{Elem: el.One}
+	if inner, ok := generic(s, "Choice"); ok {
+		var opts []types.Type
+		depth, start := 0, 0
+		for i := 0; i <= len(inner); i++ {
+			if i < len(inner) {
+				switch inner[i] {
+				case '<':
+					depth++
+				case '>':
+					depth--
+				}
+				if inner[i] != ',' || depth > 0 {
+					continue
+				}
+			}
+			o, err := m.parseType(inner[start:i])
+			if err != nil {
+				return nil, err
+			}
+			opts = append(opts, o)
+			start = i + 1
+		}
+		return types.NewChoice(opts...), nil
 	}
-	ti.addElem(el)
+	if n, ok := strings.CutPrefix(s, "System."); ok {
+		if t, ok := types.System(n); ok {
+			return t, nil
+		}
+		return nil, fmt.Errorf("unknown type %s", s)
+	}
+	if ti, ok := m.infos[strings.TrimPrefix(s, ModelName+".")]; ok {
+		return ti.Type, nil
+	}
+	return nil, fmt.Errorf("unknown type %s", s)
+}
+
+// generic returns the argument of name<...>.
+func generic(s, name string) (string, bool) {
+	if strings.HasPrefix(s, name+"<") && strings.HasSuffix(s, ">") {
+		return s[len(name)+1 : len(s)-1], true
+	}
+	return "", false
 }
 
 func (ti *TypeInfo) addElem(e *Element) {
@@ -457,15 +421,15 @@ func (m *Model) Retrievable(typeName string) bool {
 
 // PatientBirthDatePath is the path from a Patient to its birth date value,
 // used by AgeInYears(), AgeInYearsAt(...) and the like in Patient context.
-func (m *Model) PatientBirthDatePath() string { return "birthDate.value" }
+func (m *Model) PatientBirthDatePath() string { return m.birthDatePath }
 
 // PatientType is the type of the Patient context.
 func (m *Model) PatientType() *types.Named { return m.infos["Patient"].Type }
 
 // ContextType returns the type of a context (`context Patient`).
 func (m *Model) ContextType(name string) (*types.Named, bool) {
-	if name == "Patient" || name == "Practitioner" || name == "Encounter" {
-		return m.ResolveType(name)
+	if t, ok := m.contexts[name]; ok {
+		return m.ResolveType(t)
 	}
 	return nil, false
 }
@@ -486,32 +450,4 @@ func (m *Model) ConversionTo(from types.Type) (Conversion, bool) {
 		}
 	}
 	return Conversion{}, false
-}
-
-func (m *Model) buildConversions() {
-	add := func(from string, to types.Type, fn string) {
-		m.conversions = append(m.conversions, Conversion{From: m.infos[from].Type, To: to, Library: "FHIRHelpers", Function: fn})
-	}
-	add("Coding", types.Code, "ToCode")
-	add("CodeableConcept", types.Concept, "ToConcept")
-	add("Quantity", types.Quantity, "ToQuantity")
-	add("Ratio", types.Ratio, "ToRatio")
-	add("Period", &types.Interval{Point: types.DateTime}, "ToInterval")
-	add("Range", &types.Interval{Point: types.Quantity}, "ToInterval")
-	fns := map[string]string{"Boolean": "ToBoolean", "Integer": "ToInteger", "Decimal": "ToDecimal",
-		"String": "ToString", "DateTime": "ToDateTime", "Date": "ToDate", "Time": "ToTime"}
-	for _, p := range primitives {
-		st, _ := types.System(p.system)
-		add(p.name, st, fns[p.system])
-	}
-	var codes []string
-	for n, ti := range m.infos {
-		if ti.Kind == KindCode {
-			codes = append(codes, n)
-		}
-	}
-	sort.Strings(codes)
-	for _, n := range codes {
-		add(n, types.String, "ToString")
-	}
 }

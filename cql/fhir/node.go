@@ -30,13 +30,15 @@ type location struct {
 	parent         *location
 	name           string
 	index          int // -1 when not a list item
+	// src is the data set the resource was read from (nil: read strictly).
+	src *dataSource
 }
 
 func (l *location) child(name string, index int) *location {
 	if l == nil {
 		return &location{name: name, index: index}
 	}
-	return &location{resType: l.resType, resID: l.resID, parent: l, name: name, index: index}
+	return &location{resType: l.resType, resID: l.resID, parent: l, name: name, index: index, src: l.src}
 }
 
 func (l *location) path() string {
@@ -346,7 +348,7 @@ func (m *Model) wrap(ti *TypeInfo, raw, ext any, loc *location, parent *Node) (v
 		r.loc = loc
 		if rt, _ := obj["resourceType"].(string); rt != "" {
 			id, _ := obj["id"].(string)
-			r.loc = &location{resType: rt, resID: id, name: rt, index: -1}
+			r.loc = &location{resType: rt, resID: id, name: rt, index: -1, src: loc.src}
 		}
 		return r, nil
 	default:
@@ -421,6 +423,14 @@ func (n *Node) primitiveProperty(name string) (value.Value, error) {
 
 // PrimitiveValue converts the value of a primitive node to its System
 // value: Boolean, Integer, Decimal, String, DateTime, Date or Time.
+//
+// Data read through a lenient BundleRetriever (the default) may break the
+// JSON type rule of a primitive harmlessly, as HAPI's lenient parser
+// allows: a number or boolean where a string is expected (a code written
+// 5) is read as its text, and a string holding a number or boolean where
+// one is expected ("5.2" for a decimal) as that value; each such read is
+// recorded as a warning naming the resource and path. Strict data, and
+// values that do not read as the type at all, are errors.
 func (n *Node) PrimitiveValue() (value.Value, error) {
 	if n.prim == nil {
 		return nil, nil
@@ -433,13 +443,19 @@ func (n *Node) PrimitiveValue() (value.Value, error) {
 	case "Boolean":
 		b, ok := n.prim.(bool)
 		if !ok {
+			if s, isStr := n.prim.(string); isStr && (s == "true" || s == "false") && n.lenient("a JSON boolean") {
+				return value.Boolean(s == "true"), nil
+			}
 			return nil, n.errorf("expected a JSON boolean for FHIR.%s, found %s", n.info.Type.Name, jsonKind(n.prim))
 		}
 		return value.Boolean(b), nil
 	case "Integer":
 		s, ok := numberText(n.prim)
 		if !ok {
-			return nil, n.errorf("expected a JSON number for FHIR.%s, found %s", n.info.Type.Name, jsonKind(n.prim))
+			s, ok = n.prim.(string)
+			if _, err := strconv.ParseInt(s, 10, 32); !ok || err != nil || !n.lenient("a JSON number") {
+				return nil, n.errorf("expected a JSON number for FHIR.%s, found %s", n.info.Type.Name, jsonKind(n.prim))
+			}
 		}
 		i, err := strconv.ParseInt(s, 10, 32)
 		if err != nil {
@@ -449,7 +465,10 @@ func (n *Node) PrimitiveValue() (value.Value, error) {
 	case "Decimal":
 		s, ok := numberText(n.prim)
 		if !ok {
-			return nil, n.errorf("expected a JSON number for FHIR.decimal, found %s", jsonKind(n.prim))
+			s, ok = n.prim.(string)
+			if _, err := parseDecimal(s); !ok || err != nil || !n.lenient("a JSON number") {
+				return nil, n.errorf("expected a JSON number for FHIR.decimal, found %s", jsonKind(n.prim))
+			}
 		}
 		d, err := parseDecimal(s)
 		if err != nil {
@@ -459,7 +478,15 @@ func (n *Node) PrimitiveValue() (value.Value, error) {
 	}
 	s, ok := n.prim.(string)
 	if !ok {
-		return nil, n.errorf("expected a JSON string for FHIR.%s, found %s", n.info.Type.Name, jsonKind(n.prim))
+		switch x := n.prim.(type) {
+		case json.Number, float64:
+			s, ok = numberText(x)
+		case bool:
+			s, ok = strconv.FormatBool(x), true
+		}
+		if !ok || !n.lenient("a JSON string") {
+			return nil, n.errorf("expected a JSON string for FHIR.%s, found %s", n.info.Type.Name, jsonKind(n.prim))
+		}
 	}
 	switch vt.Name {
 	case "DateTime":

@@ -62,7 +62,7 @@ func TestNodeNavigation(t *testing.T) {
 	if got := get(t, o, "status.id"); got != value.String("s1") {
 		t.Errorf("status.id = %v", got)
 	}
-	if got := get(t, o, "status.extension.url").(value.List); len(got.Elems) != 1 || got.Elems[0] != value.String("http://x") {
+	if got := get(t, o, "status.extension.url.value").(value.List); len(got.Elems) != 1 || got.Elems[0] != value.String("http://x") {
 		t.Errorf("status.extension.url = %v", got)
 	}
 	v := get(t, o, "value").(*Node)

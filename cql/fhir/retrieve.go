@@ -162,7 +162,8 @@ func appendOnce(list []int, i int) []int {
 }
 
 // filterCodes turns the codes operand of a retrieve into a code list, or a
-// value set URL.
+// value set URL (a single String is a value set; the Strings of a list are
+// codes without a system).
 func filterCodes(codes value.Value) (list []value.Code, valueSet string, err error) {
 	switch x := codes.(type) {
 	case value.ValueSetRef:
@@ -175,6 +176,12 @@ func filterCodes(codes value.Value) (list []value.Code, valueSet string, err err
 		return nil, string(x), nil
 	case value.List:
 		for _, e := range x.Elems {
+			if str, ok := e.(value.String); ok {
+				// A list of strings filters a code-valued element by its
+				// code ([MedicationRequest: status in {'active'}]).
+				list = append(list, value.Code{Code: string(str)})
+				continue
+			}
 			l, vs, err := filterCodes(e)
 			if err != nil {
 				return nil, "", err
@@ -408,6 +415,11 @@ type BundleOptions struct {
 	PatientID string
 	// Terminology expands value sets of `[T: code in "VS"]` retrieves.
 	Terminology Terminology
+	// StrictData refuses primitives that break their JSON type rule (a
+	// number for a FHIR code): reading one is an error. By default such a
+	// value is read as its text (or a numeric string as its number) with a
+	// warning (see BundleRetriever.Warnings), as HAPI's lenient parser does.
+	StrictData bool
 }
 
 // BundleRetriever answers retrieves from a data-in Bundle: its entries,
@@ -421,6 +433,7 @@ type BundleRetriever struct {
 	// related-context retrieves ([Mother -> Observation]) search it.
 	rel     *store
 	patient *Node
+	src     *dataSource
 }
 
 // NewBundleRetriever indexes a Bundle (or a single resource) given as JSON.
@@ -438,6 +451,7 @@ func NewBundleRetriever(data []byte, opts BundleOptions) (*BundleRetriever, erro
 func NewBundleRetrieverFromNodes(roots []*Node, opts BundleOptions) (*BundleRetriever, error) {
 	m := R4()
 	all := newStore(m, opts.Terminology)
+	src := &dataSource{strict: opts.StrictData}
 	type item struct {
 		n   *Node
 		url string
@@ -449,7 +463,7 @@ func NewBundleRetrieverFromNodes(roots []*Node, opts BundleOptions) (*BundleRetr
 			return n.errorf("Bundles nested too deep")
 		}
 		if n.TypeName() != "Bundle" {
-			items = append(items, item{n, url})
+			items = append(items, item{withSource(n, src), url})
 			return nil
 		}
 		entries, _ := n.obj["entry"].([]any)
@@ -532,7 +546,7 @@ func NewBundleRetrieverFromNodes(roots []*Node, opts BundleOptions) (*BundleRetr
 		}
 	}
 	items = kept
-	r := &BundleRetriever{s: all, rel: all, patient: patient}
+	r := &BundleRetriever{s: all, rel: all, patient: patient, src: src}
 	if patient != nil {
 		r.rel = newStore(m, opts.Terminology)
 		for u := range all.byURL {

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -65,8 +66,8 @@ func FuzzParse(f *testing.F) {
 			}
 			// Where fast SLL prediction succeeds it must agree with exact LL.
 			if len(src) < 4000 {
-				sllLib, sllErrs := parseLibrary("fuzz", src, []int{antlr.PredictionModeSLL})
-				llLib, _ := parseLibrary("fuzz", src, []int{antlr.PredictionModeLL})
+				sllLib, sllErrs := parseLibrary(context.Background(), "fuzz", src, []int{antlr.PredictionModeSLL})
+				llLib, _ := parseLibrary(context.Background(), "fuzz", src, []int{antlr.PredictionModeLL})
 				if len(sllErrs) == 0 && dump(sllLib) != dump(llLib) {
 					t.Fatalf("SLL and LL parses differ\nSLL: %s\nLL:  %s", dump(sllLib), dump(llLib))
 				}

@@ -7,6 +7,7 @@
 package parser
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -46,17 +47,27 @@ func (e *Error) Error() string {
 // library name) and is recorded in the result. The library is returned even
 // when there are errors (possibly partial); callers must check the errors.
 func Parse(name, src string) (*ast.Library, []*Error) {
-	return parseLibrary(name, src, defaultModes)
+	return parseLibrary(context.Background(), name, src, defaultModes)
+}
+
+// ParseContext is Parse that stops when ctx is done: it then returns
+// ctx's error and no library.
+func ParseContext(ctx context.Context, name, src string) (*ast.Library, []*Error, error) {
+	lib, errs := parseLibrary(ctx, name, src, defaultModes)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	return lib, errs, nil
 }
 
 // defaultModes tries fast SLL prediction first and exact LL prediction when
 // SLL reports an error.
 var defaultModes = []int{antlr.PredictionModeSLL, antlr.PredictionModeLL}
 
-func parseLibrary(name, src string, modes []int) (*ast.Library, []*Error) {
+func parseLibrary(ctx context.Context, name, src string, modes []int) (*ast.Library, []*Error) {
 	lib := &ast.Library{Name: name, Source: src}
 	p := newRun(src)
-	p.modes = modes
+	p.modes, p.ctx = modes, ctx
 	if errs := p.precheck(); len(errs) > 0 {
 		return lib, errs
 	}
@@ -183,10 +194,12 @@ type run struct {
 	lexErrs []*Error
 	errs    []*Error
 	modes   []int
+	// ctx stops the parse when done (checked by the depth guard).
+	ctx context.Context
 }
 
 func newRun(src string) *run {
-	r := &run{src: src, modes: defaultModes}
+	r := &run{src: src, modes: defaultModes, ctx: context.Background()}
 	r.lexer = gen.NewCqlLexer(antlr.NewInputStream(src))
 	r.lexer.RemoveErrorListeners()
 	r.lexer.AddErrorListener(&listener{run: r, lexer: true})
@@ -227,7 +240,7 @@ func (r *run) parse(entry func(*gen.CqlParser) antlr.ParserRuleContext) antlr.Pa
 		l := &listener{run: r}
 		p.AddErrorListener(l)
 		p.GetInterpreter().SetPredictionMode(mode)
-		p.AddParseListener(&depthGuard{})
+		p.AddParseListener(&depthGuard{ctx: r.ctx})
 		var fatal *Error
 		tree, fatal = guardedEntry(p, entry)
 		if fatal != nil {
@@ -241,17 +254,27 @@ func (r *run) parse(entry func(*gen.CqlParser) antlr.ParserRuleContext) antlr.Pa
 	return tree
 }
 
-// depthGuard aborts the parse when the tree gets deeper than MaxTreeDepth.
-// ANTLR reports rule entries and exits in balanced pairs, including the
-// contexts it pushes for left-recursive rules.
-type depthGuard struct{ depth int }
+// depthGuard aborts the parse when the tree gets deeper than MaxTreeDepth
+// or when the parse's context is done. ANTLR reports rule entries and
+// exits in balanced pairs, including the contexts it pushes for
+// left-recursive rules.
+type depthGuard struct {
+	depth   int
+	entries uint32
+	ctx     context.Context
+}
 
 type tooDeepPanic struct{ tok antlr.Token }
+
+type stoppedPanic struct{}
 
 func (g *depthGuard) EnterEveryRule(ctx antlr.ParserRuleContext) {
 	g.depth++
 	if g.depth > MaxTreeDepth {
 		panic(tooDeepPanic{ctx.GetStart()})
+	}
+	if g.entries++; g.entries&4095 == 0 && g.ctx.Err() != nil {
+		panic(stoppedPanic{})
 	}
 }
 func (g *depthGuard) ExitEveryRule(antlr.ParserRuleContext) { g.depth-- }
@@ -268,6 +291,9 @@ func guardedEntry(p *gen.CqlParser, entry func(*gen.CqlParser) antlr.ParserRuleC
 			if d, ok := r.(tooDeepPanic); ok {
 				tok = d.tok
 				msg = fmt.Sprintf("expression nested too deeply (more than %d levels)", MaxTreeDepth)
+			}
+			if _, ok := r.(stoppedPanic); ok {
+				msg = "parse stopped"
 			}
 			line, col := 1, 1
 			if tok != nil {

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"context"
 	"encoding/xml"
 	"os"
 	"path/filepath"
@@ -152,8 +153,8 @@ func TestSLLMatchesLL(t *testing.T) {
 		srcs = append(srcs, string(data))
 	}
 	for _, src := range srcs {
-		sllLib, sllErrs := parseLibrary("t", src, []int{antlr.PredictionModeSLL})
-		llLib, llErrs := parseLibrary("t", src, []int{antlr.PredictionModeLL})
+		sllLib, sllErrs := parseLibrary(context.Background(), "t", src, []int{antlr.PredictionModeSLL})
+		llLib, llErrs := parseLibrary(context.Background(), "t", src, []int{antlr.PredictionModeLL})
 		if len(llErrs) > 0 {
 			continue // invalid input; covered elsewhere
 		}

@@ -1,12 +1,16 @@
 // Package ucum parses UCUM unit expressions and converts quantities between
-// commensurable units. It covers the metric prefixes, the SI base and
-// derived units, the common clinical units (mass, volume, length, time,
-// pressure, amount of substance, percentages, international customary
-// units), products, quotients, exponents, parentheses and annotations.
+// commensurable units. Its prefixes and unit atoms are those of UCUM's own
+// table, ucum-essence.xml, generated into units_gen.go (`make generate`);
+// expressions are products, quotients, exponents, parentheses, factors
+// and annotations.
 //
 // Conversion is exact decimal arithmetic on factors relative to the base
-// units (m, s, g, rad, K, C, cd); the temperature units Cel and [degF] are
-// handled as the affine special case they are.
+// units (m, s, g, rad, K, C, cd); each arbitrary unit ([iU], [CFU], ...)
+// is a dimension of its own, commensurable only with itself. Of the
+// special (non-proportional) units, the temperature scales Cel, [degF]
+// and [degRe] convert as the affine scales they are; the logarithmic and
+// trigonometric ones ([pH], B, Np, [p'diop], ...) are valid units that
+// convert only to themselves.
 package ucum
 
 import (
@@ -18,27 +22,6 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/apd/v3"
-)
-
-// Dimension exponents: m, s, g, rad, K, C, cd, and one slot for
-// international units, which are commensurable only with themselves.
-const (
-	dimM = iota
-	dimS
-	dimG
-	dimRad
-	dimK
-	dimC
-	dimCd
-	dimIU
-	// Arbitrary units: each is commensurable only with itself.
-	dimArbU
-	dimCFU
-	dimHPF
-	dimLPF
-	dimUSP
-	dimKU
-	nDims
 )
 
 type dims [nDims]int8
@@ -57,133 +40,19 @@ var ctx = &apd.Context{
 	Rounding:    apd.RoundHalfEven,
 }
 
-// unitDef defines an atom: metric units take prefixes.
+// unitDef defines an atom (units_gen.go holds them all, generated from
+// UCUM's ucum-essence.xml). A base unit, or an arbitrary unit that no
+// other unit defines, has neither factor nor expr and is dimension base;
+// any other unit is factor times the unit expression expr. metric units
+// take prefixes; special units are not proportional to their definition
+// (special names the conversion function: Cel, degF, ... ).
 type unitDef struct {
-	metric bool
-	// def is the definition as factor and unit expression, or base dim.
-	factor string
-	expr   string
-	base   int // dimension index when expr == "" and factor == "" (base unit)
-	// special marks affine temperature scales.
-	special string
-}
-
-var atoms = map[string]unitDef{
-	// base units
-	"m":   {metric: true, base: dimM},
-	"s":   {metric: true, base: dimS},
-	"g":   {metric: true, base: dimG},
-	"rad": {metric: true, base: dimRad},
-	"K":   {metric: true, base: dimK},
-	"C":   {metric: true, base: dimC},
-	"cd":  {metric: true, base: dimCd},
-	// dimensionless
-	"1":      {factor: "1", expr: "1"},
-	"%":      {factor: "0.01", expr: "1"},
-	"[ppth]": {factor: "0.001", expr: "1"},
-	"[ppm]":  {factor: "0.000001", expr: "1"},
-	"[ppb]":  {factor: "0.000000001", expr: "1"},
-	"[pi]":   {factor: "3.1415926535897932384626433832795028841971693993751", expr: "1"},
-	"10*":    {factor: "10", expr: "1"},
-	"10^":    {factor: "10", expr: "1"},
-	"mol":    {metric: true, factor: "6.0221367E+23", expr: "1"},
-	"eq":     {metric: true, factor: "6.0221367E+23", expr: "1"},
-	"osm":    {metric: true, factor: "6.0221367E+23", expr: "1"},
-	"sr":     {metric: true, factor: "1", expr: "rad2"},
-	"deg":    {factor: "0.017453292519943295769236907684886127134428718885417", expr: "rad"},
-	// international units
-	"[IU]": {metric: true, factor: "1", expr: "[iU]"},
-	"[iU]": {metric: true, base: dimIU},
-	// arbitrary units
-	"[arb'U]": {base: dimArbU},
-	"[CFU]":   {base: dimCFU},
-	"[HPF]":   {base: dimHPF},
-	"[LPF]":   {base: dimLPF},
-	"[USP'U]": {base: dimUSP},
-	"[ka'U]":  {base: dimKU},
-	// other clinical units
-	"[drp]":    {factor: "1", expr: "mL/20"},
-	"[mesh_i]": {factor: "1", expr: "/[in_i]"},
-	"U":        {metric: true, factor: "1", expr: "umol/min"},
-	"kat":      {metric: true, factor: "1", expr: "mol/s"},
-	// time
-	"min":  {factor: "60", expr: "s"},
-	"h":    {factor: "60", expr: "min"},
-	"d":    {factor: "24", expr: "h"},
-	"wk":   {factor: "7", expr: "d"},
-	"a_t":  {factor: "365.24219", expr: "d"},
-	"a_j":  {factor: "365.25", expr: "d"},
-	"a_g":  {factor: "365.2425", expr: "d"},
-	"a":    {factor: "1", expr: "a_j"},
-	"mo_s": {factor: "29.53059", expr: "d"},
-	"mo_j": {factor: "1", expr: "a_j/12"},
-	"mo_g": {factor: "1", expr: "a_g/12"},
-	"mo":   {factor: "1", expr: "mo_j"},
-	"Hz":   {metric: true, factor: "1", expr: "s-1"},
-	// volume, area
-	"L":  {metric: true, factor: "1", expr: "dm3"},
-	"l":  {metric: true, factor: "1", expr: "dm3"},
-	"ar": {metric: true, factor: "100", expr: "m2"},
-	// mass
-	"t":         {metric: true, factor: "1000", expr: "kg"},
-	"u":         {metric: true, factor: "1.6605402E-24", expr: "g"},
-	"g%":        {metric: true, factor: "1", expr: "g/dL"},
-	"[gr]":      {factor: "64.79891", expr: "mg"},
-	"[lb_av]":   {factor: "7000", expr: "[gr]"},
-	"[oz_av]":   {factor: "1", expr: "[lb_av]/16"},
-	"[dr_av]":   {factor: "1", expr: "[oz_av]/16"},
-	"[ston_av]": {factor: "2000", expr: "[lb_av]"},
-	// force, energy, power, pressure, electricity
-	"N":         {metric: true, factor: "1", expr: "kg.m/s2"},
-	"Pa":        {metric: true, factor: "1", expr: "N/m2"},
-	"bar":       {metric: true, factor: "100000", expr: "Pa"},
-	"atm":       {factor: "101325", expr: "Pa"},
-	"m[Hg]":     {metric: true, factor: "133.322", expr: "kPa"},
-	"m[H2O]":    {metric: true, factor: "9.80665", expr: "kPa"},
-	"[in_i'Hg]": {factor: "1", expr: "m[Hg].[in_i]/m"},
-	"J":         {metric: true, factor: "1", expr: "N.m"},
-	"W":         {metric: true, factor: "1", expr: "J/s"},
-	"cal":       {metric: true, factor: "4.184", expr: "J"},
-	"[Cal]":     {factor: "1", expr: "kcal"},
-	"A":         {metric: true, factor: "1", expr: "C/s"},
-	"V":         {metric: true, factor: "1", expr: "J/C"},
-	"Ohm":       {metric: true, factor: "1", expr: "V/A"},
-	"S":         {metric: true, factor: "1", expr: "Ohm-1"},
-	"F":         {metric: true, factor: "1", expr: "C/V"},
-	"Wb":        {metric: true, factor: "1", expr: "V.s"},
-	"T":         {metric: true, factor: "1", expr: "Wb/m2"},
-	"H":         {metric: true, factor: "1", expr: "Wb/A"},
-	"lm":        {metric: true, factor: "1", expr: "cd.sr"},
-	"lx":        {metric: true, factor: "1", expr: "lm/m2"},
-	"Bq":        {metric: true, factor: "1", expr: "s-1"},
-	"Gy":        {metric: true, factor: "1", expr: "J/kg"},
-	"Sv":        {metric: true, factor: "1", expr: "J/kg"},
-	// length (international customary)
-	"[in_i]":  {factor: "2.54", expr: "cm"},
-	"[ft_i]":  {factor: "12", expr: "[in_i]"},
-	"[yd_i]":  {factor: "3", expr: "[ft_i]"},
-	"[mi_i]":  {factor: "5280", expr: "[ft_i]"},
-	"[nmi_i]": {factor: "1852", expr: "m"},
-	"[fth_i]": {factor: "6", expr: "[ft_i]"},
-	"Ao":      {factor: "0.1", expr: "nm"},
-	// volume (US)
-	"[gal_us]": {factor: "231", expr: "[in_i]3"},
-	"[qt_us]":  {factor: "1", expr: "[gal_us]/4"},
-	"[pt_us]":  {factor: "1", expr: "[qt_us]/2"},
-	"[foz_us]": {factor: "1", expr: "[gal_us]/128"},
-	"[cup_us]": {factor: "16", expr: "[tbs_us]"},
-	"[tbs_us]": {factor: "1", expr: "[foz_us]/2"},
-	"[tsp_us]": {factor: "1", expr: "[tbs_us]/3"},
-	// temperature (affine)
-	"Cel":    {metric: true, special: "Cel", factor: "1", expr: "K"},
-	"[degF]": {special: "degF", factor: "5", expr: "K/9"},
-}
-
-var prefixes = map[string]string{
-	"Y": "1E+24", "Z": "1E+21", "E": "1E+18", "P": "1E+15", "T": "1E+12", "G": "1E+9",
-	"M": "1E+6", "k": "1E+3", "h": "1E+2", "da": "1E+1", "d": "1E-1", "c": "1E-2",
-	"m": "1E-3", "u": "1E-6", "n": "1E-9", "p": "1E-12", "f": "1E-15", "a": "1E-18",
-	"z": "1E-21", "y": "1E-24",
+	metric    bool
+	factor    string
+	expr      string
+	base      int
+	special   string
+	arbitrary bool
 }
 
 // term is one atom (with its prefix) raised to an exponent.
@@ -252,6 +121,13 @@ func (p *parser) annotation() error {
 	end := strings.IndexByte(p.s[p.i:], '}')
 	if end < 0 {
 		return p.errf("unterminated annotation")
+	}
+	// An annotation holds printable ASCII characters (33 to 126) other
+	// than curly braces.
+	for _, c := range []byte(p.s[p.i+1 : p.i+end]) {
+		if c < 33 || c > 126 || c == '{' {
+			return p.errf("invalid character in annotation")
+		}
 	}
 	p.i += end + 1
 	return nil
@@ -574,6 +450,11 @@ func Convert(v *apd.Decimal, from, to string) (*apd.Decimal, error) {
 	sf, st := special(from), special(to)
 	r := new(apd.Decimal)
 	if sf != "" || st != "" {
+		for _, sp := range []string{sf, st} {
+			if sp != "" && sp != "Cel" && sp != "degF" && sp != "degRe" {
+				return nil, fmt.Errorf("cannot convert from %q to %q: conversions of the special unit scale %s are not supported", from, to, sp)
+			}
+		}
 		// To kelvin, then to the target scale.
 		k := new(apd.Decimal)
 		if err := toKelvin(k, v, sf, cf.f); err != nil {
@@ -600,8 +481,8 @@ var (
 
 func toKelvin(k, v *apd.Decimal, sp string, f *apd.Decimal) error {
 	switch sp {
-	case "Cel":
-		_, err := ctx.Mul(k, v, f) // f is the prefix factor (1 for Cel)
+	case "Cel", "degRe":
+		_, err := ctx.Mul(k, v, f) // f: the prefix factor for Cel, 5/4 for degRe
 		if err == nil {
 			_, err = ctx.Add(k, k, celOffset)
 		}
@@ -619,7 +500,7 @@ func toKelvin(k, v *apd.Decimal, sp string, f *apd.Decimal) error {
 
 func fromKelvin(r, k *apd.Decimal, sp string, f *apd.Decimal) error {
 	switch sp {
-	case "Cel":
+	case "Cel", "degRe":
 		_, err := ctx.Sub(r, k, celOffset)
 		if err == nil {
 			_, err = ctx.Quo(r, r, f)
@@ -725,14 +606,13 @@ func Canonical(u string) (string, *apd.Decimal, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	names := [nDims]string{"m", "s", "g", "rad", "K", "C", "cd", "[iU]", "[arb'U]", "[CFU]", "[HPF]", "[LPF]", "[USP'U]", "[ka'U]"}
 	var parts []string
 	for i, e := range c.d {
 		switch {
 		case e == 1:
-			parts = append(parts, names[i])
+			parts = append(parts, dimNames[i])
 		case e != 0:
-			parts = append(parts, names[i]+strconv.Itoa(int(e)))
+			parts = append(parts, dimNames[i]+strconv.Itoa(int(e)))
 		}
 	}
 	sort.Strings(parts)

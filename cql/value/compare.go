@@ -172,6 +172,9 @@ func Equal(a, b Value) Value {
 		c, ok := Compare(a, b)
 		if !ok {
 			if _, _, comparable := asTemporalPair(a, b); !comparable {
+				if m, ok := b.(Model); ok {
+					return m.EqualTo(a)
+				}
 				return Boolean(false)
 			}
 			return nil
@@ -241,7 +244,42 @@ func Equal(a, b Value) Value {
 			return Boolean(x == y)
 		}
 	}
+	if r, ok := modelEqual(a, b); ok {
+		return r
+	}
 	return Boolean(false)
+}
+
+// Model is implemented by values of a data model (FHIR resources and
+// elements) that compare as CQL structured values: equal (and equivalent)
+// when they are of the same type and their elements are. A model
+// primitive (FHIR.string) may also be compared with its System value.
+type Model interface {
+	Value
+	// EqualTo is `=` with a non-null value b: Boolean, or nil when unknown.
+	EqualTo(b Value) Value
+	// EquivalentTo is `~` with a non-null value b.
+	EquivalentTo(b Value) bool
+}
+
+// HashKeyer is implemented by model values that have hash keys for the
+// list operators (distinct, union, intersect, except, in): HashKey returns
+// a comparable key such that two values have equal keys exactly when they
+// are equal, or ok=false when the value has none.
+type HashKeyer interface {
+	HashKey() (key any, ok bool)
+}
+
+// modelEqual is a = b when either is a model value (equality is
+// symmetric, so a model value on the right compares from its own side).
+func modelEqual(a, b Value) (Value, bool) {
+	if m, ok := a.(Model); ok {
+		return m.EqualTo(b), true
+	}
+	if m, ok := b.(Model); ok {
+		return m.EqualTo(a), true
+	}
+	return nil, false
 }
 
 func equalFromCompare(c int, ok bool) Value {
@@ -341,25 +379,28 @@ func Equivalent(a, b Value) bool {
 		if y, ok := b.(String); ok {
 			return equivStrings(string(x), string(y))
 		}
-		return false
+		return modelEquiv(b, a)
 	case Decimal:
 		if y, ok := b.(Decimal); ok {
 			return decEquivalent(x, y)
 		}
-		return false
+		return modelEquiv(b, a)
 	case Date, DateTime, Time:
 		c, ok := CompareAt(a, b, Unset)
-		return ok && c == 0
+		if !ok {
+			return modelEquiv(b, a)
+		}
+		return c == 0
 	case Quantity:
 		if y, ok := b.(Quantity); ok {
 			return equivalentQuantity(x, y)
 		}
-		return false
+		return modelEquiv(b, a)
 	case Ratio:
 		if y, ok := b.(Ratio); ok {
 			return Equivalent(x.Numerator, y.Numerator) && Equivalent(x.Denominator, y.Denominator)
 		}
-		return false
+		return modelEquiv(b, a)
 	case Code:
 		if y, ok := b.(Code); ok {
 			return x.Code == y.Code && x.System == y.System
@@ -367,7 +408,7 @@ func Equivalent(a, b Value) bool {
 		if y, ok := b.(Concept); ok {
 			return Equivalent(Concept{Codes: []Code{x}}, y)
 		}
-		return false
+		return modelEquiv(b, a)
 	case Concept:
 		var codes []Code
 		switch y := b.(type) {
@@ -376,7 +417,7 @@ func Equivalent(a, b Value) bool {
 		case Code:
 			codes = []Code{y}
 		default:
-			return false
+			return modelEquiv(b, a)
 		}
 		for _, c := range x.Codes {
 			for _, d := range codes {
@@ -388,7 +429,10 @@ func Equivalent(a, b Value) bool {
 		return false
 	case List:
 		y, ok := b.(List)
-		if !ok || len(x.Elems) != len(y.Elems) {
+		if !ok {
+			return modelEquiv(b, a)
+		}
+		if len(x.Elems) != len(y.Elems) {
 			return false
 		}
 		for i := range x.Elems {
@@ -399,7 +443,10 @@ func Equivalent(a, b Value) bool {
 		return true
 	case Tuple:
 		y, ok := b.(Tuple)
-		if !ok || !sameNames(x, y) {
+		if !ok {
+			return modelEquiv(b, a)
+		}
+		if !sameNames(x, y) {
 			return false
 		}
 		for i, n := range x.Names {
@@ -412,14 +459,28 @@ func Equivalent(a, b Value) bool {
 	case Interval:
 		y, ok := b.(Interval)
 		if !ok {
-			return false
+			return modelEquiv(b, a)
 		}
 		xl, xh := closedBounds(x)
 		yl, yh := closedBounds(y)
 		return Equivalent(xl, yl) && Equivalent(xh, yh)
 	}
+	if m, ok := a.(Model); ok {
+		return m.EquivalentTo(b)
+	}
+	if m, ok := b.(Model); ok {
+		return m.EquivalentTo(a)
+	}
 	r := Equal(a, b)
 	return r != nil && bool(r.(Boolean))
+}
+
+// modelEquiv is m ~ other when m is a model value, else false.
+func modelEquiv(m, other Value) bool {
+	if x, ok := m.(Model); ok {
+		return x.EquivalentTo(other)
+	}
+	return false
 }
 
 func equivStrings(a, b string) bool {

@@ -7,8 +7,14 @@
 package audit
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/google/uuid"
@@ -63,6 +69,51 @@ type Event struct {
 	PatientIdentifier, PractitionerIdentifier map[string]any
 	// Requests are the reference of the request resources (response).
 	Requests []string
+	// Body is the digest and size of the request body as submitted
+	// (also when it could not be read as a Parameters resource); the body
+	// itself is never stored.
+	Body *Digest
+}
+
+// Digest identifies submitted content without keeping it: its SHA-256
+// and size in bytes.
+type Digest struct {
+	SHA256 [sha256.Size]byte
+	Size   int
+}
+
+// DigestOf is the digest of b.
+func DigestOf(b []byte) *Digest { return &Digest{SHA256: sha256.Sum256(b), Size: len(b)} }
+
+// Text bounds: longer texts (the parameters of the outcomeDesc, an error
+// detail, the performer's name) are replaced by their digest or cut, so
+// that an AuditEvent stays small whatever was submitted.
+const (
+	MaxParametersText = 1024
+	MaxDetailText     = 1024
+	MaxNameText       = 256
+)
+
+// boundParams is the parameters text of an outcomeDesc: as submitted
+// when short, else its digest and size.
+func boundParams(s string) string {
+	if len(s) <= MaxParametersText {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return fmt.Sprintf("sha256:%s (%d bytes, not stored)", hex.EncodeToString(sum[:]), len(s))
+}
+
+// cut shortens s to at most n bytes (on a rune boundary), marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n - len("…")
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // OutcomeDesc is the outcomeDesc QRPH-64 specifies: for a submission
@@ -70,14 +121,15 @@ type Event struct {
 // for a response the CARD ids returned, "|"-separated.
 func (ev *Event) OutcomeDesc() string {
 	if ev.Kind == KindSubmission {
-		return strings.Join([]string{SubmissionPrefix, ev.PlanDefinitionID, ev.EncounterID, ev.Parameters}, "|")
+		return strings.Join([]string{SubmissionPrefix, cut(ev.PlanDefinitionID, MaxNameText), cut(ev.EncounterID, MaxNameText),
+			boundParams(ev.Parameters)}, "|")
 	}
 	s := strings.Join(ev.Cards, "|")
 	if ev.Detail != "" {
 		if s != "" {
 			s += "|"
 		}
-		s += ev.Detail
+		s += cut(ev.Detail, MaxDetailText)
 	}
 	return s
 }
@@ -109,7 +161,7 @@ func (ev *Event) Resource() map[string]any {
 	}
 	agents := []any{
 		map[string]any{"type": map[string]any{"coding": []any{coding("http://dicom.nema.org/resources/ontology/DCM", "110153", "Source Role ID")}},
-			"who": who(nil, ev.Source), "requestor": true},
+			"who": who(nil, cut(ev.Source, MaxNameText)), "requestor": true},
 		map[string]any{"type": map[string]any{"coding": []any{coding("http://dicom.nema.org/resources/ontology/DCM", "110152", "Destination Role ID")}},
 			"who": who(nil, ev.Recipient), "requestor": false},
 		map[string]any{"type": map[string]any{"coding": []any{coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "CST", "custodian")}},
@@ -130,6 +182,16 @@ func (ev *Event) Resource() map[string]any {
 	if ev.EncounterID != "" {
 		entities = append(entities, map[string]any{"what": fj.Reference("Encounter/" + ev.EncounterID),
 			"type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object")})
+	}
+	if ev.Body != nil {
+		entities = append(entities, map[string]any{
+			"type":        coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
+			"role":        coding("http://terminology.hl7.org/CodeSystem/object-role", "24", "Query"),
+			"description": "the submitted request body (its SHA-256 and size; the body is not stored)",
+			"detail": []any{
+				map[string]any{"type": "sha256", "valueBase64Binary": base64.StdEncoding.EncodeToString(ev.Body.SHA256[:])},
+				map[string]any{"type": "size", "valueString": strconv.Itoa(ev.Body.Size)},
+			}})
 	}
 	for _, r := range ev.Requests {
 		entities = append(entities, map[string]any{"what": fj.Reference(r),

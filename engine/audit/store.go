@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/ccg-project/ccg/internal/private"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -62,6 +62,10 @@ var ErrNotFound = errors.New("audit event not found")
 type Store interface {
 	Append(ctx context.Context, resource map[string]any, kind, patient string) (Record, error)
 	Search(ctx context.Context, q Query) ([]Record, error)
+	// Each calls fn for the records q selects, in search order, with each
+	// record's stored JSON (Record.Resource is nil), reading them one at a
+	// time; it stops at fn's first error and returns it.
+	Each(ctx context.Context, q Query, fn func(Record, []byte) error) error
 	// Total counts the records q matches, ignoring its Count and After.
 	Total(ctx context.Context, q Query) (int, error)
 	Get(ctx context.Context, id string) (Record, error)
@@ -85,13 +89,16 @@ func Open(ctx context.Context, db, dir string) (Store, error) {
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
 		return OpenPostgres(ctx, db)
 	}
-	return nil, fmt.Errorf("audit: unsupported database %q", db)
+	return nil, fmt.Errorf("audit: unsupported database %q", private.DSN(db))
 }
 
 // OpenSQLite opens (creating) the SQLite audit database in dir, in WAL
 // mode with synchronous=FULL so that an appended event survives a crash.
 func OpenSQLite(ctx context.Context, dir string) (Store, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := private.Dir(dir); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if err := private.File(filepath.Join(dir, SQLiteFile)); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	q := url.Values{}
@@ -268,6 +275,20 @@ func filter(q Query, paged bool) (string, []any) {
 }
 
 func (s *sqlStore) Search(ctx context.Context, q Query) ([]Record, error) {
+	var out []Record
+	err := s.Each(ctx, q, func(r Record, body []byte) error {
+		m, err := fj.DecodeObj(body)
+		if err != nil {
+			return fmt.Errorf("audit: stored event %s: %w", r.ID, err)
+		}
+		r.Resource = m
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+func (s *sqlStore) Each(ctx context.Context, q Query, fn func(Record, []byte) error) error {
 	where, args := filter(q, true)
 	n := q.Count
 	if n <= 0 {
@@ -277,18 +298,19 @@ func (s *sqlStore) Search(ctx context.Context, q Query) ([]Record, error) {
 	query += fmt.Sprintf(" ORDER BY recorded_ns DESC, id LIMIT %d", n)
 	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("audit: search: %w", err)
+		return fmt.Errorf("audit: search: %w", err)
 	}
 	defer rows.Close()
-	var out []Record
 	for rows.Next() {
-		r, err := scan(rows)
+		r, body, err := scanRaw(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, r)
+		if err := fn(r, body); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 func (s *sqlStore) Total(ctx context.Context, q Query) (int, error) {
@@ -302,14 +324,22 @@ func (s *sqlStore) Total(ctx context.Context, q Query) (int, error) {
 
 type scanner interface{ Scan(...any) error }
 
-func scan(sc scanner) (Record, error) {
+func scanRaw(sc scanner) (Record, []byte, error) {
 	var r Record
 	var ns int64
 	var body []byte
 	if err := sc.Scan(&r.ID, &ns, &r.Kind, &r.Patient, &r.Outcome, &body); err != nil {
-		return r, err
+		return r, nil, err
 	}
 	r.Recorded = time.Unix(0, ns).UTC()
+	return r, body, nil
+}
+
+func scan(sc scanner) (Record, error) {
+	r, body, err := scanRaw(sc)
+	if err != nil {
+		return r, err
+	}
 	m, err := fj.DecodeObj(body)
 	if err != nil {
 		return r, fmt.Errorf("audit: stored event %s: %w", r.ID, err)

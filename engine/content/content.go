@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/cql"
@@ -70,6 +71,11 @@ type Package struct {
 	Source string
 	// Hash is the SHA-256 of the package's files, hex.
 	Hash string
+	// Published is when the repository first published the package's
+	// name (zero for packages read from disk): the engine gives a
+	// canonical that several loaded packages hold to the one published
+	// first.
+	Published time.Time
 	// Resources are the package's resources in file-name order.
 	Resources []map[string]any
 	// Problems are the profile violations and compile errors found.

@@ -32,6 +32,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/cql/eval"
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/datain"
@@ -234,7 +235,7 @@ func (h *handler) apply(c echo.Context) error {
 	}
 	subject := datain.NormalizeRef("Patient", req.subject)
 	encounter := datain.NormalizeRef("Encounter", req.encounter)
-	ev := &audit.Event{Kind: audit.KindSubmission, PlanDefinitionID: id, Parameters: req.paramsText,
+	ev := &audit.Event{Kind: audit.KindSubmission, PlanDefinitionID: id, Parameters: req.paramsText, Body: audit.DigestOf(body),
 		Source:    firstNonEmpty(c.Request().Header.Get("X-CCG-Performer"), c.Request().UserAgent(), "unknown performer"),
 		Recipient: h.cfg.Software, Patient: subject}
 	if id == "" {
@@ -259,7 +260,7 @@ func (h *handler) apply(c echo.Context) error {
 	}
 	status, resp, res := h.run(ctx, c, id, req, perr)
 	rev := *ev
-	rev.Kind, rev.Parameters = audit.KindResponse, ""
+	rev.Kind, rev.Parameters, rev.Body = audit.KindResponse, "", nil
 	switch {
 	case status >= 500:
 		rev.Outcome = audit.OutcomeSerious
@@ -311,6 +312,8 @@ func (h *handler) run(ctx context.Context, c echo.Context, id string, req *reque
 			return re.Status, outcome(issues...), nil
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 			return http.StatusServiceUnavailable, outcome(issue("timeout", "", "the $apply did not finish in time")), nil
+		case eval.IsLimit(err):
+			return http.StatusUnprocessableEntity, outcome(issue("too-costly", "", err.Error())), nil
 		}
 		h.cfg.Logger.Error("$apply failed", zap.Error(err))
 		return http.StatusInternalServerError, outcome(issue("exception", "", "internal error")), nil
@@ -417,32 +420,64 @@ func (h *handler) searchAudit(c echo.Context) error {
 		h.cfg.Logger.Error("audit count", zap.Error(err))
 		return fail(c, http.StatusInternalServerError, "exception", "", "audit search failed")
 	}
-	var recs []audit.Record
+	return streamBundle(c, total, q, func(page audit.Query, fn func(audit.Record, []byte) error) error {
+		return h.cfg.Audit.Each(ctx, page, fn)
+	}, h.cfg.Logger)
+}
+
+// streamBundle writes the searchset Bundle of an AuditEvent search entry
+// by entry as the store reads them, so that no page is held in memory;
+// the links follow the entries, since the next link is known only after
+// the page's last entry. A store error after the first bytes were sent
+// aborts the response (the client sees a broken body, not a short page).
+func streamBundle(c echo.Context, total int, q audit.Query, each func(audit.Query, func(audit.Record, []byte) error) error, log *zap.Logger) error {
+	pretty, _ := strconv.ParseBool(c.QueryParam("_pretty"))
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, MediaType+"; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, `{"resourceType":"Bundle","type":"searchset","total":%d,"entry":[`, total)
+	n := 0
+	var last *audit.Record
 	more := false
+	var err error
 	if q.Count > 0 {
 		page := q
 		page.Count++ // one more tells whether there is a next page
-		recs, err = h.cfg.Audit.Search(ctx, page)
-		if err != nil {
-			h.cfg.Logger.Error("audit search", zap.Error(err))
-			return fail(c, http.StatusInternalServerError, "exception", "", "audit search failed")
-		}
-		if len(recs) > q.Count {
-			recs, more = recs[:q.Count], true
-		}
+		err = each(page, func(r audit.Record, body []byte) error {
+			if n == q.Count {
+				more = true
+				return nil
+			}
+			if n > 0 {
+				w.Write([]byte{','})
+			}
+			n++
+			last = &r
+			id, _ := json.Marshal("AuditEvent/" + r.ID)
+			fmt.Fprintf(w, `{"fullUrl":%s,"resource":`, id)
+			if pretty {
+				var b bytes.Buffer
+				if json.Indent(&b, body, "", "  ") == nil {
+					body = b.Bytes()
+				}
+			}
+			w.Write(body)
+			_, err := w.Write([]byte(`,"search":{"mode":"match"}}`))
+			return err
+		})
 	}
-	entries := []any{}
-	for _, r := range recs {
-		entries = append(entries, map[string]any{"fullUrl": "AuditEvent/" + r.ID, "resource": r.Resource, "search": map[string]any{"mode": "match"}})
+	if err != nil {
+		log.Error("audit search", zap.Error(err))
+		panic(http.ErrAbortHandler)
 	}
 	links := []any{map[string]any{"relation": "self", "url": requestURL(c, nil)}}
 	if more {
-		last := recs[len(recs)-1]
-		next := requestURL(c, map[string]string{"_page": encodeCursor(audit.CursorOf(last)), "_count": strconv.Itoa(q.Count)})
+		next := requestURL(c, map[string]string{"_page": encodeCursor(audit.CursorOf(*last)), "_count": strconv.Itoa(q.Count)})
 		links = append(links, map[string]any{"relation": "next", "url": next})
 	}
-	b := map[string]any{"resourceType": "Bundle", "type": "searchset", "total": total, "link": links, "entry": entries}
-	return write(c, http.StatusOK, b)
+	lb, _ := json.Marshal(links)
+	fmt.Fprintf(w, `],"link":%s}`, lb)
+	return nil
 }
 
 // Page sizes of GET /AuditEvent.

@@ -55,7 +55,7 @@ type testServer struct {
 
 func newServer(t *testing.T) *testServer { return newServerB(t) }
 
-func newServerB(t testing.TB) *testServer {
+func newServerB(t testing.TB, hooks ...func(*echo.Echo)) *testServer {
 	t.Helper()
 	eng := engine.New(engine.Options{Now: func() time.Time { return fixedNow }})
 	p, err := content.LoadPath(fixture("package"), content.Options{})
@@ -67,12 +67,12 @@ func newServerB(t testing.TB) *testServer {
 		t.Fatal(err)
 	}
 	eng.Replace([]*content.Package{p, extra})
-	return serve(t, eng)
+	return serve(t, eng, hooks...)
 }
 
 // serve mounts the routes for eng on an httptest server, with a SQLite
 // audit store in a temporary directory.
-func serve(t testing.TB, eng *engine.Engine) *testServer {
+func serve(t testing.TB, eng *engine.Engine, hooks ...func(*echo.Echo)) *testServer {
 	t.Helper()
 	st, err := audit.OpenSQLite(context.Background(), t.TempDir())
 	if err != nil {
@@ -83,6 +83,9 @@ func serve(t testing.TB, eng *engine.Engine) *testServer {
 	cfg := httpapi.Config{Engine: eng, Audit: st, Software: "ccg-test-engine/1"}
 	if os.Getenv("CCG_BENCH_NO_AUDIT") != "" {
 		cfg.Audit = nil
+	}
+	for _, h := range hooks {
+		h(e)
 	}
 	httpapi.Mount(e, cfg)
 	srv := httptest.NewServer(e)

@@ -16,8 +16,11 @@ import (
 // BenchmarkHTTPApplyLoad is a load generator over loopback HTTP: 8
 // clients post the fixture's $apply (13 CARDs, audit on) b.N times in all
 // and it reports throughput and the p50/p99 latencies.
-func BenchmarkHTTPApplyLoad(b *testing.B) {
-	s := newServerB(b)
+func BenchmarkHTTPApplyLoad(b *testing.B) { applyLoad(b, newServerB(b), "") }
+
+// applyLoad runs the load, each request with token as its bearer token
+// (none when empty).
+func applyLoad(b *testing.B, s *testServer, token string) {
 	body, err := fj.MarshalCompact(params("Patient/p1", "Encounter/e1", dataInB(b)))
 	if err != nil {
 		b.Fatal(err)
@@ -43,7 +46,12 @@ func BenchmarkHTTPApplyLoad(b *testing.B) {
 					return
 				}
 				t0 := time.Now()
-				resp, err := client.Post(s.srv.URL+"/PlanDefinition/ccgtest-folder/$apply", httpapi.MediaType, bytes.NewReader(body))
+				req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/PlanDefinition/ccgtest-folder/$apply", bytes.NewReader(body))
+				req.Header.Set("Content-Type", httpapi.MediaType)
+				if token != "" {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
+				resp, err := client.Do(req)
 				if err != nil {
 					b.Error(err)
 					return

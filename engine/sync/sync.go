@@ -76,6 +76,12 @@ type Options struct {
 	// Content are the validation and compile options (RequireIG, the
 	// Trusted CCG option and its keys).
 	Content content.Options
+	// TrustedKeys, with Content.TrustedCCG, is the folder of trusted keys,
+	// read again at every round: when its keys change, every installed
+	// package is checked again under the new keys (a Folder signed by a
+	// newly trusted key becomes applicable without a restart). It
+	// replaces Content.TrustedKeys.
+	TrustedKeys *sign.KeyDir
 	// Limits bound tarballs (zero: fhirpkg.DefaultLimits).
 	Limits fhirpkg.Limits
 	// MaxDocument bounds a JSON response (default 32 MiB).
@@ -100,6 +106,9 @@ type Syncer struct {
 	pkgs   map[string]*pkgState
 	keys   map[string]npmKey // nil: not fetched in this round
 	status Status
+	// trusted is the Trusted CCG keyring in use and stamp its key ids.
+	trusted sign.Keyring
+	stamp   string
 }
 
 // pkgState is what the syncer remembers about one package.
@@ -109,6 +118,7 @@ type pkgState struct {
 	doc       []byte // the last package document, for 304 answers
 	installed string // version the syncer installed
 	rejected  map[string]string
+	recheck   bool // load again even if the version is loaded (trusted keys changed)
 }
 
 // Failure is a package that was not installed, and why.
@@ -141,6 +151,9 @@ type Report struct {
 	// Errors are packages that could not be read from the repository;
 	// they are retried in the next round.
 	Errors []Failure
+	// Removed are the packages unloaded because the repository no longer
+	// lists them (unpublished).
+	Removed []string
 }
 
 // Status is the syncer's health.
@@ -255,6 +268,7 @@ func (s *Syncer) Once(ctx context.Context) (*Report, error) {
 	s.mu.Lock()
 	s.keys = nil // fetch the signing keys again in this round
 	s.mu.Unlock()
+	s.reloadTrusted()
 
 	rep := &Report{}
 	err := s.once(ctx, rep)
@@ -283,6 +297,24 @@ func (s *Syncer) once(ctx context.Context, rep *Report) error {
 		return fmt.Errorf("searching the repository: %w", err)
 	}
 	rep.Listed = len(entries)
+	listed := map[string]bool{}
+	for _, e := range entries {
+		listed[e.name] = true
+	}
+	s.mu.Lock()
+	var gone []string
+	for name, st := range s.pkgs {
+		if st.installed != "" && !listed[name] {
+			gone = append(gone, name)
+		}
+	}
+	s.mu.Unlock()
+	sort.Strings(gone)
+	for _, name := range gone {
+		if s.unload(name) {
+			rep.Removed = append(rep.Removed, name)
+		}
+	}
 	results := make([]result, len(entries))
 	sem := make(chan struct{}, s.opts.Concurrency)
 	var wg gosync.WaitGroup
@@ -465,6 +497,105 @@ func (s *Syncer) state(name string) *pkgState {
 	return st
 }
 
+// unload removes a package the syncer installed from the engine (unless
+// something else replaced it since) and forgets it; it reports whether
+// the engine had it.
+func (s *Syncer) unload(name string) bool {
+	s.mu.Lock()
+	st := s.pkgs[name]
+	delete(s.pkgs, name)
+	s.mu.Unlock()
+	if st == nil || st.installed == "" || s.loadedVersion(name) != st.installed {
+		return false
+	}
+	removed := s.eng.Remove(name)
+	if removed {
+		s.log.Info("guideline package unloaded: the repository no longer has it", zap.String("package", name), zap.String("version", st.installed))
+	}
+	return removed
+}
+
+// Refresh brings one package up to date at once, outside the rounds:
+// after a publish it installs the package's latest version (with every
+// check a round makes), after an unpublish it loads the new latest
+// version or, when the repository no longer has the package, unloads it.
+// A repository serving its own engine calls it for every change.
+func (s *Syncer) Refresh(ctx context.Context, name string) error {
+	if !s.wanted(name) {
+		return nil
+	}
+	s.round.Lock()
+	defer s.round.Unlock()
+	s.mu.Lock()
+	s.keys = nil
+	s.mu.Unlock()
+	s.reloadTrusted()
+	st := s.state(name)
+	s.mu.Lock()
+	st.listed = "" // the next round checks the document again
+	s.mu.Unlock()
+	_, err := s.install(ctx, name, st, s.log.With(zap.String("package", name)))
+	switch {
+	case errors.Is(err, errGone):
+		s.unload(name)
+		return nil
+	case errors.Is(err, errUnchanged):
+		return nil
+	}
+	return err
+}
+
+// reloadTrusted reads the trusted keys folder (Options.TrustedKeys);
+// when its keys changed since the last read, every installed package is
+// checked again under them in the coming round.
+func (s *Syncer) reloadTrusted() {
+	if s.opts.TrustedKeys == nil || !s.opts.Content.TrustedCCG {
+		return
+	}
+	kr, err := s.opts.TrustedKeys.Keyring()
+	if err != nil {
+		s.log.Warn("trusted keys", zap.Error(err))
+	}
+	if kr == nil {
+		return
+	}
+	ids := make([]string, 0, len(kr))
+	for id := range kr {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	stamp := strings.Join(ids, ",")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if stamp == s.stamp && s.trusted != nil {
+		return
+	}
+	changed := s.trusted != nil
+	s.trusted, s.stamp = kr, stamp
+	if !changed {
+		return
+	}
+	s.log.Info("trusted keys changed: checking the installed packages again", zap.Int("keys", len(kr)))
+	for _, st := range s.pkgs {
+		st.listed, st.recheck = "", true
+		st.rejected = map[string]string{}
+	}
+}
+
+// contentOptions are the loading options, with the current trusted keys.
+func (s *Syncer) contentOptions() content.Options {
+	o := s.opts.Content
+	s.mu.Lock()
+	if s.trusted != nil {
+		o.TrustedKeys = s.trusted
+	}
+	s.mu.Unlock()
+	return o
+}
+
+// errGone: the repository has no document for the package.
+var errGone = errors.New("the repository has no document for the package")
+
 // refusal is a package that is not installed for what it is.
 type refusal struct{ err error }
 
@@ -542,7 +673,7 @@ func (s *Syncer) install(ctx context.Context, name string, st *pkgState, log *za
 	if err != nil {
 		var se *statusError
 		if errors.As(err, &se) && se.code == 404 {
-			return "", refuse("the repository lists the package but has no document for it")
+			return "", &refusal{errGone}
 		}
 		return "", err
 	}
@@ -569,7 +700,11 @@ func (s *Syncer) install(ctx context.Context, name string, st *pkgState, log *za
 	if version == "" {
 		return "", s.refused(st, log, "", "", refuse("the package document has no dist-tags.latest"))
 	}
-	if s.loadedVersion(name) == version {
+	s.mu.Lock()
+	recheck := st.recheck
+	st.recheck = false
+	s.mu.Unlock()
+	if s.loadedVersion(name) == version && !recheck {
 		return version, errUnchanged
 	}
 	raw, ok := doc.Versions[version]
@@ -624,9 +759,13 @@ func (s *Syncer) install(ctx context.Context, name string, st *pkgState, log *za
 	if err := ctx.Err(); err != nil {
 		return version, err
 	}
-	p, err := content.FromFHIRPackage(fp, tarURL, s.opts.Content)
+	p, err := content.FromFHIRPackage(fp, tarURL, s.contentOptions())
 	if err != nil {
 		return version, s.refused(st, log, version, rkey, refuse("%v", err))
+	}
+	// The package's claim on its canonicals dates from its first publish.
+	if t, err := time.Parse(time.RFC3339Nano, doc.Time["created"]); err == nil {
+		p.Published = t
 	}
 	if len(p.Problems) > 0 {
 		for i, pr := range p.Problems {
@@ -641,7 +780,8 @@ func (s *Syncer) install(ctx context.Context, name string, st *pkgState, log *za
 	previous := s.loadedVersion(name)
 	if len(p.Inactive) > 0 {
 		reasons := inactiveReasons(p)
-		if previous != "" {
+		// The same version judged under changed trusted keys replaces itself.
+		if previous != "" && previous != version {
 			return version, s.refused(st, log, version, rkey, refuse("Trusted CCG: %s; %s stays loaded", reasons[0], previous))
 		}
 		for _, r := range reasons {

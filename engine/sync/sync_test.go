@@ -43,6 +43,7 @@ type repo struct {
 	url    string // registry URL
 	token  string // publish token
 	signer *sign.Key
+	h      *npm.Handler
 
 	mu       gosync.Mutex
 	down     bool
@@ -80,6 +81,7 @@ func newRepo(t *testing.T) *repo {
 	}
 	r := &repo{t: t, token: tok, signer: signer, rewrite: map[string]func([]byte) []byte{}, hits: map[string]int{}}
 	h := npm.New(reg, "/npm/", nil)
+	r.h = h
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { r.serve(h, w, req) }))
 	t.Cleanup(r.srv.Close)
 	r.url = r.srv.URL + "/npm/"

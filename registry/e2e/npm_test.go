@@ -291,23 +291,53 @@ func TestNPMEndToEnd(t *testing.T) {
 	if out := n.must(work, "owner", "ls", "@ccg/hypertension"); strings.TrimSpace(out) != "bob <bob@example.org>" {
 		t.Errorf("npm owner ls after rm = %q", out)
 	}
-	// 10. Versions are immutable: npm deprecate and npm unpublish get an
-	// npm error naming why, and change nothing.
-	out, err = n.run(work, nil, "deprecate", "@ccg/diabetes@2.0.0", "use 3")
-	if err == nil || !strings.Contains(out, "400") || !strings.Contains(out, "versions are immutable") {
-		t.Errorf("npm deprecate: err=%v\n%s", err, out)
+	// 10. npm deprecate sets and clears a version's message.
+	n.must(work, "deprecate", "@ccg/diabetes@2.0.0", "use 3")
+	if out := n.must(work, "view", "@ccg/diabetes@2.0.0", "deprecated", "--prefer-online"); strings.TrimSpace(out) != "use 3" {
+		t.Errorf("deprecated = %q", out)
 	}
-	out, err = n.run(work, nil, "unpublish", "@ccg/diabetes@2.0.0", "--force")
-	if err == nil || !strings.Contains(out, "405") || !strings.Contains(out, "unpublishing is not supported") {
-		t.Errorf("npm unpublish: err=%v\n%s", err, out)
+	n.must(work, "deprecate", "@ccg/diabetes@2.0.0", "")
+	if out := n.must(work, "view", "@ccg/diabetes@2.0.0", "deprecated", "--prefer-online"); strings.TrimSpace(out) != "" {
+		t.Errorf("deprecated after clearing = %q", out)
 	}
-	if v, err := st.Version(ctx, "@ccg/diabetes", "2.0.0"); err != nil || bytes.Contains(v.Doc, []byte("use 3")) {
-		t.Errorf("@ccg/diabetes@2.0.0 after deprecate and unpublish: %v", err)
+	// 11. npm unpublish within 72 hours: one version (bob, now the only
+	// maintainer), then a whole package.
+	n.must(work, "unpublish", "@ccg/hypertension@1.1.0", asBob)
+	if out := n.must(work, "view", "@ccg/hypertension", "version", "--prefer-online"); strings.TrimSpace(out) != "1.0.0" {
+		t.Errorf("latest after unpublishing 1.1.0 = %q", out)
+	}
+	if _, err := st.Version(ctx, "@ccg/hypertension", "1.1.0"); err != store.ErrNotFound {
+		t.Errorf("unpublished version still stored: %v", err)
+	}
+	n.must(work, "unpublish", "@ccg/diabetes", "--force")
+	if _, err := st.Package(ctx, "@ccg/diabetes"); err != store.ErrNotFound {
+		t.Errorf("unpublished package still stored: %v", err)
+	}
+	out, err = n.run(work, nil, "publish", signedDir)
+	if err == nil || !strings.Contains(out, "previously published") {
+		t.Errorf("republishing an unpublished version: err=%v\n%s", err, out)
+	}
+	// 12. Publisher trust: bob's package reusing alice's canonical URLs
+	// (testpkg's http://example.org/fhir) is refused with 409 naming her;
+	// a look-alike name with 403.
+	evil := testpkg.Tarball(testpkg.Options{Name: "@a/evil", Version: "1.0.0"})
+	evilPath := filepath.Join(work, "evil.tgz")
+	os.WriteFile(evilPath, evil, 0o644)
+	out, err = n.run(work, nil, "publish", evilPath, asBob)
+	if err == nil || !strings.Contains(out, "409") || !strings.Contains(out, "http://example.org/fhir belongs to alice") {
+		t.Errorf("canonical takeover: err=%v\n%s", err, out)
+	}
+	look := testpkg.Tarball(testpkg.Options{Name: "@ccg/hyper-tension", Version: "1.0.0", Canonical: "https://bob.example/fhir"})
+	lookPath := filepath.Join(work, "look.tgz")
+	os.WriteFile(lookPath, look, 0o644)
+	out, err = n.run(work, nil, "publish", lookPath, asBob)
+	if err == nil || !strings.Contains(out, "403") || !strings.Contains(out, "too similar to the existing package @ccg/hypertension") {
+		t.Errorf("look-alike: err=%v\n%s", err, out)
 	}
 
 	// npm revalidated cached documents with If-None-Match and got 304s.
-	n.must(work, "view", "@ccg/diabetes", "version")
-	n.must(work, "view", "@ccg/diabetes", "version", "--prefer-online")
+	n.must(work, "view", "@ccg/hypertension", "version")
+	n.must(work, "view", "@ccg/hypertension", "version", "--prefer-online")
 	t.Logf("304 Not Modified answers: %d", notModified.Load())
 	if notModified.Load() == 0 {
 		t.Errorf("npm never got a 304 Not Modified")

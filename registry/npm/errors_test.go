@@ -20,6 +20,8 @@ func TestErrorBodies(t *testing.T) {
 	}
 	bob := f.user(t, "bob", store.Token{Publish: true})
 	deprecate, _ := json.Marshal(map[string]any{"_id": "errs", "name": "errs", "versions": map[string]any{"1.0.0": map[string]any{"deprecated": "old"}}})
+	noChange, _ := json.Marshal(map[string]any{"_id": "errs", "name": "errs", "versions": map[string]any{"1.0.0": map[string]any{"description": "new"}}})
+	deprecateNew, _ := json.Marshal(map[string]any{"_id": "errs", "name": "errs", "versions": map[string]any{"2.0.0": map[string]any{"deprecated": "old"}}})
 	for _, tc := range []struct {
 		method, path, token string
 		body                string
@@ -35,20 +37,27 @@ func TestErrorBodies(t *testing.T) {
 		{"GET", "errs/-/other-1.0.0.tgz", "", "", 404, "not found"},
 		{"GET", "-/nothing", "", "", 404, "not found"},
 		{"POST", "errs", f.token, "{}", 405, "method not allowed"},
-		{"DELETE", "errs", f.token, "", 405, "unpublishing is not supported"},
-		{"DELETE", "errs/-rev/1-x", f.token, "", 405, "unpublishing is not supported"},
-		{"DELETE", "errs/-/errs-1.0.0.tgz/-rev/1-x", f.token, "", 405, "unpublishing is not supported"},
+		{"DELETE", "errs", f.token, "", 405, "npm unpublish"},
+		{"DELETE", "errs/-rev/x", f.token, "", 400, "bad revision"},
+		{"DELETE", "errs/-rev/1-x", bob, "", 403, "not a maintainer"},
+		{"DELETE", "errs/-/errs-1.0.0.tgz/-rev/1-x", bob, "", 403, "not a maintainer"},
+		{"DELETE", "errs/-/errs-1.0.0.tgz/-rev/1-x", "", "", 401, "authentication required"},
+		{"DELETE", "errs/-rev/0-x", f.token, "", 409, "changed since"},
 		{"PUT", "errs", "", "{}", 401, "authentication required"},
 		{"PUT", "errs", "ccg_bogus", "{}", 401, "invalid token"},
 		{"PUT", "errs", f.readOnly, "{}", 403, "no publish rights"},
 		{"PUT", "errs", bob, string(PublishBody("errs", "1.1.0", testpkg.Tarball(testpkg.Options{Name: "errs", Version: "1.1.0"}))), 403, "not a maintainer"},
 		{"PUT", "errs", f.token, string(PublishBody("errs", "1.0.0", tgz)), 403, "previously published"},
 		{"PUT", "errs", f.token, "{", 400, "not an npm package document"},
-		{"PUT", "errs", f.token, string(deprecate), 400, "npm deprecate"},
+		{"PUT", "errs", f.token, string(noChange), 400, "only their deprecation message"},
+		{"PUT", "errs", f.token, string(deprecateNew), 400, "is not published"},
+		{"PUT", "errs", bob, string(deprecate), 403, "not a maintainer"},
 		{"PUT", "errs", f.token, string(PublishBody("other", "1.0.0", tgz)), 500, "does not match"},
 		{"GET", "-/whoami", "", "", 401, "authentication required"},
-		{"GET", "-/user/org.couchdb.user:nobody", "", "", 404, "not found"},
-		{"PUT", "-/user/org.couchdb.user:nobody", "", `{"name":"nobody","password":"x"}`, 401, "unknown user"},
+		{"GET", "-/user/org.couchdb.user:nobody", "", "", 401, "authentication required"},
+		{"GET", "-/user/org.couchdb.user:nobody", f.token, "", 404, "not found"},
+		{"GET", "-/user/org.couchdb.user:bob", f.readOnly, "", 403, "only shown to that user"},
+		{"PUT", "-/user/org.couchdb.user:nobody", "", `{"name":"nobody","password":"x"}`, 401, "wrong user name or password"},
 		{"PUT", "-/user/org.couchdb.user:nobody", "", `{`, 400, "not JSON"},
 		{"DELETE", "-/user/token/abc", f.token, "", 403, "only be revoked by its holder"},
 		{"GET", "-/package/errs/dist-tags/x", "", "", 405, "method not allowed"},

@@ -25,6 +25,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/internal/lockout"
 	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/internal/storagefault"
 	"github.com/ccg-project/ccg/registry"
@@ -39,7 +40,17 @@ type Handler struct {
 	prefix string
 	log    *zap.Logger
 	now    func() time.Time
+	// limits, and the failures and web login sessions counted per client.
+	limits             Limits
+	failures, sessions *lockout.Limiter
+	// changed is called after a publish or unpublish changed a package.
+	changed func(name string)
 }
+
+// OnChange registers f to be called, once the change is stored, with the
+// name of every package published to or unpublished from the registry
+// (before the client gets its answer). Call it before serving.
+func (h *Handler) OnChange(f func(name string)) { h.changed = f }
 
 // New returns a Handler serving reg under prefix (default "/").
 func New(reg *registry.Registry, prefix string, log *zap.Logger) *Handler {
@@ -55,7 +66,9 @@ func New(reg *registry.Registry, prefix string, log *zap.Logger) *Handler {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Handler{reg: reg, prefix: prefix, log: log, now: time.Now}
+	h := &Handler{reg: reg, prefix: prefix, log: log, now: time.Now}
+	h.SetLimits(DefaultLimits)
+	return h
 }
 
 // Prefix returns the normalised path prefix.
@@ -65,6 +78,8 @@ type apiError struct {
 	status int
 	msg    string
 	extra  map[string]any
+	// retryAfter (seconds) is sent as Retry-After.
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -170,6 +185,7 @@ func writeError(w http.ResponseWriter, err error) {
 	var re *registry.Error
 	switch {
 	case errors.As(err, &ae):
+		retryAfterHeader(w, ae)
 		body := map[string]any{"error": ae.msg}
 		for k, v := range ae.extra {
 			body[k] = v
@@ -264,10 +280,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		return h.observeTarball(w, r, name, tail[1])
 	case len(tail) == 2 && tail[0] == "-rev" && r.Method == http.MethodPut:
 		return h.changePackage(w, r, name, tail[1])
+	case len(tail) == 2 && tail[0] == "-rev" && r.Method == http.MethodDelete:
+		return h.unpublishAll(w, r, name, tail[1])
+	case len(tail) == 4 && tail[0] == "-" && tail[2] == "-rev" && r.Method == http.MethodDelete:
+		return h.deleteTarball(w, r, name, tail[1], tail[3])
+	case r.Method == http.MethodDelete && segs[0] == strings.Trim(h.prefix, "/") && len(segs) > 1:
+		// npm unpublish resolves the tarball's path against the registry
+		// URL, repeating the prefix: /npm/npm/NAME/-/FILE/-rev/REV.
+		if n, t, err := splitName(segs[1:]); err == nil && len(t) == 4 && t[0] == "-" && t[2] == "-rev" {
+			return h.deleteTarball(w, r, n, t[1], t[3])
+		}
 	case len(tail) >= 1 && tail[0] == "-rev", len(tail) >= 3 && tail[0] == "-" && tail[2] == "-rev":
-		return errf(405, "unpublishing is not supported: versions are immutable")
+		return errf(405, "method not allowed")
 	case len(tail) == 0 && r.Method == http.MethodDelete:
-		return errf(405, "unpublishing is not supported: versions are immutable")
+		return errf(405, "unpublish with npm unpublish (DELETE %s/-rev/REV)", name)
 	}
 	return errf(405, "method not allowed")
 }
@@ -317,7 +343,12 @@ func (h *Handler) serveSpecial(w http.ResponseWriter, r *http.Request, segs []st
 		}
 		return h.Catalog(w, r)
 	case path == "v1/login" && r.Method == http.MethodPost:
+		if err := h.checkWebLoginRoom(ctx, r); err != nil {
+			return err
+		}
 		return h.startWebLogin(w, r)
+	case len(segs) >= 3 && segs[0] == "npm" && segs[1] == "v1" && segs[2] == "tokens":
+		return h.serveTokens(w, r, segs[3:])
 	case len(segs) == 4 && segs[0] == "v1" && segs[1] == "login" && segs[2] == "web":
 		return h.webLoginPage(w, r, segs[3])
 	case len(segs) == 4 && segs[0] == "v1" && segs[1] == "login" && segs[2] == "done" && get:
@@ -339,19 +370,7 @@ func (h *Handler) serveSpecial(w http.ResponseWriter, r *http.Request, segs []st
 		return h.login(w, r, strings.TrimPrefix(segs[1], "org.couchdb.user:"))
 	case len(segs) == 2 && segs[0] == "user" && strings.HasPrefix(segs[1], "org.couchdb.user:") && get:
 		// npm owner add/rm look the user up first.
-		if err := h.readAuth(ctx, r); err != nil {
-			return err
-		}
-		name := strings.TrimPrefix(segs[1], "org.couchdb.user:")
-		u, err := h.reg.Store().User(ctx, name)
-		if errors.Is(err, store.ErrNotFound) {
-			return errf(404, "user %s not found", name)
-		}
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, map[string]any{"_id": "org.couchdb.user:" + u.Name, "name": u.Name, "email": u.Email, "type": "user"})
-		return nil
+		return h.userDoc(w, r, strings.TrimPrefix(segs[1], "org.couchdb.user:"))
 	case len(segs) >= 2 && segs[0] == "package":
 		name, tail, err := splitName(segs[1:])
 		if err != nil {
@@ -382,11 +401,14 @@ func (h *Handler) token(ctx context.Context, r *http.Request) (*store.Token, err
 	if t == "" {
 		return nil, errf(401, "authentication required: log in or set a token")
 	}
-	tok, err := h.reg.Authenticate(ctx, t)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errf(401, "invalid token")
+	if err := h.checkLocked(r, "attempts"); err != nil {
+		return nil, err
 	}
-	return tok, err
+	tok, err := h.reg.Authenticate(ctx, t)
+	if err != nil {
+		return nil, h.tokenError(r, err)
+	}
+	return tok, nil
 }
 
 func actor(t *store.Token) store.Actor { return store.Actor{User: t.User, Admin: t.Admin} }
@@ -410,7 +432,7 @@ func parseRev(s string) (int64, bool) {
 }
 
 func (h *Handler) readAuth(ctx context.Context, r *http.Request) error {
-	if !h.reg.ReadNeedsAuth() {
+	if !h.reg.ReadNeedsAuth() || isLocal(r) {
 		return nil
 	}
 	_, err := h.token(ctx, r)
@@ -636,9 +658,8 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		return errf(400, "publish body is not an npm package document: %v", err)
 	}
 	if len(pb.Attachments) == 0 {
-		// npm deprecate, npm access and the like PUT the package document
-		// without a tarball: changing published metadata is not offered.
-		return errf(400, "only new versions can be published here (the request has no tarball): npm deprecate, npm unpublish and other changes to published versions are not supported, versions are immutable")
+		// npm deprecate PUTs the package document without a tarball.
+		return h.deprecate(w, r, tok, name, pb)
 	}
 	// The shape of the document first: a body that is not one version
 	// document and one base64 tarball is malformed (400) whatever else it
@@ -771,6 +792,14 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	if len(m.FHIRVersions) > 0 {
 		fhirVer = m.FHIRVersions[0]
 	}
+	bases := checked.Package.CanonicalBases()
+	claims := make([]string, 0, len(bases))
+	for b := range bases {
+		claims = append(claims, b)
+	}
+	if !tok.Admin && store.ReservedName(name) {
+		return errf(403, "%s is a reserved package name", name)
+	}
 	sctx, span := obs.Start(ctx, "registry.store")
 	err = h.reg.Store().Publish(sctx, store.PublishRequest{
 		Version: store.Version{
@@ -778,11 +807,17 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 			Description: desc, FHIRVersion: fhirVer, Keywords: m.Keywords, Publisher: tok.User,
 			Published: h.now(),
 		},
-		Tarball:  tgz,
-		DistTags: tags,
-		Admin:    tok.Admin,
+		Tarball:    tgz,
+		DistTags:   tags,
+		Admin:      tok.Admin,
+		Canonicals: claims,
 	})
 	obs.End(span, err)
+	var te *store.TrustError
+	if errors.As(err, &te) {
+		h.log.Info("publish refused", zap.String("package", name), zap.String("version", ver), zap.String("user", tok.User), zap.String("reason", te.Error()))
+		return trustRefusal(te, name, bases)
+	}
 	if errors.Is(err, store.ErrVersionExists) {
 		return errf(403, "cannot publish over the previously published versions: %s.", ver)
 	}
@@ -794,6 +829,9 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	}
 	h.log.Info("published", zap.String("package", name), zap.String("version", ver), zap.String("user", tok.User),
 		zap.Int("bytes", len(tgz)), zap.Int("signedResources", checked.Signed.Resources))
+	if h.changed != nil {
+		h.changed(name)
+	}
 	writeJSON(w, 200, map[string]any{"ok": true, "id": name, "rev": "1-" + checked.SHA512[:32], "success": true})
 	return nil
 }
@@ -897,10 +935,15 @@ func (h *Handler) changePackage(w http.ResponseWriter, r *http.Request, name, re
 		return err
 	}
 	if body.Versions != nil {
+		// npm unpublish NAME@VERSION sends the document without the version.
+		var gone []string
 		for _, v := range p.Versions {
 			if _, ok := body.Versions[v.Version]; !ok {
-				return errf(405, "unpublishing is not supported: versions are immutable (%s@%s)", name, v.Version)
+				gone = append(gone, v.Version)
 			}
+		}
+		if len(gone) > 0 {
+			return h.unpublish(w, r, tok, name, rev, gone)
 		}
 	}
 	if body.Maintainers == nil {
@@ -955,10 +998,17 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, name string) err
 	if body.Name != "" && body.Name != name {
 		return errf(400, "user name in the body does not match the URL")
 	}
-	tok, err := h.reg.Login(r.Context(), name, body.Password, body.Email)
-	if err != nil {
+	if !validUserName(name) {
+		return errf(400, "a user name must not be empty nor contain ':' or '/'")
+	}
+	if err := h.checkLocked(r, "logins"); err != nil {
 		return err
 	}
+	tok, err := h.reg.Login(r.Context(), name, body.Password, body.Email)
+	if err != nil {
+		return h.countFailure(r, err)
+	}
+	h.failures.Succeed(clientKey(r))
 	writeJSON(w, 201, map[string]any{"ok": true, "id": "org.couchdb.user:" + name, "rev": "1", "token": tok})
 	return nil
 }

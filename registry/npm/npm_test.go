@@ -24,6 +24,7 @@ import (
 type fixture struct {
 	srv      *httptest.Server
 	reg      *registry.Registry
+	h        *Handler
 	st       store.Store
 	token    string // publish rights
 	readOnly string
@@ -61,7 +62,7 @@ func newFixtureOn(t *testing.T, st store.Store, mod func(*registry.Options)) *fi
 	h := New(reg, "/npm/", nil)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	f := &fixture{srv: srv, reg: reg, st: st, pubKey: signer, url: srv.URL + "/npm/"}
+	f := &fixture{srv: srv, reg: reg, st: st, h: h, pubKey: signer, url: srv.URL + "/npm/"}
 	if err := st.CreateUser(ctx, store.User{Name: "alice"}); err != nil {
 		t.Fatal(err)
 	}

@@ -106,7 +106,7 @@ func TestOwnership(t *testing.T) {
 				{bob, rev, ownerBody("@ccg/owned", rev), 400},               // no maintainer left
 				{bob, rev, ownerBody("@ccg/owned", rev, "bob", "zed"), 404}, // unknown user
 				{bob, "x", ownerBody("@ccg/owned", "x", "bob"), 400},
-				{bob, rev, []byte(`{"_id":"@ccg/owned","versions":{}}`), 405}, // an unpublish
+				{bob, "0-x", []byte(`{"_id":"@ccg/owned","versions":{}}`), 409}, // an unpublish of a stale revision
 				{bob, rev, []byte(`{"_id":"@ccg/owned"}`), 400},
 				{bob, rev, []byte(`{`), 400},
 				{"", rev, ownerBody("@ccg/owned", rev, "bob"), 401},

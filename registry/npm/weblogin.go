@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +23,8 @@ import (
 //     for the user name and password; a correct answer approves the
 //     session for that user.
 //  3. Meanwhile npm polls doneUrl: 202 with Retry-After while the session
-//     is pending, then once 200 {"token": ...} with a new publish token.
+//     is pending, then once 200 {"token": ...} with a new token carrying the
+//     rights of the user's account (read only unless it was given more).
 //
 // A session lasts webLoginTTL. The secret of loginUrl cannot fetch the
 // token, so a login URL seen over someone's shoulder is of no use.
@@ -152,14 +154,25 @@ func (h *Handler) webLoginPage(w http.ResponseWriter, r *http.Request, secret st
 	case err != nil:
 		return err
 	}
+	if d := h.failures.Locked(clientKey(r)); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(d.Round(time.Second)/time.Second)+1))
+		h.writeLoginPage(w, 429, loginPageData{User: user, Error: tooMany(d, "logins").msg})
+		return nil
+	}
+	if !validUserName(user) {
+		h.writeLoginPage(w, 400, loginPageData{User: user, Error: "A user name must not be empty nor contain ':' or '/'."})
+		return nil
+	}
 	if err := h.reg.VerifyUser(ctx, user, r.PostForm.Get("password"), r.PostForm.Get("email")); err != nil {
 		var re *registry.Error
 		if !errors.As(err, &re) {
 			return err
 		}
+		h.countFailure(r, err)
 		h.writeLoginPage(w, re.Status, loginPageData{User: user, Error: re.Message})
 		return nil
 	}
+	h.failures.Succeed(clientKey(r))
 	err := h.reg.Store().ApproveWebLogin(ctx, registry.HashToken(secret), user, h.webLoginSince())
 	if errors.Is(err, store.ErrNotFound) {
 		h.writeLoginPage(w, 404, expired)

@@ -160,7 +160,7 @@ func covers(payload []byte, p *fhirpkg.Package) error {
 	}
 	if len(diffs) > 0 {
 		sort.Strings(diffs)
-		return fmt.Errorf("%w: %s", ErrMismatch, strings.Join(diffs, ", "))
+		return fmt.Errorf("%w: changed after signing: %s", ErrMismatch, strings.Join(diffs, ", "))
 	}
 	return nil
 }
@@ -188,6 +188,9 @@ func CheckCurrent(p *fhirpkg.Package) error {
 	}
 	return covers(payload, p)
 }
+
+// SignAgain is the advice for a package changed after it was signed.
+const SignAgain = "run ccg package sign again (ccg package sign DIR --key KEY)"
 
 // Report says what VerifyPackage checked.
 type Report struct {
@@ -244,6 +247,9 @@ func VerifyPackage(p *fhirpkg.Package, kr Keyring) (Report, error) {
 					return rep, fmt.Errorf("%s: %w", label, err)
 				}
 				_, kid, err := VerifyJWS(kr, string(raw), canon)
+				if errors.Is(err, ErrMismatch) {
+					return rep, fmt.Errorf("%s over %s: %w: %s", label, ref, err, SignAgain)
+				}
 				if err != nil {
 					return rep, fmt.Errorf("%s over %s: %w", label, ref, err)
 				}
@@ -258,7 +264,7 @@ func VerifyPackage(p *fhirpkg.Package, kr Keyring) (Report, error) {
 			return rep, fmt.Errorf("package signature: %w", err)
 		}
 		if err := covers(payload, p); err != nil {
-			return rep, fmt.Errorf("package signature: %w", err)
+			return rep, fmt.Errorf("package signature: %w: %s", err, SignAgain)
 		}
 		rep.Package = true
 		signers[kid] = true

@@ -154,7 +154,7 @@ func LoadOrCreateKey(path string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(path, pemb, 0o600); err != nil {
@@ -177,7 +177,7 @@ func LoadKeyring(dir string) (Keyring, error) {
 		return nil, err
 	}
 	for _, e := range ents {
-		if e.IsDir() || !(strings.HasSuffix(e.Name(), ".pem") || strings.HasSuffix(e.Name(), ".pub")) {
+		if e.IsDir() || !isKeyFile(e.Name()) {
 			continue
 		}
 		k, err := LoadKey(filepath.Join(dir, e.Name()))
@@ -335,7 +335,7 @@ func VerifyJWS(kr Keyring, jws string, detachedPayload []byte) (payload []byte, 
 	}
 	pub, ok := kr[h.Kid]
 	if !ok {
-		return nil, h.Kid, fmt.Errorf("%w: key %s", ErrUntrusted, h.Kid)
+		return nil, h.Kid, &UntrustedKeyError{KeyID: h.Kid}
 	}
 	pb := parts[1]
 	if detachedPayload != nil {

@@ -3,6 +3,8 @@ package sign
 import (
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +176,31 @@ func TestCheckCurrent(t *testing.T) {
 	files["PlanDefinition-test-card.json"] = append(files["PlanDefinition-test-card.json"], ' ')
 	if err := CheckCurrent(pkgOf(t, files)); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "PlanDefinition-test-card.json") {
 		t.Errorf("edited file: %v", err)
+	}
+}
+
+func TestKeyDirReload(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	d := NewKeyDir(dir)
+	if kr, err := d.Keyring(); err != nil || len(kr) != 0 {
+		t.Fatalf("missing folder: %v %v", kr, err)
+	}
+	k, _ := GenerateKey()
+	pub, _ := k.PublicPEM()
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "a.pub"), pub, 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a key"), 0o644)
+	kr, err := d.Keyring()
+	if err != nil || kr[k.ID()] == nil || len(kr) != 1 {
+		t.Fatalf("after adding a key: %v %v", kr, err)
+	}
+	os.WriteFile(filepath.Join(dir, "bad.pem"), []byte("garbage"), 0o644)
+	if kr, err := d.Keyring(); err == nil || !strings.Contains(err.Error(), "bad.pem") || kr[k.ID()] == nil {
+		t.Errorf("a bad key file: %v %v (the good keys stay)", kr, err)
+	}
+	os.Remove(filepath.Join(dir, "bad.pem"))
+	os.Remove(filepath.Join(dir, "a.pub"))
+	if kr, err := d.Keyring(); err != nil || len(kr) != 0 {
+		t.Errorf("after removing the keys: %v %v", kr, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/ccg-project/ccg/internal/private"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -48,6 +49,6 @@ func Open(ctx context.Context, db, dataDir string) (Store, error) {
 	case len(db) > 11 && (db[:11] == "postgres://" || (len(db) > 13 && db[:13] == "postgresql://")):
 		return OpenPostgres(ctx, db)
 	default:
-		return nil, fmt.Errorf("store: unsupported database %q (want empty for SQLite or a postgres:// URL)", db)
+		return nil, fmt.Errorf("store: unsupported database %q (want empty for SQLite or a postgres:// URL)", private.DSN(db))
 	}
 }

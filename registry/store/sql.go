@@ -118,7 +118,7 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			username TEXT NOT NULL,
 			created BIGINT NOT NULL)`,
 	}
-	for _, st := range stmts {
+	for _, st := range append(stmts, s.trustTables()...) {
 		if _, err := s.db.ExecContext(ctx, st); err != nil {
 			return fmt.Errorf("store: migrate %s: %w", s.d.name, err)
 		}
@@ -127,6 +127,9 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	for _, c := range []struct{ table, column, decl string }{
 		{"packages", "rev", "BIGINT NOT NULL DEFAULT 1"},
 		{"tokens", "admin", "INTEGER NOT NULL DEFAULT 0"},
+		{"tokens", "scopes", "TEXT NOT NULL DEFAULT ''"},
+		{"tokens", "expires", "BIGINT NOT NULL DEFAULT 0"},
+		{"users", "scopes", "TEXT NOT NULL DEFAULT ''"},
 	} {
 		if err := s.addColumn(ctx, c.table, c.column, c.decl); err != nil {
 			return err
@@ -144,7 +147,7 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 		ON CONFLICT (name, username) DO NOTHING`); err != nil {
 		return fmt.Errorf("store: migrate %s: maintainers: %w", s.d.name, err)
 	}
-	return nil
+	return s.migrateTrust(ctx)
 }
 
 // addColumn adds a column unless the table has it already.
@@ -281,10 +284,18 @@ func (s *sqlStore) Publish(ctx context.Context, req PublishRequest) (err error) 
 		}
 	}()
 	var one int
-	switch e := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM versions WHERE name = ? AND version = ?`), v.Name, v.Version).Scan(&one); {
+	switch e := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM versions WHERE name = ? AND version = ?
+		UNION ALL SELECT 1 FROM unpublished WHERE name = ? AND version = ?`), v.Name, v.Version, v.Name, v.Version).Scan(&one); {
 	case e == nil:
 		return ErrVersionExists
 	case !errors.Is(e, sql.ErrNoRows):
+		return fmt.Errorf("store: %w", e)
+	}
+	existed := true
+	switch e := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM packages WHERE name = ?`), v.Name).Scan(&one); {
+	case errors.Is(e, sql.ErrNoRows):
+		existed = false
+	case e != nil:
 		return fmt.Errorf("store: %w", e)
 	}
 	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO blobs (sha512, size, data) VALUES (?, ?, ?) ON CONFLICT (sha512) DO NOTHING`),
@@ -311,6 +322,14 @@ func (s *sqlStore) Publish(ctx context.Context, req PublishRequest) (err error) 
 		}
 	case len(owners) > 0 && !req.Admin && !contains(owners, v.Publisher):
 		err = fmt.Errorf("%w: %s is not a maintainer of %s", ErrForbidden, v.Publisher, v.Name)
+		return err
+	}
+	if !existed {
+		if err = s.checkNewName(ctx, tx, v.Name, v.Publisher, req.Admin, now); err != nil {
+			return err
+		}
+	}
+	if err = s.claimCanonicals(ctx, tx, v.Name, v.Publisher, req.Canonicals, now); err != nil {
 		return err
 	}
 	if latest {
@@ -704,8 +723,8 @@ func (s *sqlStore) CreateUser(ctx context.Context, u User) error {
 	if u.Created.IsZero() {
 		u.Created = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO users (name, email, password_hash, created) VALUES (?, ?, ?, ?)`),
-		u.Name, u.Email, u.PasswordHash, nanos(u.Created))
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO users (name, email, password_hash, scopes, created) VALUES (?, ?, ?, ?, ?)`),
+		u.Name, u.Email, u.PasswordHash, strings.Join(u.Scopes, " "), nanos(u.Created))
 	if err != nil {
 		if s.d.isUnique(err) {
 			return ErrUserExists
@@ -718,13 +737,15 @@ func (s *sqlStore) CreateUser(ctx context.Context, u User) error {
 func (s *sqlStore) User(ctx context.Context, name string) (*User, error) {
 	u := &User{Name: name}
 	var c int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT email, password_hash, created FROM users WHERE name = ?`), name).Scan(&u.Email, &u.PasswordHash, &c)
+	var scopes string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT email, password_hash, scopes, created FROM users WHERE name = ?`), name).Scan(&u.Email, &u.PasswordHash, &scopes, &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	u.Scopes = strings.Fields(scopes)
 	u.Created = fromNanos(c)
 	return u, nil
 }
@@ -746,28 +767,70 @@ func (s *sqlStore) CreateToken(ctx context.Context, t Token) error {
 	if t.Admin {
 		adm = 1
 	}
-	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (hash, username, publish, admin, created) VALUES (?, ?, ?, ?, ?)`),
-		t.Hash, t.User, pub, adm, nanos(t.Created)); err != nil {
+	var exp int64
+	if !t.Expires.IsZero() {
+		exp = nanos(t.Expires)
+	}
+	// Expired tokens are of no use: each new token clears them away.
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE expires > 0 AND expires < ?`), nanos(t.Created)); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (hash, username, publish, admin, scopes, expires, created) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		t.Hash, t.User, pub, adm, strings.Join(t.Scopes, " "), exp, nanos(t.Created)); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
 }
 
-func (s *sqlStore) LookupToken(ctx context.Context, hash string) (*Token, error) {
-	t := &Token{Hash: hash}
+const tokenColumns = `hash, username, publish, admin, scopes, expires, created`
+
+func scanToken(row interface{ Scan(...any) error }) (*Token, error) {
+	t := &Token{}
 	var pub, adm int
-	var c int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT username, publish, admin, created FROM tokens WHERE hash = ?`), hash).Scan(&t.User, &pub, &adm, &c)
+	var c, exp int64
+	var scopes string
+	if err := row.Scan(&t.Hash, &t.User, &pub, &adm, &scopes, &exp, &c); err != nil {
+		return nil, err
+	}
+	t.Publish = pub != 0
+	t.Admin = adm != 0
+	t.Scopes = strings.Fields(scopes)
+	if exp != 0 {
+		t.Expires = fromNanos(exp)
+	}
+	t.Created = fromNanos(c)
+	return t, nil
+}
+
+func (s *sqlStore) LookupToken(ctx context.Context, hash string) (*Token, error) {
+	t, err := scanToken(s.db.QueryRowContext(ctx, s.q(`SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`), hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	t.Publish = pub != 0
-	t.Admin = adm != 0
-	t.Created = fromNanos(c)
 	return t, nil
+}
+
+func (s *sqlStore) ListTokens(ctx context.Context, user string) ([]Token, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+tokenColumns+` FROM tokens WHERE ? = '' OR username = ? ORDER BY created, hash`), user, user)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		out = append(out, *t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return out, nil
 }
 
 func (s *sqlStore) DeleteToken(ctx context.Context, hash string) error {
@@ -793,6 +856,14 @@ func (s *sqlStore) CreateWebLogin(ctx context.Context, loginHash, doneHash strin
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
+}
+
+func (s *sqlStore) CountWebLogins(ctx context.Context, since time.Time) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM web_logins WHERE created >= ?`), nanos(since)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: %w", err)
+	}
+	return n, nil
 }
 
 func (s *sqlStore) PendingWebLogin(ctx context.Context, loginHash string, since time.Time) error {

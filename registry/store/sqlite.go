@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/ccg-project/ccg/internal/private"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -21,10 +21,13 @@ const SQLiteFile = "registry.db"
 // The database runs in WAL mode with synchronous=FULL, so a committed
 // publish survives a crash of the process.
 func OpenSQLite(ctx context.Context, dir string) (Store, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := private.Dir(dir); err != nil {
 		return nil, fmt.Errorf("store: data directory: %w", err)
 	}
 	path := filepath.Join(dir, SQLiteFile)
+	if err := private.File(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(20000)")
 	q.Add("_pragma", "journal_mode(WAL)")

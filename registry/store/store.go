@@ -86,8 +86,13 @@ type PublishRequest struct {
 	Version  Version
 	Tarball  []byte
 	DistTags map[string]string // tag -> version; normally {"latest": Version.Version}
-	// Admin lets Version.Publisher publish although not a maintainer.
+	// Admin lets Version.Publisher publish although not a maintainer
+	// (and into any scope).
 	Admin bool
+	// Canonicals are the canonical URL bases the package's resources use
+	// (fhirpkg.Package.CanonicalBases): the publisher must own each or
+	// claims it (ErrCanonicalTaken otherwise).
+	Canonicals []string
 }
 
 // SearchQuery filters packages. Text matches name, description and keywords
@@ -119,7 +124,10 @@ type User struct {
 	Name         string
 	Email        string
 	PasswordHash string
-	Created      time.Time
+	// Scopes are the rights of the tokens a login hands out (npm login):
+	// "ccg/publish" lets them publish, and so on. None: read only.
+	Scopes  []string
+	Created time.Time
 }
 
 // Token is an access token; only its SHA-256 hash is stored.
@@ -128,6 +136,11 @@ type Token struct {
 	User    string
 	Publish bool
 	Admin   bool // may publish and change any package (implies Publish)
+	// Scopes are the token's other rights (SMART scopes such as
+	// "system/PlanDefinition.rs"), in the order given.
+	Scopes []string
+	// Expires is when the token stops working; zero: never.
+	Expires time.Time
 	Created time.Time
 }
 
@@ -166,12 +179,18 @@ type Store interface {
 	CreateToken(ctx context.Context, t Token) error
 	// LookupToken finds a token by its hash, or ErrNotFound.
 	LookupToken(ctx context.Context, hash string) (*Token, error)
+	// ListTokens lists the tokens of user (every token when user is ""),
+	// oldest first.
+	ListTokens(ctx context.Context, user string) ([]Token, error)
 	// DeleteToken revokes a token by its hash; ErrNotFound if unknown.
 	DeleteToken(ctx context.Context, hash string) error
 	// CreateWebLogin records a pending `npm login` web session under the
 	// hashes of its two secrets (the login page's and the polling URL's),
 	// dropping sessions started before since.
 	CreateWebLogin(ctx context.Context, loginHash, doneHash string, since time.Time) error
+	// CountWebLogins counts the web login sessions started at or after
+	// since (pending or approved, not yet claimed).
+	CountWebLogins(ctx context.Context, since time.Time) (int, error)
 	// PendingWebLogin reports (nil) whether a session started at or after
 	// since awaits its user; ErrNotFound otherwise.
 	PendingWebLogin(ctx context.Context, loginHash string, since time.Time) error
@@ -182,6 +201,29 @@ type Store interface {
 	// it (so its token is handed out once); "" while still pending;
 	// ErrNotFound when unknown or started before since.
 	ClaimWebLogin(ctx context.Context, doneHash string, since time.Time) (string, error)
+	// ClaimCanonicals claims for publisher (as package name) the bases
+	// nobody owns yet, as Publish does (ErrCanonicalTaken when one belongs
+	// to another user); for packages stored before canonical ownership.
+	ClaimCanonicals(ctx context.Context, name, publisher string, bases []string, at time.Time) error
+	// PackagesWithoutClaims lists the packages stored before canonical
+	// ownership whose bases ClaimCanonicals has not recorded yet, oldest
+	// first.
+	PackagesWithoutClaims(ctx context.Context) ([]string, error)
+	// CanonicalOwner returns the claim covering a base (its longest owned
+	// prefix), or ErrNotFound.
+	CanonicalOwner(ctx context.Context, base string) (*Claim, error)
+	// AssignCanonical gives a canonical URL base to user (an existing
+	// user, else ErrNoUser), whoever owned it.
+	AssignCanonical(ctx context.Context, base, user string) error
+	// AssignScope gives an npm scope ("@acme") to user.
+	AssignScope(ctx context.Context, scope, user string) error
+	// Claims lists every owned canonical base and scope.
+	Claims(ctx context.Context) ([]Claim, error)
+	// Deprecate sets (or, with "", clears) versions' deprecation messages.
+	Deprecate(ctx context.Context, a Actor, name string, messages map[string]string) error
+	// Unpublish removes versions (all when none are named) published at
+	// or after notBefore (ErrTooOld otherwise); see sqlStore.Unpublish.
+	Unpublish(ctx context.Context, a Actor, name string, rev int64, versions []string, notBefore time.Time) error
 	// Close releases the database.
 	Close() error
 }

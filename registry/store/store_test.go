@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -104,6 +105,10 @@ func TestStoreSuite(t *testing.T) {
 			t.Run("ConcurrentFirstPublish", func(t *testing.T) { testConcurrentOwners(t, open(t)) })
 			t.Run("Migration", func(t *testing.T) { testMigration(t, open(t)) })
 			t.Run("WebLogin", func(t *testing.T) { testWebLogin(t, open(t)) })
+			t.Run("TrustNames", func(t *testing.T) { testTrustNames(t, open(t)) })
+			t.Run("TrustCanonicals", func(t *testing.T) { testTrustCanonicals(t, open(t)) })
+			t.Run("Unpublish", func(t *testing.T) { testUnpublish(t, open(t)) })
+			t.Run("TrustMigration", func(t *testing.T) { testTrustMigration(t, open(t)) })
 		})
 	}
 }
@@ -355,6 +360,50 @@ func testUsers(t *testing.T, s Store) {
 	}
 	if err := s.DeleteToken(ctx, "h1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("delete twice: %v", err)
+	}
+	// Scopes and expiry; the user's login scopes.
+	if err := s.CreateUser(ctx, User{Name: "bob", Scopes: []string{"ccg/publish", "system/Library.rs"}}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.User(ctx, "bob"); err != nil || !reflect.DeepEqual(u.Scopes, []string{"ccg/publish", "system/Library.rs"}) {
+		t.Errorf("user scopes = %+v %v", u, err)
+	}
+	now := time.Now()
+	exp := now.Add(time.Hour).Truncate(time.Microsecond)
+	if err := s.CreateToken(ctx, Token{Hash: "h2", User: "bob", Scopes: []string{"ccg/evaluate", "system/AuditEvent.rs"}, Expires: exp, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateToken(ctx, Token{Hash: "h3", User: "alice", Created: now.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err = s.LookupToken(ctx, "h2")
+	if err != nil || !reflect.DeepEqual(tok.Scopes, []string{"ccg/evaluate", "system/AuditEvent.rs"}) || !tok.Expires.Equal(exp) || tok.Publish {
+		t.Errorf("scoped token = %+v %v", tok, err)
+	}
+	all, err := s.ListTokens(ctx, "")
+	if err != nil || len(all) != 2 || all[0].Hash != "h2" || all[1].Hash != "h3" {
+		t.Errorf("all tokens = %+v %v", all, err)
+	}
+	bobs, err := s.ListTokens(ctx, "bob")
+	if err != nil || len(bobs) != 1 || bobs[0].Hash != "h2" {
+		t.Errorf("bob's tokens = %+v %v", bobs, err)
+	}
+	// A new token clears the expired ones away.
+	if err := s.CreateToken(ctx, Token{Hash: "h4", User: "alice", Created: exp.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LookupToken(ctx, "h2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("expired token kept: %v", err)
+	}
+	// Web login sessions are counted.
+	since := time.Now().Add(-time.Minute)
+	for i, h := range []string{"a", "b"} {
+		if err := s.CreateWebLogin(ctx, "login-"+h, "done-"+h, since); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.CountWebLogins(ctx, since); err != nil || n != i+1 {
+			t.Errorf("web logins = %d %v, want %d", n, err, i+1)
+		}
 	}
 }
 

@@ -20,6 +20,10 @@ type Options struct {
 	Publisher   string
 	FHIRVersion string // default 4.0.1
 	CQL         string // Library source; default a trivial library
+	// Canonical is the base of the resources' canonical URLs (default
+	// http://example.org/fhir); packages of different publishers need
+	// different bases.
+	Canonical string
 }
 
 func (o *Options) defaults() {
@@ -37,6 +41,9 @@ func (o *Options) defaults() {
 	}
 	if o.FHIRVersion == "" {
 		o.FHIRVersion = "4.0.1"
+	}
+	if o.Canonical == "" {
+		o.Canonical = "http://example.org/fhir"
 	}
 	if o.CQL == "" {
 		o.CQL = "library TestLogic version '1.0.0'\n\ndefine \"Applies\": true\n"
@@ -60,7 +67,7 @@ func narrative(s string) map[string]any {
 // generated .index.json.
 func Files(o Options) map[string][]byte {
 	o.defaults()
-	const base = "http://example.org/fhir"
+	base := o.Canonical
 	date := "2025-01-15T10:00:00Z"
 	igID := uuidFor(o.Name + "@" + o.Version)
 	ig := map[string]any{
