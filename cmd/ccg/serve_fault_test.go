@@ -95,7 +95,7 @@ func TestServeOnFullDisk(t *testing.T) {
 	data := smallDisk(t)
 	addr := freeAddr(t)
 	base := "http://" + addr
-	vars := map[string]string{"CCG_PACKAGES": filepath.Join("..", "..", "examples", "*", "package")}
+	vars := map[string]string{"CCG_PACKAGES": filepath.Join("..", "..", "examples", "*", "package"), "CCG_AUTH": "off"}
 	body := htnApplyBody(t)
 	_, stop := startServeWith(t, vars, base, "--addr", addr, "--data", data)
 	if code, out := postApply(t, base, body); code != 200 {
