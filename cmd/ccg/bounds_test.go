@@ -51,7 +51,7 @@ func startServer(t *testing.T, args ...string) *serverProcess {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestServeChild$")
-	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(append([]string{"serve", "--addr", "127.0.0.1:0", "--auth", "off"}, args...), "\n"))
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), "\n"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
