@@ -39,8 +39,7 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 		expires = t
 		return err
 	})
-	dataDir := fs.String("data", "./.data", "data `DIR`ectory of ccg serve")
-	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
+	sf := addStoreFlags(fs, e)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -51,10 +50,9 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 	if *user == "" {
 		return usageError(e, fs, "--user is required")
 	}
-	st, err := openRegistryStore(*db, *dataDir)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
-		return exitFailure
+	st, code := sf.open(e, fs, "token create")
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	pub, adm, other := registry.TokenRights(scopes)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ccg-project/ccg/internal/storagefault"
 )
 
 // dialect holds what differs between SQLite and PostgreSQL.
@@ -34,6 +36,19 @@ type sqlStore struct {
 	// time; a failed preparation is tried again by the next lookup.
 	lookupMu   sync.Mutex
 	lookupStmt *sql.Stmt
+	// readOnly: opened read-only because the storage was full at start.
+	readOnly bool
+}
+
+// Check reports whether the store is reachable and takes writes.
+func (s *sqlStore) Check(ctx context.Context) error {
+	if s.readOnly {
+		return fmt.Errorf("store: %w", storagefault.ErrReadOnly)
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
 }
 
 func (s *sqlStore) q(query string) string { return s.d.rebind(query) }
@@ -366,18 +381,27 @@ type querier interface {
 
 // maintainerNames lists the user names owning a package.
 func maintainerNames(ctx context.Context, q querier, s *sqlStore, name string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, s.q(`SELECT username FROM maintainers WHERE name = ? ORDER BY added, username`), name)
+	out, err := queryStrings(ctx, q, s.q(`SELECT username FROM maintainers WHERE name = ? ORDER BY added, username`), name)
 	if err != nil {
 		return nil, fmt.Errorf("store: maintainers: %w", err)
+	}
+	return out, nil
+}
+
+// queryStrings runs a query of one text column and returns its values.
+func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("store: maintainers: %w", err)
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
 		}
-		out = append(out, u)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
