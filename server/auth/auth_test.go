@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -310,6 +311,17 @@ func TestOIDC(t *testing.T) {
 	}
 	if iss.JWKSFetches.Load() == fetches {
 		t.Error("the keys were not fetched again after the rotation")
+	}
+	// go-oidc answers a fetch's waiters before it stores the keys it
+	// fetched, so for a moment the retired key may still be cached: wait
+	// until a token of the new key verifies from the cache (no fetch).
+	for i := 0; i < 100; i++ {
+		n := iss.JWKSFetches.Load()
+		_, err := o.Verify(ctx, iss.Token(t, "probe-"+strconv.Itoa(i), "ccg-test", "ccg/evaluate", clk.Now(), 5*time.Minute))
+		if err == nil && iss.JWKSFetches.Load() == n {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if _, err := o.Verify(ctx, old); err == nil {
 		t.Error("a token of the retired key was accepted")
