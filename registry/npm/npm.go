@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -29,6 +30,7 @@ import (
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/registry/upstream"
 )
 
 // Handler is the npm API. Prefix is the path the registry is served under
@@ -43,6 +45,8 @@ type Handler struct {
 	failures, sessions *lockout.Limiter
 	// changed is called after a publish or unpublish changed a package.
 	changed func(name string)
+	// upstreams are asked for what the store does not hold.
+	upstreams upstream.Set
 }
 
 // OnChange registers f to be called, once the change is stored, with the
@@ -181,6 +185,7 @@ func writeError(w http.ResponseWriter, err error) {
 	hd.Set("Cache-Control", "no-store")
 	var ae *apiError
 	var re *registry.Error
+	var ue *upstream.Error
 	switch {
 	case errors.As(err, &ae):
 		retryAfterHeader(w, ae)
@@ -199,6 +204,8 @@ func writeError(w http.ResponseWriter, err error) {
 			body["violations"] = vs
 		}
 		writeJSON(w, re.Status, body)
+	case errors.As(err, &ue):
+		writeJSON(w, ue.Status, map[string]any{"error": ue.Message})
 	case errors.Is(err, context.Canceled):
 		writeJSON(w, 499, map[string]any{"error": "request canceled"})
 	default:
@@ -211,7 +218,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.serve(w, r); err != nil {
 		var ae *apiError
 		var re *registry.Error
-		if !errors.As(err, &ae) && !errors.As(err, &re) {
+		var ue *upstream.Error
+		if errors.As(err, &ue) {
+			h.log.Warn("upstream", zap.String("path", r.URL.Path), zap.String("error", ue.Message))
+		} else if !errors.As(err, &ae) && !errors.As(err, &re) {
 			h.log.Error("npm api", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Error(err))
 		}
 		writeError(w, err)
@@ -491,41 +501,59 @@ func (h *Handler) versionDoc(r *http.Request, v *store.Version) (map[string]any,
 }
 
 func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string) error {
-	p, err := h.reg.Store().Package(r.Context(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		return errf(404, "package %s not found", name)
+	ctx := r.Context()
+	p, err := h.reg.Store().Package(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		p = nil
+	case err != nil:
+		return err
 	}
+	up, err := h.upstreamDoc(ctx, name, p != nil)
 	if err != nil {
 		return err
 	}
+	if p == nil && up == nil {
+		return errf(404, "package %s not found", name)
+	}
 	versions := map[string]any{}
-	times := map[string]any{
-		"created":  p.Created.Format(time.RFC3339Nano),
-		"modified": p.Modified.Format(time.RFC3339Nano),
-	}
-	for i := range p.Versions {
-		v := &p.Versions[i]
-		doc, err := h.versionDoc(r, v)
-		if err != nil {
-			return err
+	times := map[string]any{}
+	tags := map[string]string{}
+	body := map[string]any{"_id": name, "name": name}
+	var lastMod time.Time
+	mirror := false
+	if p != nil {
+		times["created"] = p.Created.Format(time.RFC3339Nano)
+		times["modified"] = p.Modified.Format(time.RFC3339Nano)
+		for i := range p.Versions {
+			v := &p.Versions[i]
+			doc, err := h.versionDoc(r, v)
+			if err != nil {
+				return err
+			}
+			versions[v.Version] = doc
+			times[v.Version] = v.Published.Format(time.RFC3339Nano)
+			if v.Version == p.DistTags["latest"] {
+				mirror = registry.IsMirror(v.Publisher)
+			}
 		}
-		versions[v.Version] = doc
-		times[v.Version] = v.Published.Format(time.RFC3339Nano)
+		maps.Copy(tags, p.DistTags)
+		maintainers := make([]map[string]string, 0, len(p.Maintainers))
+		for _, m := range p.Maintainers {
+			maintainers = append(maintainers, map[string]string{"name": m.Name, "email": m.Email})
+		}
+		body["_rev"], body["description"], body["keywords"], body["maintainers"] = revString(p), p.Description, p.Keywords, maintainers
+		lastMod = p.Modified
 	}
+	if up != nil {
+		lastMod = h.mergeUpstream(r, up, versions, times, tags, p == nil || mirror, body, lastMod)
+	}
+	body["dist-tags"], body["versions"], body["time"] = tags, versions, times
 	var latestDoc map[string]any
-	if d, ok := versions[p.DistTags["latest"]].(map[string]any); ok {
+	if d, ok := versions[tags["latest"]].(map[string]any); ok {
 		latestDoc = d
 	}
-	maintainers := make([]map[string]string, 0, len(p.Maintainers))
-	for _, m := range p.Maintainers {
-		maintainers = append(maintainers, map[string]string{"name": m.Name, "email": m.Email})
-	}
-	body := map[string]any{
-		"_id": p.Name, "_rev": revString(p), "name": p.Name, "description": p.Description,
-		"dist-tags": p.DistTags, "versions": versions, "time": times,
-		"keywords": p.Keywords, "maintainers": maintainers,
-	}
-	for _, k := range []string{"author", "license", "readme", "homepage", "repository", "fhirVersions"} {
+	for _, k := range []string{"author", "license", "readme", "homepage", "repository", "fhirVersions", "ccgMirror"} {
 		if v, ok := latestDoc[k]; ok {
 			body[k] = v
 		}
@@ -533,10 +561,34 @@ func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string
 	if _, ok := body["readme"]; !ok {
 		body["readme"] = ""
 	}
-	return h.writeCachedJSON(w, r, body, p.Modified, cacheRevalidate)
+	return h.writeCachedJSON(w, r, body, lastMod, cacheRevalidate)
 }
 
 func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec string) error {
+	err := h.getLocalVersion(w, r, name, spec)
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.status != 404 || len(h.upstreams.For(name)) == 0 {
+		return err
+	}
+	up, uerr := h.upstreamDoc(r.Context(), name, false)
+	if uerr != nil {
+		return uerr
+	}
+	if up == nil {
+		return err
+	}
+	ver := spec
+	if !store.ValidVersion(spec) {
+		ver = up.DistTags()[spec]
+	}
+	vd, ok := up.Versions()[ver]
+	if !ok {
+		return err
+	}
+	return h.writeCachedJSON(w, r, h.upstreamVersionDoc(r, up, ver, vd), time.Now(), cacheRevalidate)
+}
+
+func (h *Handler) getLocalVersion(w http.ResponseWriter, r *http.Request, name, spec string) error {
 	ver, policy := spec, cacheVersion
 	var tagged time.Time
 	if !store.ValidVersion(spec) {
@@ -583,6 +635,16 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file 
 		return errf(404, "tarball %s not found", file)
 	}
 	v, err := h.reg.Store().Version(r.Context(), name, ver)
+	if errors.Is(err, store.ErrNotFound) && len(h.upstreams.For(name)) > 0 {
+		v, data, err := h.fetchUpstream(r.Context(), name, ver)
+		if errors.Is(err, upstream.ErrNotFound) {
+			return errf(404, "tarball %s not found", file)
+		}
+		if err != nil {
+			return err
+		}
+		return h.writeTarball(w, r, v, data)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return errf(404, "tarball %s not found", file)
 	}
@@ -608,6 +670,15 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file 
 	if err != nil {
 		return err
 	}
+	return h.writeTarball(w, r, v, data)
+}
+
+// writeTarball sends a tarball with its validators.
+func (h *Handler) writeTarball(w http.ResponseWriter, r *http.Request, v *store.Version, data []byte) error {
+	hd := w.Header()
+	hd.Set("ETag", `"`+v.Integrity+`"`)
+	hd.Set("Last-Modified", v.Published.UTC().Format(http.TimeFormat))
+	hd.Set("Cache-Control", h.cacheControl(cacheImmutable))
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(200)

@@ -1,0 +1,138 @@
+package npm
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/registry/upstream"
+)
+
+// SetUpstreams makes the handler ask ups, in order, for the packages and
+// versions the store does not hold: their documents are merged into the
+// package documents served, and a tarball fetched from one is verified,
+// kept in the store as a mirror and served from there on. Call it before
+// serving.
+func (h *Handler) SetUpstreams(ups upstream.Set) { h.upstreams = ups }
+
+// upstreamDoc reads name's document from the upstreams serving it: nil
+// when none serves it or has it. When the store holds the package (held),
+// an upstream fault is logged and nil returned, so that what is held is
+// still served.
+func (h *Handler) upstreamDoc(ctx context.Context, name string, held bool) (*upstream.Doc, error) {
+	if len(h.upstreams.For(name)) == 0 {
+		return nil, nil
+	}
+	d, err := h.upstreams.Package(ctx, name)
+	switch {
+	case errors.Is(err, upstream.ErrNotFound):
+		return nil, nil
+	case err != nil && held:
+		h.log.Warn("upstream unavailable; serving the versions held", zap.String("package", name), zap.Error(err))
+		return nil, nil
+	}
+	return d, err
+}
+
+// upstreamVersionDoc is an upstream's version document as this registry
+// serves it: its tarball at this server (fetched from the upstream on
+// first use), the upstream's integrity, no signatures (they are the
+// upstream's, not ours), and the upstream named.
+func (h *Handler) upstreamVersionDoc(r *http.Request, d *upstream.Doc, ver string, vd map[string]any) map[string]any {
+	doc := maps.Clone(vd)
+	dist := map[string]any{}
+	if old, ok := vd["dist"].(map[string]any); ok {
+		maps.Copy(dist, old)
+	}
+	delete(dist, "signatures")
+	dist["tarball"] = h.tarballURL(r, d.Name, ver)
+	doc["dist"] = dist
+	doc["ccgUpstream"] = d.Upstream.Name
+	return doc
+}
+
+// mergeUpstream adds the versions of an upstream document the store does
+// not hold, and its dist-tags (over the store's when upstreamTags, for a
+// package held only as a mirror); it returns the later of lastMod and
+// the upstream's modification time.
+func (h *Handler) mergeUpstream(r *http.Request, d *upstream.Doc, versions, times map[string]any, tags map[string]string, upstreamTags bool, body map[string]any, lastMod time.Time) time.Time {
+	ut := d.Time()
+	for ver, vd := range d.Versions() {
+		if _, held := versions[ver]; held || !store.ValidVersion(ver) {
+			continue
+		}
+		versions[ver] = h.upstreamVersionDoc(r, d, ver, vd)
+		if t, ok := ut[ver]; ok {
+			times[ver] = t
+		}
+	}
+	for tag, ver := range d.DistTags() {
+		if _, ok := versions[ver]; !ok {
+			continue
+		}
+		if _, ok := tags[tag]; !ok || upstreamTags {
+			tags[tag] = ver
+		}
+	}
+	for _, k := range []string{"created", "modified"} {
+		if _, ok := times[k]; !ok && ut[k] != nil {
+			times[k] = ut[k]
+		}
+	}
+	if s, ok := ut["modified"].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil && t.After(lastMod) {
+			lastMod = t
+		}
+	}
+	if _, ok := body["description"]; !ok {
+		body["description"] = d.Raw["description"]
+	}
+	return lastMod
+}
+
+// fetchUpstream fetches name@ver from the first upstream that has it,
+// verifies it, stores it as a mirror and returns it. Nothing is stored
+// when the tarball does not match its integrity or is not a FHIR package.
+func (h *Handler) fetchUpstream(ctx context.Context, name, ver string) (*store.Version, []byte, error) {
+	d, err := h.upstreams.Package(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	vd, ok := d.Versions()[ver]
+	if !ok {
+		return nil, nil, upstream.ErrNotFound
+	}
+	tgz, err := d.Tarball(ctx, ver, h.reg.Limits().MaxCompressed)
+	if err != nil {
+		return nil, nil, err
+	}
+	extra := maps.Clone(vd)
+	delete(extra, "dist")
+	v, err := h.reg.StoreMirror(ctx, tgz, "upstream:"+d.Upstream.Name, name+"@"+ver, extra)
+	var re *registry.Error
+	var te *store.TrustError
+	switch {
+	case errors.Is(err, store.ErrVersionExists):
+		// Fetched meanwhile by another request: serve the stored one.
+		v, err = h.reg.Store().Version(ctx, name, ver)
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := h.reg.Store().Tarball(ctx, name, ver)
+		return v, data, err
+	case errors.As(err, &re):
+		return nil, nil, &upstream.Error{Status: 502, Message: "upstream " + d.Upstream.Name + " served " + name + "@" + ver + " that is not a valid FHIR package: " + re.Message}
+	case errors.As(err, &te):
+		return nil, nil, &upstream.Error{Status: 502, Message: "upstream " + d.Upstream.Name + " served " + name + "@" + ver + " that cannot be kept here: " + te.Error()}
+	case err != nil:
+		return nil, nil, err
+	}
+	h.log.Info("cached from upstream", zap.String("package", name), zap.String("version", ver), zap.String("upstream", d.Upstream.Name), zap.Int("bytes", len(tgz)))
+	return v, tgz, nil
+}
