@@ -1114,6 +1114,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
 				"publisher":   map[string]any{"username": hit.Publisher},
 				"maintainers": maintainers,
 				"fhirVersion": hit.FHIRVersion,
+				"ccgMirror":   registry.IsMirror(hit.Publisher),
 			},
 			"score":       map[string]any{"final": 1.0, "detail": map[string]any{"quality": 1.0, "popularity": 1.0, "maintenance": 1.0}},
 			"searchScore": 1.0,
@@ -1145,6 +1146,9 @@ type CatalogEntry struct {
 	FHIRVersion string `json:"FHIRVersion"`
 	LastUpdated string `json:"lastUpdated"`
 	Version     string `json:"version"`
+	// Mirror marks a FHIR package held for others (imported or cached
+	// from an upstream), not CCG content published here.
+	Mirror bool `json:"mirror,omitempty"`
 }
 
 // Catalog serves GET /catalog?name=&fhirversion=&since=&text=: a JSON array
@@ -1169,7 +1173,7 @@ func (h *Handler) Catalog(w http.ResponseWriter, r *http.Request) error {
 	out := make([]CatalogEntry, 0, len(hits))
 	for _, hit := range hits {
 		out = append(out, CatalogEntry{Name: hit.Name, Description: hit.Description, FHIRVersion: hit.FHIRVersion,
-			LastUpdated: hit.Modified.Format(time.RFC3339), Version: hit.Version})
+			LastUpdated: hit.Modified.Format(time.RFC3339), Version: hit.Version, Mirror: registry.IsMirror(hit.Publisher)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].LastUpdated > out[j].LastUpdated })
 	writeJSON(w, 200, out)

@@ -1,0 +1,180 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/npm"
+	"github.com/ccg-project/ccg/registry/sign"
+	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/registry/testpkg"
+	"github.com/ccg-project/ccg/registry/upstream"
+)
+
+// testRegistry is one Guideline Repository served over HTTP.
+type testRegistry struct {
+	st  store.Store
+	reg *registry.Registry
+	h   *npm.Handler
+	srv *httptest.Server
+	url string
+}
+
+func newTestRegistry(t *testing.T) *testRegistry {
+	t.Helper()
+	st, err := store.OpenSQLite(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	key, _ := sign.GenerateKey()
+	reg, err := registry.New(registry.Options{Store: st, SigningKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := npm.New(reg, "/npm/", nil)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &testRegistry{st: st, reg: reg, h: h, srv: srv, url: srv.URL + "/npm/"}
+}
+
+// newNPM is an npm whose whole configuration (registry, token, cache)
+// lives in a folder of the test.
+func newNPM(t *testing.T, regURL, token string) *npmEnv {
+	home := t.TempDir()
+	npmrc := "registry=" + regURL + "\naudit=false\nfund=false\nupdate-notifier=false\nloglevel=warn\nfetch-retries=0\n"
+	if token != "" {
+		npmrc += strings.TrimPrefix(regURL, "http:") + ":_authToken=" + token + "\n"
+	}
+	if err := os.WriteFile(filepath.Join(home, ".npmrc"), []byte(npmrc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &npmEnv{t: t, home: home, env: []string{
+		"HOME=" + home, "PATH=" + os.Getenv("PATH"),
+		"npm_config_cache=" + filepath.Join(home, ".npm"),
+		"npm_config_userconfig=" + filepath.Join(home, ".npmrc"),
+		"NO_COLOR=1",
+	}}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type lockEntry struct{ Version, Resolved, Integrity string }
+
+func readLock(t *testing.T, app string) map[string]lockEntry {
+	t.Helper()
+	var lock struct {
+		Packages map[string]lockEntry `json:"packages"`
+	}
+	b, err := os.ReadFile(filepath.Join(app, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &lock); err != nil {
+		t.Fatal(err)
+	}
+	return lock.Packages
+}
+
+func newApp(t *testing.T) string {
+	app := t.TempDir()
+	os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true}`), 0o644)
+	return app
+}
+
+// TestUpstreamEndToEnd: ccg A (empty) has ccg B as its upstream; B holds a
+// stand-in hl7.fhir.r4.core@4.0.1 (imported as a mirror) and the example
+// hypertension package, which depends on it. npm installs the example
+// through A with its dependency, lockfile integrity checked by npm; then
+// B is stopped and a fresh install (fresh npm cache) through A works from
+// what A cached.
+func TestUpstreamEndToEnd(t *testing.T) {
+	need(t, "npm", "install Node.js 20+ and npm (apt-get install nodejs npm)")
+	ctx := context.Background()
+	b := newTestRegistry(t)
+	core := testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1")
+	if _, err := b.reg.StoreMirror(ctx, core, "import", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	b.st.CreateUser(ctx, store.User{Name: "alice"})
+	token, hash, _ := registry.NewToken()
+	b.st.CreateToken(ctx, store.Token{Hash: hash, User: "alice", Publish: true})
+	work := t.TempDir()
+	example := filepath.Join(work, "hypertension")
+	copyDir(t, filepath.Join("..", "..", "examples", "hypertension", "package"), example)
+	newNPM(t, b.url, token).must(work, "publish", example)
+
+	a := newTestRegistry(t)
+	up, err := upstream.Parse("b=" + b.url + ";timeout=20s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.h.SetUpstreams(upstream.Set{up})
+
+	app := newApp(t)
+	newNPM(t, a.url, "").must(app, "install", "ccg.example.hypertension@1.0.0")
+	lock := readLock(t, app)
+	coreInteg, _ := registry.Integrity(core)
+	if got := lock["node_modules/hl7.fhir.r4.core"]; got.Version != "4.0.1" || got.Integrity != coreInteg ||
+		got.Resolved != a.url+"hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz" {
+		t.Errorf("core lock entry %+v, want integrity %s from A", got, coreInteg)
+	}
+	bv, err := b.st.Version(ctx, "ccg.example.hypertension", "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lock["node_modules/ccg.example.hypertension"]; got.Integrity != bv.Integrity || !strings.HasPrefix(got.Resolved, a.url) {
+		t.Errorf("example lock entry %+v, want integrity %s from A", got, bv.Integrity)
+	}
+	if _, err := os.Stat(filepath.Join(app, "node_modules", "hl7.fhir.r4.core", "StructureDefinition-Patient.json")); err != nil {
+		t.Errorf("core not installed: %v", err)
+	}
+	for _, name := range []string{"hl7.fhir.r4.core", "ccg.example.hypertension"} {
+		v, err := a.st.Version(ctx, name, map[string]string{"hl7.fhir.r4.core": "4.0.1", "ccg.example.hypertension": "1.0.0"}[name])
+		if err != nil || !registry.IsMirror(v.Publisher) {
+			t.Errorf("A did not cache %s as a mirror: %v", name, err)
+		}
+	}
+
+	// B stops: a fresh install through A (fresh npm cache, no lockfile)
+	// is served from A's store.
+	b.srv.Close()
+	app2 := newApp(t)
+	newNPM(t, a.url, "").must(app2, "install", "ccg.example.hypertension@1.0.0")
+	if got := readLock(t, app2)["node_modules/hl7.fhir.r4.core"]; got.Integrity != coreInteg {
+		t.Errorf("install with B stopped: core lock entry %+v", got)
+	}
+	// And `npm ci` from the first lockfile, too.
+	app3 := t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		data, _ := os.ReadFile(filepath.Join(app, f))
+		os.WriteFile(filepath.Join(app3, f), data, 0o644)
+	}
+	newNPM(t, a.url, "").must(app3, "ci")
+}
