@@ -54,6 +54,7 @@ type registryFlagValues struct {
 	trustedKeys, prefix   string
 	readAuth, allowSignup optionalBool
 	upstreams             upstream.Set
+	upstreamSearch        bool
 }
 
 // optionalBool is a boolean flag that remembers whether it was given.
@@ -99,6 +100,7 @@ func init() {
 			}
 			return err
 		})
+		fs.BoolVar(&registryFlags.upstreamSearch, "upstream-search", false, "npm search adds the upstreams' results for packages the repository does not hold")
 	})
 }
 
@@ -200,6 +202,7 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	repositoryForAuth = reg
 	h := npm.New(reg, prefix, log)
 	h.SetUpstreams(registryFlags.upstreams)
+	h.SearchUpstreams(registryFlags.upstreamSearch)
 	registryForServe = h
 	wrapped := echo.WrapHandler(h)
 	e.Any(h.Prefix()+"*", wrapped)

@@ -45,8 +45,10 @@ type Handler struct {
 	failures, sessions *lockout.Limiter
 	// changed is called after a publish or unpublish changed a package.
 	changed func(name string)
-	// upstreams are asked for what the store does not hold.
-	upstreams upstream.Set
+	// upstreams are asked for what the store does not hold; with
+	// searchUpstreams, for search results too.
+	upstreams       upstream.Set
+	searchUpstreams bool
 }
 
 // OnChange registers f to be called, once the change is stored, with the
@@ -1121,6 +1123,11 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
 			"flags":       map[string]any{},
 			"updated":     hit.Modified.Format(time.RFC3339Nano),
 		})
+	}
+	if h.searchUpstreams && from == 0 {
+		n := len(objects)
+		objects = h.upstreamHits(r.Context(), q.Get("text"), size, objects)
+		total += len(objects) - n
 	}
 	writeJSON(w, 200, map[string]any{"objects": objects, "total": total, "time": h.now().UTC().Format(time.RFC1123)})
 	return nil

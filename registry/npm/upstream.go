@@ -21,6 +21,47 @@ import (
 // serving.
 func (h *Handler) SetUpstreams(ups upstream.Set) { h.upstreams = ups }
 
+// SearchUpstreams makes npm search (/-/v1/search) add the upstreams'
+// results for packages the repository does not hold, marked with
+// "ccgUpstream"; an upstream that fails is left out.
+func (h *Handler) SearchUpstreams(on bool) { h.searchUpstreams = on }
+
+// upstreamHits appends to objects the upstreams' search results for
+// packages not among them, at most size in all.
+func (h *Handler) upstreamHits(ctx context.Context, text string, size int, objects []map[string]any) []map[string]any {
+	seen := map[string]bool{}
+	for _, o := range objects {
+		p, _ := o["package"].(map[string]any)
+		name, _ := p["name"].(string)
+		seen[name] = true
+	}
+	for _, u := range h.upstreams {
+		if len(objects) >= size {
+			break
+		}
+		found, err := u.Search(ctx, text, size)
+		if err != nil {
+			h.log.Warn("upstream search", zap.String("upstream", u.Name), zap.Error(err))
+			continue
+		}
+		for _, o := range found {
+			p := o["package"].(map[string]any)
+			name := p["name"].(string)
+			if seen[name] || len(objects) >= size {
+				continue
+			}
+			seen[name] = true
+			p = maps.Clone(p)
+			p["ccgUpstream"] = u.Name
+			delete(p, "links")
+			o = maps.Clone(o)
+			o["package"] = p
+			objects = append(objects, o)
+		}
+	}
+	return objects
+}
+
 // upstreamDoc reads name's document from the upstreams serving it: nil
 // when none serves it or has it. When the store holds the package (held),
 // an upstream fault is logged and nil returned, so that what is held is

@@ -67,6 +67,11 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 				return
 			}
 			w.Write(b)
+		case "/-/v1/search":
+			obj := func(name string) map[string]any {
+				return map[string]any{"package": map[string]any{"name": name, "version": "1.0.0", "links": map[string]any{"npm": "elsewhere"}}}
+			}
+			json.NewEncoder(w).Encode(map[string]any{"objects": []any{obj("hl7.fhir.r4.core"), obj("hl7.fhir.uv.cpg"), obj("other.pkg")}, "total": 3})
 		default:
 			http.NotFound(w, r)
 		}
@@ -204,5 +209,41 @@ func TestParseUpstream(t *testing.T) {
 		if _, err := upstream.Parse(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+func TestUpstreamSearch(t *testing.T) {
+	f, fu := upstreamFixture(t, ";names=hl7.*")
+	if code, body := f.getStatus(t, "hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz"); code != 200 {
+		t.Fatalf("tarball: %d %s", code, body)
+	}
+	search := func() (names []string, total int) {
+		_, body := f.getStatus(t, "-/v1/search?text=hl7")
+		var res struct {
+			Objects []struct {
+				Package struct {
+					Name        string
+					CCGUpstream string `json:"ccgUpstream"`
+					CCGMirror   bool   `json:"ccgMirror"`
+				}
+			}
+			Total int
+		}
+		json.Unmarshal([]byte(body), &res)
+		for _, o := range res.Objects {
+			names = append(names, o.Package.Name+"/"+o.Package.CCGUpstream+"/"+map[bool]string{true: "mirror"}[o.Package.CCGMirror])
+		}
+		return names, res.Total
+	}
+	if names, total := search(); strings.Join(names, " ") != "hl7.fhir.r4.core//mirror" || total != 1 {
+		t.Errorf("without --upstream-search: %v (total %d)", names, total)
+	}
+	f.h.SearchUpstreams(true)
+	if names, total := search(); strings.Join(names, " ") != "hl7.fhir.r4.core//mirror hl7.fhir.uv.cpg/b/" || total != 2 {
+		t.Errorf("with upstream search: %v (total %d)", names, total)
+	}
+	fu.fault.Store("down")
+	if names, _ := search(); strings.Join(names, " ") != "hl7.fhir.r4.core//mirror" {
+		t.Errorf("upstream down: %v", names)
 	}
 }

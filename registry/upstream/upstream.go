@@ -303,3 +303,27 @@ func (d *Doc) Tarball(ctx context.Context, version string, max int64) ([]byte, e
 	}
 	return tgz, nil
 }
+
+// Search asks the upstream's npm search (/-/v1/search) for text and
+// returns the objects it found whose names it serves.
+func (u *Upstream) Search(ctx context.Context, text string, size int) ([]map[string]any, error) {
+	q := url.Values{"text": {text}, "size": {fmt.Sprint(size)}}
+	b, err := u.get(ctx, u.URL+"-/v1/search?"+q.Encode(), "search", maxDoc)
+	if err != nil {
+		return nil, err
+	}
+	var res struct {
+		Objects []map[string]any `json:"objects"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, &Error{Status: 502, Message: fmt.Sprintf("upstream %s: search answer is not JSON", u.Name)}
+	}
+	out := res.Objects[:0]
+	for _, o := range res.Objects {
+		p, _ := o["package"].(map[string]any)
+		if name, _ := p["name"].(string); name != "" && u.Serves(name) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
