@@ -1124,7 +1124,9 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
 			"updated":     hit.Modified.Format(time.RFC3339Nano),
 		})
 	}
-	if h.searchUpstreams && from == 0 {
+	// An empty text lists the repository (engine sync does): only what it
+	// holds.
+	if h.searchUpstreams && from == 0 && strings.TrimSpace(q.Get("text")) != "" && !isLocal(r) {
 		n := len(objects)
 		objects = h.upstreamHits(r.Context(), q.Get("text"), size, objects)
 		total += len(objects) - n

@@ -242,6 +242,10 @@ func TestUpstreamSearch(t *testing.T) {
 	if names, total := search(); strings.Join(names, " ") != "hl7.fhir.r4.core//mirror hl7.fhir.uv.cpg/b/" || total != 2 {
 		t.Errorf("with upstream search: %v (total %d)", names, total)
 	}
+	// Listing the repository (empty text, as engine sync does) lists what it holds.
+	if code, body := f.getStatus(t, "-/v1/search?text="); code != 200 || strings.Contains(body, "hl7.fhir.uv.cpg") {
+		t.Errorf("empty search: %d %s", code, body)
+	}
 	fu.fault.Store("down")
 	if names, _ := search(); strings.Join(names, " ") != "hl7.fhir.r4.core//mirror" {
 		t.Errorf("upstream down: %v", names)
