@@ -794,6 +794,9 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 			return errf(500, "tarball shasum %s does not match versions[%s].dist.shasum %s", shasum, ver, want)
 		}
 	}
+	if _, ok := pb.DistTags[MirrorTag]; ok {
+		return h.publishMirror(ctx, w, tok, name, ver, tgz, doc)
+	}
 	checked, err := h.reg.Check(ctx, tgz)
 	if err != nil {
 		var re *registry.Error

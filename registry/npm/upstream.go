@@ -177,3 +177,30 @@ func (h *Handler) fetchUpstream(ctx context.Context, name, ver string) (*store.V
 	h.log.Info("cached from upstream", zap.String("package", name), zap.String("version", ver), zap.String("upstream", d.Upstream.Name), zap.Int("bytes", len(tgz)))
 	return v, tgz, nil
 }
+
+// MirrorTag is the dist-tag that makes a publish a mirror (`npm publish
+// --tag mirror`, admin tokens only): the package is checked as a FHIR
+// package, not as CCG content, and stored as ccg package import stores
+// it. The tag itself is not kept.
+const MirrorTag = "mirror"
+
+func (h *Handler) publishMirror(ctx context.Context, w http.ResponseWriter, tok *store.Token, name, ver string, tgz []byte, doc map[string]any) error {
+	if !tok.Admin {
+		return errf(403, "only an admin token may publish a mirror (--tag %s); user %s has none", MirrorTag, tok.User)
+	}
+	extra := maps.Clone(doc)
+	delete(extra, "dist")
+	v, err := h.reg.StoreMirror(ctx, tgz, "publish", name+"@"+ver, extra)
+	var te *store.TrustError
+	switch {
+	case errors.Is(err, store.ErrVersionExists):
+		return errf(403, "cannot publish over the previously published versions: %s.", ver)
+	case errors.As(err, &te):
+		return errf(403, "%s", te.Error())
+	case err != nil:
+		return err
+	}
+	h.log.Info("mirror published", zap.String("package", name), zap.String("version", ver), zap.String("user", tok.User), zap.Int("bytes", len(tgz)))
+	writeJSON(w, 200, map[string]any{"ok": true, "id": name, "rev": "1-" + v.SHA512[:32], "success": true})
+	return nil
+}

@@ -251,3 +251,55 @@ func TestUpstreamSearch(t *testing.T) {
 		t.Errorf("upstream down: %v", names)
 	}
 }
+
+// mirrorBody is what `npm publish --tag mirror` sends.
+func mirrorBody(t *testing.T, name, version string, tgz []byte) []byte {
+	var body map[string]any
+	json.Unmarshal(PublishBody(name, version, tgz), &body)
+	body["dist-tags"] = map[string]any{MirrorTag: version}
+	b, _ := json.Marshal(body)
+	return b
+}
+
+func TestPublishMirror(t *testing.T) {
+	f := newFixture(t, nil)
+	root := f.user(t, "root", store.Token{Admin: true, Publish: true})
+	core := testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1")
+	// Not CCG content: refused as a CCG publish, and as a mirror for
+	// anyone but an admin.
+	if code, _ := f.publish(t, "hl7.fhir.r4.core", "4.0.1", core); code != 500 {
+		t.Errorf("CCG publish of the core: %d", code)
+	}
+	if code, m, _ := f.do(t, "PUT", "hl7.fhir.r4.core", f.token, mirrorBody(t, "hl7.fhir.r4.core", "4.0.1", core)); code != 403 || !strings.Contains(m["error"].(string), "admin") {
+		t.Errorf("mirror publish without admin: %d %v", code, m)
+	}
+	if code, m, _ := f.do(t, "PUT", "hl7.fhir.r4.core", root, mirrorBody(t, "hl7.fhir.r4.core", "4.0.1", core)); code != 200 {
+		t.Fatalf("admin mirror publish: %d %v", code, m)
+	}
+	code, body := f.getStatus(t, "hl7.fhir.r4.core")
+	var doc struct {
+		DistTags  map[string]string `json:"dist-tags"`
+		CCGMirror map[string]any    `json:"ccgMirror"`
+	}
+	json.Unmarshal([]byte(body), &doc)
+	if code != 200 || doc.DistTags["latest"] != "4.0.1" || doc.DistTags[MirrorTag] != "" || doc.CCGMirror["source"] != "publish" {
+		t.Errorf("mirror document: %d %s", code, body)
+	}
+	_, cat := f.getStatus(t, "-/catalog?name=hl7")
+	if !strings.Contains(cat, `"mirror":true`) {
+		t.Errorf("catalog: %s", cat)
+	}
+	// A tarball holding another package is refused, saying which.
+	bad := testpkg.CoreTarball("hl7.terminology.r4", "6.0.0")
+	if code, m, _ := f.do(t, "PUT", "hl7.fhir.r4.core", root, mirrorBody(t, "hl7.fhir.r4.core", "4.0.2", bad)); code != 422 || !strings.Contains(m["error"].(string), "holds hl7.terminology.r4@6.0.0") {
+		t.Errorf("mismatched mirror publish: %d %v", code, m)
+	}
+	// Nobody but an admin adds versions to a mirror; the core base stays free.
+	next := testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.2")
+	if code, m, _ := f.do(t, "PUT", "hl7.fhir.r4.core", f.token, PublishBody("hl7.fhir.r4.core", "4.0.2", next)); code == 200 {
+		t.Errorf("alice added a version to a mirror: %v", m)
+	}
+	if _, err := f.st.CanonicalOwner(context.Background(), "http://hl7.org/fhir"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the mirror claimed the core base: %v", err)
+	}
+}
