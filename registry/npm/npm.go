@@ -511,7 +511,7 @@ func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string
 	case err != nil:
 		return err
 	}
-	up, err := h.upstreamDoc(ctx, name, p != nil)
+	up, err := h.upstreamDoc(ctx, name, p)
 	if err != nil {
 		return err
 	}
@@ -572,12 +572,12 @@ func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec 
 	if !errors.As(err, &ae) || ae.status != 404 || len(h.upstreams.For(name)) == 0 {
 		return err
 	}
-	up, uerr := h.upstreamDoc(r.Context(), name, false)
+	up, uerr := h.upstreamDocFor(r.Context(), name)
+	if errors.Is(uerr, upstream.ErrNotFound) {
+		return err
+	}
 	if uerr != nil {
 		return uerr
-	}
-	if up == nil {
-		return err
 	}
 	ver := spec
 	if !store.ValidVersion(spec) {

@@ -63,22 +63,55 @@ func (h *Handler) upstreamHits(ctx context.Context, text string, size int, objec
 }
 
 // upstreamDoc reads name's document from the upstreams serving it: nil
-// when none serves it or has it. When the store holds the package (held),
-// an upstream fault is logged and nil returned, so that what is held is
-// still served.
-func (h *Handler) upstreamDoc(ctx context.Context, name string, held bool) (*upstream.Doc, error) {
-	if len(h.upstreams.For(name)) == 0 {
+// when none serves it or has it, or when p (the package as held, or nil)
+// has a version published here: a package of this repository is never
+// extended from an upstream (which would let an upstream slip a version
+// into it). When the package is held, an upstream fault is logged and nil
+// returned, so that what is held is still served.
+func (h *Handler) upstreamDoc(ctx context.Context, name string, p *store.Package) (*upstream.Doc, error) {
+	if len(h.upstreams.For(name)) == 0 || publishedHere(p) {
 		return nil, nil
 	}
 	d, err := h.upstreams.Package(ctx, name)
 	switch {
 	case errors.Is(err, upstream.ErrNotFound):
 		return nil, nil
-	case err != nil && held:
+	case err != nil && p != nil:
 		h.log.Warn("upstream unavailable; serving the versions held", zap.String("package", name), zap.Error(err))
 		return nil, nil
 	}
 	return d, err
+}
+
+// publishedHere reports whether a held package has a version published to
+// this repository (not a mirror).
+func publishedHere(p *store.Package) bool {
+	if p == nil {
+		return false
+	}
+	for _, v := range p.Versions {
+		if !registry.IsMirror(v.Publisher) {
+			return true
+		}
+	}
+	return false
+}
+
+// upstreamDocFor reads name's document for a version the store does not
+// hold: ErrNotFound when the upstreams may not be asked (see upstreamDoc)
+// or none has it; their fault otherwise.
+func (h *Handler) upstreamDocFor(ctx context.Context, name string) (*upstream.Doc, error) {
+	p, err := h.reg.Store().Package(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		p = nil
+	case err != nil:
+		return nil, err
+	}
+	if len(h.upstreams.For(name)) == 0 || publishedHere(p) {
+		return nil, upstream.ErrNotFound
+	}
+	return h.upstreams.Package(ctx, name)
 }
 
 // upstreamVersionDoc is an upstream's version document as this registry
@@ -141,7 +174,7 @@ func (h *Handler) mergeUpstream(r *http.Request, d *upstream.Doc, versions, time
 // verifies it, stores it as a mirror and returns it. Nothing is stored
 // when the tarball does not match its integrity or is not a FHIR package.
 func (h *Handler) fetchUpstream(ctx context.Context, name, ver string) (*store.Version, []byte, error) {
-	d, err := h.upstreams.Package(ctx, name)
+	d, err := h.upstreamDocFor(ctx, name)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -303,3 +303,25 @@ func TestPublishMirror(t *testing.T) {
 		t.Errorf("the mirror claimed the core base: %v", err)
 	}
 }
+
+// A package published here is never extended from an upstream, whatever
+// the upstream lists under its name.
+func TestUpstreamDoesNotExtendOwnPackages(t *testing.T) {
+	f, fu := upstreamFixture(t, "")
+	own := testpkg.Tarball(testpkg.Options{Name: "hl7.fhir.r4.core", Version: "1.0.0"})
+	if code, m := f.publish(t, "hl7.fhir.r4.core", "1.0.0", own); code != 200 {
+		t.Fatalf("publish: %d %v", code, m)
+	}
+	code, body := f.getStatus(t, "hl7.fhir.r4.core")
+	if code != 200 || strings.Contains(body, `"4.0.1":{`) {
+		t.Errorf("own package document: %d %s", code, body)
+	}
+	for _, p := range []string{"hl7.fhir.r4.core/4.0.1", "hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz"} {
+		if code, body := f.getStatus(t, p); code != 404 {
+			t.Errorf("%s: %d %s", p, code, body)
+		}
+	}
+	if n := fu.hits.Load(); n != 0 {
+		t.Errorf("the upstream was asked %d times", n)
+	}
+}
