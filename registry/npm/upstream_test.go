@@ -27,7 +27,7 @@ type fakeUpstream struct {
 	hits  atomic.Int32
 }
 
-func newFakeUpstream(t *testing.T) *fakeUpstream {
+func newFakeUpstream(t testing.TB) *fakeUpstream {
 	u := &fakeUpstream{tgz: testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1")}
 	u.fault.Store("")
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
