@@ -6,9 +6,11 @@ import (
 	"io/fs"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/npm"
@@ -108,16 +110,15 @@ func newApp(t *testing.T) string {
 	return app
 }
 
-// TestUpstreamEndToEnd: ccg A (empty) has ccg B as its upstream; B holds a
-// stand-in hl7.fhir.r4.core@4.0.1 (imported as a mirror) and the example
-// hypertension package, which depends on it. npm installs the example
-// through A with its dependency, lockfile integrity checked by npm; then
-// B is stopped and a fresh install (fresh npm cache) through A works from
-// what A cached.
-func TestUpstreamEndToEnd(t *testing.T) {
+// upstreamPair starts ccg B, holding a stand-in hl7.fhir.r4.core@4.0.1
+// (imported as a mirror) and the example hypertension package, which
+// depends on it (published by npm), and ccg A, empty, with B as its
+// upstream. It returns them and the stand-in core's integrity.
+func upstreamPair(t *testing.T) (a, b *testRegistry, coreInteg string) {
+	t.Helper()
 	need(t, "npm", "install Node.js 20+ and npm (apt-get install nodejs npm)")
 	ctx := context.Background()
-	b := newTestRegistry(t)
+	b = newTestRegistry(t)
 	core := testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1")
 	if _, err := b.reg.StoreMirror(ctx, core, "import", "", nil); err != nil {
 		t.Fatal(err)
@@ -130,17 +131,26 @@ func TestUpstreamEndToEnd(t *testing.T) {
 	copyDir(t, filepath.Join("..", "..", "examples", "hypertension", "package"), example)
 	newNPM(t, b.url, token).must(work, "publish", example)
 
-	a := newTestRegistry(t)
+	a = newTestRegistry(t)
 	up, err := upstream.Parse("b=" + b.url + ";timeout=20s")
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.h.SetUpstreams(upstream.Set{up})
+	coreInteg, _ = registry.Integrity(core)
+	return a, b, coreInteg
+}
 
+// TestUpstreamEndToEnd: npm installs the example package through A (see
+// upstreamPair) with its dependency, lockfile integrity checked by npm;
+// then B is stopped and a fresh install (fresh npm cache) through A works
+// from what A cached.
+func TestUpstreamEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	a, b, coreInteg := upstreamPair(t)
 	app := newApp(t)
 	newNPM(t, a.url, "").must(app, "install", "ccg.example.hypertension@1.0.0")
 	lock := readLock(t, app)
-	coreInteg, _ := registry.Integrity(core)
 	if got := lock["node_modules/hl7.fhir.r4.core"]; got.Version != "4.0.1" || got.Integrity != coreInteg ||
 		got.Resolved != a.url+"hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz" {
 		t.Errorf("core lock entry %+v, want integrity %s from A", got, coreInteg)
@@ -155,8 +165,8 @@ func TestUpstreamEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(app, "node_modules", "hl7.fhir.r4.core", "StructureDefinition-Patient.json")); err != nil {
 		t.Errorf("core not installed: %v", err)
 	}
-	for _, name := range []string{"hl7.fhir.r4.core", "ccg.example.hypertension"} {
-		v, err := a.st.Version(ctx, name, map[string]string{"hl7.fhir.r4.core": "4.0.1", "ccg.example.hypertension": "1.0.0"}[name])
+	for name, ver := range map[string]string{"hl7.fhir.r4.core": "4.0.1", "ccg.example.hypertension": "1.0.0"} {
+		v, err := a.st.Version(ctx, name, ver)
 		if err != nil || !registry.IsMirror(v.Publisher) {
 			t.Errorf("A did not cache %s as a mirror: %v", name, err)
 		}
@@ -177,4 +187,50 @@ func TestUpstreamEndToEnd(t *testing.T) {
 		os.WriteFile(filepath.Join(app3, f), data, 0o644)
 	}
 	newNPM(t, a.url, "").must(app3, "ci")
+}
+
+// TestUpstreamEndToEndPNPM is TestUpstreamEndToEnd with pnpm, which is not
+// installed with Node.js: the test runs when pnpm is on PATH or
+// CCG_TEST_PNPM names it (e.g. after `npx pnpm@9` in a temporary folder)
+// and is skipped otherwise, also under CI.
+func TestUpstreamEndToEndPNPM(t *testing.T) {
+	pnpm := os.Getenv("CCG_TEST_PNPM")
+	if pnpm == "" {
+		p, err := exec.LookPath("pnpm")
+		if err != nil {
+			t.Skip("pnpm not found (set CCG_TEST_PNPM to a pnpm binary to run this test)")
+		}
+		pnpm = p
+	}
+	a, b, coreInteg := upstreamPair(t)
+	install := func() string {
+		app := t.TempDir()
+		os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`), 0o644)
+		home := t.TempDir()
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, pnpm, "install", "--registry", a.url, "--store-dir", filepath.Join(home, "store"),
+			"--config.cache-dir="+filepath.Join(home, "cache"), "--reporter=append-only")
+		cmd.Dir = app
+		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "XDG_CONFIG_HOME=" + home, "npm_config_userconfig=" + filepath.Join(home, ".npmrc")}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("pnpm install: %v\n%s", err, out)
+		}
+		lock, err := os.ReadFile(filepath.Join(app, "pnpm-lock.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(app, "node_modules", "ccg.example.hypertension", "package.json")); err != nil {
+			t.Errorf("example not installed: %v", err)
+		}
+		return string(lock)
+	}
+	if lock := install(); !strings.Contains(lock, "hl7.fhir.r4.core@4.0.1") || !strings.Contains(lock, coreInteg) {
+		t.Errorf("pnpm-lock.yaml lacks the core with integrity %s:\n%s", coreInteg, lock)
+	}
+	b.srv.Close()
+	if lock := install(); !strings.Contains(lock, coreInteg) {
+		t.Errorf("with B stopped, pnpm-lock.yaml:\n%s", lock)
+	}
 }
