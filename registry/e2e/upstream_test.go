@@ -234,3 +234,49 @@ func TestUpstreamEndToEndPNPM(t *testing.T) {
 		t.Errorf("with B stopped, pnpm-lock.yaml:\n%s", lock)
 	}
 }
+
+// TestUpstreamEndToEndYarn1 is TestUpstreamEndToEnd with yarn 1, run when
+// yarn is on PATH or CCG_TEST_YARN1 names it (`npx yarn@1` in a temporary
+// folder); skipped otherwise, also under CI.
+func TestUpstreamEndToEndYarn1(t *testing.T) {
+	yarn := os.Getenv("CCG_TEST_YARN1")
+	if yarn == "" {
+		p, err := exec.LookPath("yarn")
+		if err != nil {
+			t.Skip("yarn not found (set CCG_TEST_YARN1 to a yarn 1 binary to run this test)")
+		}
+		yarn = p
+	}
+	a, b, coreInteg := upstreamPair(t)
+	install := func() string {
+		app := t.TempDir()
+		os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`), 0o644)
+		home := t.TempDir()
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, yarn, "install", "--registry", a.url, "--cache-folder", filepath.Join(home, "cache"),
+			"--no-default-rc", "--non-interactive", "--network-timeout", "60000")
+		cmd.Dir = app
+		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "YARN_ENABLE_TELEMETRY=0"}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("yarn install: %v\n%s", err, out)
+		}
+		lock, err := os.ReadFile(filepath.Join(app, "yarn.lock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(app, "node_modules", "hl7.fhir.r4.core", "package.json")); err != nil {
+			t.Errorf("core not installed: %v", err)
+		}
+		return string(lock)
+	}
+	want := "integrity " + coreInteg
+	if lock := install(); !strings.Contains(lock, want) || !strings.Contains(lock, a.url+"hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz") {
+		t.Errorf("yarn.lock lacks the core from A with %s:\n%s", want, lock)
+	}
+	b.srv.Close()
+	if lock := install(); !strings.Contains(lock, want) {
+		t.Errorf("with B stopped, yarn.lock:\n%s", lock)
+	}
+}
