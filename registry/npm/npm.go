@@ -554,7 +554,10 @@ func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string
 		lastMod = p.Modified
 	}
 	if up != nil {
-		lastMod = h.mergeUpstream(r, up, versions, times, tags, p == nil || mirror, body, lastMod)
+		h.mergeUpstream(r, up, versions, times, tags, p == nil || mirror, body)
+		// The upstream's part may change at any time: only the entity
+		// tag tells whether the document changed.
+		lastMod = h.now()
 	}
 	body["dist-tags"], body["versions"], body["time"] = tags, versions, times
 	var latestDoc map[string]any

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"maps"
 	"net/http"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -133,9 +132,8 @@ func (h *Handler) upstreamVersionDoc(r *http.Request, d *upstream.Doc, ver strin
 
 // mergeUpstream adds the versions of an upstream document the store does
 // not hold, and its dist-tags (over the store's when upstreamTags, for a
-// package held only as a mirror); it returns the later of lastMod and
-// the upstream's modification time.
-func (h *Handler) mergeUpstream(r *http.Request, d *upstream.Doc, versions, times map[string]any, tags map[string]string, upstreamTags bool, body map[string]any, lastMod time.Time) time.Time {
+// package held only as a mirror).
+func (h *Handler) mergeUpstream(r *http.Request, d *upstream.Doc, versions, times map[string]any, tags map[string]string, upstreamTags bool, body map[string]any) {
 	ut := d.Time()
 	for ver, vd := range d.Versions() {
 		if _, held := versions[ver]; held || !store.ValidVersion(ver) {
@@ -159,15 +157,9 @@ func (h *Handler) mergeUpstream(r *http.Request, d *upstream.Doc, versions, time
 			times[k] = ut[k]
 		}
 	}
-	if s, ok := ut["modified"].(string); ok {
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil && t.After(lastMod) {
-			lastMod = t
-		}
-	}
 	if _, ok := body["description"]; !ok {
 		body["description"] = d.Raw["description"]
 	}
-	return lastMod
 }
 
 // fetchUpstream fetches name@ver from the first upstream that has it,
