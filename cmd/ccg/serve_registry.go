@@ -100,7 +100,7 @@ func init() {
 			}
 			return err
 		})
-		fs.BoolVar(&registryFlags.upstreamSearch, "upstream-search", false, "npm search adds the upstreams' results for packages the repository does not hold")
+		fs.BoolVar(&registryFlags.upstreamSearch, "upstream-search", false, "npm search and catalog queries add the upstreams' results for packages the repository does not hold")
 	})
 }
 

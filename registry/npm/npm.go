@@ -1172,6 +1172,9 @@ type CatalogEntry struct {
 	// Mirror marks a FHIR package held for others (imported or cached
 	// from an upstream), not CCG content published here.
 	Mirror bool `json:"mirror,omitempty"`
+	// Upstream names the upstream a package not held here was found on
+	// (--upstream-search).
+	Upstream string `json:"upstream,omitempty"`
 }
 
 // Catalog serves GET /catalog?name=&fhirversion=&since=&text=: a JSON array
@@ -1199,6 +1202,11 @@ func (h *Handler) Catalog(w http.ResponseWriter, r *http.Request) error {
 			LastUpdated: hit.Modified.Format(time.RFC3339), Version: hit.Version, Mirror: registry.IsMirror(hit.Publisher)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].LastUpdated > out[j].LastUpdated })
+	// Only a query is passed on: the whole catalog (engine sync reads it)
+	// is what the repository holds.
+	if h.searchUpstreams && (sq.Name != "" || sq.Text != "") && !isLocal(r) {
+		out = h.upstreamCatalog(r.Context(), q, out)
+	}
 	writeJSON(w, 200, out)
 	return nil
 }

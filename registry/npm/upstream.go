@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"net/url"
 
 	"go.uber.org/zap"
 
@@ -20,9 +21,9 @@ import (
 // serving.
 func (h *Handler) SetUpstreams(ups upstream.Set) { h.upstreams = ups }
 
-// SearchUpstreams makes npm search (/-/v1/search) add the upstreams'
-// results for packages the repository does not hold, marked with
-// "ccgUpstream"; an upstream that fails is left out.
+// SearchUpstreams makes npm search (/-/v1/search) and the catalog add the
+// upstreams' results for packages the repository does not hold, marked
+// with the upstream's name; an upstream that fails is left out.
 func (h *Handler) SearchUpstreams(on bool) { h.searchUpstreams = on }
 
 // upstreamHits appends to objects the upstreams' search results for
@@ -228,4 +229,29 @@ func (h *Handler) publishMirror(ctx context.Context, w http.ResponseWriter, tok 
 	h.log.Info("mirror published", zap.String("package", name), zap.String("version", ver), zap.String("user", tok.User), zap.Int("bytes", len(tgz)))
 	writeJSON(w, 200, map[string]any{"ok": true, "id": name, "rev": "1-" + v.SHA512[:32], "success": true})
 	return nil
+}
+
+// upstreamCatalog appends to out the upstreams' catalog entries for
+// packages not in it.
+func (h *Handler) upstreamCatalog(ctx context.Context, q url.Values, out []CatalogEntry) []CatalogEntry {
+	seen := map[string]bool{}
+	for _, e := range out {
+		seen[e.Name] = true
+	}
+	for _, u := range h.upstreams {
+		found, err := u.Catalog(ctx, q)
+		if err != nil {
+			h.log.Warn("upstream catalog", zap.String("upstream", u.Name), zap.Error(err))
+			continue
+		}
+		for _, e := range found {
+			if seen[e.Name] {
+				continue
+			}
+			seen[e.Name] = true
+			out = append(out, CatalogEntry{Name: e.Name, Description: e.Description, FHIRVersion: e.FHIRVersion,
+				Version: e.Version, LastUpdated: e.LastUpdated, Upstream: u.Name})
+		}
+	}
+	return out
 }

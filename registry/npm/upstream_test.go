@@ -67,6 +67,8 @@ func newFakeUpstream(t testing.TB) *fakeUpstream {
 				return
 			}
 			w.Write(b)
+		case "/catalog": // as packages.fhir.org writes it
+			w.Write([]byte(`[{"Name":"hl7.fhir.r4.core","Description":"core","FHIRVersion":"4.0.1"},{"Name":"hl7.fhir.uv.cpg","Description":"CPG","FHIRVersion":"4.0.1"},{"Name":"other.pkg"}]`))
 		case "/-/v1/search":
 			obj := func(name string) map[string]any {
 				return map[string]any{"package": map[string]any{"name": name, "version": "1.0.0", "links": map[string]any{"npm": "elsewhere"}}}
@@ -241,6 +243,15 @@ func TestUpstreamSearch(t *testing.T) {
 	f.h.SearchUpstreams(true)
 	if names, total := search(); strings.Join(names, " ") != "hl7.fhir.r4.core//mirror hl7.fhir.uv.cpg/b/" || total != 2 {
 		t.Errorf("with upstream search: %v (total %d)", names, total)
+	}
+	var cat []CatalogEntry
+	_, body := f.getStatus(t, "-/catalog?name=hl7")
+	json.Unmarshal([]byte(body), &cat)
+	if len(cat) != 2 || cat[0].Name != "hl7.fhir.r4.core" || !cat[0].Mirror || cat[1].Name != "hl7.fhir.uv.cpg" || cat[1].Upstream != "b" || cat[1].FHIRVersion != "4.0.1" {
+		t.Errorf("catalog with upstream search: %s", body)
+	}
+	if _, body := f.getStatus(t, "-/catalog"); strings.Contains(body, "hl7.fhir.uv.cpg") {
+		t.Errorf("the whole catalog lists upstream packages: %s", body)
 	}
 	// Listing the repository (empty text, as engine sync does) lists what it holds.
 	if code, body := f.getStatus(t, "-/v1/search?text="); code != 200 || strings.Contains(body, "hl7.fhir.uv.cpg") {

@@ -327,3 +327,42 @@ func (u *Upstream) Search(ctx context.Context, text string, size int) ([]map[str
 	}
 	return out, nil
 }
+
+// CatalogEntry is one package of a FHIR package catalog (packages.fhir.org
+// writes the keys capitalised, ccg in lower case: both decode).
+type CatalogEntry struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	FHIRVersion string `json:"fhirVersion"`
+	Version     string `json:"version"`
+	LastUpdated string `json:"lastUpdated"`
+}
+
+// Catalog asks the upstream's FHIR package catalog (below its URL:
+// "-/catalog" as ccg serves it, else "catalog" as packages.fhir.org does)
+// with query (name=, fhirversion=, ...) and returns the entries whose
+// names it serves.
+func (u *Upstream) Catalog(ctx context.Context, query url.Values) ([]CatalogEntry, error) {
+	var b []byte
+	var err error
+	for _, p := range []string{"-/catalog?", "catalog?"} {
+		b, err = u.get(ctx, u.URL+p+query.Encode(), "catalog", maxDoc)
+		if !errors.Is(err, ErrNotFound) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var all []CatalogEntry
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, &Error{Status: 502, Message: fmt.Sprintf("upstream %s: catalog is not a JSON array of packages", u.Name)}
+	}
+	out := all[:0]
+	for _, e := range all {
+		if e.Name != "" && u.Serves(e.Name) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
