@@ -27,8 +27,7 @@ func init() {
 // as CCG content; it claims no canonical bases and no user maintains it.
 func runPackageImport(ctx context.Context, e *env, args []string) int {
 	fs := commandFlags(e, "package import")
-	dataDir := fs.String("data", "./.data", "data `DIR`ectory of ccg serve")
-	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
+	sf := addStoreFlags(fs, e)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -41,13 +40,12 @@ func runPackageImport(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg package import: %v\n", err)
 		return exitFailure
 	}
-	st, err := openRegistryStore(*db, *dataDir)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg package import: %v\n", err)
-		return exitFailure
+	st, code := sf.open(e, fs, "package import")
+	if st == nil {
+		return code
 	}
 	defer st.Close()
-	key, err := sign.LoadOrCreateKey(filepath.Join(*dataDir, registrySigningKeyFile))
+	key, err := sign.LoadOrCreateKey(filepath.Join(*sf.data, registrySigningKeyFile))
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg package import: signing key: %v\n", err)
 		return exitFailure
