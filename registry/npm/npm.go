@@ -654,7 +654,8 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file 
 		if err != nil {
 			return err
 		}
-		return h.writeTarball(w, r, v, data)
+		h.tarballValidators(w, v)
+		return writeTarball(w, r, data)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return errf(404, "tarball %s not found", file)
@@ -662,11 +663,7 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file 
 	if err != nil {
 		return err
 	}
-	// A tarball never changes: its integrity is its entity tag.
-	hd := w.Header()
-	hd.Set("ETag", `"`+v.Integrity+`"`)
-	hd.Set("Last-Modified", v.Published.UTC().Format(http.TimeFormat))
-	hd.Set("Cache-Control", h.cacheControl(cacheImmutable))
+	h.tarballValidators(w, v)
 	if notModified(w, r, `"`+v.Integrity+`"`, v.Published) {
 		return nil
 	}
@@ -681,15 +678,20 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file 
 	if err != nil {
 		return err
 	}
-	return h.writeTarball(w, r, v, data)
+	return writeTarball(w, r, data)
 }
 
-// writeTarball sends a tarball with its validators.
-func (h *Handler) writeTarball(w http.ResponseWriter, r *http.Request, v *store.Version, data []byte) error {
+// tarballValidators sets the validators of a tarball: it never changes, so
+// its integrity is its entity tag.
+func (h *Handler) tarballValidators(w http.ResponseWriter, v *store.Version) {
 	hd := w.Header()
 	hd.Set("ETag", `"`+v.Integrity+`"`)
 	hd.Set("Last-Modified", v.Published.UTC().Format(http.TimeFormat))
 	hd.Set("Cache-Control", h.cacheControl(cacheImmutable))
+}
+
+// writeTarball sends a tarball (its validators set).
+func writeTarball(w http.ResponseWriter, r *http.Request, data []byte) error {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(200)
