@@ -280,3 +280,48 @@ func TestUpstreamEndToEndYarn1(t *testing.T) {
 		t.Errorf("with B stopped, yarn.lock:\n%s", lock)
 	}
 }
+
+// TestUpstreamEndToEndYarn4 is TestUpstreamEndToEnd with yarn 4 (its age
+// gate set to 0, node_modules linker, cache in the test folder), run when
+// CCG_TEST_YARN4 names a yarn 4 binary (`npx @yarnpkg/cli-dist@4` in a
+// temporary folder); skipped otherwise, also under CI.
+func TestUpstreamEndToEndYarn4(t *testing.T) {
+	yarn := os.Getenv("CCG_TEST_YARN4")
+	if yarn == "" {
+		t.Skip("CCG_TEST_YARN4 not set (a yarn 4 binary runs this test)")
+	}
+	a, b, _ := upstreamPair(t)
+	install := func() string {
+		app := t.TempDir()
+		os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`), 0o644)
+		rc := "npmRegistryServer: \"" + strings.TrimSuffix(a.url, "/") + "\"\nunsafeHttpWhitelist:\n  - \"127.0.0.1\"\n" +
+			"nodeLinker: node-modules\nenableGlobalCache: false\ncacheFolder: ./.yarn-cache\nenableTelemetry: false\nnpmMinimalAgeGate: 0\n"
+		os.WriteFile(filepath.Join(app, ".yarnrc.yml"), []byte(rc), 0o644)
+		os.WriteFile(filepath.Join(app, "yarn.lock"), nil, 0o644)
+		home := t.TempDir()
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, yarn, "install")
+		cmd.Dir = app
+		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "YARN_ENABLE_TELEMETRY=0", "YARN_GLOBAL_FOLDER=" + filepath.Join(home, "yarn")}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("yarn install: %v\n%s", err, out)
+		}
+		lock, err := os.ReadFile(filepath.Join(app, "yarn.lock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(app, "node_modules", "hl7.fhir.r4.core", "StructureDefinition-Patient.json")); err != nil {
+			t.Errorf("core not installed: %v", err)
+		}
+		return string(lock)
+	}
+	if lock := install(); !strings.Contains(lock, `"hl7.fhir.r4.core@npm:4.0.1"`) || !strings.Contains(lock, "checksum:") {
+		t.Errorf("yarn.lock lacks the core with its checksum:\n%s", lock)
+	}
+	b.srv.Close()
+	if lock := install(); !strings.Contains(lock, `"hl7.fhir.r4.core@npm:4.0.1"`) {
+		t.Errorf("with B stopped, yarn.lock:\n%s", lock)
+	}
+}
