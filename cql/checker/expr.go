@@ -855,6 +855,11 @@ func (c *checker) retrieve(x *ast.Retrieve) Node {
 	}
 	n := &Retrieve{Base: Base{T: &types.List{Elem: t}, P: pos(x.Span)}, DataType: nt, CodePath: x.CodePath,
 		CodeComparator: x.CodeComparator}
+	if pm, ok := c.models[nt.Model].(ProfileModel); ok {
+		if base, keep, ok := pm.RetrieveTarget(nt); ok {
+			n.Profile, n.DataType, n.Keep = nt, base, keep
+		}
+	}
 	if x.Context != nil {
 		n.Context = c.expr(x.Context)
 		if isList(n.Context.Type()) {
@@ -869,6 +874,11 @@ func (c *checker) retrieve(x *ast.Retrieve) Node {
 		if n.CodePath == "" {
 			if rm, ok := c.models[nt.Model].(RetrieveModel); ok {
 				n.CodePath = rm.PrimaryCodePath(nt.Name)
+				if n.CodePath == "" && n.Profile != nil {
+					if bm, ok := c.models[n.DataType.Model].(RetrieveModel); ok {
+						n.CodePath = bm.PrimaryCodePath(n.DataType.Name)
+					}
+				}
 				if n.CodePath == "" {
 					c.errorf(x.Span, CodeTypeMismatch, "%s has no primary code path: name the element to filter on ([%s: element in ...])", nt, nt.Name)
 					return bad(x.Span)

@@ -1,0 +1,137 @@
+package fhir
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ccg-project/ccg/cql/modelinfo"
+	"github.com/ccg-project/ccg/cql/types"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// LoadModel reads a ModelInfo document (QI-Core, US Core, or any model
+// whose types are in its own namespace) and builds its model.
+func LoadModel(r io.Reader) (*Model, error) {
+	mi, err := modelinfo.Parse(r)
+	if err != nil {
+		return nil, err
+	}
+	m, err := NewModel(mi)
+	if err != nil {
+		return nil, fmt.Errorf("modelinfo %s %s: %w", mi.Name, mi.Version, err)
+	}
+	return m, nil
+}
+
+// LoadModelDir builds the models of the ModelInfo documents of a folder:
+// its .xml files whose root element is modelInfo (other XML files, such as
+// FHIR resources beside a package's CQL, are left alone). Models come in
+// the order of their file names.
+func LoadModelDir(dir string) ([]*Model, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.xml"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []*Model
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if !isModelInfo(b) {
+			continue
+		}
+		m, err := LoadModel(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// isModelInfo reports whether an XML document's root element is modelInfo.
+func isModelInfo(b []byte) bool {
+	s := string(b[:min(len(b), 4096)])
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 || i+1 >= len(s) {
+			return false
+		}
+		s = s[i+1:]
+		if s[0] == '?' || s[0] == '!' {
+			continue
+		}
+		name := s[:strings.IndexAny(s+" ", " \t\r\n/>")]
+		_, local, found := strings.Cut(name, ":")
+		if !found {
+			local = name
+		}
+		return local == "modelInfo"
+	}
+}
+
+// notDoneStatus is the status a "not done" profile of QI-Core fixes on the
+// resource it constrains (the resource's status value set has the code);
+// the "not requested" profiles are the requests with doNotPerform true.
+var notDoneStatus = map[string]string{
+	"Procedure": "not-done", "Immunization": "not-done", "Communication": "not-done",
+	"MedicationAdministration": "not-done", "MedicationDispense": "declined",
+}
+
+// RetrieveTarget implements the checker's ProfileModel for profile models:
+// a retrieve of a profile reads the FHIR resources of the type it
+// constrains (the reference engine's default "retrieve by base type"), the
+// negation profiles (QICore.MedicationNotRequested, ProcedureNotDone) only
+// those with doNotPerform true or the "not done" status.
+func (m *Model) RetrieveTarget(t *types.Named) (*types.Named, func(value.Value) (bool, error), bool) {
+	if m.name == ModelName || t.Model != m.name {
+		return nil, nil, false
+	}
+	ti, ok := m.infos[t.Name]
+	if !ok || ti.Kind != KindResource {
+		return nil, nil, false
+	}
+	r4 := R4()
+	name := ti.Target
+	if name == "" {
+		name = t.Name
+	}
+	base, ok := r4.infos[name]
+	if !ok || base.Kind != KindResource {
+		return nil, nil, false
+	}
+	var keep func(value.Value) (bool, error)
+	switch {
+	case strings.HasSuffix(t.Name, "NotRequested"):
+		keep = elementIs("doNotPerform", value.Boolean(true))
+	case strings.HasSuffix(t.Name, "NotDone") && notDoneStatus[name] != "":
+		keep = elementIs("status", value.String(notDoneStatus[name]))
+	}
+	return base.Type, keep, true
+}
+
+// elementIs keeps the resources whose element name has the given value.
+func elementIs(name string, want value.Value) func(value.Value) (bool, error) {
+	return func(v value.Value) (bool, error) {
+		n, ok := v.(*Node)
+		if !ok {
+			return false, nil
+		}
+		e, err := n.Property(name)
+		if err != nil || e == nil {
+			return false, err
+		}
+		s, err := toSystem(e)
+		if err != nil {
+			return false, err
+		}
+		return s == want, nil
+	}
+}
