@@ -3,7 +3,6 @@ package fhir
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,24 +13,11 @@ import (
 	"github.com/ccg-project/ccg/cql/value"
 )
 
-// LoadModel reads a ModelInfo document (QI-Core, US Core, or any model
-// whose types are in its own namespace) and builds its model.
-func LoadModel(r io.Reader) (*Model, error) {
-	mi, err := modelinfo.Parse(r)
-	if err != nil {
-		return nil, err
-	}
-	m, err := NewModel(mi)
-	if err != nil {
-		return nil, fmt.Errorf("modelinfo %s %s: %w", mi.Name, mi.Version, err)
-	}
-	return m, nil
-}
-
 // LoadModelDir builds the models of the ModelInfo documents of a folder:
 // its .xml files whose root element is modelInfo (other XML files, such as
-// FHIR resources beside a package's CQL, are left alone). Models come in
-// the order of their file names.
+// FHIR resources beside a package's CQL, are left alone). The ModelInfo of
+// FHIR 4.0.1 is skipped: that model is built in (R4); another FHIR version
+// is an error. Models come in the order of their file names.
 func LoadModelDir(dir string) ([]*Model, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.xml"))
 	if err != nil {
@@ -47,9 +33,19 @@ func LoadModelDir(dir string) ([]*Model, error) {
 		if !isModelInfo(b) {
 			continue
 		}
-		m, err := LoadModel(bytes.NewReader(b))
+		mi, err := modelinfo.Parse(bytes.NewReader(b))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if mi.Name == ModelName {
+			if mi.Version == ModelVersion {
+				continue
+			}
+			return nil, fmt.Errorf("%s: FHIR %s: only FHIR %s is supported (built in)", name, mi.Version, ModelVersion)
+		}
+		m, err := NewModel(mi)
+		if err != nil {
+			return nil, fmt.Errorf("%s: modelinfo %s %s: %w", name, mi.Name, mi.Version, err)
 		}
 		out = append(out, m)
 	}
