@@ -227,3 +227,37 @@ func BenchmarkCompileQICoreMeasure(b *testing.B) {
 		}
 	}
 }
+
+// TestQICoreExtensions reads QI-Core extension elements: Patient.race is
+// the us-core-race extension, its ombCategory the Codes of its nested
+// extensions; birthsex the code string of us-core-birthsex.
+func TestQICoreExtensions(t *testing.T) {
+	env, _ := qicoreEnv(t)
+	lib, errs := env.Compile("X.cql", `library X using QICore version '4.1.1'
+context Patient
+define Race: Patient.race.ombCategory C return C.code
+define BirthSex: Patient.birthsex
+define Gender: Patient.gender
+define Active: Patient.active`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	bundle := `{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"p","gender":"female","extension":[
+{"url":"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race","extension":[
+  {"url":"ombCategory","valueCoding":{"system":"urn:oid:2.16.840.1.113883.6.238","code":"2106-3"}},
+  {"url":"ombCategory","valueCoding":{"system":"urn:oid:2.16.840.1.113883.6.238","code":"2028-9"}},
+  {"url":"text","valueString":"White, Asian"}]},
+{"url":"http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex","valueCode":"F"}]}}]}`
+	r, err := fhir.NewBundleRetriever([]byte(bundle), fhir.BundleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"Race": "{'2106-3', '2028-9'}", "BirthSex": "'F'", "Gender": "'female'", "Active": "null"}
+	for _, res := range lib.EvalAll(context.Background(), cql.EvalOptions{Retriever: r}) {
+		if w, ok := want[res.Name]; ok {
+			if res.Err != nil || value.Format(res.Value) != w {
+				t.Errorf("%s = %v (%v), want %s", res.Name, value.Format(res.Value), res.Err, w)
+			}
+		}
+	}
+}
