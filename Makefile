@@ -2,26 +2,33 @@
 
 GO ?= go
 
-.PHONY: run test cql-harness generate check-generated bench fuzz vet fmt build
+.PHONY: run test cql-harness generate check-generated bench fuzz vet fmt build release
+
+# VERSION is what `ccg version` and the CapabilityStatement report.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
 
 ## run: build bin/ccg, then start the server on http://127.0.0.1:8080 (data in
 ## ./.data) with the example packages; it prints a ready line once it listens
 run:
 	@echo "make run: building bin/ccg (the first build downloads and compiles the dependencies: a few minutes; each package is named as it compiles)..."
-	@$(GO) build -v -o bin/ccg ./cmd/ccg
+	@$(GO) build -v -ldflags '$(LDFLAGS)' -o bin/ccg ./cmd/ccg
 	@echo "make run: starting ./bin/ccg serve; wait for its 'ready at' line"
-	./bin/ccg serve --auth off --packages 'examples/*/package'
+	./bin/ccg serve --auth off --data .data --packages 'examples/*/package'
 
 ## test: the one test command (CI runs exactly this). Under CI=true it also
 ## checks the generated parser and starts a throwaway PostgreSQL
 ## (scripts/test-postgres.sh) so the storage suites run on both back ends;
 ## set CCG_TEST_POSTGRES to a DSN to run them on your own server; and it
 ## runs the official CQL harness (make cql-harness, one to three minutes).
+## The PostgreSQL it starts is this checkout's own and is stopped when the
+## tests end. The summary at the end lists the skipped tests and why.
 test:
 	@if [ "$$CI" = "true" ]; then ./cql/grammar/check-generated.sh; fi
 	@if [ "$$CI" = "true" ] && [ -z "$$CCG_TEST_POSTGRES" ]; then \
-		CCG_TEST_POSTGRES="$$(scripts/test-postgres.sh)" || exit 1; export CCG_TEST_POSTGRES; fi; \
-	$(GO) test -timeout 20m ./...
+		CCG_TEST_POSTGRES="$$(scripts/test-postgres.sh)" || exit 1; export CCG_TEST_POSTGRES; \
+		trap 'scripts/test-postgres.sh stop' EXIT; fi; \
+	$(GO) run ./internal/testsummary -timeout 20m ./...
 	@if [ "$$CI" = "true" ]; then ./scripts/cql-harness.sh; fi
 
 ## cql-harness: run the official CQL harness (../shared/tools/cql-tests-runner,
@@ -30,9 +37,14 @@ test:
 cql-harness:
 	./scripts/cql-harness.sh
 
-## build: build the ccg binary into ./bin
+## build: build the ccg binary into ./bin (version from git describe)
 build:
-	$(GO) build -o bin/ccg ./cmd/ccg
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/ccg ./cmd/ccg
+
+## release: static binaries for linux and darwin (amd64, arm64) in
+## dist/VERSION/, with SHA256SUMS
+release:
+	scripts/release.sh '$(VERSION)'
 
 ## generate: regenerate the CQL parser from the grammar, the UCUM unit
 ## table (cql/ucum/units_gen.go) from ../shared/conformance/ucum/ucum-essence.xml,
@@ -51,9 +63,10 @@ check-generated:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## fuzz: fuzz the CQL parser for five minutes
+## fuzz: run every fuzz target for FUZZTIME each (default 3m)
+FUZZTIME ?= 3m
 fuzz:
-	$(GO) test -fuzz=FuzzParse -fuzztime=5m ./cql/parser
+	FUZZTIME='$(FUZZTIME)' scripts/fuzz.sh
 
 ## vet: go vet every package
 vet:

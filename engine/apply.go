@@ -18,6 +18,7 @@ import (
 	"github.com/ccg-project/ccg/engine/datain"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/engine/fhirpath"
+	"github.com/ccg-project/ccg/internal/obs"
 )
 
 // ExplainURL names the explain Parameters resource and its profile-less
@@ -132,21 +133,29 @@ type ApplyResult struct {
 }
 
 // Apply runs $apply.
-func (e *Engine) Apply(ctx context.Context, req *ApplyRequest) (*ApplyResult, error) {
+func (e *Engine) Apply(ctx context.Context, req *ApplyRequest) (res *ApplyResult, err error) {
 	set := e.set.Load()
+	ctx, span := obs.Start(ctx, "engine.apply")
+	start := time.Now()
+	var plans []plan
+	defer func() {
+		observeApply(set, start, plans, res, err)
+		obs.End(span, err)
+	}()
 	now := req.Now
 	if now.IsZero() {
 		now = e.opts.Now()
 	}
 	subject := datain.NormalizeRef("Patient", req.Subject)
 	encounter := datain.NormalizeRef("Encounter", req.Encounter)
+	_, checkSpan := obs.Start(ctx, "datain.check")
 	data, issues := datain.Check(req.Data, subject, encounter, datain.Options{Lenient: req.Lenient})
+	checkSpan.End()
 	if len(issues) > 0 {
 		return nil, &RequestError{Status: http.StatusBadRequest, Issues: issues}
 	}
 	a := &applier{e: e, set: set, ctx: ctx, req: req, now: now, data: data, subject: subject, encounter: encounter,
 		retrievers: map[*content.Package]*fhir.BundleRetriever{}, ids: map[string]int{}}
-	var err error
 	a.params, err = cqlParameters(req.Parameters)
 	if err != nil {
 		return nil, &RequestError{Status: http.StatusBadRequest, Issues: []datain.Issue{{Severity: "error", Code: "value", Expression: "Parameters.parameter('parameters')", Message: err.Error()}}}
@@ -157,7 +166,7 @@ func (e *Engine) Apply(ctx context.Context, req *ApplyRequest) (*ApplyResult, er
 	for k, v := range req.CQLParameters {
 		a.params[k] = v
 	}
-	plans, err := a.resolvePlans()
+	plans, err = a.resolvePlans()
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +374,9 @@ func (a *applier) applyActions(pkg *content.Package, pd map[string]any, actions 
 		}
 		apath := fmt.Sprintf("%s[%d]", path, i)
 		cr := CardResult{Card: canonicalOf(pd), Action: apath, Title: firstNonEmpty(fj.Str(act, "title"), fj.Str(pd, "title"))}
+		endCard := a.startCard(cr.Card, apath)
 		ok := a.conditions(pkg, pd, act, apath, &cr)
+		endCard()
 		def := fj.Str(act, "definitionCanonical")
 		var target map[string]any
 		tpkg := pkg
@@ -619,7 +630,9 @@ func (a *applier) evalCQL(pkg *content.Package, owner map[string]any, ref, name 
 		if pkg != nil {
 			opts.Terminology = pkg.Terminology()
 		}
+		start := time.Now()
 		v, err := lib.CQL.Eval(a.ctx, name, opts)
+		observeEval(lib.URL, start)
 		if err != nil {
 			return nil, err
 		}
@@ -653,7 +666,7 @@ func (a *applier) retriever(pkg *content.Package) cql.Retriever {
 		if r == nil {
 			return emptyRetriever{}
 		}
-		return r
+		return tracedRetriever(a.ctx, r)
 	}
 	opts := fhir.BundleOptions{StrictData: a.req.StrictData}
 	if _, id, ok := fj.SplitRef(a.subject); ok {
@@ -672,7 +685,7 @@ func (a *applier) retriever(pkg *content.Package) cql.Retriever {
 		return errRetriever{err}
 	}
 	a.retrievers[pkg] = r
-	return r
+	return tracedRetriever(a.ctx, r)
 }
 
 type emptyRetriever struct{}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
 	"go.uber.org/zap"
 )
@@ -93,6 +94,7 @@ func New(opts Options) *Engine {
 func (e *Engine) newSet(pkgs []*content.Package) *pkgSet {
 	s := &pkgSet{pkgs: append([]*content.Package(nil), pkgs...), byRef: map[string]*content.Package{}, owner: map[string]*content.Package{}}
 	sort.SliceStable(s.pkgs, func(i, j int) bool { return s.pkgs[i].Name < s.pkgs[j].Name })
+	obs.PackagesLoaded.Set(float64(len(s.pkgs)))
 	// Claims go by first publication (or first load), then name.
 	since := func(p *content.Package) time.Time {
 		if !p.Published.IsZero() {

@@ -6,15 +6,21 @@
 #   scripts/test-postgres.sh stop                            # stop it
 #
 # Idempotent: installs Debian's postgresql when no server binaries are found
-# (needs root, as in CI), initialises a cluster in $CCG_PG_DIR (default
-# /tmp/ccg-pg) owned by the postgres user, starts it on 127.0.0.1:$CCG_PG_PORT
-# (default 54329) and creates the database ccgtest. Progress goes to stderr.
+# (needs root, as in CI), initialises a cluster in $CCG_PG_DIR owned by the
+# postgres user, starts it on 127.0.0.1:$CCG_PG_PORT and creates the database
+# ccgtest. Progress goes to stderr.
+#
+# Each checkout gets its own server: the default directory is
+# ${TMPDIR:-/tmp}/ccg-pg-<hash of the checkout's path>, and the default port is
+# the first free one from a port derived from the same hash (remembered in
+# the directory, so later calls find the server again). `make test` under
+# CI=true stops the server when the tests end.
 set -euo pipefail
 
-DIR=${CCG_PG_DIR:-/tmp/ccg-pg}
-PORT=${CCG_PG_PORT:-54329}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SUM=$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
+DIR=${CCG_PG_DIR:-${TMPDIR:-/tmp}/ccg-pg-$SUM}
 DB=ccgtest
-DSN="postgres://postgres@127.0.0.1:${PORT}/${DB}?sslmode=disable"
 
 log() { echo "test-postgres: $*" >&2; }
 
@@ -50,6 +56,21 @@ as_pg() {
 	fi
 }
 
+# in_use reports whether something listens on 127.0.0.1:$1.
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The port: $CCG_PG_PORT, else the one this directory's server was started
+# on, else the first free one from 20000 + hash % 20000.
+if [ -n "${CCG_PG_PORT:-}" ]; then
+	PORT=$CCG_PG_PORT
+elif [ -f "$DIR/port" ]; then
+	PORT=$(cat "$DIR/port")
+else
+	PORT=$((20000 + SUM % 20000))
+	while in_use "$PORT"; do PORT=$((PORT + 1)); done
+fi
+DSN="postgres://postgres@127.0.0.1:${PORT}/${DB}?sslmode=disable"
+
 if [ "${1:-}" = "stop" ]; then
 	if [ -f "$DIR/data/postmaster.pid" ]; then
 		as_pg "'$PGBIN/pg_ctl' -D '$DIR/data' -m fast -w stop" >&2 9>&- || true
@@ -57,11 +78,22 @@ if [ "${1:-}" = "stop" ]; then
 	exit 0
 fi
 
-if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+# Only this directory's own server is reused, never another checkout's.
+if [ -f "$DIR/data/postmaster.pid" ] && [ "$(sed -n 4p "$DIR/data/postmaster.pid")" = "$PORT" ] &&
+	"$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
 	log "reusing server on port $PORT"
 else
 	mkdir -p "$DIR"
 	if [ "$(id -u)" -eq 0 ]; then chown postgres "$DIR"; fi
+	if in_use "$PORT"; then
+		if [ -n "${CCG_PG_PORT:-}" ]; then
+			log "port $PORT is taken by another program"
+			exit 1
+		fi
+		while in_use "$PORT"; do PORT=$((PORT + 1)); done
+		DSN="postgres://postgres@127.0.0.1:${PORT}/${DB}?sslmode=disable"
+	fi
+	echo "$PORT" >"$DIR/port"
 	if [ ! -f "$DIR/data/PG_VERSION" ]; then
 		log "initdb in $DIR/data"
 		as_pg "'$PGBIN/initdb' -D '$DIR/data' -A trust -U postgres -E UTF8" >&2

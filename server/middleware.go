@@ -41,6 +41,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			zap.String("remote_ip", c.RealIP()),
 			zap.String("request_id", id),
 		}
+		fields = append(fields, traceFields(req.Context())...)
 		if err != nil {
 			fields = append(fields, zap.Error(err))
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.uber.org/zap"
 	"golang.org/x/sync/semaphore"
 )
@@ -48,6 +49,9 @@ type Config struct {
 	Version string
 	// ShutdownTimeout bounds the graceful shutdown in Run; 0 means 10s.
 	ShutdownTimeout time.Duration
+	// Tracing wraps the server in OpenTelemetry's HTTP instrumentation
+	// (spans go to the global tracer provider; see obs.SetupTracing).
+	Tracing bool
 	// Limits bound memory, evaluations, connections and HTTP timeouts;
 	// zero fields take their defaults (DefaultLimits).
 	Limits Limits
@@ -98,6 +102,14 @@ type Server struct {
 	mu       sync.Mutex
 	ops      []Operation
 	security func(base string) any
+
+	// handler is echo, wrapped in otelhttp when tracing.
+	handler http.Handler
+	ready   readiness
+	// routeSet caches echo's route paths for the metrics' route label.
+	routeMu    sync.Mutex
+	routeSet   map[string]bool
+	routeCount int
 }
 
 // New builds a Server with the CQL endpoints installed.
@@ -145,7 +157,9 @@ func New(cfg Config) *Server {
 	// The request logger is outermost so that it logs the status the
 	// error handler chose; recovery sits inside it so that a panic in a
 	// handler becomes a 500 OperationOutcome like any other error.
-	e.Use(s.logRequests, s.recoverPanics, securityHeaders)
+	// The metrics middleware is outside the request logger: it sees the
+	// final status and the route template.
+	e.Use(s.observeRequests, s.logRequests, s.recoverPanics, securityHeaders)
 	if len(cfg.CORSOrigins) > 0 {
 		e.Use(s.cors())
 	}
@@ -153,6 +167,11 @@ func New(cfg Config) *Server {
 	// take no evaluation slot.
 	e.Use(s.admit)
 	s.echo = e
+	s.handler = e
+	if cfg.Tracing {
+		s.handler = otelhttp.NewHandler(e, "ccg")
+	}
+	s.mountOps(e)
 
 	e.GET("/metadata", s.handleMetadata)
 	// The body limit is per route: other mounts (the registry) accept
@@ -173,7 +192,7 @@ func New(cfg Config) *Server {
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
 // ServeHTTP makes the Server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // AddOperation lists op in the CapabilityStatement served at /metadata.
 // The route itself is added with Echo().

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/internal/private"
 	"github.com/ccg-project/ccg/server"
 	"github.com/labstack/echo/v4"
@@ -92,7 +93,7 @@ var serveFlagHooks []func(fs *flag.FlagSet)
 func init() {
 	register(&command{
 		Name:    "serve",
-		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--debug] [--max-memory SIZE] [--max-evals N] [--eval-budget SIZE] [--max-string SIZE] [--max-cql-source SIZE] [--compile-timeout D] [--compile-cache SIZE] [--max-conns N] [--read-header-timeout D] [--read-timeout D] [--write-timeout D] [--idle-timeout D] [--trusted-proxies CIDR,...] [--cors-origins ORIGIN,...] [--tls-cert FILE --tls-key FILE] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--local-sync=false] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]] [--auth on|off] [--oidc-issuer URL --oidc-audience AUD [--oidc-jwks-url URL]] [--smart-clients FILE] [--evaluate-rate N] [--evaluate-burst N]",
+		Args:    "[--addr HOST:PORT] [--data DIR] [--db URL] [--packages GLOB] [--eval-timeout D] [--pprof HOST:PORT] [--debug] [--max-memory SIZE] [--max-evals N] [--eval-budget SIZE] [--max-string SIZE] [--max-cql-source SIZE] [--compile-timeout D] [--compile-cache SIZE] [--max-conns N] [--read-header-timeout D] [--read-timeout D] [--write-timeout D] [--idle-timeout D] [--trusted-proxies CIDR,...] [--cors-origins ORIGIN,...] [--tls-cert FILE --tls-key FILE] [--trusted-keys DIR] [--trusted-ccg] [--registry-read-auth] [--registry-allow-signup] [--registry-prefix PATH] [--local-sync=false] [--repository URL [--sync-interval D] [--sync-token TOKEN] [--sync-packages PATTERNS]] [--auth on|off] [--oidc-issuer URL --oidc-audience AUD [--oidc-jwks-url URL]] [--smart-clients FILE] [--evaluate-rate N] [--evaluate-burst N]",
 		Summary: "run the HTTP server (FHIR endpoints and everything mounted on it)",
 		Run:     runServe,
 	})
@@ -103,14 +104,15 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	servePackagesGlob = nil // set by --packages below
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address `HOST:PORT`")
-	fs.StringVar(&cfg.DataDir, "data", "./.data", "data `DIR`ectory (created if missing)")
+	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(e.Getenv), "data `DIR`ectory (created if missing; default $STATE_DIRECTORY, else $XDG_STATE_HOME/ccg, else ~/.local/state/ccg)")
 	fs.StringVar(&cfg.DB, "db", "", "database `URL` (postgres://...); empty = embedded SQLite in the data directory")
-	fs.Func("packages", "load the CCG packages (folders or .tgz files) matching `GLOB` into the guideline engine (default $CCG_PACKAGES, else examples/*/package; empty: none)", func(v string) error {
+	fs.Func("packages", "load the CCG packages (folders or .tgz files) matching `GLOB` into the guideline engine (default none; make run gives examples/*/package)", func(v string) error {
 		servePackagesGlob = &v
 		return nil
 	})
 	timeout := fs.Duration("eval-timeout", 10*time.Second, "time limit for one CQL evaluation")
 	debug := fs.Bool("debug", false, "log at debug level in a human-readable format")
+	pprofAddr := fs.String("pprof", "", "serve /debug/pprof on a separate listener at `HOST:PORT` (keep it on loopback)")
 	var lim server.Limits
 	var proxies, origins, tlsCert, tlsKey string
 	sizeFlag(fs, &lim.MaxMemory, "max-memory", "memory ceiling of the server `SIZE` (default half the machine's or cgroup's memory)")
@@ -139,6 +141,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if len(pos) > 0 {
 		return usageError(e, fs, "serve takes no arguments, got %q", pos)
 	}
+	if err := applyFlagEnv(fs, e.Getenv); err != nil {
+		return usageError(e, fs, "bad environment: %v", err)
+	}
+	if cfg.DataDir == "" {
+		return usageError(e, fs, "no data directory: give --data DIR (or $CCG_DATA)")
+	}
 
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return usageError(e, fs, "bad --addr %q: %v", cfg.Addr, err)
@@ -158,12 +166,33 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		log.Error("cannot create the data directory", zap.String("dir", cfg.DataDir), zap.Error(err))
 		return exitFailure
 	}
+	tracing, err := obs.SetupTracing(ctx, e.Getenv, version, e.Stderr)
+	if err != nil {
+		log.Error("cannot start", zap.Error(err))
+		return exitFailure
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tracing.Shutdown(sctx) //nolint:errcheck // spans lost at exit are not worth failing for
+	}()
+	if tracing.Enabled() {
+		log.Info("tracing on", zap.String("exporter", tracing.Exporter))
+	}
+	if *pprofAddr != "" {
+		stop, err := startPprof(*pprofAddr, log)
+		if err != nil {
+			log.Error("cannot start", zap.Error(err))
+			return exitFailure
+		}
+		defer stop()
+	}
 	lim = server.DefaultLimits(lim)
 	soft := server.ApplyMemoryLimit(lim.MaxMemory)
 	log.Info("limits", zap.Int64("maxMemory", lim.MaxMemory), zap.Int64("goMemoryLimit", soft), zap.Int("maxEvals", lim.MaxEvals),
 		zap.Int("evalBudget", lim.EvalBytes), zap.Int64("compileCache", lim.CacheBytes), zap.Int("maxConns", lim.MaxConns))
 	srv := server.New(server.Config{Logger: log, EvalTimeout: *timeout, Version: version, Limits: lim,
-		TrustedProxies: trusted, CORSOrigins: splitList(origins), TLSCert: tlsCert, TLSKey: tlsKey})
+		TrustedProxies: trusted, CORSOrigins: splitList(origins), TLSCert: tlsCert, TLSKey: tlsKey, Tracing: tracing.Enabled()})
 	cfg.Server = srv
 	cfg.Status = &serveStatus{}
 
@@ -220,10 +249,6 @@ func newLogger(w io.Writer, debug bool) *zap.Logger {
 	}
 	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level))
 }
-
-// version is the program version, set at link time with
-// -ldflags "-X main.version=...".
-var version = "dev"
 
 // sizeFlag defines a flag holding a size (4096, 64KiB, 512MiB, 2GiB).
 func sizeFlag(fs *flag.FlagSet, p *int64, name, usage string) {

@@ -17,18 +17,16 @@ import (
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/httpapi"
+	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/server"
 )
 
-// Guideline Engine settings of `ccg serve`, from the environment (serve's
-// flags belong to the server skeleton):
+// Guideline Engine settings of `ccg serve`: --packages, else the
+// environment:
 //
 //	CCG_PACKAGES   glob of CCG package folders or .tgz files to load
-//	               (default examples/*/package; "" after '=' loads none)
+//	               (default: none)
 const envPackages = "CCG_PACKAGES"
-
-// defaultPackages is where `ccg serve` finds the example packages.
-const defaultPackages = "examples/*/package"
 
 // servePackagesGlob is the --packages flag value when given (see
 // packagesFlag); nil means unset.
@@ -56,9 +54,12 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	if servePackagesGlob != nil {
 		glob, ok, from = *servePackagesGlob, true, "--packages"
 	}
-	if !ok {
-		glob, from = defaultPackages, "the default --packages"
+	if !ok || glob == "" {
+		msg := "NO CCG PACKAGES LOADED: give --packages GLOB (or $CCG_PACKAGES), e.g. --packages 'examples/*/package' as make run does, or sync them with --repository URL"
+		log.Warn("guideline engine: " + msg)
+		cfg.Status.warn("%s", msg)
 	}
+	var loadFailed error
 	failed := 0
 	if glob != "" {
 		matches, err := filepath.Glob(glob)
@@ -77,10 +78,13 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 		for _, m := range matches {
 			p, err := eng.LoadPath(m, content.Options{})
 			if err != nil {
+				obs.PackageLoads.WithLabelValues("local", "error").Inc()
 				log.Warn("guideline engine: package not loaded", zap.String("path", m), zap.Error(err))
+				loadFailed = err
 				failed++
 				continue
 			}
+			obs.PackageLoads.WithLabelValues("local", "ok").Inc()
 			for _, pr := range p.Problems {
 				log.Warn("guideline engine: package problem", zap.String("package", p.Name), zap.String("problem", pr.String()))
 			}
@@ -98,18 +102,39 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	if cfg.Server != nil {
 		cfg.Server.SetLibrarySource(engineLibraries{eng: eng})
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})
+		cfg.Server.AddReadinessCheck("packages", packagesReady(eng, glob, loadFailed))
+		if c, ok := st.(audit.Checker); ok {
+			cfg.Server.AddReadinessCheck("audit", c.Check)
+			if err := c.Check(ctx); err != nil {
+				log.Error("audit store not writable: $apply answers 507 and /readyz fails until it is", zap.Error(err))
+			}
+		}
 	}
 	engineForServe, auditForServe = eng, st
 	log.Info("guideline engine mounted", zap.Int("packages", len(eng.Packages())))
 	line := fmt.Sprintf("guideline packages: %d loaded from %q", len(eng.Packages()), glob)
 	if glob == "" {
-		line = "guideline packages: none (" + from + " is empty)"
+		line = "guideline packages: none (no --packages)"
 	}
 	if failed > 0 {
 		line += fmt.Sprintf(", %d could not be loaded (see the log)", failed)
 	}
 	cfg.Status.add("%s", line)
 	return st, nil
+}
+
+// packagesReady is the readiness check of the engine's packages: when
+// --packages named some, at least one is loaded.
+func packagesReady(eng *engine.Engine, glob string, loadErr error) server.ReadinessCheck {
+	return func(context.Context) error {
+		if glob == "" || len(eng.Packages()) > 0 {
+			return nil
+		}
+		if loadErr != nil {
+			return fmt.Errorf("no package of --packages %q loaded: %v", glob, loadErr)
+		}
+		return fmt.Errorf("no package matches --packages %q", glob)
+	}
 }
 
 // engineLibraries lets the server's $cql and Library/$evaluate use the

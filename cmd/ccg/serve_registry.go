@@ -188,6 +188,9 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	if prefix == "" {
 		prefix = "/npm/"
 	}
+	if c, ok := st.(interface{ Check(context.Context) error }); ok && cfg.Server != nil {
+		cfg.Server.AddReadinessCheck("registry", c.Check)
+	}
 	repositoryForAuth = reg
 	h := npm.New(reg, prefix, log)
 	registryForServe = h

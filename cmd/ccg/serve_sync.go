@@ -127,6 +127,14 @@ func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Server != nil {
+		cfg.Server.AddReadinessCheck("sync", func(context.Context) error {
+			if st := s.Status(); st.LastSuccess.IsZero() {
+				return fmt.Errorf("no successful sync from %s yet (last error: %s)", so.Repository, st.LastError)
+			}
+			return nil
+		})
+	}
 	if local {
 		registryForServe.OnChange(func(name string) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

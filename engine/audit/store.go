@@ -9,9 +9,11 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/ccg-project/ccg/internal/storagefault"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
@@ -54,6 +56,9 @@ func CursorOf(r Record) *Cursor { return &Cursor{Recorded: r.Recorded, ID: r.ID}
 var ErrNotFound = errors.New("audit event not found")
 
 // Store persists AuditEvents. Append returns once the event is durable.
+//
+// The stores Open returns also have Check(ctx) error, which reports
+// whether new events can be stored (see Checker).
 type Store interface {
 	Append(ctx context.Context, resource map[string]any, kind, patient string) (Record, error)
 	Search(ctx context.Context, q Query) ([]Record, error)
@@ -65,6 +70,11 @@ type Store interface {
 	Total(ctx context.Context, q Query) (int, error)
 	Get(ctx context.Context, id string) (Record, error)
 	Close() error
+}
+
+// Checker is a store that can tell whether it takes writes.
+type Checker interface {
+	Check(ctx context.Context) error
 }
 
 // SQLiteFile is the database file of OpenSQLite in its directory.
@@ -101,9 +111,15 @@ func OpenSQLite(ctx context.Context, dir string) (Store, error) {
 		return nil, fmt.Errorf("audit: open sqlite: %w", err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &sqlStore{db: db, dollar: false}
+	s := &sqlStore{db: db, dollar: false, dir: dir}
 	if err := s.migrate(ctx, "BLOB"); err != nil {
 		db.Close()
+		if storagefault.Is(err) {
+			// A full disk: serve what is stored, refuse new events.
+			if ro, rerr := storagefault.OpenSQLiteReadOnly(ctx, filepath.Join(dir, SQLiteFile), "ccg_audit_event"); rerr == nil {
+				return &sqlStore{db: ro, readOnly: true, dir: dir}, nil
+			}
+		}
 		return nil, err
 	}
 	return s, nil
@@ -131,6 +147,13 @@ func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
 type sqlStore struct {
 	db     *sql.DB
 	dollar bool // PostgreSQL placeholders
+	// readOnly: opened read-only because the storage was full at start.
+	readOnly bool
+	// dir is the SQLite database's directory ("" for PostgreSQL).
+	dir string
+	// fault is when an append last failed for lack of storage (Unix
+	// nanoseconds; 0: none since the last successful append).
+	fault atomic.Int64
 }
 
 func (s *sqlStore) migrate(ctx context.Context, blob string) error {
@@ -181,12 +204,44 @@ func (s *sqlStore) Append(ctx context.Context, res map[string]any, kind, patient
 	if err != nil {
 		return rec, err
 	}
+	if s.readOnly {
+		return rec, fmt.Errorf("audit: append: %w", storagefault.ErrReadOnly)
+	}
 	_, err = s.db.ExecContext(ctx, s.rebind(`INSERT INTO ccg_audit_event (id, recorded_ns, kind, patient, outcome, resource) VALUES (?, ?, ?, ?, ?, ?)`),
 		rec.ID, t.UnixNano(), kind, patient, rec.Outcome, body)
 	if err != nil {
+		if storagefault.Is(err) {
+			s.fault.Store(time.Now().UnixNano())
+		}
 		return rec, fmt.Errorf("audit: append: %w", err)
 	}
+	s.fault.Store(0)
 	return rec, nil
+}
+
+// faultHold is how long a failed append for lack of storage makes Check
+// fail (a later successful append clears it at once).
+const faultHold = 30 * time.Second
+
+// Check reports whether the store can take events: it is reachable, not
+// read-only, no append failed for lack of storage in the last faultHold,
+// and (SQLite) its directory has storagefault.MinFree bytes left.
+func (s *sqlStore) Check(ctx context.Context) error {
+	if s.readOnly {
+		return fmt.Errorf("audit: %w", storagefault.ErrReadOnly)
+	}
+	if f := s.fault.Load(); f != 0 && time.Since(time.Unix(0, f)) < faultHold {
+		return errors.New("audit: the last write failed: storage full or read-only")
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if s.dir != "" {
+		if err := storagefault.CheckFree(s.dir); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+	}
+	return nil
 }
 
 // filter is the WHERE clause (with its leading keyword, or "") of q.

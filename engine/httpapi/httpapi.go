@@ -11,7 +11,7 @@
 //
 // Every $apply submission is audited (BALP) before it is evaluated, and
 // every response after; a submission that cannot be audited is refused
-// (500). ?_explain=true or the header X-CCG-Explain: true adds the explain
+// (500; 507 with Retry-After when the audit storage is full). ?_explain=true or the header X-CCG-Explain: true adds the explain
 // Parameters resource to the response Bundle.
 package httpapi
 
@@ -229,7 +229,7 @@ func (h *handler) apply(c echo.Context) error {
 		}
 		return fail(c, http.StatusBadRequest, "structure", "", err.Error())
 	}
-	req, perr := parseBody(body)
+	req, perr := decode(ctx, body)
 	if req == nil {
 		req = &request{}
 	}
@@ -256,7 +256,7 @@ func (h *handler) apply(c echo.Context) error {
 	// The submission is durable before anything is evaluated.
 	if err := h.record(ctx, ev); err != nil {
 		h.cfg.Logger.Error("audit: cannot record the submission", zap.Error(err))
-		return fail(c, http.StatusInternalServerError, "exception", "", "the submission could not be audited")
+		return auditFailed(c, err, "the submission")
 	}
 	status, resp, res := h.run(ctx, c, id, req, perr)
 	rev := *ev
@@ -282,7 +282,7 @@ func (h *handler) apply(c echo.Context) error {
 	}
 	if err := h.record(context.WithoutCancel(ctx), &rev); err != nil {
 		h.cfg.Logger.Error("audit: cannot record the response", zap.Error(err))
-		return fail(c, http.StatusInternalServerError, "exception", "", "the response could not be audited")
+		return auditFailed(c, err, "the response")
 	}
 	return write(c, status, resp)
 }
@@ -293,15 +293,6 @@ func diagnostics(oo map[string]any) string {
 		parts = append(parts, fj.Str(is, "diagnostics"))
 	}
 	return strings.Join(parts, "; ")
-}
-
-func (h *handler) record(ctx context.Context, ev *audit.Event) error {
-	if h.cfg.Audit == nil {
-		return nil
-	}
-	ev.Recorded = time.Now()
-	_, err := h.cfg.Audit.Append(ctx, ev.Resource(), ev.Kind, ev.Patient)
-	return err
 }
 
 func (h *handler) run(ctx context.Context, c echo.Context, id string, req *request, perr error) (int, map[string]any, *engine.ApplyResult) {

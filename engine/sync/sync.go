@@ -47,6 +47,7 @@ import (
 
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
+	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/registry/fhirpkg"
 	"github.com/ccg-project/ccg/registry/sign"
 )
@@ -274,6 +275,7 @@ func (s *Syncer) Once(ctx context.Context) (*Report, error) {
 	if err != nil && ctx.Err() != nil {
 		return rep, err // interrupted, not a repository failure
 	}
+	observeRound(rep, err)
 	s.mu.Lock()
 	s.status.Rounds++
 	s.status.LastRound = time.Now()
@@ -1097,4 +1099,16 @@ func readBody(resp *http.Response, u string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %w", u, errTooLarge)
 	}
 	return b, nil
+}
+
+// observeRound records a finished round in the metrics.
+func observeRound(rep *Report, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	obs.SyncRounds.WithLabelValues(result).Inc()
+	obs.PackageLoads.WithLabelValues("sync", "ok").Add(float64(len(rep.Installed)))
+	obs.PackageLoads.WithLabelValues("sync", "refused").Add(float64(len(rep.Refused)))
+	obs.PackageLoads.WithLabelValues("sync", "error").Add(float64(len(rep.Errors)))
 }

@@ -26,6 +26,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ccg-project/ccg/internal/lockout"
+	"github.com/ccg-project/ccg/internal/obs"
+	"github.com/ccg-project/ccg/internal/storagefault"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
@@ -201,6 +203,10 @@ func writeError(w http.ResponseWriter, err error) {
 		writeJSON(w, re.Status, body)
 	case errors.Is(err, context.Canceled):
 		writeJSON(w, 499, map[string]any{"error": "request canceled"})
+	case storagefault.Is(err):
+		// The database's own text stays in the log.
+		hd.Set("Retry-After", storagefault.RetryAfter)
+		writeJSON(w, storagefault.Status, map[string]any{"error": storagefault.Message})
 	default:
 		writeJSON(w, 500, map[string]any{"error": err.Error()})
 	}
@@ -261,7 +267,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.getPackage(w, r, name)
 	case len(tail) == 0 && r.Method == http.MethodPut:
-		return h.publish(w, r, name)
+		return h.observePublish(ctx, w, r, name)
 	case len(tail) == 1 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		if err := h.readAuth(ctx, r); err != nil {
 			return err
@@ -271,7 +277,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		if err := h.readAuth(ctx, r); err != nil {
 			return err
 		}
-		return h.getTarball(w, r, name, tail[1])
+		return h.observeTarball(w, r, name, tail[1])
 	case len(tail) == 2 && tail[0] == "-rev" && r.Method == http.MethodPut:
 		return h.changePackage(w, r, name, tail[1])
 	case len(tail) == 2 && tail[0] == "-rev" && r.Method == http.MethodDelete:
@@ -794,7 +800,8 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	if !tok.Admin && store.ReservedName(name) {
 		return errf(403, "%s is a reserved package name", name)
 	}
-	err = h.reg.Store().Publish(ctx, store.PublishRequest{
+	sctx, span := obs.Start(ctx, "registry.store")
+	err = h.reg.Store().Publish(sctx, store.PublishRequest{
 		Version: store.Version{
 			Name: name, Version: ver, Doc: docBytes, Integrity: integrity, Shasum: shasum, SHA512: checked.SHA512,
 			Description: desc, FHIRVersion: fhirVer, Keywords: m.Keywords, Publisher: tok.User,
@@ -805,6 +812,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		Admin:      tok.Admin,
 		Canonicals: claims,
 	})
+	obs.End(span, err)
 	var te *store.TrustError
 	if errors.As(err, &te) {
 		h.log.Info("publish refused", zap.String("package", name), zap.String("version", ver), zap.String("user", tok.User), zap.String("reason", te.Error()))

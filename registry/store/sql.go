@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ccg-project/ccg/internal/storagefault"
 )
 
 // dialect holds what differs between SQLite and PostgreSQL.
@@ -28,6 +30,19 @@ type dialect struct {
 type sqlStore struct {
 	db *sql.DB
 	d  dialect
+	// readOnly: opened read-only because the storage was full at start.
+	readOnly bool
+}
+
+// Check reports whether the store is reachable and takes writes.
+func (s *sqlStore) Check(ctx context.Context) error {
+	if s.readOnly {
+		return fmt.Errorf("store: %w", storagefault.ErrReadOnly)
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
 }
 
 func (s *sqlStore) q(query string) string { return s.d.rebind(query) }

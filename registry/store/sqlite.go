@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/ccg-project/ccg/internal/storagefault"
 )
 
 // SQLiteFile is the database file OpenSQLite keeps in its data directory.
@@ -48,6 +50,13 @@ func OpenSQLite(ctx context.Context, dir string) (Store, error) {
 	}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
+		if storagefault.Is(err) {
+			// A full disk: serve what is stored; writes fail as read-only.
+			if ro, rerr := storagefault.OpenSQLiteReadOnly(ctx, path, "packages"); rerr == nil {
+				s.db, s.readOnly = ro, true
+				return s, nil
+			}
+		}
 		return nil, err
 	}
 	return s, nil
