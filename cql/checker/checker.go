@@ -77,6 +77,10 @@ type ReaderModel interface {
 // type").
 type ProfileModel interface {
 	RetrieveTarget(t *types.Named) (base *types.Named, keep func(value.Value) (bool, error), ok bool)
+	// DataType is the type of the data values of profile type t
+	// (QICore.Encounter values are FHIR.Encounter resources), for type
+	// tests and casts at run time.
+	DataType(t *types.Named) (*types.Named, bool)
 }
 
 // ContextModel is implemented by models that define contexts (`context

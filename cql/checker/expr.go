@@ -314,7 +314,7 @@ func (c *checker) expr(e ast.Expr) Node {
 		}
 		return c.call(x.Span, name, value.Unset, op, lit(nil, types.Quantity, x.Span))
 	case *ast.IsExpr:
-		n := &Is{Base: Base{T: types.Boolean, P: pos(x.Span)}, Operand: c.expr(x.Operand), Target: c.typeOf(x.Type)}
+		n := &Is{Base: Base{T: types.Boolean, P: pos(x.Span)}, Operand: c.expr(x.Operand), Target: c.dataType(c.typeOf(x.Type))}
 		if len(c.m.Converters) > 0 && !isModelish(n.Target) {
 			n.Models = c.m
 		}
@@ -331,7 +331,7 @@ func (c *checker) expr(e ast.Expr) Node {
 				return &Convert{Base: Base{T: t, P: pos(x.Span)}, Operand: op}
 			}
 		}
-		n := &As{Base: Base{T: t, P: pos(x.Span)}, Operand: op, Target: t, Strict: x.Strict}
+		n := &As{Base: Base{T: t, P: pos(x.Span)}, Operand: op, Target: c.dataType(t), Strict: x.Strict}
 		if len(c.m.Converters) > 0 && !isModelish(t) {
 			n.Models = c.m
 		}
@@ -837,6 +837,30 @@ func (c *checker) intervalInstance(x *ast.InstanceSelector) Node {
 	n.Low, n.High = c.coerce(lo, pt), c.coerce(hi, pt)
 	n.T = &types.Interval{Point: pt}
 	return n
+}
+
+// dataType maps the profile types in t to the types of their data values
+// (ProfileModel), which run-time type tests and casts check.
+func (c *checker) dataType(t types.Type) types.Type {
+	switch x := t.(type) {
+	case *types.Named:
+		if pm, ok := c.models[x.Model].(ProfileModel); ok {
+			if d, ok := pm.DataType(x); ok {
+				return d
+			}
+		}
+	case *types.List:
+		return &types.List{Elem: c.dataType(x.Elem)}
+	case *types.Interval:
+		return &types.Interval{Point: c.dataType(x.Point)}
+	case *types.Choice:
+		opts := make([]types.Type, len(x.Options))
+		for i, o := range x.Options {
+			opts[i] = c.dataType(o)
+		}
+		return types.NewChoice(opts...)
+	}
+	return t
 }
 
 func (c *checker) codeSel(x *ast.CodeSelector) Node {

@@ -131,3 +131,20 @@ func elementIs(name string, want value.Value) func(value.Value) (bool, error) {
 		return s == want, nil
 	}
 }
+
+// DataType implements the checker's ProfileModel: the values of a profile
+// model's resource profiles are the FHIR resources they constrain, those
+// of its other classes the FHIR types of the same name (QICore.Reference
+// values are FHIR.Reference values).
+func (m *Model) DataType(t *types.Named) (*types.Named, bool) {
+	if m.name == ModelName || t.Model != m.name {
+		return nil, false
+	}
+	if base, _, ok := m.RetrieveTarget(t); ok {
+		return base, true
+	}
+	if ti, ok := R4().infos[t.Name]; ok {
+		return ti.Type, true
+	}
+	return nil, false
+}

@@ -177,14 +177,16 @@ func TestQICoreHIVScreening(t *testing.T) {
 }
 
 // TestQICoreNegationProfiles: [MedicationNotRequested] reads the
-// MedicationRequests with doNotPerform true, [MedicationRequest] all.
+// MedicationRequests with doNotPerform true, [MedicationRequest] all; a
+// FHIR Procedure is a QICore.Procedure in type tests and casts.
 func TestQICoreNegationProfiles(t *testing.T) {
 	env, _ := qicoreEnv(t)
 	lib, errs := env.Compile("N.cql", `library N using QICore version '4.1.1'
 context Patient
 define NotRequested: [MedicationNotRequested] M return M.id
 define Requested: [MedicationRequest] M return M.id
-define NotDone: [ProcedureNotDone] P return P.id`)
+define NotDone: [ProcedureNotDone] P return P.id
+define Mixed: ([MedicationRequest] union [Procedure]) X where X is Procedure return (X as Procedure).status`)
 	if errs != nil {
 		t.Fatal(errs)
 	}
@@ -198,7 +200,8 @@ define NotDone: [ProcedureNotDone] P return P.id`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"NotRequested": "{'m1'}", "Requested": "{'m1', 'm2'}", "NotDone": "{'x1'}"}
+	want := map[string]string{"NotRequested": "{'m1'}", "Requested": "{'m1', 'm2'}", "NotDone": "{'x1'}",
+		"Mixed": "{'not-done', 'completed'}"}
 	for _, res := range lib.EvalAll(context.Background(), cql.EvalOptions{Retriever: r}) {
 		if w, ok := want[res.Name]; ok {
 			if res.Err != nil || value.Format(res.Value) != w {
