@@ -183,7 +183,7 @@ func Check(src *ast.Library, opts Options) (*Library, []*Error) {
 		}
 		m, ok := opts.Models[u.Model]
 		if !ok {
-			c.errorf(u.Span, CodeUnknownModel, "unknown model %s", u.Model)
+			c.errorf(u.Span, CodeUnknownModel, "unknown model %s: no ModelInfo of it is loaded", u.Model)
 			continue
 		}
 		if u.Version != "" {

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,18 +31,19 @@ func LoadModelDir(dir string) ([]*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !isModelInfo(b) {
+		model, version, ok := modelInfoRoot(b)
+		if !ok {
 			continue
+		}
+		if model == ModelName {
+			if version == ModelVersion {
+				continue
+			}
+			return nil, fmt.Errorf("%s: FHIR %s: only FHIR %s is supported (built in)", name, version, ModelVersion)
 		}
 		mi, err := modelinfo.Parse(bytes.NewReader(b))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if mi.Name == ModelName {
-			if mi.Version == ModelVersion {
-				continue
-			}
-			return nil, fmt.Errorf("%s: FHIR %s: only FHIR %s is supported (built in)", name, mi.Version, ModelVersion)
 		}
 		m, err := NewModel(mi)
 		if err != nil {
@@ -52,24 +54,29 @@ func LoadModelDir(dir string) ([]*Model, error) {
 	return out, nil
 }
 
-// isModelInfo reports whether an XML document's root element is modelInfo.
-func isModelInfo(b []byte) bool {
-	s := string(b[:min(len(b), 4096)])
+// modelInfoRoot reads the root element of an XML document: ok is whether
+// it is a modelInfo, name and version its attributes.
+func modelInfoRoot(b []byte) (name, version string, ok bool) {
+	d := xml.NewDecoder(bytes.NewReader(b))
 	for {
-		i := strings.IndexByte(s, '<')
-		if i < 0 || i+1 >= len(s) {
-			return false
+		tok, err := d.Token()
+		if err != nil {
+			return "", "", false
 		}
-		s = s[i+1:]
-		if s[0] == '?' || s[0] == '!' {
-			continue
+		if se, isStart := tok.(xml.StartElement); isStart {
+			if se.Name.Local != "modelInfo" {
+				return "", "", false
+			}
+			for _, a := range se.Attr {
+				switch a.Name.Local {
+				case "name":
+					name = a.Value
+				case "version":
+					version = a.Value
+				}
+			}
+			return name, version, true
 		}
-		name := s[:strings.IndexAny(s+" ", " \t\r\n/>")]
-		_, local, found := strings.Cut(name, ":")
-		if !found {
-			local = name
-		}
-		return local == "modelInfo"
 	}
 }
 

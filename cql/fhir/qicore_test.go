@@ -264,3 +264,14 @@ define Active: Patient.active`)
 		}
 	}
 }
+
+// BenchmarkLoadModelDir reads and builds the four profile models of
+// ../shared/models.
+func BenchmarkLoadModelDir(b *testing.B) {
+	dir := sharedtest.Dir(b, "models")
+	for i := 0; i < b.N; i++ {
+		if _, err := fhir.LoadModelDir(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
