@@ -37,8 +37,7 @@ func runAssign(ctx context.Context, e *env, args []string, kind string) int {
 	name := "registry assign-" + kind
 	fs := commandFlags(e, name)
 	user := fs.String("user", "", "the publisher's user `NAME` (an existing user)")
-	dataDir := fs.String("data", "./.data", "data `DIR`ectory of `ccg serve`")
-	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
+	sf := addStoreFlags(fs, e)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -52,12 +51,12 @@ func runAssign(ctx context.Context, e *env, args []string, kind string) int {
 			return usageError(e, fs, "%q is not an http(s) URL", pos[0])
 		}
 	}
-	st, err := openRegistryStore(*db, *dataDir)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg %s: %v\n", name, err)
-		return exitFailure
+	st, code := sf.open(e, fs, name)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
+	var err error
 	if kind == "canonical" {
 		err = st.AssignCanonical(ctx, key, *user)
 	} else {
@@ -79,8 +78,7 @@ func runAssign(ctx context.Context, e *env, args []string, kind string) int {
 
 func runClaims(ctx context.Context, e *env, args []string) int {
 	fs := commandFlags(e, "registry claims")
-	dataDir := fs.String("data", "./.data", "data `DIR`ectory of `ccg serve`")
-	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
+	sf := addStoreFlags(fs, e)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -88,10 +86,9 @@ func runClaims(ctx context.Context, e *env, args []string) int {
 	if len(pos) > 0 {
 		return usageError(e, fs, "registry claims takes no arguments, got %q", pos)
 	}
-	st, err := openRegistryStore(*db, *dataDir)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg registry claims: %v\n", err)
-		return exitFailure
+	st, code := sf.open(e, fs, "registry claims")
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	claims, err := st.Claims(ctx)

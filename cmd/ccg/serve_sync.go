@@ -150,7 +150,11 @@ func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error
 		defer close(done)
 		s.Run(ctx) //nolint:errcheck // returns ctx.Err() when serve closes it
 	}()
-	cfg.Status.add("engine sync: installs packages from %s every %v", so.Repository, f.interval)
+	if local {
+		cfg.Status.add("engine sync: loads the packages of this server's own repository as they are published (and every %v)", f.interval)
+	} else {
+		cfg.Status.add("engine sync: installs packages from %s every %v", so.Repository, f.interval)
+	}
 	log.Info("engine sync started", zap.String("repository", so.Repository), zap.Bool("ownRepository", local), zap.Duration("interval", f.interval),
 		zap.Bool("trustedCCG", f.trustedCCG), zap.Strings("packages", patterns))
 	return closerFunc(func() error {

@@ -39,8 +39,7 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 		expires = t
 		return err
 	})
-	dataDir := fs.String("data", defaultDataDir(e.Getenv), "data `DIR`ectory of ccg serve (default $CCG_DATA, else serve's default)")
-	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
+	sf := addStoreFlags(fs, e)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -51,17 +50,9 @@ func runTokenCreate(ctx context.Context, e *env, args []string) int {
 	if *user == "" {
 		return usageError(e, fs, "--user is required")
 	}
-	// The store `ccg serve` uses: its CCG_DATA and CCG_DB count here too.
-	if err := applyFlagEnv(fs, e.Getenv, "data", "db"); err != nil {
-		return usageError(e, fs, "bad environment: %v", err)
-	}
-	if *dataDir == "" && *db == "" {
-		return usageError(e, fs, "no data directory: give --data DIR (or $CCG_DATA)")
-	}
-	st, err := openRegistryStore(*db, *dataDir)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg token create: %v\n", err)
-		return exitFailure
+	st, code := sf.open(e, fs, "token create")
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	pub, adm, other := registry.TokenRights(scopes)

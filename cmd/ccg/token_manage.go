@@ -56,8 +56,7 @@ func parseExpiry(v string, now time.Time) (time.Time, error) {
 func runTokenList(ctx context.Context, e *env, args []string) int {
 	fs := commandFlags(e, "token list")
 	user := fs.String("user", "", "only the tokens of user `NAME`")
-	dataDir := fs.String("data", "./.data", "data `DIR`ectory of `ccg serve`")
-	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
+	sf := addStoreFlags(fs, e)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -65,10 +64,9 @@ func runTokenList(ctx context.Context, e *env, args []string) int {
 	if len(pos) > 0 {
 		return usageError(e, fs, "token list takes no arguments, got %q", pos)
 	}
-	st, err := openRegistryStore(*db, *dataDir)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg token list: %v\n", err)
-		return exitFailure
+	st, code := sf.open(e, fs, "token list")
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	ts, err := st.ListTokens(ctx, *user)
@@ -99,8 +97,7 @@ func runTokenList(ctx context.Context, e *env, args []string) int {
 
 func runTokenRevoke(ctx context.Context, e *env, args []string) int {
 	fs := commandFlags(e, "token revoke")
-	dataDir := fs.String("data", "./.data", "data `DIR`ectory of `ccg serve`")
-	db := fs.String("db", "", "database `URL` (postgres://...); empty = SQLite in the data directory")
+	sf := addStoreFlags(fs, e)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -109,10 +106,9 @@ func runTokenRevoke(ctx context.Context, e *env, args []string) int {
 		return usageError(e, fs, "token revoke takes one ID or TOKEN")
 	}
 	id := pos[0]
-	st, err := openRegistryStore(*db, *dataDir)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg token revoke: %v\n", err)
-		return exitFailure
+	st, code := sf.open(e, fs, "token revoke")
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	hash, err := resolveTokenID(ctx, st, id)

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -45,5 +48,38 @@ func TestTokenCommands(t *testing.T) {
 	}
 	if code, _, _ := ccg(t, "token", "revoke", "--data", data); code != exitUsage {
 		t.Errorf("revoke without an id: %d", code)
+	}
+}
+
+// TestStoreCommandsFindServesStore: the token and registry commands open
+// the store of a `ccg serve` started with the same environment, without
+// --data: CCG_DATA, else serve's default data directory (here under
+// $XDG_STATE_HOME), not ./.data.
+func TestStoreCommandsFindServesStore(t *testing.T) {
+	for name, vars := range map[string]map[string]string{
+		"CCG_DATA":      {"CCG_DATA": t.TempDir()},
+		"serve default": {"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Chdir(t.TempDir()) // a ./.data here would be the wrong store
+			run1 := func(args ...string) (int, string, string) {
+				var out, errOut bytes.Buffer
+				code := run(context.Background(), &env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return vars[k] }}, args)
+				return code, out.String(), errOut.String()
+			}
+			if code, _, errOut := run1("token", "create", "--user", "carol", "--publish"); code != exitOK {
+				t.Fatalf("token create: %s", errOut)
+			}
+			for _, args := range [][]string{{"token", "list"}, {"registry", "claims"}} {
+				if code, out, errOut := run1(args...); code != exitOK {
+					t.Errorf("%v: exit %d: %s", args, code, errOut)
+				} else if args[0] == "token" && !strings.Contains(out, "carol") {
+					t.Errorf("%v does not list carol's token:\n%s", args, out)
+				}
+			}
+			if _, err := os.Stat(".data"); err == nil {
+				t.Error("a ./.data store was created")
+			}
+		})
 	}
 }

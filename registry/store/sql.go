@@ -368,18 +368,27 @@ type querier interface {
 
 // maintainerNames lists the user names owning a package.
 func maintainerNames(ctx context.Context, q querier, s *sqlStore, name string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, s.q(`SELECT username FROM maintainers WHERE name = ? ORDER BY added, username`), name)
+	out, err := queryStrings(ctx, q, s.q(`SELECT username FROM maintainers WHERE name = ? ORDER BY added, username`), name)
 	if err != nil {
 		return nil, fmt.Errorf("store: maintainers: %w", err)
+	}
+	return out, nil
+}
+
+// queryStrings runs a query of one text column and returns its values.
+func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("store: maintainers: %w", err)
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
 		}
-		out = append(out, u)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

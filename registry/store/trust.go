@@ -359,21 +359,12 @@ func (s *sqlStore) ClaimCanonicals(ctx context.Context, name, publisher string, 
 }
 
 func (s *sqlStore) PackagesWithoutClaims(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.name FROM packages p JOIN package_names n ON n.name = p.name
+	out, err := queryStrings(ctx, s.db, `SELECT p.name FROM packages p JOIN package_names n ON n.name = p.name
 		WHERE n.bases_claimed = 0 ORDER BY p.created, p.name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (s *sqlStore) CanonicalOwner(ctx context.Context, base string) (*Claim, error) {
