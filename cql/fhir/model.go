@@ -4,7 +4,9 @@
 // FHIR resources and datatypes, the conversions FHIRHelpers defines,
 // retrieval from Bundles and FHIR servers, terminology services, and
 // library resolution from FHIR Library resources and directories of .cql
-// files.
+// files. Profile models on FHIR R4 (QI-Core, US Core) are built from their
+// ModelInfo the same way (profile.go) and read FHIR data through the
+// ModelInfo's element targets (target.go).
 package fhir
 
 //go:generate go run ./internal/gen/fhirgen -o model_gen.go
