@@ -169,8 +169,18 @@ func WithIntervalDemotion(on bool) Option { return func(e *Env) { e.ivlDemotion 
 // WithLibraryResolver sets where included libraries come from.
 func WithLibraryResolver(r LibraryResolver) Option { return func(e *Env) { e.resolver = r } }
 
-// WithModel makes a data model available to `using` declarations.
-func WithModel(m Model) Option { return func(e *Env) { e.models[m.Name()] = m } }
+// WithModel makes a data model available to `using` declarations. A
+// model with a version (checker.VersionedModel) answers `using Name
+// version 'v'` of its version; the last one given of a name also answers
+// `using Name` without a version.
+func WithModel(m Model) Option {
+	return func(e *Env) {
+		e.models[m.Name()] = m
+		if vm, ok := m.(checker.VersionedModel); ok {
+			e.models[checker.ModelKey(m.Name(), vm.Version())] = m
+		}
+	}
+}
 
 // NativeFunc implements a CQL function in Go.
 type NativeFunc = func(args []value.Value) (value.Value, error)

@@ -26,13 +26,13 @@ import (
 func init() {
 	register(&command{
 		Name:    "cql eval",
-		Args:    "FILE.cql [--expr NAME] [--json] [--param NAME=CQL-LITERAL]... [--data BUNDLE.json [--subject Patient/ID] [--strict-data]] [--valuesets DIR] [--now DATETIME] [--interval-promotion] [--interval-demotion]",
+		Args:    "FILE.cql [--expr NAME] [--json] [--param NAME=CQL-LITERAL]... [--data BUNDLE.json [--subject Patient/ID] [--strict-data]] [--valuesets DIR] [--modelinfo DIR] [--now DATETIME] [--interval-promotion] [--interval-demotion]",
 		Summary: "evaluate a CQL library's definitions and print their values",
 		Run:     runCQLEval,
 	})
 	register(&command{
 		Name:    "cql check",
-		Args:    "FILE.cql|DIR [--interval-promotion] [--interval-demotion]",
+		Args:    "FILE.cql|DIR [--modelinfo DIR] [--interval-promotion] [--interval-demotion]",
 		Summary: "compile CQL files and report every error",
 		Run:     runCQLCheck,
 	})
@@ -52,6 +52,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&setup.dataFile, "data", "", "read retrieves from the FHIR Bundle in `FILE` (JSON)")
 	fs.StringVar(&setup.patient, "subject", "", "the subject `Patient/ID` (or bare ID) in the --data Bundle (default: its only Patient)")
 	fs.StringVar(&setup.valueSets, "valuesets", "", "load ValueSet resources (JSON) from `DIR` for value set membership")
+	modelInfoFlag(fs, &setup)
 	nowFlag := fs.String("now", "", "evaluate as of `DATETIME` (RFC 3339, e.g. 2024-01-31T09:00:00Z) instead of the current time")
 	params := addParamFlag(fs)
 	strictData := strictDataFlag(fs)
@@ -156,6 +157,8 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 
 func runCQLCheck(ctx context.Context, e *env, args []string) int {
 	fs := commandFlags(e, "cql check")
+	var setup cqlSetup
+	modelInfoFlag(fs, &setup)
 	ivl := intervalFlags(fs)
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -183,7 +186,8 @@ func runCQLCheck(ctx context.Context, e *env, args []string) int {
 			return exitFailure
 		}
 	}
-	cenv, err := (&cqlSetup{files: libs}).env()
+	setup.files = libs
+	cenv, err := setup.env()
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
@@ -268,6 +272,12 @@ func (s *errorSet) filter(errs cql.Errors, file, src string) cql.Errors {
 // ivlFlags are the --interval-promotion and --interval-demotion flags of
 // the cql commands.
 type ivlFlags struct{ promotion, demotion *bool }
+
+// modelInfoFlag adds --modelinfo, the folder of ModelInfo documents
+// (QI-Core, US Core) `using` declarations may name.
+func modelInfoFlag(fs *flag.FlagSet, s *cqlSetup) {
+	fs.StringVar(&s.modelDir, "modelinfo", "", "load the ModelInfo documents (QI-Core, US Core ... as .xml) of `DIR` for `using` declarations")
+}
 
 func intervalFlags(fs *flag.FlagSet) ivlFlags {
 	return ivlFlags{

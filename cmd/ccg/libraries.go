@@ -19,6 +19,10 @@ type cqlSetup struct {
 	// and version of their library declarations); FHIRHelpers 4.0.1 is
 	// built in.
 	files []string
+	// modelDir is a folder of ModelInfo documents (QI-Core, US Core) for
+	// `using` declarations besides FHIR 4.0.1; "" for none. ModelInfo
+	// files beside the .cql files are loaded too.
+	modelDir string
 	// dataFile is a FHIR Bundle (JSON) retrieves read from; "" for none.
 	dataFile string
 	// patient selects the subject Patient in dataFile; "" means the only one.
@@ -47,6 +51,13 @@ func (s *cqlSetup) env() (*cql.Env, error) {
 		_ = res.AddSource(string(b), f)
 	}
 	opts := []cql.Option{cql.WithModel(fhir.R4()), cql.WithLibraryResolver(res)}
+	models, err := s.models()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range models {
+		opts = append(opts, cql.WithModel(m))
+	}
 	var terms fhir.Terminology
 	if s.valueSets != "" {
 		vs := fhir.NewValueSetStore()
@@ -69,6 +80,38 @@ func (s *cqlSetup) env() (*cql.Env, error) {
 		opts = append(opts, cql.WithRetriever(r))
 	}
 	return cql.NewEnv(opts...), nil
+}
+
+// models loads the ModelInfo documents of modelDir and of the folders of
+// the .cql files (a package ships its own ModelInfo beside its CQL).
+func (s *cqlSetup) models() ([]*fhir.Model, error) {
+	var dirs []string
+	if s.modelDir != "" {
+		st, err := os.Stat(s.modelDir)
+		if err != nil {
+			return nil, fmt.Errorf("--modelinfo: %w", err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("--modelinfo: %s is not a folder", s.modelDir)
+		}
+		dirs = append(dirs, s.modelDir)
+	}
+	seen := map[string]bool{}
+	for _, f := range s.files {
+		if d := filepath.Dir(f); !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
+	var out []*fhir.Model
+	for _, d := range dirs {
+		ms, err := fhir.LoadModelDir(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
 }
 
 // siblingCQLFiles lists the .cql files in the directory of path, which

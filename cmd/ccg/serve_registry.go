@@ -24,6 +24,7 @@ import (
 	"github.com/ccg-project/ccg/registry/npm"
 	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/registry/upstream"
 )
 
 // Registry flags of `ccg serve`; each falls back to an environment
@@ -52,6 +53,8 @@ var registryFlags registryFlagValues
 type registryFlagValues struct {
 	trustedKeys, prefix   string
 	readAuth, allowSignup optionalBool
+	upstreams             upstream.Set
+	upstreamSearch        bool
 }
 
 // optionalBool is a boolean flag that remembers whether it was given.
@@ -90,6 +93,14 @@ func init() {
 		fs.Var(&registryFlags.readAuth, "registry-read-auth", "repository reads need a token too (default $"+envReadAuth+")")
 		fs.Var(&registryFlags.allowSignup, "registry-allow-signup", "npm adduser may create repository accounts (default $"+envAllowSignup+")")
 		fs.StringVar(&registryFlags.prefix, "registry-prefix", "", "`PATH` of the npm registry (default $"+envRegistryPrefix+", else /npm/)")
+		fs.Func("upstream", "ask this registry for packages the repository does not hold, caching them as mirrors: `NAME=URL[;names=PATTERN,...][;timeout=D][;token-env=VAR]` (repeatable; asked in order)", func(v string) error {
+			u, err := upstream.Parse(v)
+			if err == nil {
+				registryFlags.upstreams = append(registryFlags.upstreams, u)
+			}
+			return err
+		})
+		fs.BoolVar(&registryFlags.upstreamSearch, "upstream-search", false, "npm search and catalog queries add the upstreams' results for packages the repository does not hold")
 	})
 }
 
@@ -193,6 +204,8 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	}
 	repositoryForAuth = reg
 	h := npm.New(reg, prefix, log)
+	h.SetUpstreams(registryFlags.upstreams)
+	h.SearchUpstreams(registryFlags.upstreamSearch)
 	registryForServe = h
 	wrapped := echo.WrapHandler(h)
 	e.Any(h.Prefix()+"*", wrapped)
@@ -203,6 +216,9 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 		reads = "reads need a token"
 	}
 	cfg.Status.add("guideline repository (npm registry) at %s: %s", h.Prefix(), reads)
+	for _, u := range registryFlags.upstreams {
+		cfg.Status.add("upstream %s: %s (names %s, timeout %s)", u.Name, u.URL, upstreamNames(u), u.Timeout)
+	}
 	log.Info("guideline repository mounted", zap.String("prefix", h.Prefix()), zap.String("signingKey", key.ID()),
 		zap.Int("trustedKeys", len(trusted)), zap.String("trustedKeysDir", keyDir.Dir()), zap.Bool("postgres", cfg.DB != ""))
 	return closerFunc(func() error {
@@ -211,6 +227,14 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 		}
 		return nil
 	}), nil
+}
+
+// upstreamNames describes the names an upstream serves.
+func upstreamNames(u *upstream.Upstream) string {
+	if len(u.Names) == 0 {
+		return "all"
+	}
+	return strings.Join(u.Names, ",")
 }
 
 // registryForServe is the npm API of the repository of a running

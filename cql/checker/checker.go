@@ -51,6 +51,38 @@ type Model interface {
 	PropertyType(t types.Type, name string) (types.Type, bool)
 }
 
+// VersionedModel is implemented by models with a version: `using QICore
+// version '4.1.1'` needs the model of that version.
+type VersionedModel interface {
+	Version() string
+}
+
+// ModelKey is the key of Options.Models under which a model answers
+// `using name version 'version'`; the key of the bare name answers usings
+// without a version.
+func ModelKey(name, version string) string { return name + "@" + version }
+
+// ReaderModel is implemented by models whose elements are read from the
+// data of another model through a mapping (QI-Core's elements from FHIR
+// resources): PropertyReader returns the reader of element name of t, nil
+// when the element is read as it is.
+type ReaderModel interface {
+	PropertyReader(t *types.Named, name string) (func(value.Value) (value.Value, error), error)
+}
+
+// ProfileModel is implemented by models whose retrievable types are
+// profiles of another model's resources: RetrieveTarget returns the
+// resource type a retrieve of profile t reads, and the rule the resources
+// must meet (nil: all of them, the reference engine's "retrieve by base
+// type").
+type ProfileModel interface {
+	RetrieveTarget(t *types.Named) (base *types.Named, keep func(value.Value) (bool, error), ok bool)
+	// DataType is the type of the data values of profile type t
+	// (QICore.Encounter values are FHIR.Encounter resources), for type
+	// tests and casts at run time.
+	DataType(t *types.Named) (*types.Named, bool)
+}
+
 // ContextModel is implemented by models that define contexts (`context
 // Patient`): the context's type, retrieved to define the implicit
 // expression named after the context.
@@ -151,8 +183,16 @@ func Check(src *ast.Library, opts Options) (*Library, []*Error) {
 		}
 		m, ok := opts.Models[u.Model]
 		if !ok {
-			c.errorf(u.Span, CodeUnknownModel, "unknown model %s", u.Model)
+			c.errorf(u.Span, CodeUnknownModel, "unknown model %s: no ModelInfo of it is loaded", u.Model)
 			continue
+		}
+		if u.Version != "" {
+			if vm, ok := opts.Models[ModelKey(u.Model, u.Version)]; ok {
+				m = vm
+			} else if v, ok := m.(VersionedModel); ok && v.Version() != u.Version {
+				c.errorf(u.Span, CodeUnknownModel, "model %s version %s is not available (version %s is)", u.Model, u.Version, v.Version())
+				continue
+			}
 		}
 		c.models[u.Model] = m
 		if cv, ok := m.(Converter); ok {
@@ -405,6 +445,11 @@ func (c *checker) declareContexts() {
 			continue
 		}
 		ret := &Retrieve{Base: Base{T: &types.List{Elem: ct}, P: pos(cd.Span)}, DataType: ct}
+		if pm, ok := c.models[ct.Model].(ProfileModel); ok {
+			if base, keep, ok := pm.RetrieveTarget(ct); ok {
+				ret.Profile, ret.DataType, ret.Keep = ct, base, keep
+			}
+		}
 		body := c.call(cd.Span, "SingletonFrom", value.Unset, ret)
 		c.lib.Defs[cd.Name] = &ExprDef{Name: cd.Name, Body: body, Public: true, Context: cd.Name, P: pos(cd.Span)}
 		c.lib.DefOrder = append(c.lib.DefOrder, cd.Name)

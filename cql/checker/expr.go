@@ -314,7 +314,7 @@ func (c *checker) expr(e ast.Expr) Node {
 		}
 		return c.call(x.Span, name, value.Unset, op, lit(nil, types.Quantity, x.Span))
 	case *ast.IsExpr:
-		n := &Is{Base: Base{T: types.Boolean, P: pos(x.Span)}, Operand: c.expr(x.Operand), Target: c.typeOf(x.Type)}
+		n := &Is{Base: Base{T: types.Boolean, P: pos(x.Span)}, Operand: c.expr(x.Operand), Target: c.dataType(c.typeOf(x.Type))}
 		if len(c.m.Converters) > 0 && !isModelish(n.Target) {
 			n.Models = c.m
 		}
@@ -331,7 +331,7 @@ func (c *checker) expr(e ast.Expr) Node {
 				return &Convert{Base: Base{T: t, P: pos(x.Span)}, Operand: op}
 			}
 		}
-		n := &As{Base: Base{T: t, P: pos(x.Span)}, Operand: op, Target: t, Strict: x.Strict}
+		n := &As{Base: Base{T: t, P: pos(x.Span)}, Operand: op, Target: c.dataType(t), Strict: x.Strict}
 		if len(c.m.Converters) > 0 && !isModelish(t) {
 			n.Models = c.m
 		}
@@ -839,6 +839,30 @@ func (c *checker) intervalInstance(x *ast.InstanceSelector) Node {
 	return n
 }
 
+// dataType maps the profile types in t to the types of their data values
+// (ProfileModel), which run-time type tests and casts check.
+func (c *checker) dataType(t types.Type) types.Type {
+	switch x := t.(type) {
+	case *types.Named:
+		if pm, ok := c.models[x.Model].(ProfileModel); ok {
+			if d, ok := pm.DataType(x); ok {
+				return d
+			}
+		}
+	case *types.List:
+		return &types.List{Elem: c.dataType(x.Elem)}
+	case *types.Interval:
+		return &types.Interval{Point: c.dataType(x.Point)}
+	case *types.Choice:
+		opts := make([]types.Type, len(x.Options))
+		for i, o := range x.Options {
+			opts[i] = c.dataType(o)
+		}
+		return types.NewChoice(opts...)
+	}
+	return t
+}
+
 func (c *checker) codeSel(x *ast.CodeSelector) Node {
 	code := value.Code{Code: x.Code, Display: x.Display}
 	if s, ok := c.codeSystem(x.System); ok {
@@ -855,6 +879,11 @@ func (c *checker) retrieve(x *ast.Retrieve) Node {
 	}
 	n := &Retrieve{Base: Base{T: &types.List{Elem: t}, P: pos(x.Span)}, DataType: nt, CodePath: x.CodePath,
 		CodeComparator: x.CodeComparator}
+	if pm, ok := c.models[nt.Model].(ProfileModel); ok {
+		if base, keep, ok := pm.RetrieveTarget(nt); ok {
+			n.Profile, n.DataType, n.Keep = nt, base, keep
+		}
+	}
 	if x.Context != nil {
 		n.Context = c.expr(x.Context)
 		if isList(n.Context.Type()) {
@@ -869,6 +898,11 @@ func (c *checker) retrieve(x *ast.Retrieve) Node {
 		if n.CodePath == "" {
 			if rm, ok := c.models[nt.Model].(RetrieveModel); ok {
 				n.CodePath = rm.PrimaryCodePath(nt.Name)
+				if n.CodePath == "" && n.Profile != nil {
+					if bm, ok := c.models[n.DataType.Model].(RetrieveModel); ok {
+						n.CodePath = bm.PrimaryCodePath(n.DataType.Name)
+					}
+				}
 				if n.CodePath == "" {
 					c.errorf(x.Span, CodeTypeMismatch, "%s has no primary code path: name the element to filter on ([%s: element in ...])", nt, nt.Name)
 					return bad(x.Span)

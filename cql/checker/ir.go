@@ -183,6 +183,10 @@ type Property struct {
 	Base
 	Source Node
 	Name   string
+	// Read, when set, reads the element from a value of the source (a
+	// profile model's element mapped onto FHIR data: ReaderModel);
+	// otherwise the value's own Property is used.
+	Read func(value.Value) (value.Value, error)
 }
 
 // Var reads a local slot (query alias, let, function operand, aggregate
@@ -265,6 +269,11 @@ type Retrieve struct {
 	// Context is the context expression of a related-context retrieve
 	// ([Mother -> Observation]), nil when there is none.
 	Context Node
+	// Profile is the profile type written ([QICore.MedicationNotRequested])
+	// when DataType is the resource type it constrains (ProfileModel), and
+	// Keep the rule a retrieved resource must meet for it (nil: all).
+	Profile *types.Named
+	Keep    func(value.Value) (bool, error)
 }
 
 // AliasedSource is one source of a query.

@@ -164,7 +164,22 @@ func (c *checker) property(s ast.Span, src Node, name string) Node {
 		c.errorf(s, CodeUndeclared, "%s has no element %s", t, name)
 		return bad(s)
 	}
-	return &Property{Base: Base{T: pt, P: pos(s)}, Source: src, Name: name}
+	p := &Property{Base: Base{T: pt, P: pos(s)}, Source: src, Name: name}
+	nt, _ := t.(*types.Named)
+	if l, ok := t.(*types.List); ok {
+		nt, _ = l.Elem.(*types.Named)
+	}
+	if nt != nil {
+		if rm, ok := c.models[nt.Model].(ReaderModel); ok {
+			rd, err := rm.PropertyReader(nt, name)
+			if err != nil {
+				c.errorf(s, CodeUnsupported, "%v", err)
+				return bad(s)
+			}
+			p.Read = rd
+		}
+	}
+	return p
 }
 
 func (c *checker) funcCall(x *ast.FunctionCall) Node {

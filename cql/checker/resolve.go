@@ -442,6 +442,14 @@ func collect(p, arg types.Type, out map[string][]types.Type) bool {
 		}
 		a, ok := arg.(*types.Interval)
 		if !ok {
+			if ch, isChoice := arg.(*types.Choice); isChoice {
+				// A choice with one interval option binds through it
+				// (Choice<Interval<Quantity>, Quantity>: end of it is a
+				// Quantity).
+				if o := onlyInterval(ch); o != nil {
+					return collect(x.Point, o.Point, out)
+				}
+			}
 			if isAnyOrChoice(arg) {
 				return collect(x.Point, types.Any, out)
 			}
@@ -450,6 +458,21 @@ func collect(p, arg types.Type, out map[string][]types.Type) bool {
 		return collect(x.Point, a.Point, out)
 	}
 	return true
+}
+
+// onlyInterval returns the only interval option of a choice, nil when it
+// has none or several.
+func onlyInterval(ch *types.Choice) *types.Interval {
+	var found *types.Interval
+	for _, o := range ch.Options {
+		if iv, ok := o.(*types.Interval); ok {
+			if found != nil {
+				return nil
+			}
+			found = iv
+		}
+	}
+	return found
 }
 
 // CommonType returns the type all of ts convert to at least cost (the

@@ -104,7 +104,12 @@ func (p *planner) plan(n checker.Node) fn {
 			if err != nil || v == nil {
 				return nil, err
 			}
-			r, err := property(v, name, lenient)
+			var r value.Value
+			if x.Read != nil {
+				r, err = readProperty(v, x.Read)
+			} else {
+				r, err = property(v, name, lenient)
+			}
 			if err == nil {
 				err = f.a.chargeResult(r, []value.Value{v})
 			}
@@ -747,6 +752,34 @@ func isChoice(t types.Type) bool {
 // property reads a named element of a structured value; on a list it maps
 // over the elements and flattens list results. When lenient, an element
 // that a model value's type does not declare is null instead of an error.
+// readProperty reads an element with a model's reader (checker.Property
+// Read), over each element of a list.
+func readProperty(v value.Value, read func(value.Value) (value.Value, error)) (value.Value, error) {
+	l, ok := v.(value.List)
+	if !ok {
+		return read(v)
+	}
+	var out []value.Value
+	var et types.Type = types.Any
+	for _, e := range l.Elems {
+		if e == nil {
+			continue
+		}
+		r, err := read(e)
+		if err != nil {
+			return nil, err
+		}
+		if rl, ok := r.(value.List); ok {
+			out = append(out, rl.Elems...)
+			et = rl.ElemType
+		} else if r != nil {
+			out = append(out, r)
+			et = r.Type()
+		}
+	}
+	return value.List{Elems: out, ElemType: et}, nil
+}
+
 func property(v value.Value, name string, lenient bool) (value.Value, error) {
 	if n, ok := v.(Navigable); ok {
 		if lenient {
@@ -916,6 +949,11 @@ func (p *planner) planRetrieve(x *checker.Retrieve) fn {
 	}
 	dt, path, comparator := x.DataType, x.CodePath, x.CodeComparator
 	lib, pos := p.cur.lib.Name, x.P
+	keep := x.Keep
+	if x.Profile != nil {
+		dt = x.Profile // the list is of the profile type
+	}
+	req := x.DataType
 	return func(f *frame) (value.Value, error) {
 		var cv, ctxv value.Value
 		if codes != nil {
@@ -939,12 +977,15 @@ func (p *planner) planRetrieve(x *checker.Retrieve) fn {
 		var vs []value.Value
 		var err error
 		if rr, ok := f.a.retriever.(RequestRetriever); ok {
-			vs, err = rr.RetrieveRequest(f.a.ctx, RetrieveRequest{DataType: dt, CodePath: path, Codes: cv,
+			vs, err = rr.RetrieveRequest(f.a.ctx, RetrieveRequest{DataType: req, CodePath: path, Codes: cv,
 				CodeComparator: comparator, HasContext: context != nil, Context: ctxv})
 		} else if context != nil {
 			err = builtins.Errorf("the data provider does not support related-context retrieves ([... -> %s])", dt.Name)
 		} else {
-			vs, err = f.a.retriever.Retrieve(f.a.ctx, dt, path, cv)
+			vs, err = f.a.retriever.Retrieve(f.a.ctx, req, path, cv)
+		}
+		if err == nil && keep != nil {
+			vs, err = keepRetrieved(vs, keep)
 		}
 		if err != nil {
 			return nil, wrap(err, lib, pos.Line, pos.Col)
@@ -954,6 +995,21 @@ func (p *planner) planRetrieve(x *checker.Retrieve) fn {
 		}
 		return value.List{Elems: vs, ElemType: dt}, nil
 	}
+}
+
+// keepRetrieved keeps the retrieved resources that meet a profile's rule.
+func keepRetrieved(vs []value.Value, keep func(value.Value) (bool, error)) ([]value.Value, error) {
+	out := vs[:0:0]
+	for _, v := range vs {
+		ok, err := keep(v)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // sortRows sorts rows stably by their keys (one per sort item, descending

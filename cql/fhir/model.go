@@ -4,7 +4,9 @@
 // FHIR resources and datatypes, the conversions FHIRHelpers defines,
 // retrieval from Bundles and FHIR servers, terminology services, and
 // library resolution from FHIR Library resources and directories of .cql
-// files.
+// files. Profile models on FHIR R4 (QI-Core, US Core) are built from their
+// ModelInfo the same way (profile.go) and read FHIR data through the
+// ModelInfo's element targets (target.go).
 package fhir
 
 //go:generate go run ./internal/gen/fhirgen -o model_gen.go
@@ -28,6 +30,9 @@ const (
 	KindCode                  // a code-valued element bound to a required value set (ObservationStatus)
 	KindComplex               // datatypes and backbone elements
 	KindResource
+	// KindSystem is a type of a profile model that stands for a System
+	// type (QICore.EncounterStatus is a System.String).
+	KindSystem
 )
 
 // ChoiceOption is one type of a choice element (value[x]); Suffix is what
@@ -48,6 +53,10 @@ type Element struct {
 	One    types.Type
 	List   bool
 	Choice []ChoiceOption
+	// Target is how a profile model's element is read from the FHIR
+	// resource ("%value.value", "FHIRHelpers.ToInterval(%value)"), empty
+	// when it is the FHIR element of the same name.
+	Target string
 }
 
 // TypeInfo describes a FHIR type.
@@ -66,7 +75,10 @@ type TypeInfo struct {
 	PatientPaths []string
 	// Identifier is the canonical URL of the type's StructureDefinition.
 	Identifier string
-	base       *TypeInfo
+	// Target is the FHIR resource type a profile constrains when its name
+	// differs (QICore.MedicationNotRequested: MedicationRequest).
+	Target string
+	base   *TypeInfo
 }
 
 // Element returns the named element of the type or of a base type.
@@ -87,9 +99,14 @@ type Conversion struct {
 	Function string // "ToString", "ToQuantity", ...
 }
 
-// Model is the FHIR 4.0.1 model.
+// Model is a data model built from a ModelInfo: the FHIR 4.0.1 model (R4),
+// or a profile model such as QI-Core or US Core (LoadModel), whose types
+// are the profiles of the FHIR resources they constrain.
 type Model struct {
-	infos         map[string]*TypeInfo
+	name, version, url string
+	infos              map[string]*TypeInfo
+	// labels maps the labels of types that differ from their names.
+	labels        map[string]string
 	conversions   []Conversion
 	contexts      map[string]string // context name -> type name
 	birthDatePath string
@@ -102,14 +119,14 @@ const (
 	ModelURL     = "http://hl7.org/fhir"
 )
 
-// Name is the model's name, "FHIR".
-func (m *Model) Name() string { return ModelName }
+// Name is the model's name ("FHIR", "QICore").
+func (m *Model) Name() string { return m.name }
 
-// Version is the model version, "4.0.1".
-func (m *Model) Version() string { return ModelVersion }
+// Version is the model version ("4.0.1").
+func (m *Model) Version() string { return m.version }
 
 // URL is the model's namespace URL.
-func (m *Model) URL() string { return ModelURL }
+func (m *Model) URL() string { return m.url }
 
 // patientPathNames are elements that tie a resource to the patient it is about.
 var patientPathNames = []string{"subject", "patient", "for", "beneficiary", "individual"}
@@ -125,40 +142,58 @@ func R4() *Model {
 	return r4
 }
 
-func named(name string) *types.Named { return &types.Named{Model: ModelName, Name: name} }
-
 // build builds the model from its ModelInfo (model_gen.go).
 func build() *Model {
-	m, err := newModel(r4Info)
+	m, err := NewModel(r4Info)
+	if err == nil && m.name != ModelName {
+		err = fmt.Errorf("the model is %s", m.name)
+	}
 	if err != nil {
 		panic("fhir: the generated FHIR 4.0.1 ModelInfo is inconsistent: " + err.Error())
 	}
 	return m
 }
 
-// newModel builds a model from a ModelInfo whose types are all in the
-// FHIR namespace.
-func newModel(mi *modelinfo.ModelInfo) (*Model, error) {
-	m := &Model{infos: make(map[string]*TypeInfo, len(mi.Types)), birthDatePath: mi.PatientBirthDatePropertyName,
-		contexts: map[string]string{}}
+// NewModel builds a model from a ModelInfo whose types are all in the
+// model's own namespace (FHIR, QICore, USCore): a type's base type is one
+// of the model's types or a System type (the code types of the profile
+// models, QICore.EncounterStatus, are System.String).
+func NewModel(mi *modelinfo.ModelInfo) (*Model, error) {
+	m := &Model{name: mi.Name, version: mi.Version, url: mi.URL, infos: make(map[string]*TypeInfo, len(mi.Types)),
+		birthDatePath: mi.PatientBirthDatePropertyName, contexts: map[string]string{}, labels: map[string]string{}}
+	if m.name == "" || m.name == "System" {
+		return nil, fmt.Errorf("the ModelInfo has no model name")
+	}
 	for i := range mi.Types {
 		t := &mi.Types[i]
-		if t.Namespace != ModelName {
-			return nil, fmt.Errorf("type %s is not in the %s namespace", t.QualifiedName(), ModelName)
+		if t.Namespace != m.name {
+			return nil, fmt.Errorf("type %s is not in the %s namespace", t.QualifiedName(), m.name)
 		}
-		m.infos[t.Name] = &TypeInfo{Type: named(t.Name), byName: make(map[string]*Element, len(t.Elements)),
-			PrimaryCodePath: t.PrimaryCodePath, Identifier: t.Identifier}
+		m.infos[t.Name] = &TypeInfo{Type: m.named(t.Name), byName: make(map[string]*Element, len(t.Elements)),
+			PrimaryCodePath: t.PrimaryCodePath, Identifier: t.Identifier, Target: t.Target}
+		if t.Label != "" && t.Label != t.Name {
+			m.labels[t.Label] = t.Name
+		}
 	}
 	for i := range mi.Types {
 		t := &mi.Types[i]
 		ti := m.infos[t.Name]
-		if t.BaseType != "System.Any" {
-			b, ok := m.infos[strings.TrimPrefix(t.BaseType, ModelName+".")]
+		if t.BaseType == "System.Any" || t.BaseType == "" {
+			continue
+		}
+		if sys, ok := strings.CutPrefix(t.BaseType, "System."); ok {
+			st, ok := types.System(sys)
 			if !ok {
 				return nil, fmt.Errorf("%s: unknown base type %s", t.Name, t.BaseType)
 			}
-			ti.base, ti.Type.Base = b, b.Type
+			ti.Type.Base = st
+			continue
 		}
+		b, ok := m.infos[strings.TrimPrefix(t.BaseType, m.name+".")]
+		if !ok {
+			return nil, fmt.Errorf("%s: unknown base type %s", t.Name, t.BaseType)
+		}
+		ti.base, ti.Type.Base = b, b.Type
 	}
 	for i := range mi.Types {
 		t := &mi.Types[i]
@@ -170,15 +205,24 @@ func newModel(mi *modelinfo.ModelInfo) (*Model, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s: %v", t.Name, e.Name, err)
 			}
+			el.Target = e.Target
 			ti.addElem(el)
 		}
 	}
 	for _, ti := range m.infos {
+		if ti.Kind == KindSystem {
+			ti.ValueType = ti.Type.Base
+			continue
+		}
 		if ti.Kind == KindPrimitive || ti.Kind == KindCode {
 			if e, ok := ti.Element("value"); ok {
 				ti.ValueType, _ = e.One.(*types.Named)
 			}
-			if ti.ValueType == nil || ti.ValueType.Model != "System" {
+			if (ti.ValueType == nil || ti.ValueType.Model != "System") && m.name != ModelName {
+				// The extension types of profile models (QICore.birthTime)
+				// are lower-case but hold elements, not a value.
+				ti.Kind, ti.ValueType = KindComplex, nil
+			} else if ti.ValueType == nil || ti.ValueType.Model != "System" {
 				return nil, fmt.Errorf("primitive %s has no System-typed value", ti.Type.Name)
 			}
 		}
@@ -191,7 +235,7 @@ func newModel(mi *modelinfo.ModelInfo) (*Model, error) {
 		}
 	}
 	for _, c := range mi.Contexts {
-		m.contexts[c.Name] = strings.TrimPrefix(c.Type, ModelName+".")
+		m.contexts[c.Name] = strings.TrimPrefix(c.Type, m.name+".")
 	}
 	for _, c := range mi.Conversions {
 		from, err := m.parseType(c.From)
@@ -213,6 +257,9 @@ func newModel(mi *modelinfo.ModelInfo) (*Model, error) {
 // (dateTime, code); code types are the value set bindings that only hold a
 // string value (ObservationStatus); everything else is complex.
 func kindOf(ti *TypeInfo) Kind {
+	if ti.base == nil && ti.Type.Base != nil && ti.Type.Base.Model == "System" {
+		return KindSystem
+	}
 	for b := ti; b != nil; b = b.base {
 		if b.Type.Name == "Resource" {
 			return KindResource
@@ -253,7 +300,7 @@ func (m *Model) element(name, typ string) (*Element, error) {
 	}
 	if c, ok := el.One.(*types.Choice); ok {
 		for _, o := range c.Options {
-			if n, ok := o.(*types.Named); ok && n.Model == ModelName {
+			if n, ok := o.(*types.Named); ok && n.Model == m.name {
 				suffix := n.Name
 				if p, ok := quantityProfiles[suffix]; ok {
 					suffix = p
@@ -314,7 +361,12 @@ func (m *Model) parseType(s string) (types.Type, error) {
 		}
 		return nil, fmt.Errorf("unknown type %s", s)
 	}
-	if ti, ok := m.infos[strings.TrimPrefix(s, ModelName+".")]; ok {
+	if ti, ok := m.infos[strings.TrimPrefix(s, m.name+".")]; ok {
+		if b := ti.Type.Base; ti.base == nil && b != nil && b.Model == "System" {
+			// A profile model's code and extension types stand for their
+			// System type (QICore.EncounterStatus is read as a String).
+			return b, nil
+		}
 		return ti.Type, nil
 	}
 	return nil, fmt.Errorf("unknown type %s", s)
@@ -328,6 +380,8 @@ func generic(s, name string) (string, bool) {
 	return "", false
 }
 
+func (m *Model) named(name string) *types.Named { return &types.Named{Model: m.name, Name: name} }
+
 func (ti *TypeInfo) addElem(e *Element) {
 	if _, ok := ti.byName[e.Name]; ok {
 		return
@@ -339,8 +393,13 @@ func (ti *TypeInfo) addElem(e *Element) {
 // Info returns the description of a FHIR type by name ("Observation",
 // "FHIR.Observation", "Observation.Component", "dateTime").
 func (m *Model) Info(name string) (*TypeInfo, bool) {
-	name = strings.TrimPrefix(name, ModelName+".")
+	name = strings.TrimPrefix(name, m.name+".")
 	ti, ok := m.infos[name]
+	if !ok {
+		if n, isLabel := m.labels[name]; isLabel {
+			ti, ok = m.infos[n]
+		}
+	}
 	return ti, ok
 }
 
@@ -367,7 +426,7 @@ func (m *Model) TypeNames() []string {
 // infoOf returns the TypeInfo of a FHIR named type.
 func (m *Model) infoOf(t types.Type) (*TypeInfo, bool) {
 	n, ok := t.(*types.Named)
-	if !ok || n.Model != ModelName {
+	if !ok || n.Model != m.name {
 		return nil, false
 	}
 	ti, ok := m.infos[n.Name]

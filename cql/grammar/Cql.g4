@@ -187,7 +187,7 @@ term
     | term '.' anyName                                                       # MemberTerm
     | term '.' anyName '(' argList? ')'                                      # MethodTerm
     | term '[' expr ']'                                                      # IndexTerm
-    | 'convert' expr 'to' (typeSpec | STRING)                                # ConvertTerm
+    | 'convert' expr 'to' (unit | typeSpec)                                  # ConvertTerm
     | ('+' | '-') term                                                       # PolarityTerm
     | ('start' | 'end') 'of' term                                            # BoundaryTerm
     | component 'from' term                                                  # ComponentTerm

@@ -584,10 +584,14 @@ func (c *converter) term(ctx gen.ITermContext) ast.Expr {
 		return &ast.Indexer{Span: sp, Source: c.term(x.Term()), Index: c.expr(x.Expr())}
 	case *gen.ConvertTermContext:
 		conv := &ast.ConvertExpr{Span: sp, Operand: c.expr(x.Expr())}
-		if t := x.TypeSpec(); t != nil {
-			conv.ToType = c.typeSpec(t)
-		} else {
-			conv.ToUnit = stringValue(x.STRING().GetSymbol())
+		switch u := x.Unit(); {
+		case u == nil:
+			conv.ToType = c.typeSpec(x.TypeSpec())
+		case u.STRING() != nil:
+			conv.ToUnit = stringValue(u.STRING().GetSymbol())
+		default:
+			// A calendar unit keyword (convert X to days).
+			conv.ToUnit = u.GetText()
 		}
 		return conv
 	case *gen.PolarityTermContext:

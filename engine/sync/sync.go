@@ -397,15 +397,7 @@ func (s *Syncer) wanted(name string) bool {
 // package catalog (/-/catalog below the registry, then /catalog).
 func (s *Syncer) list(ctx context.Context) ([]entry, error) {
 	const size = 250
-	var out []entry
-	seen := map[string]bool{}
-	add := func(name, version, date string) {
-		if name == "" || seen[name] || !s.wanted(name) {
-			return
-		}
-		seen[name] = true
-		out = append(out, entry{name: name, stamp: version + "|" + date})
-	}
+	l := listing{s: s, seen: map[string]bool{}}
 	for from, page := 0, 0; page < 400; page++ {
 		u := s.ref("-/v1/search?text=&size=" + strconv.Itoa(size) + "&from=" + strconv.Itoa(from))
 		body, err := s.getJSON(ctx, u)
@@ -422,6 +414,7 @@ func (s *Syncer) list(ctx context.Context) ([]entry, error) {
 					Name    string `json:"name"`
 					Version string `json:"version"`
 					Date    string `json:"date"`
+					Mirror  bool   `json:"ccgMirror"`
 				} `json:"package"`
 				Updated string `json:"updated"`
 			} `json:"objects"`
@@ -431,14 +424,32 @@ func (s *Syncer) list(ctx context.Context) ([]entry, error) {
 			return nil, fmt.Errorf("%s: search answer is not npm's: %v", u, err)
 		}
 		for _, o := range res.Objects {
-			add(o.Package.Name, o.Package.Version, o.Package.Date+o.Updated)
+			l.add(o.Package.Name, o.Package.Version, o.Package.Date+o.Updated, o.Package.Mirror)
 		}
 		from += len(res.Objects)
 		if len(res.Objects) == 0 || from >= res.Total {
 			break
 		}
 	}
-	return out, nil
+	return l.out, nil
+}
+
+// listing collects the packages of one round: each name once, only those
+// the Packages patterns want, and no mirrors (FHIR packages such as
+// hl7.fhir.r4.core that a repository holds for installs; they are not
+// guideline content, and the engine would refuse them).
+type listing struct {
+	s    *Syncer
+	seen map[string]bool
+	out  []entry
+}
+
+func (l *listing) add(name, version, date string, mirror bool) {
+	if name == "" || mirror || l.seen[name] || !l.s.wanted(name) {
+		return
+	}
+	l.seen[name] = true
+	l.out = append(l.out, entry{name: name, stamp: version + "|" + date})
 }
 
 func (s *Syncer) catalog(ctx context.Context) ([]entry, error) {
@@ -458,19 +469,16 @@ func (s *Syncer) catalog(ctx context.Context) ([]entry, error) {
 			Name        string `json:"name"`
 			Version     string `json:"version"`
 			LastUpdated string `json:"lastUpdated"`
+			Mirror      bool   `json:"mirror"`
 		}
 		if err := json.Unmarshal(body, &cat); err != nil {
 			return nil, fmt.Errorf("%s: catalog is not a JSON array of packages: %v", u, err)
 		}
-		var out []entry
-		seen := map[string]bool{}
+		l := listing{s: s, seen: map[string]bool{}}
 		for _, c := range cat {
-			if c.Name != "" && !seen[c.Name] && s.wanted(c.Name) {
-				seen[c.Name] = true
-				out = append(out, entry{name: c.Name, stamp: c.Version + "|" + c.LastUpdated})
-			}
+			l.add(c.Name, c.Version, c.LastUpdated, c.Mirror)
 		}
-		return out, nil
+		return l.out, nil
 	}
 	return nil, fmt.Errorf("the repository has neither npm search nor a catalog: %w", lastErr)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -715,5 +716,44 @@ func TestCheckIntegrity(t *testing.T) {
 		if err := checkIntegrity(data, tc.integrity, tc.shasum); (err == nil) != tc.ok {
 			t.Errorf("%s: %v", tc.name, err)
 		}
+	}
+}
+
+// TestListSkipsMirrors: mirrored FHIR packages (ccgMirror in npm search,
+// mirror in the catalog) are not guideline content and are not fetched.
+func TestListSkipsMirrors(t *testing.T) {
+	for name, handler := range map[string]http.HandlerFunc{
+		"search": func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/npm/-/v1/search" {
+				http.NotFound(w, r)
+				return
+			}
+			fmt.Fprint(w, `{"total":2,"objects":[
+				{"package":{"name":"hl7.fhir.r4.core","version":"4.0.1","ccgMirror":true}},
+				{"package":{"name":"acme.bp","version":"1.0.0"}}]}`)
+		},
+		"catalog": func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/npm/-/catalog" {
+				http.NotFound(w, r)
+				return
+			}
+			fmt.Fprint(w, `[{"name":"hl7.fhir.r4.core","version":"4.0.1","mirror":true},{"name":"acme.bp","version":"1.0.0"}]`)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(handler)
+			defer srv.Close()
+			s, err := New(engine.New(engine.Options{}), Options{Repository: srv.URL + "/npm/"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.list(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].name != "acme.bp" {
+				t.Errorf("listed %+v, want only acme.bp", got)
+			}
+		})
 	}
 }

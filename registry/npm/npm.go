@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -31,6 +32,7 @@ import (
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/registry/upstream"
 )
 
 // Handler is the npm API. Prefix is the path the registry is served under
@@ -45,6 +47,10 @@ type Handler struct {
 	failures, sessions *lockout.Limiter
 	// changed is called after a publish or unpublish changed a package.
 	changed func(name string)
+	// upstreams are asked for what the store does not hold; with
+	// searchUpstreams, for search results too.
+	upstreams       upstream.Set
+	searchUpstreams bool
 }
 
 // OnChange registers f to be called, once the change is stored, with the
@@ -183,6 +189,7 @@ func writeError(w http.ResponseWriter, err error) {
 	hd.Set("Cache-Control", "no-store")
 	var ae *apiError
 	var re *registry.Error
+	var ue *upstream.Error
 	switch {
 	case errors.As(err, &ae):
 		retryAfterHeader(w, ae)
@@ -201,6 +208,8 @@ func writeError(w http.ResponseWriter, err error) {
 			body["violations"] = vs
 		}
 		writeJSON(w, re.Status, body)
+	case errors.As(err, &ue):
+		writeJSON(w, ue.Status, map[string]any{"error": ue.Message})
 	case errors.Is(err, context.Canceled):
 		writeJSON(w, 499, map[string]any{"error": "request canceled"})
 	case storagefault.Is(err):
@@ -217,7 +226,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.serve(w, r); err != nil {
 		var ae *apiError
 		var re *registry.Error
-		if !errors.As(err, &ae) && !errors.As(err, &re) {
+		var ue *upstream.Error
+		if errors.As(err, &ue) {
+			h.log.Warn("upstream", zap.String("path", r.URL.Path), zap.String("error", ue.Message))
+		} else if !errors.As(err, &ae) && !errors.As(err, &re) {
 			h.log.Error("npm api", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Error(err))
 		}
 		writeError(w, err)
@@ -497,41 +509,62 @@ func (h *Handler) versionDoc(r *http.Request, v *store.Version) (map[string]any,
 }
 
 func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string) error {
-	p, err := h.reg.Store().Package(r.Context(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		return errf(404, "package %s not found", name)
+	ctx := r.Context()
+	p, err := h.reg.Store().Package(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		p = nil
+	case err != nil:
+		return err
 	}
+	up, err := h.upstreamDoc(ctx, name, p)
 	if err != nil {
 		return err
 	}
+	if p == nil && up == nil {
+		return errf(404, "package %s not found", name)
+	}
 	versions := map[string]any{}
-	times := map[string]any{
-		"created":  p.Created.Format(time.RFC3339Nano),
-		"modified": p.Modified.Format(time.RFC3339Nano),
-	}
-	for i := range p.Versions {
-		v := &p.Versions[i]
-		doc, err := h.versionDoc(r, v)
-		if err != nil {
-			return err
+	times := map[string]any{}
+	tags := map[string]string{}
+	body := map[string]any{"_id": name, "name": name}
+	var lastMod time.Time
+	mirror := false
+	if p != nil {
+		times["created"] = p.Created.Format(time.RFC3339Nano)
+		times["modified"] = p.Modified.Format(time.RFC3339Nano)
+		for i := range p.Versions {
+			v := &p.Versions[i]
+			doc, err := h.versionDoc(r, v)
+			if err != nil {
+				return err
+			}
+			versions[v.Version] = doc
+			times[v.Version] = v.Published.Format(time.RFC3339Nano)
+			if v.Version == p.DistTags["latest"] {
+				mirror = registry.IsMirror(v.Publisher)
+			}
 		}
-		versions[v.Version] = doc
-		times[v.Version] = v.Published.Format(time.RFC3339Nano)
+		maps.Copy(tags, p.DistTags)
+		maintainers := make([]map[string]string, 0, len(p.Maintainers))
+		for _, m := range p.Maintainers {
+			maintainers = append(maintainers, map[string]string{"name": m.Name, "email": m.Email})
+		}
+		body["_rev"], body["description"], body["keywords"], body["maintainers"] = revString(p), p.Description, p.Keywords, maintainers
+		lastMod = p.Modified
 	}
+	if up != nil {
+		h.mergeUpstream(r, up, versions, times, tags, p == nil || mirror, body)
+		// The upstream's part may change at any time: only the entity
+		// tag tells whether the document changed.
+		lastMod = h.now()
+	}
+	body["dist-tags"], body["versions"], body["time"] = tags, versions, times
 	var latestDoc map[string]any
-	if d, ok := versions[p.DistTags["latest"]].(map[string]any); ok {
+	if d, ok := versions[tags["latest"]].(map[string]any); ok {
 		latestDoc = d
 	}
-	maintainers := make([]map[string]string, 0, len(p.Maintainers))
-	for _, m := range p.Maintainers {
-		maintainers = append(maintainers, map[string]string{"name": m.Name, "email": m.Email})
-	}
-	body := map[string]any{
-		"_id": p.Name, "_rev": revString(p), "name": p.Name, "description": p.Description,
-		"dist-tags": p.DistTags, "versions": versions, "time": times,
-		"keywords": p.Keywords, "maintainers": maintainers,
-	}
-	for _, k := range []string{"author", "license", "readme", "homepage", "repository", "fhirVersions"} {
+	for _, k := range []string{"author", "license", "readme", "homepage", "repository", "fhirVersions", "ccgMirror"} {
 		if v, ok := latestDoc[k]; ok {
 			body[k] = v
 		}
@@ -539,10 +572,34 @@ func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string
 	if _, ok := body["readme"]; !ok {
 		body["readme"] = ""
 	}
-	return h.writeCachedJSON(w, r, body, p.Modified, cacheRevalidate)
+	return h.writeCachedJSON(w, r, body, lastMod, cacheRevalidate)
 }
 
 func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec string) error {
+	err := h.getLocalVersion(w, r, name, spec)
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.status != 404 || len(h.upstreams.For(name)) == 0 {
+		return err
+	}
+	up, uerr := h.upstreamDocFor(r.Context(), name)
+	if errors.Is(uerr, upstream.ErrNotFound) {
+		return err
+	}
+	if uerr != nil {
+		return uerr
+	}
+	ver := spec
+	if !store.ValidVersion(spec) {
+		ver = up.DistTags()[spec]
+	}
+	vd, ok := up.Versions()[ver]
+	if !ok {
+		return err
+	}
+	return h.writeCachedJSON(w, r, h.upstreamVersionDoc(r, up, ver, vd), time.Now(), cacheRevalidate)
+}
+
+func (h *Handler) getLocalVersion(w http.ResponseWriter, r *http.Request, name, spec string) error {
 	ver, policy := spec, cacheVersion
 	var tagged time.Time
 	if !store.ValidVersion(spec) {
@@ -589,17 +646,24 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file 
 		return errf(404, "tarball %s not found", file)
 	}
 	v, err := h.reg.Store().Version(r.Context(), name, ver)
+	if errors.Is(err, store.ErrNotFound) && len(h.upstreams.For(name)) > 0 {
+		v, data, err := h.fetchUpstream(r.Context(), name, ver)
+		if errors.Is(err, upstream.ErrNotFound) {
+			return errf(404, "tarball %s not found", file)
+		}
+		if err != nil {
+			return err
+		}
+		h.tarballValidators(w, v)
+		return writeTarball(w, r, data)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return errf(404, "tarball %s not found", file)
 	}
 	if err != nil {
 		return err
 	}
-	// A tarball never changes: its integrity is its entity tag.
-	hd := w.Header()
-	hd.Set("ETag", `"`+v.Integrity+`"`)
-	hd.Set("Last-Modified", v.Published.UTC().Format(http.TimeFormat))
-	hd.Set("Cache-Control", h.cacheControl(cacheImmutable))
+	h.tarballValidators(w, v)
 	if notModified(w, r, `"`+v.Integrity+`"`, v.Published) {
 		return nil
 	}
@@ -614,6 +678,20 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file 
 	if err != nil {
 		return err
 	}
+	return writeTarball(w, r, data)
+}
+
+// tarballValidators sets the validators of a tarball: it never changes, so
+// its integrity is its entity tag.
+func (h *Handler) tarballValidators(w http.ResponseWriter, v *store.Version) {
+	hd := w.Header()
+	hd.Set("ETag", `"`+v.Integrity+`"`)
+	hd.Set("Last-Modified", v.Published.UTC().Format(http.TimeFormat))
+	hd.Set("Cache-Control", h.cacheControl(cacheImmutable))
+}
+
+// writeTarball sends a tarball (its validators set).
+func writeTarball(w http.ResponseWriter, r *http.Request, data []byte) error {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(200)
@@ -726,6 +804,9 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		if want, ok := dist["shasum"].(string); ok && want != "" && want != shasum {
 			return errf(500, "tarball shasum %s does not match versions[%s].dist.shasum %s", shasum, ver, want)
 		}
+	}
+	if _, ok := pb.DistTags[MirrorTag]; ok {
+		return h.publishMirror(ctx, w, tok, name, ver, tgz, doc)
 	}
 	checked, err := h.reg.Check(ctx, tgz)
 	if err != nil {
@@ -1051,12 +1132,20 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) error {
 				"publisher":   map[string]any{"username": hit.Publisher},
 				"maintainers": maintainers,
 				"fhirVersion": hit.FHIRVersion,
+				"ccgMirror":   registry.IsMirror(hit.Publisher),
 			},
 			"score":       map[string]any{"final": 1.0, "detail": map[string]any{"quality": 1.0, "popularity": 1.0, "maintenance": 1.0}},
 			"searchScore": 1.0,
 			"flags":       map[string]any{},
 			"updated":     hit.Modified.Format(time.RFC3339Nano),
 		})
+	}
+	// An empty text lists the repository (engine sync does): only what it
+	// holds.
+	if h.searchUpstreams && from == 0 && strings.TrimSpace(q.Get("text")) != "" && !isLocal(r) {
+		n := len(objects)
+		objects = h.upstreamHits(r.Context(), q.Get("text"), size, objects)
+		total += len(objects) - n
 	}
 	writeJSON(w, 200, map[string]any{"objects": objects, "total": total, "time": h.now().UTC().Format(time.RFC1123)})
 	return nil
@@ -1082,6 +1171,12 @@ type CatalogEntry struct {
 	FHIRVersion string `json:"FHIRVersion"`
 	LastUpdated string `json:"lastUpdated"`
 	Version     string `json:"version"`
+	// Mirror marks a FHIR package held for others (imported or cached
+	// from an upstream), not CCG content published here.
+	Mirror bool `json:"mirror,omitempty"`
+	// Upstream names the upstream a package not held here was found on
+	// (--upstream-search).
+	Upstream string `json:"upstream,omitempty"`
 }
 
 // Catalog serves GET /catalog?name=&fhirversion=&since=&text=: a JSON array
@@ -1106,9 +1201,14 @@ func (h *Handler) Catalog(w http.ResponseWriter, r *http.Request) error {
 	out := make([]CatalogEntry, 0, len(hits))
 	for _, hit := range hits {
 		out = append(out, CatalogEntry{Name: hit.Name, Description: hit.Description, FHIRVersion: hit.FHIRVersion,
-			LastUpdated: hit.Modified.Format(time.RFC3339), Version: hit.Version})
+			LastUpdated: hit.Modified.Format(time.RFC3339), Version: hit.Version, Mirror: registry.IsMirror(hit.Publisher)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].LastUpdated > out[j].LastUpdated })
+	// Only a query is passed on: the whole catalog (engine sync reads it)
+	// is what the repository holds.
+	if h.searchUpstreams && (sq.Name != "" || sq.Text != "") && !isLocal(r) {
+		out = h.upstreamCatalog(r.Context(), q, out)
+	}
 	writeJSON(w, 200, out)
 	return nil
 }

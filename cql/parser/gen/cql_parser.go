@@ -366,8 +366,8 @@ func cqlParserInit() {
 		0, 0, 482, 473, 1, 0, 0, 0, 483, 486, 1, 0, 0, 0, 484, 482, 1, 0, 0, 0,
 		484, 485, 1, 0, 0, 0, 485, 53, 1, 0, 0, 0, 486, 484, 1, 0, 0, 0, 487, 488,
 		6, 27, -1, 0, 488, 566, 3, 58, 29, 0, 489, 490, 5, 68, 0, 0, 490, 491,
-		3, 52, 26, 0, 491, 494, 5, 69, 0, 0, 492, 495, 3, 44, 22, 0, 493, 495,
-		5, 158, 0, 0, 494, 492, 1, 0, 0, 0, 494, 493, 1, 0, 0, 0, 495, 566, 1,
+		3, 52, 26, 0, 491, 494, 5, 69, 0, 0, 492, 495, 3, 72, 36, 0, 493, 495,
+		3, 44, 22, 0, 494, 492, 1, 0, 0, 0, 494, 493, 1, 0, 0, 0, 495, 566, 1,
 		0, 0, 0, 496, 497, 7, 8, 0, 0, 497, 566, 3, 54, 27, 18, 498, 499, 7, 9,
 		0, 0, 499, 500, 5, 74, 0, 0, 500, 566, 3, 54, 27, 17, 501, 502, 3, 90,
 		45, 0, 502, 503, 5, 17, 0, 0, 503, 504, 3, 54, 27, 16, 504, 566, 1, 0,
@@ -8527,6 +8527,22 @@ func (s *ConvertTermContext) Expr() IExprContext {
 	return t.(IExprContext)
 }
 
+func (s *ConvertTermContext) Unit() IUnitContext {
+	var t antlr.RuleContext
+	for _, ctx := range s.GetChildren() {
+		if _, ok := ctx.(IUnitContext); ok {
+			t = ctx.(antlr.RuleContext)
+			break
+		}
+	}
+
+	if t == nil {
+		return nil
+	}
+
+	return t.(IUnitContext)
+}
+
 func (s *ConvertTermContext) TypeSpec() ITypeSpecContext {
 	var t antlr.RuleContext
 	for _, ctx := range s.GetChildren() {
@@ -8541,10 +8557,6 @@ func (s *ConvertTermContext) TypeSpec() ITypeSpecContext {
 	}
 
 	return t.(ITypeSpecContext)
-}
-
-func (s *ConvertTermContext) STRING() antlr.TerminalNode {
-	return s.GetToken(CqlParserSTRING, 0)
 }
 
 func (s *ConvertTermContext) Accept(visitor antlr.ParseTreeVisitor) interface{} {
@@ -9124,20 +9136,16 @@ func (p *CqlParser) term(_p int) (localctx ITermContext) {
 		}
 
 		switch p.GetTokenStream().LA(1) {
-		case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__29, CqlParserT__32, CqlParserT__33, CqlParserT__34, CqlParserT__35, CqlParserT__36, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
+		case CqlParserT__118, CqlParserT__119, CqlParserT__120, CqlParserT__121, CqlParserT__122, CqlParserT__123, CqlParserT__124, CqlParserT__125, CqlParserT__126, CqlParserT__127, CqlParserT__128, CqlParserT__129, CqlParserT__130, CqlParserT__131, CqlParserT__132, CqlParserT__133, CqlParserSTRING:
 			{
 				p.SetState(492)
-				p.TypeSpec()
+				p.Unit()
 			}
 
-		case CqlParserSTRING:
+		case CqlParserT__1, CqlParserT__3, CqlParserT__10, CqlParserT__15, CqlParserT__17, CqlParserT__18, CqlParserT__20, CqlParserT__23, CqlParserT__27, CqlParserT__29, CqlParserT__32, CqlParserT__33, CqlParserT__34, CqlParserT__35, CqlParserT__36, CqlParserT__134, CqlParserT__135, CqlParserT__137, CqlParserT__150, CqlParserT__151, CqlParserT__152, CqlParserT__153, CqlParserT__154, CqlParserQUOTED_IDENTIFIER, CqlParserDELIMITED_IDENTIFIER, CqlParserIDENTIFIER:
 			{
 				p.SetState(493)
-				p.Match(CqlParserSTRING)
-				if p.HasError() {
-					// Recognition error - abort rule
-					goto errorExit
-				}
+				p.TypeSpec()
 			}
 
 		default:

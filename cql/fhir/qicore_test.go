@@ -1,0 +1,277 @@
+package fhir_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/value"
+	"github.com/ccg-project/ccg/internal/sharedtest"
+)
+
+// qicoreEnv builds an environment with FHIR R4 and the models of
+// ../shared/models (QI-Core 4.1.1 and 6.0.0, US Core 3.1.1 and 6.1.0) for
+// the libraries of the ecqm-content-qicore-2023 corpus.
+func qicoreEnv(t testing.TB) (*cql.Env, string) {
+	t.Helper()
+	return qicoreEnvWith(t, qicoreModels(t))
+}
+
+func qicoreModels(t testing.TB) []*fhir.Model {
+	t.Helper()
+	models, err := fhir.LoadModelDir(sharedtest.Dir(t, "models"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(models) != 4 {
+		t.Fatalf("%d profile models in ../shared/models, want QI-Core 4.1.1, 6.0.0 and US Core 3.1.1, 6.1.0", len(models))
+	}
+	return models
+}
+
+func qicoreEnvWith(t testing.TB, models []*fhir.Model) (*cql.Env, string) {
+	t.Helper()
+	dir := corpusDir(t, "ecqm-content-qicore-2023", "input", "cql")
+	res := fhir.NewLibraryResolver()
+	if err := res.AddDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	opts := []cql.Option{cql.WithModel(fhir.R4()), cql.WithLibraryResolver(res)}
+	for _, m := range models {
+		opts = append(opts, cql.WithModel(m))
+	}
+	return cql.NewEnv(opts...), dir
+}
+
+// TestCompileQICore compiles every library of ecqm-content-qicore-2023
+// (QI-Core 4.1.1 measures and their helper libraries: FHIRHelpers 4.3.000,
+// QICoreCommon, CQMCommon, SupplementalDataElements,
+// CumulativeMedicationDuration ...).
+func TestCompileQICore(t *testing.T) {
+	env, dir := qicoreEnv(t)
+	files, err := filepath.Glob(filepath.Join(dir, "*.cql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .cql files in %s: %v", dir, err)
+	}
+	sort.Strings(files)
+	ok := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, errs := env.Compile(filepath.Base(f), string(src)); len(errs) > 0 {
+			t.Logf("%s: %v", filepath.Base(f), errs[0])
+			continue
+		}
+		ok++
+	}
+	t.Logf("%d of %d libraries compiled", ok, len(files))
+	if ok < minCompiledQICore {
+		t.Errorf("only %d of %d libraries compiled; at least %d did before", ok, len(files), minCompiledQICore)
+	}
+}
+
+// minCompiledQICore is every library of the corpus.
+const minCompiledQICore = 41
+
+func TestQICoreUsingVersion(t *testing.T) {
+	env, _ := qicoreEnv(t)
+	for _, c := range []struct{ src, err string }{
+		{"library A using QICore version '4.1.1' define X: [Encounter]", ""},
+		{"library A using QICore version '6.0.0' define X: [Encounter]", ""},
+		{"library A using USCore version '3.1.1' define X: [PatientProfile]", ""},
+		{"library A using QICore version '5.0.0' define X: 1", "model QICore version 5.0.0 is not available"},
+	} {
+		_, errs := env.Compile("A.cql", c.src)
+		switch {
+		case c.err == "" && len(errs) > 0:
+			t.Errorf("%s: %v", c.src, errs)
+		case c.err != "" && (len(errs) == 0 || !strings.Contains(errs[0].Error(), c.err)):
+			t.Errorf("%s: errors %v, want %q", c.src, errs, c.err)
+		}
+	}
+}
+
+// hivValueSets are the value sets of HIVScreeningFHIR the synthetic
+// patients need, with just the codes they use.
+var hivValueSets = map[string][2]string{
+	"2.16.840.1.113883.3.464.1003.101.12.1001": {"http://www.ama-assn.org/go/cpt", "99213"}, // Office Visit
+	"2.16.840.1.113762.1.4.1056.50":            {"http://loinc.org", "56888-1"},             // HIV lab tests
+	"2.16.840.1.113883.3.464.1003.120.12.1003": {"http://snomed.info/sct", "86406008"},      // HIV
+	"2.16.840.1.113883.3.464.1003.101.12.1025": {"http://www.ama-assn.org/go/cpt", "99395"}, // Preventive 18+
+	"2.16.840.1.113883.3.464.1003.101.12.1022": {"http://www.ama-assn.org/go/cpt", "99381"}, // Preventive initial 0-17
+	"2.16.840.1.113883.3.464.1003.101.12.1023": {"http://www.ama-assn.org/go/cpt", "99385"}, // Preventive initial 18+
+	"2.16.840.1.113883.3.464.1003.101.12.1024": {"http://www.ama-assn.org/go/cpt", "99391"}, // Preventive established 0-17
+}
+
+// TestQICoreHIVScreening evaluates the measure HIVScreeningFHIR (QI-Core
+// 4.1.1) for synthetic patients: QI-Core retrieves read the FHIR
+// resources, Encounter.status, .class and .period are read through the
+// QI-Core targets (String, Code, Interval<DateTime>).
+func TestQICoreHIVScreening(t *testing.T) {
+	env, dir := qicoreEnv(t)
+	src, err := os.ReadFile(filepath.Join(dir, "HIVScreeningFHIR.cql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, errs := env.Compile("HIVScreeningFHIR.cql", string(src))
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	vs := fhir.NewValueSetStore()
+	for oid, c := range hivValueSets {
+		js := fmt.Sprintf(`{"resourceType":"ValueSet","url":"http://cts.nlm.nih.gov/fhir/ValueSet/%s","status":"active",
+			"expansion":{"timestamp":"2024-01-01","contains":[{"system":%q,"code":%q}]}}`, oid, c[0], c[1])
+		if err := vs.AddJSON([]byte(js)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const patient = `{"resource":{"resourceType":"Patient","id":"p","gender":"female","birthDate":"1980-05-01"}}`
+	const visit = `{"resource":{"resourceType":"Encounter","id":"e","status":"%s","subject":{"reference":"Patient/p"},
+		"class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+		"type":[{"coding":[{"system":"http://www.ama-assn.org/go/cpt","code":"99213"}]}],
+		"period":{"start":"2024-03-01T10:00:00Z","end":"2024-03-01T10:30:00Z"}}}`
+	const test = `{"resource":{"resourceType":"Observation","id":"o","status":"%s","subject":{"reference":"Patient/p"},
+		"code":{"coding":[{"system":"http://loinc.org","code":"56888-1"}]},"effectiveDateTime":"2024-03-01T10:15:00Z"}}`
+	const hiv = `{"resource":{"resourceType":"Condition","id":"c","subject":{"reference":"Patient/p"},
+		"code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}]},"onsetDateTime":"2020-01-01"}}`
+	for _, c := range []struct {
+		name    string
+		entries []string
+		want    map[string]bool
+	}{
+		{"tested", []string{patient, fmt.Sprintf(visit, "finished"), fmt.Sprintf(test, "final")},
+			map[string]bool{"Initial Population": true, "Denominator": true, "Numerator": true, "Denominator Exclusions": false}},
+		{"test not final", []string{patient, fmt.Sprintf(visit, "finished"), fmt.Sprintf(test, "preliminary")},
+			map[string]bool{"Initial Population": true, "Numerator": false}},
+		{"visit cancelled", []string{patient, fmt.Sprintf(visit, "cancelled"), fmt.Sprintf(test, "final")},
+			map[string]bool{"Initial Population": false, "Numerator": true}},
+		{"known HIV", []string{patient, fmt.Sprintf(visit, "finished"), hiv},
+			map[string]bool{"Initial Population": true, "Numerator": false, "Denominator Exclusions": true}},
+	} {
+		bundle := `{"resourceType":"Bundle","type":"collection","entry":[` + strings.Join(c.entries, ",") + `]}`
+		r, err := fhir.NewBundleRetriever([]byte(bundle), fhir.BundleOptions{Terminology: vs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]value.Value{}
+		for _, res := range lib.EvalAll(context.Background(), cql.EvalOptions{Retriever: r, Terminology: vs}) {
+			if res.Err != nil {
+				t.Errorf("%s: %s: %v", c.name, res.Name, res.Err)
+			}
+			got[res.Name] = res.Value
+		}
+		for name, want := range c.want {
+			if got[name] != value.Boolean(want) {
+				t.Errorf("%s: %s = %v, want %v", c.name, name, got[name], want)
+			}
+		}
+	}
+}
+
+// TestQICoreNegationProfiles: [MedicationNotRequested] reads the
+// MedicationRequests with doNotPerform true, [MedicationRequest] all; a
+// FHIR Procedure is a QICore.Procedure in type tests and casts.
+func TestQICoreNegationProfiles(t *testing.T) {
+	env, _ := qicoreEnv(t)
+	lib, errs := env.Compile("N.cql", `library N using QICore version '4.1.1'
+context Patient
+define NotRequested: [MedicationNotRequested] M return M.id
+define Requested: [MedicationRequest] M return M.id
+define NotDone: [ProcedureNotDone] P return P.id
+define Mixed: ([MedicationRequest] union [Procedure]) X where X is Procedure return (X as Procedure).status`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	bundle := `{"resourceType":"Bundle","type":"collection","entry":[
+{"resource":{"resourceType":"Patient","id":"p"}},
+{"resource":{"resourceType":"MedicationRequest","id":"m1","status":"active","intent":"order","doNotPerform":true,"subject":{"reference":"Patient/p"},"medicationCodeableConcept":{"text":"x"}}},
+{"resource":{"resourceType":"MedicationRequest","id":"m2","status":"active","intent":"order","subject":{"reference":"Patient/p"},"medicationCodeableConcept":{"text":"y"}}},
+{"resource":{"resourceType":"Procedure","id":"x1","status":"not-done","subject":{"reference":"Patient/p"}}},
+{"resource":{"resourceType":"Procedure","id":"x2","status":"completed","subject":{"reference":"Patient/p"}}}]}`
+	r, err := fhir.NewBundleRetriever([]byte(bundle), fhir.BundleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"NotRequested": "{'m1'}", "Requested": "{'m1', 'm2'}", "NotDone": "{'x1'}",
+		"Mixed": "{'not-done', 'completed'}"}
+	for _, res := range lib.EvalAll(context.Background(), cql.EvalOptions{Retriever: r}) {
+		if w, ok := want[res.Name]; ok {
+			if res.Err != nil || value.Format(res.Value) != w {
+				t.Errorf("%s = %v (%v), want %s", res.Name, value.Format(res.Value), res.Err, w)
+			}
+		}
+	}
+}
+
+// BenchmarkCompileQICoreMeasure compiles the largest QI-Core measure of the
+// corpus with all its includes (a fresh environment each time, so nothing
+// is cached); the models are loaded once.
+func BenchmarkCompileQICoreMeasure(b *testing.B) {
+	const name = "SevereObstetricComplicationsFHIR.cql"
+	models := qicoreModels(b)
+	_, dir := qicoreEnvWith(b, models)
+	src, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		env, _ := qicoreEnvWith(b, models)
+		if _, errs := env.Compile(name, string(src)); errs != nil {
+			b.Fatal(errs)
+		}
+	}
+}
+
+// TestQICoreExtensions reads QI-Core extension elements: Patient.race is
+// the us-core-race extension, its ombCategory the Codes of its nested
+// extensions; birthsex the code string of us-core-birthsex.
+func TestQICoreExtensions(t *testing.T) {
+	env, _ := qicoreEnv(t)
+	lib, errs := env.Compile("X.cql", `library X using QICore version '4.1.1'
+context Patient
+define Race: Patient.race.ombCategory C return C.code
+define BirthSex: Patient.birthsex
+define Gender: Patient.gender
+define Active: Patient.active`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	bundle := `{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"p","gender":"female","extension":[
+{"url":"http://hl7.org/fhir/us/core/StructureDefinition/us-core-race","extension":[
+  {"url":"ombCategory","valueCoding":{"system":"urn:oid:2.16.840.1.113883.6.238","code":"2106-3"}},
+  {"url":"ombCategory","valueCoding":{"system":"urn:oid:2.16.840.1.113883.6.238","code":"2028-9"}},
+  {"url":"text","valueString":"White, Asian"}]},
+{"url":"http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex","valueCode":"F"}]}}]}`
+	r, err := fhir.NewBundleRetriever([]byte(bundle), fhir.BundleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"Race": "{'2106-3', '2028-9'}", "BirthSex": "'F'", "Gender": "'female'", "Active": "null"}
+	for _, res := range lib.EvalAll(context.Background(), cql.EvalOptions{Retriever: r}) {
+		if w, ok := want[res.Name]; ok {
+			if res.Err != nil || value.Format(res.Value) != w {
+				t.Errorf("%s = %v (%v), want %s", res.Name, value.Format(res.Value), res.Err, w)
+			}
+		}
+	}
+}
+
+// BenchmarkLoadModelDir reads and builds the four profile models of
+// ../shared/models.
+func BenchmarkLoadModelDir(b *testing.B) {
+	dir := sharedtest.Dir(b, "models")
+	for i := 0; i < b.N; i++ {
+		if _, err := fhir.LoadModelDir(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

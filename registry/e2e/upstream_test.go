@@ -1,0 +1,324 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/npm"
+	"github.com/ccg-project/ccg/registry/sign"
+	"github.com/ccg-project/ccg/registry/store"
+	"github.com/ccg-project/ccg/registry/testpkg"
+	"github.com/ccg-project/ccg/registry/upstream"
+)
+
+// testRegistry is one Guideline Repository served over HTTP.
+type testRegistry struct {
+	st  store.Store
+	reg *registry.Registry
+	h   *npm.Handler
+	srv *httptest.Server
+	url string
+}
+
+func newTestRegistry(t *testing.T) *testRegistry {
+	t.Helper()
+	st, err := store.OpenSQLite(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	key, _ := sign.GenerateKey()
+	reg, err := registry.New(registry.Options{Store: st, SigningKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := npm.New(reg, "/npm/", nil)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &testRegistry{st: st, reg: reg, h: h, srv: srv, url: srv.URL + "/npm/"}
+}
+
+// newNPM is an npm whose whole configuration (registry, token, cache)
+// lives in a folder of the test.
+func newNPM(t *testing.T, regURL, token string) *npmEnv {
+	home := t.TempDir()
+	npmrc := "registry=" + regURL + "\naudit=false\nfund=false\nupdate-notifier=false\nloglevel=warn\nfetch-retries=0\n"
+	if token != "" {
+		npmrc += strings.TrimPrefix(regURL, "http:") + ":_authToken=" + token + "\n"
+	}
+	if err := os.WriteFile(filepath.Join(home, ".npmrc"), []byte(npmrc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &npmEnv{t: t, home: home, env: []string{
+		"HOME=" + home, "PATH=" + os.Getenv("PATH"),
+		"npm_config_cache=" + filepath.Join(home, ".npm"),
+		"npm_config_userconfig=" + filepath.Join(home, ".npmrc"),
+		"NO_COLOR=1",
+	}}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type lockEntry struct{ Version, Resolved, Integrity string }
+
+func readLock(t *testing.T, app string) map[string]lockEntry {
+	t.Helper()
+	var lock struct {
+		Packages map[string]lockEntry `json:"packages"`
+	}
+	b, err := os.ReadFile(filepath.Join(app, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &lock); err != nil {
+		t.Fatal(err)
+	}
+	return lock.Packages
+}
+
+func newApp(t *testing.T) string {
+	app := t.TempDir()
+	os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true}`), 0o644)
+	return app
+}
+
+// upstreamPair starts ccg B, holding a stand-in hl7.fhir.r4.core@4.0.1
+// (imported as a mirror) and the example hypertension package, which
+// depends on it (published by npm), and ccg A, empty, with B as its
+// upstream. It returns them and the stand-in core's integrity.
+func upstreamPair(t *testing.T) (a, b *testRegistry, coreInteg string) {
+	t.Helper()
+	need(t, "npm", "install Node.js 20+ and npm (apt-get install nodejs npm)")
+	ctx := context.Background()
+	b = newTestRegistry(t)
+	core := testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1")
+	if _, err := b.reg.StoreMirror(ctx, core, "import", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	b.st.CreateUser(ctx, store.User{Name: "alice"})
+	token, hash, _ := registry.NewToken()
+	b.st.CreateToken(ctx, store.Token{Hash: hash, User: "alice", Publish: true})
+	work := t.TempDir()
+	example := filepath.Join(work, "hypertension")
+	copyDir(t, filepath.Join("..", "..", "examples", "hypertension", "package"), example)
+	newNPM(t, b.url, token).must(work, "publish", example)
+
+	a = newTestRegistry(t)
+	up, err := upstream.Parse("b=" + b.url + ";timeout=20s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.h.SetUpstreams(upstream.Set{up})
+	coreInteg, _ = registry.Integrity(core)
+	return a, b, coreInteg
+}
+
+// TestUpstreamEndToEnd: npm installs the example package through A (see
+// upstreamPair) with its dependency, lockfile integrity checked by npm;
+// then B is stopped and a fresh install (fresh npm cache) through A works
+// from what A cached.
+func TestUpstreamEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	a, b, coreInteg := upstreamPair(t)
+	app := newApp(t)
+	newNPM(t, a.url, "").must(app, "install", "ccg.example.hypertension@1.0.0")
+	lock := readLock(t, app)
+	if got := lock["node_modules/hl7.fhir.r4.core"]; got.Version != "4.0.1" || got.Integrity != coreInteg ||
+		got.Resolved != a.url+"hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz" {
+		t.Errorf("core lock entry %+v, want integrity %s from A", got, coreInteg)
+	}
+	bv, err := b.st.Version(ctx, "ccg.example.hypertension", "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lock["node_modules/ccg.example.hypertension"]; got.Integrity != bv.Integrity || !strings.HasPrefix(got.Resolved, a.url) {
+		t.Errorf("example lock entry %+v, want integrity %s from A", got, bv.Integrity)
+	}
+	if _, err := os.Stat(filepath.Join(app, "node_modules", "hl7.fhir.r4.core", "StructureDefinition-Patient.json")); err != nil {
+		t.Errorf("core not installed: %v", err)
+	}
+	for name, ver := range map[string]string{"hl7.fhir.r4.core": "4.0.1", "ccg.example.hypertension": "1.0.0"} {
+		v, err := a.st.Version(ctx, name, ver)
+		if err != nil || !registry.IsMirror(v.Publisher) {
+			t.Errorf("A did not cache %s as a mirror: %v", name, err)
+		}
+	}
+
+	// B stops: a fresh install through A (fresh npm cache, no lockfile)
+	// is served from A's store.
+	b.srv.Close()
+	app2 := newApp(t)
+	newNPM(t, a.url, "").must(app2, "install", "ccg.example.hypertension@1.0.0")
+	if got := readLock(t, app2)["node_modules/hl7.fhir.r4.core"]; got.Integrity != coreInteg {
+		t.Errorf("install with B stopped: core lock entry %+v", got)
+	}
+	// And `npm ci` from the first lockfile, too.
+	app3 := t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		data, _ := os.ReadFile(filepath.Join(app, f))
+		os.WriteFile(filepath.Join(app3, f), data, 0o644)
+	}
+	newNPM(t, a.url, "").must(app3, "ci")
+}
+
+// TestUpstreamEndToEndPNPM is TestUpstreamEndToEnd with pnpm, which is not
+// installed with Node.js: the test runs when pnpm is on PATH or
+// CCG_TEST_PNPM names it (e.g. after `npx pnpm@9` in a temporary folder)
+// and is skipped otherwise, also under CI.
+func TestUpstreamEndToEndPNPM(t *testing.T) {
+	pnpm := os.Getenv("CCG_TEST_PNPM")
+	if pnpm == "" {
+		p, err := exec.LookPath("pnpm")
+		if err != nil {
+			t.Skip("pnpm not found (set CCG_TEST_PNPM to a pnpm binary to run this test)")
+		}
+		pnpm = p
+	}
+	a, b, coreInteg := upstreamPair(t)
+	install := func() string {
+		app := t.TempDir()
+		os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`), 0o644)
+		home := t.TempDir()
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, pnpm, "install", "--registry", a.url, "--store-dir", filepath.Join(home, "store"),
+			"--config.cache-dir="+filepath.Join(home, "cache"), "--reporter=append-only")
+		cmd.Dir = app
+		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "XDG_CONFIG_HOME=" + home, "npm_config_userconfig=" + filepath.Join(home, ".npmrc")}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("pnpm install: %v\n%s", err, out)
+		}
+		lock, err := os.ReadFile(filepath.Join(app, "pnpm-lock.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(app, "node_modules", "ccg.example.hypertension", "package.json")); err != nil {
+			t.Errorf("example not installed: %v", err)
+		}
+		return string(lock)
+	}
+	if lock := install(); !strings.Contains(lock, "hl7.fhir.r4.core@4.0.1") || !strings.Contains(lock, coreInteg) {
+		t.Errorf("pnpm-lock.yaml lacks the core with integrity %s:\n%s", coreInteg, lock)
+	}
+	b.srv.Close()
+	if lock := install(); !strings.Contains(lock, coreInteg) {
+		t.Errorf("with B stopped, pnpm-lock.yaml:\n%s", lock)
+	}
+}
+
+// TestUpstreamEndToEndYarn1 is TestUpstreamEndToEnd with yarn 1, run when
+// CCG_TEST_YARN1 names it (`npx yarn@1` in a temporary folder); skipped
+// otherwise, also under CI.
+func TestUpstreamEndToEndYarn1(t *testing.T) {
+	yarn := os.Getenv("CCG_TEST_YARN1")
+	if yarn == "" {
+		// Not `yarn` on PATH: under corepack that may be any version.
+		t.Skip("CCG_TEST_YARN1 not set (a yarn 1 binary runs this test)")
+	}
+	a, b, coreInteg := upstreamPair(t)
+	install := func() string {
+		app := t.TempDir()
+		os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`), 0o644)
+		home := t.TempDir()
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, yarn, "install", "--registry", a.url, "--cache-folder", filepath.Join(home, "cache"),
+			"--no-default-rc", "--non-interactive", "--network-timeout", "60000")
+		cmd.Dir = app
+		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "YARN_ENABLE_TELEMETRY=0"}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("yarn install: %v\n%s", err, out)
+		}
+		lock, err := os.ReadFile(filepath.Join(app, "yarn.lock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(app, "node_modules", "hl7.fhir.r4.core", "package.json")); err != nil {
+			t.Errorf("core not installed: %v", err)
+		}
+		return string(lock)
+	}
+	want := "integrity " + coreInteg
+	if lock := install(); !strings.Contains(lock, want) || !strings.Contains(lock, a.url+"hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz") {
+		t.Errorf("yarn.lock lacks the core from A with %s:\n%s", want, lock)
+	}
+	b.srv.Close()
+	if lock := install(); !strings.Contains(lock, want) {
+		t.Errorf("with B stopped, yarn.lock:\n%s", lock)
+	}
+}
+
+// TestUpstreamEndToEndYarn4 is TestUpstreamEndToEnd with yarn 4 (its age
+// gate set to 0, node_modules linker, cache in the test folder), run when
+// CCG_TEST_YARN4 names a yarn 4 binary (`npx @yarnpkg/cli-dist@4` in a
+// temporary folder); skipped otherwise, also under CI.
+func TestUpstreamEndToEndYarn4(t *testing.T) {
+	yarn := os.Getenv("CCG_TEST_YARN4")
+	if yarn == "" {
+		t.Skip("CCG_TEST_YARN4 not set (a yarn 4 binary runs this test)")
+	}
+	a, b, _ := upstreamPair(t)
+	install := func() string {
+		app := t.TempDir()
+		os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`), 0o644)
+		rc := "npmRegistryServer: \"" + strings.TrimSuffix(a.url, "/") + "\"\nunsafeHttpWhitelist:\n  - \"127.0.0.1\"\n" +
+			"nodeLinker: node-modules\nenableGlobalCache: false\ncacheFolder: ./.yarn-cache\nenableTelemetry: false\nnpmMinimalAgeGate: 0\n"
+		os.WriteFile(filepath.Join(app, ".yarnrc.yml"), []byte(rc), 0o644)
+		os.WriteFile(filepath.Join(app, "yarn.lock"), nil, 0o644)
+		home := t.TempDir()
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, yarn, "install")
+		cmd.Dir = app
+		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "YARN_ENABLE_TELEMETRY=0", "YARN_GLOBAL_FOLDER=" + filepath.Join(home, "yarn")}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("yarn install: %v\n%s", err, out)
+		}
+		lock, err := os.ReadFile(filepath.Join(app, "yarn.lock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(app, "node_modules", "hl7.fhir.r4.core", "StructureDefinition-Patient.json")); err != nil {
+			t.Errorf("core not installed: %v", err)
+		}
+		return string(lock)
+	}
+	if lock := install(); !strings.Contains(lock, `"hl7.fhir.r4.core@npm:4.0.1"`) || !strings.Contains(lock, "checksum:") {
+		t.Errorf("yarn.lock lacks the core with its checksum:\n%s", lock)
+	}
+	b.srv.Close()
+	if lock := install(); !strings.Contains(lock, `"hl7.fhir.r4.core@npm:4.0.1"`) {
+		t.Errorf("with B stopped, yarn.lock:\n%s", lock)
+	}
+}
