@@ -95,6 +95,7 @@ type Guard struct {
 	failures *lockout.Limiter
 	rates    *rateLimits
 	replay   *replayCache
+	tokens   *tokenCache
 }
 
 // New returns a Guard for cfg.
@@ -114,7 +115,7 @@ func New(cfg Config) *Guard {
 	if cfg.Failures.Now == nil {
 		cfg.Failures.Now = cfg.Now
 	}
-	g := &Guard{cfg: cfg, log: cfg.Logger, failures: lockout.New(cfg.Failures), replay: newReplayCache()}
+	g := &Guard{cfg: cfg, log: cfg.Logger, failures: lockout.New(cfg.Failures), replay: newReplayCache(), tokens: newTokenCache()}
 	if cfg.EvaluateRate > 0 {
 		burst := cfg.EvaluateBurst
 		if burst <= 0 {
@@ -197,6 +198,10 @@ func (g *Guard) Authenticate(ctx context.Context, token string) (*Principal, err
 	if g.cfg.Registry == nil {
 		return nil, &errInvalid{"unknown token"}
 	}
+	now := g.cfg.Now()
+	if p, ok := g.tokens.get(token, now); ok {
+		return p, nil
+	}
 	t, err := g.cfg.Registry.Authenticate(ctx, token)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -206,7 +211,9 @@ func (g *Guard) Authenticate(ctx context.Context, token string) (*Principal, err
 	case err != nil:
 		return nil, err
 	}
-	return &Principal{Subject: t.User, Issuer: OwnIssuer, Scopes: ParseScopes(registry.TokenScopes(t)...)}, nil
+	p := &Principal{Subject: t.User, Issuer: OwnIssuer, Scopes: ParseScopes(registry.TokenScopes(t)...)}
+	g.tokens.put(token, p, now, t.Expires)
+	return p, nil
 }
 
 // Middleware authenticates and authorizes every request that is not

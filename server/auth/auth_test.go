@@ -447,3 +447,38 @@ func TestOffLetsEverythingThrough(t *testing.T) {
 		t.Errorf("smart-configuration: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestTokenCache: a ccg token is believed for TokenCacheTTL after the
+// store found it valid, so a revoked token is refused once that time has
+// passed, and an expiry within that time is kept.
+func TestTokenCache(t *testing.T) {
+	f := newGuarded(t, nil)
+	ctx := context.Background()
+	tok := f.token(t, "ann", store.Token{Scopes: []string{"system/PlanDefinition.rs"}})
+	if resp, body := f.do(t, "GET", "/PlanDefinition/p", tok); resp.StatusCode != 200 {
+		t.Fatalf("valid token: %d %s", resp.StatusCode, body)
+	}
+	ts, err := f.reg.Store().ListTokens(ctx, "ann")
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("tokens of ann: %v %v", ts, err)
+	}
+	if err := f.reg.Store().DeleteToken(ctx, ts[0].Hash); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := f.do(t, "GET", "/PlanDefinition/p", tok); resp.StatusCode != 200 {
+		t.Errorf("revoked token within the cache time: %d, want 200 (still believed)", resp.StatusCode)
+	}
+	f.clock.Add(TokenCacheTTL)
+	if resp, _ := f.do(t, "GET", "/PlanDefinition/p", tok); resp.StatusCode != 401 {
+		t.Errorf("revoked token after the cache time: %d, want 401", resp.StatusCode)
+	}
+
+	short := f.token(t, "bob", store.Token{Scopes: []string{"system/PlanDefinition.rs"}, Expires: f.clock.Now().Add(time.Second)})
+	if resp, _ := f.do(t, "GET", "/PlanDefinition/p", short); resp.StatusCode != 200 {
+		t.Fatalf("token before its expiry: %d", resp.StatusCode)
+	}
+	f.clock.Add(time.Second)
+	if resp, _ := f.do(t, "GET", "/PlanDefinition/p", short); resp.StatusCode != 401 {
+		t.Errorf("expired token within the cache time: %d, want 401", resp.StatusCode)
+	}
+}
