@@ -204,27 +204,11 @@ func TestUpstreamEndToEndPNPM(t *testing.T) {
 	}
 	a, b, coreInteg := upstreamPair(t)
 	install := func() string {
-		app := t.TempDir()
-		os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`), 0o644)
-		home := t.TempDir()
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, pnpm, "install", "--registry", a.url, "--store-dir", filepath.Join(home, "store"),
-			"--config.cache-dir="+filepath.Join(home, "cache"), "--reporter=append-only")
-		cmd.Dir = app
-		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "XDG_CONFIG_HOME=" + home, "npm_config_userconfig=" + filepath.Join(home, ".npmrc")}
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("pnpm install: %v\n%s", err, out)
-		}
-		lock, err := os.ReadFile(filepath.Join(app, "pnpm-lock.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := os.Stat(filepath.Join(app, "node_modules", "ccg.example.hypertension", "package.json")); err != nil {
-			t.Errorf("example not installed: %v", err)
-		}
-		return string(lock)
+		return clientInstall(t, 90*time.Second, nil, "pnpm-lock.yaml", "ccg.example.hypertension/package.json", func(home string) ([]string, []string) {
+			return []string{pnpm, "install", "--registry", a.url, "--store-dir", filepath.Join(home, "store"),
+					"--config.cache-dir=" + filepath.Join(home, "cache"), "--reporter=append-only"},
+				[]string{"XDG_CONFIG_HOME=" + home, "npm_config_userconfig=" + filepath.Join(home, ".npmrc")}
+		})
 	}
 	if lock := install(); !strings.Contains(lock, "hl7.fhir.r4.core@4.0.1") || !strings.Contains(lock, coreInteg) {
 		t.Errorf("pnpm-lock.yaml lacks the core with integrity %s:\n%s", coreInteg, lock)
@@ -246,27 +230,11 @@ func TestUpstreamEndToEndYarn1(t *testing.T) {
 	}
 	a, b, coreInteg := upstreamPair(t)
 	install := func() string {
-		app := t.TempDir()
-		os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`), 0o644)
-		home := t.TempDir()
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, yarn, "install", "--registry", a.url, "--cache-folder", filepath.Join(home, "cache"),
-			"--no-default-rc", "--non-interactive", "--network-timeout", "60000")
-		cmd.Dir = app
-		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "YARN_ENABLE_TELEMETRY=0"}
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("yarn install: %v\n%s", err, out)
-		}
-		lock, err := os.ReadFile(filepath.Join(app, "yarn.lock"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := os.Stat(filepath.Join(app, "node_modules", "hl7.fhir.r4.core", "package.json")); err != nil {
-			t.Errorf("core not installed: %v", err)
-		}
-		return string(lock)
+		return clientInstall(t, 90*time.Second, nil, "yarn.lock", "hl7.fhir.r4.core/package.json", func(home string) ([]string, []string) {
+			return []string{yarn, "install", "--registry", a.url, "--cache-folder", filepath.Join(home, "cache"),
+					"--no-default-rc", "--non-interactive", "--network-timeout", "60000"},
+				[]string{"YARN_ENABLE_TELEMETRY=0"}
+		})
 	}
 	want := "integrity " + coreInteg
 	if lock := install(); !strings.Contains(lock, want) || !strings.Contains(lock, a.url+"hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz") {
@@ -288,31 +256,13 @@ func TestUpstreamEndToEndYarn4(t *testing.T) {
 		t.Skip("CCG_TEST_YARN4 not set (a yarn 4 binary runs this test)")
 	}
 	a, b, _ := upstreamPair(t)
+	rc := "npmRegistryServer: \"" + strings.TrimSuffix(a.url, "/") + "\"\nunsafeHttpWhitelist:\n  - \"127.0.0.1\"\n" +
+		"nodeLinker: node-modules\nenableGlobalCache: false\ncacheFolder: ./.yarn-cache\nenableTelemetry: false\nnpmMinimalAgeGate: 0\n"
 	install := func() string {
-		app := t.TempDir()
-		os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`), 0o644)
-		rc := "npmRegistryServer: \"" + strings.TrimSuffix(a.url, "/") + "\"\nunsafeHttpWhitelist:\n  - \"127.0.0.1\"\n" +
-			"nodeLinker: node-modules\nenableGlobalCache: false\ncacheFolder: ./.yarn-cache\nenableTelemetry: false\nnpmMinimalAgeGate: 0\n"
-		os.WriteFile(filepath.Join(app, ".yarnrc.yml"), []byte(rc), 0o644)
-		os.WriteFile(filepath.Join(app, "yarn.lock"), nil, 0o644)
-		home := t.TempDir()
-		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, yarn, "install")
-		cmd.Dir = app
-		cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "YARN_ENABLE_TELEMETRY=0", "YARN_GLOBAL_FOLDER=" + filepath.Join(home, "yarn")}
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("yarn install: %v\n%s", err, out)
-		}
-		lock, err := os.ReadFile(filepath.Join(app, "yarn.lock"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := os.Stat(filepath.Join(app, "node_modules", "hl7.fhir.r4.core", "StructureDefinition-Patient.json")); err != nil {
-			t.Errorf("core not installed: %v", err)
-		}
-		return string(lock)
+		return clientInstall(t, 120*time.Second, map[string]string{".yarnrc.yml": rc, "yarn.lock": ""}, "yarn.lock",
+			"hl7.fhir.r4.core/StructureDefinition-Patient.json", func(home string) ([]string, []string) {
+				return []string{yarn, "install"}, []string{"YARN_ENABLE_TELEMETRY=0", "YARN_GLOBAL_FOLDER=" + filepath.Join(home, "yarn")}
+			})
 	}
 	if lock := install(); !strings.Contains(lock, `"hl7.fhir.r4.core@npm:4.0.1"`) || !strings.Contains(lock, "checksum:") {
 		t.Errorf("yarn.lock lacks the core with its checksum:\n%s", lock)
@@ -321,4 +271,41 @@ func TestUpstreamEndToEndYarn4(t *testing.T) {
 	if lock := install(); !strings.Contains(lock, `"hl7.fhir.r4.core@npm:4.0.1"`) {
 		t.Errorf("with B stopped, yarn.lock:\n%s", lock)
 	}
+}
+
+// exampleApp is the package.json of an app that depends on the example.
+const exampleApp = `{"name":"app","version":"1.0.0","private":true,"dependencies":{"ccg.example.hypertension":"1.0.0"}}`
+
+// clientInstall runs a package manager's install in a new app folder that
+// holds exampleApp's package.json and the files of extra, with a new home
+// folder (command gives the arguments and environment for it), and returns
+// the lockfile. It reports an error when installed (a path below
+// node_modules) is missing afterwards.
+func clientInstall(t *testing.T, timeout time.Duration, extra map[string]string, lockfile, installed string,
+	command func(home string) (args, env []string)) string {
+	t.Helper()
+	app := t.TempDir()
+	os.WriteFile(filepath.Join(app, "package.json"), []byte(exampleApp), 0o644)
+	for f, data := range extra {
+		os.WriteFile(filepath.Join(app, f), []byte(data), 0o644)
+	}
+	home := t.TempDir()
+	args, env := command(home)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = app
+	cmd.Env = append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}, env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s install: %v\n%s", filepath.Base(args[0]), err, out)
+	}
+	lock, err := os.ReadFile(filepath.Join(app, lockfile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(app, "node_modules", installed)); err != nil {
+		t.Errorf("not installed: %v", err)
+	}
+	return string(lock)
 }
