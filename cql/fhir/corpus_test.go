@@ -35,6 +35,12 @@ func newEnv(t testing.TB, cqlDir string) (*cql.Env, *fhir.LibraryResolver) {
 func compileFolder(t *testing.T, minOK int, parts ...string) {
 	dir := corpusDir(t, parts...)
 	env, _ := newEnv(t, dir)
+	compileAll(t, env, dir, minOK)
+}
+
+// compileAll compiles every library of dir with env, as compileFolder.
+func compileAll(t *testing.T, env *cql.Env, dir string, minOK int) {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.cql"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no .cql files in %s: %v", dir, err)

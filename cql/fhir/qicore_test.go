@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -55,27 +54,7 @@ func qicoreEnvWith(t testing.TB, models []*fhir.Model) (*cql.Env, string) {
 // CumulativeMedicationDuration ...).
 func TestCompileQICore(t *testing.T) {
 	env, dir := qicoreEnv(t)
-	files, err := filepath.Glob(filepath.Join(dir, "*.cql"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no .cql files in %s: %v", dir, err)
-	}
-	sort.Strings(files)
-	ok := 0
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, errs := env.Compile(filepath.Base(f), string(src)); len(errs) > 0 {
-			t.Logf("%s: %v", filepath.Base(f), errs[0])
-			continue
-		}
-		ok++
-	}
-	t.Logf("%d of %d libraries compiled", ok, len(files))
-	if ok < minCompiledQICore {
-		t.Errorf("only %d of %d libraries compiled; at least %d did before", ok, len(files), minCompiledQICore)
-	}
+	compileAll(t, env, dir, minCompiledQICore)
 }
 
 // minCompiledQICore is every library of the corpus.
