@@ -162,8 +162,8 @@ func appendOnce(list []int, i int) []int {
 }
 
 // filterCodes turns the codes operand of a retrieve into a code list, or a
-// value set URL (a single String is a value set; the Strings of a list are
-// codes without a system).
+// value set URL (a single String is a value set). A retrieve filtered by a
+// list of Strings never gets here: the checker makes it a query.
 func filterCodes(codes value.Value) (list []value.Code, valueSet string, err error) {
 	switch x := codes.(type) {
 	case value.ValueSetRef:
@@ -176,12 +176,6 @@ func filterCodes(codes value.Value) (list []value.Code, valueSet string, err err
 		return nil, string(x), nil
 	case value.List:
 		for _, e := range x.Elems {
-			if str, ok := e.(value.String); ok {
-				// A list of strings filters a code-valued element by its
-				// code ([MedicationRequest: status in {'active'}]).
-				list = append(list, value.Code{Code: string(str)})
-				continue
-			}
 			l, vs, err := filterCodes(e)
 			if err != nil {
 				return nil, "", err
