@@ -12,10 +12,10 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/datain"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
 )
 
 // evilCopy is the hypertension example renamed to @a/evil, with the

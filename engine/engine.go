@@ -15,10 +15,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/internal/obs"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
 	"go.uber.org/zap"
 )
 

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/engine/perform"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
 	"github.com/google/go-cmp/cmp"
 )
 

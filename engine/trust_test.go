@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // TestTrustedCCGApply: with the Trusted CCG option an unsigned package's

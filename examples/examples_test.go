@@ -14,11 +14,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ccg-project/ccg/cards"
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/cql/value"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
 )
 
 // examples are the example folders; each has package/, cql/ and data-in/.

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccg-project/ccg/registry/sign"
+	"github.com/ccg-project/ccg/cards/sign"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // Packages stored before canonical ownership get their bases claimed

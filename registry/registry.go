@@ -24,9 +24,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/cards/validate"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 )
 

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/cards/validate"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 func TestPasswords(t *testing.T) {

@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/ccg-project/ccg/cards/cqlsrc"
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 	"github.com/ccg-project/ccg/cards/lint"
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
 )
 
 func init() {

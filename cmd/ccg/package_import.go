@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 )
 

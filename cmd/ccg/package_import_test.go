@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 func TestPackageImport(t *testing.T) {

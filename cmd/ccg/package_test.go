@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 func TestPackageCommands(t *testing.T) {

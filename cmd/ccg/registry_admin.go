@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 	"github.com/ccg-project/ccg/registry/store"
 )
 

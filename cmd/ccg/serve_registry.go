@@ -16,13 +16,13 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/cql/value"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/cqlcheck"
 	"github.com/ccg-project/ccg/registry/npm"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 	"github.com/ccg-project/ccg/registry/upstream"
 )

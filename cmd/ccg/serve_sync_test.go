@@ -14,13 +14,13 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/cards/sign"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/npm"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 	"github.com/ccg-project/ccg/server"
 )
 

@@ -1,5 +1,5 @@
 // Package content loads CCG deployment packages for the Guideline Engine:
-// a FHIR NPM package (folder or .tgz, read with registry/fhirpkg) holding
+// a FHIR NPM package (folder or .tgz, read with cards/fhirpkg) holding
 // the ImplementationGuide, the CCG Folder(s), the CARDs (eca-rule
 // PlanDefinitions and their ActivityDefinitions), the CQL Libraries, value
 // sets and code systems. Loading validates every resource against the CCG
@@ -22,13 +22,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/cql/value"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
 )
 
 // Problem is one thing wrong with a package: a profile violation, a CQL

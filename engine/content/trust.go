@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
 )
 
 // The Trusted CCG option: with Options.TrustedCCG the engine only applies

@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
-	"github.com/ccg-project/ccg/registry/testpkg"
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
+	"github.com/ccg-project/ccg/cards/testpkg"
 )
 
 func signedFiles(t *testing.T, k *sign.Key) map[string][]byte {

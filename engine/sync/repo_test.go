@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ccg-project/ccg/cards/sign"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/engine"
-	"github.com/ccg-project/ccg/registry/sign"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // do sends a request to the repository as its publisher.

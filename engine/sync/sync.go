@@ -45,11 +45,11 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/internal/obs"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
 )
 
 // Options configure a Syncer.

@@ -25,14 +25,14 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
 	"github.com/ccg-project/ccg/registry/npm"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // repo is an in-process Guideline Repository (registry/npm over a SQLite

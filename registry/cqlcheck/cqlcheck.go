@@ -11,10 +11,10 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
 )
 
 // unknownModel is the checker's code for a `using` of a model the Env

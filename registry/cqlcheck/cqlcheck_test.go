@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/testpkg"
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/testpkg"
 )
 
 func pkg(t *testing.T, src string) *fhirpkg.Package {

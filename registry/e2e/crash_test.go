@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/internal/testenv"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // buildCCG compiles the ccg command once per test binary.

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/npm"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 )
 

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/npm"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 )
 

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/internal/lockout"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // testClock is a clock a test moves by hand.

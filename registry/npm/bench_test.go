@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/sign"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // benchStores are the back ends benchmarked: SQLite always, PostgreSQL

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/internal/storetest"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 type cached struct {

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // Every failure answers with the right status and an npm error body

@@ -13,15 +13,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/sign"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/cql/value"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/cqlcheck"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // wellFormedPublish reports whether body is an npm publish document of the

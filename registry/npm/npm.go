@@ -26,11 +26,11 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/internal/lockout"
 	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/internal/storagefault"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 	"github.com/ccg-project/ccg/registry/upstream"
 )

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/internal/obs/obstest"
 	"github.com/ccg-project/ccg/internal/storagefault/storagefaulttest"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 // fullDisk fails publishes with SQLite's real "disk is full" error.

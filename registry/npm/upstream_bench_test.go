@@ -5,8 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 	"github.com/ccg-project/ccg/registry/upstream"
 )

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/registry"
 	"github.com/ccg-project/ccg/registry/store"
-	"github.com/ccg-project/ccg/registry/testpkg"
 	"github.com/ccg-project/ccg/registry/upstream"
 )
 

@@ -15,10 +15,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/internal/lockout"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/sign"
 	"github.com/ccg-project/ccg/registry/store"
 	"github.com/ccg-project/ccg/server/auth/authtest"
 )

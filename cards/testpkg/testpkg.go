@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 
-	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 )
 
 // Options shape the generated package.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 	"github.com/ccg-project/ccg/cards/validate"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
 )
 
 // PackageSignatureFile is the package-level signature, below package/.

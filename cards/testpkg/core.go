@@ -3,7 +3,7 @@ package testpkg
 import (
 	"encoding/json"
 
-	"github.com/ccg-project/ccg/registry/fhirpkg"
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 )
 
 // CoreTarball returns a small, real FHIR package standing in for a core

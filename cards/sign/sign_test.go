@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/cards/validate"
-	"github.com/ccg-project/ccg/registry/fhirpkg"
-	"github.com/ccg-project/ccg/registry/testpkg"
 )
 
 func TestCanonical(t *testing.T) {

@@ -40,7 +40,7 @@ func rawTar(entries ...*tar.Header) []byte {
 // its limits and to package/, and a package it accepts must survive
 // WriteTarball and ReadTarball unchanged. Run with:
 //
-//	go test -run '^$' -fuzz=FuzzReadTarball -fuzztime=3m ./registry/fhirpkg
+//	go test -run '^$' -fuzz=FuzzReadTarball -fuzztime=3m ./cards/fhirpkg
 func FuzzReadTarball(f *testing.F) {
 	files := map[string][]byte{
 		"package.json":                 []byte(`{"name":"fz","version":"1.0.0","fhirVersions":["4.0.1"],"dependencies":{"hl7.fhir.r4.core":"4.0.1"}}`),
