@@ -129,17 +129,25 @@ func ReadTarball(tgz []byte, lim Limits) (*Package, error) {
 		}
 		p.Files[rel] = data
 	}
-	raw, ok := p.Files["package.json"]
-	if !ok {
-		return nil, errors.New("package/package.json is missing")
-	}
-	if err := json.Unmarshal(raw, &p.Manifest); err != nil {
-		return nil, fmt.Errorf("package/package.json: %w", err)
-	}
-	if err := json.Unmarshal(raw, &p.Manifest.Raw); err != nil {
-		return nil, fmt.Errorf("package/package.json: %w", err)
+	if err := p.ReadManifest(); err != nil {
+		return nil, err
 	}
 	return p, nil
+}
+
+// ReadManifest parses the package's package.json into Manifest.
+func (p *Package) ReadManifest() error {
+	raw, ok := p.Files["package.json"]
+	if !ok {
+		return errors.New("package/package.json is missing")
+	}
+	if err := json.Unmarshal(raw, &p.Manifest); err != nil {
+		return fmt.Errorf("package/package.json: %w", err)
+	}
+	if err := json.Unmarshal(raw, &p.Manifest.Raw); err != nil {
+		return fmt.Errorf("package/package.json: %w", err)
+	}
+	return nil
 }
 
 // Resources returns the FHIR resources of the package: every top-level

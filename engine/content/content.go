@@ -12,17 +12,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/load"
 	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/cql"
@@ -78,8 +75,13 @@ type Package struct {
 	Published time.Time
 	// Resources are the package's resources in file-name order.
 	Resources []map[string]any
-	// Problems are the profile violations and compile errors found.
+	// Problems are the profile violations, compile errors and
+	// expressions that do not resolve: a package with problems is not
+	// fit to apply (sync refuses it, `ccg apply --strict` too).
 	Problems []Problem
+	// Warnings are findings that do not stop the package (the shareable
+	// metadata CPG asks of artifacts that do not claim CCG).
+	Warnings []Problem
 	// Inactive lists, with the Trusted CCG option (Options.TrustedCCG),
 	// the PlanDefinitions ("PlanDefinition/id") that are not applicable
 	// because they or an artifact they rely on are unsigned, signed by an
@@ -101,37 +103,26 @@ type inlineResult struct {
 	err  error
 }
 
-// InlineDefine is the define that InlineCQL wraps an expression in.
-const InlineDefine = "Expression"
+// InlineDefine is the define InlineCQL wraps an expression in.
+const InlineDefine = fhir.InlineDefine
 
 // InlineCQL compiles a text/cql expression that is not the name of a
-// define (CPG's inline CQL) once per package: it becomes the define
-// "Expression" of a library that uses FHIR 4.0.1, includes FHIRHelpers
-// and the given libraries (each under its own name, so the expression
-// can say Lib."Define"), in Patient context.
+// define (CPG's inline CQL) once per package, as fhir.InlineLibrary wraps
+// it.
 func (p *Package) InlineCQL(expr string, includes []*Library) (*cql.Library, error) {
 	var key strings.Builder
+	var incs []fhir.InlineInclude
 	for _, l := range includes {
 		key.WriteString(l.URL + "|" + l.Version + ";")
+		if l.CQL != nil {
+			incs = append(incs, fhir.InlineInclude{Name: l.CQL.Name, Version: l.CQL.Version})
+		}
 	}
 	key.WriteString(expr)
 	v, _ := p.inline.LoadOrStore(key.String(), &inlineResult{})
 	r := v.(*inlineResult)
 	r.once.Do(func() {
-		var src strings.Builder
-		src.WriteString("library CCGInlineExpression version '0'\nusing FHIR version '4.0.1'\ninclude FHIRHelpers version '4.0.1' called FHIRHelpers\n")
-		for _, l := range includes {
-			if l.CQL == nil || l.CQL.Name == "FHIRHelpers" {
-				continue
-			}
-			fmt.Fprintf(&src, "include %s", l.CQL.Name)
-			if l.CQL.Version != "" {
-				fmt.Fprintf(&src, " version '%s'", strings.ReplaceAll(l.CQL.Version, "'", ""))
-			}
-			fmt.Fprintf(&src, " called %s\n", l.CQL.Name)
-		}
-		src.WriteString("context Patient\ndefine \"" + InlineDefine + "\":\n  " + expr + "\n")
-		lib, errs := p.env.Compile("inline expression", src.String())
+		lib, errs := p.env.Compile("inline expression", fhir.InlineLibrary(expr, incs))
 		if len(errs) > 0 {
 			var msgs []string
 			for _, e := range errs {
@@ -164,106 +155,41 @@ type Options struct {
 	TrustedKeys sign.Keyring
 }
 
-// LoadPath reads a package from a folder (the package/ folder itself, or
-// a folder holding package/) or a .tgz file, then validates and compiles.
+// LoadPath reads content from a folder, a .tgz or a file as
+// cards/load finds it (an IG source folder, a FHIR package, a folder of
+// resources, a Bundle of content), then validates and compiles it.
 func LoadPath(path string, opts Options) (*Package, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	var fp *fhirpkg.Package
-	if fi.IsDir() {
-		fp, err = readDir(path)
-	} else {
-		var data []byte
-		data, err = os.ReadFile(path)
-		if err == nil {
-			lim := opts.Limits
-			if lim == (fhirpkg.Limits{}) {
-				lim = fhirpkg.DefaultLimits
-			}
-			fp, err = fhirpkg.ReadTarball(data, lim)
-		}
-	}
+	c, err := load.Path(path, opts.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return FromFHIRPackage(fp, path, opts)
-}
-
-// readDir reads a package folder into the same shape ReadTarball gives.
-func readDir(dir string) (*fhirpkg.Package, error) {
-	if fi, err := os.Stat(filepath.Join(dir, "package")); err == nil && fi.IsDir() {
-		if _, err := os.Stat(filepath.Join(dir, "package.json")); err != nil {
-			dir = filepath.Join(dir, "package")
-		}
-	}
-	p := &fhirpkg.Package{Files: map[string][]byte{}}
-	var total int64
-	err := filepath.WalkDir(dir, func(f string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, f)
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		total += int64(len(b))
-		if total > fhirpkg.DefaultLimits.MaxUnpacked {
-			return fhirpkg.ErrTooLarge
-		}
-		p.Files[filepath.ToSlash(rel)] = b
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	raw, ok := p.Files["package.json"]
-	if !ok {
-		return nil, errors.New("package.json is missing")
-	}
-	m, err := fj.DecodeObj(raw)
-	if err != nil {
-		return nil, fmt.Errorf("package.json: %w", err)
-	}
-	p.Manifest.Name = fj.Str(m, "name")
-	p.Manifest.Version = fj.Str(m, "version")
-	p.Manifest.Raw = m
-	return p, nil
+	return FromContent(c, path, opts)
 }
 
 // FromFHIRPackage validates and compiles an unpacked FHIR package.
 func FromFHIRPackage(fp *fhirpkg.Package, source string, opts Options) (*Package, error) {
-	res, errs := fp.Resources()
+	return FromContent(load.FromPackage(fp), source, opts)
+}
+
+// FromContent validates and compiles content read by cards/load.
+func FromContent(c *load.Content, source string, opts Options) (*Package, error) {
+	fp := c.Package
 	p := &Package{Name: fp.Manifest.Name, Version: fp.Manifest.Version, Source: source}
-	for _, e := range errs {
-		p.Problems = append(p.Problems, Problem{Resource: "package", Message: e})
+	for _, e := range c.Problems {
+		p.Problems = append(p.Problems, Problem{Resource: e.File, Message: e.Message})
 	}
-	for _, msg := range fp.CheckManifest() {
-		if strings.Contains(msg, "fhirVersions") {
-			continue // optional for the engine
+	if c.IsPackage() {
+		for _, msg := range fp.CheckManifest() {
+			if strings.Contains(msg, "fhirVersions") {
+				continue // optional for the engine
+			}
+			p.Problems = append(p.Problems, Problem{Resource: "package.json", Message: msg})
 		}
-		p.Problems = append(p.Problems, Problem{Resource: "package.json", Message: msg})
 	}
 	p.Hash = Hash(fp)
-	var resources []map[string]any
-	for _, r := range res {
-		// Re-decode with json.Number so numbers round-trip exactly.
-		m, err := fj.DecodeObj(fp.Files[r.File])
-		if err != nil {
-			m = r.Data
-		}
-		resources = append(resources, m)
+	resources := make([]map[string]any, 0, len(c.Resources))
+	for _, r := range c.Resources {
+		resources = append(resources, r.Data)
 	}
 	if err := p.build(resources, opts); err != nil {
 		return nil, err
@@ -344,11 +270,64 @@ func (p *Package) build(resources []map[string]any, opts Options) error {
 	if p.Canonical == "" {
 		p.Canonical = p.Name
 	}
-	for _, v := range validate.Package(flat, opts.RequireIG) {
-		p.Problems = append(p.Problems, Problem{Resource: v.Resource, Path: v.Path, Message: v.Message})
-	}
+	errs, warnings := validate.Content(flat, validate.ClaimsCCG(flat), opts.RequireIG)
+	p.Problems = append(p.Problems, problems(errs)...)
+	p.Warnings = append(p.Warnings, problems(warnings)...)
 	p.compile(flat, opts)
+	p.Problems = append(p.Problems, problems(validate.Expressions(flat, p.libraryDefines, p.inlineCompiles))...)
 	return nil
+}
+
+func problems(vs []validate.Violation) []Problem {
+	out := make([]Problem, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, Problem{Resource: v.Resource, Path: v.Path, Message: v.Message})
+	}
+	return out
+}
+
+// libraryDefines tells the expression check (validate.Expressions) the
+// defines of a library of the package.
+func (p *Package) libraryDefines(ref string) (validate.Library, bool) {
+	l := p.Library(ref)
+	if l == nil {
+		return validate.Library{}, false
+	}
+	if l.CQL == nil {
+		return validate.Library{Name: l.Resource}, true
+	}
+	defs := map[string]bool{}
+	for _, d := range l.CQL.Defines() {
+		defs[d] = true
+	}
+	return validate.Library{Name: l.CQL.Name, Defines: defs}, true
+}
+
+// inlineCompiles tells the expression check whether a text/cql expression
+// compiles as inline CQL, as $apply will compile it.
+func (p *Package) inlineCompiles(expr string, libs []validate.Library) error {
+	var incs []*Library
+	for _, l := range libs {
+		if lib := p.Library(l.Ref); lib != nil {
+			incs = append(incs, lib)
+		}
+	}
+	_, err := p.InlineCQL(expr, incs)
+	return err
+}
+
+// Grouped lists problems once per kind, with a count (see
+// validate.Grouped).
+func Grouped(ps []Problem) []string {
+	vs := make([]validate.Violation, 0, len(ps))
+	for _, p := range ps {
+		vs = append(vs, validate.Violation{Resource: p.Resource, Path: p.Path, Message: p.Message})
+	}
+	var out []string
+	for _, g := range validate.Grouped(vs) {
+		out = append(out, g.String())
+	}
+	return out
 }
 
 func (p *Package) index(r map[string]any) {
