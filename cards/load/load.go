@@ -114,6 +114,10 @@ func Path(p string, lim fhirpkg.Limits) (*Content, error) {
 		}
 		return FromPackage(fp), nil
 	}
+	dirName := filepath.Base(p)
+	if abs, err := filepath.Abs(p); err == nil {
+		dirName = filepath.Base(abs)
+	}
 	root := p
 	if isDir(filepath.Join(p, "package")) && !isFile(filepath.Join(p, "package.json")) {
 		root = filepath.Join(p, "package")
@@ -134,13 +138,13 @@ func Path(p string, lim fhirpkg.Limits) (*Content, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fromTree(IGSource, filepath.Base(filepath.Clean(p)), files), nil
+		return fromTree(IGSource, dirName, files), nil
 	default:
 		files, err := readTree(p, lim, contentFile)
 		if err != nil {
 			return nil, err
 		}
-		return fromTree(Folder, filepath.Base(filepath.Clean(p)), files), nil
+		return fromTree(Folder, dirName, files), nil
 	}
 }
 
@@ -485,4 +489,14 @@ func (c *Content) generateLibraries(files map[string][]byte) {
 		c.Resources = append(c.Resources, Resource{File: f.file, Data: lib})
 		c.Generated = append(c.Generated, "Library/"+f.name)
 	}
+}
+
+// AsBundle is a collection Bundle of the content's resources (data given
+// as a folder or an XML file, where a Bundle is expected).
+func (c *Content) AsBundle() map[string]any {
+	entries := make([]any, 0, len(c.Resources))
+	for _, r := range c.Resources {
+		entries = append(entries, map[string]any{"resource": r.Data})
+	}
+	return map[string]any{"resourceType": "Bundle", "type": "collection", "entry": entries}
 }

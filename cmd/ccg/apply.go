@@ -5,6 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/load"
 
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/content"
@@ -84,7 +89,9 @@ func runApply(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// loadPackages loads package folders/tarballs, printing their problems.
+// loadPackages loads guideline content (cards/load: package folders and
+// tarballs, IG source folders, folders of resources, Bundles), printing
+// its problems and warnings once per kind, with a count.
 func loadPackages(e *env, eng *engine.Engine, paths []string, strict bool) int {
 	for _, p := range paths {
 		pkg, err := eng.LoadPath(p, content.Options{})
@@ -92,8 +99,8 @@ func loadPackages(e *env, eng *engine.Engine, paths []string, strict bool) int {
 			fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 			return exitFailure
 		}
-		for _, pr := range pkg.Problems {
-			fmt.Fprintf(e.Stderr, "ccg: %s: %s\n", pkg.Name, pr)
+		for _, line := range problemReport(pkg) {
+			fmt.Fprintf(e.Stderr, "ccg: %s\n", line)
 		}
 		if strict && len(pkg.Problems) > 0 {
 			fmt.Fprintf(e.Stderr, "ccg: package %s has %d problems (--strict)\n", pkg.Name, len(pkg.Problems))
@@ -101,6 +108,26 @@ func loadPackages(e *env, eng *engine.Engine, paths []string, strict bool) int {
 		}
 	}
 	return exitOK
+}
+
+// problemReport describes a loaded package's problems and warnings: a
+// count, then each kind once (content.Grouped).
+func problemReport(pkg *content.Package) []string {
+	var out []string
+	for _, set := range []struct {
+		what string
+		list []content.Problem
+	}{{"problems", pkg.Problems}, {"warnings", pkg.Warnings}} {
+		if len(set.list) == 0 {
+			continue
+		}
+		groups := content.Grouped(set.list)
+		out = append(out, fmt.Sprintf("%s (%s): %d %s of %d kinds", pkg.Name, pkg.Source, len(set.list), set.what, len(groups)))
+		for _, g := range groups {
+			out = append(out, "  "+g)
+		}
+	}
+	return out
 }
 
 // multiFlag is a repeatable string flag.
@@ -114,14 +141,9 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 // datain.Defaults). The encounter may stay empty only when
 // encounterOptional. ok is false after an error has been printed.
 func readDataIn(e *env, cmd, file string, subject, encounter *string, encounterOptional bool) (bundle map[string]any, ok bool) {
-	raw, err := os.ReadFile(file)
+	bundle, err := readData(file)
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg %s: %v\n", cmd, err)
-		return nil, false
-	}
-	bundle, err = fj.DecodeObj(raw)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ccg %s: %s: %v\n", cmd, file, err)
 		return nil, false
 	}
 	if *subject == "" || *encounter == "" {
@@ -138,4 +160,32 @@ func readDataIn(e *env, cmd, file string, subject, encounter *string, encounterO
 		}
 	}
 	return bundle, true
+}
+
+// readData reads a data-in Bundle (JSON), or one resource, a folder of
+// resources or an XML file (cards/load) as a collection Bundle.
+func readData(file string) (map[string]any, error) {
+	if fi, err := os.Stat(file); err == nil && (fi.IsDir() || strings.EqualFold(filepath.Ext(file), ".xml")) {
+		c, err := load.Path(file, fhirpkg.Limits{})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if len(c.Problems) > 0 {
+			return nil, fmt.Errorf("%s", c.Problems[0])
+		}
+		return c.AsBundle(), nil
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := fj.DecodeObj(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if t := fj.Type(bundle); t != "Bundle" && t != "" {
+		// one resource
+		return map[string]any{"resourceType": "Bundle", "type": "collection", "entry": []any{map[string]any{"resource": bundle}}}, nil
+	}
+	return bundle, nil
 }

@@ -86,8 +86,8 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 				continue
 			}
 			obs.PackageLoads.WithLabelValues("local", "ok").Inc()
-			for _, pr := range p.Problems {
-				log.Warn("guideline engine: package problem", zap.String("package", p.Name), zap.String("problem", pr.String()))
+			for _, line := range problemReport(p) {
+				log.Warn("guideline engine: "+line, zap.String("package", p.Name))
 			}
 			log.Info("guideline engine: package loaded", zap.String("package", p.Name), zap.String("version", p.Version),
 				zap.Int("resources", len(p.Resources)), zap.Int("problems", len(p.Problems)))
