@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ccg-project/ccg/cards/fhirpkg"
+	"github.com/ccg-project/ccg/cards/load"
 	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/registry/store"
@@ -223,12 +224,12 @@ func Violations(ctx context.Context, p *fhirpkg.Package, validators []Validator)
 	for _, m := range p.CheckIndex() {
 		problems = append(problems, validate.Violation{Resource: "package", Message: m})
 	}
-	res, perrs := p.Resources()
+	_, perrs := p.Resources()
 	for _, m := range perrs {
 		problems = append(problems, validate.Violation{Resource: "package", Message: m})
 	}
 	var rs []validate.Resource
-	for _, x := range res {
+	for _, x := range load.FromPackage(p).Resources {
 		rs = append(rs, x.Data)
 	}
 	problems = append(problems, validate.Package(rs, true)...)

@@ -191,11 +191,12 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		b, _ := json.MarshalIndent(map[string]any{"package": p.Manifest.Name, "version": p.Manifest.Version, "violations": out, "warnings": warn}, "", "  ")
 		fmt.Fprintln(e.Stdout, string(b))
 	} else {
-		for _, v := range violations {
-			fmt.Fprintln(e.Stdout, v.String())
+		// each kind of problem once, with the resources that have it
+		for _, g := range validate.Grouped(violations) {
+			fmt.Fprintln(e.Stdout, g.String())
 		}
-		for _, v := range warnings {
-			fmt.Fprintln(e.Stdout, "warning: "+v.String())
+		for _, g := range validate.Grouped(warnings) {
+			fmt.Fprintln(e.Stdout, "warning: "+g.String())
 		}
 		fmt.Fprintf(e.Stdout, "%s@%s: %d violations, %d warnings; %s\n", p.Manifest.Name, p.Manifest.Version, len(violations), len(warnings), sigMsg)
 	}

@@ -118,6 +118,14 @@ func TestPackageCommands(t *testing.T) {
 	if code, stdout, _ := ccg(t, "package", "validate", badSrc); code != 1 || !strings.Contains(stdout, "Library/test-logic content (CQL): TestLogic:4:") {
 		t.Errorf("bad FHIR CQL: %d %s", code, stdout)
 	}
+	// A CARD condition naming a define its Library lacks is refused with
+	// the location.
+	undefSrc := filepath.Join(dir, "undefined")
+	testpkg.WriteDir(undefSrc, testpkg.Options{CQL: "library TestLogic version '1.0.0'\n\ndefine \"Does Apply\": true\n"})
+	if code, stdout, _ := ccg(t, "package", "validate", undefSrc); code != 1 ||
+		!strings.Contains(stdout, `action[0].condition[0].expression: no define "Applies" in library TestLogic`) {
+		t.Errorf("undefined define: %d %s", code, stdout)
+	}
 	if code, _, _ := ccg(t, "package", "validate", filepath.Join(dir, "nothing")); code != 1 {
 		t.Errorf("validate missing path: %d", code)
 	}

@@ -483,6 +483,28 @@ func TestInvalidPackageSkipped(t *testing.T) {
 	}
 }
 
+// TestUnresolvedExpressionRefused: a new version whose CARD condition
+// names a define its Library lacks is refused, with the location, and the
+// working version stays.
+func TestUnresolvedExpressionRefused(t *testing.T) {
+	r := newRepo(t)
+	eng := engine.New(engine.Options{})
+	s, log := newSyncer(t, r, eng, nil)
+	r.publish(testpkg.Options{Name: "ccg.expr", Version: "1.0.0"})
+	once(t, s)
+	r.publish(testpkg.Options{Name: "ccg.expr", Version: "1.1.0", CQL: "library TestLogic version '1.0.0'\n\ndefine \"Applies Not\": true\n"})
+	rep := once(t, s)
+	if len(rep.Refused) != 1 || !strings.Contains(rep.Refused[0].Err.Error(), `action[0].condition[0].expression: no define "Applies" in library TestLogic`) {
+		t.Fatalf("report %+v", rep)
+	}
+	if v := loaded(eng)["ccg.expr"]; v != "1.0.0" {
+		t.Errorf("loaded %s, want 1.0.0 kept", v)
+	}
+	if !log.has("guideline package refused", "1.1.0") {
+		t.Errorf("refusal not logged: %v", log.All())
+	}
+}
+
 func TestRepositoryDownBacksOff(t *testing.T) {
 	r := newRepo(t)
 	r.publish(testpkg.Options{Name: "ccg.later", Version: "1.0.0"})

@@ -36,3 +36,13 @@ func TestCQLCheck(t *testing.T) {
 		t.Errorf("unknown model: %v", got)
 	}
 }
+
+// TestExpressionsResolve: a CARD whose condition names a define its Library
+// does not have is refused, with the resource, the action path and the
+// define's name.
+func TestExpressionsResolve(t *testing.T) {
+	got := New(nil).Validate(context.Background(), pkg(t, "library TestLogic version '1.0.0'\n\ndefine \"Applys\": true\n"))
+	if len(got) != 1 || !strings.Contains(got[0].String(), `action[0].condition[0].expression: no define "Applies" in library TestLogic (did you mean "Applys"?)`) {
+		t.Errorf("violations %v", got)
+	}
+}
