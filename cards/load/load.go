@@ -132,7 +132,13 @@ func Path(p string, lim fhirpkg.Limits) (*Content, error) {
 		if err := fp.ReadManifest(); err != nil {
 			return nil, err
 		}
-		return FromPackage(fp), nil
+		c := fromPackage(fp)
+		// a package folder's Libraries may name CQL beside it (../cql/X.cql)
+		c.resolveCQL(fp.Files, func(rel string) ([]byte, bool) {
+			b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+			return b, err == nil
+		})
+		return c, nil
 	case isDir(filepath.Join(p, "input")):
 		files, err := readTree(p, lim, func(rel string) bool { return strings.HasPrefix(rel, "input/") && contentFile(rel) })
 		if err != nil {
@@ -211,6 +217,12 @@ func readTree(root string, lim fhirpkg.Limits, keep func(rel string) bool) (map[
 // top-level resource files (package/) and those of example/ (an IG
 // publisher package's examples), JSON or XML.
 func FromPackage(fp *fhirpkg.Package) *Content {
+	c := fromPackage(fp)
+	c.resolveCQL(fp.Files, nil)
+	return c
+}
+
+func fromPackage(fp *fhirpkg.Package) *Content {
 	c := &Content{Form: FHIRPackage, Package: fp}
 	var names []string
 	for f := range fp.Files {
@@ -223,7 +235,6 @@ func FromPackage(fp *fhirpkg.Package) *Content {
 	for _, f := range names {
 		c.add(f, fp.Files[f])
 	}
-	c.resolveCQL(fp.Files)
 	return c
 }
 
@@ -268,7 +279,7 @@ func fromTree(form Form, dirName string, files map[string][]byte) *Content {
 		}
 		c.add(f, files[f])
 	}
-	c.resolveCQL(files)
+	c.resolveCQL(files, nil)
 	c.generateLibraries(files)
 	c.Package.Manifest = c.manifest(dirName)
 	return c
@@ -276,6 +287,9 @@ func fromTree(form Form, dirName string, files map[string][]byte) *Content {
 
 // igResource tells the files of an IG source folder that hold content.
 func igResource(f string) bool {
+	if rest, ok := strings.CutPrefix(f, "input/"); ok && !strings.Contains(rest, "/") {
+		return true // the ImplementationGuide beside the folders
+	}
 	for _, d := range []string{"input/resources/", "input/vocabulary/", "input/examples/", "input/profiles/", "input/extensions/"} {
 		if strings.HasPrefix(f, d) {
 			return true
@@ -409,9 +423,10 @@ func cqlFiles(files map[string][]byte) []cqlFile {
 }
 
 // resolveCQL fills the data of Library text/cql attachments given by url:
-// the file the url names relative to the Library's file, else the CQL
-// file declaring the Library's name.
-func (c *Content) resolveCQL(files map[string][]byte) {
+// the file the url names relative to the Library's file (among files, else
+// through outside when it is not nil), else the CQL file declaring the
+// Library's name.
+func (c *Content) resolveCQL(files map[string][]byte, outside func(rel string) ([]byte, bool)) {
 	cqls := cqlFiles(files)
 	for _, r := range c.Resources {
 		if r.Data["resourceType"] != "Library" {
@@ -423,18 +438,24 @@ func (c *Content) resolveCQL(files map[string][]byte) {
 			if !strings.HasPrefix(str(am, "contentType"), "text/cql") || str(am, "data") != "" || str(am, "url") == "" {
 				continue
 			}
-			if src, ok := cqlFor(r, str(am, "url"), files, cqls); ok {
+			if src, ok := cqlFor(r, str(am, "url"), files, cqls, outside); ok {
 				am["data"] = base64.StdEncoding.EncodeToString(src)
 			}
 		}
 	}
 }
 
-func cqlFor(r Resource, url string, files map[string][]byte, cqls []cqlFile) ([]byte, bool) {
+func cqlFor(r Resource, url string, files map[string][]byte, cqls []cqlFile, outside func(string) ([]byte, bool)) ([]byte, bool) {
 	if !strings.Contains(url, "://") {
 		file, _, _ := strings.Cut(r.File, "#")
-		if b, ok := files[path.Join(path.Dir(file), url)]; ok {
+		rel := path.Join(path.Dir(file), url)
+		if b, ok := files[rel]; ok {
 			return b, true
+		}
+		if outside != nil && strings.HasSuffix(strings.ToLower(rel), ".cql") {
+			if b, ok := outside(rel); ok {
+				return b, true
+			}
 		}
 	}
 	name := str(r.Data, "name")

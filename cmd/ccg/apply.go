@@ -20,7 +20,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "apply",
-		Args:    "--package DIR|TGZ [--plan ID | --url URL] --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--explain] [--strict] [--strict-data] [--lenient]",
+		Args:    "--package DIR|TGZ [--plan ID | --url URL] --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--now DATETIME] [--explain] [--strict] [--strict-data] [--lenient]",
 		Summary: "apply a CCG PlanDefinition to a data-in Bundle offline ($apply) and print the Bundle",
 		Run:     runApply,
 	})
@@ -36,6 +36,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 	subject := fs.String("subject", "", "subject `Patient/ID` (default: the Bundle's only Patient)")
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
 	explain := fs.Bool("explain", false, "add the explain Parameters (which condition gave what)")
+	nowFlag := addNowFlag(fs)
 	params := addParamFlag(fs)
 	strictData := strictDataFlag(fs)
 	strict := fs.Bool("strict", false, "fail when a package has profile violations or CQL errors")
@@ -50,6 +51,10 @@ func runApply(ctx context.Context, e *env, args []string) int {
 	if len(pkgs) == 0 || *dataFile == "" {
 		return usageError(e, fs, "--package and --data are required")
 	}
+	now, err := parseNow(*nowFlag)
+	if err != nil {
+		return usageError(e, fs, "%v", err)
+	}
 	eng := engine.New(engine.Options{})
 	if code := loadPackages(e, eng, pkgs, *strict); code != exitOK {
 		return code
@@ -59,7 +64,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	res, err := eng.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: *planID, URL: *planURL, Subject: *subject, Encounter: *encounter,
-		Data: bundle, CQLParameters: params, StrictData: *strictData, Explain: *explain, Lenient: *lenient})
+		Data: bundle, CQLParameters: params, StrictData: *strictData, Explain: *explain, Lenient: *lenient, Now: now})
 	if err != nil {
 		var re *engine.RequestError
 		if errors.As(err, &re) {

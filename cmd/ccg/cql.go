@@ -53,7 +53,7 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&setup.patient, "subject", "", "the subject `Patient/ID` (or bare ID) in the --data Bundle (default: its only Patient)")
 	fs.StringVar(&setup.valueSets, "valuesets", "", "load ValueSet resources (JSON) from `DIR` for value set membership")
 	modelInfoFlag(fs, &setup)
-	nowFlag := fs.String("now", "", "evaluate as of `DATETIME` (RFC 3339, e.g. 2024-01-31T09:00:00Z) instead of the current time")
+	nowFlag := addNowFlag(fs)
 	params := addParamFlag(fs)
 	strictData := strictDataFlag(fs)
 	ivl := intervalFlags(fs)
@@ -70,11 +70,9 @@ func runCQLEval(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
 	}
-	now := time.Now()
-	if *nowFlag != "" {
-		if now, err = time.Parse(time.RFC3339, *nowFlag); err != nil {
-			return usageError(e, fs, "bad --now: %v", err)
-		}
+	now, err := parseNow(*nowFlag)
+	if err != nil {
+		return usageError(e, fs, "%v", err)
 	}
 	setup.patient = strings.TrimPrefix(setup.patient, "Patient/")
 	setup.strictData = *strictData
@@ -512,4 +510,21 @@ func writeJSON(e *env, v any) int {
 	}
 	fmt.Fprintln(e.Stdout, string(b))
 	return exitOK
+}
+
+// addNowFlag adds --now, the evaluation time of cql eval and apply.
+func addNowFlag(fs *flag.FlagSet) *string {
+	return fs.String("now", "", "evaluate as of `DATETIME` (RFC 3339, e.g. 2024-01-31T09:00:00Z) instead of the current time")
+}
+
+// parseNow reads --now; "" is the current time.
+func parseNow(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad --now: %v", err)
+	}
+	return t, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -97,6 +98,10 @@ func runPackageBuild(ctx context.Context, e *env, args []string) int {
 		return usageError(e, fset, "package build takes one directory")
 	}
 	files, err := readPackageDir(pos[0])
+	embedded := 0
+	if err == nil {
+		embedded, err = embedCQL(pos[0], files)
+	}
 	if err == nil {
 		files, err = fhirpkg.WithIndex(files)
 	}
@@ -112,6 +117,9 @@ func runPackageBuild(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	integ, _ := registry.Integrity(tgz)
+	if embedded > 0 {
+		fmt.Fprintf(e.Stdout, "embedded the CQL of %d Libraries from their .cql files\n", embedded)
+	}
 	fmt.Fprintf(e.Stdout, "%s: %d files, %d bytes, %s\n", *out, len(files), len(tgz), integ)
 	// A signed package edited or bumped since: the repository would answer
 	// 417, so say it now.
@@ -141,6 +149,9 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		warnings = staleCQL(pos[0])
 		var files map[string][]byte
 		files, err = readPackageDir(pos[0])
+		if err == nil {
+			_, err = embedCQL(pos[0], files) // as ccg package build will
+		}
 		if err == nil {
 			if _, has := files[".index.json"]; !has {
 				files, err = fhirpkg.WithIndex(files)
@@ -204,6 +215,37 @@ func runPackageValidate(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// embedCQL puts into the package's copy of each Library (files, as
+// readPackageDir read dir) the CQL of its source file (cards/cqlsrc: the
+// attachment's url relative to the Library, else dir/cql/<name>.cql), so
+// authors keep plain .cql files; Libraries without a source file are left
+// as they are. It returns how many changed.
+func embedCQL(dir string, files map[string][]byte) (int, error) {
+	root := dir
+	if fi, err := os.Stat(filepath.Join(dir, "package", "package.json")); err == nil && !fi.IsDir() {
+		root = filepath.Join(dir, "package")
+	}
+	n := 0
+	for f, raw := range files {
+		if strings.Contains(f, "/") || !strings.HasSuffix(f, ".json") || !bytes.Contains(raw, []byte(`"Library"`)) {
+			continue
+		}
+		src, err := cqlsrc.Source(filepath.Join(root, filepath.FromSlash(f)), raw)
+		if err != nil {
+			continue // not a Library, or no source file: its attachment stays
+		}
+		out, changed, err := cqlsrc.Embed(raw, src)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", f, err)
+		}
+		if changed {
+			files[f] = out
+			n++
+		}
+	}
+	return n, nil
 }
 
 // staleCQL warns about every Library of a guideline folder (DIR/package

@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -194,6 +195,13 @@ func FromContent(c *load.Content, source string, opts Options) (*Package, error)
 	if err := p.build(resources, opts); err != nil {
 		return nil, err
 	}
+	// A Library made from a CQL file has no metadata to share: no
+	// shareable-artifact warnings for it.
+	generated := map[string]bool{}
+	for _, g := range c.Generated {
+		generated[g] = true
+	}
+	p.Warnings = slices.DeleteFunc(p.Warnings, func(w Problem) bool { return generated[w.Resource] })
 	if opts.TrustedCCG {
 		p.checkTrust(fp, opts.TrustedKeys)
 	}
