@@ -499,7 +499,7 @@ func (c *Content) generateLibraries(files map[string][]byte) {
 		}
 		have[f.name] = true
 		lib := map[string]any{"resourceType": "Library", "id": f.name, "name": f.name, "status": "active",
-			"type": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/library-type", "code": "logic-library"}}},
+			"type":    map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/library-type", "code": "logic-library"}}},
 			"content": []any{map[string]any{"contentType": "text/cql", "data": base64.StdEncoding.EncodeToString(f.src)}}}
 		if base != "" {
 			lib["url"] = base + "/Library/" + f.name

@@ -36,7 +36,7 @@ func TestLoadFixture(t *testing.T) {
 // and path, and CQL errors with the Library.
 func TestProblems(t *testing.T) {
 	card := map[string]any{"resourceType": "PlanDefinition", "id": "c1", "url": "http://x/PlanDefinition/c1",
-		"meta": map[string]any{"profile": []any{validate.ProfileBase + "ccg-card-provide"}},
+		"meta":   map[string]any{"profile": []any{validate.ProfileBase + "ccg-card-provide"}},
 		"type":   fj.Concept("http://terminology.hl7.org/CodeSystem/plan-definition-type", "eca-rule", ""),
 		"action": []any{map[string]any{"trigger": []any{}, "definitionCanonical": "http://x/ActivityDefinition/missing"}}}
 	lib := map[string]any{"resourceType": "Library", "id": "l1", "url": "http://x/Library/l1",
