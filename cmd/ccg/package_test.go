@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -218,5 +219,51 @@ func TestPackageInit(t *testing.T) {
 	}
 	if _, out, _ := ccg(t, "package", "validate", "bp"); strings.Contains(out, "its CQL differs") {
 		t.Errorf("validate after embed-cql:\n%s", out)
+	}
+}
+
+// TestPackageBuildEmbedsCQL: a Library whose text/cql attachment only names
+// its .cql file gets the CQL in the built package (base64), and the
+// author's file stays as it is.
+func TestPackageBuildEmbedsCQL(t *testing.T) {
+	dir := t.TempDir()
+	pkgDir := filepath.Join(dir, "package")
+	if err := testpkg.WriteDir(pkgDir, testpkg.Options{Name: "ccg.embed", Version: "1.0.0"}); err != nil {
+		t.Fatal(err)
+	}
+	libFile := filepath.Join(pkgDir, "Library-test-logic.json")
+	b, _ := os.ReadFile(libFile)
+	var lib map[string]any
+	if err := json.Unmarshal(b, &lib); err != nil {
+		t.Fatal(err)
+	}
+	lib["content"] = []any{map[string]any{"contentType": "text/cql", "url": "../cql/TestLogic.cql"}}
+	b, _ = json.MarshalIndent(lib, "", "  ")
+	os.WriteFile(libFile, b, 0o644)
+	src := "library TestLogic version '1.0.0'\n\ndefine \"Applies\": true\n"
+	os.MkdirAll(filepath.Join(dir, "cql"), 0o755)
+	os.WriteFile(filepath.Join(dir, "cql", "TestLogic.cql"), []byte(src), 0o644)
+	if code, stdout, _ := ccg(t, "package", "validate", dir); code != 0 {
+		t.Errorf("validate: %d %s", code, stdout)
+	}
+	out := filepath.Join(dir, "x.tgz")
+	code, stdout, stderr := ccg(t, "package", "build", dir, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "embedded the CQL of 1 Libraries from their .cql files") {
+		t.Fatalf("build: %d %s %s", code, stdout, stderr)
+	}
+	tgz, _ := os.ReadFile(out)
+	p, err := fhirpkg.ReadTarball(tgz, fhirpkg.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := base64.StdEncoding.EncodeToString([]byte(src))
+	if !strings.Contains(string(p.Files["Library-test-logic.json"]), `"data": "`+want+`"`) {
+		t.Errorf("built Library: %s", p.Files["Library-test-logic.json"])
+	}
+	if !strings.Contains(string(p.Files[".index.json"]), "Library-test-logic.json") {
+		t.Errorf(".index.json: %s", p.Files[".index.json"])
+	}
+	if after, _ := os.ReadFile(libFile); string(after) != string(b) {
+		t.Error("the author's Library file changed")
 	}
 }
