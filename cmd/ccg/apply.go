@@ -20,7 +20,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "apply",
-		Args:    "--package DIR|TGZ [--plan ID | --url URL] --data bundle.json [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--now DATETIME] [--explain] [--strict] [--strict-data] [--lenient]",
+		Args:    "--package DIR|TGZ|FILE [--plan ID | --url URL] --data FILE|DIR [--subject Patient/ID] [--encounter Encounter/ID] [--param NAME=CQL-LITERAL]... [--now DATETIME] [--explain] [--strict] [--strict-data] [--lenient]",
 		Summary: "apply a CCG PlanDefinition to a data-in Bundle offline ($apply) and print the Bundle",
 		Run:     runApply,
 	})
@@ -29,10 +29,10 @@ func init() {
 func runApply(ctx context.Context, e *env, args []string) int {
 	fs := commandFlags(e, "apply")
 	var pkgs multiFlag
-	fs.Var(&pkgs, "package", "CCG package `DIR` or .tgz (repeatable)")
+	fs.Var(&pkgs, "package", "guideline content (repeatable): a package `DIR` or .tgz, an IG source folder, a folder of resources, a Bundle")
 	planID := fs.String("plan", "", "PlanDefinition `ID` (a Folder, a CARD or Patient Plans); empty: the patient's Patient Plans")
 	planURL := fs.String("url", "", "PlanDefinition canonical `URL` instead of --plan")
-	dataFile := fs.String("data", "", "data-in Bundle `FILE` (JSON)")
+	dataFile := fs.String("data", "", "data-in Bundle `FILE` (JSON), or a resource file or folder of resources (JSON or XML)")
 	subject := fs.String("subject", "", "subject `Patient/ID` (default: the Bundle's only Patient)")
 	encounter := fs.String("encounter", "", "`Encounter/ID` (default: the patient's in-progress Encounter)")
 	explain := fs.Bool("explain", false, "add the explain Parameters (which condition gave what)")
