@@ -79,9 +79,9 @@ func Source(libraryFile string, raw []byte) ([]byte, error) {
 // Embed puts src, base64, into the text/cql attachment of the Library
 // resource raw and reports whether that changed it. When the attachment
 // has data, only that string changes (the rest stays byte for byte); an
-// attachment with only a url gets the data beside it, and a Library with
-// no text/cql attachment gets one (the resource is then written anew,
-// indented).
+// attachment with only a url gets the data beside it (the resource is then
+// written anew, indented). A Library needs exactly one text/cql
+// attachment.
 func Embed(raw, src []byte) (out []byte, changed bool, err error) {
 	lib, err := parse(raw)
 	if err != nil {
@@ -95,8 +95,8 @@ func Embed(raw, src []byte) (out []byte, changed bool, err error) {
 			n++
 		}
 	}
-	if n > 1 {
-		return nil, false, fmt.Errorf("want one text/cql attachment, found %d", n)
+	if n != 1 {
+		return nil, false, fmt.Errorf("want exactly one text/cql attachment, found %d", n)
 	}
 	if old == want {
 		return raw, false, nil
@@ -115,17 +115,12 @@ func Embed(raw, src []byte) (out []byte, changed bool, err error) {
 		return nil, false, err
 	}
 	content, _ := m["content"].([]any)
-	found := false
 	for _, c := range content {
 		if cm, ok := c.(map[string]any); ok {
 			if ct, _ := cm["contentType"].(string); strings.HasPrefix(ct, "text/cql") {
 				cm["data"] = want
-				found = true
 			}
 		}
-	}
-	if !found {
-		m["content"] = append(content, map[string]any{"contentType": "text/cql", "data": want})
 	}
 	out, err = json.MarshalIndent(m, "", "  ")
 	return append(out, '\n'), true, err
