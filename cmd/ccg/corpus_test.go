@@ -1,8 +1,11 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -199,4 +202,31 @@ var expectedDifferences = map[string]string{
 		"for which ANCDT01 proposes the referral (action 2), and puts it in activity.description, which R4 CarePlan.activity " +
 		"does not have (read as an empty activity); it instantiates PlanDefinition/DT01, which the IG does not hold; " +
 		"a CarePlan output is issue 11 item 3",
+}
+
+// TestServeLoadsIGSource: `ccg serve --packages` takes an IG source folder
+// as it is: its definitions, the Library made from a CQL file among them,
+// are served. ($apply over HTTP still wants CCG data-in, an IPS document
+// and an Encounter; a plain CPG data Bundle there is issue 11 item 2.)
+func TestServeLoadsIGSource(t *testing.T) {
+	out := startServe(t, "--packages", "../../testdata/igsource", "--auth", "off")
+	m := regexp.MustCompile(`ccg serve: ready at (http://127\.0\.0\.1:\d+)\n`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, `guideline packages: 1 loaded from "../../testdata/igsource"`) {
+		t.Fatalf("ready message:\n%s", out)
+	}
+	for path, want := range map[string]string{
+		"/PlanDefinition/bp-check":       `"library"`,
+		"/ActivityDefinition/bp-measure": `"kind":"ServiceRequest"`,
+		"/Library/BPHelpers":             `"url":"http://example.org/fhir/bp/Library/BPHelpers"`,
+	} {
+		resp, err := http.Get(m[1] + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+	}
 }
