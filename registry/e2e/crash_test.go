@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/ccg-project/ccg/cards/testpkg"
+	"github.com/ccg-project/ccg/internal/testenv"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/internal/testenv"
 )
 
 // buildCCG compiles the ccg command once per test binary.

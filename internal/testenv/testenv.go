@@ -1,4 +1,4 @@
-// Package testenv finds the external services the registry's tests need.
+// Package testenv finds the external services tests need (PostgreSQL).
 package testenv
 
 import (
