@@ -2,7 +2,10 @@
 // Guidelines (CCG) profiles: the CCG Folder and CARD PlanDefinitions, the
 // CARD ActivityDefinitions and Libraries, the Deployment Package
 // (ImplementationGuide) and the CCG_Signature Provenance. It reports every
-// violation it finds, each with the resource and the element path.
+// violation it finds, each with the resource and the element path. Content
+// that does not claim CCG (ClaimsCCG) is held to the HL7 CPG rules instead
+// (CPG), and Expressions checks that every CQL expression a PlanDefinition
+// or ActivityDefinition names resolves.
 //
 // Where the profile's FSH and the prose of Volume 3 disagree, the prose wins:
 //   - "id = same as url" is read as: url is a canonical whose last path

@@ -1,11 +1,13 @@
-// Package content loads CCG deployment packages for the Guideline Engine:
-// a FHIR NPM package (folder or .tgz, read with cards/fhirpkg) holding
-// the ImplementationGuide, the CCG Folder(s), the CARDs (eca-rule
-// PlanDefinitions and their ActivityDefinitions), the CQL Libraries, value
-// sets and code systems. Loading validates every resource against the CCG
-// profiles (cards/validate) and compiles every CQL library once, so that
-// $apply only evaluates. A loaded Package is immutable and safe for
-// concurrent use.
+// Package content loads guideline content for the Guideline Engine: CCG
+// deployment packages and any other content cards/load reads (IG source
+// folders, FHIR packages, folders of resources, Bundles), holding
+// ImplementationGuides, Folders and CARDs or CPG PlanDefinitions, their
+// ActivityDefinitions, the CQL Libraries, value sets and code systems.
+// Loading validates the resources (against the CCG profiles when the
+// content claims CCG, else CPG's rules; cards/validate), compiles every
+// CQL library once and resolves every expression the PlanDefinitions and
+// ActivityDefinitions name, so that $apply only evaluates. A loaded
+// Package is immutable and safe for concurrent use.
 package content
 
 import (
@@ -60,7 +62,8 @@ type Library struct {
 
 // Package is a loaded, validated and compiled CCG package.
 type Package struct {
-	// Name and Version come from package.json.
+	// Name and Version come from package.json (for content without one,
+	// from its ImplementationGuide, else its folder or file name).
 	Name, Version string
 	// Canonical is the ImplementationGuide's url (the package name when
 	// there is no ImplementationGuide).
