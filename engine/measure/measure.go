@@ -1061,16 +1061,11 @@ func (m *Measure) MeasureCanonical() string {
 }
 
 func (m *Measure) report(a *accumulator, opts Options) map[string]any {
-	now := opts.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
 	rep := map[string]any{
 		"resourceType": "MeasureReport",
 		"status":       "complete",
 		"type":         opts.Type,
 		"measure":      m.MeasureCanonical(),
-		"date":         now.UTC().Format(time.RFC3339),
 		"period":       map[string]any{"start": opts.Period.Start, "end": opts.Period.End},
 	}
 	switch {
@@ -1255,6 +1250,8 @@ func concept(v value.Value) map[string]any {
 		if p, err := x.PrimitiveValue(); err == nil && p != nil {
 			return concept(p)
 		}
+	case value.String:
+		return map[string]any{"text": string(x)}
 	case nil:
 		return map[string]any{"text": "null"}
 	}
