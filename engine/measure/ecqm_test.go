@@ -132,6 +132,35 @@ func findMeasure(t *testing.T, pkg *content.Package, name string) (*measure.Meas
 	return m, true
 }
 
+// ecqmWrongReports are expected MeasureReports (by folder, relative to the
+// corpus root) that contradict the measure's own CQL or their patient's
+// data; their counts are compared and logged but left out of the
+// agreement rate that must reach 98%. Every entry must still disagree
+// somewhere (a stale entry fails the test).
+var ecqmWrongReports = map[string]string{
+	"input/tests/FHIR347/": "FHIR347 defines Denominator N as Initial Population N, with no denominator exclusion or " +
+		"exception for these patients, yet its reports give initial-population 1 in all three groups with denominator 0 " +
+		"in the groups the patient is not meant for (the reports count the patient in every initial population), " +
+		"and they expect patients in groups their data do not qualify for (denomexcl2 has an ASCVD diagnosis, I25.110, " +
+		"which Initial Population 2 rules out, yet its exclusion is expected in group 2)",
+	"input/tests/measure/DiabetesHemoglobinA1cHbA1cPoorControl9FHIR/no-ip-CMS122-Patient/": "the folder's patient (born " +
+		"1965, active type 1 diabetes since 2009, an office visit and an HbA1c of 9.1% in 2019) has the data of " +
+		"numer-CMS122-Patient and meets the initial population; its sibling no-ip-CMS122 (born 1941) is the patient " +
+		"the no-ip report describes",
+	"input/tests/HybridHWRFHIR/ip-EXM529-case2/": "the measure's Inpatient Encounters need only some Medicare Coverage " +
+		"of the patient, with no timing; case2's Coverage starts 8 days after the encounter and the report expects no " +
+		"initial population, a coverage-during-encounter rule the CQL does not state",
+}
+
+func wrongReport(rel string) (string, bool) {
+	for prefix := range ecqmWrongReports {
+		if strings.HasPrefix(filepath.ToSlash(rel), prefix) {
+			return prefix, true
+		}
+	}
+	return "", false
+}
+
 // TestECQMIndividualReports evaluates, for every expected MeasureReport of
 // the eCQM content's tests, its Measure for its patient (the patient's
 // folder as the data, the report's period) and compares every population
@@ -143,7 +172,8 @@ func findMeasure(t *testing.T, pkg *content.Package, name string) (*measure.Meas
 func TestECQMIndividualReports(t *testing.T) {
 	pkg, root := ecqm(t)
 	dirs := ecqmMeasureDirs(t, root)
-	comparisons, agree := 0, 0
+	comparisons, agree, wrongComparisons, wrongAgree := 0, 0, 0, 0
+	wrongSeen := map[string]int{}
 	var disagreements []string
 	for _, name := range sortedNames(dirs) {
 		m, ok := findMeasure(t, pkg, name)
@@ -178,7 +208,6 @@ func TestECQMIndividualReports(t *testing.T) {
 				for gi, g := range fj.Objs(exp.report, "group") {
 					for _, p := range fj.Objs(g, "population") {
 						code := popCode(p)
-						comparisons++
 						want := fmt.Sprint(p["count"])
 						have := "absent"
 						if gi < len(gotGroups) {
@@ -186,11 +215,26 @@ func TestECQMIndividualReports(t *testing.T) {
 								have = fmt.Sprint(gp["count"])
 							}
 						}
+						prefix, wrong := wrongReport(rel)
+						if wrong {
+							wrongComparisons++
+						} else {
+							comparisons++
+						}
 						if have == want {
-							agree++
+							if wrong {
+								wrongAgree++
+							} else {
+								agree++
+							}
 							continue
 						}
-						disagreements = append(disagreements, fmt.Sprintf("%s (Patient/%s) group %d %s: expected %s, got %s", rel, exp.subject, gi+1, code, want, have))
+						why := ""
+						if wrong {
+							wrongSeen[prefix]++
+							why = " (listed: the report contradicts its measure or data)"
+						}
+						disagreements = append(disagreements, fmt.Sprintf("%s (Patient/%s) group %d %s: expected %s, got %s%s", rel, exp.subject, gi+1, code, want, have, why))
 					}
 				}
 			}
@@ -202,8 +246,17 @@ func TestECQMIndividualReports(t *testing.T) {
 	if comparisons == 0 {
 		t.Fatal("no population counts compared")
 	}
+	for prefix, reason := range ecqmWrongReports {
+		if wrongSeen[prefix] == 0 {
+			t.Errorf("%s is listed as contradicting its measure (%s) but now agrees: remove it from ecqmWrongReports", prefix, reason)
+		} else {
+			t.Logf("listed reports %s: %d disagreements: %s", prefix, wrongSeen[prefix], reason)
+		}
+	}
+	all := float64(agree+wrongAgree) / float64(comparisons+wrongComparisons)
+	t.Logf("population counts, all expected reports: %d of %d agree (%.1f%%)", agree+wrongAgree, comparisons+wrongComparisons, 100*all)
 	rate := float64(agree) / float64(comparisons)
-	t.Logf("population counts: %d of %d agree (%.1f%%)", agree, comparisons, 100*rate)
+	t.Logf("population counts, without the listed reports: %d of %d agree (%.1f%%)", agree, comparisons, 100*rate)
 	if rate < 0.98 {
 		t.Errorf("only %.1f%% of population counts agree with the expected MeasureReports (need 98%%)", 100*rate)
 	}
