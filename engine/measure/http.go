@@ -145,13 +145,10 @@ func (h *handler) readBody(c echo.Context, req *request) error {
 			}
 			continue
 		}
-		val := ""
+		val := fj.Str(fj.Obj(par, "valueReference"), "reference")
 		for k, v := range par {
 			if s, ok := v.(string); ok && strings.HasPrefix(k, "value") {
 				val = s
-			}
-			if k == "valueReference" {
-				val = fj.Str(v.(map[string]any), "reference")
 			}
 		}
 		if val == "" && supported[name] {

@@ -176,3 +176,28 @@ define function "Days"(E Encounter): 2
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func TestParsePeriod(t *testing.T) {
+	for _, tc := range []struct {
+		start, end string
+		ok         bool
+	}{
+		{"2026", "2026", true},
+		{"2026-02", "2026-02", true},
+		{"2026-01-01", "2026-12-31", true},
+		{"2019-01-01T00:00:00-07:00", "2019-12-31T23:59:59-07:00", true},
+		{"2026-02-30", "2026-12-31", false},
+		{"26", "2026", false},
+		{"2026-13", "2026-12", false},
+		{"2027-01-01", "2026-12-31", false},
+		{"2026-01-01", "yesterday", false},
+	} {
+		_, err := measure.ParsePeriod(tc.start, tc.end)
+		if (err == nil) != tc.ok {
+			t.Errorf("ParsePeriod(%q, %q): %v, want ok=%v", tc.start, tc.end, err, tc.ok)
+		}
+		if e, isErr := measure.IsError(err); err != nil && (!isErr || e.Status != 400) {
+			t.Errorf("ParsePeriod(%q, %q): %v is not a 400", tc.start, tc.end, err)
+		}
+	}
+}

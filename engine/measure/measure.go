@@ -343,13 +343,29 @@ type Period struct {
 	interval   value.Interval
 }
 
-// ParsePeriod reads periodStart and periodEnd: FHIR dates (the period
-// runs from the start of the first day to the end of the last) or
-// dateTimes.
+// ParsePeriod reads periodStart and periodEnd: FHIR dates (YYYY,
+// YYYY-MM or YYYY-MM-DD: the period runs from the start of the first day
+// to the end of the last) or dateTimes.
 func ParsePeriod(start, end string) (Period, error) {
 	parse := func(name, s string, last bool) (value.DateTime, error) {
 		t := s
-		if len(s) == 10 && !strings.Contains(s, "T") {
+		switch len(s) {
+		case 4: // YYYY
+			if last {
+				t += "-12-31"
+			} else {
+				t += "-01-01"
+			}
+		case 7: // YYYY-MM
+			if last {
+				if ym, err := time.Parse("2006-01", s); err == nil {
+					t = ym.AddDate(0, 1, -1).Format("2006-01-02")
+				}
+			} else {
+				t += "-01"
+			}
+		}
+		if len(t) == 10 && !strings.Contains(t, "T") {
 			if last {
 				t += "T23:59:59.999"
 			} else {
@@ -357,7 +373,7 @@ func ParsePeriod(start, end string) (Period, error) {
 			}
 		}
 		dt, err := fhir.ParseDateTime(t)
-		if err != nil || len(s) < 10 {
+		if err != nil || len(t) < 10 {
 			return value.DateTime{}, errorf(http.StatusBadRequest, "value", "%s %q is not a FHIR date (YYYY-MM-DD) or dateTime", name, s)
 		}
 		return dt, nil
