@@ -14,8 +14,9 @@
 // own file (`../cql/X.cql`), else from the CQL file declaring the
 // Library's name. In an IG source folder or a plain folder, a CQL file no
 // Library resource covers becomes a Library of its own (id and name the
-// CQL library's name, url under the content's canonical base), as the IG
-// tooling generates them. The engine (engine/content), `ccg package
+// CQL library's name; url the canonical a PlanDefinition, ActivityDefinition
+// or Measure names it by, else one under the content's canonical base), as
+// the IG tooling generates them. The engine (engine/content), `ccg package
 // validate` and the repository's publish checks all read content through
 // this package.
 package load
@@ -486,6 +487,19 @@ func (c *Content) generateLibraries(files map[string][]byte) {
 			}
 		}
 	}
+	// the canonical a resource names the library by (its last segment the
+	// CQL name), else one under the content's base
+	named := map[string]string{}
+	for _, r := range c.Resources {
+		libs, _ := r.Data["library"].([]any)
+		for _, l := range libs {
+			ref, _ := l.(string)
+			ref, _, _ = strings.Cut(ref, "|")
+			if i := strings.LastIndexByte(ref, '/'); i >= 0 && named[ref[i+1:]] == "" {
+				named[ref[i+1:]] = ref
+			}
+		}
+	}
 	base := c.CanonicalBase()
 	ids := map[string]bool{}
 	for _, r := range c.Resources {
@@ -501,7 +515,9 @@ func (c *Content) generateLibraries(files map[string][]byte) {
 		lib := map[string]any{"resourceType": "Library", "id": f.name, "name": f.name, "status": "active",
 			"type":    map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/library-type", "code": "logic-library"}}},
 			"content": []any{map[string]any{"contentType": "text/cql", "data": base64.StdEncoding.EncodeToString(f.src)}}}
-		if base != "" {
+		if u := named[f.name]; u != "" {
+			lib["url"] = u
+		} else if base != "" {
 			lib["url"] = base + "/Library/" + f.name
 		}
 		if f.version != "" {

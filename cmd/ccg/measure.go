@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
@@ -43,13 +41,7 @@ func runMeasureEval(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg measure eval: %v\n", err)
 		return exitFailure
 	}
-	var pkg *content.Package
-	var err error
-	if fi, statErr := os.Stat(filepath.Join(*pkgPath, "input", "cql")); statErr == nil && fi.IsDir() {
-		pkg, err = measure.LoadFolder(*pkgPath)
-	} else {
-		pkg, err = content.LoadPath(*pkgPath, content.Options{})
-	}
+	pkg, err := content.LoadPath(*pkgPath, content.Options{})
 	if err != nil {
 		return fail(err)
 	}

@@ -25,7 +25,7 @@ var (
 // ecqm loads ../shared/corpus/ecqm-content-r4-2021 once per test binary.
 func ecqm(t testing.TB) (*content.Package, string) {
 	root := sharedtest.Dir(t, "corpus", "ecqm-content-r4-2021")
-	ecqmOnce.Do(func() { ecqmPkg, ecqmErr = measure.LoadFolder(root) })
+	ecqmOnce.Do(func() { ecqmPkg, ecqmErr = content.LoadPath(root, content.Options{}) })
 	if ecqmErr != nil {
 		t.Fatal(ecqmErr)
 	}

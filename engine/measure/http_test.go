@@ -20,7 +20,7 @@ import (
 // examplePackage loads examples/measure, the README's example Measure.
 func examplePackage(t testing.TB) *content.Package {
 	t.Helper()
-	p, err := measure.LoadFolder(filepath.Join("..", "..", "examples", "measure"))
+	p, err := content.LoadPath(filepath.Join("..", "..", "examples", "measure"), content.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
