@@ -21,7 +21,7 @@ func TestDiscovery(t *testing.T) {
 	srv := newServer(t, newEngine(t), cdshooks.Config{})
 	svcs := services(t, srv.URL)
 	want := map[string]string{
-		"htn-folder":                  "patient-view", // a CCG Folder without triggers
+		"htn-folder":                   "patient-view", // a CCG Folder without triggers
 		"cds-order-check-order-select": "order-select",
 		"cds-order-check-order-sign":   "order-sign",
 		"cds-encounter-start":          "encounter-start",
@@ -224,7 +224,7 @@ func orderData() (*patientData, map[string]any) {
 	}}
 	draft := map[string]any{"resourceType": "MedicationRequest", "id": "draft-1", "status": "draft", "intent": "order",
 		"medicationCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "314076", "display": "lisinopril 10 MG Oral Tablet"}}},
-		"subject": map[string]any{"reference": "Patient/p1"}}
+		"subject":                   map[string]any{"reference": "Patient/p1"}}
 	return d, draft
 }
 
@@ -388,7 +388,10 @@ func TestErrors(t *testing.T) {
 			delete(m, "prefetch")
 			m["fhirServer"] = failing.URL
 		}), 412, "500 Internal Server Error"},
-		{"patient missing", "htn-folder", with(func(m map[string]any) { m["prefetch"].(map[string]any)["patient"] = nil; m["fhirServer"] = newFHIRServer(t, &patientData{}).URL }), 412, "neither in the prefetch nor on the fhirServer"},
+		{"patient missing", "htn-folder", with(func(m map[string]any) {
+			m["prefetch"].(map[string]any)["patient"] = nil
+			m["fhirServer"] = newFHIRServer(t, &patientData{}).URL
+		}), 412, "neither in the prefetch nor on the fhirServer"},
 		{"data not CCG data-in", "htn-folder", with(func(m map[string]any) {
 			enc := fj.CloneObj(d.first("Encounter"))
 			enc["status"] = "finished"
