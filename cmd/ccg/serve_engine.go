@@ -15,8 +15,8 @@ import (
 
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/audit"
-	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/cdshooks"
+	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/httpapi"
 	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/server"
@@ -101,7 +101,7 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 		return nil, fmt.Errorf("guideline engine audit store: %w", err)
 	}
 	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("engine")})
-	cdshooks.Mount(e, cdshooks.Config{Engine: eng, Logger: log.Named("cds-hooks")})
+	cdshooks.Mount(e, cdshooks.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("cds-hooks")})
 	if cfg.Server != nil {
 		cfg.Server.SetLibrarySource(engineLibraries{eng: eng})
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})

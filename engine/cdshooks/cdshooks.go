@@ -32,6 +32,7 @@ import (
 
 	"github.com/ccg-project/ccg/cql/eval"
 	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/audit"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 )
 
@@ -49,6 +50,13 @@ type Config struct {
 	Timeout       time.Duration
 	FetchTimeout  time.Duration
 	MaxFetchBytes int64
+	// Audit stores a BALP submission and response AuditEvent for every
+	// call, as for $apply; nil: none (tests). Software names the engine
+	// (the recipient agent); Caller the authenticated caller (see
+	// httpapi.Config.Caller).
+	Audit    audit.Store
+	Software string
+	Caller   func(echo.Context) audit.Caller
 }
 
 // Handler serves the CDS Hooks routes.
@@ -76,6 +84,9 @@ func Mount(e *echo.Echo, cfg Config) *Handler {
 	}
 	if cfg.MaxFetchBytes <= 0 {
 		cfg.MaxFetchBytes = 8 << 20
+	}
+	if cfg.Software == "" {
+		cfg.Software = "ccg-guideline-engine"
 	}
 	h := &Handler{cfg: cfg}
 	e.GET("/cds-services", h.discover)
@@ -105,11 +116,16 @@ func writeJSON(c echo.Context, status int, v any) error {
 }
 
 func writeError(c echo.Context, err error) error {
+	status, msg := errorStatus(err)
+	return writeJSON(c, status, map[string]any{"error": msg})
+}
+
+func errorStatus(err error) (int, string) {
 	var ce *callError
 	if !errors.As(err, &ce) {
-		ce = &callError{status: http.StatusInternalServerError, msg: "internal error"}
+		return http.StatusInternalServerError, "internal error"
 	}
-	return writeJSON(c, ce.status, map[string]any{"error": ce.msg})
+	return ce.status, ce.msg
 }
 
 func (h *Handler) discover(c echo.Context) error {
@@ -121,8 +137,8 @@ func (h *Handler) discover(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, map[string]any{"services": out})
 }
 
-// readBody reads a JSON object body within the size limit.
-func (h *Handler) readBody(c echo.Context) (map[string]any, error) {
+// readBody reads a body within the size limit.
+func (h *Handler) readBody(c echo.Context) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, h.cfg.MaxBodyBytes))
 	if err != nil {
 		var mb *http.MaxBytesError
@@ -131,6 +147,11 @@ func (h *Handler) readBody(c echo.Context) (map[string]any, error) {
 		}
 		return nil, errorf(http.StatusBadRequest, "reading the request: %v", err)
 	}
+	return body, nil
+}
+
+// decodeBody decodes a JSON object body.
+func decodeBody(body []byte) (map[string]any, error) {
 	m, err := fj.DecodeObj(bytes.TrimSpace(body))
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "the body is not a JSON object: %v", err)
@@ -146,19 +167,37 @@ func (h *Handler) call(c echo.Context) error {
 	if svc == nil {
 		return writeError(c, errorf(http.StatusNotFound, "no CDS service %q (GET /cds-services lists them)", c.Param("id")))
 	}
-	body, err := h.readBody(c)
+	raw, err := h.readBody(c)
 	if err != nil {
 		return writeError(c, err)
 	}
-	req, err := parseRequest(body, svc)
-	if err != nil {
-		return writeError(c, err)
+	body, err := decodeBody(raw)
+	var req *hookRequest
+	if err == nil {
+		req, err = parseRequest(body, svc)
 	}
-	resp, err := h.answer(ctx, svc, req)
+	// The submission is durable before anything is evaluated, as for
+	// $apply; a malformed one is audited too.
+	ev := h.submission(c, svc, raw, body)
+	if err := h.record(ctx, ev); err != nil {
+		h.cfg.Logger.Error("audit: cannot record the CDS Hooks call", zap.Error(err))
+		return auditFailed(c, err)
+	}
+	var resp map[string]any
+	var res *engine.ApplyResult
+	if err == nil {
+		resp, res, err = h.answer(ctx, svc, req)
+	}
 	if err != nil {
 		if ce := (*callError)(nil); !errors.As(err, &ce) {
-			h.cfg.Logger.Error("CDS Hooks call failed", zap.String("service", svc.ID), zap.String("hookInstance", req.hookInstance), zap.Error(err))
+			h.cfg.Logger.Error("CDS Hooks call failed", zap.String("service", svc.ID), zap.Error(err))
 		}
+	}
+	if aerr := h.record(context.WithoutCancel(ctx), response(ev, res, err)); aerr != nil {
+		h.cfg.Logger.Error("audit: cannot record the CDS Hooks answer", zap.Error(aerr))
+		return auditFailed(c, aerr)
+	}
+	if err != nil {
 		return writeError(c, err)
 	}
 	return writeJSON(c, http.StatusOK, resp)
@@ -166,10 +205,10 @@ func (h *Handler) call(c echo.Context) error {
 
 // answer gathers the data, applies the PlanDefinition and turns the
 // RequestGroup into cards.
-func (h *Handler) answer(ctx context.Context, svc *service, req *hookRequest) (map[string]any, error) {
+func (h *Handler) answer(ctx context.Context, svc *service, req *hookRequest) (map[string]any, *engine.ApplyResult, error) {
 	data, err := h.gather(ctx, svc, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ar := &engine.ApplyRequest{PlanDefinitionID: svc.plan, Subject: "Patient/" + req.patientID, Data: data.bundle, Lenient: !svc.folder}
 	if req.encounterID != "" {
@@ -180,23 +219,23 @@ func (h *Handler) answer(ctx context.Context, svc *service, req *hookRequest) (m
 		var re *engine.RequestError
 		switch {
 		case errors.As(err, &re) && re.Status == http.StatusNotFound:
-			return nil, errorf(http.StatusNotFound, "%s", re.Error())
+			return nil, nil, errorf(http.StatusNotFound, "%s", re.Error())
 		case errors.As(err, &re):
 			// the data the client gave or its server holds do not make a
 			// data-in Bundle the guideline accepts
-			return nil, errorf(http.StatusPreconditionFailed, "the patient's data do not meet the guideline's data-in rules: %s", re.Error())
+			return nil, nil, errorf(http.StatusPreconditionFailed, "the patient's data do not meet the guideline's data-in rules: %s", re.Error())
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			return nil, errorf(http.StatusServiceUnavailable, "the guideline did not finish in time")
+			return nil, nil, errorf(http.StatusServiceUnavailable, "the guideline did not finish in time")
 		case eval.IsLimit(err):
-			return nil, errorf(http.StatusUnprocessableEntity, "%v", err)
+			return nil, nil, errorf(http.StatusUnprocessableEntity, "%v", err)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	for _, ce := range res.Errors {
 		h.cfg.Logger.Warn("CDS Hooks: a CARD could not be evaluated", zap.String("service", svc.ID), zap.String("card", ce.Card),
 			zap.String("expression", ce.Expression), zap.String("error", ce.Message))
 	}
-	return h.respond(svc, req, data, res), nil
+	return h.respond(svc, req, data, res), res, nil
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -337,7 +376,11 @@ func (h *Handler) feedback(c echo.Context) error {
 	if svc == nil {
 		return writeError(c, errorf(http.StatusNotFound, "no CDS service %q", c.Param("id")))
 	}
-	body, err := h.readBody(c)
+	raw, err := h.readBody(c)
+	if err != nil {
+		return writeError(c, err)
+	}
+	body, err := decodeBody(raw)
 	if err != nil {
 		return writeError(c, err)
 	}

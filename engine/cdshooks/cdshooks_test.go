@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/cdshooks"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 )
@@ -447,5 +448,47 @@ func TestFeedback(t *testing.T) {
 		if status, resp := do(t, http.MethodPost, srv.URL+"/cds-services/"+tc.path, tc.body); status != tc.status || fj.Str(resp, "error") == "" {
 			t.Errorf("%s %v: %d %v, want %d with an error", tc.path, tc.body, status, resp, tc.status)
 		}
+	}
+}
+
+// TestAudited: a call is audited as $apply is, a submission before it is
+// evaluated and a response after (naming the CARDs that fired), also
+// when the call is refused.
+func TestAudited(t *testing.T) {
+	st, err := audit.OpenSQLite(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv := newServer(t, newEngine(t), cdshooks.Config{Audit: st, Software: "ccg-test"})
+	tmpl := fj.Obj(services(t, srv.URL)["htn-folder"], "prefetch")
+	d := exampleData(t, "../../examples/hypertension/data-in/06-pregnant-on-acei.json")
+	ctx := ehrContext(d)
+	if status, resp := do(t, http.MethodPost, srv.URL+"/cds-services/htn-folder", hookCall("patient-view", ctx, d.prefetch(tmpl, ctx))); status != http.StatusOK {
+		t.Fatalf("%d %v", status, resp)
+	}
+	bad := hookCall("patient-view", map[string]any{"userId": "Practitioner/x", "patientId": fj.Str(ctx, "patientId")}, nil)
+	if status, _ := do(t, http.MethodPost, srv.URL+"/cds-services/htn-folder", bad); status != http.StatusBadRequest {
+		t.Fatalf("bad call: %d", status)
+	}
+	recs, err := st.Search(context.Background(), audit.Query{Patient: "Patient/" + fj.Str(ctx, "patientId")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := len(recs) - 1; i >= 0; i-- { // oldest first
+		r := recs[i]
+		got = append(got, r.Kind+" "+r.Outcome)
+		desc := fj.Str(r.Resource, "outcomeDesc")
+		if r.Kind == audit.KindSubmission && !strings.Contains(desc, "htn-folder") {
+			t.Errorf("submission outcomeDesc %q does not name the Folder", desc)
+		}
+		if i == len(recs)-2 && !strings.Contains(desc, "htn-card-stoprx") {
+			t.Errorf("response outcomeDesc %q does not name the CARD that fired", desc)
+		}
+	}
+	want := []string{"submission 0", "response 0", "submission 0", "response 4"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("audit events (-want +got):\n%s", d)
 	}
 }
