@@ -3,9 +3,13 @@ package cdshooks_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
@@ -350,8 +354,8 @@ func TestErrors(t *testing.T) {
 	ctx := ehrContext(d)
 	good := func() map[string]any { return hookCall("patient-view", fj.CloneObj(ctx), d.prefetch(tmpl, ctx)) }
 	with := func(f func(m map[string]any)) map[string]any { m := good(); f(m); return m }
-	failing := newFHIRServer(t, &patientData{})
-	failing.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	t.Cleanup(failing.Close)
 	cases := []struct {
 		name    string
 		path    string
@@ -490,5 +494,81 @@ func TestAudited(t *testing.T) {
 	want := []string{"submission 0", "response 0", "submission 0", "response 4"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("audit events (-want +got):\n%s", d)
+	}
+}
+
+// TestFetchBounds: reads from the client's FHIR server follow a search's
+// next pages on that server, and are bounded in size and time (412).
+func TestFetchBounds(t *testing.T) {
+	d := exampleData(t, "../../examples/hypertension/data-in/06-pregnant-on-acei.json")
+	ctx := ehrContext(d)
+	// the Observations come in pages of one
+	var obs []any
+	for _, r := range d.resources {
+		if fj.Type(r) == "Observation" {
+			obs = append(obs, r)
+		}
+	}
+	if len(obs) < 2 {
+		t.Fatal("example 06 has fewer than two Observations")
+	}
+	var pages atomic.Int32
+	fhir := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res := d.answer(r.URL.RequestURI())
+		if r.URL.Path == "/Observation" {
+			pages.Add(1)
+			i, _ := strconv.Atoi(r.URL.Query().Get("page"))
+			res = map[string]any{"resourceType": "Bundle", "type": "searchset", "entry": []any{map[string]any{"resource": obs[i]}}}
+			if i+1 < len(obs) {
+				res["link"] = []any{map[string]any{"relation": "next", "url": "http://" + r.Host + "/Observation?patient=x&page=" + strconv.Itoa(i+1)}}
+			}
+		}
+		if res == nil {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		raw, _ := fj.MarshalCompact(res)
+		w.Write(raw)
+	}))
+	t.Cleanup(fhir.Close)
+	srv := newServer(t, newEngine(t), cdshooks.Config{})
+	call := hookCall("patient-view", ctx, nil)
+	call["fhirServer"] = fhir.URL
+	_, paged := do(t, http.MethodPost, srv.URL+"/cds-services/htn-folder", call)
+	tmpl := fj.Obj(services(t, srv.URL)["htn-folder"], "prefetch")
+	_, whole := do(t, http.MethodPost, srv.URL+"/cds-services/htn-folder", hookCall("patient-view", ctx, d.prefetch(tmpl, ctx)))
+	gotSums, _ := summaries(paged)
+	wantSums, _ := summaries(whole)
+	if int(pages.Load()) != len(obs) || len(wantSums) == 0 || !cmp.Equal(gotSums, wantSums) {
+		t.Errorf("paged search: %d pages read (want %d), cards %v, want %v", pages.Load(), len(obs), gotSums, wantSums)
+	}
+
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(release) })
+	for _, tc := range []struct {
+		name    string
+		cfg     cdshooks.Config
+		server  string
+		message string
+	}{
+		{"answer too large", cdshooks.Config{MaxFetchBytes: 64}, fhir.URL, "larger than 64 bytes"},
+		{"server too slow", cdshooks.Config{FetchTimeout: 50 * time.Millisecond}, slow.URL, "deadline exceeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t, newEngine(t), tc.cfg)
+			call := hookCall("patient-view", ctx, nil)
+			call["fhirServer"] = tc.server
+			status, resp := do(t, http.MethodPost, srv.URL+"/cds-services/htn-folder", call)
+			if status != http.StatusPreconditionFailed || !strings.Contains(fj.Str(resp, "error"), tc.message) {
+				t.Errorf("%d %v, want 412 naming %q", status, resp, tc.message)
+			}
+		})
 	}
 }
