@@ -28,7 +28,6 @@ var stoppedStatus = map[string]string{
 // answer builds one response.
 type answer struct {
 	h    *Handler
-	svc  *service
 	data *callData
 	res  *engine.ApplyResult
 	// resources are the $apply Bundle's resources by "Type/id"; cardOf
@@ -42,8 +41,8 @@ type answer struct {
 // respond turns the RequestGroup into the CDS Hooks response: a card per
 // action, suggestions carrying the proposed resources, systemActions for
 // actions the PlanDefinition requires (requiredBehavior must).
-func (h *Handler) respond(svc *service, _ *hookRequest, data *callData, res *engine.ApplyResult) map[string]any {
-	a := &answer{h: h, svc: svc, data: data, res: res, resources: map[string]map[string]any{}, cardOf: map[string]string{},
+func (h *Handler) respond(data *callData, res *engine.ApplyResult) map[string]any {
+	a := &answer{h: h, data: data, res: res, resources: map[string]map[string]any{}, cardOf: map[string]string{},
 		rgRef: fj.Ref(res.RequestGroup)}
 	for _, e := range fj.Objs(res.Bundle, "entry") {
 		if r := fj.Obj(e, "resource"); fj.ID(r) != "" {

@@ -235,7 +235,7 @@ func (h *Handler) answer(ctx context.Context, svc *service, req *hookRequest) (m
 		h.cfg.Logger.Warn("CDS Hooks: a CARD could not be evaluated", zap.String("service", svc.ID), zap.String("card", ce.Card),
 			zap.String("expression", ce.Expression), zap.String("error", ce.Message))
 	}
-	return h.respond(svc, req, data, res), res, nil
+	return h.respond(data, res), res, nil
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

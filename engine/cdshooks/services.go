@@ -173,8 +173,11 @@ func requirements(eng *engine.Engine, pkgs []*content.Package, pd map[string]any
 	visited := map[string]bool{}
 	var visit func(r map[string]any, depth int)
 	visit = func(r map[string]any, depth int) {
+		if r == nil || depth > 8 {
+			return
+		}
 		key := fj.Ref(r) + "|" + fj.Str(r, "url")
-		if r == nil || depth > 8 || visited[key] {
+		if visited[key] {
 			return
 		}
 		visited[key] = true
