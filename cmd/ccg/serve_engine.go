@@ -37,6 +37,10 @@ var servePackagesGlob *string
 // other mounts (the registry's engine sync) to load packages into.
 var engineForServe *engine.Engine
 
+// applyForServe runs $apply in-process with the HTTP operation's audit
+// trail (for the web workbench).
+var applyForServe *httpapi.API
+
 // auditForServe is the audit store of a running `ccg serve`, where the
 // authentication guard records refused requests.
 var auditForServe audit.Store
@@ -99,7 +103,7 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	if err != nil {
 		return nil, fmt.Errorf("guideline engine audit store: %w", err)
 	}
-	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("engine")})
+	applyForServe = httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("engine")})
 	if cfg.Server != nil {
 		cfg.Server.SetLibrarySource(engineLibraries{eng: eng})
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})

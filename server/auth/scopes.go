@@ -152,7 +152,7 @@ var publicPaths = map[string]bool{
 // writes c, u or d; anything else (unknown paths) just a valid token.
 func Classify(method, path string) Need {
 	// CORS preflights carry no credential and read nothing.
-	if publicPaths[path] || method == "OPTIONS" {
+	if publicPaths[path] || method == "OPTIONS" || webPublic(path) {
 		return Need{Public: true}
 	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")

@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ccg-project/ccg/engine/audit"
+)
+
+// The web workbench's pages (under WebPrefix) use the same ccg tokens as
+// the API, held by the browser in the SessionCookie cookie instead of an
+// Authorization header (which still works). A page asked for without a
+// valid token redirects to WebLoginPath, where the workbench sets the
+// cookie. The cookie is HttpOnly and SameSite=Strict; a form sent with it
+// must also come from the server's own origin (Origin or Referer), so
+// another site cannot make a browser post on its user's behalf.
+const (
+	WebPrefix       = "/ui/"
+	WebLoginPath    = "/ui/login"
+	WebStaticPrefix = "/ui/static/"
+	SessionCookie   = "ccg_session"
+)
+
+// isWeb reports whether path is a workbench page.
+func isWeb(path string) bool { return path == "/ui" || strings.HasPrefix(path, WebPrefix) }
+
+// webPublic reports whether a workbench path needs no token: the login
+// page and the style sheet and script it uses.
+func webPublic(path string) bool {
+	return path == WebLoginPath || strings.HasPrefix(path, WebStaticPrefix)
+}
+
+// webToken is the token of a workbench request's session cookie.
+func webToken(r *http.Request) (string, bool) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return "", false
+	}
+	return c.Value, true
+}
+
+// SameOrigin reports whether a request that changes something comes
+// from a page of this server: its Origin (else Referer) names the
+// request's own scheme and host. Safe methods always pass.
+func SameOrigin(c echo.Context) bool {
+	r := c.Request()
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	from := r.Header.Get("Origin")
+	if from == "" {
+		from = r.Header.Get("Referer")
+	}
+	if from == "" {
+		return false
+	}
+	u, err := url.Parse(from)
+	return err == nil && u.Host == r.Host && u.Scheme == c.Scheme()
+}
+
+// toLogin answers a workbench request without a valid token: the
+// browser goes to the login page (which comes back to the page asked
+// for), and a stale cookie is dropped.
+func (g *Guard) toLogin(c echo.Context, hadCookie bool, why string) error {
+	if hadCookie {
+		g.record(c, nil, "read", audit.OutcomeMinor, "401 "+why, "")
+		ClearSessionCookie(c)
+	}
+	r := c.Request()
+	next := r.URL.Path
+	if r.Method != http.MethodGet || next == "/ui" {
+		next = WebPrefix
+	} else if r.URL.RawQuery != "" {
+		next += "?" + r.URL.RawQuery
+	}
+	return c.Redirect(http.StatusSeeOther, WebLoginPath+"?next="+url.QueryEscape(next))
+}
+
+// SetSessionCookie gives the browser its session token.
+func SetSessionCookie(c echo.Context, token string, maxAge int) {
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: WebPrefix, MaxAge: maxAge,
+		HttpOnly: true, Secure: c.Scheme() == "https", SameSite: http.SameSiteStrictMode})
+}
+
+// ClearSessionCookie removes the session cookie.
+func ClearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: WebPrefix, MaxAge: -1,
+		HttpOnly: true, Secure: c.Scheme() == "https", SameSite: http.SameSiteStrictMode})
+}
+
+// Off reports whether authentication is off (every request allowed).
+func (g *Guard) Off() bool { return g.cfg.Off }
