@@ -278,7 +278,7 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			g.failures.Succeed(addr)
 			c.Set(principalKey, p)
 		}
-		if need.Scope == ScopeEvaluate && g.rates != nil {
+		if g.rates != nil && (need.Scope == ScopeEvaluate || r.Method == http.MethodPost && WebEvaluation(path)) {
 			key := "addr:" + clientAddress(c)
 			if p != nil {
 				key = p.Issuer + "|" + p.Subject

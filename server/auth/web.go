@@ -24,6 +24,14 @@ const (
 	SessionCookie   = "ccg_session"
 )
 
+// WebEvaluation reports whether a POST to path runs an evaluation of the
+// workbench (its CQL playground or $apply): the server admits these in
+// bounded number, and the guard holds them to the evaluation rate limit
+// as it does $cql and $apply.
+func WebEvaluation(path string) bool {
+	return path == "/ui/playground" || path == "/ui/apply"
+}
+
 // isWeb reports whether path is a workbench page.
 func isWeb(path string) bool { return path == "/ui" || strings.HasPrefix(path, WebPrefix) }
 
