@@ -3,6 +3,7 @@ package auth
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -102,3 +103,17 @@ func ClearSessionCookie(c echo.Context) {
 
 // Off reports whether authentication is off (every request allowed).
 func (g *Guard) Off() bool { return g.cfg.Off }
+
+// RecordAuditSearch records a search of the audit trail made through the
+// workbench, as a GET /AuditEvent is recorded: the caller, the query and
+// the answer's status.
+func (g *Guard) RecordAuditSearch(c echo.Context, status int) {
+	outcome := audit.OutcomeSuccess
+	switch {
+	case status >= 500:
+		outcome = audit.OutcomeSerious
+	case status >= 400:
+		outcome = audit.OutcomeMinor
+	}
+	g.record(c, PrincipalOf(c), "search-type", outcome, strconv.Itoa(status), "")
+}

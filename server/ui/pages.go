@@ -346,6 +346,15 @@ func row(r audit.Record) auditRow {
 const auditPage = 100
 
 func (h *Handler) audit(c echo.Context) error {
+	status, err := h.auditSearch(c)
+	if g := h.guard.Load(); g != nil && h.cfg.Audit != nil {
+		g.RecordAuditSearch(c, status)
+	}
+	return err
+}
+
+// auditSearch serves the audit page and returns its status.
+func (h *Handler) auditSearch(c echo.Context) (int, error) {
 	v := auditView{Patient: c.QueryParam("patient"), Date: c.QueryParam("date"), Outcome: c.QueryParam("outcome"),
 		Allowed: h.allowed(c, needAuditRead), Enabled: h.cfg.Audit != nil}
 	status := http.StatusOK
@@ -353,7 +362,7 @@ func (h *Handler) audit(c echo.Context) error {
 		status = http.StatusForbidden
 	}
 	if !v.Allowed || !v.Enabled {
-		return h.render(c, status, "audit", "Audit", v)
+		return status, h.render(c, status, "audit", "Audit", v)
 	}
 	q := audit.Query{Outcome: v.Outcome, Count: auditPage}
 	if p := strings.TrimSpace(v.Patient); p != "" {
@@ -366,21 +375,21 @@ func (h *Handler) audit(c echo.Context) error {
 		t, err := time.Parse("2006-01-02", d)
 		if err != nil {
 			v.Error = "The date must be a day such as 2026-12-04."
-			return h.render(c, http.StatusBadRequest, "audit", "Audit", v)
+			return http.StatusBadRequest, h.render(c, http.StatusBadRequest, "audit", "Audit", v)
 		}
 		q.From, q.To = t, t.AddDate(0, 0, 1)
 	}
 	recs, err := h.cfg.Audit.Search(ctx(c), q)
 	if err != nil {
-		return err
+		return http.StatusInternalServerError, err
 	}
 	if v.Total, err = h.cfg.Audit.Total(ctx(c), q); err != nil {
-		return err
+		return http.StatusInternalServerError, err
 	}
 	for _, r := range recs {
 		v.Rows = append(v.Rows, row(r))
 	}
-	return h.render(c, http.StatusOK, "audit", "Audit", v)
+	return http.StatusOK, h.render(c, http.StatusOK, "audit", "Audit", v)
 }
 
 // --- login

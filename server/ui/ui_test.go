@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/audit"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/registry/store"
 	"github.com/ccg-project/ccg/server/auth"
@@ -232,6 +234,19 @@ func TestAuth(t *testing.T) {
 	status, body = f.get(t, "/ui/audit", cookie)
 	if status != http.StatusOK || !strings.Contains(body, "signed in as <strong>ann</strong>") || !strings.Contains(body, "events match") {
 		t.Fatalf("audit with session: %d\n%.2000s", status, body)
+	}
+	// The search is in the audit trail, as a GET /AuditEvent would be.
+	recs, err := f.audit.Search(context.Background(), audit.Query{Kind: audit.KindAccess})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range recs {
+		b, _ := json.Marshal(r.Resource)
+		found = found || strings.Contains(string(b), "/ui/audit") && strings.Contains(string(b), `"ann"`)
+	}
+	if !found {
+		t.Errorf("ann's audit search was not recorded (%d access records)", len(recs))
 	}
 	// Ann's login has no ccg/evaluate: the playground says so.
 	status, body = f.post(t, "/ui/playground", url.Values{"source": {"1"}}, cookie)
