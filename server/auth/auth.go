@@ -246,7 +246,7 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 			}
 			if tok == "" && web {
-				return g.toLogin(c, false, "")
+				return g.toLogin(c, false, audit.OutcomeMinor, "no session")
 			}
 			if tok == "" {
 				g.failures.Fail(addr)
@@ -265,7 +265,7 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 				g.failures.Fail(addr)
 				if web {
-					return g.toLogin(c, fromCookie, "invalid token: "+inv.msg)
+					return g.toLogin(c, fromCookie, audit.OutcomeSerious, "invalid token: "+inv.msg)
 				}
 				return g.deny(c, need, nil, http.StatusUnauthorized,
 					fmt.Sprintf(`Bearer realm="ccg", error="invalid_token", error_description=%q`, inv.msg), "invalid token: "+inv.msg, audit.OutcomeSerious)
@@ -302,6 +302,9 @@ func (g *Guard) deny(c echo.Context, need Need, p *Principal, status int, challe
 	}
 	c.Response().Header().Set("WWW-Authenticate", challenge)
 	g.record(c, p, interaction(need), outcome, fmt.Sprintf("%d %s", status, msg), "")
+	if isWeb(c.Request().URL.Path) {
+		return webRefusal(c, status, msg)
+	}
 	return writeOutcome(c, status, code, msg)
 }
 

@@ -155,6 +155,9 @@ func Classify(method, path string) Need {
 	if publicPaths[path] || method == "OPTIONS" || webPublic(path) {
 		return Need{Public: true}
 	}
+	if isWeb(path) {
+		return webNeed(method, path)
+	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	if segs[0] == "cds-services" {
 		return Need{Scope: ScopeEvaluate}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,6 +32,20 @@ const (
 // as it does $cql and $apply.
 func WebEvaluation(path string) bool {
 	return path == "/ui/playground" || path == "/ui/apply"
+}
+
+// webNeed is what a workbench page needs: its evaluations (the
+// playground, $apply) ScopeEvaluate as $cql and $apply do, its audit
+// search the AuditEvent search permission as GET /AuditEvent does, any
+// other page a valid token.
+func webNeed(method, path string) Need {
+	switch {
+	case method == http.MethodPost && WebEvaluation(path):
+		return Need{Scope: ScopeEvaluate}
+	case path == "/ui/audit":
+		return Need{Resource: "AuditEvent", Perm: 's'}
+	}
+	return Need{}
 }
 
 // isWeb reports whether path is a workbench page.
@@ -74,9 +89,9 @@ func SameOrigin(c echo.Context) bool {
 // toLogin answers a workbench request without a valid token: the
 // browser goes to the login page (which comes back to the page asked
 // for), and a stale cookie is dropped.
-func (g *Guard) toLogin(c echo.Context, hadCookie bool, why string) error {
+func (g *Guard) toLogin(c echo.Context, hadCookie bool, outcome, why string) error {
+	g.record(c, nil, "read", outcome, "401 "+why, "")
 	if hadCookie {
-		g.record(c, nil, "read", audit.OutcomeMinor, "401 "+why, "")
 		ClearSessionCookie(c)
 	}
 	r := c.Request()
@@ -116,4 +131,22 @@ func (g *Guard) RecordAuditSearch(c echo.Context, status int) {
 		outcome = audit.OutcomeMinor
 	}
 	g.record(c, PrincipalOf(c), "search-type", outcome, strconv.Itoa(status), "")
+}
+
+var refusedPage = template.Must(template.New("refused").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Not allowed · ccg workbench</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/ui/static/style.css"></head>
+<body><main id="main"><h1>Not allowed</h1><p class="bad" role="alert">{{.}}</p>
+<p><a href="/ui/">Back to the start page</a> · <a href="/ui/login">Sign in with another account or token</a></p></main></body></html>
+`))
+
+// webRefusal answers a workbench request whose token lacks the page's
+// scope with a page that says which scope it needs.
+func webRefusal(c echo.Context, status int, msg string) error {
+	var b strings.Builder
+	if err := refusedPage.Execute(&b, msg); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, []byte(b.String()))
 }
