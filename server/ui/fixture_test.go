@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,7 +36,10 @@ type fixture struct {
 	ui    *Handler
 }
 
-const uiPublished = "ccg.test.ui"
+const (
+	uiPublished = "ccg.test.ui"
+	uiReadme    = "# ccg.test.ui\n\nA package for the <workbench> tests."
+)
 
 // examplesDir is the repository's examples/ folder.
 var examplesDir = filepath.Join("..", "..", "examples")
@@ -89,7 +93,14 @@ func newFixture(t testing.TB, authOn bool) *fixture {
 	// One package in the repository, published as npm publishes.
 	admin := f.token(t, "admin", store.Token{Admin: true, Publish: true})
 	tgz := testpkg.Tarball(testpkg.Options{Name: uiPublished, Version: "1.0.0", Description: "Workbench test package"})
-	req, _ := http.NewRequest(http.MethodPut, f.srv.URL+"/npm/"+uiPublished, strings.NewReader(string(testpkg.PublishBody(uiPublished, "1.0.0", tgz))))
+	var body map[string]any
+	if err := json.Unmarshal(testpkg.PublishBody(uiPublished, "1.0.0", tgz), &body); err != nil {
+		t.Fatal(err)
+	}
+	// npm publish sends the package's README.md in the version document.
+	body["versions"].(map[string]any)["1.0.0"].(map[string]any)["readme"] = uiReadme
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPut, f.srv.URL+"/npm/"+uiPublished, strings.NewReader(string(b)))
 	req.Header.Set("Authorization", "Bearer "+admin)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)

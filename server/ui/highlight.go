@@ -14,7 +14,7 @@ func init() {
 		codesystems concept context contains day days default define desc descending difference display distinct
 		div duration during else end ends except exists expand false flatten fluent from function hour hours if
 		implies in include included intersect is let library maximum meets minimum minute minutes mod month months
-		not null occurs of on or or overlaps parameter per point predecessor private properly public retain return
+		not null occurs of on or overlaps parameter per point predecessor private properly public retain return
 		same second seconds singleton sort start starts such successor that then timezoneoffset to true union
 		using valueset version week weeks when where width with within without xor year years millisecond
 		milliseconds interval list tuple`) {

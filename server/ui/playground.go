@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ccg-project/ccg/cql"
+	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/server"
 )
 
@@ -58,7 +59,7 @@ func (h *Handler) playground(c echo.Context) error {
 	}
 	for _, p := range h.sortedPackages() {
 		for _, r := range p.OfType("Library") {
-			lib := p.Library(r["url"].(string))
+			lib := p.Library(fj.Str(r, "url"))
 			if lib == nil || lib.CQL == nil {
 				continue
 			}

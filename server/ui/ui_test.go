@@ -75,7 +75,7 @@ func TestPages(t *testing.T) {
 		{"/ui/packages", []string{"ccg.example.diabetes", uiPublished, "Workbench test package"}},
 		{"/ui/packages?q=hypertension", []string{"ccg.example.hypertension"}},
 		{"/ui/package?name=" + uiPublished, []string{"npm install " + uiPublished + "@1.0.0 --registry " + f.srv.URL + "/npm/",
-			"CCG package published here", "<code>latest</code> → 1.0.0", "not signed by its publisher"}},
+			"CCG package published here", "<code>latest</code> → 1.0.0", "not signed by its publisher", "A package for the &lt;workbench&gt; tests."}},
 		{"/ui/package?name=ccg.example.hypertension", []string{"Hypertension in adults", "03-untreated.json"}},
 		{"/ui/folder?package=ccg.example.hypertension&id=htn-folder", []string{"Propose the diagnosis of hypertension",
 			"Propose a Diagnosis (propdx)", "Elevated On Two Separate Days", `<span class="k">define</span>`, "MedicationRequest (cpg-medicationrequest)"}},
