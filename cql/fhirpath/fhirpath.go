@@ -94,7 +94,14 @@ type Env struct {
 	Now time.Time
 	// Trace receives the trace() calls; nil drops them.
 	Trace func(name string, items []value.Value)
+	// MaxItems bounds the collections repeat() and descendants() build
+	// (0: 1,000,000) and MaxStringLen the strings & and + build (0: no
+	// limit); beyond them evaluation stops with an error.
+	MaxItems, MaxStringLen int
 }
+
+// defaultMaxItems is the bound of Env.MaxItems when it is 0.
+const defaultMaxItems = 1_000_000
 
 // Eval evaluates the expression with input as its input collection (nil
 // or an empty slice for none).
@@ -111,7 +118,12 @@ func (e *Expr) Eval(ctx context.Context, input []value.Value, env *Env) (out []v
 	if now.IsZero() {
 		now = time.Now()
 	}
-	ev := &evaluator{env: env, input: input, b: &builtins.Context{Ctx: ctx, Now: value.DateTimeOf(now)}}
+	maxItems := env.MaxItems
+	if maxItems <= 0 {
+		maxItems = defaultMaxItems
+	}
+	ev := &evaluator{env: env, input: input, b: &builtins.Context{Ctx: ctx, Now: value.DateTimeOf(now),
+		MaxListSize: maxItems, MaxStringLen: env.MaxStringLen}}
 	ev.resource = input
 	if env.Resource != nil {
 		ev.resource = []value.Value{env.Resource}
@@ -176,6 +188,9 @@ func Value(out []value.Value) value.Value {
 
 // Format writes a collection as FHIRPath-like text: { 1, 'a' }.
 func Format(out []value.Value) string {
+	if len(out) == 0 {
+		return "{ }"
+	}
 	parts := make([]string, len(out))
 	for i, v := range out {
 		if n, ok := v.(*fhir.Node); ok && n.Raw() != nil {

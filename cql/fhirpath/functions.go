@@ -223,6 +223,9 @@ func (ev *evaluator) call(x *ast.FunctionCall, focus []value.Value, fr *frame) (
 				return nil, err
 			}
 			out = append(out, next...)
+			if err := ev.b.CheckListSize(len(out)); err != nil {
+				return nil, errAt(x, "descendants(): %v", err)
+			}
 			level = next
 		}
 		return out, nil
@@ -356,7 +359,13 @@ func (ev *evaluator) iterate(x *ast.FunctionCall, in []value.Value, fr *frame) (
 				if err != nil {
 					return nil, err
 				}
+				if err := ev.b.CheckListSize(len(seen) + len(r)); err != nil {
+					return nil, errAt(x, "repeat(): %v", err)
+				}
 				for _, item := range r {
+					if err := ev.b.Tick(); err != nil {
+						return nil, err
+					}
 					if !member(item, seen) {
 						seen = append(seen, item)
 						next = append(next, item)

@@ -230,6 +230,9 @@ func (ev *evaluator) binary(x *ast.BinaryExpr, focus []value.Value, fr *frame) (
 		if err != nil {
 			return nil, err
 		}
+		if err := ev.b.CheckStringLen(len(a) + len(b)); err != nil {
+			return nil, errAt(x, "%v", err)
+		}
 		return []value.Value{value.String(a + b)}, nil
 	}
 	name, ok := arith[x.Op]
@@ -246,6 +249,9 @@ func (ev *evaluator) binary(x *ast.BinaryExpr, focus []value.Value, fr *frame) (
 	if x.Op == ast.OpAdd {
 		if s, ok := a.(value.String); ok {
 			if t, ok := b.(value.String); ok {
+				if err := ev.b.CheckStringLen(len(s) + len(t)); err != nil {
+					return nil, errAt(x, "%v", err)
+				}
 				return []value.Value{s + t}, nil
 			}
 		}
