@@ -400,7 +400,11 @@ func singletonBool(at ast.Node, out []value.Value) (*value.Boolean, error) {
 
 // nodeIs reports whether a FHIR node is of the named type or a subtype
 // ("Resource", "DomainResource", "FHIR.Quantity").
-func nodeIs(n *fhir.Node, name string) bool {
+func nodeIs(n *fhir.Node, name string) bool { return nodeOf(n, name, false) }
+
+// nodeOf is nodeIs; exact leaves out the derivation of FHIR primitives
+// (a code is a string for is, not for as and ofType).
+func nodeOf(n *fhir.Node, name string, exact bool) bool {
 	name = strings.TrimPrefix(name, "FHIR.")
 	t := n.TypeName()
 	if n.Info().Kind == fhir.KindCode {
@@ -409,6 +413,9 @@ func nodeIs(n *fhir.Node, name string) bool {
 	for ; t != ""; t = primitiveBase[t] {
 		if t == name {
 			return true
+		}
+		if exact {
+			break
 		}
 	}
 	ti, ok := fhir.R4().Info(name)
@@ -425,12 +432,12 @@ var primitiveBase = map[string]string{"code": "string", "id": "string", "markdow
 
 // isType reports whether v is of the named type: a FHIR type for nodes,
 // a System type for System values (unqualified names match both).
-func isType(v value.Value, name string) bool {
+func isType(v value.Value, name string, exact bool) bool {
 	if n, ok := v.(*fhir.Node); ok {
 		if strings.HasPrefix(name, "System.") {
 			return false
 		}
-		return nodeIs(n, name)
+		return nodeOf(n, name, exact)
 	}
 	if v == nil || strings.HasPrefix(name, "FHIR.") {
 		return false
@@ -455,7 +462,7 @@ func (ev *evaluator) isColl(at ast.Node, in []value.Value, name string) ([]value
 	case 0:
 		return nil, nil
 	case 1:
-		return boolColl(isType(in[0], name)), nil
+		return boolColl(isType(in[0], name, false)), nil
 	}
 	return nil, errAt(at, "is: expected one item, found %d", len(in))
 }
@@ -473,7 +480,7 @@ func (ev *evaluator) asColl(at ast.Node, in []value.Value, name string) ([]value
 func ofType(in []value.Value, name string) []value.Value {
 	var out []value.Value
 	for _, v := range in {
-		if isType(v, name) {
+		if isType(v, name, true) {
 			out = append(out, v)
 		}
 	}

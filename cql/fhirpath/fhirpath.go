@@ -65,7 +65,7 @@ func Parse(src string) (*Expr, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, &Error{Msg: "the expression is empty", Syntax: true}
 	}
-	root, errs := parser.ParseExpression(src)
+	root, errs := parser.ParseFHIRPath(src)
 	if len(errs) > 0 {
 		return nil, &Error{Line: errs[0].Line, Col: errs[0].Col, Msg: errs[0].Message, Syntax: true}
 	}

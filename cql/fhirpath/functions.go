@@ -1104,13 +1104,14 @@ func (ev *evaluator) sort(x *ast.FunctionCall, in []value.Value, fr *frame) ([]v
 	sort.SliceStable(items, func(a, b int) bool {
 		for k := range items[a].keys {
 			x, y := unify(items[a].keys[k], items[b].keys[k])
+			// empty keys sort first, in both directions
 			c := 0
 			switch {
 			case x == nil && y == nil:
 			case x == nil:
-				c = -1
+				return true
 			case y == nil:
-				c = 1
+				return false
 			default:
 				c, _ = value.Compare(x, y)
 			}
