@@ -704,7 +704,11 @@ func (r errRetriever) Retrieve(context.Context, *typesNamed, string, value.Value
 // (else the subject Patient); a path that starts with another resource
 // type reads the data-in resources of that type about the subject.
 func (a *applier) evalFHIRPath(pkg *content.Package, src string, focus map[string]any) (value.Value, error) {
-	x, err := fhirpath.Parse(src)
+	parse := fhirpath.Parse
+	if pkg != nil {
+		parse = pkg.FHIRPath
+	}
+	x, err := parse(src)
 	if err != nil {
 		return nil, err
 	}

@@ -98,3 +98,19 @@ func fhirPathData(t *testing.T) map[string]any {
 	data["entry"] = append(fj.List(data, "entry"), map[string]any{"fullUrl": "http://example.org/fhir/Observation/bp1", "resource": obs})
 	return data
 }
+
+// TestPackageFHIRPathOnce: a package parses each FHIRPath expression once
+// and keeps a syntax error.
+func TestPackageFHIRPathOnce(t *testing.T) {
+	p := testEngine(t).Packages()[0]
+	a, err := p.FHIRPath("gender = 'female'")
+	b, _ := p.FHIRPath("gender = 'female'")
+	if err != nil || a == nil || a != b {
+		t.Errorf("FHIRPath twice: %p %p %v", a, b, err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := p.FHIRPath("gender ="); err == nil {
+			t.Error("no syntax error")
+		}
+	}
+}
