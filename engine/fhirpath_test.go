@@ -114,3 +114,51 @@ func TestPackageFHIRPathOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestFHIRPathDynamicValue: a text/fhirpath dynamicValue of an
+// ActivityDefinition sets an element of the request it builds, with
+// %resource the request and %subject the Patient.
+func TestFHIRPathDynamicValue(t *testing.T) {
+	e := testEngine(t)
+	p := e.Packages()[0]
+	ad := fj.CloneObj(p.Resource("ActivityDefinition", "ad-provide"))
+	ad["dynamicValue"] = []any{
+		map[string]any{"path": "priority", "expression": map[string]any{"language": "text/fhirpath",
+			"expression": "iif(%subject.birthDate <= today() - 65 years, 'urgent', 'routine')"}},
+		map[string]any{"path": "doNotPerform", "expression": map[string]any{"language": "text/fhirpath",
+			"expression": "%resource.resourceType = 'CommunicationRequest' and %subject.gender = 'male'"}},
+	}
+	resources := []map[string]any{ad}
+	for _, r := range p.Resources {
+		if fj.Ref(r) != "ActivityDefinition/ad-provide" {
+			resources = append(resources, r)
+		}
+	}
+	pkg, err := content.FromResources("fp", "1", resources, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2 := engine.New(engine.Options{Now: func() time.Time { return fixedNow }})
+	e2.Load(pkg)
+	res, err := e2.Apply(context.Background(), &engine.ApplyRequest{PlanDefinitionID: "card-provide", Subject: "Patient/p1",
+		Encounter: "Encounter/e1", Data: dataIn(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) > 0 {
+		t.Fatalf("%+v", res.Errors)
+	}
+	var req map[string]any
+	for _, en := range fj.Objs(res.Bundle, "entry") {
+		if r := fj.Obj(en, "resource"); fj.Type(r) == "CommunicationRequest" {
+			req = r
+		}
+	}
+	if req == nil {
+		t.Fatalf("no CommunicationRequest in %v", res.Bundle)
+	}
+	// born 1961-03-04: 64 on 2026-02-01
+	if req["priority"] != "routine" || req["doNotPerform"] != false {
+		t.Errorf("priority %v, doNotPerform %v", req["priority"], req["doNotPerform"])
+	}
+}
