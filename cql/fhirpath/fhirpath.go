@@ -15,9 +15,30 @@
 // CQL checker's typed plan, and looks operator overloads up by the
 // run-time types of their operands.
 //
+// The front end is parser.ParseFHIRPath: CQL's expression grammar with
+// the words CQL reserves and FHIRPath does not (start, end, where ...)
+// read as names; the union operator |, which CQL binds loosest, is moved
+// to FHIRPath's precedence on the tree (precedence.go).
+//
 // Environment variables: %context (the evaluation's input), %resource and
 // %rootResource (Env.Resource, else the input), %ucum, %sct, %loinc,
 // %`vs-name` and %`ext-name`, and the caller's own (Env.Vars).
+//
+// Functions: those of FHIRPath N1 (existence, filtering and projection
+// with $this/$index, subsetting, combining, conversion, string, math,
+// tree navigation, utility and aggregate() with $total), FHIR's
+// extension(), hasValue(), getValue(), resolve() (contained resources,
+// Bundle entries, then Env.Resolve), memberOf() (Env.Terminology),
+// conformsTo() (the core profiles only) and htmlChecks(), and of
+// FHIRPath 2.1: sort(), lowBoundary(), highBoundary(), precision(),
+// comparable(), sum/min/max/avg, the date and time component functions,
+// encode/decode/escape/unescape, trim, split, join, matchesFull.
+//
+// Not done: the static checks of FHIRPath's "strict" mode (an element no
+// type of the operand's static type has, ordered functions after
+// children()) are made at run time, so a path over an empty collection
+// gives empty instead of an error; type() returns tuples of namespace
+// and name.
 package fhirpath
 
 import (
