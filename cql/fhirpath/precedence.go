@@ -42,21 +42,37 @@ func parens(root ast.Expr) map[ast.Expr]bool {
 	return out
 }
 
-// fixUnions rewrites the tree rooted at x (in place below x) and returns
-// the new root.
+// fixUnions rewrites the tree rooted at x bottom-up (in place below x)
+// and returns the new root.
 func fixUnions(x ast.Expr, paren map[ast.Expr]bool) ast.Expr {
-	ast.Inspect(x, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.BinaryExpr:
-			n.Left = fixUnions1(n.Left, paren)
-			n.Right = fixUnions1(n.Right, paren)
-		case *ast.FunctionCall:
-			for i, a := range n.Args {
-				n.Args[i] = fixUnions1(a, paren)
-			}
+	fix := func(e ast.Expr) ast.Expr { return fixUnions(e, paren) }
+	switch n := x.(type) {
+	case *ast.BinaryExpr:
+		n.Left, n.Right = fix(n.Left), fix(n.Right)
+	case *ast.FunctionCall:
+		if n.Source != nil {
+			n.Source = fix(n.Source)
 		}
-		return true
-	})
+		for i, a := range n.Args {
+			n.Args[i] = fix(a)
+		}
+	case *ast.MemberAccess:
+		n.Source = fix(n.Source)
+	case *ast.Indexer:
+		n.Source, n.Index = fix(n.Source), fix(n.Index)
+	case *ast.UnaryExpr:
+		n.Operand = fix(n.Operand)
+	case *ast.IsExpr:
+		n.Operand = fix(n.Operand)
+	case *ast.AsExpr:
+		n.Operand = fix(n.Operand)
+	case *ast.IfExpr:
+		n.Cond, n.Then, n.Else = fix(n.Cond), fix(n.Then), fix(n.Else)
+	case *ast.ListSelector:
+		for i, e := range n.Elems {
+			n.Elems[i] = fix(e)
+		}
+	}
 	return fixUnions1(x, paren)
 }
 
