@@ -222,6 +222,7 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	log.Info("guideline repository mounted", zap.String("prefix", h.Prefix()), zap.String("signingKey", key.ID()),
 		zap.Int("trustedKeys", len(trusted)), zap.String("trustedKeysDir", keyDir.Dir()), zap.Bool("postgres", cfg.DB != ""))
 	return closerFunc(func() error {
+		h.Close()
 		if err := st.Close(); err != nil && !errors.Is(err, context.Canceled) {
 			return err
 		}

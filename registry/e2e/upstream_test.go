@@ -42,6 +42,7 @@ func newTestRegistry(t *testing.T) *testRegistry {
 		t.Fatal(err)
 	}
 	h := npm.New(reg, "/npm/", nil)
+	t.Cleanup(func() { h.Close() })
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &testRegistry{st: st, reg: reg, h: h, srv: srv, url: srv.URL + "/npm/"}

@@ -22,9 +22,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/internal/lockout"
@@ -51,6 +53,12 @@ type Handler struct {
 	// searchUpstreams, for search results too.
 	upstreams       upstream.Set
 	searchUpstreams bool
+	// docReads joins concurrent reads of one upstream document;
+	// refreshing names the documents read in the background, which
+	// background counts.
+	docReads   singleflight.Group
+	refreshing sync.Map
+	background sync.WaitGroup
 }
 
 // OnChange registers f to be called, once the change is stored, with the
@@ -581,7 +589,7 @@ func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec 
 	if !errors.As(err, &ae) || ae.status != 404 || len(h.upstreams.For(name)) == 0 {
 		return err
 	}
-	up, uerr := h.upstreamDocFor(r.Context(), name)
+	up, uerr := h.upstreamDocFor(r.Context(), name, spec)
 	if errors.Is(uerr, upstream.ErrNotFound) {
 		return err
 	}

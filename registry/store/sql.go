@@ -123,6 +123,7 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			login_hash TEXT NOT NULL UNIQUE,
 			username TEXT NOT NULL,
 			created BIGINT NOT NULL)`,
+		upstreamDocTable,
 	}
 	for _, st := range append(stmts, s.trustTables()...) {
 		if _, err := s.db.ExecContext(ctx, st); err != nil {

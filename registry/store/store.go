@@ -224,6 +224,13 @@ type Store interface {
 	// Unpublish removes versions (all when none are named) published at
 	// or after notBefore (ErrTooOld otherwise); see sqlStore.Unpublish.
 	Unpublish(ctx context.Context, a Actor, name string, rev int64, versions []string, notBefore time.Time) error
+	// CachedUpstreamDoc returns the upstream document kept for name, or
+	// ErrNotFound; PutUpstreamDoc keeps (or replaces) one.
+	CachedUpstreamDoc(ctx context.Context, name string) (*UpstreamDoc, error)
+	PutUpstreamDoc(ctx context.Context, d UpstreamDoc) error
+	// RecentVersions returns the newest versions, newest first, leaving
+	// out those whose publisher starts with excludePublisher (when not "").
+	RecentVersions(ctx context.Context, limit int, excludePublisher string) ([]Version, error)
 	// Close releases the database.
 	Close() error
 }
