@@ -100,6 +100,13 @@ func (r *Registry) StoreMirror(ctx context.Context, tgz []byte, source, want str
 	}
 	tags := map[string]string{}
 	if _, err := r.opts.Store.Package(ctx, m.Name); errors.Is(err, store.ErrNotFound) {
+		// A new name follows the repository's rule, unless it comes from
+		// an upstream (where it is the upstream's, not chosen here).
+		if !strings.HasPrefix(source, "upstream:") {
+			if err := r.CheckName(m.Name, true); err != nil {
+				return nil, err
+			}
+		}
 		tags["latest"] = m.Version
 	} else if err != nil {
 		return nil, err
