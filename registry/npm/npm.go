@@ -879,6 +879,13 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		doc["maintainers"] = []any{map[string]any{"name": tok.User, "email": email}}
 	}
 	doc["fhirVersions"] = m.FHIRVersions
+	// What FHIR tools read from package.json, whatever the client sent:
+	// the catalog's canonical query and the feed's kind use them.
+	for _, k := range []string{"canonical", "url", "type"} {
+		if v, ok := m.Raw[k]; ok {
+			doc[k] = v
+		}
+	}
 	if checked.Signed.Resources > 0 || checked.Signed.Package {
 		doc["ccgSignatures"] = map[string]any{"resources": checked.Signed.Resources, "package": checked.Signed.Package, "signers": checked.Signed.Signers}
 	}
