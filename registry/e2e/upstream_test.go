@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -27,6 +28,8 @@ type testRegistry struct {
 	h   *npm.Handler
 	srv *httptest.Server
 	url string
+	// fhirURL is the FHIR package registry API's.
+	fhirURL string
 }
 
 func newTestRegistry(t *testing.T) *testRegistry {
@@ -43,9 +46,12 @@ func newTestRegistry(t *testing.T) *testRegistry {
 	}
 	h := npm.New(reg, "/npm/", nil)
 	t.Cleanup(func() { h.Close() })
-	srv := httptest.NewServer(h)
+	mux := http.NewServeMux()
+	mux.Handle("/npm/", h)
+	mux.Handle(npm.FHIRPackagesPrefix, h.FHIRPackages(npm.FHIRPackagesPrefix))
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &testRegistry{st: st, reg: reg, h: h, srv: srv, url: srv.URL + "/npm/"}
+	return &testRegistry{st: st, reg: reg, h: h, srv: srv, url: srv.URL + "/npm/", fhirURL: srv.URL + npm.FHIRPackagesPrefix}
 }
 
 // newNPM is an npm whose whole configuration (registry, token, cache)
@@ -117,10 +123,15 @@ func newApp(t *testing.T) string {
 // upstream. It returns them and the stand-in core's integrity.
 func upstreamPair(t *testing.T) (a, b *testRegistry, coreInteg string) {
 	t.Helper()
+	return upstreamPairWith(t, testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1"))
+}
+
+// upstreamPairWith is upstreamPair with core as B's stand-in core package.
+func upstreamPairWith(t *testing.T, core []byte) (a, b *testRegistry, coreInteg string) {
+	t.Helper()
 	need(t, "npm", "install Node.js 20+ and npm (apt-get install nodejs npm)")
 	ctx := context.Background()
 	b = newTestRegistry(t)
-	core := testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1")
 	if _, err := b.reg.StoreMirror(ctx, core, "import", "", nil); err != nil {
 		t.Fatal(err)
 	}
