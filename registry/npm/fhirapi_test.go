@@ -22,8 +22,8 @@ import (
 
 // fhirFixture serves the npm API at /npm/ and the FHIR package API at
 // /fhir-packages/ over one repository.
-func fhirFixture(t *testing.T, mod func(*registry.Options)) (*fixture, string) {
-	f := newFixture(t, mod)
+func fhirFixture(t *testing.T, st store.Store, mod func(*registry.Options)) (*fixture, string) {
+	f := newFixtureOn(t, st, mod)
 	mux := http.NewServeMux()
 	mux.Handle("/npm/", f.h)
 	mux.Handle(FHIRPackagesPrefix, f.h.FHIRPackages(FHIRPackagesPrefix))
@@ -62,8 +62,10 @@ func withCanonical(t *testing.T, o testpkg.Options) []byte {
 	return tgz
 }
 
-func TestFHIRPackageAPI(t *testing.T) {
-	f, api := fhirFixture(t, func(o *registry.Options) { o.Names = registry.FHIRNames })
+func TestFHIRPackageAPI(t *testing.T) { onBackends(t, testFHIRPackageAPI) }
+
+func testFHIRPackageAPI(t *testing.T, st store.Store) {
+	f, api := fhirFixture(t, st, func(o *registry.Options) { o.Names = registry.FHIRNames })
 	ctx := context.Background()
 	htn := withCanonical(t, testpkg.Options{Name: "ccg.test.htn", Version: "1.0.0", Canonical: "https://htn.example/fhir"})
 	if code, m := f.publish(t, "ccg.test.htn", "1.0.0", htn); code != 200 {
@@ -194,7 +196,12 @@ func TestFHIRPackageAPI(t *testing.T) {
 // upstreams by the FHIR package API too, and cached as a mirror.
 func TestFHIRPackageAPIUpstream(t *testing.T) {
 	fu := newFakeUpstream(t)
-	f, api := fhirFixture(t, nil)
+	st, err := store.OpenSQLite(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f, api := fhirFixture(t, st, nil)
 	up, err := upstream.Parse("b=" + fu.srv.URL + ";names=hl7.*")
 	if err != nil {
 		t.Fatal(err)
