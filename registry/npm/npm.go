@@ -927,7 +927,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		Version: store.Version{
 			Name: name, Version: ver, Doc: docBytes, Integrity: integrity, Shasum: shasum, SHA512: checked.SHA512,
 			Description: desc, FHIRVersion: fhirVer, Keywords: m.Keywords, Publisher: tok.User,
-			Published: h.now(),
+			Published: h.now(), Canonical: store.CanonicalOf(m.Raw),
 		},
 		Tarball:    tgz,
 		DistTags:   tags,
@@ -1269,7 +1269,7 @@ func (h *Handler) catalogEntries(r *http.Request) ([]CatalogEntry, error) {
 		}
 		prerelease = b
 	}
-	canonical := strings.TrimSuffix(q.Get("canonical"), "/")
+	sq.Canonical = strings.TrimSuffix(q.Get("canonical"), "/")
 	hits, _, err := h.reg.Store().Search(ctx, sq)
 	if err != nil {
 		return nil, err
@@ -1278,15 +1278,6 @@ func (h *Handler) catalogEntries(r *http.Request) ([]CatalogEntry, error) {
 	for _, hit := range hits {
 		if !prerelease && strings.Contains(strings.SplitN(hit.Version, "+", 2)[0], "-") {
 			continue
-		}
-		if canonical != "" {
-			ok, err := h.hasCanonical(ctx, hit, canonical)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue
-			}
 		}
 		out = append(out, CatalogEntry{Name: hit.Name, Description: hit.Description, FHIRVersion: hit.FHIRVersion,
 			LastUpdated: hit.Modified.Format(time.RFC3339), Version: hit.Version, Mirror: registry.IsMirror(hit.Publisher)})
@@ -1298,27 +1289,6 @@ func (h *Handler) catalogEntries(r *http.Request) ([]CatalogEntry, error) {
 		out = h.upstreamCatalog(ctx, q, out)
 	}
 	return out, nil
-}
-
-// hasCanonical reports whether the latest version of a catalog hit has
-// the canonical URL want (package.json "canonical", else "url"), or one
-// that want lies below.
-func (h *Handler) hasCanonical(ctx context.Context, hit store.SearchHit, want string) (bool, error) {
-	v, err := h.reg.Store().Version(ctx, hit.Name, hit.Version)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	var doc struct{ Canonical, URL string }
-	json.Unmarshal(v.Doc, &doc)
-	c := doc.Canonical
-	if c == "" {
-		c = doc.URL
-	}
-	c = strings.TrimSuffix(c, "/")
-	return c != "" && (want == c || strings.HasPrefix(want, c+"/")), nil
 }
 
 func parseSince(s string) (time.Time, error) {

@@ -60,6 +60,9 @@ type Version struct {
 	Keywords    []string
 	Publisher   string
 	Published   time.Time
+	// Canonical is the canonical URL package.json names ("canonical",
+	// else "url"), without a trailing slash; "" when it names none.
+	Canonical string
 }
 
 // Package summarises a package: its dist-tags and versions.
@@ -103,8 +106,11 @@ type SearchQuery struct {
 	Text        string
 	Name        string // substring of the name
 	FHIRVersion string
-	Since       time.Time
-	From, Size  int
+	// Canonical keeps packages whose latest version's canonical URL is
+	// Canonical or a prefix of it ending before a "/".
+	Canonical  string
+	Since      time.Time
+	From, Size int
 }
 
 // SearchHit is one package found by Search (its latest version).

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -77,4 +78,52 @@ func (s *sqlStore) RecentVersions(ctx context.Context, limit int, excludePublish
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// CanonicalOf is the canonical URL a package.json (or a version document
+// holding its fields) names: "canonical", else "url", without a trailing
+// slash; "" when it names none.
+func CanonicalOf(fields map[string]any) string {
+	for _, k := range []string{"canonical", "url"} {
+		if s, ok := fields[k].(string); ok && s != "" {
+			return strings.TrimSuffix(s, "/")
+		}
+	}
+	return ""
+}
+
+// backfillCanonicals sets the canonical of versions stored before the
+// column existed from their documents (only rows whose document names
+// one are read).
+func (s *sqlStore) backfillCanonicals(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, version, doc FROM versions WHERE canonical = '' AND (doc LIKE '%"canonical"%' OR doc LIKE '%"url"%')`)
+	if err != nil {
+		return fmt.Errorf("store: migrate %s: canonicals: %w", s.d.name, err)
+	}
+	type row struct{ name, version, canonical string }
+	var found []row
+	for rows.Next() {
+		var r row
+		var doc string
+		if err := rows.Scan(&r.name, &r.version, &doc); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: migrate %s: canonicals: %w", s.d.name, err)
+		}
+		var fields map[string]any
+		if json.Unmarshal([]byte(doc), &fields) == nil {
+			if r.canonical = CanonicalOf(fields); r.canonical != "" {
+				found = append(found, r)
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: migrate %s: canonicals: %w", s.d.name, err)
+	}
+	for _, r := range found {
+		if _, err := s.db.ExecContext(ctx, s.q(`UPDATE versions SET canonical = ? WHERE name = ? AND version = ?`), r.canonical, r.name, r.version); err != nil {
+			return fmt.Errorf("store: migrate %s: canonicals: %w", s.d.name, err)
+		}
+	}
+	return nil
 }
