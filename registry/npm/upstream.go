@@ -279,6 +279,14 @@ func (h *Handler) fetchUpstream(ctx context.Context, name, ver string) (*store.V
 				tgz, err = d.Tarball(ctx, ver, h.reg.Limits().MaxCompressed)
 			}
 		}
+		if errors.As(err, &ue) {
+			// The kept document is not believed any longer: the next
+			// request reads it again (it still serves, stale, while the
+			// upstream is down).
+			if perr := h.reg.Store().PutUpstreamDoc(ctx, store.UpstreamDoc{Name: name, Upstream: d.Upstream.Name, Doc: d.Bytes}); perr != nil {
+				h.log.Warn("marking an upstream document stale", zap.String("package", name), zap.Error(perr))
+			}
+		}
 	}
 	if err != nil {
 		return nil, nil, err

@@ -24,7 +24,7 @@ import (
 type fakeUpstream struct {
 	srv   *httptest.Server
 	tgz   []byte
-	fault atomic.Value // "", "slow", "block", "500", "truncated", "integrity", "down"
+	fault atomic.Value // "", "slow", "slow-tarball", "block", "500", "truncated", "integrity", "down"
 	hits  atomic.Int32
 	// release ends the requests held by the "block" fault.
 	release chan struct{}
@@ -76,6 +76,13 @@ func newFakeUpstream(t testing.TB) *fakeUpstream {
 				"time": map[string]any{"4.0.1": "2019-11-01T00:00:00Z", "modified": "2019-11-01T00:00:00Z"},
 			})
 		case "/hl7.fhir.r4.core/4.0.1":
+			if fault == "slow-tarball" {
+				select {
+				case <-time.After(2 * time.Second):
+				case <-r.Context().Done():
+					return
+				}
+			}
 			b := u.tgz
 			if fault == "truncated" {
 				// Claims the whole length, sends half and hangs up.
@@ -197,10 +204,21 @@ func TestUpstreamFaults(t *testing.T) {
 		{"500", "hl7.fhir.r4.core/4.0.1", 502, "answered 500"},
 		{"truncated", "hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz", 502, "failed for the tarball"},
 		{"integrity", "hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz", 502, "not the published sha512-AAAA"},
+		{"slow-tarball", "hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz", 504, "did not answer within 200ms for the tarball of hl7.fhir.r4.core@4.0.1"},
+		// The FHIR package API reports the same faults.
+		{"slow", "/fhir-packages/hl7.fhir.r4.core", 504, "did not answer within 200ms"},
+		{"500", "/fhir-packages/hl7.fhir.r4.core/4.0.1", 502, "answered 500"},
+		{"truncated", "/fhir-packages/hl7.fhir.r4.core/4.0.1", 502, "failed for the tarball"},
+		{"integrity", "/fhir-packages/hl7.fhir.r4.core/4.0.1", 502, "not the published sha512-AAAA"},
 	} {
 		t.Run(tc.fault+" "+tc.path, func(t *testing.T) {
 			onBackends(t, func(t *testing.T, st store.Store) {
 				f, fu := upstreamFixtureOn(t, st, ";timeout=200ms")
+				if strings.HasPrefix(tc.path, FHIRPackagesPrefix) {
+					api := httptest.NewServer(f.h.FHIRPackages(FHIRPackagesPrefix))
+					t.Cleanup(api.Close)
+					f.url = api.URL
+				}
 				fu.fault.Store(tc.fault)
 				code, body := f.getStatus(t, tc.path)
 				var e struct{ Error string }
