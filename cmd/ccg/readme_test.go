@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/cdshooks"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/server"
 )
@@ -19,9 +20,9 @@ import (
 // TestReadmeExamples runs the "$ go run ./cmd/ccg ..." examples of the
 // README's console blocks and compares their output (standard output, then
 // standard error) with the text that follows them, so the manual stays
-// true; "$ curl" examples of /$cql, Library/$evaluate, /OperationDefinition
-// and /metadata are replayed against the server (with the example packages'
-// libraries) the same way. Blocks with an elided "..." line are not compared.
+// true; "$ curl" examples of /$cql, Library/$evaluate, /OperationDefinition,
+// /metadata and /cds-services are replayed against the server (with the
+// example packages) the same way. Blocks with an elided "..." line are not compared.
 func TestReadmeExamples(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
@@ -34,7 +35,8 @@ func TestReadmeExamples(t *testing.T) {
 			if strings.HasPrefix(ex.cmd, "curl ") {
 				// Only the server package's own endpoints are replayed.
 				if strings.Contains(ex.cmd, "/$cql") || strings.Contains(ex.cmd, "/metadata") ||
-					strings.Contains(ex.cmd, "/$evaluate") || strings.Contains(ex.cmd, "/OperationDefinition/") {
+					strings.Contains(ex.cmd, "/$evaluate") || strings.Contains(ex.cmd, "/OperationDefinition/") ||
+					strings.Contains(ex.cmd, "/cds-services") {
 					n++
 					checkCurlExample(t, ex)
 				}
@@ -62,7 +64,7 @@ func TestReadmeExamples(t *testing.T) {
 }
 
 // checkCurlExample replays a README curl example (-s, -X, -H, --data
-// @FILE, -G, --data-urlencode) against the server's own endpoints and
+// @FILE, --data-binary @FILE, -G, --data-urlencode) against the server's own endpoints and
 // compares the answer.
 func checkCurlExample(t *testing.T, ex example) {
 	t.Helper()
@@ -93,7 +95,7 @@ func checkCurlExample(t *testing.T, ex example) {
 		case "-H":
 			k, v, _ := strings.Cut(next(), ":")
 			header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
-		case "--data":
+		case "--data", "--data-binary":
 			d := next()
 			if f, ok := strings.CutPrefix(d, "@"); ok {
 				b, err := os.ReadFile(f)
@@ -135,6 +137,7 @@ func checkCurlExample(t *testing.T, ex example) {
 	// A fixed clock keeps the CapabilityStatement's date stable.
 	srv := server.New(server.Config{Now: func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }})
 	srv.SetLibrarySource(engineLibraries{eng: readmeEngine(t)})
+	cdshooks.Mount(srv.Echo(), cdshooks.Config{Engine: readmeEngine(t)})
 	srv.ServeHTTP(rec, req)
 	if ex.want == "" {
 		if rec.Code != http.StatusOK {

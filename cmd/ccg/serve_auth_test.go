@@ -111,6 +111,17 @@ func applyBody(t *testing.T) string {
 		`{"name":"encounter","valueString":"Encounter/enc-htn-03-untreated"},{"name":"data","resource":` + string(data) + `}]}`
 }
 
+// cdsHookBody is a patient-view call of the hypertension Folder's CDS
+// Hooks service, with its prefetch (the README's example).
+func cdsHookBody(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/cdshooks/patient-view.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
 // routeCases makes one request for every route of the server: each
 // path parameter gets a value that exists where one is known.
 func routeCases(t *testing.T, off *servedForTest, routes []routeCase) []routeCase {
@@ -134,7 +145,7 @@ func routeCases(t *testing.T, off *servedForTest, routes []routeCase) []routeCas
 		case strings.Contains(path, ":id"):
 			typ := strings.Split(strings.Trim(path, "/"), "/")[0]
 			id := "no-such-id"
-			if typ == "PlanDefinition" {
+			if typ == "PlanDefinition" || typ == "cds-services" {
 				id = "htn-folder"
 			} else if code, body := off.do(t, routeCase{method: "GET", path: "/" + typ}, ""); code == 200 {
 				var b struct {
@@ -159,6 +170,10 @@ func routeCases(t *testing.T, off *servedForTest, routes []routeCase) []routeCas
 			rc.contentType, rc.body = "application/fhir+json", `{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1 + 1"}]}`
 		case path == "/$cql":
 			rc.path += "?expression=2%2B2"
+		case path == "/cds-services/htn-folder":
+			rc.contentType, rc.body = "application/json", cdsHookBody(t)
+		case path == "/cds-services/htn-folder/feedback":
+			rc.contentType, rc.body = "application/json", `{"feedback":[{"card":"8a0d5c1e-3b2f-4c6d-9e7a-1b2c3d4e5f60","outcome":"overridden","outcomeTimestamp":"2026-11-21T12:00:00Z"}]}`
 		case path == auth.TokenPath:
 			rc.contentType, rc.body = "application/x-www-form-urlencoded", "grant_type=client_credentials"
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/audit"
+	"github.com/ccg-project/ccg/engine/cdshooks"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/httpapi"
 	"github.com/ccg-project/ccg/engine/measure"
@@ -101,6 +102,7 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 		return nil, fmt.Errorf("guideline engine audit store: %w", err)
 	}
 	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("engine")})
+	cdshooks.Mount(e, cdshooks.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("cds-hooks")})
 	mcfg := measure.HTTPConfig{Packages: eng.Packages, Logger: log.Named("measure")}
 	if cfg.Server != nil {
 		lim := cfg.Server.Limits()
