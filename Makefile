@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: run test test-ui cql-harness generate check-generated bench fuzz vet fmt build release
+.PHONY: run test test-fhir-tools test-ui cql-harness generate check-generated bench fuzz vet fmt build release
 
 # VERSION is what `ccg version` and the CapabilityStatement report.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -33,6 +33,13 @@ test:
 		trap 'scripts/test-postgres.sh stop' EXIT; fi; \
 	$(GO) run ./internal/testsummary -timeout 20m ./...
 	@if [ "$$CI" = "true" ]; then ./scripts/cql-harness.sh; fi
+
+## test-fhir-tools: run only the end-to-end tests of fhir-package-loader and
+## SUSHI against the repository (also part of make test); the first run
+## installs them with npm ci from registry/e2e/testdata/fhirtools (about a
+## minute), later runs reuse that install
+test-fhir-tools:
+	$(GO) test -count=1 -run 'TestFHIRPackageLoader|TestSUSHI' -v ./registry/e2e
 
 ## test-ui: the web workbench's whole browser suite in headless Chromium
 ## (installs chromium and axe-core first, scripts/test-ui.sh): every page

@@ -62,6 +62,10 @@ type Options struct {
 	// AllowSignup lets `npm adduser` create accounts; otherwise only
 	// existing users (made with `ccg token create`) can log in.
 	AllowSignup bool
+	// Names is the rule the names of new packages follow (published or
+	// imported; not those cached from an upstream). The zero value takes
+	// any npm name; ccg serve uses FHIRNames.
+	Names NameRule
 	// Now is the clock that decides whether a token has expired; nil
 	// means time.Now.
 	Now func() time.Time
