@@ -32,6 +32,10 @@ func readObj(t *testing.T, path string) map[string]any {
 // resource type, code, status, intent and description.
 func project(b map[string]any) []any {
 	var out []any
+	types := map[string]string{} // fullUrl -> resourceType
+	for _, e := range fj.Objs(b, "entry") {
+		types[fj.Str(e, "fullUrl")] = fj.Type(fj.Obj(e, "resource"))
+	}
 	for i, e := range fj.Objs(b, "entry") {
 		r := fj.Obj(e, "resource")
 		if i == 0 {
@@ -39,6 +43,8 @@ func project(b map[string]any) []any {
 			for _, a := range fj.Objs(r, "action") {
 				ref := fj.Str(fj.Obj(a, "resource"), "reference")
 				if t, _, ok := fj.SplitRef(ref); ok && len(ref) < 60 && ref[0] != 'h' {
+					ref = t
+				} else if t, ok := types[ref]; ok && ref != "" {
 					ref = t
 				}
 				var kinds []any
