@@ -752,6 +752,12 @@ func (a *applier) subjectResources(typ string) []map[string]any {
 
 // ---- requests ----
 
+// basedOnAny are the request kinds whose basedOn may refer to any
+// resource, so to the RequestGroup. R4 limits the basedOn of the others
+// to other types (MedicationRequest, ServiceRequest, Appointment) or has
+// none; the RequestGroup's action.resource refers to every request.
+var basedOnAny = map[string]bool{"Task": true, "CommunicationRequest": true, "DeviceRequest": true}
+
 // request builds the request resource of an ActivityDefinition (the
 // ActivityDefinition $apply): kind, code, subject, encounter, requester,
 // CPG profile and CARD reference, then dynamic values.
@@ -808,7 +814,9 @@ func (a *applier) request(pkg *content.Package, card, ad map[string]any) (map[st
 	if len(ext) > 0 {
 		r["extension"] = ext
 	}
-	r["basedOn"] = []any{fj.Reference(urn(a.rgID))}
+	if basedOnAny[kind] {
+		r["basedOn"] = []any{fj.Reference(urn(a.rgID))}
+	}
 	status := "draft"
 	if kind == "Task" {
 		status = "draft"
