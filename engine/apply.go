@@ -828,6 +828,8 @@ func (a *applier) request(pkg *content.Package, card, ad map[string]any) (map[st
 	}
 	if kind != "Goal" {
 		r["status"] = status
+	}
+	if kind != "Goal" && kind != "CommunicationRequest" { // R4's CommunicationRequest has no intent
 		r["intent"] = firstNonEmpty(fj.Str(ad, "intent"), "proposal")
 	}
 	if p := fj.Str(ad, "priority"); p != "" {
