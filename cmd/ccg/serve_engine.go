@@ -17,6 +17,7 @@ import (
 	"github.com/ccg-project/ccg/engine/audit"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/httpapi"
+	"github.com/ccg-project/ccg/engine/measure"
 	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/server"
 	"github.com/ccg-project/ccg/server/auth"
@@ -100,7 +101,14 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 		return nil, fmt.Errorf("guideline engine audit store: %w", err)
 	}
 	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("engine")})
+	mcfg := measure.HTTPConfig{Packages: eng.Packages, Logger: log.Named("measure")}
 	if cfg.Server != nil {
+		lim := cfg.Server.Limits()
+		mcfg.MaxBytes, mcfg.MaxStringLen = lim.EvalBytes, lim.MaxStringLen
+	}
+	measure.Mount(e, mcfg)
+	if cfg.Server != nil {
+		cfg.Server.AddOperation(server.Operation{Name: "evaluate-measure", Definition: measure.OperationURL, Resource: "Measure"})
 		cfg.Server.SetLibrarySource(engineLibraries{eng: eng})
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})
 		cfg.Server.AddReadinessCheck("packages", packagesReady(eng, glob, loadFailed))
