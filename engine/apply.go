@@ -21,11 +21,7 @@ import (
 	"github.com/ccg-project/ccg/internal/obs"
 )
 
-// ExplainURL names the explain Parameters resource and its profile-less
-// identity in responses.
 const (
-	ExplainID          = "explain"
-	ErrorsID           = "card-errors"
 	extPertainsToGoal  = "http://hl7.org/fhir/StructureDefinition/resource-pertainsToGoal"
 	extInstantiates    = "http://hl7.org/fhir/StructureDefinition/workflow-instantiatesCanonical"
 	extCollectWith     = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-collectWith"
@@ -106,7 +102,8 @@ type CardResult struct {
 	Title      string
 	Fired      bool
 	Conditions []CondResult
-	// Resource is the reference of the request generated ("Task/x").
+	// Resource is the type and id of the request generated ("Task/x");
+	// the Bundle refers to it by its fullUrl, "urn:uuid:x".
 	Resource string
 }
 
@@ -155,7 +152,7 @@ func (e *Engine) Apply(ctx context.Context, req *ApplyRequest) (res *ApplyResult
 		return nil, &RequestError{Status: http.StatusBadRequest, Issues: issues}
 	}
 	a := &applier{e: e, set: set, ctx: ctx, req: req, now: now, data: data, subject: subject, encounter: encounter,
-		retrievers: map[*content.Package]*fhir.BundleRetriever{}, ids: map[string]int{}}
+		retrievers: map[*content.Package]*fhir.BundleRetriever{}, rgID: e.opts.NewID()}
 	a.params, err = cqlParameters(req.Parameters)
 	if err != nil {
 		return nil, &RequestError{Status: http.StatusBadRequest, Issues: []datain.Issue{{Severity: "error", Code: "value", Expression: "Parameters.parameter('parameters')", Message: err.Error()}}}
@@ -188,8 +185,8 @@ type applier struct {
 	subject, encounter string
 	params             map[string]value.Value
 	retrievers         map[*content.Package]*fhir.BundleRetriever
-	ids                map[string]int
-	rgID               string
+	// rgID is the id of the answer's RequestGroup.
+	rgID string
 
 	resources []map[string]any
 	goals     []map[string]any
@@ -252,10 +249,6 @@ func (a *applier) inData(canonical string) map[string]any {
 
 func (a *applier) run(plans []plan) (*ApplyResult, error) {
 	first := plans[0].pd
-	a.rgID = fj.ID(first)
-	if a.rgID == "" {
-		a.rgID = "apply"
-	}
 	rg := map[string]any{"resourceType": "RequestGroup", "id": a.rgID}
 	var canon []any
 	var actions []any
@@ -267,7 +260,7 @@ func (a *applier) run(plans []plan) (*ApplyResult, error) {
 			canon = append(canon, u)
 		}
 		for _, g := range fj.Objs(pl.pd, "goal") {
-			a.goals = append(a.goals, a.goal(g, len(a.goals)+1))
+			a.goals = append(a.goals, a.goal(g))
 		}
 		acts, err := a.applyPlan(pl.pkg, pl.pd, 0, nil)
 		if err != nil {
@@ -278,7 +271,7 @@ func (a *applier) run(plans []plan) (*ApplyResult, error) {
 	if len(a.goals) > 0 {
 		var ext []any
 		for _, g := range a.goals {
-			ext = append(ext, map[string]any{"url": extPertainsToGoal, "valueReference": fj.Reference("Goal/" + fj.ID(g))})
+			ext = append(ext, map[string]any{"url": extPertainsToGoal, "valueReference": fj.Reference(urn(fj.ID(g)))})
 		}
 		rg["extension"] = ext
 	}
@@ -298,21 +291,21 @@ func (a *applier) run(plans []plan) (*ApplyResult, error) {
 	if len(actions) > 0 {
 		rg["action"] = actions
 	}
-	entries := []any{map[string]any{"resource": rg}}
+	entries := []any{entry(rg)}
 	for _, g := range a.goals {
-		entries = append(entries, map[string]any{"resource": g})
+		entries = append(entries, entry(g))
 	}
 	for _, r := range a.resources {
-		entries = append(entries, map[string]any{"resource": r})
+		entries = append(entries, entry(r))
 	}
 	if a.req.Explain {
-		entries = append(entries, map[string]any{"resource": a.explain()})
+		entries = append(entries, entry(a.explain()))
 	}
 	warnings := a.dataWarnings()
 	if len(a.errs) > 0 || len(warnings) > 0 {
-		entries = append(entries, map[string]any{"resource": a.errorOutcome(warnings)})
+		entries = append(entries, entry(a.errorOutcome(warnings)))
 	}
-	bundle := map[string]any{"resourceType": "Bundle", "id": a.rgID, "type": "collection", "entry": entries}
+	bundle := map[string]any{"resourceType": "Bundle", "id": a.e.opts.NewID(), "type": "collection", "entry": entries}
 	res := &ApplyResult{Bundle: bundle, RequestGroup: rg, PlanDefinition: first, Cards: a.results, Errors: a.errs, Data: a.data,
 		DataWarnings: warnings}
 	for _, c := range a.results {
@@ -323,8 +316,16 @@ func (a *applier) run(plans []plan) (*ApplyResult, error) {
 	return res, nil
 }
 
-func (a *applier) goal(g map[string]any, n int) map[string]any {
-	out := map[string]any{"resourceType": "Goal", "id": strconv.Itoa(n), "lifecycleStatus": "proposed"}
+// urn is the fullUrl of the answer's resource with id id.
+func urn(id string) string { return "urn:uuid:" + id }
+
+// entry is the Bundle entry of a resource the answer writes.
+func entry(r map[string]any) map[string]any {
+	return map[string]any{"fullUrl": urn(fj.ID(r)), "resource": r}
+}
+
+func (a *applier) goal(g map[string]any) map[string]any {
+	out := map[string]any{"resourceType": "Goal", "id": a.e.opts.NewID(), "lifecycleStatus": "proposed"}
 	if c := g["category"]; c != nil {
 		out["category"] = []any{fj.Clone(c)}
 		if l, ok := c.([]any); ok {
@@ -414,7 +415,7 @@ func (a *applier) applyActions(pkg *content.Package, pd map[string]any, actions 
 			}
 			a.resources = append(a.resources, res)
 			cr.Resource = fj.Ref(res)
-			ra["resource"] = fj.Reference(cr.Resource)
+			ra["resource"] = fj.Reference(urn(fj.ID(res)))
 			if cards.IsCodeSystem(cardSystem(target)) {
 				// a CARD action without a title shows the CARD's
 				if _, ok := ra["title"]; !ok {
@@ -778,16 +779,11 @@ func (a *applier) subjectResources(typ string) []map[string]any {
 
 // ---- requests ----
 
-func (a *applier) newID(base string) string {
-	if base == "" {
-		base = "request"
-	}
-	a.ids[base]++
-	if n := a.ids[base]; n > 1 {
-		return base + "-" + strconv.Itoa(n)
-	}
-	return base
-}
+// basedOnAny are the request kinds whose basedOn may refer to any
+// resource, so to the RequestGroup. R4 limits the basedOn of the others
+// to other types (MedicationRequest, ServiceRequest, Appointment) or has
+// none; the RequestGroup's action.resource refers to every request.
+var basedOnAny = map[string]bool{"Task": true, "CommunicationRequest": true, "DeviceRequest": true}
 
 // request builds the request resource of an ActivityDefinition (the
 // ActivityDefinition $apply): kind, code, subject, encounter, requester,
@@ -804,7 +800,7 @@ func (a *applier) request(pkg *content.Package, card, ad map[string]any) (map[st
 	if isCARD && kind != ct.Request {
 		return nil, fmt.Errorf("%s is a %s CARD, whose request is a %s, but its kind is %s", fj.Ref(ad), ct.Code, ct.Request, kind)
 	}
-	r := map[string]any{"resourceType": kind, "id": a.newID(fj.ID(ad))}
+	r := map[string]any{"resourceType": kind, "id": a.e.opts.NewID()}
 	if isCARD {
 		r["meta"] = map[string]any{"profile": []any{ct.Profile}}
 	}
@@ -845,7 +841,9 @@ func (a *applier) request(pkg *content.Package, card, ad map[string]any) (map[st
 	if len(ext) > 0 {
 		r["extension"] = ext
 	}
-	r["basedOn"] = []any{fj.Reference("RequestGroup/" + a.rgID)}
+	if basedOnAny[kind] {
+		r["basedOn"] = []any{fj.Reference(urn(a.rgID))}
+	}
 	status := "draft"
 	if kind == "Task" {
 		status = "draft"
@@ -857,6 +855,8 @@ func (a *applier) request(pkg *content.Package, card, ad map[string]any) (map[st
 	}
 	if kind != "Goal" {
 		r["status"] = status
+	}
+	if kind != "Goal" && kind != "CommunicationRequest" { // R4's CommunicationRequest has no intent
 		r["intent"] = firstNonEmpty(fj.Str(ad, "intent"), "proposal")
 	}
 	if p := fj.Str(ad, "priority"); p != "" {
@@ -922,10 +922,6 @@ func (a *applier) request(pkg *content.Package, card, ad map[string]any) (map[st
 		}
 	}
 	r["authoredOn"] = a.now.UTC().Format(time.RFC3339)
-	if kind == "CommunicationRequest" {
-		delete(r, "authoredOn")
-		r["authoredOn"] = a.now.UTC().Format(time.RFC3339)
-	}
 	for i, dv := range fj.Objs(ad, "dynamicValue") {
 		path := fj.Str(dv, "path")
 		v, err := a.evalExpression(pkg, ad, fj.Obj(dv, "expression"), r)
@@ -1041,11 +1037,12 @@ func (a *applier) explain() map[string]any {
 			}})
 		}
 		if c.Resource != "" {
-			parts = append(parts, map[string]any{"name": "resource", "valueReference": fj.Reference(c.Resource)})
+			_, id, _ := fj.SplitRef(c.Resource)
+			parts = append(parts, map[string]any{"name": "resource", "valueReference": fj.Reference(urn(id))})
 		}
 		params = append(params, map[string]any{"name": "card", "part": parts})
 	}
-	out := map[string]any{"resourceType": "Parameters", "id": ExplainID}
+	out := map[string]any{"resourceType": "Parameters", "id": a.e.opts.NewID()}
 	if len(params) > 0 {
 		out["parameter"] = params
 	}
@@ -1062,7 +1059,7 @@ func (a *applier) errorOutcome(warnings []string) map[string]any {
 		issues = append(issues, map[string]any{"severity": "warning", "code": "value",
 			"diagnostics": "data-in value read leniently: " + w})
 	}
-	return map[string]any{"resourceType": "OperationOutcome", "id": ErrorsID, "issue": issues}
+	return map[string]any{"resourceType": "OperationOutcome", "id": a.e.opts.NewID(), "issue": issues}
 }
 
 // dataWarnings are the data-in values the evaluations read leniently

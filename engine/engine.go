@@ -19,6 +19,7 @@ import (
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/internal/obs"
+	"github.com/google/uuid"
 	"go.uber.org/zap"
 )
 
@@ -37,6 +38,11 @@ type Options struct {
 	EvalBytes, MaxStringLen int
 	// CacheSize bounds the compiled-package cache (0: 64 packages).
 	CacheSize int
+	// NewID returns the id of each resource an answer writes (every
+	// Bundle entry gets the fullUrl "urn:uuid:" + id); nil means
+	// uuid.NewString, so that ids are unique per answer. A deterministic
+	// source serves reproducible outputs (examples/internal/genexpected).
+	NewID func() string
 }
 
 // Engine is the Guideline Engine. It is safe for concurrent use.
@@ -84,6 +90,9 @@ func New(opts Options) *Engine {
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
+	}
+	if opts.NewID == nil {
+		opts.NewID = uuid.NewString
 	}
 	e := &Engine{opts: opts, cache: map[string]*content.Package{}, first: map[string]time.Time{}}
 	e.set.Store(e.newSet(nil))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,9 +57,25 @@ func cardsOf(t testing.TB, bundle map[string]any) []string {
 	}
 	out := []string{}
 	for _, r := range reqs {
-		out = append(out, fj.Ref(r))
+		out = append(out, fj.Type(r)+"/"+cardOf(r))
 	}
 	return out
+}
+
+// cardOf is the id of the CARD a request instantiates (the last segment of
+// its canonical), since request ids are new UUIDs in every answer.
+func cardOf(r map[string]any) string {
+	c := fj.Str(r, "instantiatesUri")
+	for _, v := range fj.List(r, "instantiatesCanonical") {
+		c, _ = v.(string)
+	}
+	for _, x := range fj.Objs(r, "extension") {
+		if strings.HasSuffix(fj.Str(x, "url"), "workflow-instantiatesCanonical") {
+			c = fj.Str(x, "valueCanonical")
+		}
+	}
+	c = fj.Canonical(c)
+	return c[strings.LastIndex(c, "/")+1:]
 }
 
 // TestPerformLoop runs the Apply Guideline loop on the fixture: every
@@ -94,11 +111,11 @@ func TestPerformLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"CommunicationRequest/ad-provide", "Task/ad-collect", "MedicationRequest/ad-reqvx", "Task/ad-stoprx", "Task/ad-stopsrv"},
-		{"ServiceRequest/ad-reqlab", "ServiceRequest/ad-reqrad", "ServiceRequest/ad-reqproc", "ServiceRequest/ad-reqref", "Task/ad-propdx"},
-		{"MedicationRequest/ad-orderrx"},
-		{"Task/ad-disprx"},
-		{"Task/ad-adminrx"},
+		{"CommunicationRequest/card-provide", "Task/card-collect", "MedicationRequest/card-reqvx", "Task/card-stoprx", "Task/card-stopsrv"},
+		{"ServiceRequest/card-reqlab", "ServiceRequest/card-reqrad", "ServiceRequest/card-reqproc", "ServiceRequest/card-reqref", "Task/card-propdx"},
+		{"MedicationRequest/card-orderrx"},
+		{"Task/card-disprx"},
+		{"Task/card-adminrx"},
 		{},
 	}
 	if d := cmp.Diff(want, rounds); d != "" {

@@ -101,3 +101,12 @@ func TestRoundTripAndIndex(t *testing.T) {
 		t.Errorf("missing index: %v", got)
 	}
 }
+
+func TestPackageID(t *testing.T) {
+	for name, want := range map[string]string{"ccg.example.hypertension": "ccg.example.hypertension", "@ccg/a": "ccg.a",
+		"node_modules": "node-modules", "@a/b_c": "a.b-c"} {
+		if got := PackageID(name); got != want {
+			t.Errorf("PackageID(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

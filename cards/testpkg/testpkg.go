@@ -73,7 +73,7 @@ func Files(o Options) map[string][]byte {
 	ig := map[string]any{
 		"resourceType": "ImplementationGuide", "id": igID, "url": "urn:uuid:" + igID,
 		"version": o.Version, "name": "TestGuideline", "title": "Test guideline " + o.Name,
-		"status": "active", "date": date, "publisher": o.Publisher, "packageId": o.Name,
+		"status": "active", "date": date, "publisher": o.Publisher, "packageId": fhirpkg.PackageID(o.Name),
 		"fhirVersion": []any{o.FHIRVersion},
 	}
 	lib := map[string]any{

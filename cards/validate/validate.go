@@ -421,7 +421,8 @@ func Canonical(s string) string {
 }
 
 // Package validates a whole CCG deployment package: every resource on its
-// own, then the references between them (Folder -> CARD -> ActivityDefinition
+// own (its CCG profile and, unless the ImplementationGuide declares only
+// other FHIR versions, the R4 structure: R4), then the references between them (Folder -> CARD -> ActivityDefinition
 // and Library, Provenance targets, the deployment package's publisher).
 // requireIG asks for exactly one ImplementationGuide and at least one Folder.
 func Package(resources []Resource, requireIG bool) []Violation {
@@ -429,8 +430,12 @@ func Package(resources []Resource, requireIG bool) []Violation {
 	byURL := map[string]Resource{}
 	byRef := map[string]Resource{}
 	var folders, igs, cards []Resource
+	r4 := declaresR4(resources)
 	for _, r := range resources {
 		out = append(out, Check(r)...)
+		if r4 {
+			out = append(out, R4(r)...)
+		}
 		if u := str(r, "url"); u != "" {
 			byURL[u] = r
 		}
@@ -518,4 +523,22 @@ func Package(resources []Resource, requireIG bool) []Violation {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Resource < out[j].Resource })
 	return out
+}
+
+// declaresR4 reports whether a package is for FHIR R4: its
+// ImplementationGuides name a 4.0 fhirVersion, or no version at all.
+func declaresR4(resources []Resource) bool {
+	declared := false
+	for _, r := range resources {
+		if str(r, "resourceType") != "ImplementationGuide" {
+			continue
+		}
+		for _, v := range list(r, "fhirVersion") {
+			declared = true
+			if s, _ := v.(string); strings.HasPrefix(s, "4.0") {
+				return true
+			}
+		}
+	}
+	return !declared
 }

@@ -81,6 +81,13 @@ func TestViolations(t *testing.T) {
 			[]string{"id: must be an un-prefixed UUID"}},
 		{"deployment publisher", "IG", func(r map[string]any) { r["publisher"] = "Someone else"; r["version"] = "1.0" },
 			[]string{"publisher: must match the CCG Folder publisher", `version: "1.0" is not a semantic version`}},
+		// the R4 structure
+		{"unknown element", "test-card", func(r map[string]any) { r["action"].([]any)[0].(map[string]any)["colour"] = "red" },
+			[]string{"PlanDefinition/test-card PlanDefinition.action[0].colour: unknown element"}},
+		{"wrong type", "test-provide-ad", func(r map[string]any) { r["date"] = 2024 },
+			[]string{"ActivityDefinition/test-provide-ad ActivityDefinition.date: expected datetime"}},
+		{"invalid code", "test-folder", func(r map[string]any) { r["status"] = "published" },
+			[]string{`PlanDefinition/test-folder PlanDefinition.status: code type mismatch: "published" is not a PublicationStatusCode`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
@@ -117,5 +124,65 @@ func TestSignatureProfile(t *testing.T) {
 	want := "agent[0].who signature[0].type signature[0].when signature[0].who signature[0].targetFormat signature[0].sigFormat signature[0].data"
 	if strings.Join(got, " ") != want {
 		t.Errorf("paths = %q\nwant    %q", strings.Join(got, " "), want)
+	}
+}
+
+// TestR4 checks the R4 structural check beyond packages: a reference to a
+// type the element does not allow, a missing required element, and the
+// resources of a Parameters, checked on their own.
+func TestR4(t *testing.T) {
+	for _, tc := range []struct {
+		name, json string
+		want       []string // violations as strings; none for a valid resource
+	}{
+		{"valid", `{"resourceType":"Patient","id":"p","gender":"female","birthDate":"1980-03-15"}`, nil},
+		{"reference type", `{"resourceType":"MedicationRequest","status":"draft","intent":"proposal","subject":{"reference":"Patient/p"},
+			"medicationCodeableConcept":{"text":"x"},"basedOn":[{"reference":"RequestGroup/rg"}]}`,
+			[]string{"MedicationRequest/(no id) MedicationRequest.basedOn[0]: invalid reference to a RequestGroup resource, want CarePlan, MedicationRequest, ServiceRequest, ImmunizationRecommendation"}},
+		{"required", `{"resourceType":"CommunicationRequest","id":"c"}`,
+			[]string{`CommunicationRequest/c CommunicationRequest: missing required field "status"`}},
+		{"parameters", `{"resourceType":"Parameters","parameter":[{"name":"ok","resource":{"resourceType":"Patient","id":"p"}},
+			{"name":"bad","part":[{"name":"r","resource":{"resourceType":"Patient","gender":"x"}}]}]}`,
+			[]string{`Parameters/(no id) parameter[1].part[0].resource.Patient.gender: code type mismatch: "x" is not a AdministrativeGenderCode`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r map[string]any
+			if err := json.Unmarshal([]byte(tc.json), &r); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range validate.R4(r) {
+				got = append(got, v.String())
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestR4OnlyForR4Packages: a package whose ImplementationGuide declares
+// only another FHIR version is not held to the R4 structure.
+func TestR4OnlyForR4Packages(t *testing.T) {
+	res := mutate(t, "test-card", func(r map[string]any) { r["colour"] = "red" })
+	count := func() int {
+		n := 0
+		for _, v := range validate.Package(res, true) {
+			if strings.Contains(v.Path, "colour") {
+				n++
+			}
+		}
+		return n
+	}
+	if count() != 1 {
+		t.Fatalf("R4 package: the unknown element is not reported")
+	}
+	for _, r := range res {
+		if r["resourceType"] == "ImplementationGuide" {
+			r["fhirVersion"] = []any{"5.0.0"}
+		}
+	}
+	if count() != 0 {
+		t.Errorf("R5 package: held to R4")
 	}
 }

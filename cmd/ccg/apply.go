@@ -83,7 +83,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 	}
 	e.Stdout.Write(out)
 	printDataWarnings(e.Stderr, res.DataWarnings)
-	// The Bundle (with its card-errors OperationOutcome) is printed either
+	// The Bundle (with its CARD errors OperationOutcome) is printed either
 	// way; a CARD that failed at run time makes the run a failure.
 	for _, ce := range res.Errors {
 		fmt.Fprintf(e.Stderr, "ccg apply: CARD %s did not fire: %s (%s)\n", ce.Card, ce.Message, ce.Expression)

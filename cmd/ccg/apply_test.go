@@ -39,7 +39,7 @@ func TestApplyCommand(t *testing.T) {
 }
 
 // TestApplyFailsWhenACardFails: a CARD whose condition fails at run time
-// makes `ccg apply` exit 1 (the Bundle, with its card-errors outcome, is
+// makes `ccg apply` exit 1 (the Bundle, with its CARD errors outcome, is
 // still printed).
 func TestApplyFailsWhenACardFails(t *testing.T) {
 	pkg := filepath.Join(t.TempDir(), "package")
@@ -59,7 +59,7 @@ func TestApplyFailsWhenACardFails(t *testing.T) {
 	}
 	code, out, errOut := ccg(t, "apply", "--package", pkg, "--plan", "ccgtest-folder", "--data", "../../testdata/apply/data-in/patient-1.json")
 	if code != exitFailure || !strings.Contains(errOut, "CARD http://example.org/ccg-test/PlanDefinition/card-reqproc did not fire") ||
-		!strings.Contains(out, `"card-errors"`) {
+		!strings.Contains(out, `"OperationOutcome"`) {
 		t.Errorf("exit %d\nstdout: %.300s\nstderr: %s", code, out, errOut)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ccg-project/ccg/cards/cqlsrc"
+	"github.com/ccg-project/ccg/cards/fhirpkg"
 )
 
 // skeleton is the guideline folder `ccg package init` writes. File names
@@ -45,6 +46,7 @@ func init() {
 // skeletonData are the values of the skeleton's templates.
 type skeletonData struct {
 	Name      string // npm package name, "acme.bp"
+	PackageID string // the name as an R4 id (ImplementationGuide.packageId)
 	Slug      string // resource id prefix, "acme-bp"
 	Pascal    string // "AcmeBp"
 	Library   string // CQL library name, "AcmeBpLogic"
@@ -71,7 +73,7 @@ func newSkeletonData(name, canonical, publisher string, now time.Time) skeletonD
 		slug.WriteString(w)
 		pascal.WriteString(strings.ToUpper(w[:1]) + w[1:])
 	}
-	d := skeletonData{Name: name, Slug: slug.String(), Pascal: pascal.String(), Library: pascal.String() + "Logic",
+	d := skeletonData{Name: name, PackageID: fhirpkg.PackageID(name), Slug: slug.String(), Pascal: pascal.String(), Library: pascal.String() + "Logic",
 		Title: pascal.String() + " guideline", Canonical: strings.TrimSuffix(canonical, "/"), Publisher: publisher,
 		Date: now.UTC().Format("2006-01-02"), UUID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("ccg-package:"+name)).String()}
 	if d.Canonical == "" {

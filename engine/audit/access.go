@@ -111,5 +111,5 @@ func (a *Access) AuditEvent() map[string]any {
 	if a.OutcomeDesc != "" {
 		ev["outcomeDesc"] = a.OutcomeDesc
 	}
-	return ev
+	return prune(ev)
 }

@@ -166,6 +166,38 @@ func (ev *Event) OutcomeDesc() string {
 
 func coding(system, code, display string) map[string]any { return fj.Coding(system, code, display) }
 
+// prune drops the empty strings, objects and arrays of an AuditEvent
+// (an agent whose name is unknown has no "who": FHIR JSON has no empty
+// values), and returns m.
+func prune(m map[string]any) map[string]any {
+	for k, v := range m {
+		switch x := v.(type) {
+		case string:
+			if x == "" {
+				delete(m, k)
+			}
+		case map[string]any:
+			if len(prune(x)) == 0 {
+				delete(m, k)
+			}
+		case []any:
+			l := x[:0]
+			for _, e := range x {
+				if o, ok := e.(map[string]any); ok && len(prune(o)) == 0 {
+					continue
+				}
+				l = append(l, e)
+			}
+			if len(l) == 0 {
+				delete(m, k)
+			} else {
+				m[k] = l
+			}
+		}
+	}
+	return m
+}
+
 func who(ident map[string]any, display string) map[string]any {
 	w := map[string]any{}
 	if ident != nil {
@@ -246,7 +278,7 @@ func (ev *Event) Resource() map[string]any {
 	if len(entities) > 0 {
 		r["entity"] = entities
 	}
-	return r
+	return prune(r)
 }
 
 // Create is a BALP "Create with known Patient Subject" event
@@ -281,7 +313,7 @@ func (cr *Create) AuditEvent() map[string]any {
 			"type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"),
 			"role": coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient")})
 	}
-	return map[string]any{
+	return prune(map[string]any{
 		"resourceType":   "AuditEvent",
 		"id":             uuid.NewString(),
 		"meta":           map[string]any{"profile": []any{"https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientCreate"}},
@@ -300,5 +332,5 @@ func (cr *Create) AuditEvent() map[string]any {
 		"source": map[string]any{"observer": map[string]any{"display": cr.Source},
 			"type": []any{coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server")}},
 		"entity": entities,
-	}
+	})
 }

@@ -76,6 +76,9 @@ func Actions(resp map[string]any) (rg map[string]any, requests []map[string]any,
 	for _, e := range entries[1:] {
 		r := fj.Obj(e, "resource")
 		byRef[fj.Ref(r)] = r
+		if u := fj.Str(e, "fullUrl"); u != "" {
+			byRef[u] = r
+		}
 	}
 	var walk func(actions []map[string]any)
 	walk = func(actions []map[string]any) {

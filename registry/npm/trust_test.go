@@ -51,7 +51,7 @@ func examplePackage(t *testing.T, example, name, version string, edit func(files
 	files["package.json"], _ = json.Marshal(m)
 	for f, b := range files {
 		if strings.HasPrefix(f, "ImplementationGuide") {
-			files[f] = bytes.ReplaceAll(b, []byte(`"`+old+`"`), []byte(`"`+name+`"`))
+			files[f] = bytes.ReplaceAll(b, []byte(`"`+old+`"`), []byte(`"`+fhirpkg.PackageID(name)+`"`))
 		}
 	}
 	if edit != nil {

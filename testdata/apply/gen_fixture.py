@@ -132,6 +132,7 @@ CARDS = [
     ("stoprx", [("text/cql-identifier", "Stop Old Medication")], "Task",
      {"code": cc(ACT, "stop-activity", "Stop (discontinue) an activity in progress"),
       "dynamicValue": [{"path": "focus", "expression": {"language": "text/cql-identifier", "expression": "Active Old Medication"}},
+                       {"path": "input.type.text", "expression": {"language": "text/cql", "expression": "'reason'"}},
                        {"path": "input.value", "expression": {"language": "text/cql-identifier", "expression": "Stop Message"}}]}),
     ("stopsrv", [("text/cql-identifier", "Stop Old Service")], "Task",
      {"code": cc(ACT, "stop-activity", "Stop (discontinue) an activity in progress"),

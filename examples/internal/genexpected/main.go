@@ -28,6 +28,7 @@ import (
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/datain"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/google/uuid"
 )
 
 // Now is the evaluation time of the golden outputs (RequestGroup and
@@ -70,7 +71,8 @@ func run(dir string, write bool) ([]string, error) {
 	sort.Strings(names)
 	var changed []string
 	for _, name := range names {
-		eng := engine.New(engine.Options{Now: func() time.Time { return Now }})
+		ids := &idSource{}
+		eng := engine.New(engine.Options{Now: func() time.Time { return Now }, NewID: ids.next})
 		pkg, err := eng.LoadPath(filepath.Join(dir, name, "package"), content.Options{RequireIG: true})
 		if err != nil {
 			return changed, err
@@ -83,6 +85,7 @@ func run(dir string, write bool) ([]string, error) {
 			return changed, err
 		}
 		for _, f := range files {
+			ids.reset(name + "/" + filepath.Base(f))
 			out, err := apply(eng, folders[name], f)
 			if err != nil {
 				return changed, fmt.Errorf("%s: %w", f, err)
@@ -104,6 +107,21 @@ func run(dir string, write bool) ([]string, error) {
 		}
 	}
 	return changed, nil
+}
+
+// idSource gives the resources of an output reproducible ids: name-based
+// UUIDs of the data-in file and a counter, so that regenerated files differ
+// only where the output does.
+type idSource struct {
+	file string
+	n    int
+}
+
+func (s *idSource) reset(file string) { s.file, s.n = file, 0 }
+
+func (s *idSource) next() string {
+	s.n++
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(fmt.Sprintf("ccg-example:%s:%d", s.file, s.n))).String()
 }
 
 // apply runs $apply for one data-in file, as `ccg apply --plan ID` does.
