@@ -1,0 +1,484 @@
+package fhir_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ccg-project/ccg/cql"
+	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/value"
+)
+
+// This file evaluates the measures of ecqm-content-qicore-2023 (the
+// libraries that have a Measure in input/resources/measure) for synthetic
+// patients, with the populations each patient must reach stated per case.
+//
+// The corpus has no value set expansions, so the test builds a synthetic
+// terminology from the value sets the corpus CQL declares: every value set
+// holds one code, its declared name in the system synSystem (value sets
+// declared under the same name by several libraries share it). A patient's
+// resources carry those codes: vs("Office Visit") is the CodeableConcept of
+// a code of the value set "Office Visit".
+
+const synSystem = "urn:ccg-test:value-set-name"
+
+// res is a FHIR resource under construction.
+type res map[string]any
+
+// vs is a CodeableConcept holding the synthetic code of a value set.
+func vs(name string) map[string]any {
+	return map[string]any{"coding": []any{coding(synSystem, name)}}
+}
+
+// cc is a CodeableConcept of one code.
+func cc(system, code string) map[string]any {
+	return map[string]any{"coding": []any{coding(system, code)}}
+}
+
+func coding(system, code string) map[string]any {
+	return map[string]any{"system": system, "code": code}
+}
+
+func period(start, end string) map[string]any { return map[string]any{"start": start, "end": end} }
+
+func qty(v float64, unit string) map[string]any {
+	return map[string]any{"value": v, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
+}
+
+func patient(birthDate, gender string) res {
+	return res{"resourceType": "Patient", "birthDate": birthDate, "gender": gender}
+}
+
+// encounter is a finished ambulatory encounter of a value set's type.
+func encounter(typeVS, start, end string) res {
+	return res{"resourceType": "Encounter", "status": "finished", "type": []any{vs(typeVS)},
+		"class": coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB"), "period": period(start, end)}
+}
+
+// inpatient is a finished inpatient encounter.
+func inpatient(typeVS, start, end string) res {
+	e := encounter(typeVS, start, end)
+	e["class"] = coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "IMP")
+	return e
+}
+
+// condition is an active, confirmed encounter diagnosis.
+func condition(codeVS, onset string) res {
+	return res{"resourceType": "Condition", "code": vs(codeVS), "onsetDateTime": onset, "recordedDate": onset,
+		"clinicalStatus":     cc("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
+		"verificationStatus": cc("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"),
+		"category":           []any{cc("http://terminology.hl7.org/CodeSystem/condition-category", "encounter-diagnosis")}}
+}
+
+// observation is a final observation; value is nil, a quantity (qty) or a
+// CodeableConcept.
+func observation(codeVS, effective string, val map[string]any) res {
+	o := res{"resourceType": "Observation", "status": "final", "code": vs(codeVS), "effectiveDateTime": effective, "issued": effective}
+	switch {
+	case val == nil:
+	case val["coding"] != nil:
+		o["valueCodeableConcept"] = val
+	default:
+		o["valueQuantity"] = val
+	}
+	return o
+}
+
+// procedure is a completed procedure.
+func procedure(codeVS, start, end string) res {
+	return res{"resourceType": "Procedure", "status": "completed", "code": vs(codeVS), "performedPeriod": period(start, end)}
+}
+
+// medRequest is an active order of a medication of a value set.
+func medRequest(medVS, authored string) res {
+	return res{"resourceType": "MedicationRequest", "status": "active", "intent": "order", "medicationCodeableConcept": vs(medVS),
+		"authoredOn": authored}
+}
+
+// with sets fields of a resource.
+func (r res) with(kv ...any) res {
+	for i := 0; i+1 < len(kv); i += 2 {
+		r[kv[i].(string)] = kv[i+1]
+	}
+	return r
+}
+
+// measureCase is a synthetic patient of a measure and the populations it
+// must reach: the count of each population (1 or 0 for a boolean
+// population basis, the number of encounters or procedures otherwise).
+type measureCase struct {
+	measure, name string
+	data          []res
+	want          map[string]int
+}
+
+// bundle turns a case's resources into a Bundle of patient p: ids r0, r1
+// ... and the reference to the patient where the resource type keeps it.
+func (c measureCase) bundle() []byte {
+	var entries []any
+	for i, r := range c.data {
+		r = clone(r)
+		typ := r["resourceType"].(string)
+		if typ == "Patient" {
+			r["id"] = "p"
+		} else {
+			if r["id"] == nil {
+				r["id"] = fmt.Sprintf("r%d", i)
+			}
+			ref := map[string]any{"reference": "Patient/p"}
+			switch typ {
+			case "Coverage":
+				r["beneficiary"] = ref
+			case "AllergyIntolerance", "Immunization", "Claim", "MedicationAdministration":
+				r["patient"] = ref
+				if typ == "MedicationAdministration" {
+					delete(r, "patient")
+					r["subject"] = ref
+				}
+			case "Task":
+				r["for"] = ref
+			case "Location", "Practitioner", "Organization", "Medication":
+			default:
+				r["subject"] = ref
+			}
+		}
+		entries = append(entries, map[string]any{"fullUrl": fmt.Sprintf("urn:uuid:%s-%v", typ, r["id"]), "resource": r})
+	}
+	b, err := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "collection", "entry": entries})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// clone copies a resource (cases are shared by the two evaluation paths).
+func clone(r res) res {
+	out := res{}
+	for k, v := range r {
+		out[k] = v
+	}
+	return out
+}
+
+// valueSets lists the value set names the synthetic codes of a case use.
+func (c measureCase) valueSets() []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["system"] == synSystem {
+				out = append(out, x["code"].(string))
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case res:
+			walk(map[string]any(x))
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	for _, r := range c.data {
+		walk(r)
+	}
+	return out
+}
+
+// synthetic is the synthetic terminology and the value set names it knows.
+type synthetic struct {
+	*fhir.ValueSetStore
+	names map[string]bool
+}
+
+func (s synthetic) Has(name string) bool { return s.names[name] }
+
+var valueSetDecl = regexp.MustCompile(`(?m)^valueset "([^"]+)": '([^']+)'`)
+
+// syntheticTerminology declares, for every value set of the corpus CQL, an
+// expansion holding the code of its name.
+func syntheticTerminology(t *testing.T, dir string) synthetic {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.cql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	store := synthetic{fhir.NewValueSetStore(), map[string]bool{}}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range valueSetDecl.FindAllStringSubmatch(string(b), -1) {
+			name, url := m[1], m[2]
+			store.names[name] = true
+			if seen[url] {
+				continue
+			}
+			seen[url] = true
+			js, _ := json.Marshal(map[string]any{"resourceType": "ValueSet", "url": url, "status": "active",
+				"expansion": map[string]any{"timestamp": "2024-01-01", "contains": []any{coding(synSystem, name)}}})
+			if err := store.AddJSON(js); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return store
+}
+
+// measureLibraries lists the measures of the corpus: the names of its
+// Measure resources (each names its library after itself).
+func measureLibraries(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "..", "resources", "measure", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		out = append(out, strings.TrimSuffix(filepath.Base(f), ".json"))
+	}
+	return out
+}
+
+// TestQICoreMeasures evaluates every measure of ecqm-content-qicore-2023
+// for the synthetic patients of qicoreMeasureCases: each measure has at
+// least one patient in its Numerator and one outside it, or is in
+// qicoreMeasureSkips with the reason.
+func TestQICoreMeasures(t *testing.T) {
+	env, dir := qicoreEnv(t)
+	terms := syntheticTerminology(t, dir)
+	byMeasure := map[string][]measureCase{}
+	for _, c := range qicoreMeasureCases {
+		byMeasure[c.measure] = append(byMeasure[c.measure], c)
+	}
+	measures := measureLibraries(t, dir)
+	if len(measures) != 25 {
+		t.Errorf("%d Measures in the corpus, want 25", len(measures))
+	}
+	for name := range byMeasure {
+		if !slices.Contains(measures, name) {
+			t.Errorf("cases of %s, which is not a measure of the corpus", name)
+		}
+	}
+	covered := 0
+	for _, name := range measures {
+		cases := byMeasure[name]
+		if reason, skip := qicoreMeasureSkips[name]; skip {
+			if len(cases) > 0 {
+				t.Errorf("%s is skipped (%s) but has cases", name, reason)
+			}
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			in, out := false, false
+			for _, c := range cases {
+				n, ok := c.want[numeratorOf(name)]
+				in = in || ok && n > 0
+				out = out || ok && n == 0
+			}
+			if !in || !out {
+				t.Fatalf("%s needs a patient in its Numerator and one outside it (or a skip with a reason)", name)
+			}
+			src, err := os.ReadFile(filepath.Join(dir, name+".cql"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lib, errs := env.Compile(name+".cql", string(src))
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			for _, c := range cases {
+				for _, n := range c.valueSets() {
+					if !terms.Has(n) {
+						t.Errorf("%s: no value set of the corpus is called %q", c.name, n)
+					}
+				}
+				r, err := fhir.NewBundleRetriever(c.bundle(), fhir.BundleOptions{Terminology: terms})
+				if err != nil {
+					t.Fatal(c.name, err)
+				}
+				got := map[string]int{}
+				var diff []string
+				for pop, want := range c.want {
+					v, err := lib.Eval(context.Background(), pop, cql.EvalOptions{Retriever: r, Terminology: terms,
+						// AttributionModel's parameter without a default: no provider.
+						Parameters: map[string]value.Value{"Provider": nil}})
+					if err != nil {
+						t.Errorf("%s: %s: %v", c.name, pop, err)
+						continue
+					}
+					got[pop] = populationCount(v)
+					if got[pop] != want {
+						diff = append(diff, fmt.Sprintf("%s = %d (%s), want %d", pop, got[pop], value.Format(v), want))
+					}
+				}
+				if len(diff) > 0 {
+					slices.Sort(diff)
+					t.Errorf("%s:\n  %s", c.name, strings.Join(diff, "\n  "))
+				}
+			}
+		})
+		covered++
+	}
+	t.Logf("%d of %d measures evaluated for synthetic patients (%d cases); skipped: %d", covered, len(measures), len(qicoreMeasureCases), len(qicoreMeasureSkips))
+}
+
+// numeratorOf is the population a measure's patients must be in and out
+// of: its Numerator, or the one qicoreMeasureTarget names.
+func numeratorOf(measure string) string {
+	if t, ok := qicoreMeasureTarget[measure]; ok {
+		return t.population
+	}
+	return "Numerator"
+}
+
+// populationCount is 1 or 0 for a boolean population, the size of a list
+// population (null: 0).
+func populationCount(v value.Value) int {
+	switch x := v.(type) {
+	case value.Boolean:
+		if x {
+			return 1
+		}
+	case value.List:
+		return len(x.Elems)
+	}
+	return 0
+}
+
+// qicoreMeasureTarget names, for the measures without a population
+// "Numerator", the population their cases show patients in and out of, and
+// why.
+var qicoreMeasureTarget = map[string]struct{ population, reason string }{
+	"MPPPatientLevel":   {"Initial Population", "its Measure names Denominator and Numerator, which its library does not define"},
+	"MPPEncounterLevel": {"Initial Population", "its Measure names Denominator and Numerator, which its library does not define"},
+}
+
+// qicoreMeasureSkips are the measures without synthetic patients yet, with
+// the reason.
+var qicoreMeasureSkips = map[string]string{}
+
+// qicoreMeasureCases are the synthetic patients, by measure.
+var qicoreMeasureCases = []measureCase{
+	{"HIVScreeningFHIR", "tested during an office visit", []res{
+		patient("1980-05-01", "female"),
+		encounter("Office Visit", "2024-03-01T10:00:00Z", "2024-03-01T10:30:00Z"),
+		observation("Human Immunodeficiency Virus (HIV) Laboratory Test Codes (Ab and Ag)", "2024-03-01T10:15:00Z", nil),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 1}},
+	{"HIVScreeningFHIR", "test not final", []res{
+		patient("1980-05-01", "female"),
+		encounter("Office Visit", "2024-03-01T10:00:00Z", "2024-03-01T10:30:00Z"),
+		observation("Human Immunodeficiency Virus (HIV) Laboratory Test Codes (Ab and Ag)", "2024-03-01T10:15:00Z", nil).with("status", "preliminary"),
+	}, map[string]int{"Initial Population": 1, "Numerator": 0}},
+	{"HIVScreeningFHIR", "visit cancelled", []res{
+		patient("1980-05-01", "female"),
+		encounter("Office Visit", "2024-03-01T10:00:00Z", "2024-03-01T10:30:00Z").with("status", "cancelled"),
+		observation("Human Immunodeficiency Virus (HIV) Laboratory Test Codes (Ab and Ag)", "2024-03-01T10:15:00Z", nil),
+	}, map[string]int{"Initial Population": 0, "Numerator": 1}},
+	{"HIVScreeningFHIR", "known HIV", []res{
+		patient("1980-05-01", "female"),
+		encounter("Office Visit", "2024-03-01T10:00:00Z", "2024-03-01T10:30:00Z"),
+		condition("HIV", "2020-01-01"),
+	}, map[string]int{"Initial Population": 1, "Denominator Exclusions": 1, "Numerator": 0}},
+	{"HIVSTITestingFHIR", "HIV, tested for chlamydia, gonorrhea and syphilis", []res{
+		patient("1990-01-01", "male"),
+		encounter("Office Visit", "2024-02-01T09:00:00Z", "2024-02-01T09:30:00Z"),
+		condition("HIV", "2023-06-01"),
+		observation("Chlamydia Screening", "2024-02-01T09:10:00Z", cc("http://snomed.info/sct", "260385009")),
+		observation("Gonorrhea Screening", "2024-02-01T09:10:00Z", cc("http://snomed.info/sct", "260385009")),
+		observation("Syphilis Tests", "2024-02-01T09:10:00Z", cc("http://snomed.info/sct", "260385009")),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 1}},
+	{"HIVSTITestingFHIR", "HIV, no syphilis result", []res{
+		patient("1990-01-01", "male"),
+		encounter("Office Visit", "2024-02-01T09:00:00Z", "2024-02-01T09:30:00Z"),
+		condition("HIV", "2023-06-01"),
+		observation("Chlamydia Screening", "2024-02-01T09:10:00Z", cc("http://snomed.info/sct", "260385009")),
+		observation("Gonorrhea Screening", "2024-02-01T09:10:00Z", cc("http://snomed.info/sct", "260385009")),
+		observation("Syphilis Tests", "2024-02-01T09:10:00Z", nil),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0}},
+	{"HIVSTITestingFHIR", "12 years old", []res{
+		patient("2012-03-01", "male"),
+		encounter("Office Visit", "2024-02-01T09:00:00Z", "2024-02-01T09:30:00Z"),
+		condition("HIV", "2023-06-01"),
+	}, map[string]int{"Initial Population": 0, "Numerator": 0}},
+	{"HIVViralSuppressionFHIR", "last viral load below 200 copies/mL", []res{
+		patient("1970-01-01", "female"),
+		condition("HIV", "2020-01-01"),
+		encounter("Telephone Visits", "2024-03-01T09:00:00Z", "2024-03-01T09:20:00Z"),
+		observation("HIV Viral Load", "2024-04-01T09:00:00Z", qty(5000, "{copies}/mL")),
+		observation("HIV Viral Load", "2024-10-01T09:00:00Z", qty(150, "{copies}/mL")),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 1}},
+	{"HIVViralSuppressionFHIR", "last viral load 5000 copies/mL", []res{
+		patient("1970-01-01", "female"),
+		condition("HIV", "2020-01-01"),
+		encounter("Telephone Visits", "2024-03-01T09:00:00Z", "2024-03-01T09:20:00Z"),
+		observation("HIV Viral Load", "2024-04-01T09:00:00Z", qty(150, "{copies}/mL")),
+		observation("HIV Viral Load", "2024-10-01T09:00:00Z", qty(5000, "{copies}/mL")),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0}},
+	{"HIVViralSuppressionFHIR", "first visit after day 240", []res{
+		patient("1970-01-01", "female"),
+		condition("HIV", "2020-01-01"),
+		encounter("Telephone Visits", "2024-10-01T09:00:00Z", "2024-10-01T09:20:00Z"),
+	}, map[string]int{"Initial Population": 0, "Numerator": 0}},
+	{"KidneyHealthEvaluationFHIR", "diabetic with eGFR and uACR", []res{
+		patient("1960-01-01", "female"),
+		condition("Diabetes", "2015-01-01"),
+		encounter("Office Visit", "2024-05-01T09:00:00Z", "2024-05-01T09:30:00Z"),
+		observation("Estimated Glomerular Filtration Rate", "2024-05-01T09:10:00Z", qty(75, "mL/min/{1.73_m2}")),
+		observation("Urine Albumin Creatinine Ratio", "2024-05-01T09:10:00Z", qty(20, "mg/g")),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 1}},
+	{"KidneyHealthEvaluationFHIR", "diabetic with eGFR only", []res{
+		patient("1960-01-01", "female"),
+		condition("Diabetes", "2015-01-01"),
+		encounter("Office Visit", "2024-05-01T09:00:00Z", "2024-05-01T09:30:00Z"),
+		observation("Estimated Glomerular Filtration Rate", "2024-05-01T09:10:00Z", qty(75, "mL/min/{1.73_m2}")),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 0}},
+	{"KidneyHealthEvaluationFHIR", "end stage renal disease", []res{
+		patient("1960-01-01", "female"),
+		condition("Diabetes", "2015-01-01"),
+		condition("End Stage Renal Disease", "2022-01-01"),
+		encounter("Office Visit", "2024-05-01T09:00:00Z", "2024-05-01T09:30:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator Exclusions": 1, "Numerator": 0}},
+	{"KidneyHealthEvaluationFHIR", "visit not ambulatory", []res{
+		patient("1960-01-01", "female"),
+		condition("Diabetes", "2015-01-01"),
+		inpatient("Office Visit", "2024-05-01T09:00:00Z", "2024-05-01T09:30:00Z"),
+	}, map[string]int{"Initial Population": 0}},
+	{"MPPPatientLevel", "office visit in the first 240 days", []res{
+		patient("1970-01-01", "male"),
+		encounter("Office Visit", "2024-02-01T09:00:00Z", "2024-02-01T09:30:00Z"),
+	}, map[string]int{"Initial Population": 1}},
+	{"MPPPatientLevel", "office visit in December", []res{
+		patient("1970-01-01", "male"),
+		encounter("Office Visit", "2024-12-01T09:00:00Z", "2024-12-01T09:30:00Z"),
+	}, map[string]int{"Initial Population": 0}},
+	{"MPPEncounterLevel", "two stroke admissions and one for another diagnosis", []res{
+		patient("1950-01-01", "male"),
+		inpatient("Nonelective Inpatient Encounter", "2024-02-01T09:00:00Z", "2024-02-05T09:00:00Z").with("id", "e1",
+			"diagnosis", []any{map[string]any{"condition": map[string]any{"reference": "Condition/c1"}, "rank": 1}}),
+		condition("Ischemic Stroke", "2024-02-01").with("id", "c1"),
+		inpatient("Nonelective Inpatient Encounter", "2024-06-01T09:00:00Z", "2024-06-03T09:00:00Z").with("id", "e2",
+			"diagnosis", []any{map[string]any{"condition": map[string]any{"reference": "Condition/c2"}, "rank": 1}}),
+		condition("Hemorrhagic Stroke", "2024-06-01").with("id", "c2"),
+		inpatient("Nonelective Inpatient Encounter", "2024-08-01T09:00:00Z", "2024-08-03T09:00:00Z").with("id", "e3",
+			"diagnosis", []any{map[string]any{"condition": map[string]any{"reference": "Condition/c3"}, "rank": 1}}),
+		condition("Diabetes", "2024-08-01").with("id", "c3"),
+	}, map[string]int{"Initial Population": 2}},
+	{"MPPEncounterLevel", "stroke as a secondary diagnosis", []res{
+		patient("1950-01-01", "male"),
+		inpatient("Nonelective Inpatient Encounter", "2024-02-01T09:00:00Z", "2024-02-05T09:00:00Z").with("id", "e1",
+			"diagnosis", []any{map[string]any{"condition": map[string]any{"reference": "Condition/c1"}, "rank": 2}}),
+		condition("Ischemic Stroke", "2024-02-01").with("id", "c1"),
+	}, map[string]int{"Initial Population": 0}},
+}
