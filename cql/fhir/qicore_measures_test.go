@@ -91,6 +91,20 @@ func observation(codeVS, effective string, val map[string]any) res {
 	return o
 }
 
+// notDoneReason is QI-Core's extension giving the reason an event did not
+// happen.
+func notDoneReason(reasonVS string) []any {
+	return []any{map[string]any{"url": "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-notDoneReason",
+		"valueCodeableConcept": vs(reasonVS)}}
+}
+
+// observationNotDone is a cancelled observation (QI-Core
+// ObservationNotDone) with the reason it was not done.
+func observationNotDone(codeVS, issued, reasonVS string) res {
+	return res{"resourceType": "Observation", "status": "cancelled", "code": vs(codeVS), "issued": issued,
+		"extension": notDoneReason(reasonVS)}
+}
+
 // procedure is a completed procedure.
 func procedure(codeVS, start, end string) res {
 	return res{"resourceType": "Procedure", "status": "completed", "code": vs(codeVS), "performedPeriod": period(start, end)}
@@ -481,4 +495,86 @@ var qicoreMeasureCases = []measureCase{
 			"diagnosis", []any{map[string]any{"condition": map[string]any{"reference": "Condition/c1"}, "rank": 2}}),
 		condition("Ischemic Stroke", "2024-02-01").with("id", "c1"),
 	}, map[string]int{"Initial Population": 0}},
+	{"DementiaCognitiveAssessmentFHIR", "cognition assessed at a dementia visit", []res{
+		patient("1940-01-01", "female"),
+		condition("Dementia & Mental Degenerations", "2022-01-01"),
+		encounter("Office Visit", "2024-03-01T09:00:00Z", "2024-03-01T09:30:00Z"),
+		encounter("Patient Provider Interaction", "2024-06-01T09:00:00Z", "2024-06-01T09:30:00Z"),
+		observation("Cognitive Assessment", "2024-03-01T09:15:00Z", cc("http://snomed.info/sct", "260385009")),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 1, "Denominator Exceptions": 0}},
+	{"DementiaCognitiveAssessmentFHIR", "patient declined the assessment", []res{
+		patient("1940-01-01", "female"),
+		condition("Dementia & Mental Degenerations", "2022-01-01"),
+		encounter("Office Visit", "2024-03-01T09:00:00Z", "2024-03-01T09:30:00Z"),
+		encounter("Patient Provider Interaction", "2024-06-01T09:00:00Z", "2024-06-01T09:30:00Z"),
+		observationNotDone("Cognitive Assessment", "2024-03-01T09:15:00Z", "Patient Reason"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0, "Denominator Exceptions": 1}},
+	{"DementiaCognitiveAssessmentFHIR", "one visit only", []res{
+		patient("1940-01-01", "female"),
+		condition("Dementia & Mental Degenerations", "2022-01-01"),
+		encounter("Office Visit", "2024-03-01T09:00:00Z", "2024-03-01T09:30:00Z"),
+		observation("Cognitive Assessment", "2024-03-01T09:15:00Z", cc("http://snomed.info/sct", "260385009")),
+	}, map[string]int{"Initial Population": 0, "Numerator": 1}},
+	{"POAGOpticNerveEvaluationFHIR", "cup to disc ratio and optic disc exam", []res{
+		patient("1950-01-01", "male"),
+		condition("Primary Open-Angle Glaucoma", "2020-01-01"),
+		encounter("Ophthalmological Services", "2024-04-01T09:00:00Z", "2024-04-01T10:00:00Z"),
+		observation("Cup to Disc Ratio", "2024-04-01T09:20:00Z", qty(0.4, "1")),
+		observation("Optic Disc Exam for Structural Abnormalities", "2024-04-01T09:30:00Z", cc("http://snomed.info/sct", "260385009")),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 1, "Denominator Exceptions": 0}},
+	{"POAGOpticNerveEvaluationFHIR", "optic disc exam not done for a medical reason", []res{
+		patient("1950-01-01", "male"),
+		condition("Primary Open-Angle Glaucoma", "2020-01-01"),
+		encounter("Ophthalmological Services", "2024-04-01T09:00:00Z", "2024-04-01T10:00:00Z"),
+		observation("Cup to Disc Ratio", "2024-04-01T09:20:00Z", qty(0.4, "1")),
+		observationNotDone("Optic Disc Exam for Structural Abnormalities", "2024-04-01T09:30:00Z", "Medical Reason"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0, "Denominator Exceptions": 1}},
+	{"POAGOpticNerveEvaluationFHIR", "glaucoma refuted", []res{
+		patient("1950-01-01", "male"),
+		condition("Primary Open-Angle Glaucoma", "2020-01-01").with("verificationStatus",
+			cc("http://terminology.hl7.org/CodeSystem/condition-ver-status", "refuted")),
+		encounter("Ophthalmological Services", "2024-04-01T09:00:00Z", "2024-04-01T10:00:00Z"),
+	}, map[string]int{"Initial Population": 0, "Numerator": 0}},
+	{"DRCommunicationWithPhysicianManagingDiabetesFHIR", "severity and macular edema communicated", []res{
+		patient("1960-01-01", "female"),
+		condition("Diabetic Retinopathy", "2021-01-01"),
+		encounter("Ophthalmological Services", "2024-04-01T09:00:00Z", "2024-04-01T10:00:00Z"),
+		observation("Macular Exam", "2024-04-01T09:20:00Z", cc("http://snomed.info/sct", "260385009")),
+		res{"resourceType": "Communication", "status": "completed", "reasonCode": []any{vs("Level of Severity of Retinopathy Findings")},
+			"sent": "2024-04-02T09:00:00Z"},
+		res{"resourceType": "Communication", "status": "completed", "reasonCode": []any{vs("Macular edema absent (situation)")},
+			"sent": "2024-04-02T09:00:00Z"},
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 1, "Denominator Exceptions": 0}},
+	{"DRCommunicationWithPhysicianManagingDiabetesFHIR", "severity not communicated for a patient reason", []res{
+		patient("1960-01-01", "female"),
+		condition("Diabetic Retinopathy", "2021-01-01"),
+		encounter("Ophthalmological Services", "2024-04-01T09:00:00Z", "2024-04-01T10:00:00Z"),
+		observation("Macular Exam", "2024-04-01T09:20:00Z", cc("http://snomed.info/sct", "260385009")),
+		res{"resourceType": "Communication", "status": "not-done", "reasonCode": []any{vs("Level of Severity of Retinopathy Findings")},
+			"statusReason": vs("Patient Reason"), "extension": []any{map[string]any{
+				"url": "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-recorded", "valueDateTime": "2024-04-01T09:40:00Z"}}},
+		res{"resourceType": "Communication", "status": "completed", "reasonCode": []any{vs("Macular edema absent (situation)")},
+			"sent": "2024-04-02T09:00:00Z"},
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0, "Denominator Exceptions": 1}},
+	{"DRCommunicationWithPhysicianManagingDiabetesFHIR", "no macular exam", []res{
+		patient("1960-01-01", "female"),
+		condition("Diabetic Retinopathy", "2021-01-01"),
+		encounter("Ophthalmological Services", "2024-04-01T09:00:00Z", "2024-04-01T10:00:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 0, "Numerator": 0}},
+	{"Cataracts2040BCVAwithin90DaysFHIR", "two surgeries, 20/40 after the first only", []res{
+		patient("1950-01-01", "male"),
+		procedure("Cataract Surgery", "2024-03-01T09:00:00Z", "2024-03-01T10:00:00Z"),
+		procedure("Cataract Surgery", "2024-06-01T09:00:00Z", "2024-06-01T10:00:00Z"),
+		observation("Best Corrected Visual Acuity Exam Using Snellen Chart", "2024-04-01T09:00:00Z", vs("Visual Acuity 20/40 or Better")),
+		observation("Best Corrected Visual Acuity Exam Using Snellen Chart", "2024-10-01T09:00:00Z", vs("Visual Acuity 20/40 or Better")),
+	}, map[string]int{"Initial Population": 2, "Denominator": 2, "Denominator Exclusions": 0, "Numerator": 1}},
+	{"Cataracts2040BCVAwithin90DaysFHIR", "glaucoma before the surgery", []res{
+		patient("1950-01-01", "male"),
+		procedure("Cataract Surgery", "2024-03-01T09:00:00Z", "2024-03-01T10:00:00Z"),
+		condition("Glaucoma", "2020-01-01"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 1, "Numerator": 0}},
+	{"Cataracts2040BCVAwithin90DaysFHIR", "surgery in November", []res{
+		patient("1950-01-01", "male"),
+		procedure("Cataract Surgery", "2024-11-01T09:00:00Z", "2024-11-01T10:00:00Z"),
+	}, map[string]int{"Initial Population": 0, "Numerator": 0}},
 }
