@@ -116,6 +116,18 @@ func medRequest(medVS, authored string) res {
 		"authoredOn": authored}
 }
 
+// mddVisit is an ambulatory visit for major depressive disorder.
+func mddVisit(start, end string) res {
+	return encounter("Office Visit", start, end).with("reasonCode", []any{vs("Major Depressive Disorder Active")})
+}
+
+// suicideRiskAssessment is the procedure of SNOMED CT 225337009, the direct
+// code the MDD measures name.
+func suicideRiskAssessment(start, end string) res {
+	return res{"resourceType": "Procedure", "status": "completed", "code": cc("http://snomed.info/sct", "225337009"),
+		"performedPeriod": period(start, end)}
+}
+
 // with sets fields of a resource.
 func (r res) with(kv ...any) res {
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -576,5 +588,31 @@ var qicoreMeasureCases = []measureCase{
 	{"Cataracts2040BCVAwithin90DaysFHIR", "surgery in November", []res{
 		patient("1950-01-01", "male"),
 		procedure("Cataract Surgery", "2024-11-01T09:00:00Z", "2024-11-01T10:00:00Z"),
+	}, map[string]int{"Initial Population": 0, "Numerator": 0}},
+	{"AdultMajorDepressiveDisorderMDDSuicideRiskAssessmentFHIR", "two new episodes, risk assessed at the first", []res{
+		patient("1980-01-01", "female"),
+		mddVisit("2024-02-01T09:00:00Z", "2024-02-01T10:00:00Z"),
+		suicideRiskAssessment("2024-02-01T09:10:00Z", "2024-02-01T09:30:00Z"),
+		mddVisit("2024-09-01T09:00:00Z", "2024-09-01T10:00:00Z"),
+	}, map[string]int{"Initial Population": 2, "Denominator": 2, "Numerator": 1}},
+	{"AdultMajorDepressiveDisorderMDDSuicideRiskAssessmentFHIR", "follow-up visit within 104 days is no new episode", []res{
+		patient("1980-01-01", "female"),
+		mddVisit("2024-02-01T09:00:00Z", "2024-02-01T10:00:00Z"),
+		mddVisit("2024-03-01T09:00:00Z", "2024-03-01T10:00:00Z"),
+		suicideRiskAssessment("2024-03-01T09:10:00Z", "2024-03-01T09:30:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0}},
+	{"ChildandAdolescentMajorDepressiveDisorderMDDSuicideRiskAssessmentFHIR", "risk assessed at one of two visits", []res{
+		patient("2012-01-01", "male"),
+		mddVisit("2024-02-01T09:00:00Z", "2024-02-01T10:00:00Z"),
+		suicideRiskAssessment("2024-02-01T09:10:00Z", "2024-02-01T09:30:00Z"),
+		mddVisit("2024-03-01T09:00:00Z", "2024-03-01T10:00:00Z"),
+	}, map[string]int{"Initial Population": 2, "Denominator": 2, "Numerator": 1}},
+	{"ChildandAdolescentMajorDepressiveDisorderMDDSuicideRiskAssessmentFHIR", "not assessed", []res{
+		patient("2012-01-01", "male"),
+		mddVisit("2024-02-01T09:00:00Z", "2024-02-01T10:00:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0}},
+	{"ChildandAdolescentMajorDepressiveDisorderMDDSuicideRiskAssessmentFHIR", "adult", []res{
+		patient("1980-01-01", "male"),
+		mddVisit("2024-02-01T09:00:00Z", "2024-02-01T10:00:00Z"),
 	}, map[string]int{"Initial Population": 0, "Numerator": 0}},
 }
