@@ -88,7 +88,8 @@ func modelInfoRoot(b []byte) (name, version string, ok bool) {
 // MedicationNotRequested is a MedicationRequest with doNotPerform true, an
 // ObservationNotDone an Observation with status cancelled) and the
 // profiles told apart by a category slice (US Core's laboratory results,
-// QI-Core 6's encounter diagnoses). Exactly one of its fields is set.
+// QI-Core 6's encounter diagnoses, the FHIR vital signs profiles by their
+// fixed LOINC code). Exactly one of its fields is set.
 type profileRule struct {
 	// doNotPerform: the element doNotPerform is true, or the modifier
 	// extension of that URL is (R4 DeviceRequest has no doNotPerform).
@@ -98,6 +99,8 @@ type profileRule struct {
 	status []string
 	// category: a coding of the element category has one of these codes.
 	category []string
+	// loinc: a coding of the element code is one of these LOINC codes.
+	loinc []string
 }
 
 const deviceDoNotPerform = "http://hl7.org/fhir/5.0/StructureDefinition/extension-DeviceRequest.doNotPerform"
@@ -136,6 +139,21 @@ var categoryRules = map[string]profileRule{
 	"ConditionProblemsHealthConcernsProfile":     {category: []string{"problem-list-item", "health-concern"}},
 }
 
+// vitalSigns are the FHIR R4 vital signs profiles (in QI-Core 4.1.1 and US
+// Core 3.1.1 under their FHIR names) and the LOINC code each fixes.
+var vitalSigns = map[string]profileRule{
+	"observation-bp":          {loinc: []string{"85354-9"}},
+	"observation-bodyheight":  {loinc: []string{"8302-2"}},
+	"observation-bodyweight":  {loinc: []string{"29463-7"}},
+	"observation-bmi":         {loinc: []string{"39156-5"}},
+	"observation-bodytemp":    {loinc: []string{"8310-5"}},
+	"observation-headcircum":  {loinc: []string{"9843-4"}},
+	"observation-heartrate":   {loinc: []string{"8867-4"}},
+	"observation-resprate":    {loinc: []string{"9279-1"}},
+	"observation-oxygensat":   {loinc: []string{"2708-6"}},
+	"observation-vitalspanel": {loinc: []string{"85353-1"}},
+}
+
 // fits reports whether a resource meets the rule.
 func (r profileRule) fits(obj map[string]any) bool {
 	switch {
@@ -155,16 +173,20 @@ func (r profileRule) fits(obj map[string]any) bool {
 		s, _ := obj["status"].(string)
 		return slices.Contains(r.status, s)
 	}
-	ccs, isList := obj["category"].([]any)
+	element, codes, system := "category", r.category, ""
+	if r.loinc != nil {
+		element, codes, system = "code", r.loinc, "http://loinc.org"
+	}
+	ccs, isList := obj[element].([]any)
 	if !isList {
-		ccs = []any{obj["category"]}
+		ccs = []any{obj[element]}
 	}
 	for _, cc := range ccs {
 		ccm, _ := cc.(map[string]any)
 		codings, _ := ccm["coding"].([]any)
 		for _, c := range codings {
-			if cm, _ := c.(map[string]any); cm != nil {
-				if code, _ := cm["code"].(string); slices.Contains(r.category, code) {
+			if cm, _ := c.(map[string]any); cm != nil && (system == "" || cm["system"] == system) {
+				if code, _ := cm["code"].(string); slices.Contains(codes, code) {
 					return true
 				}
 			}
@@ -198,7 +220,9 @@ func declares(obj map[string]any, url string) bool {
 // Procedure, Observation) unless it meets the rule of one of that type's
 // negation profiles or names one in meta.profile; it fits a profile set
 // apart by category (US Core laboratory results, QI-Core 6 encounter
-// diagnoses) when it has the category; and any other profile of its type.
+// diagnoses) when it has the category; a FHIR vital signs profile
+// (observation-bp ...) when it has its LOINC code; and any other profile of
+// its type.
 func (m *Model) RetrieveTarget(t *types.Named) (*types.Named, func(value.Value) (bool, error), bool) {
 	if m.name == ModelName || t.Model != m.name {
 		return nil, nil, false
@@ -216,10 +240,14 @@ func (m *Model) RetrieveTarget(t *types.Named) (*types.Named, func(value.Value) 
 		return nil, nil, false
 	}
 	url := ti.Identifier
-	if rule, ok := negationRules[t.Name]; ok {
-		return base.Type, keepIf(func(obj map[string]any) bool { return declares(obj, url) || rule.fits(obj) }), true
+	rule, ok := negationRules[t.Name]
+	if !ok {
+		rule, ok = categoryRules[t.Name]
 	}
-	if rule, ok := categoryRules[t.Name]; ok {
+	if !ok {
+		rule, ok = vitalSigns[t.Name]
+	}
+	if ok {
 		return base.Type, keepIf(func(obj map[string]any) bool { return declares(obj, url) || rule.fits(obj) }), true
 	}
 	if t.Name != name {

@@ -128,6 +128,19 @@ func suicideRiskAssessment(start, end string) res {
 		"performedPeriod": period(start, end)}
 }
 
+// bloodPressure is a vital signs blood pressure (LOINC 85354-9, the code
+// of the observation-bp profile) of systolic and diastolic components
+// (LOINC 8480-6, 8462-4, the direct codes the measure names).
+func bloodPressure(effective string, systolic, diastolic float64) res {
+	return res{"resourceType": "Observation", "status": "final", "code": cc("http://loinc.org", "85354-9"),
+		"category":          []any{cc("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")},
+		"effectiveDateTime": effective,
+		"component": []any{
+			map[string]any{"code": cc("http://loinc.org", "8480-6"), "valueQuantity": qty(systolic, "mm[Hg]")},
+			map[string]any{"code": cc("http://loinc.org", "8462-4"), "valueQuantity": qty(diastolic, "mm[Hg]")},
+		}}
+}
+
 // with sets fields of a resource.
 func (r res) with(kv ...any) res {
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -324,6 +337,10 @@ func TestQICoreMeasures(t *testing.T) {
 			if errs != nil {
 				t.Fatal(errs)
 			}
+			params := map[string]value.Value{
+				"Measurement Period": effectivePeriod(t, dir, name),
+				"Provider":           nil, // AttributionModel's parameter without a default: no provider
+			}
 			for _, c := range cases {
 				for _, n := range c.valueSets() {
 					if !terms.Has(n) {
@@ -337,9 +354,7 @@ func TestQICoreMeasures(t *testing.T) {
 				got := map[string]int{}
 				var diff []string
 				for pop, want := range c.want {
-					v, err := lib.Eval(context.Background(), pop, cql.EvalOptions{Retriever: r, Terminology: terms,
-						// AttributionModel's parameter without a default: no provider.
-						Parameters: map[string]value.Value{"Provider": nil}})
+					v, err := lib.Eval(context.Background(), pop, cql.EvalOptions{Retriever: r, Terminology: terms, Parameters: params})
 					if err != nil {
 						t.Errorf("%s: %s: %v", c.name, pop, err)
 						continue
@@ -358,6 +373,28 @@ func TestQICoreMeasures(t *testing.T) {
 		covered++
 	}
 	t.Logf("%d of %d measures evaluated for synthetic patients (%d cases); skipped: %d", covered, len(measures), len(qicoreMeasureCases), len(qicoreMeasureSkips))
+}
+
+// effectivePeriod is the measurement period of a measure: the
+// effectivePeriod of its Measure, as the measure evaluator takes it by
+// default.
+func effectivePeriod(t *testing.T, dir, measure string) value.Value {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "..", "resources", "measure", measure+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		EffectivePeriod struct{ Start, End string } `json:"effectivePeriod"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	_, v, err := cql.ParseParameter(fmt.Sprintf("MP=Interval[@%sT00:00:00.000Z, @%sT23:59:59.999Z]", m.EffectivePeriod.Start, m.EffectivePeriod.End))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // numeratorOf is the population a measure's patients must be in and out
@@ -615,4 +652,25 @@ var qicoreMeasureCases = []measureCase{
 		patient("1980-01-01", "male"),
 		mddVisit("2024-02-01T09:00:00Z", "2024-02-01T10:00:00Z"),
 	}, map[string]int{"Initial Population": 0, "Numerator": 0}},
+	{"ControllingHighBloodPressureFHIR", "controlled on the last reading day (lowest of two)", []res{
+		patient("1970-01-01", "male"),
+		condition("Essential Hypertension", "2020-01-01"),
+		encounter("Office Visit", "2024-05-01T09:00:00Z", "2024-05-01T09:30:00Z"),
+		bloodPressure("2024-05-01T09:10:00Z", 150, 95),
+		bloodPressure("2024-11-01T09:10:00Z", 150, 95),
+		bloodPressure("2024-11-01T09:40:00Z", 130, 85),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 1}},
+	{"ControllingHighBloodPressureFHIR", "uncontrolled on the last reading day", []res{
+		patient("1970-01-01", "male"),
+		condition("Essential Hypertension", "2020-01-01"),
+		encounter("Office Visit", "2024-05-01T09:00:00Z", "2024-05-01T09:30:00Z"),
+		bloodPressure("2024-05-01T09:10:00Z", 120, 80),
+		bloodPressure("2024-11-01T09:10:00Z", 150, 95),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 0}},
+	{"ControllingHighBloodPressureFHIR", "pregnant", []res{
+		patient("1990-01-01", "female"),
+		condition("Essential Hypertension", "2020-01-01"),
+		condition("Pregnancy", "2024-03-01"),
+		encounter("Office Visit", "2024-05-01T09:00:00Z", "2024-05-01T09:30:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator Exclusions": 1, "Numerator": 0}},
 }

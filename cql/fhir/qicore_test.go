@@ -160,8 +160,9 @@ func TestQICoreHIVScreening(t *testing.T) {
 // of its base type that fit it: the negation profiles those with
 // doNotPerform true or their "not done" status, the positive profile of the
 // same type the others; meta.profile decides when present; profiles set
-// apart by category need it. A FHIR Procedure is a QICore.Procedure in type
-// tests and casts unless it is not done.
+// apart by category need it, the FHIR vital signs profiles their code. A
+// FHIR Procedure is a QICore.Procedure in type tests and casts unless it is
+// not done.
 func TestQICoreNegationProfiles(t *testing.T) {
 	env, _ := qicoreEnv(t)
 	const notReq = "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-mednotrequested"
@@ -176,6 +177,7 @@ func TestQICoreNegationProfiles(t *testing.T) {
 {"resource":{"resourceType":"Observation","id":"o1","status":"cancelled","code":{"text":"a"},"subject":{"reference":"Patient/p"}}},
 {"resource":{"resourceType":"Observation","id":"o2","status":"final","code":{"text":"b"},"subject":{"reference":"Patient/p"},
   "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}]}},
+{"resource":{"resourceType":"Observation","id":"o4","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"subject":{"reference":"Patient/p"}}},
 {"resource":{"resourceType":"Observation","id":"o3","meta":{"profile":["` + notDone6 + `"]},"status":"final","code":{"text":"c"},"subject":{"reference":"Patient/p"}}},
 {"resource":{"resourceType":"ServiceRequest","id":"s1","status":"completed","intent":"order","doNotPerform":true,"code":{"text":"s"},"subject":{"reference":"Patient/p"}}},
 {"resource":{"resourceType":"ServiceRequest","id":"s2","status":"completed","intent":"order","code":{"text":"s"},"subject":{"reference":"Patient/p"}}},
@@ -201,7 +203,8 @@ func TestQICoreNegationProfiles(t *testing.T) {
 			"[ProcedureNotDone] P return P.id":                         "{'x1'}",
 			"[Procedure] P return P.id":                                "{'x2'}",
 			"[ObservationNotDone] O return O.id":                       "{'o1'}",
-			"[Observation] O return O.id":                              "{'o2', 'o3'}",
+			"[Observation] O return O.id":                              "{'o2', 'o4', 'o3'}",
+			"[\"observation-bp\"] O return O.id":                       "{'o4'}",
 			"[USCoreLaboratoryResultObservationProfile] O return O.id": "{'o2'}",
 			"[ServiceNotRequested] S return S.id":                      "{'s1'}",
 			"[ServiceRequest] S return S.id":                           "{'s2'}",
