@@ -141,6 +141,12 @@ func bloodPressure(effective string, systolic, diastolic float64) res {
 		}}
 }
 
+// dischargeOrder is a medication ordered at discharge.
+func dischargeOrder(medVS, authored string) res {
+	return medRequest(medVS, authored).with("category",
+		[]any{cc("http://terminology.hl7.org/CodeSystem/medicationrequest-category", "discharge")})
+}
+
 // with sets fields of a resource.
 func (r res) with(kv ...any) res {
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -424,8 +430,9 @@ func populationCount(v value.Value) int {
 // "Numerator", the population their cases show patients in and out of, and
 // why.
 var qicoreMeasureTarget = map[string]struct{ population, reason string }{
-	"MPPPatientLevel":   {"Initial Population", "its Measure names Denominator and Numerator, which its library does not define"},
-	"MPPEncounterLevel": {"Initial Population", "its Measure names Denominator and Numerator, which its library does not define"},
+	"MPPPatientLevel":                          {"Initial Population", "its Measure names Denominator and Numerator, which its library does not define"},
+	"MPPEncounterLevel":                        {"Initial Population", "its Measure names Denominator and Numerator, which its library does not define"},
+	"UseofHighRiskMedicationsintheElderlyFHIR": {"Numerator 1", "three groups: Numerator 1 (any high-risk medication), 2 (antipsychotics, benzodiazepines), 3 (either)"},
 }
 
 // qicoreMeasureSkips are the measures without synthetic patients yet, with
@@ -673,4 +680,49 @@ var qicoreMeasureCases = []measureCase{
 		condition("Pregnancy", "2024-03-01"),
 		encounter("Office Visit", "2024-05-01T09:00:00Z", "2024-05-01T09:30:00Z"),
 	}, map[string]int{"Initial Population": 1, "Denominator Exclusions": 1, "Numerator": 0}},
+	{"UseofHighRiskMedicationsintheElderlyFHIR", "antispasmodic ordered twice", []res{
+		patient("1950-01-01", "female"),
+		encounter("Office Visit", "2024-03-01T09:00:00Z", "2024-03-01T09:30:00Z"),
+		medRequest("Antispasmodics", "2024-03-01T09:20:00Z"),
+		medRequest("Antispasmodics", "2024-05-01T09:20:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator 1": 1, "Numerator 3": 1}},
+	{"UseofHighRiskMedicationsintheElderlyFHIR", "antispasmodic ordered once", []res{
+		patient("1950-01-01", "female"),
+		encounter("Office Visit", "2024-03-01T09:00:00Z", "2024-03-01T09:30:00Z"),
+		medRequest("Antispasmodics", "2024-03-01T09:20:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator 1": 0, "Numerator 2": 0, "Numerator 3": 0}},
+	{"UseofHighRiskMedicationsintheElderlyFHIR", "the second order is a do-not-perform one", []res{
+		patient("1950-01-01", "female"),
+		encounter("Office Visit", "2024-03-01T09:00:00Z", "2024-03-01T09:30:00Z"),
+		medRequest("Antispasmodics", "2024-03-01T09:20:00Z"),
+		medRequest("Antispasmodics", "2024-05-01T09:20:00Z").with("doNotPerform", true),
+	}, map[string]int{"Initial Population": 1, "Numerator 1": 0}},
+	{"UseofHighRiskMedicationsintheElderlyFHIR", "60 years old", []res{
+		patient("1964-01-01", "female"),
+		encounter("Office Visit", "2024-03-01T09:00:00Z", "2024-03-01T09:30:00Z"),
+	}, map[string]int{"Initial Population": 0, "Numerator 1": 0}},
+	{"SafeUseofOpioidsConcurrentPrescribingFHIR", "opioid and benzodiazepine at discharge", []res{
+		patient("1970-01-01", "male"),
+		inpatient("Encounter Inpatient", "2024-04-01T09:00:00Z", "2024-04-05T12:00:00Z"),
+		dischargeOrder("Schedule II & III Opioid Medications", "2024-04-05T10:00:00Z"),
+		dischargeOrder("Schedule IV Benzodiazepines", "2024-04-05T10:00:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusion": 0, "Numerator": 1}},
+	{"SafeUseofOpioidsConcurrentPrescribingFHIR", "opioid alone at discharge", []res{
+		patient("1970-01-01", "male"),
+		inpatient("Encounter Inpatient", "2024-04-01T09:00:00Z", "2024-04-05T12:00:00Z"),
+		dischargeOrder("Schedule II & III Opioid Medications", "2024-04-05T10:00:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusion": 0, "Numerator": 0}},
+	{"SafeUseofOpioidsConcurrentPrescribingFHIR", "cancer diagnosis of the stay", []res{
+		patient("1970-01-01", "male"),
+		inpatient("Encounter Inpatient", "2024-04-01T09:00:00Z", "2024-04-05T12:00:00Z").with("diagnosis",
+			[]any{map[string]any{"condition": map[string]any{"reference": "Condition/c1"}}}),
+		condition("All Primary and Secondary Cancer", "2024-04-01").with("id", "c1"),
+		dischargeOrder("Schedule II & III Opioid Medications", "2024-04-05T10:00:00Z"),
+		dischargeOrder("Schedule IV Benzodiazepines", "2024-04-05T10:00:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator Exclusion": 1, "Numerator": 1}},
+	{"SafeUseofOpioidsConcurrentPrescribingFHIR", "opioid ordered in hospital, not at discharge", []res{
+		patient("1970-01-01", "male"),
+		inpatient("Encounter Inpatient", "2024-04-01T09:00:00Z", "2024-04-05T12:00:00Z"),
+		medRequest("Schedule II & III Opioid Medications", "2024-04-02T10:00:00Z"),
+	}, map[string]int{"Initial Population": 0, "Numerator": 0}},
 }
