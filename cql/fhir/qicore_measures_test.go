@@ -147,6 +147,13 @@ func dischargeOrder(medVS, authored string) res {
 		[]any{cc("http://terminology.hl7.org/CodeSystem/medicationrequest-category", "discharge")})
 }
 
+// strokeStay is a non-elective inpatient stay whose principal diagnosis
+// (rank 1) is the Condition of the given id.
+func strokeStay(start, end, conditionID string) res {
+	return inpatient("Nonelective Inpatient Encounter", start, end).with("diagnosis",
+		[]any{map[string]any{"condition": map[string]any{"reference": "Condition/" + conditionID}, "rank": 1}})
+}
+
 // with sets fields of a resource.
 func (r res) with(kv ...any) res {
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -725,4 +732,29 @@ var qicoreMeasureCases = []measureCase{
 		inpatient("Encounter Inpatient", "2024-04-01T09:00:00Z", "2024-04-05T12:00:00Z"),
 		medRequest("Schedule II & III Opioid Medications", "2024-04-02T10:00:00Z"),
 	}, map[string]int{"Initial Population": 0, "Numerator": 0}},
+	{"DischargedonAntithromboticTherapyFHIR", "ischemic stroke, antithrombotic ordered", []res{
+		patient("1950-01-01", "female"),
+		strokeStay("2024-04-01T09:00:00Z", "2024-04-05T12:00:00Z", "c1"),
+		condition("Ischemic Stroke", "2024-04-01").with("id", "c1"),
+		dischargeOrder("Antithrombotic Therapy for Ischemic Stroke", "2024-04-05T10:00:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 1}},
+	{"DischargedonAntithromboticTherapyFHIR", "ischemic stroke, antithrombotic not ordered for a medical reason", []res{
+		patient("1950-01-01", "female"),
+		strokeStay("2024-04-01T09:00:00Z", "2024-04-05T12:00:00Z", "c1"),
+		condition("Ischemic Stroke", "2024-04-01").with("id", "c1"),
+		dischargeOrder("Antithrombotic Therapy for Ischemic Stroke", "2024-04-05T10:00:00Z").with("doNotPerform", true,
+			"status", "completed", "reasonCode", []any{vs("Medical Reason For Not Providing Treatment")}),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0}},
+	{"DischargedonAntithromboticTherapyFHIR", "hemorrhagic stroke", []res{
+		patient("1950-01-01", "female"),
+		strokeStay("2024-04-01T09:00:00Z", "2024-04-05T12:00:00Z", "c1"),
+		condition("Hemorrhagic Stroke", "2024-04-01").with("id", "c1"),
+		dischargeOrder("Antithrombotic Therapy for Ischemic Stroke", "2024-04-05T10:00:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 0, "Numerator": 0}},
+	{"DischargedonAntithromboticTherapyFHIR", "ischemic stroke, discharged to hospice", []res{
+		patient("1950-01-01", "female"),
+		strokeStay("2024-04-01T09:00:00Z", "2024-04-05T12:00:00Z", "c1").with("hospitalization",
+			map[string]any{"dischargeDisposition": vs("Discharged to Home for Hospice Care")}),
+		condition("Ischemic Stroke", "2024-04-01").with("id", "c1"),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 1, "Numerator": 0}},
 }
