@@ -154,6 +154,12 @@ func strokeStay(start, end, conditionID string) res {
 		[]any{map[string]any{"condition": map[string]any{"reference": "Condition/" + conditionID}, "rank": 1}})
 }
 
+// medicare is the patient's Medicare coverage.
+func medicare() res {
+	return res{"resourceType": "Coverage", "status": "active", "type": vs("Medicare payer"),
+		"payor": []any{map[string]any{"display": "CMS"}}}
+}
+
 // with sets fields of a resource.
 func (r res) with(kv ...any) res {
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -439,6 +445,8 @@ func populationCount(v value.Value) int {
 var qicoreMeasureTarget = map[string]struct{ population, reason string }{
 	"MPPPatientLevel":                          {"Initial Population", "its Measure names Denominator and Numerator, which its library does not define"},
 	"MPPEncounterLevel":                        {"Initial Population", "its Measure names Denominator and Numerator, which its library does not define"},
+	"HybridHospitalWideMortalityFHIR":          {"Initial Population", "a cohort measure"},
+	"HybridHospitalWideReadmissionFHIR":        {"Initial Population", "a cohort measure"},
 	"UseofHighRiskMedicationsintheElderlyFHIR": {"Numerator 1", "three groups: Numerator 1 (any high-risk medication), 2 (antipsychotics, benzodiazepines), 3 (either)"},
 }
 
@@ -757,4 +765,25 @@ var qicoreMeasureCases = []measureCase{
 			map[string]any{"dischargeDisposition": vs("Discharged to Home for Hospice Care")}),
 		condition("Ischemic Stroke", "2024-04-01").with("id", "c1"),
 	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 1, "Numerator": 0}},
+	{"HybridHospitalWideMortalityFHIR", "Medicare patient, two stays, one in the period", []res{
+		patient("1950-01-01", "male"),
+		medicare(),
+		inpatient("Encounter Inpatient", "2024-08-01T09:00:00Z", "2024-08-05T12:00:00Z"),
+		inpatient("Encounter Inpatient", "2024-03-01T09:00:00Z", "2024-03-05T12:00:00Z"),
+	}, map[string]int{"Initial Population": 1}},
+	{"HybridHospitalWideMortalityFHIR", "no Medicare coverage", []res{
+		patient("1950-01-01", "male"),
+		inpatient("Encounter Inpatient", "2024-08-01T09:00:00Z", "2024-08-05T12:00:00Z"),
+	}, map[string]int{"Initial Population": 0}},
+	{"HybridHospitalWideReadmissionFHIR", "Medicare patient, two stays in the period", []res{
+		patient("1950-01-01", "male"),
+		medicare(),
+		inpatient("Encounter Inpatient", "2024-08-01T09:00:00Z", "2024-08-05T12:00:00Z"),
+		inpatient("Encounter Inpatient", "2024-09-01T09:00:00Z", "2024-09-05T12:00:00Z"),
+	}, map[string]int{"Initial Population": 2}},
+	{"HybridHospitalWideReadmissionFHIR", "64 years old at admission", []res{
+		patient("1960-01-01", "male"),
+		medicare(),
+		inpatient("Encounter Inpatient", "2024-08-01T09:00:00Z", "2024-08-05T12:00:00Z"),
+	}, map[string]int{"Initial Population": 0}},
 }
