@@ -160,6 +160,12 @@ func medicare() res {
 		"payor": []any{map[string]any{"display": "CMS"}}}
 }
 
+// stemiVisit is a finished emergency department visit for STEMI.
+func stemiVisit(start, end string) res {
+	return encounter("ED", start, end).with("reasonCode", []any{vs("STEMI")},
+		"class", coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "EMER"))
+}
+
 // with sets fields of a resource.
 func (r res) with(kv ...any) res {
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -786,4 +792,19 @@ var qicoreMeasureCases = []measureCase{
 		medicare(),
 		inpatient("Encounter Inpatient", "2024-08-01T09:00:00Z", "2024-08-05T12:00:00Z"),
 	}, map[string]int{"Initial Population": 0}},
+	{"AppropriateTreatmentforSTEMIFHIR", "transferred to acute care within 45 minutes", []res{
+		patient("1960-01-01", "male"),
+		stemiVisit("2024-04-01T09:00:00Z", "2024-04-01T09:40:00Z").with("hospitalization",
+			map[string]any{"dischargeDisposition": vs("Discharge To Acute Care Facility")}),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 1}},
+	{"AppropriateTreatmentforSTEMIFHIR", "transferred after 3 hours", []res{
+		patient("1960-01-01", "male"),
+		stemiVisit("2024-04-01T09:00:00Z", "2024-04-01T12:00:00Z").with("hospitalization",
+			map[string]any{"dischargeDisposition": vs("Discharge To Acute Care Facility")}),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 0}},
+	{"AppropriateTreatmentforSTEMIFHIR", "on an oral anticoagulant", []res{
+		patient("1960-01-01", "male"),
+		stemiVisit("2024-04-01T09:00:00Z", "2024-04-01T12:00:00Z"),
+		medRequest("Oral Anticoagulant Medications", "2024-01-01T09:00:00Z"),
+	}, map[string]int{"Initial Population": 1, "Denominator Exclusions": 1, "Numerator": 0}},
 }
