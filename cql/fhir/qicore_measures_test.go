@@ -166,6 +166,18 @@ func stemiVisit(start, end string) res {
 		"class", coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "EMER"))
 }
 
+// adultDepressionScreen is a final adult depression screening (LOINC
+// 73832-8) with a negative or positive result (SNOMED CT 428171000124102,
+// 428181000124104): the direct codes the measure names.
+func adultDepressionScreen(effective string, positive bool) res {
+	result := "428171000124102"
+	if positive {
+		result = "428181000124104"
+	}
+	return res{"resourceType": "Observation", "status": "final", "code": cc("http://loinc.org", "73832-8"),
+		"effectiveDateTime": effective, "valueCodeableConcept": cc("http://snomed.info/sct", result)}
+}
+
 // with sets fields of a resource.
 func (r res) with(kv ...any) res {
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -807,4 +819,30 @@ var qicoreMeasureCases = []measureCase{
 		stemiVisit("2024-04-01T09:00:00Z", "2024-04-01T12:00:00Z"),
 		medRequest("Oral Anticoagulant Medications", "2024-01-01T09:00:00Z"),
 	}, map[string]int{"Initial Population": 1, "Denominator Exclusions": 1, "Numerator": 0}},
+	{"PCSDepressionScreenAndFollowUpFHIR", "adult screened negative", []res{
+		patient("1980-01-01", "female"),
+		encounter("Encounter to Screen for Depression", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		adultDepressionScreen("2024-04-01T09:10:00Z", false),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 1, "Denominator Exceptions": 0}},
+	{"PCSDepressionScreenAndFollowUpFHIR", "adult screened positive, referred", []res{
+		patient("1980-01-01", "female"),
+		encounter("Encounter to Screen for Depression", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		adultDepressionScreen("2024-04-01T09:10:00Z", true),
+		res{"resourceType": "ServiceRequest", "status": "active", "intent": "order", "code": vs("Referral for Adult Depression"),
+			"authoredOn": "2024-04-02T09:00:00Z"},
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 1}},
+	{"PCSDepressionScreenAndFollowUpFHIR", "adult screened positive, referral not requested", []res{
+		patient("1980-01-01", "female"),
+		encounter("Encounter to Screen for Depression", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		adultDepressionScreen("2024-04-01T09:10:00Z", true),
+		res{"resourceType": "ServiceRequest", "status": "active", "intent": "order", "code": vs("Referral for Adult Depression"),
+			"authoredOn": "2024-04-02T09:00:00Z", "doNotPerform": true},
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0}},
+	{"PCSDepressionScreenAndFollowUpFHIR", "screening declined", []res{
+		patient("1980-01-01", "female"),
+		encounter("Encounter to Screen for Depression", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		res{"resourceType": "Observation", "status": "cancelled", "code": cc("http://loinc.org", "73832-8"), "issued": "2024-04-01T09:10:00Z",
+			"extension": []any{map[string]any{"url": "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-notDoneReason",
+				"valueCodeableConcept": cc("http://snomed.info/sct", "720834000")}}},
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0, "Denominator Exceptions": 1}},
 }

@@ -162,7 +162,9 @@ func TestQICoreHIVScreening(t *testing.T) {
 // same type the others; meta.profile decides when present; profiles set
 // apart by category need it, the FHIR vital signs profiles their code. A
 // FHIR Procedure is a QICore.Procedure in type tests and casts unless it is
-// not done.
+// not done. An element of a union of profiles is read through the target
+// of the profile of each value (QICore.ServiceRequest.authoredOn is a
+// System DateTime).
 func TestQICoreNegationProfiles(t *testing.T) {
 	env, _ := qicoreEnv(t)
 	const notReq = "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-mednotrequested"
@@ -180,7 +182,7 @@ func TestQICoreNegationProfiles(t *testing.T) {
 {"resource":{"resourceType":"Observation","id":"o4","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"subject":{"reference":"Patient/p"}}},
 {"resource":{"resourceType":"Observation","id":"o3","meta":{"profile":["` + notDone6 + `"]},"status":"final","code":{"text":"c"},"subject":{"reference":"Patient/p"}}},
 {"resource":{"resourceType":"ServiceRequest","id":"s1","status":"completed","intent":"order","doNotPerform":true,"code":{"text":"s"},"subject":{"reference":"Patient/p"}}},
-{"resource":{"resourceType":"ServiceRequest","id":"s2","status":"completed","intent":"order","code":{"text":"s"},"subject":{"reference":"Patient/p"}}},
+{"resource":{"resourceType":"ServiceRequest","id":"s2","status":"completed","intent":"order","authoredOn":"2024-04-02T09:00:00Z","code":{"text":"s"},"subject":{"reference":"Patient/p"}}},
 {"resource":{"resourceType":"DeviceRequest","id":"d1","status":"completed","intent":"order","subject":{"reference":"Patient/p"},"codeCodeableConcept":{"text":"d"},
   "modifierExtension":[{"url":"http://hl7.org/fhir/5.0/StructureDefinition/extension-DeviceRequest.doNotPerform","valueBoolean":true}]}},
 {"resource":{"resourceType":"DeviceRequest","id":"d2","status":"completed","intent":"order","subject":{"reference":"Patient/p"},"codeCodeableConcept":{"text":"d"}}},
@@ -212,7 +214,8 @@ func TestQICoreNegationProfiles(t *testing.T) {
 			"[DeviceRequest] D return D.id":                            "{'d2'}",
 			"[TaskNotDone] T return T.id":                              "{'t1'}",
 			"[Task] T return T.id":                                     "{}",
-			"[Condition] C return C.id":                                "{'c1', 'c2'}",
+			"([ServiceRequest] union [Procedure]) X where X.authoredOn is not null return X.authoredOn + 1 day": "{@2024-04-03T09:00:00Z}",
+			"[Condition] C return C.id": "{'c1', 'c2'}",
 			"([MedicationRequest] union [Procedure]) X where X is Procedure return (X as Procedure).status": "{'completed'}",
 		}},
 		{"6.0.0", map[string]string{
