@@ -178,6 +178,12 @@ func adultDepressionScreen(effective string, positive bool) res {
 		"effectiveDateTime": effective, "valueCodeableConcept": cc("http://snomed.info/sct", result)}
 }
 
+// problem is an active, confirmed problem-list condition.
+func problem(codeVS, onset string) res {
+	return condition(codeVS, onset).with("category",
+		[]any{cc("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")})
+}
+
 // with sets fields of a resource.
 func (r res) with(kv ...any) res {
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -845,4 +851,22 @@ var qicoreMeasureCases = []measureCase{
 			"extension": []any{map[string]any{"url": "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-notDoneReason",
 				"valueCodeableConcept": cc("http://snomed.info/sct", "720834000")}}},
 	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0, "Denominator Exceptions": 1}},
+	{"StatinTherapyforthePreventionandTreatmentofCardiovascularDiseaseFHIR", "angina, statin ordered", []res{
+		patient("1960-01-01", "male"),
+		problem("Stable and Unstable Angina", "2019-01-01"),
+		encounter("Office Visit", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		medRequest("Moderate Intensity Statin Therapy", "2024-04-01T09:20:00Z"),
+	}, map[string]int{"Initial Population 1": 1, "Denominator 1": 1, "Denominator Exclusions": 0, "Numerator": 1, "Denominator Exceptions": 0}},
+	{"StatinTherapyforthePreventionandTreatmentofCardiovascularDiseaseFHIR", "angina, statin not ordered for a medical reason", []res{
+		patient("1960-01-01", "male"),
+		problem("Stable and Unstable Angina", "2019-01-01"),
+		encounter("Office Visit", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		medRequest("Moderate Intensity Statin Therapy", "2024-04-01T09:20:00Z").with("doNotPerform", true,
+			"status", "completed", "reasonCode", []any{vs("Medical Reason")}),
+	}, map[string]int{"Initial Population 1": 1, "Numerator": 0, "Denominator Exceptions": 1}},
+	{"StatinTherapyforthePreventionandTreatmentofCardiovascularDiseaseFHIR", "angina only as an encounter diagnosis", []res{
+		patient("1960-01-01", "male"),
+		condition("Stable and Unstable Angina", "2019-01-01"),
+		encounter("Office Visit", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+	}, map[string]int{"Initial Population 1": 0, "Numerator": 0}},
 }
