@@ -184,6 +184,14 @@ func problem(codeVS, onset string) res {
 		[]any{cc("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")})
 }
 
+// bmi is a vital signs body mass index (LOINC 39156-5, the code of the
+// observation-bmi profile).
+func bmi(effective string, kgm2 float64) res {
+	return res{"resourceType": "Observation", "status": "final", "code": cc("http://loinc.org", "39156-5"),
+		"category":          []any{cc("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")},
+		"effectiveDateTime": effective, "valueQuantity": qty(kgm2, "kg/m2")}
+}
+
 // with sets fields of a resource.
 func (r res) with(kv ...any) res {
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -869,4 +877,26 @@ var qicoreMeasureCases = []measureCase{
 		condition("Stable and Unstable Angina", "2019-01-01"),
 		encounter("Office Visit", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
 	}, map[string]int{"Initial Population 1": 0, "Numerator": 0}},
+	{"PCSBMIScreenAndFollowUpFHIR", "normal BMI", []res{
+		patient("1980-01-01", "female"),
+		encounter("Encounter to Evaluate BMI", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		bmi("2024-04-01T09:10:00Z", 22),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Denominator Exclusions": 0, "Numerator": 1, "Denominator Exceptions": 0}},
+	{"PCSBMIScreenAndFollowUpFHIR", "high BMI, follow-up for overweight", []res{
+		patient("1980-01-01", "female"),
+		encounter("Encounter to Evaluate BMI", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		bmi("2024-04-01T09:10:00Z", 31),
+		procedure("Follow Up for Above Normal BMI", "2024-04-01T09:20:00Z", "2024-04-01T09:25:00Z").with("reasonCode",
+			[]any{vs("Overweight or Obese")}),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 1}},
+	{"PCSBMIScreenAndFollowUpFHIR", "high BMI, no follow-up", []res{
+		patient("1980-01-01", "female"),
+		encounter("Encounter to Evaluate BMI", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		bmi("2024-04-01T09:10:00Z", 31),
+	}, map[string]int{"Initial Population": 1, "Denominator": 1, "Numerator": 0}},
+	{"PCSBMIScreenAndFollowUpFHIR", "an observation coded as body weight is no BMI", []res{
+		patient("1980-01-01", "female"),
+		encounter("Encounter to Evaluate BMI", "2024-04-01T09:00:00Z", "2024-04-01T09:30:00Z"),
+		bmi("2024-04-01T09:10:00Z", 22).with("code", cc("http://loinc.org", "29463-7"), "valueQuantity", qty(22, "kg/m2")),
+	}, map[string]int{"Initial Population": 1, "Numerator": 0}},
 }
