@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/engine/measure"
@@ -14,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "measure eval",
-		Args:    "--package DIR --measure ID --period-start DATE --period-end DATE --data BUNDLE [--subject Patient/ID] [--report-type individual|population|subject-list]",
+		Args:    "--package DIR --measure ID --period-start DATE --period-end DATE --data BUNDLE [--subject Patient/ID] [--report-type individual|population|subject-list] [--modelinfo DIR]",
 		Summary: "evaluate a FHIR Measure over patient data ($evaluate-measure offline) and print the MeasureReport",
 		Run:     runMeasureEval,
 	})
@@ -28,6 +29,7 @@ func runMeasureEval(ctx context.Context, e *env, args []string) int {
 	end := fs.String("period-end", "", "measurement period end `DATE` (YYYY-MM-DD or a dateTime)")
 	dataPath := fs.String("data", "", "patient data: a Bundle `FILE` or a folder of JSON resources")
 	subject := fs.String("subject", "", "`Patient/ID` (an individual report) or Group/ID of the data; default: every patient")
+	modelDir := fs.String("modelinfo", "", "load the ModelInfo documents (QI-Core, US Core ... as .xml) of `DIR` for the libraries' using declarations")
 	reportType := fs.String("report-type", "", "report `TYPE`: individual, population or subject-list (default: individual with --subject Patient/ID, else population)")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -43,12 +45,19 @@ func runMeasureEval(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg measure eval: %v\n", err)
 		return exitFailure
 	}
+	var models []*fhir.Model
+	if *modelDir != "" {
+		var err error
+		if models, err = fhir.LoadModelDir(*modelDir); err != nil {
+			return fail(fmt.Errorf("--modelinfo: %w", err))
+		}
+	}
 	var pkg *content.Package
 	var err error
 	if fi, statErr := os.Stat(filepath.Join(*pkgPath, "input", "cql")); statErr == nil && fi.IsDir() {
-		pkg, err = measure.LoadFolder(*pkgPath)
+		pkg, err = measure.LoadFolder(*pkgPath, models...)
 	} else {
-		pkg, err = content.LoadPath(*pkgPath, content.Options{})
+		pkg, err = content.LoadPath(*pkgPath, content.Options{Models: models})
 	}
 	if err != nil {
 		return fail(err)

@@ -19,12 +19,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 )
 
-// LoadFolder reads an IG source folder into a package.
-func LoadFolder(dir string) (*content.Package, error) {
+// LoadFolder reads an IG source folder into a package; its libraries may
+// use the given profile models (QI-Core, US Core) besides FHIR R4.
+func LoadFolder(dir string, models ...*fhir.Model) (*content.Package, error) {
 	input := dir
 	if fi, err := os.Stat(filepath.Join(dir, "input")); err == nil && fi.IsDir() {
 		input = filepath.Join(dir, "input")
@@ -66,7 +68,7 @@ func LoadFolder(dir string) (*content.Package, error) {
 			})
 		}
 	}
-	return content.FromResources(filepath.Base(filepath.Clean(dir)), "", resources, content.Options{CQLDirs: []string{cqlDir}})
+	return content.FromResources(filepath.Base(filepath.Clean(dir)), "", resources, content.Options{CQLDirs: []string{cqlDir}, Models: models})
 }
 
 // readResources reads every JSON resource below dir (none when dir does
