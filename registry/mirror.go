@@ -100,6 +100,13 @@ func (r *Registry) StoreMirror(ctx context.Context, tgz []byte, source, want str
 	}
 	tags := map[string]string{}
 	if _, err := r.opts.Store.Package(ctx, m.Name); errors.Is(err, store.ErrNotFound) {
+		// A new name follows the repository's rule, unless it comes from
+		// an upstream (where it is the upstream's, not chosen here).
+		if !strings.HasPrefix(source, "upstream:") {
+			if err := r.CheckName(m.Name, true); err != nil {
+				return nil, err
+			}
+		}
 		tags["latest"] = m.Version
 	} else if err != nil {
 		return nil, err
@@ -111,7 +118,7 @@ func (r *Registry) StoreMirror(ctx context.Context, tgz []byte, source, want str
 	v := store.Version{
 		Name: m.Name, Version: m.Version, Doc: raw, Integrity: integrity, Shasum: shasum, SHA512: store.SHA512Hex(tgz),
 		Size: int64(len(tgz)), Description: m.Description, FHIRVersion: fhirVer, Keywords: m.Keywords,
-		Publisher: MirrorPublisher(source), Published: r.opts.Now(),
+		Publisher: MirrorPublisher(source), Published: r.opts.Now(), Canonical: store.CanonicalOf(m.Raw),
 	}
 	if err := r.opts.Store.Publish(ctx, store.PublishRequest{Version: v, Tarball: tgz, DistTags: tags, Admin: true}); err != nil {
 		return nil, err

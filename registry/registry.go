@@ -61,6 +61,10 @@ type Options struct {
 	// AllowSignup lets `npm adduser` create accounts; otherwise only
 	// existing users (made with `ccg token create`) can log in.
 	AllowSignup bool
+	// Names is the rule the names of new packages follow (published or
+	// imported; not those cached from an upstream). The zero value takes
+	// any npm name; ccg serve uses FHIRNames.
+	Names NameRule
 	// Now is the clock that decides whether a token has expired; nil
 	// means time.Now.
 	Now func() time.Time
@@ -410,6 +414,12 @@ func (r *Registry) AllowSignup() bool { return r.opts.AllowSignup }
 // rights the user's account grants its logins (store.User.Scopes): none
 // (read only) unless `ccg token create --password` gave it more.
 func (r *Registry) IssueToken(ctx context.Context, name string) (string, error) {
+	return r.IssueExpiringToken(ctx, name, 0)
+}
+
+// IssueExpiringToken is IssueToken for a token that stops working after
+// ttl (0: never), such as a web workbench session's.
+func (r *Registry) IssueExpiringToken(ctx context.Context, name string, ttl time.Duration) (string, error) {
 	u, err := r.opts.Store.User(ctx, name)
 	if err != nil {
 		return "", err
@@ -419,7 +429,11 @@ func (r *Registry) IssueToken(ctx context.Context, name string) (string, error) 
 		return "", err
 	}
 	pub, adm, other := TokenRights(u.Scopes)
-	if err := r.opts.Store.CreateToken(ctx, store.Token{Hash: hash, User: name, Publish: pub, Admin: adm, Scopes: other}); err != nil {
+	t := store.Token{Hash: hash, User: name, Publish: pub, Admin: adm, Scopes: other}
+	if ttl > 0 {
+		t.Expires = r.opts.Now().Add(ttl)
+	}
+	if err := r.opts.Store.CreateToken(ctx, t); err != nil {
 		return "", err
 	}
 	return tok, nil

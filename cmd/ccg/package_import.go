@@ -50,7 +50,7 @@ func runPackageImport(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg package import: signing key: %v\n", err)
 		return exitFailure
 	}
-	reg, err := registry.New(registry.Options{Store: st, SigningKey: key})
+	reg, err := registry.New(registry.Options{Store: st, SigningKey: key, Names: registry.FHIRNames})
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "ccg package import: %v\n", err)
 		return exitFailure

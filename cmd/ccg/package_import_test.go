@@ -27,6 +27,12 @@ func TestPackageImport(t *testing.T) {
 	if code, _, errOut := ccg(t, "package", "import", tgz, "--data", data); code != exitFailure || !strings.Contains(errOut, "already stored") {
 		t.Errorf("second import: %d %s", code, errOut)
 	}
+	// A name that is not a FHIR package name is refused, saying why.
+	bad := filepath.Join(dir, "bad.tgz")
+	os.WriteFile(bad, testpkg.CoreTarball("corepackage", "4.0.1"), 0o644)
+	if code, _, errOut := ccg(t, "package", "import", bad, "--data", data); code != exitFailure || !strings.Contains(errOut, "corepackage is not a FHIR package name: it has no dot") {
+		t.Errorf("import of corepackage: %d %s", code, errOut)
+	}
 	// A folder whose resource does not parse is refused, naming the file.
 	pkgDir := filepath.Join(dir, "broken", "package")
 	os.MkdirAll(pkgDir, 0o755)

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 
+	"github.com/ccg-project/ccg/registry/npm"
 	"github.com/ccg-project/ccg/server"
 	"github.com/ccg-project/ccg/server/auth"
 )
@@ -87,7 +88,7 @@ func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) (func(st
 		bare := strings.TrimSuffix(prefix, "/")
 		cfg.Public = func(c echo.Context) bool {
 			p := c.Path()
-			return p == prefix+"*" || (bare != "" && p == bare) || p == "/catalog"
+			return p == prefix+"*" || (bare != "" && p == bare) || p == "/catalog" || p == npm.FHIRPackagesPrefix+"*"
 		}
 	}
 	if authFlags.issuer != "" || authFlags.audience != "" || authFlags.jwks != "" {
@@ -108,6 +109,9 @@ func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) (func(st
 	}
 	g := auth.New(cfg)
 	g.Install(srv.Echo())
+	if uiForServe != nil {
+		uiForServe.SetGuard(g)
+	}
 	srv.SetSecurity(func(base string) any { return g.Security(base) })
 	if cfg.Off {
 		fmt.Fprint(stderr, offWarning)

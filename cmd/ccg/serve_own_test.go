@@ -132,12 +132,12 @@ func TestServeOwnRepository(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "mlodipine") {
 		t.Fatalf("$apply right after publishing: %d %.500s", code, body)
 	}
-	evil := examplePackageTarball(t, "hypertension", "@a/evil", func(f map[string][]byte) {
+	evil := examplePackageTarball(t, "hypertension", "ccg.evil.copy", func(f map[string][]byte) {
 		ad := "ActivityDefinition-htn-ad-orderrx.json"
 		f[ad] = bytes.ReplaceAll(bytes.ReplaceAll(f[ad], []byte("amlodipine"), []byte("evilpril")), []byte("Amlodipine"), []byte("Evilpril"))
 	})
-	if code, body := publish("bob", "@a/evil", evil); code != 409 || !strings.Contains(body, "belongs to alice") {
-		t.Errorf("@a/evil: %d %s", code, body)
+	if code, body := publish("bob", "ccg.evil.copy", evil); code != 409 || !strings.Contains(body, "belongs to alice") {
+		t.Errorf("ccg.evil.copy: %d %s", code, body)
 	}
 	if code, body := apply(); code != 200 || !strings.Contains(body, "mlodipine") || strings.Contains(body, "vilpril") {
 		t.Errorf("$apply after the takeover attempt: %d %.500s", code, body)

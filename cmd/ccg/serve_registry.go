@@ -38,7 +38,11 @@ import (
 //	                           may create accounts
 //	--registry-prefix PATH     CCG_REGISTRY_PREFIX: path of the npm registry
 //	                           (default /npm/)
+//	--registry-scoped-names    CCG_REGISTRY_SCOPED_NAMES=true: CCG packages
+//	                           may have scoped npm names (@scope/name);
+//	                           otherwise new packages need FHIR package names
 const (
+	envScopedNames    = "CCG_REGISTRY_SCOPED_NAMES"
 	envRegistryPrefix = "CCG_REGISTRY_PREFIX"
 	envTrustedKeys    = "CCG_TRUSTED_KEYS"
 	envReadAuth       = "CCG_REGISTRY_READ_AUTH"
@@ -53,6 +57,7 @@ var registryFlags registryFlagValues
 type registryFlagValues struct {
 	trustedKeys, prefix   string
 	readAuth, allowSignup optionalBool
+	scopedNames           optionalBool
 	upstreams             upstream.Set
 	upstreamSearch        bool
 }
@@ -92,6 +97,7 @@ func init() {
 		fs.StringVar(&registryFlags.trustedKeys, "trusted-keys", "", "`DIR`ectory of trusted publisher keys (*.pem, *.pub) for the repository and --trusted-ccg (default $"+envTrustedKeys+", else DATA/trusted-keys when it exists)")
 		fs.Var(&registryFlags.readAuth, "registry-read-auth", "repository reads need a token too (default $"+envReadAuth+")")
 		fs.Var(&registryFlags.allowSignup, "registry-allow-signup", "npm adduser may create repository accounts (default $"+envAllowSignup+")")
+		fs.Var(&registryFlags.scopedNames, "registry-scoped-names", "CCG packages may have scoped npm names (@scope/name); otherwise new packages need FHIR package names such as ccg.example.diabetes (default $"+envScopedNames+")")
 		fs.StringVar(&registryFlags.prefix, "registry-prefix", "", "`PATH` of the npm registry (default $"+envRegistryPrefix+", else /npm/)")
 		fs.Func("upstream", "ask this registry for packages the repository does not hold, caching them as mirrors: `NAME=URL[;names=PATTERN,...][;timeout=D][;token-env=VAR]` (repeatable; asked in order)", func(v string) error {
 			u, err := upstream.Parse(v)
@@ -180,6 +186,7 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 		Validators:    []registry.Validator{cqlValidator()},
 		ReadNeedsAuth: registryFlags.readAuth.or(func() bool { return envTrue(envReadAuth) }),
 		AllowSignup:   registryFlags.allowSignup.or(func() bool { return envTrue(envAllowSignup) }),
+		Names:         nameRule(registryFlags.scopedNames.or(func() bool { return envTrue(envScopedNames) })),
 	})
 	if err != nil {
 		st.Close()
@@ -211,22 +218,33 @@ func mountRegistry(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, e
 	e.Any(h.Prefix()+"*", wrapped)
 	e.Any(strings.TrimSuffix(h.Prefix(), "/"), wrapped)
 	e.GET("/catalog", echo.WrapHandler(http.HandlerFunc(h.ServeCatalog)))
+	fhirAPI := echo.WrapHandler(h.FHIRPackages(npm.FHIRPackagesPrefix))
+	e.Any(npm.FHIRPackagesPrefix+"*", fhirAPI)
 	reads := "reads open"
 	if reg.ReadNeedsAuth() {
 		reads = "reads need a token"
 	}
-	cfg.Status.add("guideline repository (npm registry) at %s: %s", h.Prefix(), reads)
+	cfg.Status.add("guideline repository (npm registry) at %s, FHIR package API at %s: %s", h.Prefix(), npm.FHIRPackagesPrefix, reads)
 	for _, u := range registryFlags.upstreams {
 		cfg.Status.add("upstream %s: %s (names %s, timeout %s)", u.Name, u.URL, upstreamNames(u), u.Timeout)
 	}
 	log.Info("guideline repository mounted", zap.String("prefix", h.Prefix()), zap.String("signingKey", key.ID()),
 		zap.Int("trustedKeys", len(trusted)), zap.String("trustedKeysDir", keyDir.Dir()), zap.Bool("postgres", cfg.DB != ""))
 	return closerFunc(func() error {
+		h.Close()
 		if err := st.Close(); err != nil && !errors.Is(err, context.Canceled) {
 			return err
 		}
 		return nil
 	}), nil
+}
+
+// nameRule is the repository's rule for new package names.
+func nameRule(scoped bool) registry.NameRule {
+	if scoped {
+		return registry.FHIROrScopedNames
+	}
+	return registry.FHIRNames
 }
 
 // upstreamNames describes the names an upstream serves.

@@ -24,6 +24,7 @@ import (
 
 func TestMountRegistry(t *testing.T) {
 	data := t.TempDir()
+	t.Setenv(envScopedNames, "true") // the scoped name below
 	srv := server.New(server.Config{Logger: zap.NewNop()})
 	closer, err := mountRegistry(srv.Echo(), serveConfig{DataDir: data, Server: srv}, zap.NewNop())
 	if err != nil {

@@ -141,7 +141,7 @@ func crashTest(t *testing.T, dbArgs ...string) {
 
 	var items []*item
 	for i := range 400 {
-		name := fmt.Sprintf("@crash/pkg-%d", i%8)
+		name := fmt.Sprintf("crash.pkg-%d", i%8)
 		ver := fmt.Sprintf("1.0.%d", i)
 		tgz := testpkg.Tarball(testpkg.Options{Name: name, Version: ver, Description: strings.Repeat("x", i%50)})
 		integ, _ := registry.Integrity(tgz)
@@ -248,7 +248,7 @@ func crashTest(t *testing.T, dbArgs ...string) {
 	}
 	// Every package document is readable and lists only complete versions.
 	for p := range 8 {
-		resp, err := client.Get(base + fmt.Sprintf("@crash%%2fpkg-%d", p))
+		resp, err := client.Get(base + fmt.Sprintf("crash.pkg-%d", p))
 		if err != nil {
 			t.Fatal(err)
 		}

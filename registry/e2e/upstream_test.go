@@ -1,14 +1,22 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"io/fs"
+	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +35,8 @@ type testRegistry struct {
 	h   *npm.Handler
 	srv *httptest.Server
 	url string
+	// fhirURL is the FHIR package registry API's.
+	fhirURL string
 }
 
 func newTestRegistry(t *testing.T) *testRegistry {
@@ -42,9 +52,13 @@ func newTestRegistry(t *testing.T) *testRegistry {
 		t.Fatal(err)
 	}
 	h := npm.New(reg, "/npm/", nil)
-	srv := httptest.NewServer(h)
+	t.Cleanup(func() { h.Close() })
+	mux := http.NewServeMux()
+	mux.Handle("/npm/", h)
+	mux.Handle(npm.FHIRPackagesPrefix, h.FHIRPackages(npm.FHIRPackagesPrefix))
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &testRegistry{st: st, reg: reg, h: h, srv: srv, url: srv.URL + "/npm/"}
+	return &testRegistry{st: st, reg: reg, h: h, srv: srv, url: srv.URL + "/npm/", fhirURL: srv.URL + npm.FHIRPackagesPrefix}
 }
 
 // newNPM is an npm whose whole configuration (registry, token, cache)
@@ -116,10 +130,15 @@ func newApp(t *testing.T) string {
 // upstream. It returns them and the stand-in core's integrity.
 func upstreamPair(t *testing.T) (a, b *testRegistry, coreInteg string) {
 	t.Helper()
+	return upstreamPairWith(t, testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1"))
+}
+
+// upstreamPairWith is upstreamPair with core as B's stand-in core package.
+func upstreamPairWith(t *testing.T, core []byte) (a, b *testRegistry, coreInteg string) {
+	t.Helper()
 	need(t, "npm", "install Node.js 20+ and npm (apt-get install nodejs npm)")
 	ctx := context.Background()
 	b = newTestRegistry(t)
-	core := testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1")
 	if _, err := b.reg.StoreMirror(ctx, core, "import", "", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -308,4 +327,84 @@ func clientInstall(t *testing.T, timeout time.Duration, extra map[string]string,
 		t.Errorf("not installed: %v", err)
 	}
 	return string(lock)
+}
+
+// TestUpstreamFaultsWithNPM: npm installs the example package through A,
+// whose upstream is B behind a proxy that breaks the stand-in core in one
+// way at a time (slow, 500, truncated tarball, wrong integrity). npm fails
+// and prints A's message naming the upstream and the fault; A stores
+// nothing of the core; once the proxy stops breaking it, the same install
+// works.
+func TestUpstreamFaultsWithNPM(t *testing.T) {
+	_, b, _ := upstreamPair(t)
+	target, _ := url.Parse(b.srv.URL)
+	var fault atomic.Value
+	fault.Store("")
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(res *http.Response) error {
+		if fault.Load() != "integrity" || res.Request.URL.Path != "/npm/hl7.fhir.r4.core" {
+			return nil
+		}
+		var doc map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+			return err
+		}
+		res.Body.Close()
+		dist := doc["versions"].(map[string]any)["4.0.1"].(map[string]any)["dist"].(map[string]any)
+		dist["integrity"] = "sha512-" + strings.Repeat("A", 86) + "=="
+		body, _ := json.Marshal(doc)
+		res.Body = io.NopCloser(bytes.NewReader(body))
+		res.ContentLength = int64(len(body))
+		res.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		res.Header.Del("ETag")
+		return nil
+	}
+	faulty := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/npm/hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz" {
+			switch fault.Load() {
+			case "slow":
+				select {
+				case <-time.After(5 * time.Second):
+				case <-r.Context().Done():
+				}
+				return
+			case "500":
+				http.Error(w, "internal error", 500)
+				return
+			case "truncated":
+				w.Header().Set("Content-Length", "99999")
+				w.Write([]byte("\x1f\x8b\x08\x00 half a tarball"))
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(faulty.Close)
+
+	for _, tc := range []struct{ fault, msg string }{
+		{"slow", "did not answer within 1s for the tarball of hl7.fhir.r4.core@4.0.1"},
+		{"500", "answered 500 for the tarball of hl7.fhir.r4.core@4.0.1"},
+		{"truncated", "failed for the tarball of hl7.fhir.r4.core@4.0.1"},
+		{"integrity", "not the published sha512-AAAA"},
+	} {
+		t.Run(tc.fault, func(t *testing.T) {
+			a := newTestRegistry(t)
+			up, err := upstream.Parse("b=" + faulty.URL + "/npm/;timeout=1s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.h.SetUpstreams(upstream.Set{up})
+			fault.Store(tc.fault)
+			app := newApp(t)
+			out, err := newNPM(t, a.url, "").run(app, nil, "install", "ccg.example.hypertension@1.0.0")
+			if err == nil || !strings.Contains(out, tc.msg) || !strings.Contains(out, "upstream b") {
+				t.Errorf("npm install with a %s upstream: %v, want %q from A:\n%s", tc.fault, err, tc.msg, out)
+			}
+			if _, err := a.st.Version(context.Background(), "hl7.fhir.r4.core", "4.0.1"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("A stored the core after a %s fault: %v", tc.fault, err)
+			}
+			fault.Store("")
+			newNPM(t, a.url, "").must(newApp(t), "install", "ccg.example.hypertension@1.0.0")
+		})
+	}
 }

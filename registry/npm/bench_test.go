@@ -164,7 +164,10 @@ func BenchmarkInstall(b *testing.B) {
 	}
 }
 
-// BenchmarkSearch1000 measures /-/v1/search over 1,000 packages.
+// BenchmarkSearch1000 measures /-/v1/search and the catalog over 1,000
+// packages of which half are mirrors (as imported or cached from an
+// upstream): search, a catalog query by FHIR release, and one by
+// canonical URL.
 func BenchmarkSearch1000(b *testing.B) {
 	for name, open := range benchStores(b) {
 		b.Run(name, func(b *testing.B) {
@@ -174,27 +177,41 @@ func BenchmarkSearch1000(b *testing.B) {
 			for i := range 1000 {
 				tgz := []byte(fmt.Sprintf("tarball %d", i))
 				integ, shasum := registry.Integrity(tgz)
-				pkg := fmt.Sprintf("@bench/guideline-%04d", i)
+				pkg, publisher := fmt.Sprintf("ccg.bench.guideline-%04d", i), "bench"
+				if i%2 == 1 {
+					pkg, publisher = fmt.Sprintf("org.mirrored.ig-%04d", i), registry.MirrorPublisher("import")
+				}
+				doc := fmt.Sprintf(`{"name":%q,"version":"1.0.0","canonical":"https://bench.example/%s"}`, pkg, topics[i%5])
 				err := e.st.Publish(ctx, store.PublishRequest{
-					Version: store.Version{Name: pkg, Version: "1.0.0", Doc: []byte(`{"name":"` + pkg + `","version":"1.0.0"}`),
+					Version: store.Version{Name: pkg, Version: "1.0.0", Doc: []byte(doc),
 						Integrity: integ, Shasum: shasum, Description: topics[i%5] + " care guideline " + fmt.Sprint(i),
-						FHIRVersion: "4.0.1", Keywords: []string{"ccg", topics[i%5]}, Publisher: "bench"},
-					Tarball: tgz, DistTags: map[string]string{"latest": "1.0.0"},
+						FHIRVersion: "4.0.1", Keywords: []string{"ccg", topics[i%5]}, Publisher: publisher,
+						Canonical: "https://bench.example/" + topics[i%5]},
+					Tarball: tgz, DistTags: map[string]string{"latest": "1.0.0"}, Admin: true,
 				})
 				if err != nil {
 					b.Fatal(err)
 				}
 			}
-			queries := []string{"diabetes", "care+guideline", "guideline-0999", "asthma+care", "nomatch"}
-			d := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for i := range b.N {
-				t0 := time.Now()
-				get(b, e.url+"-/v1/search?size=20&text="+queries[i%len(queries)])
-				d = append(d, time.Since(t0))
+			for _, q := range []struct{ name, path string }{
+				{"search", "-/v1/search?size=20&text="},
+				{"catalog-fhirversion", "-/catalog?fhirversion=R4&name="},
+				{"catalog-canonical", "-/catalog?canonical=https://bench.example/"},
+			} {
+				b.Run(q.name, func(b *testing.B) {
+					args := []string{"diabetes", "care+guideline", "guideline-0999", "asthma", "nomatch"}
+					if q.name != "search" {
+						args = []string{"diabetes", "guideline", "ig-0999", "asthma", "nomatch"}
+					}
+					d := make([]time.Duration, 0, b.N)
+					for i := 0; b.Loop(); i++ {
+						t0 := time.Now()
+						get(b, e.url+q.path+args[i%len(args)])
+						d = append(d, time.Since(t0))
+					}
+					reportMedian(b, d)
+				})
 			}
-			b.StopTimer()
-			reportMedian(b, d)
 		})
 	}
 }

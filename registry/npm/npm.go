@@ -22,9 +22,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/ccg-project/ccg/cards/sign"
 	"github.com/ccg-project/ccg/internal/lockout"
@@ -51,6 +53,12 @@ type Handler struct {
 	// searchUpstreams, for search results too.
 	upstreams       upstream.Set
 	searchUpstreams bool
+	// docReads joins concurrent reads of one upstream document;
+	// refreshing names the documents read in the background, which
+	// background counts.
+	docReads   singleflight.Group
+	refreshing sync.Map
+	background sync.WaitGroup
 }
 
 // OnChange registers f to be called, once the change is stored, with the
@@ -224,15 +232,21 @@ func writeError(w http.ResponseWriter, err error) {
 // ServeHTTP routes npm API requests below the prefix.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.serve(w, r); err != nil {
-		var ae *apiError
-		var re *registry.Error
-		var ue *upstream.Error
-		if errors.As(err, &ue) {
-			h.log.Warn("upstream", zap.String("path", r.URL.Path), zap.String("error", ue.Message))
-		} else if !errors.As(err, &ae) && !errors.As(err, &re) {
-			h.log.Error("npm api", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Error(err))
-		}
+		h.logFailure(r, err)
 		writeError(w, err)
+	}
+}
+
+// logFailure logs the failures that are not the client's: upstream faults
+// as warnings, others as errors.
+func (h *Handler) logFailure(r *http.Request, err error) {
+	var ae *apiError
+	var re *registry.Error
+	var ue *upstream.Error
+	if errors.As(err, &ue) {
+		h.log.Warn("upstream", zap.String("path", r.URL.Path), zap.String("error", ue.Message))
+	} else if !errors.As(err, &ae) && !errors.As(err, &re) {
+		h.log.Error("npm api", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Error(err))
 	}
 }
 
@@ -509,20 +523,30 @@ func (h *Handler) versionDoc(r *http.Request, v *store.Version) (map[string]any,
 }
 
 func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string) error {
+	body, lastMod, err := h.packageBody(r, name)
+	if err != nil {
+		return err
+	}
+	return h.writeCachedJSON(w, r, body, lastMod, cacheRevalidate)
+}
+
+// packageBody is the package document of name: the versions held and
+// those of an upstream (see upstreamDoc), and when it last changed.
+func (h *Handler) packageBody(r *http.Request, name string) (map[string]any, time.Time, error) {
 	ctx := r.Context()
 	p, err := h.reg.Store().Package(ctx, name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		p = nil
 	case err != nil:
-		return err
+		return nil, time.Time{}, err
 	}
 	up, err := h.upstreamDoc(ctx, name, p)
 	if err != nil {
-		return err
+		return nil, time.Time{}, err
 	}
 	if p == nil && up == nil {
-		return errf(404, "package %s not found", name)
+		return nil, time.Time{}, errf(404, "package %s not found", name)
 	}
 	versions := map[string]any{}
 	times := map[string]any{}
@@ -537,7 +561,7 @@ func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string
 			v := &p.Versions[i]
 			doc, err := h.versionDoc(r, v)
 			if err != nil {
-				return err
+				return nil, time.Time{}, err
 			}
 			versions[v.Version] = doc
 			times[v.Version] = v.Published.Format(time.RFC3339Nano)
@@ -572,7 +596,7 @@ func (h *Handler) getPackage(w http.ResponseWriter, r *http.Request, name string
 	if _, ok := body["readme"]; !ok {
 		body["readme"] = ""
 	}
-	return h.writeCachedJSON(w, r, body, lastMod, cacheRevalidate)
+	return body, lastMod, nil
 }
 
 func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec string) error {
@@ -581,7 +605,7 @@ func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, name, spec 
 	if !errors.As(err, &ae) || ae.status != 404 || len(h.upstreams.For(name)) == 0 {
 		return err
 	}
-	up, uerr := h.upstreamDocFor(r.Context(), name)
+	up, uerr := h.upstreamDocFor(r.Context(), name, spec)
 	if errors.Is(uerr, upstream.ErrNotFound) {
 		return err
 	}
@@ -645,6 +669,12 @@ func (h *Handler) getTarball(w http.ResponseWriter, r *http.Request, name, file 
 	if !ok || !ok2 || !store.ValidVersion(ver) {
 		return errf(404, "tarball %s not found", file)
 	}
+	return h.serveTarball(w, r, name, ver, file)
+}
+
+// serveTarball sends the tarball of name@ver (file names it in errors),
+// fetching it from an upstream when the store does not hold it.
+func (h *Handler) serveTarball(w http.ResponseWriter, r *http.Request, name, ver, file string) error {
 	v, err := h.reg.Store().Version(r.Context(), name, ver)
 	if errors.Is(err, store.ErrNotFound) && len(h.upstreams.For(name)) > 0 {
 		v, data, err := h.fetchUpstream(r.Context(), name, ver)
@@ -780,6 +810,10 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		existing = nil
+		_, mirror := pb.DistTags[MirrorTag]
+		if err := h.reg.CheckName(name, mirror); err != nil {
+			return err
+		}
 	case err != nil:
 		return err
 	default:
@@ -845,6 +879,13 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		doc["maintainers"] = []any{map[string]any{"name": tok.User, "email": email}}
 	}
 	doc["fhirVersions"] = m.FHIRVersions
+	// What FHIR tools read from package.json, whatever the client sent:
+	// the catalog's canonical query and the feed's kind use them.
+	for _, k := range []string{"canonical", "url", "type"} {
+		if v, ok := m.Raw[k]; ok {
+			doc[k] = v
+		}
+	}
 	if checked.Signed.Resources > 0 || checked.Signed.Package {
 		doc["ccgSignatures"] = map[string]any{"resources": checked.Signed.Resources, "package": checked.Signed.Package, "signers": checked.Signed.Signers}
 	}
@@ -886,7 +927,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request, name string) e
 		Version: store.Version{
 			Name: name, Version: ver, Doc: docBytes, Integrity: integrity, Shasum: shasum, SHA512: checked.SHA512,
 			Description: desc, FHIRVersion: fhirVer, Keywords: m.Keywords, Publisher: tok.User,
-			Published: h.now(),
+			Published: h.now(), Canonical: store.CanonicalOf(m.Raw),
 		},
 		Tarball:    tgz,
 		DistTags:   tags,
@@ -1179,27 +1220,65 @@ type CatalogEntry struct {
 	Upstream string `json:"upstream,omitempty"`
 }
 
-// Catalog serves GET /catalog?name=&fhirversion=&since=&text=: a JSON array
-// of {name, description, FHIRVersion, lastUpdated} sorted newest first.
+// Catalog serves GET /catalog?name=&canonical=&fhirversion=&prerelease=&since=&text=:
+// a JSON array of {name, description, FHIRVersion, lastUpdated} sorted
+// newest first (see catalogEntries).
 func (h *Handler) Catalog(w http.ResponseWriter, r *http.Request) error {
+	out, err := h.catalogEntries(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, out)
+	return nil
+}
+
+// fhirReleases maps the FHIR release names a catalog query may use to
+// the version prefix they stand for.
+var fhirReleases = map[string]string{
+	"r2": "1.0", "dstu2": "1.0", "r3": "3.0", "stu3": "3.0", "r4": "4.0", "r4b": "4.3", "r5": "5.0", "r6": "6.0",
+}
+
+// catalogEntries answers a catalog query: name (part of the name), text
+// (name, description, keywords), fhirversion (a release, R4, or a version
+// or its prefix, 4.0.1 or 4.0), canonical (the package's canonical URL,
+// or a URL below it), prerelease=false (leave out packages whose latest
+// version is a pre-release), since (modified at or after). Newest first;
+// the upstreams' entries follow when asked (--upstream-search).
+func (h *Handler) catalogEntries(r *http.Request) ([]CatalogEntry, error) {
 	q := r.URL.Query()
+	ctx := r.Context()
 	sq := store.SearchQuery{Name: q.Get("name"), FHIRVersion: q.Get("fhirversion"), Text: q.Get("text"), Size: 1000}
 	if sq.FHIRVersion == "" {
 		sq.FHIRVersion = q.Get("fhirVersion")
 	}
+	if v, ok := fhirReleases[strings.ToLower(sq.FHIRVersion)]; ok {
+		sq.FHIRVersion = v
+	}
 	if s := q.Get("since"); s != "" {
 		t, err := parseSince(s)
 		if err != nil {
-			return errf(400, "since: %v", err)
+			return nil, errf(400, "since: %v", err)
 		}
 		sq.Since = t
 	}
-	hits, _, err := h.reg.Store().Search(r.Context(), sq)
+	prerelease := true
+	if s := q.Get("prerelease"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, errf(400, "prerelease: %q is neither true nor false", s)
+		}
+		prerelease = b
+	}
+	sq.Canonical = strings.TrimSuffix(q.Get("canonical"), "/")
+	hits, _, err := h.reg.Store().Search(ctx, sq)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := make([]CatalogEntry, 0, len(hits))
 	for _, hit := range hits {
+		if !prerelease && strings.Contains(strings.SplitN(hit.Version, "+", 2)[0], "-") {
+			continue
+		}
 		out = append(out, CatalogEntry{Name: hit.Name, Description: hit.Description, FHIRVersion: hit.FHIRVersion,
 			LastUpdated: hit.Modified.Format(time.RFC3339), Version: hit.Version, Mirror: registry.IsMirror(hit.Publisher)})
 	}
@@ -1207,10 +1286,9 @@ func (h *Handler) Catalog(w http.ResponseWriter, r *http.Request) error {
 	// Only a query is passed on: the whole catalog (engine sync reads it)
 	// is what the repository holds.
 	if h.searchUpstreams && (sq.Name != "" || sq.Text != "") && !isLocal(r) {
-		out = h.upstreamCatalog(r.Context(), q, out)
+		out = h.upstreamCatalog(ctx, q, out)
 	}
-	writeJSON(w, 200, out)
-	return nil
+	return out, nil
 }
 
 func parseSince(s string) (time.Time, error) {

@@ -60,6 +60,7 @@ func newFixtureOn(t *testing.T, st store.Store, mod func(*registry.Options)) *fi
 		t.Fatal(err)
 	}
 	h := New(reg, "/npm/", nil)
+	t.Cleanup(func() { h.Close() })
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	f := &fixture{srv: srv, reg: reg, st: st, h: h, pubKey: signer, url: srv.URL + "/npm/"}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 
 	"go.uber.org/zap"
 
@@ -62,23 +63,105 @@ func (h *Handler) upstreamHits(ctx context.Context, text string, size int, objec
 	return objects
 }
 
+// Upstream documents are kept in the store (store.UpstreamDoc), not in
+// memory: one read from an upstream is served until it is older than its
+// upstream's TTL. A package the store holds is never kept waiting on an
+// upstream: it is served with the kept document, however old (or none),
+// while a fresh one is read in the background.
+
+// keptUpstreamDoc returns the document kept in the store for name, if
+// the upstream that sent it still serves the name, and whether it is
+// younger than that upstream's TTL.
+func (h *Handler) keptUpstreamDoc(ctx context.Context, name string) (d *upstream.Doc, fresh bool) {
+	c, err := h.reg.Store().CachedUpstreamDoc(ctx, name)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			h.log.Warn("reading a kept upstream document", zap.String("package", name), zap.Error(err))
+		}
+		return nil, false
+	}
+	u := h.upstreams.Named(c.Upstream)
+	if u == nil || !u.Serves(name) {
+		return nil, false
+	}
+	if d, err = u.Decode(name, c.Doc); err != nil {
+		return nil, false
+	}
+	return d, h.now().Sub(c.Fetched) < u.TTL
+}
+
+// readUpstreamDoc reads name's document from the upstreams (one read
+// per name at a time, whoever asks) and keeps it in the store. The read
+// is not canceled with the request that started it: others may wait on
+// it, and the upstream's timeout bounds it.
+func (h *Handler) readUpstreamDoc(ctx context.Context, name string) (*upstream.Doc, error) {
+	v, err, _ := h.docReads.Do(name, func() (any, error) {
+		ctx := context.WithoutCancel(ctx)
+		d, err := h.upstreams.Package(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.reg.Store().PutUpstreamDoc(ctx, store.UpstreamDoc{Name: name, Upstream: d.Upstream.Name, Doc: d.Bytes, Fetched: h.now()}); err != nil {
+			h.log.Warn("keeping an upstream document", zap.String("package", name), zap.Error(err))
+		}
+		return d, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*upstream.Doc), nil
+}
+
+// refreshUpstreamDoc reads name's document again in the background
+// (unless a refresh of it is under way).
+func (h *Handler) refreshUpstreamDoc(name string) {
+	if _, busy := h.refreshing.LoadOrStore(name, true); busy {
+		return
+	}
+	h.background.Add(1)
+	go func() {
+		defer h.background.Done()
+		defer h.refreshing.Delete(name)
+		if _, err := h.readUpstreamDoc(context.Background(), name); err != nil && !errors.Is(err, upstream.ErrNotFound) {
+			h.log.Warn("upstream refresh failed; serving the versions held", zap.String("package", name), zap.Error(err))
+		}
+	}()
+}
+
+// Close waits for the background reads of upstream documents to end
+// (each is bounded by its upstream's timeout).
+func (h *Handler) Close() error {
+	h.background.Wait()
+	return nil
+}
+
 // upstreamDoc reads name's document from the upstreams serving it: nil
 // when none serves it or has it, or when p (the package as held, or nil)
 // has a version published here: a package of this repository is never
 // extended from an upstream (which would let an upstream slip a version
-// into it). When the package is held, an upstream fault is logged and nil
-// returned, so that what is held is still served.
+// into it). A held package does not wait on an upstream: the kept
+// document (or none) is used and a stale one refreshed in the
+// background. A package not held waits for the upstreams; when they fail,
+// a stale kept document still serves.
 func (h *Handler) upstreamDoc(ctx context.Context, name string, p *store.Package) (*upstream.Doc, error) {
 	if len(h.upstreams.For(name)) == 0 || publishedHere(p) {
 		return nil, nil
 	}
-	d, err := h.upstreams.Package(ctx, name)
+	kept, fresh := h.keptUpstreamDoc(ctx, name)
+	if fresh {
+		return kept, nil
+	}
+	if p != nil {
+		h.refreshUpstreamDoc(name)
+		return kept, nil
+	}
+	d, err := h.readUpstreamDoc(ctx, name)
 	switch {
 	case errors.Is(err, upstream.ErrNotFound):
 		return nil, nil
-	case err != nil && p != nil:
-		h.log.Warn("upstream unavailable; serving the versions held", zap.String("package", name), zap.Error(err))
-		return nil, nil
+	case err != nil && kept != nil:
+		h.log.Warn("upstream unavailable; serving the document read before", zap.String("package", name), zap.Error(err))
+		return kept, nil
 	}
 	return d, err
 }
@@ -98,9 +181,10 @@ func publishedHere(p *store.Package) bool {
 }
 
 // upstreamDocFor reads name's document for a version the store does not
-// hold: ErrNotFound when the upstreams may not be asked (see upstreamDoc)
-// or none has it; their fault otherwise.
-func (h *Handler) upstreamDocFor(ctx context.Context, name string) (*upstream.Doc, error) {
+// hold (want: the version or tag asked for): ErrNotFound when the
+// upstreams may not be asked (see upstreamDoc) or none has it; their fault
+// otherwise. A kept document serves while fresh and naming want.
+func (h *Handler) upstreamDocFor(ctx context.Context, name, want string) (*upstream.Doc, error) {
 	p, err := h.reg.Store().Package(ctx, name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -111,7 +195,15 @@ func (h *Handler) upstreamDocFor(ctx context.Context, name string) (*upstream.Do
 	if len(h.upstreams.For(name)) == 0 || publishedHere(p) {
 		return nil, upstream.ErrNotFound
 	}
-	return h.upstreams.Package(ctx, name)
+	if kept, fresh := h.keptUpstreamDoc(ctx, name); fresh {
+		if _, ok := kept.Versions()[want]; ok {
+			return kept, nil
+		}
+		if _, ok := kept.DistTags()[want]; ok {
+			return kept, nil
+		}
+	}
+	return h.readUpstreamDoc(ctx, name)
 }
 
 // upstreamVersionDoc is an upstream's version document as this registry
@@ -167,7 +259,7 @@ func (h *Handler) mergeUpstream(r *http.Request, d *upstream.Doc, versions, time
 // verifies it, stores it as a mirror and returns it. Nothing is stored
 // when the tarball does not match its integrity or is not a FHIR package.
 func (h *Handler) fetchUpstream(ctx context.Context, name, ver string) (*store.Version, []byte, error) {
-	d, err := h.upstreamDocFor(ctx, name)
+	d, err := h.upstreamDocFor(ctx, name, ver)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -176,6 +268,26 @@ func (h *Handler) fetchUpstream(ctx context.Context, name, ver string) (*store.V
 		return nil, nil, upstream.ErrNotFound
 	}
 	tgz, err := d.Tarball(ctx, ver, h.reg.Limits().MaxCompressed)
+	var ue *upstream.Error
+	if errors.As(err, &ue) {
+		// The document may be one kept from before the upstream changed
+		// the version's tarball: read it again, and retry once if its
+		// dist changed.
+		if nd, rerr := h.readUpstreamDoc(ctx, name); rerr == nil && !reflect.DeepEqual(nd.Versions()[ver]["dist"], vd["dist"]) {
+			if nvd, ok := nd.Versions()[ver]; ok {
+				d, vd = nd, nvd
+				tgz, err = d.Tarball(ctx, ver, h.reg.Limits().MaxCompressed)
+			}
+		}
+		if errors.As(err, &ue) {
+			// The kept document is not believed any longer: the next
+			// request reads it again (it still serves, stale, while the
+			// upstream is down).
+			if perr := h.reg.Store().PutUpstreamDoc(ctx, store.UpstreamDoc{Name: name, Upstream: d.Upstream.Name, Doc: d.Bytes}); perr != nil {
+				h.log.Warn("marking an upstream document stale", zap.String("package", name), zap.Error(perr))
+			}
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ccg-project/ccg/cards/testpkg"
 	"github.com/ccg-project/ccg/registry"
+	"github.com/ccg-project/ccg/registry/internal/storetest"
 	"github.com/ccg-project/ccg/registry/store"
 	"github.com/ccg-project/ccg/registry/upstream"
 )
@@ -23,12 +24,22 @@ import (
 type fakeUpstream struct {
 	srv   *httptest.Server
 	tgz   []byte
-	fault atomic.Value // "", "slow", "500", "truncated", "integrity", "down"
+	fault atomic.Value // "", "slow", "slow-tarball", "block", "500", "truncated", "integrity", "down"
 	hits  atomic.Int32
+	// release ends the requests held by the "block" fault.
+	release chan struct{}
+}
+
+// onBackends runs test on a fresh store of each back end (SQLite, and
+// PostgreSQL when CCG_TEST_POSTGRES names one).
+func onBackends(t *testing.T, test func(t *testing.T, st store.Store)) {
+	for backend, open := range storetest.Backends(t) {
+		t.Run(backend, func(t *testing.T) { test(t, open(t)) })
+	}
 }
 
 func newFakeUpstream(t testing.TB) *fakeUpstream {
-	u := &fakeUpstream{tgz: testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1")}
+	u := &fakeUpstream{tgz: testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1"), release: make(chan struct{})}
 	u.fault.Store("")
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.hits.Add(1)
@@ -37,6 +48,12 @@ func newFakeUpstream(t testing.TB) *fakeUpstream {
 		case "slow":
 			select {
 			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+				return
+			}
+		case "block":
+			select {
+			case <-u.release:
 			case <-r.Context().Done():
 				return
 			}
@@ -59,6 +76,13 @@ func newFakeUpstream(t testing.TB) *fakeUpstream {
 				"time": map[string]any{"4.0.1": "2019-11-01T00:00:00Z", "modified": "2019-11-01T00:00:00Z"},
 			})
 		case "/hl7.fhir.r4.core/4.0.1":
+			if fault == "slow-tarball" {
+				select {
+				case <-time.After(2 * time.Second):
+				case <-r.Context().Done():
+					return
+				}
+			}
 			b := u.tgz
 			if fault == "truncated" {
 				// Claims the whole length, sends half and hangs up.
@@ -94,8 +118,18 @@ func (f *fixture) getStatus(t *testing.T, path string) (int, string) {
 }
 
 func upstreamFixture(t *testing.T, spec string) (*fixture, *fakeUpstream) {
+	st, err := store.OpenSQLite(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return upstreamFixtureOn(t, st, spec)
+}
+
+// upstreamFixtureOn serves st with a fake upstream (spec: its options).
+func upstreamFixtureOn(t *testing.T, st store.Store, spec string) (*fixture, *fakeUpstream) {
 	fu := newFakeUpstream(t)
-	f := newFixture(t, nil)
+	f := newFixtureOn(t, st, nil)
 	up, err := upstream.Parse("b=" + fu.srv.URL + spec)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +139,11 @@ func upstreamFixture(t *testing.T, spec string) (*fixture, *fakeUpstream) {
 }
 
 func TestUpstreamFetchCacheAndServeWhenDown(t *testing.T) {
-	f, fu := upstreamFixture(t, ";names=hl7.*;timeout=5s")
+	onBackends(t, testUpstreamFetchCacheAndServeWhenDown)
+}
+
+func testUpstreamFetchCacheAndServeWhenDown(t *testing.T, st store.Store) {
+	f, fu := upstreamFixtureOn(t, st, ";names=hl7.*;timeout=5s")
 	code, body := f.getStatus(t, "hl7.fhir.r4.core")
 	if code != 200 {
 		t.Fatalf("document: %d %s", code, body)
@@ -166,24 +204,37 @@ func TestUpstreamFaults(t *testing.T) {
 		{"500", "hl7.fhir.r4.core/4.0.1", 502, "answered 500"},
 		{"truncated", "hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz", 502, "failed for the tarball"},
 		{"integrity", "hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz", 502, "not the published sha512-AAAA"},
+		{"slow-tarball", "hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz", 504, "did not answer within 200ms for the tarball of hl7.fhir.r4.core@4.0.1"},
+		// The FHIR package API reports the same faults.
+		{"slow", "/fhir-packages/hl7.fhir.r4.core", 504, "did not answer within 200ms"},
+		{"500", "/fhir-packages/hl7.fhir.r4.core/4.0.1", 502, "answered 500"},
+		{"truncated", "/fhir-packages/hl7.fhir.r4.core/4.0.1", 502, "failed for the tarball"},
+		{"integrity", "/fhir-packages/hl7.fhir.r4.core/4.0.1", 502, "not the published sha512-AAAA"},
 	} {
 		t.Run(tc.fault+" "+tc.path, func(t *testing.T) {
-			f, fu := upstreamFixture(t, ";timeout=200ms")
-			fu.fault.Store(tc.fault)
-			code, body := f.getStatus(t, tc.path)
-			var e struct{ Error string }
-			json.Unmarshal([]byte(body), &e)
-			if code != tc.status || !strings.Contains(e.Error, tc.msg) || !strings.Contains(e.Error, "upstream b") {
-				t.Fatalf("got %d %s, want %d with %q", code, body, tc.status, tc.msg)
-			}
-			if _, err := f.st.Package(context.Background(), "hl7.fhir.r4.core"); !errors.Is(err, store.ErrNotFound) {
-				t.Fatalf("something was stored after a fault: %v", err)
-			}
-			// Once the upstream recovers, the same request works.
-			fu.fault.Store("")
-			if code, body := f.getStatus(t, tc.path); code != 200 {
-				t.Fatalf("after recovery: %d %s", code, body)
-			}
+			onBackends(t, func(t *testing.T, st store.Store) {
+				f, fu := upstreamFixtureOn(t, st, ";timeout=200ms")
+				if strings.HasPrefix(tc.path, FHIRPackagesPrefix) {
+					api := httptest.NewServer(f.h.FHIRPackages(FHIRPackagesPrefix))
+					t.Cleanup(api.Close)
+					f.url = api.URL
+				}
+				fu.fault.Store(tc.fault)
+				code, body := f.getStatus(t, tc.path)
+				var e struct{ Error string }
+				json.Unmarshal([]byte(body), &e)
+				if code != tc.status || !strings.Contains(e.Error, tc.msg) || !strings.Contains(e.Error, "upstream b") {
+					t.Fatalf("got %d %s, want %d with %q", code, body, tc.status, tc.msg)
+				}
+				if _, err := f.st.Package(context.Background(), "hl7.fhir.r4.core"); !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("something was stored after a fault: %v", err)
+				}
+				// Once the upstream recovers, the same request works.
+				fu.fault.Store("")
+				if code, body := f.getStatus(t, tc.path); code != 200 {
+					t.Fatalf("after recovery: %d %s", code, body)
+				}
+			})
 		})
 	}
 }
@@ -258,8 +309,10 @@ func mirrorBody(t *testing.T, name, version string, tgz []byte) []byte {
 	return b
 }
 
-func TestPublishMirror(t *testing.T) {
-	f := newFixture(t, nil)
+func TestPublishMirror(t *testing.T) { onBackends(t, testPublishMirror) }
+
+func testPublishMirror(t *testing.T, st store.Store) {
+	f := newFixtureOn(t, st, nil)
 	root := f.user(t, "root", store.Token{Admin: true, Publish: true})
 	core := testpkg.CoreTarball("hl7.fhir.r4.core", "4.0.1")
 	// Not CCG content: refused as a CCG publish, and as a mirror for
@@ -304,7 +357,11 @@ func TestPublishMirror(t *testing.T) {
 // A package published here is never extended from an upstream, whatever
 // the upstream lists under its name.
 func TestUpstreamDoesNotExtendOwnPackages(t *testing.T) {
-	f, fu := upstreamFixture(t, "")
+	onBackends(t, testUpstreamDoesNotExtendOwnPackages)
+}
+
+func testUpstreamDoesNotExtendOwnPackages(t *testing.T, st store.Store) {
+	f, fu := upstreamFixtureOn(t, st, "")
 	own := testpkg.Tarball(testpkg.Options{Name: "hl7.fhir.r4.core", Version: "1.0.0"})
 	if code, m := f.publish(t, "hl7.fhir.r4.core", "1.0.0", own); code != 200 {
 		t.Fatalf("publish: %d %v", code, m)
@@ -320,5 +377,64 @@ func TestUpstreamDoesNotExtendOwnPackages(t *testing.T) {
 	}
 	if n := fu.hits.Load(); n != 0 {
 		t.Errorf("the upstream was asked %d times", n)
+	}
+}
+
+// TestUpstreamDocumentKept: an upstream's package document is kept in the
+// store for its TTL (not read again, not held in memory); a package held
+// as a mirror is served while the upstream hangs, its stale document
+// refreshed in the background; a package not held is served from a stale
+// kept document when the upstream fails.
+func TestUpstreamDocumentKept(t *testing.T) { onBackends(t, testUpstreamDocumentKept) }
+
+func testUpstreamDocumentKept(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	f, fu := upstreamFixtureOn(t, st, ";ttl=1h;timeout=1h")
+	if code, body := f.getStatus(t, "hl7.fhir.r4.core"); code != 200 {
+		t.Fatalf("document: %d %s", code, body)
+	}
+	kept, err := st.CachedUpstreamDoc(ctx, "hl7.fhir.r4.core")
+	if err != nil || kept.Upstream != "b" || !strings.Contains(string(kept.Doc), `"4.0.1"`) {
+		t.Fatalf("document not kept in the store: %+v %v", kept, err)
+	}
+	hits := fu.hits.Load()
+	if code, _ := f.getStatus(t, "hl7.fhir.r4.core"); code != 200 || fu.hits.Load() != hits {
+		t.Errorf("a fresh kept document was read again: %d, %d upstream requests", code, fu.hits.Load()-hits)
+	}
+
+	// Not held, the kept document stale, the upstream failing: the kept
+	// document is served.
+	later := time.Now().Add(2 * time.Hour)
+	f.h.now = func() time.Time { return later }
+	fu.fault.Store("500")
+	if code, body := f.getStatus(t, "hl7.fhir.r4.core"); code != 200 || !strings.Contains(body, "hl7.fhir.r4.core-4.0.1.tgz") {
+		t.Errorf("stale kept document with the upstream failing: %d %s", code, body)
+	}
+
+	// Held as a mirror: the upstream hangs (until released below, with a
+	// timeout of an hour), yet the document is served.
+	fu.fault.Store("")
+	if code, _ := f.getStatus(t, "hl7.fhir.r4.core/-/hl7.fhir.r4.core-4.0.1.tgz"); code != 200 {
+		t.Fatalf("tarball: %d", code)
+	}
+	f.h.now = func() time.Time { return later.Add(2 * time.Hour) }
+	fu.fault.Store("block")
+	client := &http.Client{Timeout: time.Minute} // a guard: without it a wait would hang the test
+	res, err := client.Get(f.url + "hl7.fhir.r4.core")
+	if err != nil {
+		t.Fatalf("a held mirror waited on a hanging upstream: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("held mirror: %d", res.StatusCode)
+	}
+	if code, _ := f.getStatus(t, "hl7.fhir.r4.core/4.0.1"); code != 200 {
+		t.Errorf("held version: %d", code)
+	}
+	fu.fault.Store("")
+	close(fu.release)
+	f.h.Close() // the background refresh ends
+	if kept2, err := st.CachedUpstreamDoc(ctx, "hl7.fhir.r4.core"); err != nil || !kept2.Fetched.After(kept.Fetched.Add(3*time.Hour)) {
+		t.Errorf("the stale document was not refreshed in the background: %+v %v", kept2, err)
 	}
 }

@@ -123,6 +123,7 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			login_hash TEXT NOT NULL UNIQUE,
 			username TEXT NOT NULL,
 			created BIGINT NOT NULL)`,
+		upstreamDocTable,
 	}
 	for _, st := range append(stmts, s.trustTables()...) {
 		if _, err := s.db.ExecContext(ctx, st); err != nil {
@@ -136,10 +137,14 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 		{"tokens", "scopes", "TEXT NOT NULL DEFAULT ''"},
 		{"tokens", "expires", "BIGINT NOT NULL DEFAULT 0"},
 		{"users", "scopes", "TEXT NOT NULL DEFAULT ''"},
+		{"versions", "canonical", "TEXT NOT NULL DEFAULT ''"},
 	} {
 		if err := s.addColumn(ctx, c.table, c.column, c.decl); err != nil {
 			return err
 		}
+	}
+	if err := s.backfillCanonicals(ctx); err != nil {
+		return err
 	}
 	// Packages stored before ownership existed get their first publisher
 	// as maintainer (only those without any maintainer, so this is a no-op
@@ -351,9 +356,9 @@ func (s *sqlStore) Publish(ctx context.Context, req PublishRequest) (err error) 
 			return fmt.Errorf("store: package: %w", err)
 		}
 	}
-	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO versions (name, version, doc, integrity, shasum, sha512, size, description, fhir_version, keywords, publisher, published)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		v.Name, v.Version, string(v.Doc), v.Integrity, v.Shasum, sum, int64(len(req.Tarball)), v.Description, v.FHIRVersion, kw, v.Publisher, now); err != nil {
+	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO versions (name, version, doc, integrity, shasum, sha512, size, description, fhir_version, keywords, publisher, published, canonical)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		v.Name, v.Version, string(v.Doc), v.Integrity, v.Shasum, sum, int64(len(req.Tarball)), v.Description, v.FHIRVersion, kw, v.Publisher, now, v.Canonical); err != nil {
 		if s.d.isUnique(err) {
 			err = ErrVersionExists
 			return err
@@ -443,13 +448,13 @@ func (s *sqlStore) lockPackage(ctx context.Context, tx *sql.Tx, a Actor, name st
 	return nil
 }
 
-const versionCols = `name, version, doc, integrity, shasum, sha512, size, description, fhir_version, keywords, publisher, published`
+const versionCols = `name, version, doc, integrity, shasum, sha512, size, description, fhir_version, keywords, publisher, published, canonical`
 
 func scanVersion(sc interface{ Scan(...any) error }) (Version, error) {
 	var v Version
 	var doc, kw string
 	var pub int64
-	err := sc.Scan(&v.Name, &v.Version, &doc, &v.Integrity, &v.Shasum, &v.SHA512, &v.Size, &v.Description, &v.FHIRVersion, &kw, &v.Publisher, &pub)
+	err := sc.Scan(&v.Name, &v.Version, &doc, &v.Integrity, &v.Shasum, &v.SHA512, &v.Size, &v.Description, &v.FHIRVersion, &kw, &v.Publisher, &pub, &v.Canonical)
 	v.Doc = json.RawMessage(doc)
 	v.Keywords = parseKeywords(kw)
 	v.Published = fromNanos(pub)
@@ -664,6 +669,13 @@ func (s *sqlStore) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int,
 	if q.FHIRVersion != "" {
 		where = append(where, `fhir_version LIKE ? ESCAPE '\'`)
 		args = append(args, strings.TrimSuffix(likeEscape(q.FHIRVersion), "%")[1:]+"%")
+	}
+	if q.Canonical != "" {
+		// The latest version's canonical is the one asked for, or the
+		// one asked for lies below it.
+		where = append(where, `EXISTS (SELECT 1 FROM versions v WHERE v.name = packages.name AND v.version = packages.latest
+			AND v.canonical <> '' AND (v.canonical = ? OR substr(?, 1, length(v.canonical) + 1) = v.canonical || '/'))`)
+		args = append(args, q.Canonical, q.Canonical)
 	}
 	if !q.Since.IsZero() {
 		where = append(where, `modified >= ?`)

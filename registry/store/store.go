@@ -60,6 +60,9 @@ type Version struct {
 	Keywords    []string
 	Publisher   string
 	Published   time.Time
+	// Canonical is the canonical URL package.json names ("canonical",
+	// else "url"), without a trailing slash; "" when it names none.
+	Canonical string
 }
 
 // Package summarises a package: its dist-tags and versions.
@@ -103,8 +106,11 @@ type SearchQuery struct {
 	Text        string
 	Name        string // substring of the name
 	FHIRVersion string
-	Since       time.Time
-	From, Size  int
+	// Canonical keeps packages whose latest version's canonical URL is
+	// Canonical or a prefix of it ending before a "/".
+	Canonical  string
+	Since      time.Time
+	From, Size int
 }
 
 // SearchHit is one package found by Search (its latest version).
@@ -224,6 +230,13 @@ type Store interface {
 	// Unpublish removes versions (all when none are named) published at
 	// or after notBefore (ErrTooOld otherwise); see sqlStore.Unpublish.
 	Unpublish(ctx context.Context, a Actor, name string, rev int64, versions []string, notBefore time.Time) error
+	// CachedUpstreamDoc returns the upstream document kept for name, or
+	// ErrNotFound; PutUpstreamDoc keeps (or replaces) one.
+	CachedUpstreamDoc(ctx context.Context, name string) (*UpstreamDoc, error)
+	PutUpstreamDoc(ctx context.Context, d UpstreamDoc) error
+	// RecentVersions returns the newest versions, newest first, leaving
+	// out those whose publisher starts with excludePublisher (when not "").
+	RecentVersions(ctx context.Context, limit int, excludePublisher string) ([]Version, error)
 	// Close releases the database.
 	Close() error
 }

@@ -109,6 +109,7 @@ func TestStoreSuite(t *testing.T) {
 			t.Run("TrustCanonicals", func(t *testing.T) { testTrustCanonicals(t, open(t)) })
 			t.Run("Unpublish", func(t *testing.T) { testUnpublish(t, open(t)) })
 			t.Run("TrustMigration", func(t *testing.T) { testTrustMigration(t, open(t)) })
+			t.Run("UpstreamDocsFeedCanonicals", func(t *testing.T) { testUpstreamDocsFeedCanonicals(t, open(t)) })
 		})
 	}
 }

@@ -26,12 +26,19 @@ import (
 // DefaultTimeout bounds one request to an upstream, body included.
 const DefaultTimeout = 30 * time.Second
 
+// DefaultTTL is how long a package document read from an upstream is
+// believed before it is read again.
+const DefaultTTL = 5 * time.Minute
+
 // Upstream is one registry asked for packages not held locally.
 type Upstream struct {
 	Name    string
 	URL     string        // the registry URL, ending in "/"
 	Timeout time.Duration // per request, body included
 	Token   string        // sent as a bearer token to the upstream's host only
+	// TTL is how long a package document read from the upstream is kept
+	// and served before it is read again.
+	TTL time.Duration
 	// Names are the package name patterns (path.Match, e.g. "hl7.*") the
 	// upstream serves; none: every name.
 	Names []string
@@ -41,9 +48,10 @@ type Upstream struct {
 
 // Parse reads an --upstream value:
 //
-//	NAME=URL[;names=PATTERN,...][;timeout=DURATION][;token-env=VARIABLE]
+//	NAME=URL[;names=PATTERN,...][;timeout=DURATION][;ttl=DURATION][;token-env=VARIABLE]
 //
 // for example "fhir=https://packages.fhir.org;names=hl7.*;timeout=10s".
+// ttl (default 5m) is how long a package document read from it is kept.
 // The token is read from the named environment variable, so that it does
 // not show in the process list.
 func Parse(spec string) (*Upstream, error) {
@@ -51,13 +59,13 @@ func Parse(spec string) (*Upstream, error) {
 	name, raw, ok := strings.Cut(parts[0], "=")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" || strings.ContainsAny(name, " :/") {
-		return nil, fmt.Errorf("upstream %q: want NAME=URL[;names=PATTERN,...][;timeout=10s][;token-env=VAR]", spec)
+		return nil, fmt.Errorf("upstream %q: want NAME=URL[;names=PATTERN,...][;timeout=10s][;ttl=5m][;token-env=VAR]", spec)
 	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("upstream %s: %q is not an http(s) URL", name, raw)
 	}
-	up := &Upstream{Name: name, URL: strings.TrimSuffix(u.String(), "/") + "/", Timeout: DefaultTimeout}
+	up := &Upstream{Name: name, URL: strings.TrimSuffix(u.String(), "/") + "/", Timeout: DefaultTimeout, TTL: DefaultTTL}
 	for _, p := range parts[1:] {
 		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
 		switch k {
@@ -74,13 +82,19 @@ func Parse(spec string) (*Upstream, error) {
 				return nil, fmt.Errorf("upstream %s: bad timeout %q", name, v)
 			}
 			up.Timeout = d
+		case "ttl":
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return nil, fmt.Errorf("upstream %s: bad ttl %q", name, v)
+			}
+			up.TTL = d
 		case "token-env":
 			up.Token = os.Getenv(v)
 			if up.Token == "" {
 				return nil, fmt.Errorf("upstream %s: environment variable %s (token-env) is empty", name, v)
 			}
 		default:
-			return nil, fmt.Errorf("upstream %s: unknown option %q (names, timeout, token-env)", name, k)
+			return nil, fmt.Errorf("upstream %s: unknown option %q (names, timeout, ttl, token-env)", name, k)
 		}
 	}
 	return up, nil
@@ -116,6 +130,7 @@ type Doc struct {
 	Upstream *Upstream
 	Name     string
 	Raw      map[string]any
+	Bytes    []byte // Raw as the upstream sent it
 }
 
 // DistTags returns the document's dist-tags.
@@ -160,6 +175,16 @@ func (s Set) For(name string) []*Upstream {
 		}
 	}
 	return out
+}
+
+// Named returns the upstream called name, or nil.
+func (s Set) Named(name string) *Upstream {
+	for _, u := range s {
+		if u.Name == name {
+			return u
+		}
+	}
+	return nil
 }
 
 // Package returns the document of name from the first upstream serving
@@ -249,6 +274,11 @@ func (u *Upstream) Package(ctx context.Context, name string) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	return u.Decode(name, b)
+}
+
+// Decode reads b as the upstream's package document of name.
+func (u *Upstream) Decode(name string, b []byte) (*Doc, error) {
 	var raw map[string]any
 	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
 		return nil, &Error{Status: 502, Message: fmt.Sprintf("upstream %s: the document of %s is not JSON", u.Name, name)}
@@ -256,7 +286,7 @@ func (u *Upstream) Package(ctx context.Context, name string) (*Doc, error) {
 	if n, _ := raw["name"].(string); n != "" && n != name {
 		return nil, &Error{Status: 502, Message: fmt.Sprintf("upstream %s answered the document of %s for %s", u.Name, n, name)}
 	}
-	return &Doc{Upstream: u, Name: name, Raw: raw}, nil
+	return &Doc{Upstream: u, Name: name, Raw: raw, Bytes: b}, nil
 }
 
 // Tarball fetches the tarball of one version of d and checks it against
