@@ -174,7 +174,7 @@ func contentFile(rel string) bool {
 	return false
 }
 
-// readTree reads the regular files below root that keep accepts, within
+// readTree reads the regular files (or links to them) below root that keep accepts, within
 // the unpacked-size limit. Dot folders and node_modules are skipped.
 func readTree(root string, lim fhirpkg.Limits, keep func(rel string) bool) (map[string][]byte, error) {
 	files := map[string][]byte{}
@@ -190,7 +190,14 @@ func readTree(root string, lim fhirpkg.Limits, keep func(rel string) bool) (map[
 			return nil
 		}
 		if !d.Type().IsRegular() {
-			return nil
+			// A symbolic link counts when it leads to a regular file
+			// (authors link shared CQL or resources into a folder).
+			if d.Type()&fs.ModeSymlink == 0 {
+				return nil
+			}
+			if fi, err := os.Stat(f); err != nil || !fi.Mode().IsRegular() {
+				return nil
+			}
 		}
 		rel, err := filepath.Rel(root, f)
 		if err != nil {

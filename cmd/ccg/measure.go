@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ccg-project/ccg/cql/fhir"
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/engine/measure"
@@ -12,7 +13,7 @@ import (
 func init() {
 	register(&command{
 		Name:    "measure eval",
-		Args:    "--package DIR --measure ID --period-start DATE --period-end DATE --data BUNDLE [--subject Patient/ID] [--report-type individual|population|subject-list]",
+		Args:    "--package DIR --measure ID --period-start DATE --period-end DATE --data BUNDLE [--subject Patient/ID] [--report-type individual|population|subject-list] [--modelinfo DIR]",
 		Summary: "evaluate a FHIR Measure over patient data ($evaluate-measure offline) and print the MeasureReport",
 		Run:     runMeasureEval,
 	})
@@ -26,6 +27,7 @@ func runMeasureEval(ctx context.Context, e *env, args []string) int {
 	end := fs.String("period-end", "", "measurement period end `DATE` (YYYY-MM-DD or a dateTime)")
 	dataPath := fs.String("data", "", "patient data: a Bundle `FILE` or a folder of JSON resources")
 	subject := fs.String("subject", "", "`Patient/ID` (an individual report) or Group/ID of the data; default: every patient")
+	modelDir := fs.String("modelinfo", "", "load the ModelInfo documents (QI-Core, US Core ... as .xml) of `DIR` for the libraries' using declarations")
 	reportType := fs.String("report-type", "", "report `TYPE`: individual, population or subject-list (default: individual with --subject Patient/ID, else population)")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -41,7 +43,14 @@ func runMeasureEval(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ccg measure eval: %v\n", err)
 		return exitFailure
 	}
-	pkg, err := content.LoadPath(*pkgPath, content.Options{})
+	var models []*fhir.Model
+	if *modelDir != "" {
+		var err error
+		if models, err = fhir.LoadModelDir(*modelDir); err != nil {
+			return fail(fmt.Errorf("--modelinfo: %w", err))
+		}
+	}
+	pkg, err := content.LoadPath(*pkgPath, content.Options{Models: models})
 	if err != nil {
 		return fail(err)
 	}

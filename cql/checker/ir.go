@@ -187,6 +187,11 @@ type Property struct {
 	// profile model's element mapped onto FHIR data: ReaderModel);
 	// otherwise the value's own Property is used.
 	Read func(value.Value) (value.Value, error)
+	// ReadByType, on a source of a choice of profile types (the members of
+	// a union of QICore retrieves), holds the Read of each option by the
+	// run-time type of its values ("FHIR.ServiceRequest"); a value of
+	// another type uses its own Property.
+	ReadByType map[string]func(value.Value) (value.Value, error)
 }
 
 // Var reads a local slot (query alias, let, function operand, aggregate

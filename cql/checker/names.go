@@ -165,11 +165,14 @@ func (c *checker) property(s ast.Span, src Node, name string) Node {
 		return bad(s)
 	}
 	p := &Property{Base: Base{T: pt, P: pos(s)}, Source: src, Name: name}
-	nt, _ := t.(*types.Named)
+	et := t
 	if l, ok := t.(*types.List); ok {
-		nt, _ = l.Elem.(*types.Named)
+		et = l.Elem
 	}
-	if nt != nil {
+	if ch, ok := et.(*types.Choice); ok {
+		p.ReadByType = c.choiceReaders(s, ch, name)
+	}
+	if nt, _ := et.(*types.Named); nt != nil {
 		if rm, ok := c.models[nt.Model].(ReaderModel); ok {
 			rd, err := rm.PropertyReader(nt, name)
 			if err != nil {
@@ -180,6 +183,41 @@ func (c *checker) property(s ast.Span, src Node, name string) Node {
 		}
 	}
 	return p
+}
+
+// choiceReaders are the readers of element name of the profile types
+// among the options of a choice, by the type of their data values (nil
+// when no option needs one).
+func (c *checker) choiceReaders(s ast.Span, ch *types.Choice, name string) map[string]func(value.Value) (value.Value, error) {
+	var out map[string]func(value.Value) (value.Value, error)
+	for _, o := range ch.Options {
+		nt, ok := o.(*types.Named)
+		if !ok {
+			continue
+		}
+		rm, isReader := c.models[nt.Model].(ReaderModel)
+		pm, isProfile := c.models[nt.Model].(ProfileModel)
+		if !isReader || !isProfile {
+			continue
+		}
+		if _, has := c.propType(nt, name); !has {
+			continue
+		}
+		rd, err := rm.PropertyReader(nt, name)
+		if err != nil {
+			c.errorf(s, CodeUnsupported, "%v", err)
+			continue
+		}
+		dt, ok := pm.DataType(nt)
+		if rd == nil || !ok {
+			continue
+		}
+		if out == nil {
+			out = map[string]func(value.Value) (value.Value, error){}
+		}
+		out[dt.Model+"."+dt.Name] = rd
+	}
+	return out
 }
 
 func (c *checker) funcCall(x *ast.FunctionCall) Node {

@@ -107,6 +107,15 @@ func (p *planner) plan(n checker.Node) fn {
 			var r value.Value
 			if x.Read != nil {
 				r, err = readProperty(v, x.Read)
+			} else if x.ReadByType != nil {
+				r, err = readProperty(v, func(e value.Value) (value.Value, error) {
+					if nt, ok := e.Type().(*types.Named); ok {
+						if rd := x.ReadByType[nt.Model+"."+nt.Name]; rd != nil {
+							return rd(e)
+						}
+					}
+					return property(e, name, lenient)
+				})
 			} else {
 				r, err = property(v, name, lenient)
 			}

@@ -166,6 +166,9 @@ type Options struct {
 	// CQLDirs are extra folders of .cql files for Libraries whose content
 	// is a url rather than inline data.
 	CQLDirs []string
+	// Models are the profile models (QI-Core, US Core ... built from their
+	// ModelInfo by fhir.LoadModelDir) the libraries may use besides FHIR R4.
+	Models []*fhir.Model
 	// RequireIG asks validation for exactly one ImplementationGuide and a
 	// Folder (the deployment package rules). Off for ad-hoc content.
 	RequireIG bool
@@ -406,7 +409,7 @@ func (p *Package) compile(res []map[string]any, opts Options) {
 		}
 		todo = append(todo, pending{r: r, src: src, name: fj.Ref(r)})
 	}
-	env := NewEnv(resolver, p.terms)
+	env := NewEnv(resolver, p.terms, opts.Models...)
 	p.env = env
 	for _, t := range todo {
 		lib := &Library{URL: fj.Str(t.r, "url"), Version: fj.Str(t.r, "version"), Resource: t.name, Source: t.src}
@@ -432,10 +435,13 @@ func (p *Package) compile(res []map[string]any, opts Options) {
 }
 
 // NewEnv is the CQL environment the engine compiles guideline libraries
-// with: the FHIR R4 model, FHIRHelpers conversions in Go, includes from
-// resolver, value sets from terms.
-func NewEnv(resolver cql.LibraryResolver, terms cql.Terminology) *cql.Env {
+// with: the FHIR R4 model and the given profile models, FHIRHelpers
+// conversions in Go, includes from resolver, value sets from terms.
+func NewEnv(resolver cql.LibraryResolver, terms cql.Terminology, models ...*fhir.Model) *cql.Env {
 	opts := []cql.Option{cql.WithModel(fhir.R4()), cql.WithLibraryResolver(resolver)}
+	for _, m := range models {
+		opts = append(opts, cql.WithModel(m))
+	}
 	if terms != nil {
 		opts = append(opts, cql.WithTerminology(terms))
 	}

@@ -202,6 +202,12 @@ func New(p *content.Package, r map[string]any) (m *Measure, err error) {
 		}
 		var obs []int
 		for pi, pp := range fj.Objs(g, "population") {
+			if fj.Obj(pp, "criteria") != nil && fj.Str(fj.Obj(pp, "criteria"), "expression") == "" &&
+				firstCode(fj.Obj(pp, "code")) != "measure-observation" {
+				// A population listed without an expression (MADiE lists
+				// every population of the scoring) is not used.
+				continue
+			}
 			c, err := m.criterion(pp, fmt.Sprintf("group[%d].population[%d]", gi, pi))
 			if err != nil {
 				return nil, err
