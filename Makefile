@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: run test cql-harness generate check-generated bench fuzz vet fmt build release
+.PHONY: run test bulk-test bulk-bench cql-harness generate check-generated bench fuzz vet fmt build release
 
 # VERSION is what `ccg version` and the CapabilityStatement report.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -30,6 +30,15 @@ test:
 		trap 'scripts/test-postgres.sh stop' EXIT; fi; \
 	$(GO) run ./internal/testsummary -timeout 20m ./...
 	@if [ "$$CI" = "true" ]; then ./scripts/cql-harness.sh; fi
+
+## bulk-test: bulk $apply of the 13-CARD Folder over 10,000 generated
+## patients on Beam's direct runner (make test runs the same test with 200)
+bulk-test:
+	CCG_BULK_PATIENTS=10000 $(GO) test -count=1 -timeout 30m -run TestApplyPipeline ./bulk/pipeline
+
+## bulk-bench: patients per second per core and peak memory of bulk $apply
+bulk-bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./bulk/pipeline
 
 ## cql-harness: run the official CQL harness (../shared/tools/cql-tests-runner,
 ## needs npm) against `ccg serve` through $cql and Library/$evaluate; fails

@@ -55,7 +55,7 @@ func runBulkGenerate(ctx context.Context, e *env, args []string) int {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(e.Stdout, "%-33s %7d lines\n", filepath.Join(*out, name), sum.Files[name])
+		fmt.Fprintf(e.Stdout, "%8d lines  %s\n", sum.Files[name], filepath.Join(*out, name))
 	}
 	fmt.Fprintf(e.Stdout, "%d patients, %d resources, %d bad lines\n", *n, sum.Resources, sum.BadLines)
 	return exitOK
