@@ -57,8 +57,8 @@ var EncounterStart = time.Date(2026, 11, 17, 8, 30, 0, 0, time.UTC)
 // every CARD fires for part of the population: systolic blood pressures
 // (some high, some missing), hypertension, amlodipine orders with and
 // without dispenses and administrations, an active hydrochlorothiazide
-// order or old service request, lab/imaging/referral orders and
-// communications. About one patient in eight has a heart-rate Observation
+// order or old service request, lab/imaging/referral orders,
+// immunizations and communications. About one patient in eight has a heart-rate Observation
 // that names only its Encounter (no subject), as some exports do.
 func Patient(seed uint64, i, practitioners int) []map[string]any {
 	if practitioners <= 0 {
@@ -89,7 +89,7 @@ func Patient(seed uint64, i, practitioners int) []map[string]any {
 	add := func(res map[string]any) {
 		n++
 		res["id"] = fmt.Sprintf("%s-%s-%d", strings.ToLower(fj.Type(res)), pid, n)
-		if _, ok := res["subject"]; !ok && fj.Type(res) != "Observation" {
+		if _, ok := res["subject"]; !ok && fj.Type(res) != "Observation" && fj.Type(res) != "Immunization" {
 			res["subject"] = fj.Reference(pref)
 		}
 		out = append(out, res)
@@ -157,6 +157,11 @@ func Patient(seed uint64, i, practitioners int) []map[string]any {
 				"code": fj.Concept(sr.system, sr.code, sr.display), "authoredOn": day(1 + r.IntN(90))})
 		}
 	}
+	if r.Float64() < 0.6 {
+		add(map[string]any{"resourceType": "Immunization", "status": "completed", "patient": fj.Reference(pref),
+			"vaccineCode":        fj.Concept("http://hl7.org/fhir/sid/cvx", "141", "Influenza, seasonal, injectable"),
+			"occurrenceDateTime": day(30 + r.IntN(300))})
+	}
 	if r.Float64() < 0.5 {
 		add(map[string]any{"resourceType": "Communication", "status": "completed", "sent": day(r.IntN(365)),
 			"payload": []any{map[string]any{"contentString": "Lifestyle advice given."}}})
@@ -179,7 +184,9 @@ func Practitioner(k int) map[string]any {
 // DataIn returns the CCG data-in Bundle of generated patient i, shaped like
 // the examples' data-in: the in-progress Encounter and its Practitioner,
 // then the IPS document (Composition, Patient, the clinical resources). It
-// is the Bundle a point-of-care `ccg apply` would receive for the patient.
+// is the Bundle a point-of-care `ccg apply` would receive for the patient
+// (its numbers are Go ints: encode it, or decode with fhirjson, before
+// giving it to the engine).
 func DataIn(seed uint64, i, practitioners int) map[string]any {
 	if practitioners <= 0 {
 		practitioners = 20

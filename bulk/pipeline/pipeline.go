@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local" // output files
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/textio"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
@@ -40,7 +41,8 @@ import (
 )
 
 func init() {
-	register.DoFn3x1[context.Context, string, func(bulk.Line), error](&readFn{})
+	register.DoFn4x1[context.Context, string, func(bulk.Line), func(string), error](&readFn{})
+	register.Function3x0(encounterOf)
 	register.Emitter1[bulk.Line]()
 	register.DoFn5x0[bulk.Line, func(string, bulk.Line), func(string, bulk.Line), func(bulk.Line), func(string, string)](&splitFn{})
 	register.Emitter2[string, bulk.Line]()

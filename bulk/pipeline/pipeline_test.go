@@ -170,7 +170,8 @@ func TestApplyPipeline(t *testing.T) {
 	checked := 0
 	for i := 0; i < n && checked < 100; i += step {
 		checked++
-		data := bulk.DataIn(testSeed, i, 0)
+		// As `ccg apply --data FILE` reads it.
+		data := roundTrip(t, bulk.DataIn(testSeed, i, 0))
 		subject, encounter := "Patient/"+fj.ID(bulkPatient(data)), ""
 		for _, e := range fj.Entries(data) {
 			if fj.Type(e.Resource) == "Encounter" {
@@ -206,19 +207,25 @@ func bulkPatient(dataIn map[string]any) map[string]any {
 }
 
 // firedCards lists the CARD canonicals (no version) of the request
-// resources of an $apply Bundle.
+// resources of an $apply Bundle: the workflow-instantiatesCanonical
+// extension, instantiatesUri (Tasks) or a PlanDefinition in
+// instantiatesCanonical (MedicationRequest, ServiceRequest).
 func firedCards(b map[string]any) []string {
 	var out []string
 	for _, e := range fj.Entries(b)[1:] {
 		r := e.Resource
-		card := fj.Str(r, "instantiatesUri")
+		cands := []any{fj.Str(r, "instantiatesUri")}
+		cands = append(cands, fj.List(r, "instantiatesCanonical")...)
 		for _, x := range fj.Objs(r, "extension") {
 			if fj.Str(x, "url") == "http://hl7.org/fhir/StructureDefinition/workflow-instantiatesCanonical" {
-				card = fj.Str(x, "valueCanonical")
+				cands = append(cands, fj.Str(x, "valueCanonical"))
 			}
 		}
-		if card != "" {
-			out = append(out, fj.Canonical(card))
+		for _, c := range cands {
+			if s, _ := c.(string); strings.Contains(s, "/PlanDefinition/") {
+				out = append(out, fj.Canonical(s))
+				break
+			}
 		}
 	}
 	return out
