@@ -1,6 +1,7 @@
 package bulk
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,7 +108,8 @@ func ParseLine(file string, n int, raw []byte) (*Line, *DeadLetter) {
 	if err := json.Unmarshal(raw, &h); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field == "" {
-			return nil, deadLine(file, n, raw, "not a FHIR resource: the line is %s, not a JSON object", te.Value)
+			kind := map[string]string{"array": "an array", "string": "a string", "number": "a number", "bool": "a boolean"}[te.Value]
+			return nil, deadLine(file, n, raw, "not a FHIR resource: the line is %s, not a JSON object", cmp.Or(kind, te.Value))
 		}
 		return nil, deadLine(file, n, raw, "malformed JSON: %v", err)
 	}
