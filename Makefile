@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: run test bulk-test bulk-bench cql-harness generate check-generated bench fuzz vet fmt build release
+.PHONY: run test test-ui bulk-test bulk-bench cql-harness generate check-generated bench fuzz vet fmt build release
 
 # VERSION is what `ccg version` and the CapabilityStatement report.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -22,9 +22,12 @@ run:
 ## set CCG_TEST_POSTGRES to a DSN to run them on your own server; and it
 ## runs the official CQL harness (make cql-harness, one to three minutes).
 ## The PostgreSQL it starts is this checkout's own and is stopped when the
-## tests end. The summary at the end lists the skipped tests and why.
+## tests end. Under CI=true it also installs chromium and axe-core
+## (scripts/test-ui.sh) for the web workbench's browser smoke test.
+## The summary at the end lists the skipped tests and why.
 test:
 	@if [ "$$CI" = "true" ]; then ./cql/grammar/check-generated.sh; fi
+	@if [ "$$CI" = "true" ]; then scripts/test-ui.sh >/dev/null; fi
 	@if [ "$$CI" = "true" ] && [ -z "$$CCG_TEST_POSTGRES" ]; then \
 		CCG_TEST_POSTGRES="$$(scripts/test-postgres.sh)" || exit 1; export CCG_TEST_POSTGRES; \
 		trap 'scripts/test-postgres.sh stop' EXIT; fi; \
@@ -39,6 +42,16 @@ bulk-test:
 ## bulk-bench: patients per second per core and peak memory of bulk $apply
 bulk-bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./bulk/pipeline
+
+## test-ui: the web workbench's whole browser suite in headless Chromium
+## (installs chromium and axe-core first, scripts/test-ui.sh): every page
+## without console errors and without serious accessibility violations,
+## the playground, $$apply and login flows; screenshots at 1366x768 go
+## to build/screenshots/
+test-ui:
+	@CCG_CHROMIUM="$$(scripts/test-ui.sh)" || exit 1; export CCG_CHROMIUM; \
+	CCG_UI_BROWSER=full $(GO) test -count=1 -v -run 'TestBrowser' ./server/ui/
+	@echo "make test-ui: screenshots in $(CURDIR)/build/screenshots"
 
 ## cql-harness: run the official CQL harness (../shared/tools/cql-tests-runner,
 ## needs npm) against `ccg serve` through $cql and Library/$evaluate; fails

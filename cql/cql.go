@@ -626,3 +626,73 @@ func AsErrors(err error) (Errors, bool) {
 	ok := errors.As(err, &es)
 	return es, ok
 }
+
+// DataRequirement is one retrieve of a library or of a library it
+// includes: the data an evaluation may read.
+type DataRequirement struct {
+	// Model and Type name the retrieved type ("FHIR", "Observation"); for
+	// a profile retrieve, the type the profile constrains.
+	Model, Type string
+	// Profile is the profile written in the retrieve, when there is one.
+	Profile string
+	// CodePath is the code element filtered on ("code"), empty without a
+	// code filter.
+	CodePath string
+	// ValueSet is the canonical of the value set the codes must be in,
+	// when the filter is a value set.
+	ValueSet string
+	// Codes are the codes of a filter by code or concept.
+	Codes []value.Code
+}
+
+// DataRequirements lists the retrieves of the library and of the libraries
+// it includes, each distinct requirement once, in definition order.
+func (l *Library) DataRequirements() []DataRequirement {
+	var out []DataRequirement
+	seen := map[string]bool{}
+	for _, r := range checker.Retrieves(l.checked) {
+		dr := DataRequirement{CodePath: r.CodePath}
+		if r.DataType != nil {
+			dr.Model, dr.Type = r.DataType.Model, r.DataType.Name
+		}
+		if r.Profile != nil {
+			dr.Profile = r.Profile.Name
+		}
+		if r.Codes != nil {
+			dr.ValueSet, dr.Codes = retrieveTerms(r.Codes)
+		}
+		key := fmt.Sprint(dr)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, dr)
+	}
+	return out
+}
+
+// retrieveTerms reads the value set or codes of a retrieve's code filter
+// when they are terminology declarations (possibly converted, or a list
+// of them); a computed filter gives neither.
+func retrieveTerms(n checker.Node) (vs string, codes []value.Code) {
+	switch n := n.(type) {
+	case *checker.Convert:
+		return retrieveTerms(n.Operand)
+	case *checker.ListSel:
+		for _, e := range n.Elems {
+			_, cs := retrieveTerms(e)
+			codes = append(codes, cs...)
+		}
+		return "", codes
+	case *checker.TermRef:
+		switch v := n.Value.(type) {
+		case value.ValueSetRef:
+			return v.ID, nil
+		case value.Code:
+			return "", []value.Code{v}
+		case value.Concept:
+			return "", v.Codes
+		}
+	}
+	return "", nil
+}

@@ -13,11 +13,11 @@ import (
 	"github.com/ccg-project/ccg/cards"
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/fhirpath"
 	"github.com/ccg-project/ccg/cql/value"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/datain"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
-	"github.com/ccg-project/ccg/engine/fhirpath"
 	"github.com/ccg-project/ccg/internal/obs"
 )
 
@@ -584,7 +584,7 @@ func (a *applier) evalExpression(pkg *content.Package, owner, expr map[string]an
 	case "text/cql-identifier", "text/cql.identifier", "text/cql", "text/cql-expression", "text/cql.name":
 		return a.evalCQL(pkg, owner, fj.Str(expr, "reference"), src)
 	case "text/fhirpath":
-		return a.evalFHIRPath(src, focus)
+		return a.evalFHIRPath(pkg, src, focus)
 	}
 	return nil, fmt.Errorf("expression language %q is not supported", lang)
 }
@@ -700,27 +700,54 @@ func (r errRetriever) Retrieve(context.Context, *typesNamed, string, value.Value
 	return nil, fmt.Errorf("the data-in Bundle cannot be read: %w", r.err)
 }
 
-func (a *applier) evalFHIRPath(src string, focus map[string]any) (value.Value, error) {
-	x, err := fhirpath.Parse(src)
+// evalFHIRPath evaluates a FHIRPath expression on the focus resource
+// (else the subject Patient); a path that starts with another resource
+// type reads the data-in resources of that type about the subject.
+func (a *applier) evalFHIRPath(pkg *content.Package, src string, focus map[string]any) (value.Value, error) {
+	parse := fhirpath.Parse
+	if pkg != nil {
+		parse = pkg.FHIRPath
+	}
+	x, err := parse(src)
 	if err != nil {
 		return nil, err
 	}
-	env := &fhirpath.Env{Now: a.now, Vars: map[string]any{
-		"subject": a.data.Patient, "patient": a.data.Patient, "encounter": a.data.Encounter,
-		"practitioner": a.data.Practitioner, "context": a.data.Patient, "resource": focus, "rootResource": focus,
-	}, Resources: a.subjectResources}
-	var start any
-	if a.data.Patient != nil {
-		start = a.data.Patient
+	node := func(obj map[string]any) value.Value {
+		if obj == nil {
+			return nil
+		}
+		if n, err := fhir.R4().ResourceNode(obj); err == nil {
+			return n
+		}
+		return nil
 	}
-	if focus != nil {
-		start = focus
+	patient := node(a.data.Patient)
+	env := &fhirpath.Env{Now: a.now, Resource: node(focus), Vars: map[string]value.Value{
+		"subject": patient, "patient": patient, "encounter": node(a.data.Encounter), "practitioner": node(a.data.Practitioner),
+	}, Resources: func(typ string) []value.Value {
+		var out []value.Value
+		for _, r := range a.subjectResources(typ) {
+			if n := node(r); n != nil {
+				out = append(out, n)
+			}
+		}
+		return out
+	}, Resolve: func(ref string) value.Value { return node(a.data.Resolve(ref)) },
+		MaxItems: a.e.opts.MaxListSize, MaxStringLen: a.e.opts.MaxStringLen}
+	if pkg != nil && pkg.Terminology() != nil {
+		env.Terminology = pkg.Terminology()
 	}
-	out, err := x.Eval(start, env)
+	var input []value.Value
+	if start := node(focus); start != nil {
+		input = []value.Value{start}
+	} else if patient != nil {
+		input = []value.Value{patient}
+	}
+	out, err := x.Eval(a.ctx, input, env)
 	if err != nil {
 		return nil, err
 	}
-	return fromFHIRPath(out), nil
+	return fhirpath.Value(out), nil
 }
 
 // subjectResources are the data-in resources of a type about the subject

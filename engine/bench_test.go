@@ -58,3 +58,28 @@ func BenchmarkApply13Cards(b *testing.B) {
 	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
 	b.ReportMetric(float64(durs[len(durs)/2].Microseconds()), "p50-µs")
 }
+
+// BenchmarkApplyGrowth applies the 13-CARD Folder to data-in Bundles of
+// growing size: the time per resource (ns/resource) stays flat when the
+// cost is linear in the data.
+func BenchmarkApplyGrowth(b *testing.B) {
+	for _, n := range []int{200, 1000, 5000} {
+		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+			e := testEngine(b)
+			data, _ := bigDataIn(b, n)
+			ctx := context.Background()
+			req := &engine.ApplyRequest{PlanDefinitionID: "ccgtest-folder", Subject: "Patient/p1", Encounter: "Encounter/e1", Data: data}
+			if res, err := e.Apply(ctx, req); err != nil || len(res.Errors) > 0 {
+				b.Fatalf("apply: %v %v", err, res.Errors)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := e.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: "ccgtest-folder", Subject: "Patient/p1", Encounter: "Encounter/e1", Data: data}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/resource")
+		})
+	}
+}

@@ -179,46 +179,6 @@ func ParametersResource(params map[string]value.Value) (map[string]any, error) {
 	return map[string]any{"resourceType": "Parameters", "parameter": out}, nil
 }
 
-// fromFHIRPath turns a FHIRPath result into a CQL value: empty -> null,
-// a single Boolean/string/number -> that, several -> a List.
-func fromFHIRPath(out []any) value.Value {
-	conv := func(v any) value.Value {
-		switch x := v.(type) {
-		case bool:
-			return value.Boolean(x)
-		case string:
-			return value.String(x)
-		case json.Number:
-			if d, err := value.NewDecimal(x.String()); err == nil {
-				return d
-			}
-		case float64:
-			if d, err := value.NewDecimal(strconv.FormatFloat(x, 'f', -1, 64)); err == nil {
-				return d
-			}
-		case map[string]any:
-			if b, err := json.Marshal(x); err == nil {
-				if n, err := fhir.R4().ParseResource(b); err == nil {
-					return n
-				}
-			}
-			return value.String(fmt.Sprint(x))
-		}
-		return nil
-	}
-	switch len(out) {
-	case 0:
-		return nil
-	case 1:
-		return conv(out[0])
-	}
-	l := value.List{}
-	for _, v := range out {
-		l.Elems = append(l.Elems, conv(v))
-	}
-	return l
-}
-
 // toFHIR converts a CQL value to FHIR JSON for an element of FHIR type
 // want ("" when unknown): Codes become Codings (CodeableConcepts when want
 // is CodeableConcept), resources become References when want is

@@ -410,6 +410,12 @@ func (r *Registry) AllowSignup() bool { return r.opts.AllowSignup }
 // rights the user's account grants its logins (store.User.Scopes): none
 // (read only) unless `ccg token create --password` gave it more.
 func (r *Registry) IssueToken(ctx context.Context, name string) (string, error) {
+	return r.IssueExpiringToken(ctx, name, 0)
+}
+
+// IssueExpiringToken is IssueToken for a token that stops working after
+// ttl (0: never), such as a web workbench session's.
+func (r *Registry) IssueExpiringToken(ctx context.Context, name string, ttl time.Duration) (string, error) {
 	u, err := r.opts.Store.User(ctx, name)
 	if err != nil {
 		return "", err
@@ -419,7 +425,11 @@ func (r *Registry) IssueToken(ctx context.Context, name string) (string, error) 
 		return "", err
 	}
 	pub, adm, other := TokenRights(u.Scopes)
-	if err := r.opts.Store.CreateToken(ctx, store.Token{Hash: hash, User: name, Publish: pub, Admin: adm, Scopes: other}); err != nil {
+	t := store.Token{Hash: hash, User: name, Publish: pub, Admin: adm, Scopes: other}
+	if ttl > 0 {
+		t.Expires = r.opts.Now().Add(ttl)
+	}
+	if err := r.opts.Store.CreateToken(ctx, t); err != nil {
 		return "", err
 	}
 	return tok, nil

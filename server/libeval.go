@@ -128,11 +128,13 @@ func cqlDeclaredName(src string) string {
 	return unquoteIdent(m[1])
 }
 
+var identUnescaper = strings.NewReplacer(`\"`, `"`, `\\`, `\`)
+
 func unquoteIdent(s string) string {
 	if len(s) < 2 || s[0] != '"' {
 		return s
 	}
-	return strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(s[1 : len(s)-1])
+	return identUnescaper.Replace(s[1 : len(s)-1])
 }
 
 func (s *Server) handleLibraryEvaluate(c echo.Context) error {
@@ -359,4 +361,24 @@ func chunkAt(chunks []chunk, line int) int {
 		}
 	}
 	return -1
+}
+
+// DefineText is the text of one definition in a library's source and
+// its first line (1-based).
+type DefineText struct {
+	Text string
+	Line int
+}
+
+// DefineSources returns the text of every expression and function
+// definition of a library's source, by name.
+func DefineSources(src string) map[string]DefineText {
+	lines := strings.Split(src, "\n")
+	out := map[string]DefineText{}
+	for _, c := range statementChunks(src) {
+		if c.name != "" {
+			out[c.name] = DefineText{Text: strings.TrimRight(strings.Join(lines[c.first-1:c.last], "\n"), "\n \t\r"), Line: c.first}
+		}
+	}
+	return out
 }

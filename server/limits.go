@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/ccg-project/ccg/server/auth"
 	"net"
 	"net/http"
 	"os"
@@ -252,11 +253,12 @@ func (s *Server) acquireMemory(ctx context.Context, n int64) (release func(), er
 	return func() { s.mem.Release(n) }, nil
 }
 
-// isOperation reports whether a request runs an operation or a CDS
-// service: the requests that evaluate CQL and are admitted in bounded
-// number.
+// isOperation reports whether a request runs an operation, a CDS
+// service or an evaluation of the web workbench: the requests that
+// evaluate CQL and are admitted in bounded number.
 func isOperation(r *http.Request) bool {
-	return strings.Contains(r.URL.Path, "/$") || strings.HasPrefix(r.URL.Path, "/cds-services/") && r.Method == http.MethodPost
+	return strings.Contains(r.URL.Path, "/$") || r.Method == http.MethodPost &&
+		(strings.HasPrefix(r.URL.Path, "/cds-services/") || auth.WebEvaluation(r.URL.Path))
 }
 
 // admit bounds the operation requests evaluated at once: a request waits

@@ -208,6 +208,20 @@ func TestSecurityHeadersAndCORS(t *testing.T) {
 	if got := get("/metadata", "https://evil.example").Header().Get("Access-Control-Allow-Origin"); got != "" {
 		t.Errorf("other origin: Access-Control-Allow-Origin %q", got)
 	}
+	// a browser-based EHR sandbox calling a CDS Hooks service: the
+	// preflight of its POST with a bearer token and JSON
+	s.Echo().POST("/cds-services/:id", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]any{"cards": []any{}}) })
+	pre := httptest.NewRequest(http.MethodOptions, "/cds-services/htn-folder", nil)
+	pre.Header.Set("Origin", "https://app.example")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	pre.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, pre)
+	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example" ||
+		!strings.Contains(rec.Header().Get("Access-Control-Allow-Methods"), "POST") ||
+		!strings.Contains(strings.ToLower(rec.Header().Get("Access-Control-Allow-Headers")), "authorization") {
+		t.Errorf("CDS Hooks preflight: %d %v", rec.Code, rec.Header())
+	}
 	if got := New(Config{}); got != nil {
 		rec := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodGet, "/metadata", nil)

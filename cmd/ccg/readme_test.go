@@ -6,22 +6,25 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/cdshooks"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/server"
+	"github.com/ccg-project/ccg/server/ui"
 )
 
 // TestReadmeExamples runs the "$ go run ./cmd/ccg ..." examples of the
 // README's console blocks and compares their output (standard output, then
 // standard error) with the text that follows them, so the manual stays
-// true; "$ curl" examples of /$cql, Library/$evaluate, /OperationDefinition
-// and /metadata are replayed against the server (with the example packages'
-// libraries) the same way. Blocks with an elided "..." line are not compared.
+// true; "$ curl" examples of /$cql, Library/$evaluate, /OperationDefinition,
+// /metadata, /cds-services and /ui/ are replayed against the server (with the
+// example packages) the same way. Blocks with an elided "..." line are not compared.
 func TestReadmeExamples(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
@@ -34,7 +37,8 @@ func TestReadmeExamples(t *testing.T) {
 			if strings.HasPrefix(ex.cmd, "curl ") {
 				// Only the server package's own endpoints are replayed.
 				if strings.Contains(ex.cmd, "/$cql") || strings.Contains(ex.cmd, "/metadata") ||
-					strings.Contains(ex.cmd, "/$evaluate") || strings.Contains(ex.cmd, "/OperationDefinition/") {
+					strings.Contains(ex.cmd, "/$evaluate") || strings.Contains(ex.cmd, "/OperationDefinition/") ||
+					strings.Contains(ex.cmd, "/cds-services") || strings.Contains(ex.cmd, "/ui/") {
 					n++
 					checkCurlExample(t, ex)
 				}
@@ -62,8 +66,9 @@ func TestReadmeExamples(t *testing.T) {
 }
 
 // checkCurlExample replays a README curl example (-s, -X, -H, --data
-// @FILE, -G, --data-urlencode) against the server's own endpoints and
-// compares the answer.
+// @FILE, --data-binary @FILE, -G, --data-urlencode, -o /dev/null,
+// -w '%{http_code}\n') against the server's own endpoints, the CDS Hooks
+// service and the web workbench (open, as with --auth off) and compares the answer.
 func checkCurlExample(t *testing.T, ex example) {
 	t.Helper()
 	args, ok := shellWords(strings.TrimPrefix(ex.cmd, "curl "))
@@ -73,7 +78,7 @@ func checkCurlExample(t *testing.T, ex example) {
 	}
 	method, target, body := "", "", ""
 	header := http.Header{}
-	get := false
+	get, discard, status := false, false, false
 	query := url.Values{}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -93,7 +98,7 @@ func checkCurlExample(t *testing.T, ex example) {
 		case "-H":
 			k, v, _ := strings.Cut(next(), ":")
 			header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
-		case "--data":
+		case "--data", "--data-binary":
 			d := next()
 			if f, ok := strings.CutPrefix(d, "@"); ok {
 				b, err := os.ReadFile(f)
@@ -104,6 +109,18 @@ func checkCurlExample(t *testing.T, ex example) {
 				d = string(b)
 			}
 			body = d
+		case "-o":
+			if next() != "/dev/null" {
+				t.Errorf("%s: the test knows -o /dev/null only", ex.cmd)
+				return
+			}
+			discard = true
+		case "-w":
+			if next() != `%{http_code}\n` {
+				t.Errorf("%s: the test knows -w '%%{http_code}\\n' only", ex.cmd)
+				return
+			}
+			status = true
 		case "--data-urlencode":
 			k, v, _ := strings.Cut(next(), "=")
 			query.Add(k, v)
@@ -135,6 +152,8 @@ func checkCurlExample(t *testing.T, ex example) {
 	// A fixed clock keeps the CapabilityStatement's date stable.
 	srv := server.New(server.Config{Now: func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }})
 	srv.SetLibrarySource(engineLibraries{eng: readmeEngine(t)})
+	cdshooks.Mount(srv.Echo(), cdshooks.Config{Engine: readmeEngine(t)})
+	ui.New(ui.Config{Engine: readmeEngine(t), Server: srv, Version: version}).Mount(srv.Echo())
 	srv.ServeHTTP(rec, req)
 	if ex.want == "" {
 		if rec.Code != http.StatusOK {
@@ -142,7 +161,14 @@ func checkCurlExample(t *testing.T, ex example) {
 		}
 		return
 	}
-	if got := rec.Body.String(); got != ex.want {
+	got := rec.Body.String()
+	if discard {
+		got = ""
+	}
+	if status {
+		got += strconv.Itoa(rec.Code) + "\n"
+	}
+	if got != ex.want {
 		t.Errorf("README example %q\n--- README says:\n%s--- the server answers:\n%s", ex.cmd, ex.want, got)
 	}
 }

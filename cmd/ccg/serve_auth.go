@@ -108,6 +108,9 @@ func installAuth(stderr io.Writer, srv *server.Server, log *zap.Logger) (func(st
 	}
 	g := auth.New(cfg)
 	g.Install(srv.Echo())
+	if uiForServe != nil {
+		uiForServe.SetGuard(g)
+	}
 	srv.SetSecurity(func(base string) any { return g.Security(base) })
 	if cfg.Off {
 		fmt.Fprint(stderr, offWarning)

@@ -111,6 +111,17 @@ func applyBody(t *testing.T) string {
 		`{"name":"encounter","valueString":"Encounter/enc-htn-03-untreated"},{"name":"data","resource":` + string(data) + `}]}`
 }
 
+// cdsHookBody is a patient-view call of the hypertension Folder's CDS
+// Hooks service, with its prefetch (the README's example).
+func cdsHookBody(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/cdshooks/patient-view.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
 // routeCases makes one request for every route of the server: each
 // path parameter gets a value that exists where one is known.
 func routeCases(t *testing.T, off *servedForTest, routes []routeCase) []routeCase {
@@ -123,6 +134,9 @@ func routeCases(t *testing.T, off *servedForTest, routes []routeCase) []routeCas
 		if strings.HasPrefix(path, "/npm") && rc.method != http.MethodGet {
 			continue // npm's own authentication, tested in registry/npm
 		}
+		if path == auth.WebLoginPath && rc.method == http.MethodPost {
+			continue // the workbench's login form, tested in server/ui
+		}
 		switch {
 		case strings.HasSuffix(path, "/*"):
 			// The npm registry: one read is enough, the rest keeps npm's
@@ -134,7 +148,7 @@ func routeCases(t *testing.T, off *servedForTest, routes []routeCase) []routeCas
 		case strings.Contains(path, ":id"):
 			typ := strings.Split(strings.Trim(path, "/"), "/")[0]
 			id := "no-such-id"
-			if typ == "PlanDefinition" {
+			if typ == "PlanDefinition" || typ == "cds-services" {
 				id = "htn-folder"
 			} else if code, body := off.do(t, routeCase{method: "GET", path: "/" + typ}, ""); code == 200 {
 				var b struct {
@@ -159,6 +173,10 @@ func routeCases(t *testing.T, off *servedForTest, routes []routeCase) []routeCas
 			rc.contentType, rc.body = "application/fhir+json", `{"resourceType":"Parameters","parameter":[{"name":"expression","valueString":"1 + 1"}]}`
 		case path == "/$cql":
 			rc.path += "?expression=2%2B2"
+		case path == "/cds-services/htn-folder":
+			rc.contentType, rc.body = "application/json", cdsHookBody(t)
+		case path == "/cds-services/htn-folder/feedback":
+			rc.contentType, rc.body = "application/json", `{"feedback":[{"card":"8a0d5c1e-3b2f-4c6d-9e7a-1b2c3d4e5f60","outcome":"overridden","outcomeTimestamp":"2026-11-21T12:00:00Z"}]}`
 		case path == auth.TokenPath:
 			rc.contentType, rc.body = "application/x-www-form-urlencoded", "grant_type=client_credentials"
 		}
@@ -237,7 +255,12 @@ func TestAuthEveryRoute(t *testing.T) {
 			continue
 		}
 		checked++
-		if got, body := on.do(t, rc, ""); got != 401 {
+		// The workbench's pages send a browser without a session to the
+		// login page (which needs none).
+		web := strings.HasPrefix(rc.path, strings.TrimSuffix(auth.WebPrefix, "/"))
+		if got, body := on.do(t, rc, ""); web && !isLoginPage(got, body) {
+			t.Errorf("%s anonymous: %d, want the login page: %.300s", name, got, body)
+		} else if !web && got != 401 {
 			t.Errorf("%s anonymous: %d, want 401: %s", name, got, body)
 		}
 		right := need.String()
@@ -260,8 +283,8 @@ func TestAuthEveryRoute(t *testing.T) {
 			}
 		}
 		expired := iss.Token(t, "svc", "ccg-test", right, now.Add(-2*time.Hour), time.Hour)
-		if got, body := on.do(t, rc, expired); got != 401 || !strings.Contains(body, "expired") {
-			t.Errorf("%s with an expired JWT: %d: %s", name, got, body)
+		if got, body := on.do(t, rc, expired); web && !isLoginPage(got, body) || !web && (got != 401 || !strings.Contains(body, "expired")) {
+			t.Errorf("%s with an expired JWT: %d: %.300s", name, got, body)
 		}
 	}
 	if checked < 8 {
@@ -272,6 +295,12 @@ func TestAuthEveryRoute(t *testing.T) {
 	if err != nil || n < 3*checked {
 		t.Errorf("%d access AuditEvents for %d guarded routes (%v)", n, checked, err)
 	}
+}
+
+// isLoginPage reports whether an answer (redirects followed) is the
+// workbench's login page.
+func isLoginPage(status int, body string) bool {
+	return status == http.StatusOK && strings.Contains(body, `<form method="post" action="/ui/login"`)
 }
 
 // TestMetadataDescribesSecurity: /metadata and the SMART configuration

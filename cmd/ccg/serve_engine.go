@@ -15,8 +15,10 @@ import (
 
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/audit"
+	"github.com/ccg-project/ccg/engine/cdshooks"
 	"github.com/ccg-project/ccg/engine/content"
 	"github.com/ccg-project/ccg/engine/httpapi"
+	"github.com/ccg-project/ccg/engine/measure"
 	"github.com/ccg-project/ccg/internal/obs"
 	"github.com/ccg-project/ccg/server"
 	"github.com/ccg-project/ccg/server/auth"
@@ -36,6 +38,10 @@ var servePackagesGlob *string
 // engineForServe is the Guideline Engine of a running `ccg serve`, for
 // other mounts (the registry's engine sync) to load packages into.
 var engineForServe *engine.Engine
+
+// applyForServe runs $apply in-process with the HTTP operation's audit
+// trail (for the web workbench).
+var applyForServe *httpapi.API
 
 // auditForServe is the audit store of a running `ccg serve`, where the
 // authentication guard records refused requests.
@@ -99,8 +105,16 @@ func mountEngine(e *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, err
 	if err != nil {
 		return nil, fmt.Errorf("guideline engine audit store: %w", err)
 	}
-	httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("engine")})
+	applyForServe = httpapi.Mount(e, httpapi.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("engine")})
+	cdshooks.Mount(e, cdshooks.Config{Engine: eng, Audit: st, Software: "ccg-guideline-engine/" + version, Caller: auth.CallerOf, Logger: log.Named("cds-hooks")})
+	mcfg := measure.HTTPConfig{Packages: eng.Packages, Logger: log.Named("measure")}
 	if cfg.Server != nil {
+		lim := cfg.Server.Limits()
+		mcfg.MaxBytes, mcfg.MaxStringLen = lim.EvalBytes, lim.MaxStringLen
+	}
+	measure.Mount(e, mcfg)
+	if cfg.Server != nil {
+		cfg.Server.AddOperation(server.Operation{Name: "evaluate-measure", Definition: measure.OperationURL, Resource: "Measure"})
 		cfg.Server.SetLibrarySource(engineLibraries{eng: eng})
 		cfg.Server.AddOperation(server.Operation{Name: "apply", Definition: "http://hl7.org/fhir/uv/cpg/OperationDefinition/cpg-plandefinition-apply", Resource: "PlanDefinition"})
 		cfg.Server.AddReadinessCheck("packages", packagesReady(eng, glob, loadFailed))

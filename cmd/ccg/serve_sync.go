@@ -33,6 +33,10 @@ import (
 //	                        applicable
 const envSyncToken = "CCG_SYNC_TOKEN"
 
+// syncForServe is the engine sync of a running `ccg serve` (nil without
+// one), whose state the web workbench shows.
+var syncForServe *enginesync.Syncer
+
 // syncFlags holds the flags of the current `ccg serve`.
 var syncFlags syncFlagValues
 
@@ -76,6 +80,7 @@ func syncContentOptions(dataDir string, log *zap.Logger) (content.Options, error
 
 func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error) {
 	f := syncFlags
+	syncForServe = nil
 	local := f.repository == "" && f.localSync && registryForServe != nil
 	if f.repository == "" && !f.trustedCCG && !local {
 		return nil, nil
@@ -127,6 +132,7 @@ func mountSync(_ *echo.Echo, cfg serveConfig, log *zap.Logger) (io.Closer, error
 	if err != nil {
 		return nil, err
 	}
+	syncForServe = s
 	if cfg.Server != nil {
 		cfg.Server.AddReadinessCheck("sync", func(context.Context) error {
 			if st := s.Status(); st.LastSuccess.IsZero() {

@@ -74,6 +74,7 @@ func TestUsageAgrees(t *testing.T) {
 		not  string
 	}{
 		{[]string{"cql"}, exitUsage, []string{"usage: ccg cql <command>", "cql eval", "cql check", "cql spec-tests"}, "unknown command"},
+		{[]string{"fhirpath"}, exitUsage, []string{"usage: ccg fhirpath <command>", "fhirpath eval", "fhirpath spec-tests"}, "unknown command"},
 		{[]string{"package"}, exitUsage, []string{"package build", "package validate", "package sign", "package keygen", "package init"}, "unknown command"},
 		{[]string{"help", "package"}, exitOK, []string{"package validate"}, "unknown"},
 		{[]string{"package", "-h"}, exitOK, []string{"usage: ccg package <command>", "package init"}, "name one of"},

@@ -368,9 +368,9 @@ func (pr *Program) NewSession(ctx context.Context, o Options) *Session {
 		MaxStringLen: limit(o.MaxStringLen, DefaultMaxStringLen)}
 	a.maxTuple = limit(o.MaxTupleWidth, DefaultMaxTupleWidth)
 	if now := o.Now; !now.IsZero() {
-		a.b.Now = dateTimeOf(now)
+		a.b.Now = value.DateTimeOf(now)
 	} else if pr.needsNow {
-		a.b.Now = dateTimeOf(time.Now())
+		a.b.Now = value.DateTimeOf(time.Now())
 	}
 	a.root.a = a
 	return s
@@ -406,13 +406,6 @@ func (s *Session) Eval(name string) (v value.Value, err error) {
 		return nil, wrap(err, s.a.main.lib.Name, dp.pos.Line, dp.pos.Col)
 	}
 	return s.a.evalDef(s.a.main, dp)
-}
-
-func dateTimeOf(t time.Time) value.DateTime {
-	_, off := t.Zone()
-	return value.DateTime{Year: t.Year(), Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(), Minute: t.Minute(),
-		Second: t.Second(), Millisecond: t.Nanosecond() / 1e6, OffsetMinutes: off / 60, HasOffset: true,
-		Precision: value.Millisecond}
 }
 
 func (a *activation) evalDef(lp *libPlan, dp *defPlan) (value.Value, error) {

@@ -169,6 +169,79 @@ func ParseExpression(src string) (ast.Expr, []*Error) {
 	return e, nil
 }
 
+// ParseFHIRPath parses a FHIRPath expression: the CQL expression grammar,
+// with the words CQL reserves but FHIRPath does not (start, end, where,
+// exists, not, ...) read as identifiers, so that `period.all(start <=
+// end)` and `exists()` parse. FHIRPath's own keywords stay keywords: and,
+// or, xor, implies, div, mod, true, false; is, as, in and contains except
+// where a name is expected (after '(', ',' or '.', or first), as in
+// `repeat(contains)`; and the calendar units after a number (4 days).
+// Operator precedence is CQL's; FHIRPath's differs only for |, which
+// cql/fhirpath adjusts on the tree.
+func ParseFHIRPath(src string) (ast.Expr, []*Error) {
+	p := newRun(src)
+	if errs := p.precheck(); len(errs) > 0 {
+		return nil, errs
+	}
+	toks := p.tokens.GetAllTokens()
+	for i, t := range toks {
+		if fhirPathName(toks, i) {
+			// the stream's own slice: the token becomes an identifier
+			id := antlr.CommonTokenFactoryDEFAULT.Create(t.GetSource(), gen.CqlLexerIDENTIFIER, t.GetText(),
+				t.GetChannel(), t.GetStart(), t.GetStop(), t.GetLine(), t.GetColumn())
+			id.SetTokenIndex(t.GetTokenIndex())
+			toks[i] = id
+		}
+	}
+	tree := p.parse(func(cp *gen.CqlParser) antlr.ParserRuleContext { return cp.ExprOnly() })
+	if p.failed() {
+		return nil, p.reported()
+	}
+	c := &converter{src: src}
+	var e ast.Expr
+	c.guard(tree, func() { e = c.expr(tree.(*gen.ExprOnlyContext).Expr()) })
+	c.checkLiterals()
+	errs := mergeErrs(nil, c.errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return e, nil
+}
+
+// fhirPathName reports whether token i is a CQL keyword that FHIRPath
+// reads as a name.
+func fhirPathName(toks []antlr.Token, i int) bool {
+	t := toks[i]
+	txt := t.GetText()
+	if t.GetTokenType() == gen.CqlLexerIDENTIFIER || t.GetChannel() != antlr.TokenDefaultChannel || !isWord(txt) {
+		return false
+	}
+	prev := ""
+	prevType := -1
+	if i > 0 {
+		prev, prevType = toks[i-1].GetText(), toks[i-1].GetTokenType()
+	}
+	switch txt {
+	case "and", "or", "xor", "implies", "div", "mod", "true", "false":
+		return false
+	case "is", "as", "in", "contains":
+		return i == 0 || prev == "(" || prev == "," || prev == "."
+	case "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
+		"minute", "minutes", "second", "seconds", "millisecond", "milliseconds":
+		return prevType != gen.CqlLexerNUMBER
+	}
+	return true
+}
+
+func isWord(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func mergeErrs(a, b []*Error) []*Error {
 	all := append(append([]*Error(nil), a...), b...)
 	sortErrs(all)

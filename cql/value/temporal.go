@@ -62,6 +62,15 @@ func (dt DateTime) civil() time.Time {
 	return time.Date(dt.Year, time.Month(m), d, dt.Hour, dt.Minute, dt.Second, dt.Millisecond*1e6, time.UTC)
 }
 
+// DateTimeOf is the DateTime of t, to the millisecond, with t's timezone
+// offset.
+func DateTimeOf(t time.Time) DateTime {
+	_, off := t.Zone()
+	return DateTime{Year: t.Year(), Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(), Minute: t.Minute(),
+		Second: t.Second(), Millisecond: t.Nanosecond() / 1e6, OffsetMinutes: off / 60, HasOffset: true,
+		Precision: Millisecond}
+}
+
 func fromCivil(t time.Time, p Precision) DateTime {
 	dt := DateTime{Year: t.Year(), Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(),
 		Minute: t.Minute(), Second: t.Second(), Millisecond: t.Nanosecond() / 1e6, Precision: Millisecond}

@@ -122,6 +122,7 @@ func OpenSQLite(ctx context.Context, dir string) (Store, error) {
 		}
 		return nil, err
 	}
+	s.w = newWriter(s)
 	return s, nil
 }
 
@@ -141,6 +142,7 @@ func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
 		db.Close()
 		return nil, err
 	}
+	s.w = newWriter(s)
 	return s, nil
 }
 
@@ -151,6 +153,8 @@ type sqlStore struct {
 	readOnly bool
 	// dir is the SQLite database's directory ("" for PostgreSQL).
 	dir string
+	// w writes the appended events (nil when read-only).
+	w *writer
 	// fault is when an append last failed for lack of storage (Unix
 	// nanoseconds; 0: none since the last successful append).
 	fault atomic.Int64
@@ -207,13 +211,12 @@ func (s *sqlStore) Append(ctx context.Context, res map[string]any, kind, patient
 	if s.readOnly {
 		return rec, fmt.Errorf("audit: append: %w", storagefault.ErrReadOnly)
 	}
-	_, err = s.db.ExecContext(ctx, s.rebind(`INSERT INTO ccg_audit_event (id, recorded_ns, kind, patient, outcome, resource) VALUES (?, ?, ?, ?, ?, ?)`),
-		rec.ID, t.UnixNano(), kind, patient, rec.Outcome, body)
+	err = s.w.write(ctx, &row{id: rec.ID, recordedNS: t.UnixNano(), kind: kind, patient: patient, outcome: rec.Outcome, body: body})
 	if err != nil {
 		if storagefault.Is(err) {
 			s.fault.Store(time.Now().UnixNano())
 		}
-		return rec, fmt.Errorf("audit: append: %w", err)
+		return rec, err
 	}
 	s.fault.Store(0)
 	return rec, nil
@@ -357,4 +360,10 @@ func (s *sqlStore) Get(ctx context.Context, id string) (Record, error) {
 	return r, err
 }
 
-func (s *sqlStore) Close() error { return s.db.Close() }
+// Close fails the appends still waiting and closes the database.
+func (s *sqlStore) Close() error {
+	if s.w != nil {
+		s.w.close()
+	}
+	return s.db.Close()
+}

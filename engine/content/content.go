@@ -27,6 +27,7 @@ import (
 	"github.com/ccg-project/ccg/cards/validate"
 	"github.com/ccg-project/ccg/cql"
 	"github.com/ccg-project/ccg/cql/fhir"
+	"github.com/ccg-project/ccg/cql/fhirpath"
 	"github.com/ccg-project/ccg/cql/value"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 )
@@ -93,6 +94,21 @@ type Package struct {
 	terms     *fhir.ValueSetStore
 	env       *cql.Env
 	inline    sync.Map // expression source -> *inlineResult
+	fhirpaths sync.Map // expression source -> *fhirPathResult
+}
+
+type fhirPathResult struct {
+	once sync.Once
+	x    *fhirpath.Expr
+	err  error
+}
+
+// FHIRPath parses a text/fhirpath expression once per package.
+func (p *Package) FHIRPath(expr string) (*fhirpath.Expr, error) {
+	v, _ := p.fhirpaths.LoadOrStore(expr, &fhirPathResult{})
+	r := v.(*fhirPathResult)
+	r.once.Do(func() { r.x, r.err = fhirpath.Parse(expr) })
+	return r.x, r.err
 }
 
 type inlineResult struct {

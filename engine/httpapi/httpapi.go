@@ -62,8 +62,12 @@ type Config struct {
 
 type handler struct{ cfg Config }
 
+// API is the mounted engine API; its Apply runs $apply for other front
+// ends (the web workbench) as the HTTP operation does.
+type API struct{ h *handler }
+
 // Mount adds the routes to e.
-func Mount(e *echo.Echo, cfg Config) {
+func Mount(e *echo.Echo, cfg Config) *API {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 16 << 20
 	}
@@ -86,6 +90,7 @@ func Mount(e *echo.Echo, cfg Config) {
 		e.GET("/"+typ+"/:id", func(c echo.Context) error { return h.read(c, typ) })
 		e.GET("/"+typ, func(c echo.Context) error { return h.search(c, typ) })
 	}
+	return &API{h: h}
 }
 
 // write sends v as FHIR JSON, indented when _pretty=true.
@@ -224,7 +229,6 @@ func identifier(r map[string]any) map[string]any {
 func (h *handler) apply(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), h.cfg.Timeout)
 	defer cancel()
-	id := c.Param("id")
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, h.cfg.MaxBodyBytes))
 	if err != nil {
 		var mb *http.MaxBytesError
@@ -233,6 +237,43 @@ func (h *handler) apply(c echo.Context) error {
 		}
 		return fail(c, http.StatusBadRequest, "structure", "", err.Error())
 	}
+	status, resp, _, err := h.audited(ctx, c, c.Param("id"), body, explainAsked(c))
+	if err != nil {
+		return auditFailed(c, err, what(err))
+	}
+	return write(c, status, resp)
+}
+
+// auditError is an audit record of a $apply that could not be written.
+type auditError struct {
+	what string
+	err  error
+}
+
+func (e *auditError) Error() string { return "audit: cannot record " + e.what + ": " + e.err.Error() }
+func (e *auditError) Unwrap() error { return e.err }
+
+func what(err error) string {
+	var ae *auditError
+	if errors.As(err, &ae) {
+		return ae.what
+	}
+	return "the submission"
+}
+
+// Apply runs $apply with body (a $apply Parameters resource) for
+// PlanDefinition id ("" for the type level) on behalf of c's caller, with
+// the audit trail of the HTTP operation: the submission is durable before
+// anything is evaluated. status and resp are the HTTP answer (the Bundle,
+// or an OperationOutcome); res is nil unless the engine ran. err is an
+// audit failure: nothing was evaluated, or the response went unrecorded.
+func (a *API) Apply(ctx context.Context, c echo.Context, id string, body []byte, explain bool) (status int, resp map[string]any, res *engine.ApplyResult, err error) {
+	ctx, cancel := context.WithTimeout(ctx, a.h.cfg.Timeout)
+	defer cancel()
+	return a.h.audited(ctx, c, id, body, explain)
+}
+
+func (h *handler) audited(ctx context.Context, c echo.Context, id string, body []byte, explain bool) (int, map[string]any, *engine.ApplyResult, error) {
 	req, perr := decode(ctx, body)
 	if req == nil {
 		req = &request{}
@@ -263,9 +304,9 @@ func (h *handler) apply(c echo.Context) error {
 	// The submission is durable before anything is evaluated.
 	if err := h.record(ctx, ev); err != nil {
 		h.cfg.Logger.Error("audit: cannot record the submission", zap.Error(err))
-		return auditFailed(c, err, "the submission")
+		return 0, nil, nil, &auditError{"the submission", err}
 	}
-	status, resp, res := h.run(ctx, c, id, req, perr)
+	status, resp, res := h.run(ctx, id, req, perr, explain)
 	rev := *ev
 	rev.Kind, rev.Parameters, rev.Body = audit.KindResponse, "", nil
 	switch {
@@ -289,9 +330,9 @@ func (h *handler) apply(c echo.Context) error {
 	}
 	if err := h.record(context.WithoutCancel(ctx), &rev); err != nil {
 		h.cfg.Logger.Error("audit: cannot record the response", zap.Error(err))
-		return auditFailed(c, err, "the response")
+		return 0, nil, nil, &auditError{"the response", err}
 	}
-	return write(c, status, resp)
+	return status, resp, res, nil
 }
 
 func diagnostics(oo map[string]any) string {
@@ -302,12 +343,12 @@ func diagnostics(oo map[string]any) string {
 	return strings.Join(parts, "; ")
 }
 
-func (h *handler) run(ctx context.Context, c echo.Context, id string, req *request, perr error) (int, map[string]any, *engine.ApplyResult) {
+func (h *handler) run(ctx context.Context, id string, req *request, perr error, explain bool) (int, map[string]any, *engine.ApplyResult) {
 	if perr != nil {
 		return http.StatusBadRequest, outcome(issue("structure", "Parameters", perr.Error())), nil
 	}
 	res, err := h.cfg.Engine.Apply(ctx, &engine.ApplyRequest{PlanDefinitionID: id, URL: req.url, Subject: req.subject, Encounter: req.encounter,
-		Data: req.data, Parameters: req.params, Explain: explainAsked(c)})
+		Data: req.data, Parameters: req.params, Explain: explain})
 	if err != nil {
 		var re *engine.RequestError
 		switch {

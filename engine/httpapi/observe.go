@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/attribute"
@@ -34,22 +33,7 @@ func (h *handler) record(ctx context.Context, ev *audit.Event) error {
 	if h.cfg.Audit == nil {
 		return nil
 	}
-	ctx, span := obs.Start(ctx, "audit.write", attribute.String("ccg.kind", ev.Kind))
-	obs.AuditWritesInFlight.Inc()
-	start := time.Now()
-	ev.Recorded = start
-	_, err := h.cfg.Audit.Append(ctx, ev.Resource(), ev.Kind, ev.Patient)
-	obs.AuditWritesInFlight.Dec()
-	result := "ok"
-	if err != nil {
-		result = "error"
-		if storagefault.Is(err) {
-			obs.StorageFaults.WithLabelValues("audit").Inc()
-		}
-	}
-	obs.AuditWriteDuration.WithLabelValues(ev.Kind, result).Observe(time.Since(start).Seconds())
-	obs.End(span, err)
-	return err
+	return audit.Write(ctx, h.cfg.Audit, ev)
 }
 
 // auditFailed answers a $apply whose audit record could not be written:

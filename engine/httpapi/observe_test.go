@@ -106,6 +106,7 @@ func TestApplyMetrics(t *testing.T) {
 	moved("ccg_apply_data_in_resources_count", nil)
 	moved("ccg_audit_write_duration_seconds_count", map[string]string{"kind": audit.KindSubmission, "result": "ok"})
 	moved("ccg_audit_write_duration_seconds_count", map[string]string{"kind": audit.KindResponse, "result": "ok"})
+	moved("ccg_audit_batch_size_count", nil)
 	if !obstest.Has(after, "ccg_cards_fired_total") || !obstest.Has(after, "ccg_cql_evaluation_duration_seconds_bucket") {
 		t.Errorf("no CARD or CQL series after an $apply")
 	}

@@ -84,8 +84,14 @@ var (
 		Name: "ccg_audit_write_duration_seconds", Help: "Time until one AuditEvent is durable, by kind (submission, response) and result (ok, error).",
 		Buckets: latencyBuckets,
 	}, []string{"kind", "result"})
-	// AuditWritesInFlight counts audit writes waiting for the store: with
-	// no write queue, it is the queue depth.
+	// AuditBatchSize is the number of AuditEvents per transaction of the
+	// group-commit writer: it grows with the load.
+	AuditBatchSize = factory.NewHistogram(prometheus.HistogramOpts{
+		Name: "ccg_audit_batch_size", Help: "AuditEvents written per transaction (one disk flush) by the group-commit audit writer.",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+	})
+	// AuditWritesInFlight counts audit writes waiting for the store (the
+	// group-commit writer's queue and its transaction in progress).
 	AuditWritesInFlight = factory.NewGauge(prometheus.GaugeOpts{
 		Name: "ccg_audit_writes_in_flight", Help: "AuditEvent writes started and not yet durable (the audit queue depth).",
 	})

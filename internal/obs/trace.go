@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	"go.opentelemetry.io/otel/propagation"
@@ -52,7 +53,8 @@ func (t Tracing) Enabled() bool { return t.Exporter != "" }
 // OTEL_TRACES_EXPORTER is "otlp" or "console", or an OTLP endpoint
 // (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is
 // set; OTEL_SDK_DISABLED=true and OTEL_TRACES_EXPORTER=none turn it off.
-// OTLP is sent over HTTP (protobuf); the exporter reads the rest of its
+// OTLP is sent over HTTP (protobuf) unless OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL
+// is grpc; the exporter reads the rest of its
 // OTEL_EXPORTER_OTLP_* settings itself, the SDK reads
 // OTEL_TRACES_SAMPLER(_ARG), OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
 // console writes spans as JSON to console. When tracing is on, the global
@@ -76,10 +78,14 @@ func SetupTracing(ctx context.Context, getenv func(string) string, version strin
 		if proto == "" {
 			proto = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
 		}
-		if proto != "" && proto != "http/protobuf" {
-			return off, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL %q is not supported: ccg sends OTLP over http/protobuf", proto)
+		switch proto {
+		case "", "http/protobuf":
+			exp, err = otlptracehttp.New(ctx)
+		case "grpc":
+			exp, err = otlptracegrpc.New(ctx)
+		default:
+			return off, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL %q is not supported (http/protobuf or grpc)", proto)
 		}
-		exp, err = otlptracehttp.New(ctx)
 	case "console":
 		exp, err = stdouttrace.New(stdouttrace.WithWriter(console))
 	default:

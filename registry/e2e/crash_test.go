@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,8 +18,8 @@ import (
 	"time"
 
 	"github.com/ccg-project/ccg/cards/testpkg"
+	"github.com/ccg-project/ccg/internal/testenv"
 	"github.com/ccg-project/ccg/registry"
-	"github.com/ccg-project/ccg/registry/internal/testenv"
 )
 
 // buildCCG compiles the ccg command once per test binary.
@@ -127,26 +126,7 @@ func TestCrashDuringPublishes(t *testing.T) {
 		t.Log("PostgreSQL crash test skipped: set CCG_TEST_POSTGRES (see scripts/test-postgres.sh)")
 		return
 	}
-	t.Run("postgres", func(t *testing.T) { crashTest(t, "--db", pgSchema(t, dsn)) })
-}
-
-// pgSchema creates a fresh schema and returns a DSN that uses it.
-func pgSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("crash_%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Exec("DROP SCHEMA " + schema + " CASCADE"); db.Close() })
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
+	t.Run("postgres", func(t *testing.T) { crashTest(t, "--db", testenv.PostgresSchema(t, dsn)) })
 }
 
 func crashTest(t *testing.T, dbArgs ...string) {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ccg-project/ccg/registry/internal/testenv"
+	"github.com/ccg-project/ccg/internal/testenv"
 )
 
 // backends lists the stores the shared suite runs on. PostgreSQL runs when

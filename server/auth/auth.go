@@ -236,6 +236,18 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 				return tooMany(c, d, "too many requests with missing or invalid tokens from this address")
 			}
 			tok, present := bearer(r)
+			web, fromCookie := isWeb(path), false
+			if web && !present {
+				tok, fromCookie = webToken(r)
+				present = fromCookie
+				if fromCookie && !SameOrigin(c) {
+					return g.deny(c, need, nil, http.StatusForbidden, `Bearer realm="ccg"`,
+						"this form was not sent from a page of this server", audit.OutcomeSerious)
+				}
+			}
+			if tok == "" && web {
+				return g.toLogin(c, false, audit.OutcomeMinor, "no session")
+			}
 			if tok == "" {
 				g.failures.Fail(addr)
 				msg := "this request needs a bearer token (Authorization: Bearer ...)"
@@ -252,6 +264,9 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 					return err
 				}
 				g.failures.Fail(addr)
+				if web {
+					return g.toLogin(c, fromCookie, audit.OutcomeSerious, "invalid token: "+inv.msg)
+				}
 				return g.deny(c, need, nil, http.StatusUnauthorized,
 					fmt.Sprintf(`Bearer realm="ccg", error="invalid_token", error_description=%q`, inv.msg), "invalid token: "+inv.msg, audit.OutcomeSerious)
 			}
@@ -263,7 +278,7 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			g.failures.Succeed(addr)
 			c.Set(principalKey, p)
 		}
-		if need.Scope == ScopeEvaluate && g.rates != nil {
+		if g.rates != nil && (need.Scope == ScopeEvaluate || r.Method == http.MethodPost && WebEvaluation(path)) {
 			key := "addr:" + clientAddress(c)
 			if p != nil {
 				key = p.Issuer + "|" + p.Subject
@@ -287,6 +302,9 @@ func (g *Guard) deny(c echo.Context, need Need, p *Principal, status int, challe
 	}
 	c.Response().Header().Set("WWW-Authenticate", challenge)
 	g.record(c, p, interaction(need), outcome, fmt.Sprintf("%d %s", status, msg), "")
+	if isWeb(c.Request().URL.Path) {
+		return webRefusal(c, status, msg)
+	}
 	return writeOutcome(c, status, code, msg)
 }
 

@@ -152,8 +152,11 @@ var publicPaths = map[string]bool{
 // writes c, u or d; anything else (unknown paths) just a valid token.
 func Classify(method, path string) Need {
 	// CORS preflights carry no credential and read nothing.
-	if publicPaths[path] || method == "OPTIONS" {
+	if publicPaths[path] || method == "OPTIONS" || webPublic(path) {
 		return Need{Public: true}
+	}
+	if isWeb(path) {
+		return webNeed(method, path)
 	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	if segs[0] == "cds-services" {

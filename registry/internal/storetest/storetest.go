@@ -13,7 +13,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create and drop schemas
 
-	"github.com/ccg-project/ccg/registry/internal/testenv"
+	"github.com/ccg-project/ccg/internal/testenv"
 	"github.com/ccg-project/ccg/registry/store"
 )
 

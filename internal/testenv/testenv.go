@@ -1,8 +1,9 @@
-// Package testenv finds the external services the registry's tests need.
+// Package testenv finds the external services tests need (PostgreSQL).
 package testenv
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,8 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ccg-project/ccg/internal/sharedtest"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 )
 
 // PostgresDSN returns the DSN of a PostgreSQL server for tests:
@@ -54,4 +57,24 @@ func startPostgres() (string, error) {
 		return "", fmt.Errorf("scripts/test-postgres.sh failed: %v\n%s", err, stderr.String())
 	}
 	return dsn, nil
+}
+
+// PostgresSchema creates a fresh schema on the server of dsn, dropped when
+// the test ends, and returns a DSN whose connections use it.
+func PostgresSchema(t testing.TB, dsn string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := fmt.Sprintf("t_%d", time.Now().UnixNano())
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Exec("DROP SCHEMA " + schema + " CASCADE"); db.Close() })
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema
 }
