@@ -6,8 +6,8 @@
 //
 // The pipeline is linked only into cmd/ccg-bulk: Beam's dependency tree
 // (gRPC services, cloud storage clients, the Dataflow, Flink, Spark and
-// Prism runners) more than doubles the build time and the size of a binary
-// that links it, so the server binary cmd/ccg does not (see cmd/ccg-bulk).
+// Prism runners) would double the build time and the size of the server
+// binary cmd/ccg (figures in cmd/ccg-bulk's documentation).
 //
 // Stages:
 //
