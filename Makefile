@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: run test test-fhir-tools test-ui cql-harness generate check-generated bench fuzz vet fmt build release
+.PHONY: run test test-fhir-tools test-ui bulk-test bulk-bench cql-harness generate check-generated bench fuzz vet fmt build release
 
 # VERSION is what `ccg version` and the CapabilityStatement report.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -40,6 +40,15 @@ test:
 ## minute), later runs reuse that install
 test-fhir-tools:
 	$(GO) test -count=1 -run 'TestFHIRPackageLoader|TestSUSHI' -v ./registry/e2e
+
+## bulk-test: bulk $apply of the 13-CARD Folder over 10,000 generated
+## patients on Beam's direct runner (make test runs the same test with 200)
+bulk-test:
+	CCG_BULK_PATIENTS=10000 $(GO) test -count=1 -timeout 30m -run TestApplyPipeline ./bulk/pipeline
+
+## bulk-bench: patients per second per core and peak memory of bulk $apply
+bulk-bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./bulk/pipeline
 
 ## test-ui: the web workbench's whole browser suite in headless Chromium
 ## (installs chromium and axe-core first, scripts/test-ui.sh): every page
