@@ -44,11 +44,11 @@ test-fhir-tools:
 ## bulk-test: bulk $apply of the 13-CARD Folder over 10,000 generated
 ## patients on Beam's direct runner (make test runs the same test with 200)
 bulk-test:
-	CCG_BULK_PATIENTS=10000 $(GO) test -count=1 -timeout 30m -run TestApplyPipeline ./bulk/pipeline
+	CCG_BULK_PATIENTS=10000 $(GO) test -count=1 -timeout 30m -run TestApplyPipeline ./engine/bulk/pipeline
 
 ## bulk-bench: patients per second per core and peak memory of bulk $apply
 bulk-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./bulk/pipeline
+	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./engine/bulk/pipeline
 
 ## test-ui: the web workbench's whole browser suite in headless Chromium
 ## (installs chromium and axe-core first, scripts/test-ui.sh): every page

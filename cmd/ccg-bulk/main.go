@@ -36,8 +36,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
-	"github.com/ccg-project/ccg/bulk"
-	"github.com/ccg-project/ccg/bulk/pipeline"
+	"github.com/ccg-project/ccg/engine/bulk"
+	"github.com/ccg-project/ccg/engine/bulk/pipeline"
 )
 
 const usageLine = "usage: ccg-bulk apply --package DIR|TGZ --plan ID --input DIR|GLOB --out DIR [--now TIME] [--strict] [--runner NAME] [Beam flags]"

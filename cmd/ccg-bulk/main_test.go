@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ccg-project/ccg/bulk"
+	"github.com/ccg-project/ccg/engine/bulk"
 )
 
 // TestReadmeBulkApply runs the README's `go run ./cmd/ccg-bulk apply` line

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/ccg-project/ccg/bulk"
+	"github.com/ccg-project/ccg/engine/bulk"
 )
 
 func init() {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccg-project/ccg/bulk"
+	"github.com/ccg-project/ccg/engine/bulk"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 )
 

@@ -37,7 +37,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/textio"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/ccg-project/ccg/bulk"
+	"github.com/ccg-project/ccg/engine/bulk"
 )
 
 func init() {
