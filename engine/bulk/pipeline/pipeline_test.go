@@ -17,8 +17,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/direct"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ccg-project/ccg/engine/bulk"
 	"github.com/ccg-project/ccg/engine"
+	"github.com/ccg-project/ccg/engine/bulk"
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 )
