@@ -34,8 +34,11 @@ type answer struct {
 	// the CARD (PlanDefinition canonical) that produced each.
 	resources map[string]map[string]any
 	cardOf    map[string]string
-	rgRef     string
-	system    []any
+	// local maps the fullUrl of each Bundle entry to its Type/id.
+	local map[string]string
+	// rgRefs are the references to the RequestGroup (Type/id, fullUrl).
+	rgRefs map[string]bool
+	system []any
 }
 
 // respond turns the RequestGroup into the CDS Hooks response: a card per
@@ -43,10 +46,16 @@ type answer struct {
 // actions the PlanDefinition requires (requiredBehavior must).
 func (h *Handler) respond(data *callData, res *engine.ApplyResult) map[string]any {
 	a := &answer{h: h, data: data, res: res, resources: map[string]map[string]any{}, cardOf: map[string]string{},
-		rgRef: fj.Ref(res.RequestGroup)}
+		local: map[string]string{}, rgRefs: map[string]bool{fj.Ref(res.RequestGroup): true}}
 	for _, e := range fj.Objs(res.Bundle, "entry") {
 		if r := fj.Obj(e, "resource"); fj.ID(r) != "" {
 			a.resources[fj.Ref(r)] = r
+			if fu := fj.Str(e, "fullUrl"); fu != "" {
+				a.local[fu] = fj.Ref(r)
+				if fj.Ref(r) == fj.Ref(res.RequestGroup) {
+					a.rgRefs[fu] = true
+				}
+			}
 		}
 	}
 	for _, c := range res.Cards {
@@ -72,11 +81,21 @@ func (h *Handler) respond(data *callData, res *engine.ApplyResult) map[string]an
 	return out
 }
 
+// target is the Type/id of the resource a RequestGroup action refers to
+// (by the fullUrl of its Bundle entry, or by Type/id).
+func (a *answer) target(action map[string]any) string {
+	ref := fj.Str(fj.Obj(action, "resource"), "reference")
+	if t, ok := a.local[ref]; ok {
+		return t
+	}
+	return ref
+}
+
 // plan is the PlanDefinition an action comes from: the CARD that
 // produced its (or its first sub-action's) resource, else the applied one.
 func (a *answer) plan(ra map[string]any) map[string]any {
 	for _, x := range append([]map[string]any{ra}, fj.Objs(ra, "action")...) {
-		if c := a.cardOf[fj.Str(fj.Obj(x, "resource"), "reference")]; c != "" {
+		if c := a.cardOf[a.target(x)]; c != "" {
 			if pd, ok := a.h.cfg.Engine.ByCanonical(c); ok {
 				return pd
 			}
@@ -137,7 +156,7 @@ func (a *answer) card(ra map[string]any) map[string]any {
 // status (and create the task). stop tells that the action stops
 // something.
 func (a *answer) actions(sa map[string]any) (acts []any, stop bool) {
-	r := a.resources[fj.Str(fj.Obj(sa, "resource"), "reference")]
+	r := a.resources[a.target(sa)]
 	if r == nil {
 		return nil, false
 	}
@@ -176,7 +195,7 @@ func (a *answer) proposed(r map[string]any) map[string]any {
 	r = fj.CloneObj(r)
 	var keep []any
 	for _, b := range fj.List(r, "basedOn") {
-		if m, ok := b.(map[string]any); ok && fj.Str(m, "reference") == a.rgRef {
+		if m, ok := b.(map[string]any); ok && a.rgRefs[fj.Str(m, "reference")] {
 			continue
 		}
 		keep = append(keep, b)

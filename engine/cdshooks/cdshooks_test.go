@@ -134,10 +134,13 @@ func TestFolderPatientViewMatchesApply(t *testing.T) {
 			}
 			var want []string
 			var wantActs [][]string
+			typeOf := map[string]string{} // fullUrl -> resource type
+			for _, e := range fj.Objs(res.Bundle, "entry") {
+				typeOf[fj.Str(e, "fullUrl")] = fj.Type(fj.Obj(e, "resource"))
+			}
 			for _, a := range fj.Objs(res.RequestGroup, "action") {
 				want = append(want, fj.Str(a, "title"))
-				r := fj.Str(fj.Obj(a, "resource"), "reference")
-				typ, _, _ := fj.SplitRef(r)
+				typ := typeOf[fj.Str(fj.Obj(a, "resource"), "reference")]
 				if typ == "Task" && strings.Contains(fj.Str(a, "title"), "Stop") {
 					wantActs = append(wantActs, []string{"update MedicationRequest", "create Task"})
 				} else {
