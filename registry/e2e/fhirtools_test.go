@@ -22,16 +22,20 @@ import (
 // package-lock.json (fhir-package-loader, fsh-sushi).
 var fhirToolsDir = filepath.Join("testdata", "fhirtools")
 
-// fhirTools installs the FHIR tools with `npm ci` from the repository's
+// fhirTools installs the FHIR tools (fhir-package-loader, fsh-sushi) and
+// returns their node_modules folder.
+func fhirTools(t *testing.T) string { return npmTools(t, fhirToolsDir) }
+
+// npmTools installs the npm packages of dir with `npm ci` from its
 // package-lock.json (from the public npm registry, into a folder below the
-// user's cache directory named after the lockfile's digest, so that later
-// runs reuse it; never globally) and returns the node_modules folder.
-func fhirTools(t *testing.T) string {
+// user's cache directory named after dir and the lockfile's digest, so that
+// later runs reuse it; never globally) and returns the node_modules folder.
+func npmTools(t *testing.T, dir string) string {
 	t.Helper()
 	need(t, "npm", "install Node.js 20+ and npm (apt-get install nodejs npm)")
 	h := sha256.New()
 	for _, f := range []string{"package.json", "package-lock.json"} {
-		b, err := os.ReadFile(filepath.Join(fhirToolsDir, f))
+		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,21 +45,21 @@ func fhirTools(t *testing.T) string {
 	if err != nil {
 		cache = os.TempDir()
 	}
-	dir := filepath.Join(cache, "ccg-e2e-fhirtools", hex.EncodeToString(h.Sum(nil))[:16])
-	modules := filepath.Join(dir, "node_modules")
-	if _, err := os.Stat(filepath.Join(dir, "installed")); err == nil {
+	inst := filepath.Join(cache, "ccg-e2e-"+filepath.Base(dir), hex.EncodeToString(h.Sum(nil))[:16])
+	modules := filepath.Join(inst, "node_modules")
+	if _, err := os.Stat(filepath.Join(inst, "installed")); err == nil {
 		return modules
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(inst), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	work, err := os.MkdirTemp(filepath.Dir(dir), "install-")
+	work, err := os.MkdirTemp(filepath.Dir(inst), "install-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(work)
 	for _, f := range []string{"package.json", "package-lock.json"} {
-		b, _ := os.ReadFile(filepath.Join(fhirToolsDir, f))
+		b, _ := os.ReadFile(filepath.Join(dir, f))
 		os.WriteFile(filepath.Join(work, f), b, 0o644)
 	}
 	// npm's own configuration in a folder of the test, retrying fetches
@@ -72,13 +76,13 @@ func fhirTools(t *testing.T) string {
 		// As for npm itself (need): without the tools the test cannot
 		// run, which only CI treats as a failure.
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("npm ci of %s: %v\n%s", fhirToolsDir, err, out)
+			t.Fatalf("npm ci of %s: %v\n%s", dir, err, out)
 		}
-		t.Skipf("cannot install the FHIR tools (npm ci of %s from registry.npmjs.org): %v\n%s", fhirToolsDir, err, out)
+		t.Skipf("cannot install the tools of %s (npm ci from registry.npmjs.org): %v\n%s", dir, err, out)
 	}
 	os.WriteFile(filepath.Join(work, "installed"), nil, 0o644)
-	if err := os.Rename(work, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, "installed")); serr != nil { // not installed meanwhile by another run
+	if err := os.Rename(work, inst); err != nil {
+		if _, serr := os.Stat(filepath.Join(inst, "installed")); serr != nil { // not installed meanwhile by another run
 			t.Fatal(err)
 		}
 	}

@@ -208,19 +208,31 @@ func TestUpstreamEndToEnd(t *testing.T) {
 	newNPM(t, a.url, "").must(app3, "ci")
 }
 
-// TestUpstreamEndToEndPNPM is TestUpstreamEndToEnd with pnpm, which is not
-// installed with Node.js: the test runs when pnpm is on PATH or
-// CCG_TEST_PNPM names it (e.g. after `npx pnpm@9` in a temporary folder)
-// and is skipped otherwise, also under CI.
-func TestUpstreamEndToEndPNPM(t *testing.T) {
-	pnpm := os.Getenv("CCG_TEST_PNPM")
-	if pnpm == "" {
-		p, err := exec.LookPath("pnpm")
-		if err != nil {
-			t.Skip("pnpm not found (set CCG_TEST_PNPM to a pnpm binary to run this test)")
-		}
-		pnpm = p
+// clientsDir holds the package.json and package-lock.json of the package
+// managers besides npm (pnpm 9, yarn 1, yarn 4) that the tests install.
+var clientsDir = filepath.Join("testdata", "clients")
+
+// packageManager is the command that runs a package manager: the binary
+// the environment variable env names, else the script (below the
+// node_modules of clientsDir, installed by npmTools) run by node through a
+// small wrapper, since yarn 1 and yarn 4 both claim node_modules/.bin/yarn.
+func packageManager(t *testing.T, env, script string) string {
+	t.Helper()
+	if p := os.Getenv(env); p != "" {
+		return p
 	}
+	js := filepath.Join(npmTools(t, clientsDir), filepath.FromSlash(script))
+	wrapper := filepath.Join(t.TempDir(), filepath.Base(filepath.Dir(filepath.Dir(js))))
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexec node '"+js+"' \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return wrapper
+}
+
+// TestUpstreamEndToEndPNPM is TestUpstreamEndToEnd with pnpm 9 (installed
+// from testdata/clients, or the binary CCG_TEST_PNPM names).
+func TestUpstreamEndToEndPNPM(t *testing.T) {
+	pnpm := packageManager(t, "CCG_TEST_PNPM", "pnpm/bin/pnpm.cjs")
 	a, b, coreInteg := upstreamPair(t)
 	install := func() string {
 		return clientInstall(t, 90*time.Second, nil, "pnpm-lock.yaml", "ccg.example.hypertension/package.json", func(home string) ([]string, []string) {
@@ -238,15 +250,11 @@ func TestUpstreamEndToEndPNPM(t *testing.T) {
 	}
 }
 
-// TestUpstreamEndToEndYarn1 is TestUpstreamEndToEnd with yarn 1, run when
-// CCG_TEST_YARN1 names it (`npx yarn@1` in a temporary folder); skipped
-// otherwise, also under CI.
+// TestUpstreamEndToEndYarn1 is TestUpstreamEndToEnd with yarn 1
+// (installed from testdata/clients, or the binary CCG_TEST_YARN1 names;
+// not `yarn` on PATH: under corepack that may be any version).
 func TestUpstreamEndToEndYarn1(t *testing.T) {
-	yarn := os.Getenv("CCG_TEST_YARN1")
-	if yarn == "" {
-		// Not `yarn` on PATH: under corepack that may be any version.
-		t.Skip("CCG_TEST_YARN1 not set (a yarn 1 binary runs this test)")
-	}
+	yarn := packageManager(t, "CCG_TEST_YARN1", "yarn/bin/yarn.js")
 	a, b, coreInteg := upstreamPair(t)
 	install := func() string {
 		return clientInstall(t, 90*time.Second, nil, "yarn.lock", "hl7.fhir.r4.core/package.json", func(home string) ([]string, []string) {
@@ -266,14 +274,10 @@ func TestUpstreamEndToEndYarn1(t *testing.T) {
 }
 
 // TestUpstreamEndToEndYarn4 is TestUpstreamEndToEnd with yarn 4 (its age
-// gate set to 0, node_modules linker, cache in the test folder), run when
-// CCG_TEST_YARN4 names a yarn 4 binary (`npx @yarnpkg/cli-dist@4` in a
-// temporary folder); skipped otherwise, also under CI.
+// gate set to 0, node_modules linker, cache in the test folder; installed
+// from testdata/clients, or the binary CCG_TEST_YARN4 names).
 func TestUpstreamEndToEndYarn4(t *testing.T) {
-	yarn := os.Getenv("CCG_TEST_YARN4")
-	if yarn == "" {
-		t.Skip("CCG_TEST_YARN4 not set (a yarn 4 binary runs this test)")
-	}
+	yarn := packageManager(t, "CCG_TEST_YARN4", "@yarnpkg/cli-dist/bin/yarn.js")
 	a, b, _ := upstreamPair(t)
 	rc := "npmRegistryServer: \"" + strings.TrimSuffix(a.url, "/") + "\"\nunsafeHttpWhitelist:\n  - \"127.0.0.1\"\n" +
 		"nodeLinker: node-modules\nenableGlobalCache: false\ncacheFolder: ./.yarn-cache\nenableTelemetry: false\nnpmMinimalAgeGate: 0\n"
