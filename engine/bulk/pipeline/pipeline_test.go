@@ -24,7 +24,7 @@ import (
 )
 
 const (
-	testPackage = "../../testdata/apply/package"
+	testPackage = "../../../testdata/apply/package"
 	testPlan    = "ccgtest-folder"
 	testNow     = "2026-11-21T12:00:00Z"
 	testSeed    = 7
