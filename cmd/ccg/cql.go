@@ -366,22 +366,35 @@ func runCQLSpecTests(ctx context.Context, e *env, args []string) int {
 			}
 		}
 	}
+	return finishSpecTests(e, rep, *jsonOut, rep.Failed)
+}
+
+// specReport is the report of a conformance suite run (the CQL or the
+// FHIRPath suite).
+type specReport interface {
+	WriteSummary(io.Writer) error
+	WriteJSON(io.Writer) error
+}
+
+// finishSpecTests prints rep's summary, writes it as JSON to jsonOut when
+// set, and returns the exit code: a failure when failed tests > 0.
+func finishSpecTests(e *env, rep specReport, jsonOut string, failed int) int {
 	if err := rep.WriteSummary(e.Stdout); err != nil {
 		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
 		return exitFailure
 	}
-	if *jsonOut != "" {
+	if jsonOut != "" {
 		var buf bytes.Buffer
 		err := rep.WriteJSON(&buf)
 		if err == nil {
-			err = os.WriteFile(*jsonOut, buf.Bytes(), 0o644)
+			err = os.WriteFile(jsonOut, buf.Bytes(), 0o644)
 		}
 		if err != nil {
-			fmt.Fprintf(e.Stderr, "ccg: writing %s: %v\n", *jsonOut, err)
+			fmt.Fprintf(e.Stderr, "ccg: writing %s: %v\n", jsonOut, err)
 			return exitFailure
 		}
 	}
-	if rep.Failed > 0 {
+	if failed > 0 {
 		return exitFailure
 	}
 	return exitOK

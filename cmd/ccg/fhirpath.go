@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -135,23 +134,5 @@ func runFHIRPathSpecTests(ctx context.Context, e *env, args []string) int {
 			}
 		}
 	}
-	if err := rep.WriteSummary(e.Stdout); err != nil {
-		fmt.Fprintf(e.Stderr, "ccg: %v\n", err)
-		return exitFailure
-	}
-	if *jsonOut != "" {
-		var buf bytes.Buffer
-		err := rep.WriteJSON(&buf)
-		if err == nil {
-			err = os.WriteFile(*jsonOut, buf.Bytes(), 0o644)
-		}
-		if err != nil {
-			fmt.Fprintf(e.Stderr, "ccg: writing %s: %v\n", *jsonOut, err)
-			return exitFailure
-		}
-	}
-	if rep.Failed > 0 {
-		return exitFailure
-	}
-	return exitOK
+	return finishSpecTests(e, rep, *jsonOut, rep.Failed)
 }
