@@ -154,6 +154,12 @@ func ParseExpression(src string) (ast.Expr, []*Error) {
 	if errs := p.precheck(); len(errs) > 0 {
 		return nil, errs
 	}
+	return p.expression(src)
+}
+
+// expression parses the run's tokens as one expression (ExprOnly) and
+// converts it to the syntax tree.
+func (p *run) expression(src string) (ast.Expr, []*Error) {
 	tree := p.parse(func(cp *gen.CqlParser) antlr.ParserRuleContext { return cp.ExprOnly() })
 	if p.failed() {
 		return nil, p.reported()
@@ -193,19 +199,7 @@ func ParseFHIRPath(src string) (ast.Expr, []*Error) {
 			toks[i] = id
 		}
 	}
-	tree := p.parse(func(cp *gen.CqlParser) antlr.ParserRuleContext { return cp.ExprOnly() })
-	if p.failed() {
-		return nil, p.reported()
-	}
-	c := &converter{src: src}
-	var e ast.Expr
-	c.guard(tree, func() { e = c.expr(tree.(*gen.ExprOnlyContext).Expr()) })
-	c.checkLiterals()
-	errs := mergeErrs(nil, c.errs)
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return e, nil
+	return p.expression(src)
 }
 
 // fhirPathName reports whether token i is a CQL keyword that FHIRPath
