@@ -1,13 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +15,7 @@ import (
 	"github.com/ccg-project/ccg/engine"
 	"github.com/ccg-project/ccg/engine/cdshooks"
 	"github.com/ccg-project/ccg/engine/content"
+	"github.com/ccg-project/ccg/internal/uuidtest"
 	"github.com/ccg-project/ccg/server"
 	"github.com/ccg-project/ccg/server/ui"
 )
@@ -56,7 +55,7 @@ func TestReadmeExamples(t *testing.T) {
 				continue
 			}
 			_, out, errOut := ccg(t, args...)
-			if got := out + errOut; numberUUIDs(got) != numberUUIDs(ex.want) {
+			if got := out + errOut; uuidtest.Number(got) != uuidtest.Number(ex.want) {
 				t.Errorf("README example %q\n--- README says:\n%s--- ccg prints:\n%s", ex.cmd, ex.want, got)
 			}
 		}
@@ -292,22 +291,4 @@ func shellWords(s string) ([]string, bool) {
 		words = append(words, w.String())
 	}
 	return words, true
-}
-
-var uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
-
-// numberUUIDs replaces each UUID of s (the ids an $apply answer makes,
-// new on every run) by "<uuid-N>", N counting distinct UUIDs in order of
-// appearance, so that an example's output compares by where each id
-// appears and what refers to it.
-func numberUUIDs(s string) string {
-	seen := map[string]string{}
-	return uuidRE.ReplaceAllStringFunc(s, func(u string) string {
-		n, ok := seen[u]
-		if !ok {
-			n = fmt.Sprintf("<uuid-%d>", len(seen)+1)
-			seen[u] = n
-		}
-		return n
-	})
 }

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,6 +24,7 @@ import (
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
 	"github.com/ccg-project/ccg/engine/httpapi"
+	"github.com/ccg-project/ccg/internal/uuidtest"
 	"github.com/ccg-project/ccg/server/auth"
 )
 
@@ -214,22 +214,11 @@ func golden(t *testing.T, name string, got map[string]any) {
 func jsonDiff(want, got map[string]any) string {
 	generic := func(m map[string]any) map[string]any {
 		b, _ := fj.MarshalCompact(normalise(m))
-		seen := map[string]string{}
-		b = uuidRE.ReplaceAllFunc(b, func(u []byte) []byte {
-			n, ok := seen[string(u)]
-			if !ok {
-				n = fmt.Sprintf("<uuid-%d>", len(seen)+1)
-				seen[string(u)] = n
-			}
-			return []byte(n)
-		})
-		out, _ := fj.DecodeObj(b)
+		out, _ := fj.DecodeObj([]byte(uuidtest.Number(string(b))))
 		return out
 	}
 	return cmp.Diff(generic(want), generic(got))
 }
-
-var uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 func TestApplyGolden(t *testing.T) {
 	s := newServer(t)
