@@ -93,8 +93,8 @@ func Mount(e *echo.Echo, cfg Config) *API {
 	return &API{h: h}
 }
 
-// write sends v as FHIR JSON, indented when _pretty=true.
-func write(c echo.Context, status int, v any) error {
+// Write sends v as FHIR JSON, indented when _pretty=true.
+func Write(c echo.Context, status int, v any) error {
 	marshal := fj.MarshalCompact
 	if p, _ := strconv.ParseBool(c.QueryParam("_pretty")); p {
 		marshal = fj.Marshal
@@ -118,8 +118,10 @@ func outcome(issues ...any) map[string]any {
 	return map[string]any{"resourceType": "OperationOutcome", "issue": issues}
 }
 
-func fail(c echo.Context, status int, code, expr, msg string) error {
-	return write(c, status, outcome(issue(code, expr, msg)))
+// Fail answers an OperationOutcome with one error issue (code, the
+// FHIRPath expression of the element at fault when expr is set, msg).
+func Fail(c echo.Context, status int, code, expr, msg string) error {
+	return Write(c, status, outcome(issue(code, expr, msg)))
 }
 
 // request is a parsed $apply Parameters body.
@@ -233,15 +235,15 @@ func (h *handler) apply(c echo.Context) error {
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return fail(c, http.StatusRequestEntityTooLarge, "too-costly", "", fmt.Sprintf("request body larger than %d bytes", mb.Limit))
+			return Fail(c, http.StatusRequestEntityTooLarge, "too-costly", "", fmt.Sprintf("request body larger than %d bytes", mb.Limit))
 		}
-		return fail(c, http.StatusBadRequest, "structure", "", err.Error())
+		return Fail(c, http.StatusBadRequest, "structure", "", err.Error())
 	}
 	status, resp, _, err := h.audited(ctx, c, c.Param("id"), body, explainAsked(c))
 	if err != nil {
 		return auditFailed(c, err, what(err))
 	}
-	return write(c, status, resp)
+	return Write(c, status, resp)
 }
 
 // auditError is an audit record of a $apply that could not be written.
@@ -419,7 +421,7 @@ func parseDate(s string) (from, to time.Time, err error) {
 
 func (h *handler) searchAudit(c echo.Context) error {
 	if h.cfg.Audit == nil {
-		return fail(c, http.StatusNotFound, "not-supported", "", "auditing is not enabled")
+		return Fail(c, http.StatusNotFound, "not-supported", "", "auditing is not enabled")
 	}
 	q := audit.Query{}
 	for key, vals := range c.QueryParams() {
@@ -430,7 +432,7 @@ func (h *handler) searchAudit(c echo.Context) error {
 			case "date":
 				from, to, err := parseDate(v)
 				if err != nil {
-					return fail(c, http.StatusBadRequest, "value", "date", err.Error())
+					return Fail(c, http.StatusBadRequest, "value", "date", err.Error())
 				}
 				if !from.IsZero() && from.After(q.From) {
 					q.From = from
@@ -445,17 +447,17 @@ func (h *handler) searchAudit(c echo.Context) error {
 			case "_count":
 				n, err := strconv.Atoi(v)
 				if err != nil || n < 0 {
-					return fail(c, http.StatusBadRequest, "value", "_count", "_count must be a non-negative integer")
+					return Fail(c, http.StatusBadRequest, "value", "_count", "_count must be a non-negative integer")
 				}
 				q.Count = min(n, maxAuditCount)
 			case "_page":
 				cur, err := decodeCursor(v)
 				if err != nil {
-					return fail(c, http.StatusBadRequest, "value", "_page", err.Error())
+					return Fail(c, http.StatusBadRequest, "value", "_page", err.Error())
 				}
 				q.After = cur
 			default:
-				return fail(c, http.StatusBadRequest, "not-supported", key, "unsupported search parameter "+key)
+				return Fail(c, http.StatusBadRequest, "not-supported", key, "unsupported search parameter "+key)
 			}
 		}
 	}
@@ -466,7 +468,7 @@ func (h *handler) searchAudit(c echo.Context) error {
 	total, err := h.cfg.Audit.Total(ctx, q)
 	if err != nil {
 		h.cfg.Logger.Error("audit count", zap.Error(err))
-		return fail(c, http.StatusInternalServerError, "exception", "", "audit search failed")
+		return Fail(c, http.StatusInternalServerError, "exception", "", "audit search failed")
 	}
 	return streamBundle(c, total, q, func(page audit.Query, fn func(audit.Record, []byte) error) error {
 		return h.cfg.Audit.Each(ctx, page, fn)
@@ -575,24 +577,24 @@ func requestURL(c echo.Context, set map[string]string) string {
 
 func (h *handler) readAudit(c echo.Context) error {
 	if h.cfg.Audit == nil {
-		return fail(c, http.StatusNotFound, "not-supported", "", "auditing is not enabled")
+		return Fail(c, http.StatusNotFound, "not-supported", "", "auditing is not enabled")
 	}
 	r, err := h.cfg.Audit.Get(c.Request().Context(), c.Param("id"))
 	if errors.Is(err, audit.ErrNotFound) {
-		return fail(c, http.StatusNotFound, "not-found", "", "AuditEvent/"+c.Param("id")+" is not known")
+		return Fail(c, http.StatusNotFound, "not-found", "", "AuditEvent/"+c.Param("id")+" is not known")
 	}
 	if err != nil {
-		return fail(c, http.StatusInternalServerError, "exception", "", "audit read failed")
+		return Fail(c, http.StatusInternalServerError, "exception", "", "audit read failed")
 	}
-	return write(c, http.StatusOK, r.Resource)
+	return Write(c, http.StatusOK, r.Resource)
 }
 
 func (h *handler) read(c echo.Context, typ string) error {
 	r, ok := h.cfg.Engine.Resource(typ, c.Param("id"))
 	if !ok {
-		return fail(c, http.StatusNotFound, "not-found", "", typ+"/"+c.Param("id")+" is not loaded")
+		return Fail(c, http.StatusNotFound, "not-found", "", typ+"/"+c.Param("id")+" is not loaded")
 	}
-	return write(c, http.StatusOK, r)
+	return Write(c, http.StatusOK, r)
 }
 
 func (h *handler) search(c echo.Context, typ string) error {
@@ -608,5 +610,5 @@ func (h *handler) search(c echo.Context, typ string) error {
 			}
 		}
 	}
-	return write(c, http.StatusOK, map[string]any{"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries})
+	return Write(c, http.StatusOK, map[string]any{"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries})
 }

@@ -41,7 +41,7 @@ func (h *handler) record(ctx context.Context, ev *audit.Event) error {
 func auditFailed(c echo.Context, err error, what string) error {
 	if storagefault.Is(err) {
 		c.Response().Header().Set("Retry-After", storagefault.RetryAfter)
-		return fail(c, storagefault.Status, storagefault.IssueCode, "", storagefault.Message)
+		return Fail(c, storagefault.Status, storagefault.IssueCode, "", storagefault.Message)
 	}
-	return fail(c, http.StatusInternalServerError, "exception", "", what+" could not be audited")
+	return Fail(c, http.StatusInternalServerError, "exception", "", what+" could not be audited")
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/ccg-project/ccg/engine/content"
 	fj "github.com/ccg-project/ccg/engine/fhirjson"
+	"github.com/ccg-project/ccg/engine/httpapi"
 )
 
 // OperationURL is the canonical of the R4 OperationDefinition of
@@ -109,7 +109,7 @@ func (h *handler) evaluate(c echo.Context) error {
 		}
 		return fail(c, err)
 	}
-	return write(c, http.StatusOK, report)
+	return httpapi.Write(c, http.StatusOK, report)
 }
 
 // readBody reads a POST body: a Parameters resource (an empty body is no
@@ -246,25 +246,11 @@ func Subjects(data *Data, subject, reportType string, opts *Options) error {
 	return nil
 }
 
-func write(c echo.Context, status int, v any) error {
-	marshal := fj.MarshalCompact
-	if p, _ := strconv.ParseBool(c.QueryParam("_pretty")); p {
-		marshal = fj.Marshal
-	}
-	b, err := marshal(v)
-	if err != nil {
-		return err
-	}
-	return c.Blob(status, "application/fhir+json; charset=utf-8", b)
-}
-
 // fail answers err as an OperationOutcome.
 func fail(c echo.Context, err error) error {
 	status, code := http.StatusInternalServerError, "exception"
 	if e, ok := IsError(err); ok {
 		status, code = e.Status, e.Code
 	}
-	return write(c, status, map[string]any{"resourceType": "OperationOutcome", "issue": []any{
-		map[string]any{"severity": "error", "code": code, "diagnostics": fmt.Sprint(err)},
-	}})
+	return httpapi.Fail(c, status, code, "", fmt.Sprint(err))
 }
